@@ -1,0 +1,24 @@
+import { notImplemented } from '../not-implemented.js';
+import type { CommandDefinition } from '../types.js';
+
+/**
+ * Commands of the contract (SPEC §2) that later work builds. They are listed so `--help` shows the
+ * whole product, and each says plainly that it is not built yet (exit 1) instead of faking it.
+ */
+const pending = (path: string[], summary: string): CommandDefinition => ({
+  path,
+  summary: `${summary} (not built yet)`,
+  configure: (cmd) => cmd.allowUnknownOption().allowExcessArguments(),
+  run: () => notImplemented(path.join(' ')),
+});
+
+export const pendingCommands: CommandDefinition[] = [
+  pending(['up'], 'start or attach PostgreSQL and Redis, migrate, and run the API server'),
+  pending(['down'], 'stop what up started'),
+  pending(['ps'], 'show each part of the stack'),
+  pending(['migrate'], 'run and inspect database migrations'),
+  pending(['doctor'], 'run every troubleshooting check'),
+  pending(['logs'], 'show logs of the api, worker, db and redis'),
+  pending(['db', 'reset'], 'delete the database data, start, migrate'),
+  pending(['serve'], 'run the embedded API server in the foreground'),
+];

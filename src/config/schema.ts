@@ -1,0 +1,193 @@
+import { z } from 'zod';
+
+/** Dify's sample SECRET_KEY from its .env.example: refused in PRODUCTION. */
+export const SAMPLE_SECRET_KEYS = ['sk-9f73s3ljTXVcMT3Blb3ljTqtsKiGHXVcMT3BlbkFJLK7U'];
+
+const TRUE = /^(true|1|yes|on)$/i;
+const FALSE = /^(false|0|no|off)$/i;
+
+/** Dify's .env leaves many keys empty (`KEY=`): empty means "use the default". */
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((v) => TRUE.test(v) || FALSE.test(v), { message: 'expected true or false' })
+      .transform((v) => TRUE.test(v))
+      .optional(),
+  ).transform((v) => v ?? fallback);
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^-?\d+$/, { message: 'expected a whole number' })
+      .transform(Number)
+      .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }))
+      .optional(),
+  ).transform((v) => v ?? fallback);
+
+const number = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, { message: 'expected a number' })
+      .transform(Number)
+      .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }))
+      .optional(),
+  ).transform((v) => v ?? fallback);
+
+const str = (fallback: string) => z.preprocess(blankToUndefined, z.string().optional()).transform((v) => v ?? fallback);
+const optionalStr = () => z.preprocess(blankToUndefined, z.string().optional());
+const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
+  z
+    .preprocess((v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toUpperCase() : undefined), z.enum(values.map((x) => x.toUpperCase()) as [string, ...string[]]).optional())
+    .transform((v) => (values.find((x) => x.toUpperCase() === v) ?? fallback) as T);
+const url = (protocols: RegExp, hint: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((v) => {
+        try {
+          return protocols.test(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, { message: hint })
+      .optional(),
+  );
+
+/**
+ * The settings the embedded server uses (SPEC §1), named as in Dify's `.env`. Values arrive as
+ * strings (from `.env`/compose); the schema types them and fills defaults. Unknown keys are kept
+ * out of the typed result but are not errors.
+ */
+export const settingsShape = {
+  // deploy
+  /** @default PRODUCTION */
+  DEPLOY_ENV: oneOf(['PRODUCTION', 'DEVELOPMENT', 'TESTING'], 'PRODUCTION'),
+  /** Required; signs sessions and tokens. */
+  SECRET_KEY: z.preprocess(blankToUndefined, z.string({ message: 'is required: generate one with `openssl rand -base64 42`' })),
+  /** @default INFO */
+  LOG_LEVEL: oneOf(['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR', 'CRITICAL'], 'INFO'),
+  LOG_FILE: optionalStr(),
+  // server
+  /** @default 0.0.0.0 */
+  DIFY_BIND_ADDRESS: str('0.0.0.0'),
+  /** @default 5001 */
+  DIFY_PORT: int(5001, 1, 65535),
+  /** 0 = one process per core. @default 1 */
+  SERVER_WORKER_AMOUNT: int(1, 0, 256),
+  /** Accepted for compatibility with gunicorn settings. @default gevent */
+  SERVER_WORKER_CLASS: str('gevent'),
+  /** Max concurrent connections per process. @default 10 */
+  SERVER_WORKER_CONNECTIONS: int(10, 1, 100_000),
+  /** Seconds a blocked process or a request may take before it is cut. @default 360 */
+  GUNICORN_TIMEOUT: int(360, 1, 86_400),
+  /** @default false */
+  ENABLE_RESPONSE_COMPRESSION: bool(false),
+  // database
+  /** @default postgres */
+  DB_USERNAME: str('postgres'),
+  DB_PASSWORD: optionalStr(),
+  /** @default db */
+  DB_HOST: str('db'),
+  /** @default 5432 */
+  DB_PORT: int(5432, 1, 65535),
+  /** @default dify */
+  DB_DATABASE: str('dify'),
+  /** @default 30 */
+  SQLALCHEMY_POOL_SIZE: int(30, 1, 10_000),
+  /** @default 10 */
+  SQLALCHEMY_MAX_OVERFLOW: int(10, 0, 10_000),
+  /** Seconds before a pooled connection is replaced. @default 3600 */
+  SQLALCHEMY_POOL_RECYCLE: int(3600, 1, 1_000_000),
+  /** The db container's max_connections (Dify's compose passes it to postgres). @default 100 */
+  POSTGRES_MAX_CONNECTIONS: int(100, 1, 1_000_000),
+  // redis
+  /** @default redis */
+  REDIS_HOST: str('redis'),
+  /** @default 6379 */
+  REDIS_PORT: int(6379, 1, 65535),
+  REDIS_USERNAME: optionalStr(),
+  REDIS_PASSWORD: optionalStr(),
+  /** @default 0 */
+  REDIS_DB: int(0, 0, 15),
+  /** @default false */
+  REDIS_USE_SSL: bool(false),
+  CELERY_BROKER_URL: url(/^(redis|rediss|sentinel):$/, 'expected a redis:// URL, e.g. redis://:password@redis:6379/1'),
+  /** Worker concurrency. @default 1 */
+  CELERY_WORKER_AMOUNT: int(1, 1, 1024),
+  // startup
+  /** @default true */
+  MIGRATION_ENABLED: bool(true),
+  /** @default api */
+  MODE: z.preprocess((v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toLowerCase() : undefined), z.enum(['api', 'worker', 'beat']).optional()).transform((v) => v ?? 'api'),
+  // vector
+  /** @default weaviate */
+  VECTOR_STORE: str('weaviate').transform((v) => v.toLowerCase()),
+  WEAVIATE_ENDPOINT: url(/^https?:$/, 'expected an http(s) URL, e.g. http://weaviate:8080'),
+  WEAVIATE_API_KEY: optionalStr(),
+  PGVECTOR_HOST: optionalStr(),
+  PGVECTOR_PORT: int(5432, 1, 65535),
+  PGVECTOR_USER: optionalStr(),
+  PGVECTOR_PASSWORD: optionalStr(),
+  PGVECTOR_DATABASE: optionalStr(),
+  // extension
+  /** @default false */
+  CUSTOM_MIDDLEWARE_ENABLED: bool(false),
+  CUSTOM_MIDDLEWARE_MODULE: optionalStr(),
+  /** @default plugins/providers */
+  PROVIDER_PLUGINS_DIR: str('plugins/providers'),
+  // telemetry
+  SENTRY_DSN: optionalStr(),
+  /** @default 1.0 */
+  SENTRY_TRACES_SAMPLE_RATE: number(1, 0, 1),
+  /** @default 1.0 */
+  SENTRY_PROFILES_SAMPLE_RATE: number(1, 0, 1),
+};
+
+export const settingsSchema = z.object(settingsShape);
+export type Settings = z.output<typeof settingsSchema>;
+export type SettingKey = keyof typeof settingsShape;
+export const SETTING_KEYS = Object.keys(settingsShape) as SettingKey[];
+
+export interface CrossFieldIssue {
+  level: 'error' | 'warning';
+  key: SettingKey;
+  message: string;
+  hint: string;
+}
+
+/** Rules between fields, run after the schema succeeded. */
+export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  if (s.DEPLOY_ENV === 'PRODUCTION') {
+    if (SAMPLE_SECRET_KEYS.includes(s.SECRET_KEY)) {
+      issues.push({ level: 'error', key: 'SECRET_KEY', message: 'is the sample value from Dify\'s .env.example, refused in PRODUCTION', hint: 'Set SECRET_KEY to a fresh value: `openssl rand -base64 42`' });
+    } else if (s.SECRET_KEY.length < 32) {
+      issues.push({ level: 'error', key: 'SECRET_KEY', message: `is ${s.SECRET_KEY.length} characters; PRODUCTION needs at least 32`, hint: 'Set SECRET_KEY to a fresh value: `openssl rand -base64 42`' });
+    }
+  }
+  const perProcess = s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW;
+  if (perProcess > s.POSTGRES_MAX_CONNECTIONS) {
+    issues.push({
+      level: 'warning',
+      key: 'SQLALCHEMY_POOL_SIZE',
+      message: `SQLALCHEMY_POOL_SIZE + SQLALCHEMY_MAX_OVERFLOW = ${perProcess} exceeds POSTGRES_MAX_CONNECTIONS (${s.POSTGRES_MAX_CONNECTIONS})`,
+      hint: 'Lower SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW, or raise POSTGRES_MAX_CONNECTIONS',
+    });
+  }
+  if (s.CUSTOM_MIDDLEWARE_ENABLED && !s.CUSTOM_MIDDLEWARE_MODULE) {
+    issues.push({ level: 'error', key: 'CUSTOM_MIDDLEWARE_MODULE', message: 'is required when CUSTOM_MIDDLEWARE_ENABLED=true', hint: 'Set CUSTOM_MIDDLEWARE_MODULE to a module path, e.g. ./middleware/example.js' });
+  }
+  if (s.VECTOR_STORE === 'pgvector' && !s.PGVECTOR_HOST) {
+    issues.push({ level: 'warning', key: 'PGVECTOR_HOST', message: 'is not set while VECTOR_STORE=pgvector', hint: 'Set PGVECTOR_HOST (and PGVECTOR_USER, PGVECTOR_PASSWORD, PGVECTOR_DATABASE)' });
+  }
+  return issues;
+}

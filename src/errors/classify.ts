@@ -1,0 +1,57 @@
+import { DifyctlError } from './difyctl-error.js';
+
+interface SystemErrorLike {
+  code?: string;
+  syscall?: string;
+  path?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+  message?: string;
+}
+
+function asSystemError(error: unknown): SystemErrorLike | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  return error as SystemErrorLike; // narrowed by the `code` checks below
+}
+
+/**
+ * Turns raw OS/network errors into actionable DifyctlErrors. Anything it does not recognise is
+ * returned unchanged so the boundary can report it as a bug.
+ */
+export function classify(error: unknown): unknown {
+  if (error instanceof DifyctlError) return error;
+  const e = asSystemError(error);
+  if (!e?.code) return error;
+  const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : e.hostname ?? e.path ?? '';
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return new DifyctlError('FS.PERMISSION', `Permission denied${where ? `: ${where}` : ''}`, {
+        hint: 'Check the owner and mode of the path, or run from a directory you own.',
+        cause: error,
+      });
+    case 'ENOENT':
+      return new DifyctlError('FS.NOT_FOUND', `No such file or directory${where ? `: ${where}` : ''}`, { cause: error });
+    case 'EADDRINUSE':
+      return new DifyctlError('NET.ADDRESS_IN_USE', `Address already in use${where ? `: ${where}` : ''}`, {
+        hint: 'Stop what holds the port, or choose another port in .env (e.g. DIFY_PORT, EXPOSE_DB_PORT). `difyctl doctor --only ports` names the holder.',
+        cause: error,
+      });
+    case 'ECONNREFUSED':
+      return new DifyctlError('NET.CONNECTION_REFUSED', `Connection refused${where ? `: ${where}` : ''}`, {
+        hint: 'Is the service running? `difyctl ps` and `difyctl doctor` tell.',
+        cause: error,
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new DifyctlError('NET.HOST_NOT_FOUND', `Host not found${where ? `: ${where}` : ''}`, {
+        hint: 'A compose service name only resolves inside the compose network; from the host use 127.0.0.1.',
+        cause: error,
+      });
+    case 'ETIMEDOUT':
+      return new DifyctlError('NET.TIMEOUT', `Timed out${where ? `: ${where}` : ''}`, { cause: error });
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,3 @@
+export { ERROR_CODES, EXIT, type ErrorCode, type ExitCode } from './codes.js';
+export { DifyctlError, BugError, isDifyctlError, type SourceLocation, type DifyctlErrorOptions } from './difyctl-error.js';
+export { classify } from './classify.js';
