@@ -1,0 +1,13 @@
+/**
+ * difyctl's programmatic API: everything the CLI does is callable from here.
+ * The CLI (src/cli/) only parses arguments, calls these, and renders.
+ */
+export { loadConfig, resolveConfig, requireValid, type ResolvedConfig, type Diagnostic, type LoadConfigOptions } from './config/resolve.js';
+export { loadProject, type Project, type ProjectOptions } from './config/project.js';
+export { settingsSchema, type Settings, type SettingKey } from './config/schema.js';
+export { parseDotenv, type DotenvEntry } from './config/dotenv.js';
+export { interpolate, type Lookup } from './config/interpolate.js';
+export { redact, isSecretKey } from './config/secrets.js';
+export type { ComposeProject, ComposeService } from './config/compose-model.js';
+export { initProject } from './project/init.js';
+export { DifyctlError, BugError, ERROR_CODES, EXIT } from './errors/index.js';
