@@ -33,12 +33,21 @@ const isSpace = (c: string | undefined) => c !== undefined && c !== '\n' && /\s/
 const isKeyChar = (c: string) => /[\p{L}\p{N}_.\-[\]]/u.test(c);
 const EXPORT = /^export\s+/;
 
-const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+/** The escapes compose-go v2 understands in double quotes; any other `\x` keeps its backslash. */
+const ESCAPE = /\\(?:[abcfnrtv$"\\]|0\d{0,3})/g;
+const SIMPLE: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '"': '"', '\\': '\\' };
 
-/** Shell escapes of a double-quoted value; `\$` is left for the interpolation to see. */
+/** Shell escapes of a double-quoted value: `\$` becomes `$$` (a literal `$` for the interpolation), `\0NNN` is octal. */
 function expandEscapes(raw: string): string {
-  const once = raw.replace(/\\./gs, (m) => ESCAPES[m[1] ?? ''] ?? m);
-  return once.replace(/\\([^$])/gs, '$1');
+  return raw.replace(ESCAPE, (match) => {
+    const c = match.slice(1);
+    if (c === '$') return '$$';
+    if (c.startsWith('0')) {
+      const digits = c.slice(1);
+      return digits.length === 3 && /^[0-7]{3}$/.test(digits) && parseInt(digits, 8) < 256 ? String.fromCharCode(parseInt(digits, 8)) : match;
+    }
+    return SIMPLE[c] ?? match;
+  });
 }
 
 class Cursor {
@@ -101,10 +110,10 @@ export function parseDotenv(text: string, options: { lookup?: Lookup } = {}): Do
       if (isSpace(c) || isKeyChar(c)) continue;
       const lineEnd = text.indexOf('\n', pos);
       const statement = text.slice(keyOffset, lineEnd < 0 ? undefined : lineEnd).replace(/\r$/, '');
-      throw fail(`unexpected character "${c}" in variable name "${statement}"`, pos);
+      throw fail(`line ${cursor.position(pos).line}: unexpected character "${c}" in variable name "${statement}"`, pos);
     }
+    // An empty key (`="value"`) is accepted, as compose-go does.
     const key = text.slice(nameStart, pos).trimEnd();
-    if (key === '') throw fail('missing variable name before "="', keyOffset);
     if (sep === undefined || sep === '\n') {
       // A bare `KEY` line: take the value from the shell, or leave it unset.
       const inherited = lookup(key);

@@ -46,7 +46,7 @@ function closingBrace(template: string, open: number): number {
 function invalid(template: string, at: number, base: number): InterpolationError {
   const end = template.indexOf('}', at);
   const snippet = end < 0 ? template.slice(at) : template.slice(at, end + 1);
-  return new InterpolationError(`Invalid interpolation format "${snippet}": use \${VAR}, \${VAR:-default} or $$ for a literal $`, {
+  return new InterpolationError(`Invalid template: "${snippet}" (write \${VAR}, \${VAR:-default}, or $$ for a literal $)`, {
     offset: base + at,
     kind: 'invalid',
   });

@@ -60,7 +60,7 @@ function dotenvError(error: unknown, source: SourceFile): unknown {
       ? new DifyctlError('CONFIG.REQUIRED_VARIABLE', cause.message, { location, hint: `Set ${cause.variable} earlier in ${source.display} or in the shell.` })
       : new DifyctlError('CONFIG.INTERPOLATION', cause.message, { location, hint: 'Close the brace (`${VAR}`) or write `$$` for a literal `$`.' });
   }
-  return new DifyctlError('CONFIG.DOTENV', `${source.display}: ${error.message}`, {
+  return new DifyctlError('CONFIG.DOTENV', error.message.replace(/^line \d+: /, ''), {
     location,
     hint: 'Write KEY=VALUE; quote values with spaces; close every quote.',
   });

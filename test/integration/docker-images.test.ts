@@ -115,10 +115,17 @@ async function redisPing(port: number, password?: string): Promise<string> {
     enableReadyCheck: false, // so a password-less client sees NOAUTH from PING itself
     retryStrategy: () => null,
   });
-  redis.on('error', () => {});
+  // ioredis reports the server's refusal (NOAUTH from its HELLO handshake) as an 'error' event
+  // and then rejects with a generic "Connection is closed": surface the real reason.
+  let refused: Error | undefined;
+  redis.on('error', (err: Error) => {
+    refused ??= err;
+  });
   try {
     await redis.connect();
     return await redis.ping();
+  } catch (err) {
+    throw refused ?? err;
   } finally {
     redis.disconnect();
   }
