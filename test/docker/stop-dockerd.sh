@@ -71,15 +71,24 @@ else
   log "no pid file at $PIDFILE: no dockerd of ours runs"
 fi
 
-# A dockerd that exits cleanly stops its containerd; one that was killed leaves it running.
-# Give a clean shutdown a moment to finish, then stop whatever of ours is left.
-for ((i = 0; i < 50; i++)); do
-  [ -z "$(leftovers)" ] && break
-  sleep 0.1
-done
+# A dockerd that exits cleanly stops its containerd; one that was killed (or whose session ended)
+# leaves containerd and its shims running, with the containers under them.
+if [ "$stopped" = 1 ]; then
+  for ((i = 0; i < 30; i++)); do
+    [ -z "$(leftovers)" ] && break
+    sleep 0.1
+  done
+fi
 for p in $(leftovers); do
-  log "stopping leftover pid $p: $(cmdline "$p" | cut -c1-120)"
-  stop_pid "$p" 10 || true
+  log "stopping leftover pid $p: $(cmdline "$p" | cut -c1-100)"
+  case "$(cmdline "$p")" in
+    *containerd-shim*)
+      # A shim's children are containers' init processes: KILL them (that ends each container's
+      # whole pid namespace), then the shim, which does not exit on TERM.
+      for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill -KILL "$c" 2>/dev/null || true; done
+      kill -KILL "$p" 2>/dev/null || true ;;
+    *) stop_pid "$p" 10 || true ;;
+  esac
 done
 
 rm -f "$PIDFILE" "$SOCK"

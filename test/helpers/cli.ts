@@ -13,12 +13,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Variables the CLI process inherits; everything else (vitest's MODE, NODE_ENV…) stays out. */
+const INHERITED = /^(PATH|HOME|TMPDIR|LANG|LC_ALL|USER|CI|DOCKER_HOST|DOCKER_CONTEXT|DOCKER_CONFIG|DIFYCTL_.*)$/;
+
+export function baseEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => INHERITED.test(k)));
+}
+
 /**
- * Runs the built CLI (`npm test` builds first) as a separate process, as a user would.
- * `env` is added to a clean copy of the environment; pass `undefined` to remove a variable.
+ * Runs the built CLI (`npm test` builds first) as a separate process, as a user would, with a
+ * small inherited environment (see INHERITED) plus `env`; pass `undefined` to remove a variable.
  */
 export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env };
+  const env: Record<string, string | undefined> = { ...baseEnv(), NO_COLOR: '1', ...options.env };
   const result = await execa(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env,
