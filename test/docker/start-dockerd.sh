@@ -81,20 +81,18 @@ fi
 
 # Stale leftovers from a dockerd that is gone (machine restarted, process killed).
 rm -f "$PIDFILE" "$SOCK"
+# A containerd or shims left by a killed dockerd (with their containers): stop them first.
+DIFYCTL_STOP_QUIET=1 "$(dirname "$0")/stop-dockerd.sh" || true
 # dockerd reuses the containerd named in exec/containerd/containerd.pid if that pid exists. A
 # killed containerd can stay a zombie here (the machine's init does not reap it), which still
 # "exists": dockerd then waits ~15 s for its socket and gives up. Drop the file unless that pid
-# is a live containerd of ours. Leftover shims (and their containers) are stopped too.
+# is a live containerd of ours.
 CPIDFILE="$DIR/exec/containerd/containerd.pid"
 if [ -s "$CPIDFILE" ]; then
   cpid=$(cat "$CPIDFILE" 2>/dev/null || true)
   if ! { [[ "$cpid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$cpid/cmdline" 2>/dev/null | grep -q -- "containerd --config $DIR/exec/containerd"; }; then
     rm -f "$CPIDFILE"
   fi
-fi
-if [ -s "$CPIDFILE" ] || ls /proc/[0-9]*/cmdline >/dev/null 2>&1 && grep -lsa -- "$DIR/exec/containerd" /proc/[0-9]*/cmdline >/dev/null 2>&1; then
-  log "stopping leftovers of an earlier dockerd from $DIR"
-  "$(dirname "$0")/stop-dockerd.sh" >&2 || true
 fi
 
 args=(

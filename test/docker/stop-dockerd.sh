@@ -65,10 +65,10 @@ if [ -s "$PIDFILE" ]; then
     log "dockerd pid $pid stopped in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
     stopped=1
   else
-    log "pid file $PIDFILE names no running dockerd of ours (stale): nothing to stop"
+    [ -n "${DIFYCTL_STOP_QUIET:-}" ] || log "pid file $PIDFILE names no running dockerd of ours (stale): nothing to stop"
   fi
 else
-  log "no pid file at $PIDFILE: no dockerd of ours runs"
+  [ -n "${DIFYCTL_STOP_QUIET:-}" ] || log "no pid file at $PIDFILE: no dockerd of ours runs"
 fi
 
 # A dockerd that exits cleanly stops its containerd; one that was killed (or whose session ended)
