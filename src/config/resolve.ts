@@ -31,6 +31,8 @@ export interface ResolvedConfig {
   values: Map<string, ResolvedValue>;
   /** Present when there are no errors. */
   settings?: Settings;
+  /** The schema's typed values even when a cross-field rule failed (doctor checks still use them). */
+  typed?: Settings;
   diagnostics: Diagnostic[];
 }
 
@@ -136,7 +138,7 @@ export function resolveConfig(project: Project, options: ResolveOptions = {}): R
   for (const [key, entry] of raw) if (!values.has(key)) values.set(key, { value: entry.value ?? null, source: entry.source });
 
   const hasErrors = diagnostics.some((d) => d.level === 'error');
-  return { project, service, raw, values, settings: parsed.success && !hasErrors ? parsed.data : undefined, diagnostics };
+  return { project, service, raw, values, settings: parsed.success && !hasErrors ? parsed.data : undefined, typed: parsed.success ? parsed.data : undefined, diagnostics };
 }
 
 export type LoadConfigOptions = ProjectOptions & ResolveOptions;

@@ -17,7 +17,6 @@ export const pendingCommands: CommandDefinition[] = [
   pending(['down'], 'stop what up started'),
   pending(['ps'], 'show each part of the stack'),
   pending(['migrate'], 'run and inspect database migrations'),
-  pending(['doctor'], 'run every troubleshooting check'),
   pending(['logs'], 'show logs of the api, worker, db and redis'),
   pending(['db', 'reset'], 'delete the database data, start, migrate'),
   pending(['serve'], 'run the embedded API server in the foreground'),

@@ -1,0 +1,20 @@
+import type { ResolvedConfig } from '../config/resolve.js';
+import { defaultChecks } from './checks/index.js';
+import { runDoctor } from './runner.js';
+import type { Check, DoctorReport } from './types.js';
+
+export interface DoctorOptions {
+  config: ResolvedConfig;
+  env?: NodeJS.ProcessEnv;
+  only?: string[];
+  checks?: Check[];
+  timeoutMs?: number;
+}
+
+/** `difyctl doctor` as a function: every documented troubleshooting step, concurrently. */
+export function doctor(options: DoctorOptions): Promise<DoctorReport> {
+  return runDoctor({ checks: options.checks ?? defaultChecks(), config: options.config, env: options.env, only: options.only, timeoutMs: options.timeoutMs });
+}
+
+export { defaultChecks, runDoctor };
+export type { Check, CheckReport, CheckResult, DoctorReport } from './types.js';
