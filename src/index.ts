@@ -11,3 +11,7 @@ export { redact, isSecretKey } from './config/secrets.js';
 export type { ComposeProject, ComposeService } from './config/compose-model.js';
 export { initProject } from './project/init.js';
 export { DifyctlError, BugError, ERROR_CODES, EXIT } from './errors/index.js';
+export { createMigrator, type Migrator, type MigratorOptions, type StatusReport, type RunResult, type HistoryEntry } from './db/migrator.js';
+export { resolveDbConnection } from './db/connection.js';
+export type { Migration, DbConnection as MigratorConnection, MigratorLogger } from './db/types.js';
+export { createStack, resolvedEnvironment, type Stack, type StackOptions, type ResolvedDependency, type StatusRow, type StackEvent } from './stack/index.js';

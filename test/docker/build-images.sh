@@ -108,13 +108,17 @@ put() {
 put_libs() {
   local r=$1; shift
   local lib
-  if ldd "$@" 2>/dev/null | grep -q 'not found'; then
-    ldd "$@" | grep -B50 'not found' >&2
+  # (Outputs are captured, never piped into grep -q: with pipefail, grep -q's early exit can make
+  # the writer die of SIGPIPE and the pipeline "fail" at random.)
+  local out
+  out=$(ldd "$@" 2>/dev/null || true)
+  if [[ "$out" == *"not found"* ]]; then
+    grep -B50 'not found' <<<"$out" >&2
     die "unresolved libraries (see above)"
   fi
   while read -r lib; do
     [ -n "$lib" ] && [ -e "$r$lib" ] || put "$r" "$lib"
-  done < <(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u)
+  done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $1 !~ /:$/ { print $1 }' <<<"$out" | sort -u)
 }
 
 # put_busybox ROOT: static busybox with a symlink per applet, only for names that no real program
@@ -426,10 +430,14 @@ verify_redis() {
   rping() { [ "$(redis-cli -h 127.0.0.1 -p "$port" --no-auth-warning "$@" ping 2>/dev/null)" = PONG ]; }
   poll rping -a verify-pw || { "$DOCKER" logs "$name" >&2; die "$tag: no PONG on 127.0.0.1:$port"; }
   ms=$(( $(now_ms) - t0 ))
-  redis-cli -h 127.0.0.1 -p "$port" ping 2>&1 | grep -q NOAUTH || die "$tag: answers without the password"
-  # Healthchecks of docker-compose.yaml (CMD-SHELL) and docker-compose-0.15.yaml (CMD).
+  local out
+  out=$(redis-cli -h 127.0.0.1 -p "$port" ping 2>&1 || true)
+  [[ "$out" == *NOAUTH* ]] || die "$tag: answers without the password ($out)"
+  # Healthchecks of docker-compose.yaml (CMD-SHELL) and docker-compose-0.15.yaml (CMD), run as
+  # docker runs them (inside the container, its environment: REDISCLI_AUTH).
   "$DOCKER" exec "$name" sh -c 'redis-cli -a verify-pw ping 2>/dev/null | grep -q PONG' || die "$tag: compose healthcheck (redis-cli -a ... | grep) fails"
-  "$DOCKER" exec "$name" redis-cli ping | grep -q PONG || die "$tag: compose-0.15 healthcheck (redis-cli ping) fails"
+  out=$("$DOCKER" exec "$name" redis-cli ping 2>&1 || true)
+  [[ "$out" == *PONG* ]] || die "$tag: compose-0.15 healthcheck (redis-cli ping) fails: $out"
   [ "$("$DOCKER" exec "$name" stat -c %U /proc/1)" = redis ] || die "$tag: redis-server does not run as the redis user"
   log "verified $tag: PONG with password on 127.0.0.1:$port after ${ms} ms; both compose healthchecks pass"
 }
@@ -466,7 +474,9 @@ verify_postgres() {
   "$DOCKER" restart "$name" >/dev/null
   port=$(host_port "$name" 5432/tcp)
   poll login || { "$DOCKER" logs "$name" >&2; die "$tag: no login after restart"; }
-  "$DOCKER" logs "$name" 2>&1 | grep -q 'Skipping initialization' || die "$tag: restart re-ran initialization"
+  local logs
+  logs=$("$DOCKER" logs "$name" 2>&1)
+  [[ "$logs" == *"Skipping initialization"* ]] || die "$tag: restart re-ran initialization"
   log "verified $tag: login + SELECT 1 on 127.0.0.1:$port after ${ms} ms; both compose healthcheck forms pass; restart keeps data"
 }
 
@@ -485,8 +495,8 @@ run_one() { # NAME BUILD_FN VERIFY_FN TAGS...
     "$build"
     # Drop the images these tags named before (unless a container still uses one).
     for t in $old; do
-      "$DOCKER" image inspect --format '{{len .RepoTags}}' "$t" 2>/dev/null | grep -qx 0 &&
-        "$DOCKER" rmi "$t" >/dev/null 2>&1 || true
+      [ "$("$DOCKER" image inspect --format '{{len .RepoTags}}' "$t" 2>/dev/null)" = 0 ] &&
+        { "$DOCKER" rmi "$t" >/dev/null 2>&1 || true; }
     done
     built+=("$name")
     log "built $name in $(( $(now_ms) - t0 )) ms"

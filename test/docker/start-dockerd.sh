@@ -46,7 +46,9 @@ our_pid() {
   pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "dockerd.*--host $HOST" || return 1
+  local cmd
+  cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
+  [[ "$cmd" == *dockerd*"--host $HOST"* ]] || return 1
   printf '%s\n' "$pid"
 }
 
@@ -90,7 +92,8 @@ DIFYCTL_STOP_QUIET=1 "$(dirname "$0")/stop-dockerd.sh" || true
 CPIDFILE="$DIR/exec/containerd/containerd.pid"
 if [ -s "$CPIDFILE" ]; then
   cpid=$(cat "$CPIDFILE" 2>/dev/null || true)
-  if ! { [[ "$cpid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$cpid/cmdline" 2>/dev/null | grep -q -- "containerd --config $DIR/exec/containerd"; }; then
+  ccmd=$( [[ "$cpid" =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$cpid/cmdline" || true)
+  if [[ "$ccmd" != *"containerd --config $DIR/exec/containerd"* ]]; then
     rm -f "$CPIDFILE"
   fi
 fi

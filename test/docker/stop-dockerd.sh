@@ -24,7 +24,7 @@ done
 
 log() { printf 'stop-dockerd: %s\n' "$*" >&2; }
 
-cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
+cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" || true; }
 
 # stop_pid PID SECONDS: TERM, poll until gone, then KILL.
 stop_pid() {
@@ -59,7 +59,7 @@ leftovers() {
 stopped=0
 if [ -s "$PIDFILE" ]; then
   pid=$(cat "$PIDFILE")
-  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && cmdline "$pid" | grep -q -- "dockerd.*--host unix://$SOCK"; then
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && [[ "$(cmdline "$pid")" == *dockerd*"--host unix://$SOCK"* ]]; then
     t0=$(date +%s%N)
     stop_pid "$pid" "$WAIT" || true
     log "dockerd pid $pid stopped in $(( ($(date +%s%N) - t0) / 1000000 )) ms"

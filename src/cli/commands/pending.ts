@@ -13,10 +13,6 @@ const pending = (path: string[], summary: string): CommandDefinition => ({
 });
 
 export const pendingCommands: CommandDefinition[] = [
-  pending(['up'], 'start or attach PostgreSQL and Redis, migrate, and run the API server'),
-  pending(['down'], 'stop what up started'),
-  pending(['ps'], 'show each part of the stack'),
-  pending(['migrate'], 'run and inspect database migrations'),
   pending(['logs'], 'show logs of the api, worker, db and redis'),
   pending(['db', 'reset'], 'delete the database data, start, migrate'),
   pending(['serve'], 'run the embedded API server in the foreground'),

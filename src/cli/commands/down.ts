@@ -1,0 +1,18 @@
+import type { CommandDefinition } from '../types.js';
+
+export const downCommand: CommandDefinition = {
+  path: ['down'],
+  summary: 'stop what up started (by labels and the state file); data stays unless --volumes',
+  configure: (cmd) => cmd.option('-v, --volumes', 'also delete the data of db and redis'),
+  run: async ({ global, out, env, options }) => {
+    const { loadConfig } = await import('../../config/resolve.js');
+    const { createStack } = await import('../../stack/index.js');
+    const { stackReporter } = await import('../render-stack.js');
+    const config = loadConfig({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, mode: 'api' });
+    const result = await createStack({ config, env, report: stackReporter(out) }).down({ volumes: options.volumes === true });
+    if (result.stopped.length === 0 && result.removed.length === 0) out.print('nothing to stop');
+    for (const item of result.stopped) out.print(`stopped ${item}`);
+    for (const item of result.removed) out.print(`removed ${item}`);
+    return { data: result };
+  },
+};

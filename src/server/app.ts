@@ -1,0 +1,111 @@
+import { resolve as PathResolve } from 'node:path';
+import type pg from 'pg';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Settings } from '../config/schema.js';
+import type { AppContext } from './context.js';
+import { createPool } from './db.js';
+import { createHealthCheck } from './health-check.js';
+import { registerAuth } from './hooks/auth.js';
+import { registerErrorHandlers } from './hooks/error-handler.js';
+import { DEFAULT_BODY_LIMIT, registerRequestGuard } from './hooks/request-guard.js';
+import { registerVersionHeaders } from './hooks/version-headers.js';
+import { silentLogger, type Logger } from './logger.js';
+import { loadMiddleware, registerMiddleware } from './middleware.js';
+import { createProviderRegistry, loadProviderPlugins } from './plugins.js';
+import { registerRoutes } from './routes/index.js';
+import type { ServiceRoutes } from './routes/service-api.js';
+import { initSentry } from './sentry.js';
+import { createTokenService } from './services/auth-tokens.js';
+import { openBackends, type Backends } from './store/index.js';
+import type { RateLimitOptions } from './store/types.js';
+import { describeVectorStore } from './vector.js';
+import { serverVersion } from './version.js';
+
+export interface AppDeps {
+  settings: Settings;
+  /** false: PostgreSQL carries every Redis duty. @default true */
+  redisEnabled?: boolean;
+  logger?: Logger;
+  /** An existing pool (its owner closes it); by default one is made from DB_* and SQLALCHEMY_*. */
+  pool?: pg.Pool;
+  /** Existing store and queue; by default Redis or the PostgreSQL fallback. */
+  backends?: Backends;
+  /** Where relative CUSTOM_MIDDLEWARE_MODULE and PROVIDER_PLUGINS_DIR resolve. @default process.cwd() */
+  baseDir?: string;
+  /** @default 20 logins per client address per 60 s */
+  loginRateLimit?: Omit<RateLimitOptions, 'prefix'>;
+  /** @default 1 MiB */
+  bodyLimit?: number;
+  /** Service API routes (`/v1`) added by later work. */
+  serviceRoutes?: ServiceRoutes[];
+}
+
+export type DifyApp = FastifyInstance & { difyctx: AppContext };
+
+/**
+ * Builds the API server without listening (tests use `app.inject`), in the seed's order:
+ * settings → database pool → cache/store → vector store → routes → error handlers → hooks.
+ * (Fastify applies hooks to routes registered later in the same boot, so hooks are added before
+ * the route plugins load; the order of the steps above is the order of their construction.)
+ * Closing the app closes what it created.
+ */
+export async function createApp(deps: AppDeps): Promise<DifyApp> {
+  const { settings } = deps;
+  const logger = deps.logger ?? silentLogger();
+  const version = serverVersion();
+  const baseDir = deps.baseDir ?? process.cwd();
+  const pool = deps.pool ?? createPool({ settings, logger });
+  const backends = deps.backends ?? (await openBackends({ settings, redisEnabled: deps.redisEnabled ?? true, pool, logger }));
+  const vector = describeVectorStore(settings);
+  logger.debug({ vector }, 'vector store');
+  const providers = createProviderRegistry();
+  await loadProviderPlugins({ dir: PathResolve(baseDir, settings.PROVIDER_PLUGINS_DIR), registry: providers, logger });
+  const limit = deps.loginRateLimit ?? { points: 20, durationSeconds: 60 };
+  const ctx: AppContext = {
+    settings,
+    version,
+    logger,
+    pool,
+    store: backends.store,
+    queue: backends.queue,
+    tokens: createTokenService({ secretKey: settings.SECRET_KEY, kv: backends.store.kv }),
+    health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
+    providers,
+    loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...limit }),
+  };
+
+  const app: FastifyInstance = Fastify({
+    // pino 10's Logger is fastify's logger; only the generic parameters of the types differ.
+    loggerInstance: logger as FastifyBaseLogger,
+    // One debug line per request (onResponse below) instead of fastify's two info lines.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // A request that takes longer than GUNICORN_TIMEOUT is cut, as gunicorn's worker timeout does.
+    connectionTimeout: settings.GUNICORN_TIMEOUT * 1000,
+    forceCloseConnections: 'idle',
+    trustProxy: true,
+  });
+  const captureError = await initSentry({ dsn: settings.SENTRY_DSN, tracesSampleRate: settings.SENTRY_TRACES_SAMPLE_RATE, environment: settings.DEPLOY_ENV, release: version, logger });
+  if (settings.CUSTOM_MIDDLEWARE_ENABLED && settings.CUSTOM_MIDDLEWARE_MODULE) {
+    registerMiddleware(app, { middleware: await loadMiddleware({ module: settings.CUSTOM_MIDDLEWARE_MODULE, baseDir }), logger });
+  }
+  registerVersionHeaders(app, { version, env: settings.DEPLOY_ENV });
+  registerRequestGuard(app);
+  registerAuth(app, ctx);
+  app.addHook('onResponse', async (request, reply) => {
+    logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  if (settings.ENABLE_RESPONSE_COMPRESSION) {
+    const { default: compress } = await import('@fastify/compress');
+    await app.register(compress, { global: true });
+  }
+  // Error handlers are encapsulated like hooks: set them before the route plugins are registered.
+  registerErrorHandlers(app, { logger, onServerError: captureError });
+  await registerRoutes(app, ctx, { serviceRoutes: deps.serviceRoutes });
+  app.addHook('onClose', async () => {
+    if (!deps.backends) await Promise.allSettled([backends.queue.close(5000), backends.store.close()]);
+    if (!deps.pool) await pool.end().catch(() => {});
+  });
+  return Object.assign(app, { difyctx: ctx });
+}
+

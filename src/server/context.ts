@@ -1,0 +1,37 @@
+import type pg from 'pg';
+import type { Settings } from '../config/schema.js';
+import type { HealthReport } from './health-check.js';
+import type { Logger } from './logger.js';
+import type { ProviderRegistry } from './plugins.js';
+import type { TokenService } from './services/auth-tokens.js';
+import type { TaskQueue } from './store/queue.js';
+import type { RateLimiter, Store } from './store/types.js';
+
+/** Who a request acts as, set by the auth hook. */
+export type RequestAuth = { kind: 'account'; accountId: string; tenantId: string } | { kind: 'app'; appId: string; tenantId: string };
+
+/** How a route authenticates: console JWT (default), a service API key, or none (public). */
+export type RouteAuth = 'console' | 'app-key' | 'none';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: RequestAuth;
+  }
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+}
+
+/** What routes and hooks share: built once by createApp. */
+export interface AppContext {
+  settings: Settings;
+  version: string;
+  logger: Logger;
+  pool: pg.Pool;
+  store: Store;
+  queue: TaskQueue;
+  tokens: TokenService;
+  health: () => Promise<HealthReport>;
+  providers: ProviderRegistry;
+  loginLimiter: RateLimiter;
+}

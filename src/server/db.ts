@@ -1,0 +1,44 @@
+import pg from 'pg';
+import type { Settings } from '../config/schema.js';
+import type { Logger } from './logger.js';
+
+type DbSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'SQLALCHEMY_POOL_SIZE' | 'SQLALCHEMY_MAX_OVERFLOW' | 'SQLALCHEMY_POOL_RECYCLE'>;
+
+/**
+ * The database pool, sized like SQLAlchemy's: POOL_SIZE + MAX_OVERFLOW connections at most, each
+ * replaced after POOL_RECYCLE seconds. A connection that dies while idle (PostgreSQL restarted) is
+ * logged and dropped: it must never crash the process.
+ */
+export function createPool(options: { settings: DbSettings; logger: Logger; applicationName?: string }): pg.Pool {
+  const s = options.settings;
+  const pool = new pg.Pool({
+    host: s.DB_HOST,
+    port: s.DB_PORT,
+    user: s.DB_USERNAME,
+    password: s.DB_PASSWORD,
+    database: s.DB_DATABASE,
+    max: s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW,
+    maxLifetimeSeconds: s.SQLALCHEMY_POOL_RECYCLE,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 3000,
+    application_name: options.applicationName ?? 'difyctl-api',
+  });
+  pool.on('error', (error) => options.logger.warn({ err: error.message }, 'database connection lost'));
+  return pool;
+}
+
+/** Runs `fn` in a transaction on one pooled client. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,50 @@
+import type pg from 'pg';
+
+export interface HealthReport {
+  status: 'healthy' | 'unhealthy';
+  db: 'ok' | 'error';
+  /** `fallback` when there is no Redis and PostgreSQL carries its duties. */
+  redis: 'ok' | 'error' | 'fallback';
+}
+
+export interface HealthCheckOptions {
+  pool: pg.Pool;
+  pingRedis?: () => Promise<void>;
+  /** Each dependency check is cut after this long. @default 800 */
+  timeoutMs?: number;
+  /** A result is reused this long, so /health costs a few ms under load. @default 1000 */
+  cacheMs?: number;
+  now?: () => number;
+}
+
+const within = async (work: () => Promise<unknown>, timeoutMs: number): Promise<boolean> => {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/** The deep check behind GET /health: one round trip per dependency, shared by concurrent callers. */
+export function createHealthCheck(options: HealthCheckOptions): () => Promise<HealthReport> {
+  const timeoutMs = options.timeoutMs ?? 800;
+  const cacheMs = options.cacheMs ?? 1000;
+  const now = options.now ?? Date.now;
+  let cached: { at: number; report: Promise<HealthReport> } | undefined;
+  const run = async (): Promise<HealthReport> => {
+    const [db, redis] = await Promise.all([
+      within(() => options.pool.query('SELECT 1'), timeoutMs),
+      options.pingRedis ? within(options.pingRedis, timeoutMs) : Promise.resolve(null),
+    ]);
+    const redisState = redis === null ? 'fallback' : redis ? 'ok' : 'error';
+    return { status: db && redis !== false ? 'healthy' : 'unhealthy', db: db ? 'ok' : 'error', redis: redisState };
+  };
+  return () => {
+    if (!cached || now() - cached.at >= cacheMs) cached = { at: now(), report: run() };
+    return cached.report;
+  };
+}

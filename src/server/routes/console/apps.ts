@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { accountOf } from '../../hooks/auth.js';
+import { APP_MODES, createApp, getApp, listApps, markAppDeleting, updateApp } from '../../services/apps.js';
+import { parse } from '../validate.js';
+
+const uuid = z.string().uuid({ message: 'must be a UUID' });
+const AppParams = z.object({ appId: uuid });
+const ListQuery = z.object({
+  page: z.coerce.number().int().min(1).max(99_999).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  name: z.string().max(255).optional(),
+});
+const icon = { icon_type: z.string().max(32).nullish(), icon: z.string().max(255).nullish(), icon_background: z.string().max(32).nullish() };
+const CreateBody = z.object({ name: z.string().trim().min(1).max(255), description: z.string().max(4000).optional(), mode: z.enum(APP_MODES), ...icon });
+const UpdateBody = z.object({
+  name: z.string().trim().min(1).max(255).optional(),
+  description: z.string().max(4000).optional(),
+  enable_site: z.boolean().optional(),
+  enable_api: z.boolean().optional(),
+  api_rpm: z.number().int().min(0).optional(),
+  api_rph: z.number().int().min(0).optional(),
+  ...icon,
+});
+
+/** Apps CRUD of the signed-in account's workspace. Deleting enqueues the `app_deletion` task. */
+export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/apps', async (request) => {
+    const q = parse(ListQuery, request.query);
+    return listApps(ctx.pool, { tenantId: accountOf(request).tenantId, ...q });
+  });
+  app.post('/apps', async (request, reply) => {
+    const body = parse(CreateBody, request.body);
+    const who = accountOf(request);
+    reply.code(201);
+    return createApp(ctx.pool, { ...body, tenantId: who.tenantId, accountId: who.accountId });
+  });
+  app.get('/apps/:appId', async (request) => {
+    const { appId } = parse(AppParams, request.params);
+    return getApp(ctx.pool, { tenantId: accountOf(request).tenantId, appId });
+  });
+  app.put('/apps/:appId', async (request) => {
+    const { appId } = parse(AppParams, request.params);
+    const who = accountOf(request);
+    return updateApp(ctx.pool, { tenantId: who.tenantId, accountId: who.accountId, appId, changes: parse(UpdateBody, request.body) });
+  });
+  app.delete('/apps/:appId', async (request, reply) => {
+    const { appId } = parse(AppParams, request.params);
+    const { tenantId } = accountOf(request);
+    await markAppDeleting(ctx.pool, { tenantId, appId });
+    await ctx.queue.enqueue('app_deletion', 'remove_app_and_related_data', { tenant_id: tenantId, app_id: appId });
+    reply.code(204);
+  });
+}

@@ -1,0 +1,12 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { accountRoutes } from './account.js';
+import { apiKeyRoutes } from './api-keys.js';
+import { appRoutes } from './apps.js';
+import { authRoutes } from './auth.js';
+import { setupRoutes } from './setup.js';
+
+/** The console API, mounted at /console/api. */
+export async function consoleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  for (const routes of [setupRoutes, authRoutes, accountRoutes, appRoutes, apiKeyRoutes]) await routes(app, ctx);
+}

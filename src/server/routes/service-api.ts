@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { notFound, unauthorized } from '../http-error.js';
+
+/**
+ * The service API (`/v1`, Dify's API for the official SDKs). Every route here authenticates with an
+ * app key (`Authorization: Bearer app-…`) unless it says otherwise. Chat/completion messages,
+ * conversations, feedbacks, parameters and file upload are added here by the service API work;
+ * `extraRoutes` is where they plug in.
+ */
+export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & { extraRoutes?: ServiceRoutes[] }): Promise<void> {
+  app.addHook('onRoute', (route) => {
+    route.config = { auth: 'app-key', ...(route.config as object | undefined) };
+  });
+  app.get('/info', async (request) => {
+    if (request.auth?.kind !== 'app') throw unauthorized();
+    const { rows } = await ctx.pool.query<{ name: string; description: string; mode: string }>(
+      'SELECT name, description, mode FROM apps WHERE id = $1',
+      [request.auth.appId],
+    );
+    if (!rows[0]) throw notFound('App not found.', 'app_unavailable');
+    return { ...rows[0], tags: [] };
+  });
+  for (const routes of ctx.extraRoutes ?? []) await routes(app, ctx);
+}
+
+export type ServiceRoutes = (app: FastifyInstance, ctx: AppContext) => Promise<void>;

@@ -1,0 +1,71 @@
+import { randomInt } from 'node:crypto';
+import type pg from 'pg';
+import { badRequest, notFound } from '../http-error.js';
+import { sameDigest, sha256 } from './auth-tokens.js';
+
+/** Dify allows 10 keys per app. */
+export const MAX_KEYS_PER_APP = 10;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `app-` + 24 random base62 characters, as Dify's keys look. */
+export function generateKey(prefix = 'app-'): string {
+  let key = prefix;
+  for (let i = 0; i < 24; i++) key += ALPHABET[randomInt(ALPHABET.length)];
+  return key;
+}
+
+interface KeyRow {
+  id: string;
+  type: string;
+  token_prefix: string;
+  last_used_at: Date | null;
+  created_at: Date;
+}
+
+const unix = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
+const keyJson = (r: KeyRow) => ({ id: r.id, type: r.type, token: `${r.token_prefix}…`, last_used_at: unix(r.last_used_at), created_at: unix(r.created_at) });
+
+export async function listKeys(pool: pg.Pool, input: { tenantId: string; appId: string }) {
+  const { rows } = await pool.query<KeyRow>(
+    `SELECT id, type, token_prefix, last_used_at, created_at FROM api_tokens WHERE app_id = $1 AND tenant_id = $2 AND type = 'app' ORDER BY created_at`,
+    [input.appId, input.tenantId],
+  );
+  return { data: rows.map(keyJson) };
+}
+
+/** A new key: only its sha256 and first characters are stored; the full key is returned this once. */
+export async function createKey(pool: pg.Pool, input: { tenantId: string; appId: string }) {
+  const { rows: count } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM api_tokens WHERE app_id = $1 AND type = 'app'`, [input.appId]);
+  if (Number(count[0]?.n ?? 0) >= MAX_KEYS_PER_APP) throw badRequest(`An app can have at most ${MAX_KEYS_PER_APP} API keys.`, 'max_keys_exceeded');
+  const token = generateKey();
+  const { rows } = await pool.query<KeyRow>(
+    `INSERT INTO api_tokens (app_id, tenant_id, type, token_hash, token_prefix) VALUES ($1, $2, 'app', $3, $4)
+     RETURNING id, type, token_prefix, last_used_at, created_at`,
+    [input.appId, input.tenantId, sha256(token), token.slice(0, 8)],
+  );
+  return { ...keyJson(rows[0]!), token };
+}
+
+export async function deleteKey(pool: pg.Pool, input: { tenantId: string; appId: string; keyId: string }): Promise<void> {
+  const result = await pool.query(`DELETE FROM api_tokens WHERE id = $1 AND app_id = $2 AND tenant_id = $3`, [input.keyId, input.appId, input.tenantId]);
+  if (result.rowCount !== 1) throw notFound('API key not found.', 'api_key_not_found');
+}
+
+export interface AppKeyOwner {
+  appId: string;
+  tenantId: string;
+}
+
+/** The app behind a service API key, or null. Lookup by digest, then a constant-time comparison. */
+export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKeyOwner | null> {
+  const digest = sha256(token);
+  const { rows } = await pool.query<{ id: string; app_id: string; tenant_id: string; token_hash: string }>(
+    `SELECT t.id, t.app_id, t.tenant_id, t.token_hash FROM api_tokens t JOIN apps a ON a.id = t.app_id
+     WHERE t.token_hash = $1 AND t.type = 'app' AND a.status = 'normal' AND a.enable_api`,
+    [digest],
+  );
+  const row = rows[0];
+  if (!row || !sameDigest(row.token_hash, digest)) return null;
+  pool.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]).catch(() => {});
+  return { appId: row.app_id, tenantId: row.tenant_id };
+}

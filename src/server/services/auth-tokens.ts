@@ -1,0 +1,82 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import type { KeyValueStore } from '../store/types.js';
+
+/** @default 15 minutes: short-lived; the refresh token renews it. */
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/** @default 30 days (Dify's REFRESH_TOKEN_EXPIRE_DAYS). */
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+const ISSUER = 'difyctl';
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+}
+
+export interface AccessClaims {
+  accountId: string;
+  tenantId: string;
+}
+
+export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** Compares two hex digests without leaking, through timing, where they differ. */
+export function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const refreshKey = (digest: string): string => `refresh_token:${digest}`;
+
+/**
+ * Console sessions: an HS256 JWT signed with SECRET_KEY (stateless, short-lived), and an opaque
+ * refresh token kept server-side only as its sha256 (store key `refresh_token:<digest>`, TTL).
+ */
+export function createTokenService(options: { secretKey: string; kv: KeyValueStore; accessTtlSeconds?: number }) {
+  const secret = new TextEncoder().encode(options.secretKey);
+  const accessTtl = options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
+
+  async function issue(claims: AccessClaims): Promise<TokenPair> {
+    const access = await new SignJWT({ tid: claims.tenantId, typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.accountId)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + accessTtl)
+      .sign(secret);
+    const refresh = randomBytes(32).toString('base64url');
+    const digest = sha256(refresh);
+    await options.kv.set(refreshKey(digest), JSON.stringify({ ...claims, digest }), REFRESH_TOKEN_TTL_SECONDS);
+    return { access_token: access, refresh_token: refresh };
+  }
+
+  /** @returns the claims of a valid access token, or null */
+  async function verifyAccess(token: string): Promise<AccessClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer: ISSUER });
+      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
+      return { accountId: payload.sub, tenantId: payload.tid };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Spends a refresh token (once: `take` is atomic) and returns a new pair; null when unknown. */
+  async function rotate(refreshToken: string): Promise<TokenPair | null> {
+    const digest = sha256(refreshToken);
+    const stored = await options.kv.take(refreshKey(digest));
+    if (!stored) return null;
+    const parsed = JSON.parse(stored) as AccessClaims & { digest: string };
+    if (!sameDigest(parsed.digest, digest)) return null;
+    return issue({ accountId: parsed.accountId, tenantId: parsed.tenantId });
+  }
+
+  async function revoke(refreshToken: string): Promise<void> {
+    await options.kv.delete(refreshKey(sha256(refreshToken)));
+  }
+
+  return { issue, verifyAccess, rotate, revoke };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

@@ -1,0 +1,48 @@
+import type pg from 'pg';
+import type { Settings } from '../../config/schema.js';
+import type { Logger } from '../logger.js';
+import { postgresStore } from './postgres-store.js';
+import type { RetryPolicy, TaskQueue } from './queue.js';
+import { brokerOptions, connectRedis, redisOptions } from './redis-connection.js';
+import { redisStore } from './redis-store.js';
+import type { Store } from './types.js';
+
+export type { KeyValueStore, RateLimiter, Store } from './types.js';
+export type { QueueName, Task, TaskQueue, TaskState } from './queue.js';
+
+export interface Backends {
+  store: Store;
+  queue: TaskQueue;
+  /** Answers when the Redis behind the store is reachable; undefined without Redis. */
+  pingRedis?: () => Promise<void>;
+}
+
+/**
+ * The Redis duties on Redis when there is one, on PostgreSQL otherwise (SPEC §3, embedded provider
+ * without redis-server). Heavy queue libraries are imported only for the backend in use.
+ */
+export async function openBackends(options: { settings: Settings; redisEnabled: boolean; pool: pg.Pool; logger: Logger; retry?: RetryPolicy; supervise?: boolean }): Promise<Backends> {
+  const { settings, logger } = options;
+  const warn = (what: string) => (error: Error) => logger.warn({ err: error.message }, `${what} connection error`);
+  if (options.redisEnabled) {
+    const client = connectRedis(redisOptions(settings), warn('redis'));
+    const { bullmqQueue } = await import('./queue-bullmq.js');
+    return {
+      store: redisStore(client),
+      queue: bullmqQueue({ connection: brokerOptions(settings), retry: options.retry }),
+      pingRedis: async () => {
+        await client.ping();
+      },
+    };
+  }
+  const { pgBossQueue } = await import('./queue-pgboss.js');
+  return {
+    store: postgresStore(options.pool),
+    queue: pgBossQueue({
+      connection: { host: settings.DB_HOST, port: settings.DB_PORT, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE },
+      retry: options.retry,
+      supervise: options.supervise,
+      onError: warn('queue'),
+    }),
+  };
+}

@@ -1,0 +1,74 @@
+import type pg from 'pg';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { limiterFrom } from './rate-limit.js';
+import type { KeyValueStore, RateLimiter, RateLimitOptions, Store } from './types.js';
+
+/** rate-limiter-flexible's own table (it creates it, concurrency-safe, on first use). */
+export const RATE_LIMIT_TABLE = 'difyctl_rate_limits';
+
+const LIVE = '(expires_at IS NULL OR expires_at > now())';
+const expiry = (ttlSeconds?: number): string | null => (ttlSeconds === undefined ? null : new Date(Date.now() + ttlSeconds * 1000).toISOString());
+
+/** The no-Redis fallback: `kv_store(key, value, expires_at)`; an expired row reads as absent. */
+export function postgresKeyValue(pool: pg.Pool): KeyValueStore {
+  return {
+    kind: 'postgres',
+    get: async (key) => (await pool.query<{ value: string }>(`SELECT value FROM kv_store WHERE key = $1 AND ${LIVE}`, [key])).rows[0]?.value ?? null,
+    set: async (key, value, ttlSeconds) => {
+      await pool.query(
+        `INSERT INTO kv_store (key, value, expires_at, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, updated_at = now()`,
+        [key, value, expiry(ttlSeconds)],
+      );
+    },
+    setIfAbsent: async (key, value, ttlSeconds) => {
+      const result = await pool.query(
+        `INSERT INTO kv_store (key, value, expires_at, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, updated_at = now()
+         WHERE kv_store.expires_at IS NOT NULL AND kv_store.expires_at <= now()`,
+        [key, value, expiry(ttlSeconds)],
+      );
+      return result.rowCount === 1;
+    },
+    take: async (key) =>
+      (await pool.query<{ value: string }>(`DELETE FROM kv_store WHERE key = $1 AND ${LIVE} RETURNING value`, [key])).rows[0]?.value ?? null,
+    delete: async (key) => {
+      await pool.query('DELETE FROM kv_store WHERE key = $1', [key]);
+    },
+    deleteIfValue: async (key, value) => (await pool.query('DELETE FROM kv_store WHERE key = $1 AND value = $2', [key, value])).rowCount === 1,
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+  };
+}
+
+/** Every Redis duty on PostgreSQL (no Redis configured). */
+export function postgresStore(pool: pg.Pool): Store {
+  const kv = postgresKeyValue(pool);
+  return {
+    kind: 'postgres',
+    kv,
+    rateLimiter: (options: RateLimitOptions): RateLimiter => {
+      let ready: Promise<RateLimiterPostgres> | undefined;
+      const create = (): Promise<RateLimiterPostgres> =>
+        new Promise((resolve, reject) => {
+          const limiter: RateLimiterPostgres = new RateLimiterPostgres(
+            { storeClient: pool, storeType: 'pool', tableName: RATE_LIMIT_TABLE, keyPrefix: `rl:${options.prefix}`, points: options.points, duration: options.durationSeconds, clearExpiredByTimeout: false },
+            (error?: Error) => (error ? reject(error) : resolve(limiter)),
+          );
+        });
+      return {
+        consume: async (key) => {
+          // The table is created lazily; a failed creation (db away) is retried on the next request.
+          ready ??= create().catch((error: unknown) => {
+            ready = undefined;
+            throw error;
+          });
+          return limiterFrom(await ready).consume(key);
+        },
+      };
+    },
+    // The pool belongs to the app; nothing of our own to close.
+    close: async () => {},
+  };
+}

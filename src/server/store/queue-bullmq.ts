@@ -1,0 +1,65 @@
+import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { DEFAULT_RETRY, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue, type TaskState } from './queue.js';
+
+const PREFIX = 'difyctl';
+
+/** The task queue on Redis (CELERY_BROKER_URL or REDIS_*): BullMQ, failed jobs kept. */
+export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPolicy }): TaskQueue {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  // BullMQ takes ioredis options and opens its own connections.
+  const connection = options.connection as ConnectionOptions;
+  const queues = new Map<QueueName, Queue>();
+  const workers: Worker[] = [];
+  const queueOf = (name: QueueName): Queue => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection, prefix: PREFIX });
+      queue.on('error', () => {});
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+  return {
+    kind: 'bullmq',
+    enqueue: async (queue, name, data) => {
+      const job = await queueOf(queue).add(name, data, {
+        attempts: retry.attempts,
+        backoff: { type: 'exponential', delay: retry.backoffMs },
+        removeOnComplete: 1000,
+        removeOnFail: false,
+      });
+      return String(job.id);
+    },
+    consume: async ({ queues: names, concurrency, handler, onFailure }: ConsumeOptions) => {
+      for (const queue of names) {
+        const worker = new Worker(queue, async (job) => handler({ id: String(job.id), queue, name: job.name, data: job.data as Record<string, unknown> }), {
+          connection,
+          prefix: PREFIX,
+          concurrency,
+        });
+        worker.on('failed', (job, error) => {
+          if (job) onFailure?.({ id: String(job.id), queue, name: job.name, data: job.data as Record<string, unknown> }, error);
+        });
+        worker.on('error', () => {});
+        await worker.waitUntilReady();
+        workers.push(worker);
+      }
+    },
+    state: async (queue, id) => {
+      const job = await Job.fromId(queueOf(queue), id);
+      if (!job) return null;
+      const raw = await job.getState();
+      const state: TaskState['state'] =
+        raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : raw === 'active' ? 'active' : raw === 'delayed' && job.attemptsMade > 0 ? 'retry' : 'waiting';
+      const failedAttempts = raw === 'failed' ? job.attemptsMade : job.attemptsMade;
+      return { state, failedAttempts, error: job.failedReason || undefined };
+    },
+    close: async (timeoutMs = 30_000) => {
+      const closing = Promise.all(workers.map((w) => w.close()));
+      const bounded = await Promise.race([closing.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+      if (!bounded) await Promise.all(workers.map((w) => w.close(true)));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { Project } from '../config/project.js';
+import type { Settings } from '../config/schema.js';
+import type { Clock } from './clock.js';
+import type { Engine } from './docker/engine.js';
+import type { ReadinessStrategy } from './ready/strategy.js';
+import type { DependencyRecord } from './state.js';
+import type { DbConnection, ProviderName, RedisConnection, Reporter } from './types.js';
+
+/** What every provider needs to know about the project. */
+export interface StackContext {
+  project: Project;
+  settings: Settings;
+  report: Reporter;
+  clock: Clock;
+  /** The shell environment (DOCKER_HOST, PATH…). */
+  env: NodeJS.ProcessEnv;
+  /** The Docker engine, connected on first use; undefined when none answers. */
+  engine(): Promise<Engine | undefined>;
+}
+
+/** A dependency a provider has started or attached to, not yet known to serve. */
+export interface Started {
+  provider: ProviderName;
+  connection?: DbConnection | RedisConnection;
+  reused: boolean;
+  record: DependencyRecord;
+  strategy?: ReadinessStrategy;
+  logTail: () => Promise<string[]>;
+  /** Work once the server answers (the embedded server creates the configured database). */
+  afterReady?: (remainingMs: number) => Promise<void>;
+}
+
+export const address = (c: { host: string; port: number }) => `${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { DifyctlError } from '../../errors/index.js';
+
+export interface EngineEndpoint {
+  /** unix:///var/run/docker.sock, tcp://host:2376… */
+  host: string;
+  /** Where it came from, for messages: DOCKER_HOST, context "name", default socket. */
+  source: string;
+}
+
+const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>; // docker CLI files; fields checked by the caller
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the docker CLI would connect: DOCKER_HOST, else DOCKER_CONTEXT or the current context of
+ * ~/.docker/config.json (its endpoint in contexts/meta/<sha256 of the name>/meta.json), else the
+ * default socket.
+ */
+export function engineEndpoint(env: NodeJS.ProcessEnv, home = os.homedir()): EngineEndpoint {
+  if (env.DOCKER_HOST) return { host: env.DOCKER_HOST, source: 'DOCKER_HOST' };
+  const configDir = env.DOCKER_CONFIG ?? path.join(home, '.docker');
+  const context = env.DOCKER_CONTEXT ?? (readJson(path.join(configDir, 'config.json'))?.currentContext as string | undefined);
+  if (context && context !== 'default') {
+    const id = createHash('sha256').update(context).digest('hex');
+    const meta = readJson(path.join(configDir, 'contexts', 'meta', id, 'meta.json'));
+    const endpoints = meta?.Endpoints as Record<string, { Host?: string }> | undefined;
+    const host = endpoints?.docker?.Host;
+    if (host) return { host, source: `docker context "${context}"` };
+  }
+  return { host: DEFAULT_SOCKET, source: 'the default socket' };
+}
+
+/** dockerode's constructor options for an endpoint. */
+export function dockerOptions(endpoint: EngineEndpoint): Docker.DockerOptions {
+  const url = new URL(endpoint.host);
+  if (url.protocol === 'unix:') return { socketPath: decodeURIComponent(url.pathname) };
+  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
+    const tls = url.protocol === 'https:' || url.port === '2376';
+    return { protocol: tls ? 'https' : 'http', host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)) };
+  }
+  throw new DifyctlError('DOCKER.UNREACHABLE', `unsupported Docker endpoint ${endpoint.host} (${endpoint.source})`, {
+    hint: 'Use a unix:// or tcp:// DOCKER_HOST, or `--provider embedded`.',
+  });
+}
+
+export interface Engine {
+  docker: Docker;
+  endpoint: EngineEndpoint;
+}
+
+/** Connects and pings (bounded); DOCKER.UNREACHABLE naming where it looked. */
+export async function connectEngine(env: NodeJS.ProcessEnv, timeoutMs = 2000): Promise<Engine> {
+  const endpoint = engineEndpoint(env);
+  const { default: DockerClass } = await import('dockerode');
+  const docker = new DockerClass({ ...dockerOptions(endpoint), timeout: 0 });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([docker.ping(), timeout]);
+    return { docker, endpoint };
+  } catch (error) {
+    throw new DifyctlError('DOCKER.UNREACHABLE', `the Docker engine does not answer at ${endpoint.host} (${endpoint.source}): ${(error as Error).message}`, {
+      hint: 'Start Docker (or set DOCKER_HOST), or run without it: `--provider embedded`.',
+      cause: error,
+    });
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** The engine, or undefined when none answers. */
+export async function tryEngine(env: NodeJS.ProcessEnv, timeoutMs = 2000): Promise<Engine | undefined> {
+  return connectEngine(env, timeoutMs).catch(() => undefined);
+}

@@ -1,0 +1,15 @@
+/** Labels on everything difyctl creates; `down` and `ps` find things by them (never by name alone). */
+export const LABEL = {
+  project: 'com.difyctl.project',
+  service: 'com.difyctl.service',
+  dependency: 'com.difyctl.dependency',
+  configHash: 'com.difyctl.config-hash',
+  composeProject: 'com.docker.compose.project',
+  composeService: 'com.docker.compose.service',
+} as const;
+
+export const containerName = (project: string, service: string) => `${project}-${service}-1`;
+export const networkName = (project: string) => `${project}_default`;
+export const volumeName = (project: string, volume: string) => `${project}_${volume}`;
+
+export const projectFilter = (project: string) => ({ label: [`${LABEL.project}=${project}`] });

@@ -1,0 +1,103 @@
+import { mkdir } from 'node:fs/promises';
+import type Docker from 'dockerode';
+import type { ComposeService } from '../../config/compose-model.js';
+import type { Lookup } from '../../config/interpolate.js';
+import { DifyctlError } from '../../errors/index.js';
+import { freePort, portIsFree } from '../ports.js';
+import type { DependencySpec, Reporter } from '../types.js';
+import { containerSpec, type ContainerSpec } from './container-spec.js';
+import { ensureImage } from './image.js';
+import { containerName, LABEL } from './labels.js';
+import { ensureNetwork, ensureVolume } from './network.js';
+import { publishedPort, wantedPort } from './ports.js';
+
+export interface DockerStartArgs {
+  docker: Docker;
+  project: string;
+  spec: DependencySpec;
+  service: ComposeService;
+  lookup: Lookup;
+  report: Reporter;
+}
+
+export interface DockerStarted {
+  container: Docker.Container;
+  containerId: string;
+  containerName: string;
+  image: string;
+  hostPort: number;
+  reused: boolean;
+  bindSources: string[];
+}
+
+async function inspectOrUndefined(container: Docker.Container): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await container.inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined; // dockerode errors carry the HTTP status
+    throw error;
+  }
+}
+
+function portInUse(port: number, variable: string, cause?: unknown): DifyctlError {
+  return new DifyctlError('STACK.PORT_IN_USE', `port ${port} on 127.0.0.1 is already taken (${variable})`, {
+    hint: `Stop what holds it, or set ${variable} to another port (empty = a free one). \`difyctl doctor --only ports\` names the holder.`,
+    cause,
+  });
+}
+
+async function create(args: DockerStartArgs, spec: ContainerSpec, port: { value: number; configuredBy?: string }): Promise<Docker.Container> {
+  const { docker, project, report } = args;
+  if (!args.service.image) throw new DifyctlError('CONFIG.COMPOSE', `service "${args.service.name}" has no image`, { hint: 'Give the service an `image:`.' });
+  await ensureImage({ docker, image: args.service.image, report });
+  await ensureNetwork(docker, project);
+  for (const volume of spec.volumes) await ensureVolume(docker, project, volume);
+  for (const dir of spec.bindSources) await mkdir(dir, { recursive: true });
+  if (port.configuredBy && !(await portIsFree(port.value))) throw portInUse(port.value, port.configuredBy);
+  const container = await docker.createContainer(spec.create);
+  try {
+    await container.start();
+  } catch (error) {
+    await container.remove({ force: true }).catch(() => undefined);
+    if (/port is already allocated|address already in use/i.test((error as Error).message)) throw portInUse(port.value, port.configuredBy ?? 'the published port', error);
+    throw new DifyctlError('DOCKER.CONTAINER_FAILED', `cannot start container ${spec.name}: ${(error as Error).message}`, { cause: error });
+  }
+  return container;
+}
+
+/**
+ * Creates the dependency's container like compose would, or reuses the one a previous run made
+ * (same labels and config hash). Returns once it runs; readiness is waited for by the caller.
+ */
+export async function startDockerDependency(args: DockerStartArgs): Promise<DockerStarted> {
+  const { docker, project, spec: dep, service } = args;
+  const name = containerName(project, service.name);
+  const handle = docker.getContainer(name);
+  let existing = await inspectOrUndefined(handle);
+  const labels = existing?.Config.Labels ?? {};
+  if (existing && labels[LABEL.project] !== project && labels[LABEL.composeProject] !== project) {
+    throw new DifyctlError('DOCKER.NAME_CONFLICT', `a container named ${name} exists and does not belong to project "${project}"`, {
+      hint: `Remove or rename it (\`docker rm -f ${name}\`), or choose another project name with -p / COMPOSE_PROJECT_NAME.`,
+    });
+  }
+  const wanted = wantedPort({ service, spec: dep, lookup: args.lookup });
+  const hostPort = wanted.published ?? (existing ? publishedPort(existing, wanted.target) : undefined) ?? (await freePort());
+  const spec = containerSpec({ project, service, dependency: dep.name, targetPort: wanted.target, hostPort, hostPortConfigured: wanted.published !== undefined });
+  if (existing && labels[LABEL.configHash] !== spec.hash) {
+    args.report({ type: 'starting', dependency: dep.name, detail: `recreating ${name}: its configuration changed` });
+    await handle.remove({ force: true });
+    existing = undefined;
+  }
+  let reused = false;
+  if (!existing) {
+    args.report({ type: 'starting', dependency: dep.name, detail: `creating container ${name} (${service.image})` });
+    await create(args, spec, { value: hostPort, configuredBy: wanted.configuredBy });
+  } else if (!existing.State.Running) {
+    args.report({ type: 'starting', dependency: dep.name, detail: `starting container ${name}` });
+    await handle.start();
+  } else {
+    reused = true;
+  }
+  const info = await handle.inspect();
+  return { container: handle, containerId: info.Id, containerName: name, image: service.image ?? '', hostPort: publishedPort(info, wanted.target) ?? hostPort, reused, bindSources: spec.bindSources };
+}

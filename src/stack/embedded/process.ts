@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { access, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+
+export interface DetachedSpawn {
+  command: string;
+  args: string[];
+  /** stdout and stderr are appended here. */
+  logFile: string;
+  uid?: number;
+  gid?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Starts a process in its own session with output to a log file, and lets it go: it keeps running
+ * after difyctl exits (`down` stops it by the pid kept in the state file).
+ */
+export async function spawnDetached(options: DetachedSpawn): Promise<number> {
+  await mkdir(path.dirname(options.logFile), { recursive: true });
+  const fd = openSync(options.logFile, 'a');
+  try {
+    const child = spawn(options.command, options.args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      uid: options.uid,
+      gid: options.gid,
+      env: options.env,
+      cwd: options.cwd,
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => resolve(child.pid ?? -1));
+    });
+    child.unref();
+    return pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the pid runs (a zombie, exited but not yet reaped, counts as gone). */
+export async function pidAlive(pid: number | undefined): Promise<boolean> {
+  if (!pid || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists but is not ours to signal
+  }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return !/^\d+ \(.*\) Z/.test(stat);
+}
+
+/** The process's command line contains the marker (a pid may have been reused by another program). */
+export async function pidRuns(pid: number | undefined, marker: string): Promise<boolean> {
+  if (!(await pidAlive(pid))) return false;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined ? true : cmdline.split('\0').join(' ').includes(marker);
+}
+
+/** Signals the process and waits for it to go; SIGKILL after the timeout. */
+export async function stopProcess(args: { pid: number; signal: NodeJS.Signals; timeoutMs?: number; clock?: Clock }): Promise<void> {
+  const clock = args.clock ?? systemClock;
+  const deadline = clock.now() + (args.timeoutMs ?? 30_000);
+  try {
+    process.kill(args.pid, args.signal);
+  } catch {
+    return;
+  }
+  while (await pidAlive(args.pid)) {
+    if (clock.now() > deadline) {
+      try {
+        process.kill(args.pid, 'SIGKILL');
+      } catch {
+        return;
+      }
+    }
+    await clock.sleep(50);
+  }
+}
+
+/** The last lines of a log file (none when it does not exist). */
+export async function fileTail(file: string, lines = 30): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-lines);
+}
+
+/** The executable named `name` on PATH, like `which`. */
+export async function findOnPath(name: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
+  for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}

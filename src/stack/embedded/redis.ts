@@ -1,0 +1,47 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort, portIsFree } from '../ports.js';
+import type { Reporter } from '../types.js';
+import { dependencyLog } from './postgres.js';
+import { findOnPath, pidRuns, spawnDetached } from './process.js';
+
+export interface EmbeddedRedisArgs {
+  projectDir: string;
+  username?: string;
+  password?: string;
+  preferredPort: number;
+  report: Reporter;
+  /** @default process.env.PATH */
+  path?: string;
+  /** The previous run's pid and port, from the state file. */
+  previous?: { pid?: number; port?: number };
+}
+
+export const embeddedRedisDir = (projectDir: string) => path.join(projectDir, '.difyctl', 'embedded', 'redis');
+
+/**
+ * A `redis-server` from PATH, detached, data in `.difyctl/embedded/redis`. Undefined when there is
+ * none: the server then runs its Redis duties on PostgreSQL.
+ */
+export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
+  const dataDir = embeddedRedisDir(args.projectDir);
+  const logFile = dependencyLog(args.projectDir, 'redis');
+  const previous = args.previous;
+  if (previous?.pid && previous.port && (await pidRuns(previous.pid, 'redis-server'))) {
+    return { pid: previous.pid, port: previous.port, dataDir, logFile, reused: true };
+  }
+  const binary = await findOnPath('redis-server', args.path ?? process.env.PATH);
+  if (!binary) return undefined;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const port = (await portIsFree(args.preferredPort)) ? args.preferredPort : await freePort();
+  // The password goes in a 0600 config file, not on the command line where `ps` shows it.
+  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${quote(dataDir)}`, 'daemonize no', 'logfile ""'];
+  if (args.username && args.username !== 'default') lines.push(`user ${args.username} on ${quote(`>${args.password ?? ''}`)} ~* &* +@all`, 'user default off');
+  else if (args.password) lines.push(`requirepass ${quote(args.password)}`);
+  const config = path.join(dataDir, 'redis.conf');
+  await writeFile(config, `${lines.join('\n')}\n`, { mode: 0o600 });
+  args.report({ type: 'starting', dependency: 'redis', detail: `starting ${binary} on 127.0.0.1:${port}` });
+  const pid = await spawnDetached({ command: binary, args: [config], logFile, cwd: dataDir });
+  return { pid, port, dataDir, logFile, reused: false };
+}

@@ -1,0 +1,78 @@
+import { DifyctlError } from '../../errors/index.js';
+import type { DbConnection } from '../types.js';
+import { hostNotFound } from './tcp.js';
+import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
+
+interface PgErrorLike {
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Turns a failed login into a probe: wrong credentials and a missing database are fatal with
+ * the variable to fix; a server still starting, refusing or resetting is worth waiting on.
+ */
+export function classifyPgError(error: unknown, conn: DbConnection): Probe {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as PgErrorLike; // pg and socket errors both carry `code`
+  const where = `${conn.host}:${conn.port}`;
+  switch (e.code) {
+    case '28P01':
+    case '28000':
+      return {
+        ok: false,
+        reason: e.message ?? 'authentication failed',
+        fatal: new DifyctlError('DB.AUTH_FAILED', `PostgreSQL at ${where} refused the login of user "${conn.user}": ${e.message ?? ''}`.trim(), {
+          hint: /role .* does not exist/.test(e.message ?? '')
+            ? `Set DB_USERNAME to a role that exists on the server (or create "${conn.user}").`
+            : `Set DB_PASSWORD (and DB_USERNAME) in .env to the server's credentials. A data directory created earlier keeps its first password.`,
+          cause: error,
+        }),
+      };
+    case '3D000':
+      return {
+        ok: false,
+        reason: e.message ?? 'database does not exist',
+        fatal: new DifyctlError('DB.DATABASE_MISSING', `PostgreSQL at ${where} has no database "${conn.database}"`, {
+          hint: `Create it (\`createdb -h ${conn.host} -p ${conn.port} -U ${conn.user} ${conn.database}\`) or set DB_DATABASE to an existing database.`,
+          cause: error,
+        }),
+      };
+    case 'ENOTFOUND':
+      return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound(conn.host, 'DB_HOST', error) };
+    case 'ECONNREFUSED':
+      return notReady(`connection refused at ${where}`);
+    case '57P03':
+      return notReady(`the server is starting up (${e.message ?? ''})`);
+    default:
+      return notReady(`${where}: ${reasonOf(error)}`);
+  }
+}
+
+/** Ready when the configured user logs in to the configured database and `SELECT 1` answers. */
+export function postgresStrategy(conn: DbConnection): ReadinessStrategy {
+  return {
+    name: `postgres login ${conn.user}@${conn.host}:${conn.port}/${conn.database}`,
+    async check({ timeoutMs }): Promise<Probe> {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({
+        host: conn.host,
+        port: conn.port,
+        user: conn.user,
+        password: conn.password ?? '',
+        database: conn.database,
+        connectionTimeoutMillis: Math.max(100, timeoutMs),
+        query_timeout: Math.max(100, timeoutMs),
+      });
+      client.on('error', () => undefined); // a reset after the probe must not crash the process
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return { ok: true };
+      } catch (error) {
+        return classifyPgError(error, conn);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}

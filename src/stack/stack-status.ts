@@ -1,0 +1,80 @@
+import type Docker from 'dockerode';
+import { address, type StackContext } from './context.js';
+import { LABEL, projectFilter } from './docker/labels.js';
+import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
+import { pidRuns } from './embedded/process.js';
+import { tcpAnswers } from './ready/tcp.js';
+import { readState, type DependencyRecord } from './state.js';
+import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderName } from './types.js';
+
+/** One line of `difyctl ps`; api and worker rows take the same shape later. */
+export interface StatusRow {
+  service: string;
+  provider: ProviderName | '-';
+  /** running, exited, stopped, absent, reachable, unreachable, fallback */
+  state: string;
+  /** healthy, unhealthy, starting, or '-' */
+  health: string;
+  address?: string;
+  container?: string;
+  pid?: number;
+  uptimeS?: number;
+}
+
+const uptime = (since: string | undefined, now: number) => (since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : undefined);
+
+function dockerRow(name: DependencyName, info: Docker.ContainerInspectInfo, record: DependencyRecord | undefined, now: number): StatusRow {
+  const health = info.State.Health?.Status ?? (info.State.Running ? 'healthy' : '-');
+  return {
+    service: name,
+    provider: 'docker',
+    state: info.State.Status,
+    health: info.State.Running ? health : '-',
+    address: record?.port ? address({ host: '127.0.0.1', port: record.port }) : undefined,
+    container: info.Name.replace(/^\//, ''),
+    uptimeS: info.State.Running ? uptime(info.State.StartedAt, now) : undefined,
+  };
+}
+
+async function processRow(ctx: StackContext, name: DependencyName, record: DependencyRecord, now: number): Promise<StatusRow> {
+  const running = name === 'db' ? await runningPostmaster(embeddedPostgresDir(ctx.project.projectDir)) : (await pidRuns(record.pid, 'redis-server')) ? { pid: record.pid, port: record.port } : undefined;
+  const port = running?.port ?? record.port;
+  const serves = running && port ? await tcpAnswers('127.0.0.1', port, 500) : false;
+  return {
+    service: name,
+    provider: 'embedded',
+    state: running ? 'running' : 'stopped',
+    health: running ? (serves ? 'healthy' : 'unhealthy') : '-',
+    address: port ? address({ host: '127.0.0.1', port }) : undefined,
+    pid: running?.pid,
+    uptimeS: running ? uptime(record.since, now) : undefined,
+  };
+}
+
+/** db and redis as they are now: from the state file, checked live (containers by label). */
+export async function stackStatus(ctx: StackContext, specs: Record<DependencyName, DependencySpec>): Promise<StatusRow[]> {
+  const state = await readState(ctx.project.projectDir, ctx.project.projectName);
+  const now = Date.now();
+  const engine = await ctx.engine();
+  const containers = engine ? await engine.docker.listContainers({ all: true, filters: projectFilter(ctx.project.projectName) }) : [];
+  const rows: StatusRow[] = [];
+  for (const name of DEPENDENCIES) {
+    const record = state.services[name];
+    const labelled = containers.find((c) => c.Labels[LABEL.dependency] === name);
+    if (engine && labelled && (!record || record.provider === 'docker')) {
+      rows.push(dockerRow(name, await engine.docker.getContainer(labelled.Id).inspect(), record, now));
+    } else if (record?.provider === 'embedded') {
+      rows.push(await processRow(ctx, name, record, now));
+    } else if (record?.provider === 'external') {
+      const host = record.host ?? specs[name].host;
+      const port = record.port ?? specs[name].port;
+      const up = await tcpAnswers(host, port, 500);
+      rows.push({ service: name, provider: 'external', state: up ? 'reachable' : 'unreachable', health: up ? 'healthy' : '-', address: address({ host, port }) });
+    } else if (record?.provider === 'none') {
+      rows.push({ service: name, provider: 'none', state: 'fallback', health: '-', address: 'PostgreSQL fallback' });
+    } else {
+      rows.push({ service: name, provider: record?.provider ?? '-', state: 'absent', health: '-' });
+    }
+  }
+  return rows;
+}

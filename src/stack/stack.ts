@@ -1,0 +1,130 @@
+import type { ResolvedConfig } from '../config/resolve.js';
+import { requireValid } from '../config/resolve.js';
+import { DifyctlError } from '../errors/index.js';
+import { chooseProvider } from './choose.js';
+import { systemClock, type Clock } from './clock.js';
+import { address, type StackContext, type Started } from './context.js';
+import { dependencySpec } from './dependencies.js';
+import { tryEngine, type Engine } from './docker/engine.js';
+import { waitUntilReady } from './ready/wait.js';
+import { resolvedEnvironment } from './resolved-env.js';
+import { startDocker } from './start-docker.js';
+import { startEmbeddedDb, startEmbeddedRedisDependency } from './start-embedded.js';
+import { attachExternal } from './start-external.js';
+import { readState, updateState } from './state.js';
+import { stackDown, type DownResult } from './stack-down.js';
+import { stackStatus, type StatusRow } from './stack-status.js';
+import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderChoice, type Reporter, type ResolvedDependency } from './types.js';
+
+export interface StackOptions {
+  /** The api service's resolved configuration (`loadConfig({ mode: 'api' })`). */
+  config: ResolvedConfig;
+  /** @default 'auto' */
+  provider?: ProviderChoice;
+  /** Bound on start + readiness of all dependencies. @default 120_000 */
+  timeoutMs?: number;
+  report?: Reporter;
+  clock?: Clock;
+  /** @default the project's environment */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Stack {
+  /** db and redis (or the ones named), started or attached, once each really serves. */
+  up(names?: DependencyName[]): Promise<ResolvedDependency[]>;
+  ps(): Promise<StatusRow[]>;
+  down(options?: { volumes?: boolean }): Promise<DownResult>;
+  /** The api/worker environment with service names replaced by the addresses that serve. */
+  environment(deps: ResolvedDependency[]): Record<string, string | undefined>;
+  /** The compose service name or logical name → dependency (`db_postgres` → db). */
+  dependencyNamed(name: string): DependencyName | undefined;
+}
+
+/** The programmatic `up db redis` / `ps` / `down`. The full `up` adds api/worker processes on top. */
+export function createStack(options: StackOptions): Stack {
+  const settings = requireValid(options.config);
+  const project = options.config.project;
+  let engine: Promise<Engine | undefined> | undefined;
+  const env = options.env ?? project.env;
+  const ctx: StackContext = {
+    project,
+    settings,
+    report: options.report ?? (() => undefined),
+    clock: options.clock ?? systemClock,
+    env,
+    engine: () => (engine ??= tryEngine(env)),
+  };
+  const specs = Object.fromEntries(DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings, compose: project.compose })])) as Record<DependencyName, DependencySpec>;
+
+  async function start(spec: DependencySpec): Promise<Started> {
+    const record = (await readState(project.projectDir, project.projectName)).services[spec.name];
+    const choice = await chooseProvider({ ctx, spec, forced: options.provider ?? 'auto', record });
+    ctx.report({ type: 'provider', dependency: spec.name, provider: choice.provider, reason: choice.reason });
+    const started =
+      choice.provider === 'external' ? await attachExternal(ctx, spec)
+      : choice.provider === 'docker' ? await startDocker(ctx, spec)
+      : spec.name === 'db' ? await startEmbeddedDb(ctx)
+      : await startEmbeddedRedisDependency(ctx);
+    if (started.provider === 'none') ctx.report({ type: 'provider', dependency: spec.name, provider: 'none', reason: 'no redis-server on PATH: PostgreSQL fallback' });
+    if (started.reused && record?.provider === started.provider) started.record.since = record.since;
+    await updateState(project.projectDir, project.projectName, (state) => {
+      state.services[spec.name] = started.record;
+    });
+    return started;
+  }
+
+  async function ready(spec: DependencySpec, started: Started, t0: number, deadline: number): Promise<ResolvedDependency> {
+    if (started.strategy && started.connection) {
+      await waitUntilReady({
+        dependency: spec.name,
+        label: `${spec.name} (${started.provider}, ${address(started.connection)})`,
+        strategy: started.strategy,
+        timeoutMs: Math.max(0, deadline - ctx.clock.now()),
+        clock: ctx.clock,
+        logTail: started.logTail,
+        onWaiting: (reason) => ctx.report({ type: 'waiting', dependency: spec.name, reason }),
+      });
+      await started.afterReady?.(deadline - ctx.clock.now());
+    }
+    const dependency: ResolvedDependency = {
+      name: spec.name,
+      provider: started.provider,
+      spec,
+      connection: started.connection,
+      reused: started.reused,
+      containerId: started.record.containerId,
+      containerName: started.record.containerName,
+      pid: started.record.pid,
+      readyMs: ctx.clock.now() - t0,
+    };
+    ctx.report({ type: 'ready', dependency });
+    return dependency;
+  }
+
+  return {
+    async up(names = [...DEPENDENCIES]) {
+      const t0 = ctx.clock.now();
+      const deadline = t0 + (options.timeoutMs ?? 120_000);
+      // Start one after the other (they share the project network), then wait for all at once.
+      const started: Array<[DependencySpec, Started]> = [];
+      for (const name of DEPENDENCIES.filter((n) => names.includes(n))) started.push([specs[name], await start(specs[name])]);
+      const results = await Promise.allSettled(started.map(([spec, s]) => ready(spec, s, t0, deadline)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value);
+    },
+    ps: () => stackStatus(ctx, specs),
+    down: (o = {}) => stackDown(ctx, { volumes: o.volumes ?? false }),
+    environment: (deps) => resolvedEnvironment(Object.fromEntries([...options.config.raw].map(([k, v]) => [k, v.value])), deps),
+    dependencyNamed(name) {
+      if ((DEPENDENCIES as readonly string[]).includes(name)) return name as DependencyName;
+      return DEPENDENCIES.find((d) => specs[d].service === name);
+    },
+  };
+}
+
+export function unknownDependency(name: string, known: string[]): DifyctlError {
+  return new DifyctlError('CONFIG.UNKNOWN_SERVICE', `"${name}" is not a dependency difyctl starts in this version`, {
+    hint: `Name ${known.join(', ')}; the api and worker parts come with the full \`difyctl up\`.`,
+  });
+}

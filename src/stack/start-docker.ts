@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { DifyctlError } from '../errors/index.js';
+import type { StackContext, Started } from './context.js';
+import { dbConnection, redisConnection } from './dependencies.js';
+import { containerLogTail } from './docker/logs.js';
+import { startDockerDependency } from './docker/provider.js';
+import { allOf } from './ready/composite.js';
+import { healthcheckStrategy } from './ready/healthcheck.js';
+import { postgresStrategy } from './ready/postgres.js';
+import { redisStrategy } from './ready/redis.js';
+import type { DependencySpec } from './types.js';
+
+/** The compose service's container, published on 127.0.0.1; ready when healthy and logged in. */
+export async function startDocker(ctx: StackContext, spec: DependencySpec): Promise<Started> {
+  const service = spec.service ? ctx.project.compose?.services[spec.service] : undefined;
+  if (!service) {
+    throw new DifyctlError('STACK.PROVIDER_UNAVAILABLE', `--provider docker: the compose file defines no service for ${spec.name}`, {
+      hint: `Add a ${spec.name === 'db' ? 'postgres' : 'redis'} service named by ${spec.hostVar}, or use --provider auto.`,
+    });
+  }
+  const engine = await ctx.engine();
+  if (!engine) {
+    const { connectEngine } = await import('./docker/engine.js');
+    await connectEngine(ctx.env); // throws DOCKER.UNREACHABLE naming where it looked
+    throw new DifyctlError('DOCKER.UNREACHABLE', 'the Docker engine stopped answering');
+  }
+  const started = await startDockerDependency({ docker: engine.docker, project: ctx.project.projectName, spec, service, lookup: ctx.project.lookup, report: ctx.report });
+  const target = { host: '127.0.0.1', port: started.hostPort };
+  const connection = spec.name === 'db' ? dbConnection(ctx.settings, target) : redisConnection(ctx.settings, target);
+  const login = spec.name === 'db' ? postgresStrategy(dbConnection(ctx.settings, target)) : redisStrategy(redisConnection(ctx.settings, target));
+  const inside = (dir: string) => !path.relative(ctx.project.projectDir, dir).startsWith('..');
+  return {
+    provider: 'docker',
+    connection,
+    reused: started.reused,
+    record: {
+      provider: 'docker',
+      host: target.host,
+      port: target.port,
+      containerId: started.containerId,
+      containerName: started.containerName,
+      image: started.image,
+      dataDirs: started.bindSources.filter(inside),
+      since: new Date().toISOString(),
+    },
+    strategy: allOf([healthcheckStrategy({ container: started.container, name: started.containerName }), login]),
+    logTail: () => containerLogTail(started.container, 30),
+  };
+}

@@ -1,0 +1,74 @@
+import { DifyctlError } from '../errors/index.js';
+import type { StackContext, Started } from './context.js';
+import { dbConnection, redisConnection } from './dependencies.js';
+import { ensureDatabase, startEmbeddedPostgres } from './embedded/postgres.js';
+import { fileTail, pidRuns } from './embedded/process.js';
+import { startEmbeddedRedis } from './embedded/redis.js';
+import { allOf } from './ready/composite.js';
+import { postgresStrategy } from './ready/postgres.js';
+import { redisStrategy } from './ready/redis.js';
+import type { Probe, ReadinessStrategy } from './ready/strategy.js';
+import { readState } from './state.js';
+import type { DependencyName } from './types.js';
+
+/** Fatal as soon as the process is gone: waiting longer would not help. */
+function processAlive(args: { pid: number; marker: string; dependency: DependencyName; logFile: string }): ReadinessStrategy {
+  return {
+    name: `process ${args.pid}`,
+    async check(): Promise<Probe> {
+      if (await pidRuns(args.pid, args.marker)) return { ok: true };
+      const tail = await fileTail(args.logFile, 30);
+      const reason = `${args.marker} (pid ${args.pid}) exited while starting`;
+      return { ok: false, reason, fatal: new DifyctlError('EMBEDDED.START_FAILED', reason, { why: tail.map((l) => `    ${l}`).join('\n') || undefined, hint: `See ${args.logFile}.` }) };
+    },
+  };
+}
+
+export async function startEmbeddedDb(ctx: StackContext): Promise<Started> {
+  const s = ctx.settings;
+  const pg = await startEmbeddedPostgres({ projectDir: ctx.project.projectDir, user: s.DB_USERNAME, password: s.DB_PASSWORD, preferredPort: s.DB_PORT, maxConnections: s.POSTGRES_MAX_CONNECTIONS, report: ctx.report });
+  const target = { host: '127.0.0.1', port: pg.port };
+  const conn = dbConnection(s, target);
+  return {
+    provider: 'embedded',
+    connection: conn,
+    reused: pg.reused,
+    record: { provider: 'embedded', host: target.host, port: target.port, pid: pg.pid, logFile: pg.logFile, dataDirs: [pg.dataDir], since: new Date().toISOString() },
+    // The maintenance database first: the configured one may not exist yet on a fresh cluster.
+    strategy: allOf([processAlive({ pid: pg.pid, marker: 'postgres', dependency: 'db', logFile: pg.logFile }), postgresStrategy({ ...conn, database: 'postgres' })]),
+    logTail: () => fileTail(pg.logFile, 30),
+    afterReady: async () => {
+      await ensureDatabase(conn);
+      const probe = await postgresStrategy(conn).check({ timeoutMs: 3000 });
+      if (!probe.ok && probe.fatal) throw probe.fatal;
+    },
+  };
+}
+
+/** redis-server from PATH, or provider `none`: the server's Redis duties fall back to PostgreSQL. */
+export async function startEmbeddedRedisDependency(ctx: StackContext): Promise<Started> {
+  const s = ctx.settings;
+  const previous = (await readState(ctx.project.projectDir, ctx.project.projectName)).services.redis;
+  const redis = await startEmbeddedRedis({
+    projectDir: ctx.project.projectDir,
+    username: s.REDIS_USERNAME,
+    password: s.REDIS_PASSWORD,
+    preferredPort: s.REDIS_PORT,
+    report: ctx.report,
+    path: ctx.env.PATH,
+    previous: previous?.provider === 'embedded' ? previous : undefined,
+  });
+  if (!redis) {
+    return { provider: 'none', reused: false, record: { provider: 'none', since: new Date().toISOString() }, logTail: async () => [] };
+  }
+  const target = { host: '127.0.0.1', port: redis.port };
+  const conn = redisConnection(s, target);
+  return {
+    provider: 'embedded',
+    connection: conn,
+    reused: redis.reused,
+    record: { provider: 'embedded', host: target.host, port: target.port, pid: redis.pid, logFile: redis.logFile, dataDirs: [redis.dataDir], since: new Date().toISOString() },
+    strategy: allOf([processAlive({ pid: redis.pid, marker: 'redis-server', dependency: 'redis', logFile: redis.logFile }), redisStrategy(conn)]),
+    logTail: () => fileTail(redis.logFile, 30),
+  };
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DependencyName, ProviderName } from './types.js';
+
+/** What this project started (or attached to), kept in `.difyctl/state.json`. */
+export interface DependencyRecord {
+  provider: ProviderName;
+  host?: string;
+  port?: number;
+  /** docker */
+  containerId?: string;
+  containerName?: string;
+  image?: string;
+  /** embedded */
+  pid?: number;
+  logFile?: string;
+  /** Where the data lives (embedded data dir, docker bind mounts inside the project). */
+  dataDirs?: string[];
+  /** ISO time this run started it or attached. */
+  since: string;
+}
+
+export interface StackState {
+  version: 1;
+  project: string;
+  /** db, redis now; api and worker records later. */
+  services: Partial<Record<DependencyName, DependencyRecord>>;
+}
+
+export const stateDir = (projectDir: string) => path.join(projectDir, '.difyctl');
+export const statePath = (projectDir: string) => path.join(stateDir(projectDir), 'state.json');
+
+export async function readState(projectDir: string, project: string): Promise<StackState> {
+  try {
+    const parsed = JSON.parse(await readFile(statePath(projectDir), 'utf8')) as Partial<StackState>; // our own file; shape checked below
+    if (parsed.version === 1 && typeof parsed.services === 'object' && parsed.services) {
+      return { version: 1, project: parsed.project ?? project, services: parsed.services };
+    }
+  } catch {
+    // absent or unreadable: nothing started yet
+  }
+  return { version: 1, project, services: {} };
+}
+
+/** Atomic: write a temp file next to it, then rename over it (readers never see half a file). */
+export async function writeState(projectDir: string, state: StackState): Promise<void> {
+  const file = statePath(projectDir);
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+/** Read, change, write: one record at a time. */
+export async function updateState(projectDir: string, project: string, change: (state: StackState) => void): Promise<StackState> {
+  const state = await readState(projectDir, project);
+  change(state);
+  await writeState(projectDir, state);
+  return state;
+}

@@ -1,0 +1,89 @@
+/**
+ * Shared setup of the server tests (test/integration/server-*.test.ts): a real redis-server on a
+ * free port, a migrated database on the shared test PostgreSQL, and the settings the server reads.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import getPort from 'get-port';
+import { Redis } from 'ioredis';
+import { settingsFromEnv } from '../../src/server/settings.js';
+import { createMigrator } from '../../src/db/migrator.js';
+import type { PostgresConnection, TestPostgres } from '../helpers/postgres.js';
+
+export interface TestRedis {
+  port: number;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server (no persistence) on a free 127.0.0.1 port. */
+export async function startRedis(): Promise<TestRedis> {
+  const port = await getPort({ host: '127.0.0.1' });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-redis-'));
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const kill = (): void => void child.kill('SIGKILL');
+  process.once('exit', kill);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      break;
+    } catch {
+      client.disconnect();
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error('redis-server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    port,
+    env: { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(port), REDIS_PASSWORD: '', REDIS_DB: '0', CELERY_BROKER_URL: `redis://127.0.0.1:${port}/1` },
+    stop: async () => {
+      process.removeListener('exit', kill);
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database at head (schema + seed) through the migrator. */
+export async function migratedDatabase(pg: TestPostgres): Promise<PostgresConnection> {
+  const db = await pg.createDatabase();
+  await createMigrator({ connection: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database } }).up();
+  return db;
+}
+
+export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
+
+/** The environment `serve` would get: a database, Redis or none, quiet logs, small pools. */
+export function serverEnv(options: { db: PostgresConnection; redis?: TestRedis; extra?: Record<string, string> }): Record<string, string> {
+  return {
+    SECRET_KEY,
+    DEPLOY_ENV: 'TESTING',
+    LOG_LEVEL: 'WARNING',
+    DB_HOST: options.db.host,
+    DB_PORT: String(options.db.port),
+    DB_USERNAME: options.db.user,
+    DB_PASSWORD: options.db.password,
+    DB_DATABASE: options.db.database,
+    SQLALCHEMY_POOL_SIZE: '5',
+    SQLALCHEMY_MAX_OVERFLOW: '2',
+    ...(options.redis ? options.redis.env : { DIFYCTL_REDIS: 'none' }),
+    ...options.extra,
+  };
+}
+
+export function settingsFor(env: Record<string, string>) {
+  return settingsFromEnv(env);
+}
+
+export const ADMIN = { email: 'admin@example.com', name: 'Admin', password: 'correct horse battery' };
