@@ -15,3 +15,6 @@ export { createMigrator, type Migrator, type MigratorOptions, type StatusReport,
 export { resolveDbConnection } from './db/connection.js';
 export type { Migration, DbConnection as MigratorConnection, MigratorLogger } from './db/types.js';
 export { createStack, resolvedEnvironment, type Stack, type StackOptions, type ResolvedDependency, type StatusRow, type StackEvent } from './stack/index.js';
+export { createApp, type AppDeps, type DifyApp } from './server/app.js';
+export { settingsFromEnv, type ServerSettings } from './server/settings.js';
+export { startWorker, type WorkerOptions, type RunningWorker } from './server/worker/run-worker.js';

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { DifyctlError } from '../errors/index.js';
 
 /** The one advisory lock key every difyctl migrator takes ("difyct" in ASCII). */
-export const MIGRATION_LOCK_KEY = String(Math.floor(Math.random() * 1e9));
+export const MIGRATION_LOCK_KEY = '110386213008244';
 
 /** SQLSTATE 55P03 lock_not_available: `lock_timeout` expired while waiting. */
 const LOCK_NOT_AVAILABLE = '55P03';

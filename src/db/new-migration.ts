@@ -50,6 +50,7 @@ export async function writeNewMigration(options: { dir: string; name: string; no
     });
   }
   const slug = slugOf(options.name);
+  const name = options.name.replace(/\s+/g, ' ').trim();
   const chain = orderChain(await readChainHeads(options.dir));
   const head = chain.at(-1)?.revision ?? null;
   const revision = nextRevision(chain.map((m) => m.revision));
@@ -59,8 +60,8 @@ export async function writeNewMigration(options: { dir: string; name: string; no
   const text = template
     .replaceAll('{{revision}}', revision)
     .replaceAll('{{down_revision}}', head === null ? 'null' : `'${head}'`)
-    .replaceAll('{{description_literal}}', options.name.replaceAll('\\', '\\\\').replaceAll("'", "\\'"))
-    .replaceAll('{{description}}', options.name.replaceAll('*/', '* /'))
+    .replaceAll('{{description_literal}}', name.replaceAll('\\', '\\\\').replaceAll("'", "\\'"))
+    .replaceAll('{{description}}', name.replaceAll('*/', '* /'))
     .replaceAll('{{created}}', (options.now ?? new Date()).toISOString());
   await writeFile(file, text, { flag: 'wx' });
   return { file, revision, down_revision: head };
