@@ -2,11 +2,13 @@ import { configCommand } from './commands/config.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { initCommand } from './commands/init.js';
+import { logsCommand } from './commands/logs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pendingCommands } from './commands/pending.js';
+import { serveCommand } from './commands/serve.js';
 import { psCommand } from './commands/ps.js';
 import { upCommand } from './commands/up.js';
 import type { CommandDefinition } from './types.js';
 
 /** The flat list of commands; order is the order of `--help`. */
-export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, psCommand, ...pendingCommands, doctorCommand, migrateCommand];
+export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, psCommand, migrateCommand, doctorCommand, logsCommand, serveCommand, ...pendingCommands];

@@ -13,7 +13,5 @@ const pending = (path: string[], summary: string): CommandDefinition => ({
 });
 
 export const pendingCommands: CommandDefinition[] = [
-  pending(['logs'], 'show logs of the api, worker, db and redis'),
   pending(['db', 'reset'], 'delete the database data, start, migrate'),
-  pending(['serve'], 'run the embedded API server in the foreground'),
 ];
