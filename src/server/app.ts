@@ -40,7 +40,14 @@ export interface AppDeps {
   serviceRoutes?: ServiceRoutes[];
 }
 
-export type DifyApp = FastifyInstance & { difyctx: AppContext };
+export interface RouteEntry {
+  method: string;
+  url: string;
+  auth: 'console' | 'app-key' | 'none';
+}
+
+/** The app, its shared context, and its route table (for tests and docs). */
+export type DifyApp = FastifyInstance & { difyctx: AppContext; routeTable: RouteEntry[] };
 
 /**
  * Builds the API server without listening (tests use `app.inject`), in the seed's order:
@@ -89,6 +96,13 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
   if (settings.CUSTOM_MIDDLEWARE_ENABLED && settings.CUSTOM_MIDDLEWARE_MODULE) {
     registerMiddleware(app, { middleware: await loadMiddleware({ module: settings.CUSTOM_MIDDLEWARE_MODULE, baseDir }), logger });
   }
+  const routeTable: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // Read lazily: a scope's own onRoute hook (the /v1 scope) may set config.auth after this one.
+    const auth = (): RouteEntry['auth'] => (route.config as { auth?: RouteEntry['auth'] } | undefined)?.auth ?? 'console';
+    for (const method of methods) routeTable.push({ method, url: route.url, get auth() { return auth(); } });
+  });
   registerVersionHeaders(app, { version, env: settings.DEPLOY_ENV });
   registerRequestGuard(app);
   registerAuth(app, ctx);
@@ -106,6 +120,6 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
     if (!deps.backends) await Promise.allSettled([backends.queue.close(5000), backends.store.close()]);
     if (!deps.pool) await pool.end().catch(() => {});
   });
-  return Object.assign(app, { difyctx: ctx });
+  return Object.assign(app, { difyctx: ctx, routeTable });
 }
 

@@ -69,6 +69,14 @@ command -v setpriv >/dev/null || die "setpriv missing (util-linux)"
 pkg_versions=$(dpkg-query -W -f '${Package}=${Version}\n' "postgresql-$PG_MAJOR" redis-server redis-tools busybox-static util-linux libc6 2>/dev/null || true)
 RECIPE=$( { cat "$0"; echo "$pkg_versions"; } | sha256sum | cut -c1-16)
 
+# One build at a time per engine (several engineers or test runs may call this at once).
+LOCK="/tmp/difyctl-build-images.$(printf '%s' "${DOCKER_HOST:-default}" | sha256sum | cut -c1-12).lock"
+exec 9>"$LOCK"
+if ! flock -n 9; then
+  log "another build-images.sh runs against this engine: waiting for it (up to 10 min)"
+  flock -w 600 9 || die "timed out waiting for $LOCK"
+fi
+
 WORK=$(mktemp -d /tmp/difyctl-images.XXXXXX)
 VERIFY_CONTAINERS=() VERIFY_NETWORKS=()
 cleanup() {

@@ -37,6 +37,14 @@ command -v "$DOCKER" >/dev/null 2>&1 || die "no docker client on PATH"
 mkdir -p "$DIR"
 chmod 0711 "$DIR"
 
+# alive PID: running and not a zombie (this machine's init may leave orphans unreaped for a while,
+# and `kill -0` succeeds on a zombie).
+alive() {
+  local state
+  state=$(sed -n 's/^.*) \([A-Za-z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 engine_answers() { "$DOCKER" -H "$HOST" info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 
 # The pid in the pid file is ours only if that process is a dockerd serving our socket.
@@ -60,7 +68,7 @@ wait_ready() { # $1 = pid, $2 = start time (ns)
       log "engine ready after ${ms} ms (pid $pid, $("$DOCKER" -H "$HOST" version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null))"
       return 0
     fi
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       log "dockerd (pid $pid) exited; last lines of $LOG:"
       tail -n 25 "$LOG" >&2 || true
       return 1

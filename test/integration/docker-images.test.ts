@@ -31,7 +31,8 @@ async function requireImage(tag: string): Promise<void> {
 async function startContainer(
   opts: Docker.ContainerCreateOptions,
   port: string,
-): Promise<{ container: Docker.Container; hostPort: number }> {
+): Promise<{ container: Docker.Container; hostPort: number; createdAt: number }> {
+  const createdAt = Date.now();
   const container = await docker.createContainer({
     ...opts,
     Labels: { ...LABEL, ...(opts.Labels ?? {}) },
@@ -46,16 +47,24 @@ async function startContainer(
   const info = await container.inspect();
   const binding = info.NetworkSettings.Ports[port]?.find((b) => b.HostIp === '127.0.0.1');
   if (!binding) throw new Error(`no 127.0.0.1 binding for ${port}: ${JSON.stringify(info.NetworkSettings.Ports)}`);
-  return { container, hostPort: Number(binding.HostPort) };
+  return { container, hostPort: Number(binding.HostPort), createdAt };
 }
 
-/** Retry `attempt` every POLL_MS until it resolves; the last error explains a timeout. */
-async function waitUntil<T>(what: string, container: Docker.Container, attempt: () => Promise<T>): Promise<{ value: T; ms: number }> {
+/**
+ * Retry `attempt` every POLL_MS until it resolves; the last error explains a timeout.
+ * `ms` counts from `since` (the container's creation).
+ */
+async function waitUntil<T>(
+  what: string,
+  container: Docker.Container,
+  since: number,
+  attempt: () => Promise<T>,
+): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
   let lastError: unknown;
   while (Date.now() - t0 < READY_DEADLINE_MS) {
     try {
-      return { value: await attempt(), ms: Date.now() - t0 };
+      return { value: await attempt(), ms: Date.now() - since };
     } catch (err) {
       lastError = err;
     }
@@ -149,7 +158,7 @@ describeDocker('local Docker images (test/docker/build-images.sh)', () => {
     // container that name on a user-defined network, as compose does.
     const network = await docker.createNetwork({ Name: `difyctl-test-${suffix}`, Labels: LABEL });
     networks.push(network);
-    const { container, hostPort } = await startContainer(
+    const { container, hostPort, createdAt } = await startContainer(
       {
         name: `difyctl-test-postgres-${suffix}`,
         Image: 'postgres:15-alpine',
@@ -177,8 +186,8 @@ describeDocker('local Docker images (test/docker/build-images.sh)', () => {
       },
       '5432/tcp',
     );
-    const { value, ms } = await waitUntil('postgres login', container, () => pgQuery(hostPort, password, 'dify'));
-    console.log(`postgres:15-alpine accepted a login on 127.0.0.1:${hostPort} ${ms} ms after start`);
+    const { value, ms } = await waitUntil('postgres login', container, createdAt, () => pgQuery(hostPort, password, 'dify'));
+    console.log(`postgres:15-alpine accepted a login on 127.0.0.1:${hostPort} ${ms} ms after create`);
     expect(value).toBe(1);
 
     await expect(pgQuery(hostPort, 'wrong-password', 'dify')).rejects.toThrow(/password authentication failed/);
@@ -192,7 +201,7 @@ describeDocker('local Docker images (test/docker/build-images.sh)', () => {
 
   it('redis:6-alpine: PING with the password over 127.0.0.1, none refused, compose healthchecks pass', async () => {
     const password = `pw-${suffix}`;
-    const { container, hostPort } = await startContainer(
+    const { container, hostPort, createdAt } = await startContainer(
       {
         name: `difyctl-test-redis-${suffix}`,
         Image: 'redis:6-alpine',
@@ -202,8 +211,8 @@ describeDocker('local Docker images (test/docker/build-images.sh)', () => {
       },
       '6379/tcp',
     );
-    const { value, ms } = await waitUntil('redis PING', container, () => redisPing(hostPort, password));
-    console.log(`redis:6-alpine answered PING on 127.0.0.1:${hostPort} ${ms} ms after start`);
+    const { value, ms } = await waitUntil('redis PING', container, createdAt, () => redisPing(hostPort, password));
+    console.log(`redis:6-alpine answered PING on 127.0.0.1:${hostPort} ${ms} ms after create`);
     expect(value).toBe('PONG');
 
     await expect(redisPing(hostPort)).rejects.toThrow(/NOAUTH/);

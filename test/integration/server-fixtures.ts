@@ -87,3 +87,59 @@ export function settingsFor(env: Record<string, string>) {
 }
 
 export const ADMIN = { email: 'admin@example.com', name: 'Admin', password: 'correct horse battery' };
+
+/**
+ * A PostgreSQL that a test can stop and start again on the same port and data (pg_ctl), to watch
+ * the server live through an outage. test/helpers/postgres.ts's server cannot be restarted.
+ */
+export interface RestartablePostgres {
+  connection: PostgresConnection;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function startRestartablePostgres(): Promise<RestartablePostgres> {
+  const { execa } = await import('execa');
+  const { chown, writeFile } = await import('node:fs/promises');
+  const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+  const root = process.getuid?.() === 0;
+  const run = (bin: string, args: string[]) => (root ? execa('runuser', ['-u', 'postgres', '--', path.join(pgBin, bin), ...args]) : execa(path.join(pgBin, bin), args));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-pgr-'));
+  const data = path.join(dir, 'data');
+  const password = 'outage-test-password';
+  await writeFile(path.join(dir, 'pw'), `${password}\n`);
+  if (root) {
+    const ids = await Promise.all([execa('id', ['-u', 'postgres']), execa('id', ['-g', 'postgres'])]);
+    await chown(dir, Number(ids[0].stdout), Number(ids[1].stdout));
+    await chown(path.join(dir, 'pw'), Number(ids[0].stdout), Number(ids[1].stdout));
+  }
+  await run('initdb', ['-D', data, '-U', 'postgres', `--pwfile=${path.join(dir, 'pw')}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--no-locale', '-E', 'UTF8', '--no-sync']);
+  const port = await getPort({ host: '127.0.0.1' });
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off`;
+  const start = async (): Promise<void> => {
+    await run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', opts, '-w', '-t', '30', 'start']);
+  };
+  const stop = async (): Promise<void> => {
+    await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+  };
+  await start();
+  const kill = (): void => {
+    try {
+      // Best effort on an abrupt exit of the test process.
+      void run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+    } catch {}
+  };
+  process.once('exit', kill);
+  const connection: PostgresConnection = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres` };
+  return {
+    connection,
+    stop,
+    start,
+    destroy: async () => {
+      process.removeListener('exit', kill);
+      await stop().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

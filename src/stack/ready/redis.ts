@@ -47,13 +47,15 @@ export function redisStrategy(conn: RedisConnection): ReadinessStrategy {
         enableOfflineQueue: false,
         retryStrategy: () => null,
       });
-      client.on('error', () => undefined); // reported through the rejected promise instead
+      // ioredis emits the server's reply (WRONGPASS…) as an event and rejects with "Connection is closed".
+      let emitted: unknown;
+      client.on('error', (error: unknown) => (emitted ??= error));
       try {
         await client.connect();
         const answer = await client.ping();
         return answer === 'PONG' ? { ok: true } : notReady(`PING answered ${answer}`);
       } catch (error) {
-        return classifyRedisError(error, conn);
+        return classifyRedisError(emitted ?? error, conn);
       } finally {
         client.disconnect();
       }

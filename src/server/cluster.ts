@@ -1,0 +1,124 @@
+import cluster, { type Worker } from 'node:cluster';
+import { DifyctlError } from '../errors/index.js';
+import type { ErrorCode } from '../errors/codes.js';
+import { isWorkerMessage, type PrimaryMessage } from './ipc.js';
+import type { Logger } from './logger.js';
+import { delay, onShutdownSignals } from './signals.js';
+
+export interface PrimaryOptions {
+  /** api processes to keep running. */
+  workers: number;
+  /** GUNICORN_TIMEOUT: a process whose event loop has not answered for longer is killed and replaced. */
+  timeoutSeconds: number;
+  logger: Logger;
+  /** How long a shutdown waits for processes to drain before killing them. @default min(GUNICORN_TIMEOUT, 30) s */
+  gracefulSeconds?: number;
+}
+
+interface Tracked {
+  worker: Worker;
+  ready: boolean;
+  startedAt: number;
+  lastPong: number;
+}
+
+/**
+ * The gunicorn-style arbiter: forks the api processes, replaces one that crashes or whose event
+ * loop stops answering the heartbeat for longer than the timeout, and on SIGTERM/SIGINT asks each
+ * to drain, waits (bounded), and resolves so the command exits 0. A process that fails while
+ * starting (bad config, port taken) stops the whole server with its error instead of a respawn loop.
+ */
+export function runPrimary(options: PrimaryOptions): Promise<void> {
+  const { logger } = options;
+  const timeoutMs = options.timeoutSeconds * 1000;
+  const intervalMs = Math.min(Math.max(Math.floor(timeoutMs / 4), 100), 5000);
+  const startupMs = Math.max(timeoutMs, 60_000);
+  const gracefulMs = (options.gracefulSeconds ?? Math.min(options.timeoutSeconds, 30)) * 1000;
+  const tracked = new Map<number, Tracked>();
+  let shuttingDown = false;
+  let seq = 0;
+
+  return new Promise<void>((resolve, reject) => {
+    const fork = (): void => {
+      const worker = cluster.fork();
+      const entry: Tracked = { worker, ready: false, startedAt: Date.now(), lastPong: Date.now() };
+      tracked.set(worker.id, entry);
+      worker.on('message', (message: unknown) => {
+        if (!isWorkerMessage(message)) return;
+        if (message.difyctl === 'pong') entry.lastPong = Date.now();
+        if (message.difyctl === 'ready') {
+          entry.ready = true;
+          entry.lastPong = Date.now();
+          logger.info({ worker: worker.process.pid }, 'api process ready');
+        }
+        if (message.difyctl === 'fatal') {
+          fail(new DifyctlError((message.error.code as ErrorCode | undefined) ?? 'INTERNAL.BUG', message.error.message, { hint: message.error.hint }));
+        }
+      });
+      worker.on('exit', (code, signal) => {
+        tracked.delete(worker.id);
+        if (shuttingDown) {
+          if (tracked.size === 0) finish();
+          return;
+        }
+        logger.warn({ worker: worker.process.pid, code, signal }, 'api process exited: starting a replacement');
+        fork();
+      });
+    };
+
+    const send = (t: Tracked, message: PrimaryMessage): void => {
+      if (t.worker.isConnected()) t.worker.send(message, undefined, () => {});
+    };
+
+    const heartbeat = setInterval(() => {
+      const now = Date.now();
+      seq += 1;
+      for (const t of tracked.values()) {
+        const silentFor = now - t.lastPong;
+        const limit = t.ready ? timeoutMs : startupMs;
+        if (silentFor > limit && !shuttingDown) {
+          logger.error({ worker: t.worker.process.pid, silentMs: silentFor }, `api process did not answer for longer than GUNICORN_TIMEOUT (${options.timeoutSeconds} s): killing it`);
+          t.worker.process.kill('SIGKILL');
+          continue;
+        }
+        send(t, { difyctl: 'ping', seq });
+      }
+    }, intervalMs);
+
+    let removeSignals = (): void => {};
+    const cleanup = (): void => {
+      clearInterval(heartbeat);
+      removeSignals();
+    };
+    const finish = (): void => {
+      cleanup();
+      logger.info('api server stopped');
+      resolve();
+    };
+    const killAll = (): void => {
+      for (const t of tracked.values()) t.worker.process.kill('SIGKILL');
+    };
+    const fail = (error: DifyctlError): void => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      cleanup();
+      killAll();
+      reject(error);
+    };
+    const shutdown = async (signal: string): Promise<void> => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      logger.info({ signal, workers: tracked.size }, 'stopping: draining in-flight requests');
+      if (tracked.size === 0) return finish();
+      for (const t of tracked.values()) send(t, { difyctl: 'shutdown' });
+      // The exit handler resolves once the last process is gone; this only bounds the wait.
+      await delay(gracefulMs);
+      if (tracked.size > 0) {
+        logger.warn({ workers: tracked.size }, 'graceful shutdown timed out: killing the remaining processes');
+        killAll();
+      }
+    };
+    removeSignals = onShutdownSignals({ onStop: (signal) => void shutdown(signal), onForce: () => killAll() });
+    for (let i = 0; i < options.workers; i++) fork();
+  });
+}

@@ -1,0 +1,52 @@
+import type pg from 'pg';
+import { createPool } from '../db.js';
+import type { Logger } from '../logger.js';
+import type { ServerSettings } from '../settings.js';
+import { openBackends, type Backends } from '../store/index.js';
+import type { QueueName, RetryPolicy } from '../store/queue.js';
+import { runTask } from './tasks.js';
+
+export interface WorkerOptions {
+  server: ServerSettings;
+  queues: readonly QueueName[];
+  logger: Logger;
+  /** @default CELERY_WORKER_AMOUNT */
+  concurrency?: number;
+  retry?: RetryPolicy;
+  pool?: pg.Pool;
+  backends?: Backends;
+}
+
+export interface RunningWorker {
+  backends: Backends;
+  /** Stops taking tasks, lets running ones finish (bounded), closes connections. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** `serve --mode worker`: consumes the queues from BullMQ (Redis) or pg-boss (no Redis). */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { settings, redisEnabled } = options.server;
+  const { logger } = options;
+  const pool = options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker' });
+  const backends = options.backends ?? (await openBackends({ settings, redisEnabled, pool, logger, retry: options.retry, supervise: true }));
+  const concurrency = options.concurrency ?? settings.CELERY_WORKER_AMOUNT;
+  await backends.queue.consume({
+    queues: options.queues,
+    concurrency,
+    handler: async (task) => {
+      const started = Date.now();
+      await runTask(task, { pool, logger });
+      logger.info({ queue: task.queue, task: task.name, id: task.id, ms: Date.now() - started }, 'task done');
+    },
+    onFailure: (task, error) => logger.warn({ queue: task.queue, task: task.name, id: task.id, err: (error as Error).message }, 'task failed (retried while attempts remain)'),
+  });
+  logger.info({ queues: options.queues, concurrency, broker: backends.queue.kind }, 'worker consuming');
+  return {
+    backends,
+    stop: async (timeoutMs = 30_000) => {
+      await backends.queue.close(timeoutMs);
+      if (!options.backends) await backends.store.close();
+      if (!options.pool) await pool.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type pg from 'pg';
+import type { Logger } from '../logger.js';
+import type { QueueName, Task } from '../store/queue.js';
+import { removeAppAndRelatedData } from './app-deletion.js';
+
+export interface TaskContext {
+  pool: pg.Pool;
+  logger: Logger;
+}
+
+type TaskFn = (data: Record<string, unknown>, ctx: TaskContext) => Promise<void>;
+
+/** Removes a dataset's documents and segments (Dify's clean_dataset_task), then the dataset. */
+const cleanDataset: TaskFn = async (data, { pool, logger }) => {
+  if (typeof data.dataset_id !== 'string') throw new Error('clean_dataset: dataset_id is required');
+  await pool.query('DELETE FROM document_segments WHERE dataset_id = $1', [data.dataset_id]);
+  await pool.query('DELETE FROM documents WHERE dataset_id = $1', [data.dataset_id]);
+  await pool.query('DELETE FROM datasets WHERE id = $1', [data.dataset_id]);
+  logger.info({ datasetId: data.dataset_id }, 'dataset removed');
+};
+
+/** No mail transport is configured in this version: mails are written to the log (never lost). */
+const sendMail: TaskFn = async (data, { logger }) => {
+  logger.info({ to: data.to, subject: data.subject }, 'mail (no mail transport configured: logged only)');
+};
+
+const processTrace: TaskFn = async (data, { logger }) => {
+  logger.debug({ trace: data.trace_id ?? null }, 'ops trace received (no trace provider configured)');
+};
+
+/** What each queue runs, by task name (Dify's Celery task names). */
+export const TASKS: Record<QueueName, Record<string, TaskFn>> = {
+  app_deletion: { remove_app_and_related_data: (data, ctx) => removeAppAndRelatedData(ctx.pool, data, ctx.logger) },
+  dataset: { clean_dataset: cleanDataset },
+  mail: { send_email: sendMail },
+  ops_trace: { process_trace: processTrace },
+};
+
+/** Runs a task; an unknown name fails it (and, after its retries, it is recorded as failed). */
+export async function runTask(task: Task, ctx: TaskContext): Promise<void> {
+  const fn = TASKS[task.queue][task.name];
+  if (!fn) throw new Error(`unknown task ${task.queue}/${task.name}`);
+  await fn(task.data, ctx);
+}

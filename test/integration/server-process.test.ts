@@ -1,0 +1,134 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/cli.js';
+import { ADMIN, migratedDatabase, serverEnv, startRedis, type TestRedis } from './server-fixtures.js';
+import { health, serve, waitFor, type ServedProcess } from './server-serve.js';
+
+let pg: TestPostgres;
+let redis: TestRedis;
+let tmp: { dir: string; cleanup: () => Promise<void> };
+const running: ServedProcess[] = [];
+
+/** A custom middleware (the user extension point) that makes requests slow or blocks the event loop. */
+const TEST_MIDDLEWARE = `
+export async function middleware(request, reply, next) {
+  const url = new URL(request.url, 'http://x');
+  if (url.searchParams.has('slow')) {
+    console.error('slow request started');
+    await new Promise((r) => setTimeout(r, Number(url.searchParams.get('slow'))));
+  }
+  if (url.searchParams.has('block')) {
+    console.error('blocking the event loop');
+    const end = Date.now() + Number(url.searchParams.get('block'));
+    while (Date.now() < end) {}
+  }
+  await next();
+}
+`;
+
+beforeAll(async () => {
+  [pg, redis, tmp] = await Promise.all([startPostgres(), startRedis(), tempDir()]);
+  await writeFile(path.join(tmp.dir, 'test-middleware.js'), TEST_MIDDLEWARE);
+});
+afterAll(async () => {
+  await Promise.all(running.map((p) => p.stop()));
+  await Promise.all([pg?.stop(), redis?.stop(), tmp?.cleanup()]);
+});
+
+async function start(options: { redis: boolean; extra?: Record<string, string> }): Promise<ServedProcess & { database: string }> {
+  const db = await migratedDatabase(pg);
+  const env = serverEnv({ db, redis: options.redis ? redis : undefined, extra: { CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './test-middleware.js', ...options.extra } });
+  const served = await serve({ env, cwd: tmp.dir });
+  running.push(served);
+  return Object.assign(served, { database: db.database });
+}
+
+async function call(url: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+describe.each([
+  ['with Redis and 2 processes', true, '2'],
+  ['without Redis', false, '1'],
+])('difyctl serve --mode api %s', (_name, withRedis, workers) => {
+  it('serves setup → login → create app → create API key → list apps over HTTP', async () => {
+    const served = await start({ redis: withRedis, extra: { SERVER_WORKER_AMOUNT: workers } });
+    const api = `${served.url}/console/api`;
+    expect((await call(`${api}/setup`, { method: 'POST', body: ADMIN })).status).toBe(201);
+    const login = await call(`${api}/login`, { method: 'POST', body: { email: ADMIN.email, password: ADMIN.password } });
+    expect(login.status).toBe(200);
+    const token = login.body.data.access_token as string;
+    const app = await call(`${api}/apps`, { method: 'POST', token, body: { name: 'Served', mode: 'completion' } });
+    expect(app.status).toBe(201);
+    const key = await call(`${api}/apps/${app.body.id}/api-keys`, { method: 'POST', token });
+    expect(key.status).toBe(201);
+    expect(key.body.token).toMatch(/^app-/);
+    // Several requests: with 2 processes they land on both, and each accepts the other's token.
+    for (let i = 0; i < 4; i++) {
+      const list = await call(`${api}/apps`, { token });
+      expect(list.status).toBe(200);
+      expect(list.body.data.map((a: { name: string }) => a.name)).toEqual(['Served']);
+    }
+    const h = await health(served.url);
+    expect(h.body).toMatchObject({ status: 'healthy', db: 'ok', redis: withRedis ? 'ok' : 'fallback' });
+    if (!withRedis) {
+      const marker = await pg.exec<{ value: string }>(`SELECT value FROM kv_store WHERE key = 'api_service_status' AND expires_at > now()`, served.database);
+      expect(marker.rows[0]?.value).toBe('ready');
+    }
+    await served.stop();
+    expect(served.child.exitCode).toBe(0);
+  });
+});
+
+describe('process supervision', () => {
+  it('replaces an api process killed with SIGKILL', async () => {
+    const served = await start({ redis: true, extra: { SERVER_WORKER_AMOUNT: '1' } });
+    const before = (await health(served.url)).body.pid;
+    process.kill(before, 'SIGKILL');
+    const killedAt = Date.now();
+    const after = await waitFor(async () => {
+      const h = await health(served.url);
+      return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
+    }, { timeoutMs: 2000, what: 'a replacement api process' });
+    expect(after).not.toBe(before);
+    console.info(`[measure] replacement served ${Date.now() - killedAt} ms after kill -9`);
+    await served.stop();
+  });
+
+  it('replaces an api process whose event loop is blocked longer than GUNICORN_TIMEOUT', async () => {
+    const served = await start({ redis: false, extra: { SERVER_WORKER_AMOUNT: '1', GUNICORN_TIMEOUT: '1' } });
+    const before = (await health(served.url)).body.pid;
+    const blocked = fetch(`${served.url}/health?block=30000`).catch((error: unknown) => error);
+    await served.waitForOutput(/blocking the event loop/);
+    const after = await waitFor(async () => {
+      const h = await health(served.url);
+      return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
+    }, { timeoutMs: 10_000, what: 'the blocked process to be replaced' });
+    expect(after).not.toBe(before);
+    expect(served.output()).toMatch(/did not answer for longer than GUNICORN_TIMEOUT/);
+    await blocked;
+    await served.stop();
+    expect(served.child.exitCode).toBe(0);
+  });
+
+  it('finishes a slow request on SIGTERM, then exits 0', async () => {
+    const served = await start({ redis: true, extra: { SERVER_WORKER_AMOUNT: '2' } });
+    const slow = fetch(`${served.url}/health?slow=1500`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    await served.waitForOutput(/slow request started/);
+    served.child.kill('SIGTERM');
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('healthy');
+    const result = await served.child;
+    expect(result.exitCode).toBe(0);
+    await expect(fetch(`${served.url}/health`)).rejects.toThrow();
+  });
+});

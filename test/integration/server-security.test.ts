@@ -1,0 +1,152 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type DifyApp } from '../../src/server/app.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/cli.js';
+import { ADMIN, migratedDatabase, serverEnv, settingsFor, startRedis, type TestRedis } from './server-fixtures.js';
+
+let pg: TestPostgres;
+let redis: TestRedis;
+let app: DifyApp;
+let fallbackApp: DifyApp;
+let token: string;
+const json = (res: { body: string }) => JSON.parse(res.body) as Record<string, any>;
+
+/** The routes that answer without a token; anything else must say 401. */
+const PUBLIC = ['GET /health', 'HEAD /health', 'GET /console/api/setup', 'HEAD /console/api/setup', 'POST /console/api/setup', 'POST /console/api/login', 'POST /console/api/refresh-token'];
+
+beforeAll(async () => {
+  [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+  const [db, db2] = await Promise.all([migratedDatabase(pg), migratedDatabase(pg)]);
+  const limit = { points: 3, durationSeconds: 60 };
+  const withRedis = settingsFor(serverEnv({ db, redis }));
+  app = await createApp({ settings: withRedis.settings, redisEnabled: true, loginRateLimit: limit, bodyLimit: 4096 });
+  const fallback = settingsFor(serverEnv({ db: db2 }));
+  fallbackApp = await createApp({ settings: fallback.settings, redisEnabled: false, loginRateLimit: limit });
+  await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN });
+  const login = await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN });
+  token = json(login).data.access_token as string;
+});
+afterAll(async () => {
+  await Promise.all([app?.close(), fallbackApp?.close()]);
+  await Promise.all([pg?.stop(), redis?.stop()]);
+});
+
+const concrete = (url: string): string => url.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+
+describe('authentication on every route', () => {
+  it('answers 401 without a token on every route except the public ones', async () => {
+    const routes = app.routeTable.filter((r) => r.method !== 'OPTIONS');
+    expect(routes.length).toBeGreaterThan(15);
+    const publicRoutes = routes.filter((r) => r.auth === 'none').map((r) => `${r.method} ${r.url}`);
+    expect(publicRoutes.sort()).toEqual([...PUBLIC].sort());
+    for (const route of routes.filter((r) => r.auth !== 'none')) {
+      const res = await app.inject({ method: route.method as 'GET', url: concrete(route.url) });
+      expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
+      if (route.method !== 'HEAD') expect(json(res), `${route.method} ${route.url}`).toMatchObject({ code: 'unauthorized', status: 401 });
+      const forged = await app.inject({ method: route.method as 'GET', url: concrete(route.url), headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' } });
+      expect(forged.statusCode, `${route.method} ${route.url} with a forged token`).toBe(401);
+    }
+  });
+
+  it('refuses an access token signed with another key', async () => {
+    const { SignJWT } = await import('jose');
+    const forged = await new SignJWT({ tid: 'x', typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('difyctl').setExpirationTime('5m').sign(new TextEncoder().encode('another-secret-key-0123456789abcdef'));
+    expect((await app.inject({ method: 'GET', url: '/console/api/apps', headers: { authorization: `Bearer ${forged}` } })).statusCode).toBe(401);
+  });
+});
+
+describe('request guard', () => {
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  it('answers 413 for a body over the limit, 415 for non-JSON, 400 for malformed JSON, as Dify errors', async () => {
+    const big = await app.inject({ method: 'POST', url: '/console/api/apps', headers: { ...auth(), 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(8000), mode: 'chat' }) });
+    expect(big.statusCode).toBe(413);
+    expect(json(big)).toMatchObject({ code: 'payload_too_large', status: 413 });
+    const text = await app.inject({ method: 'POST', url: '/console/api/apps', headers: { ...auth(), 'content-type': 'text/plain' }, payload: 'name=x' });
+    expect(text.statusCode).toBe(415);
+    expect(json(text)).toMatchObject({ code: 'unsupported_media_type', status: 415 });
+    const form = await app.inject({ method: 'POST', url: '/console/api/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a' });
+    expect(form.statusCode).toBe(415);
+    const malformed = await app.inject({ method: 'POST', url: '/console/api/apps', headers: { ...auth(), 'content-type': 'application/json' }, payload: '{"name": ' });
+    expect(malformed.statusCode).toBe(400);
+    expect(json(malformed)).toMatchObject({ code: 'invalid_json', status: 400 });
+    const empty = await app.inject({ method: 'POST', url: '/console/api/login', headers: { 'content-type': 'application/json' }, payload: '' });
+    expect(empty.statusCode).toBe(400);
+    const notFound = await app.inject({ method: 'GET', url: '/nope' });
+    expect(json(notFound)).toMatchObject({ code: 'not_found', status: 404 });
+    expect(notFound.headers['x-version']).toBeTruthy();
+  });
+
+  it('never answers 5xx to arbitrary JSON bodies, params or queries', async () => {
+    const writes = app.routeTable.filter((r) => ['POST', 'PUT', 'DELETE'].includes(r.method) && !r.url.includes('login') && !r.url.includes('setup'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...writes), fc.jsonValue(), fc.string({ maxLength: 40 }), async (route, body, param) => {
+        const url = route.url.replace(/:[A-Za-z]+/g, encodeURIComponent(param) || 'x');
+        const res = await app.inject({ method: route.method as 'POST', url: `${url}?page=${encodeURIComponent(param)}`, headers: { ...auth(), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        expect(res.statusCode, `${route.method} ${url} ${res.body}`).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+    const list = await app.inject({ method: 'GET', url: '/console/api/apps?page=-1&limit=abc', headers: auth() });
+    expect(list.statusCode).toBe(400);
+  });
+});
+
+describe.each([
+  ['Redis', () => app],
+  ['the PostgreSQL fallback', () => fallbackApp],
+])('login rate limit on %s', (_name, get) => {
+  it('answers 429 with Retry-After once a client address spends its logins', async () => {
+    const target = get();
+    const attempt = () => target.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '203.0.113.9', payload: { email: 'x@example.com', password: 'wrong' } });
+    for (let i = 0; i < 3; i++) expect((await attempt()).statusCode).toBe(401);
+    const limited = await attempt();
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(json(limited)).toMatchObject({ code: 'too_many_requests', status: 429 });
+    const other = await target.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '203.0.113.10', payload: { email: 'x@example.com', password: 'wrong' } });
+    expect(other.statusCode).toBe(401);
+  });
+});
+
+describe('extensions', () => {
+  it('wraps requests in CUSTOM_MIDDLEWARE_MODULE and loads provider plugins, skipping broken ones', async () => {
+    const tmp = await tempDir();
+    try {
+      await mkdir(path.join(tmp.dir, 'plugins'), { recursive: true });
+      const templates = path.resolve('templates');
+      await writeFile(path.join(tmp.dir, 'plugins/echo.js'), await import('node:fs/promises').then((fs) => fs.readFile(path.join(templates, 'plugins/providers/example-provider.js'), 'utf8')));
+      await writeFile(path.join(tmp.dir, 'plugins/broken.js'), 'export function registerProvider() { throw new Error("boom"); }\n');
+      await writeFile(path.join(tmp.dir, 'plugins/syntax.js'), 'export function registerProvider( {\n');
+      await writeFile(path.join(tmp.dir, 'mw.js'), await import('node:fs/promises').then((fs) => fs.readFile(path.join(templates, 'middleware/example.js'), 'utf8')));
+      await writeFile(path.join(tmp.dir, 'deny.js'), 'export async function middleware(request, reply, next) { if (request.url.startsWith("/health")) { reply.code(418).send({ denied: true }); return; } await next(); }\n');
+      const db = await migratedDatabase(pg);
+      const env = serverEnv({ db, extra: { CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './mw.js', PROVIDER_PLUGINS_DIR: 'plugins', ENABLE_RESPONSE_COMPRESSION: 'true' } });
+      const withMw = await createApp({ settings: settingsFor(env).settings, redisEnabled: false, baseDir: tmp.dir });
+      try {
+        const res = await withMw.inject({ method: 'GET', url: '/health' });
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['x-example-middleware']).toMatch(/^\d+ms$/);
+        expect(withMw.difyctx.providers.list().map((p) => p.name)).toEqual(['echo']);
+        const big = await withMw.inject({ method: 'GET', url: '/v1/info', headers: { 'accept-encoding': 'gzip' } });
+        expect(big.statusCode).toBe(401);
+      } finally {
+        await withMw.close();
+      }
+      const denyEnv = { ...env, CUSTOM_MIDDLEWARE_MODULE: './deny.js' };
+      const denied = await createApp({ settings: settingsFor(denyEnv).settings, redisEnabled: false, baseDir: tmp.dir });
+      try {
+        const res = await denied.inject({ method: 'GET', url: '/health' });
+        expect(res.statusCode).toBe(418);
+        expect(res.headers['x-env']).toBe('TESTING');
+      } finally {
+        await denied.close();
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});

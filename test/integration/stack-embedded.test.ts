@@ -1,0 +1,167 @@
+import { chmod, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { execa } from 'execa';
+import getPort from 'get-port';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { startEmbeddedPostgres } from '../../src/stack/embedded/postgres.js';
+import { locatePostgresBinaries } from '../../src/stack/embedded/binaries.js';
+import { stopProcess, pidAlive } from '../../src/stack/embedded/process.js';
+
+const SECRET_KEY = 'embedded-test-secret-key-0123456789abcdef';
+/** No Docker (a socket that does not exist) and no redis-server (a PATH without it). */
+const noDocker = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', PATH: '/nonexistent-bin', SECRET_KEY };
+
+interface UpJson {
+  ok: boolean;
+  data: { services: Array<{ service: string; provider: string; host: string | null; port: number | null; reused: boolean; pid: number | null }> } | null;
+  error?: { code: string; message: string; hint?: string };
+}
+
+async function query(conn: { port: number; user: string; password: string; database: string }, sql: string) {
+  const client = new pg.Client({ host: '127.0.0.1', ...conn });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded provider: no Docker, no redis-server', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('difyctl-embedded-'));
+    await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres`, which must enter the project dir
+    env = { ...noDocker, DB_USERNAME: 'difyuser', DB_PASSWORD: 'embedded-pw', DB_DATABASE: 'appdb', DB_PORT: String(await getPort({ host: '127.0.0.1' })) };
+  });
+  afterAll(async () => {
+    await runCli(['down', '--volumes'], { cwd: dir, env });
+    await cleanup();
+  });
+
+  it('starts PostgreSQL ready with the configured credentials, reports redis as the PostgreSQL fallback', async () => {
+    const up = await runCli(['up', 'db', 'redis', '--json'], { cwd: dir, env });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const json = JSON.parse(up.stdout) as UpJson;
+    const db = json.data!.services.find((s) => s.service === 'db')!;
+    expect(db).toMatchObject({ provider: 'embedded', host: '127.0.0.1', port: Number(env.DB_PORT), reused: false });
+    expect(json.data!.services.find((s) => s.service === 'redis')).toMatchObject({ provider: 'none', host: null });
+    expect(existsSync(path.join(dir, '.difyctl/embedded/postgres/PG_VERSION'))).toBe(true);
+    await query({ port: db.port!, user: 'difyuser', password: 'embedded-pw', database: 'appdb' }, 'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$survives$$)');
+    // The server outlives the CLI process that started it.
+    expect(await pidAlive(db.pid!)).toBe(true);
+
+    const human = await runCli(['up', 'db'], { cwd: dir, env });
+    expect(human.exitCode, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/db\s+embedded\s+127\.0\.0\.1:\d+\s+pid \d+\s+reused/);
+
+    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<Record<string, unknown>> } };
+    expect(ps.data.services[0]).toMatchObject({ service: 'db', provider: 'embedded', state: 'running', health: 'healthy', pid: db.pid });
+    expect(ps.data.services[1]).toMatchObject({ service: 'redis', provider: 'none', state: 'fallback' });
+  });
+
+  it('keeps the data across down and a new start; down --volumes deletes it', async () => {
+    const down = await runCli(['down'], { cwd: dir, env });
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(down.stdout).toContain('stopped embedded postgres');
+    expect(existsSync(path.join(dir, '.difyctl/embedded/postgres/PG_VERSION'))).toBe(true);
+
+    const up = JSON.parse((await runCli(['up', 'db', '--json'], { cwd: dir, env })).stdout) as UpJson;
+    const db = up.data!.services[0]!;
+    expect(db.reused).toBe(false);
+    const rows = await query({ port: db.port!, user: 'difyuser', password: 'embedded-pw', database: 'appdb' }, 'SELECT v FROM kept');
+    expect(rows.rows).toEqual([{ v: 'survives' }]);
+
+    const gone = await runCli(['down', '--volumes'], { cwd: dir, env });
+    expect(gone.exitCode, gone.stderr).toBe(0);
+    expect(await pidAlive(db.pid!)).toBe(false);
+    expect(existsSync(path.join(dir, '.difyctl/embedded/postgres'))).toBe(false);
+  });
+
+  it('`up` without services brings db and redis up, then says the API server part is not built yet', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(Number(env.DB_PORT), '127.0.0.1', resolve));
+    try {
+      const up = await runCli(['up', '--json'], { cwd: dir, env });
+      expect(up.exitCode).toBe(1);
+      const json = JSON.parse(up.stdout) as UpJson;
+      expect(json.error?.code).toBe('CLI.NOT_IMPLEMENTED');
+      // The configured DB_PORT is taken: the embedded server took a free one instead.
+      const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ state: string; address: string }> } };
+      expect(ps.data.services[0]?.state).toBe('running');
+      expect(ps.data.services[0]?.address).not.toBe(`127.0.0.1:${env.DB_PORT}`);
+    } finally {
+      holder.close();
+      await runCli(['down', '--volumes'], { cwd: dir, env });
+    }
+  });
+});
+
+describe('embedded PostgreSQL when npm skipped the binary package install script', () => {
+  it('restores the missing library links and starts', async () => {
+    const { dir, cleanup } = await tempDir('difyctl-embedded-links-');
+    await chmod(dir, 0o755);
+    const real = await locatePostgresBinaries();
+    const copy = path.join(dir, 'pkg', 'native');
+    await mkdir(path.dirname(copy), { recursive: true });
+    await execa('cp', ['-al', real.nativeDir, copy]); // hard links: instant, the original is not touched
+    const lib = path.join(copy, 'lib');
+    const links = (await readdir(lib, { withFileTypes: true })).filter((e) => e.isSymbolicLink());
+    for (const link of links) await rm(path.join(lib, link.name));
+    expect(links.length).toBeGreaterThan(0);
+    let pid: number | undefined;
+    try {
+      const events: string[] = [];
+      const started = await startEmbeddedPostgres({
+        projectDir: dir,
+        user: 'postgres',
+        password: 'links-pw',
+        preferredPort: await getPort({ host: '127.0.0.1' }),
+        report: (e) => events.push(e.type === 'warning' ? e.message : e.type),
+        binaries: { nativeDir: copy, postgres: path.join(copy, 'bin', 'postgres'), initdb: path.join(copy, 'bin', 'initdb') },
+      });
+      pid = started.pid;
+      expect(events.some((e) => e.includes(`restored ${links.length} library links`))).toBe(true);
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const ok = await query({ port: started.port, user: 'postgres', password: 'links-pw', database: 'postgres' }, 'SELECT 1 AS one').then(() => true, () => false);
+        if (ok) break;
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      if (pid) await stopProcess({ pid, signal: 'SIGINT' });
+      await cleanup();
+    }
+  });
+});
+
+describe('a dependency that never becomes ready', () => {
+  it('fails with exit 3, STACK.NOT_READY and its log tail within the timeout', async () => {
+    const { dir, cleanup } = await tempDir('difyctl-never-ready-');
+    try {
+      // A redis-server that starts, logs, and never listens.
+      const bin = path.join(dir, 'bin');
+      await mkdir(bin);
+      await writeFile(path.join(bin, 'redis-server'), '#!/bin/sh\ntrap \'exit 0\' TERM\necho "fake redis: loading dataset"\necho "fake redis: still loading"\nwhile :; do sleep 0.2; done\n', { mode: 0o755 });
+      const env = { ...noDocker, PATH: `${bin}:/usr/bin:/bin`, REDIS_PORT: String(await getPort({ host: '127.0.0.1' })) };
+      const up = await runCli(['up', 'redis', '--timeout', '2'], { cwd: dir, env });
+      expect(up.exitCode, up.stderr).toBe(3);
+      expect(up.stderr).toContain('[STACK.NOT_READY]');
+      expect(up.stderr).toContain('redis (embedded, 127.0.0.1:');
+      expect(up.stderr).toContain('fake redis: still loading');
+      expect(up.stderr).toContain('difyctl doctor --only redis');
+      const down = await runCli(['down'], { cwd: dir, env });
+      expect(down.stdout).toContain('stopped embedded redis-server');
+    } finally {
+      await cleanup();
+    }
+  });
+});
