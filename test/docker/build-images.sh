@@ -353,10 +353,12 @@ MSG
     pwfile=$(mktemp)
     printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
   fi
+  # --no-sync (a test image's only departure from the official flags): skipping the fsync of the
+  # brand-new cluster saves about a second per fresh container here; the server still fsyncs.
   # shellcheck disable=SC2086
   initdb --username="$POSTGRES_USER" ${pwfile:+--pwfile="$pwfile"} \
     --auth-local=trust --auth-host="$POSTGRES_HOST_AUTH_METHOD" \
-    --no-locale -E UTF8 $POSTGRES_INITDB_ARGS -D "$PGDATA"
+    --no-locale -E UTF8 --no-sync $POSTGRES_INITDB_ARGS -D "$PGDATA"
   [ -n "$pwfile" ] && rm -f "$pwfile"
   printf '\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >>"$PGDATA/pg_hba.conf"
   printf "\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
