@@ -1,10 +1,18 @@
 import type { Check } from '../types.js';
+import { apiHealthCheck } from './api-health.js';
+import { apiMemoryCheck } from './api-memory.js';
+import { apiTimeoutCheck } from './api-timeout.js';
 import { configCheck } from './config.js';
+import { dbConnectCheck } from './db-connect.js';
+import { dbContainerCheck } from './db-container.js';
+import { dbMigrationsCheck } from './db-migrations.js';
+import { dockerCheck } from './docker.js';
 import { performanceCheck } from './performance.js';
 import { createPortsCheck } from './ports.js';
+import { redisCheck } from './redis.js';
 import { vectorCheck } from './vector.js';
 
 /** Every check, in the order the report lists them (SPEC §6). */
 export function defaultChecks(): Check[] {
-  return [configCheck, createPortsCheck(), vectorCheck, performanceCheck];
+  return [configCheck, dockerCheck, dbContainerCheck, dbConnectCheck, dbMigrationsCheck, redisCheck, apiHealthCheck, apiMemoryCheck, apiTimeoutCheck, createPortsCheck(), vectorCheck, performanceCheck];
 }

@@ -1,0 +1,63 @@
+import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { tryEngine } from '../../stack/docker/engine.js';
+import { stackState } from '../targets.js';
+import type { Check, CheckResult } from '../types.js';
+
+const MB = 1024 * 1024;
+
+/** Resident memory of a process and its children (a cluster primary with its workers), from /proc. */
+async function treeRss(pid: number): Promise<number> {
+  const stats = await Promise.all(
+    (await readdir('/proc').catch(() => [] as string[]))
+      .filter((d) => /^\d+$/.test(d))
+      .map(async (d) => {
+        const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return { pid: Number(d), ppid };
+      }),
+  );
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true));
+  }
+  let total = 0;
+  for (const p of tree) {
+    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
+    total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  }
+  return total;
+}
+
+async function availableMemory(): Promise<number> {
+  const info = await readFile('/proc/meminfo', 'utf8').catch(() => '');
+  const kb = /MemAvailable:\s+(\d+) kB/.exec(info)?.[1];
+  return kb ? Number(kb) * 1024 : os.freemem();
+}
+
+/** RSS of api/worker processes and db/redis containers or processes, like `docker stats`, against the host. */
+export const apiMemoryCheck: Check = {
+  id: 'api.memory',
+  title: 'Memory',
+  run: async ({ config, env }): Promise<CheckResult> => {
+    const state = await stackState(config);
+    const usage: Array<[string, number]> = [];
+    const records = Object.entries(state.services as Record<string, { provider?: string; pid?: number; containerId?: string } | undefined>);
+    const engine = records.some(([, r]) => r?.containerId) ? await tryEngine(env, 1000) : undefined;
+    for (const [name, record] of records) {
+      if (record?.pid) usage.push([name, await treeRss(record.pid)]);
+      else if (record?.containerId && engine) {
+        const stats = (await engine.docker.getContainer(record.containerId).stats({ stream: false }).catch(() => undefined)) as { memory_stats?: { usage?: number } } | undefined;
+        if (stats?.memory_stats?.usage) usage.push([name, stats.memory_stats.usage]);
+      }
+    }
+    const total = os.totalmem();
+    const available = await availableMemory();
+    const listed = usage.map(([n, b]) => `${n} ${Math.round(b / MB)} MB`).join(', ') || 'no stack processes found';
+    const finding = `${listed}; host ${Math.round(available / MB)} MB available of ${Math.round(total / MB)} MB`;
+    if (available < total * 0.05) return { status: 'fail', finding, fix: 'The host is nearly out of memory: lower SERVER_WORKER_AMOUNT / CELERY_WORKER_AMOUNT, or stop other services.' };
+    if (available < total * 0.15) return { status: 'warn', finding, fix: 'Memory is tight: lower SERVER_WORKER_AMOUNT or give the host more memory.' };
+    return { status: 'ok', finding };
+  },
+};

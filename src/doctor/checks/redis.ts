@@ -1,0 +1,34 @@
+import { isDifyctlError } from '../../errors/index.js';
+import { redisStrategy } from '../../stack/ready/redis.js';
+import { tcpConnect } from '../../stack/ready/tcp.js';
+import { redisTarget, stackState } from '../targets.js';
+import type { Check, CheckResult } from '../types.js';
+
+/** Redis reachable, auth accepted, PING answered; or the PostgreSQL fallback when the stack has no Redis. */
+export const redisCheck: Check = {
+  id: 'redis',
+  title: 'Redis',
+  run: async ({ config }): Promise<CheckResult> => {
+    const s = config.typed;
+    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    const target = redisTarget(s, await stackState(config));
+    if (target === 'none') return { status: 'ok', finding: 'none (PostgreSQL fallback): cache, locks and the task queue run on PostgreSQL' };
+    const where = `${target.host}:${target.port}`;
+    try {
+      await tcpConnect(target.host, target.port, 1000);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return {
+        status: 'fail',
+        finding: code === 'ENOTFOUND' ? `REDIS_HOST=${target.host} does not resolve` : `nothing answers at ${where} (${target.from})`,
+        fix: Object.keys(config.project.compose?.services ?? {}).includes(target.host)
+          ? `"${target.host}" is a compose service name, only resolvable inside the compose network: run \`difyctl up redis\` (difyctl connects through 127.0.0.1), or set REDIS_HOST=127.0.0.1.`
+          : `Start Redis (\`difyctl up redis\`), or fix REDIS_HOST/REDIS_PORT (now ${where}).`,
+      };
+    }
+    const probe = await redisStrategy(target).check({ timeoutMs: 1500 });
+    if (probe.ok) return { status: 'ok', finding: `PONG from ${where}` };
+    if (probe.fatal && isDifyctlError(probe.fatal)) return { status: 'fail', finding: probe.fatal.message, fix: probe.fatal.hint };
+    return { status: 'fail', finding: `${where}: ${probe.reason}`, fix: '`difyctl logs redis -n 30` shows why.' };
+  },
+};
