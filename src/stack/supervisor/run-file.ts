@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stateDir } from '../state.js';
+
+/** What a supervisor tells `ps`, `down` and `doctor` about its process; one file per service. */
+export interface RunRecord {
+  service: string;
+  /** The supervisor's own pid (signal it to stop the service). */
+  supervisorPid: number;
+  /** The supervised process, while one runs. */
+  pid?: number;
+  /** running, backoff (waiting to restart), gave-up, stopped */
+  state: 'starting' | 'running' | 'backoff' | 'gave-up' | 'stopped';
+  restarts: number;
+  /** Runs shorter than the minimum uptime in a row. */
+  crashStreak: number;
+  startedAt: string;
+  /** When the current process started. */
+  runningSince?: string;
+  lastExit?: { code: number | null; signal: string | null; at: string };
+  logFile: string;
+  port?: number;
+  mode?: string;
+}
+
+export const runDir = (projectDir: string) => path.join(stateDir(projectDir), 'run');
+export const runFile = (projectDir: string, service: string) => path.join(runDir(projectDir), `${service}.json`);
+
+export async function writeRunRecord(projectDir: string, record: RunRecord): Promise<void> {
+  const file = runFile(projectDir, record.service);
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(temp, file);
+}
+
+export async function readRunRecord(projectDir: string, service: string): Promise<RunRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(runFile(projectDir, service), 'utf8')) as RunRecord; // written by writeRunRecord
+  } catch {
+    return undefined;
+  }
+}
+
+export async function removeRunRecord(projectDir: string, service: string): Promise<void> {
+  await rm(runFile(projectDir, service), { force: true });
+}

@@ -1,0 +1,128 @@
+import { execa, type ResultPromise } from 'execa';
+import { systemClock, type Clock } from '../clock.js';
+import { fileTail } from '../embedded/process.js';
+import { restartDelay } from './backoff.js';
+import { RotatingLog } from './rotating-log.js';
+import { writeRunRecord, type RunRecord } from './run-file.js';
+
+export type SupervisorEvent =
+  | { type: 'spawn'; service: string; pid: number; restarts: number }
+  | { type: 'exit'; service: string; code: number | null; signal: string | null; uptimeMs: number; crash: boolean }
+  | { type: 'restart'; service: string; delayMs: number; crashStreak: number }
+  | { type: 'gave-up'; service: string; crashes: number; tail: string[] };
+
+export interface SupervisorOptions {
+  service: string;
+  command: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  projectDir: string;
+  logFile: string;
+  /** A run shorter than this counts as a crash. @default 1000 */
+  minUptimeMs?: number;
+  /** Crashes in a row before giving up. @default 10 */
+  maxCrashes?: number;
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** How long a stop waits for the process before SIGKILL. @default 15000 */
+  stopTimeoutMs?: number;
+  clock?: Clock;
+  onEvent?: (event: SupervisorEvent) => void;
+  /** Extra facts for the run record (`ps`). */
+  record?: Pick<RunRecord, 'port' | 'mode'>;
+}
+
+/**
+ * `restart: always` for one process (SPEC §3 step 5): output to a rotating log file, restart with
+ * exponential backoff, a run under `minUptimeMs` counts as a crash, give up after `maxCrashes` in a
+ * row. Its state is kept in `.difyctl/run/<service>.json` for `ps`, `down` and `doctor`.
+ */
+export class Supervisor {
+  private child?: ResultPromise;
+  private stopping = false;
+  private wake?: () => void;
+  private readonly log: RotatingLog;
+  private readonly clock: Clock;
+  private readonly record: RunRecord;
+  /** Resolves when supervision ends: stopped on request, or gave up. */
+  readonly done: Promise<'stopped' | 'gave-up'>;
+  private finish!: (how: 'stopped' | 'gave-up') => void;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.log = new RotatingLog({ file: options.logFile });
+    this.record = { service: options.service, supervisorPid: process.pid, state: 'starting', restarts: 0, crashStreak: 0, startedAt: new Date(this.clock.now()).toISOString(), logFile: options.logFile, ...options.record };
+    this.done = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  get pid(): number | undefined {
+    return this.record.pid;
+  }
+
+  get restarts(): number {
+    return this.record.restarts;
+  }
+
+  private emit(event: SupervisorEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private async save(change: Partial<RunRecord>): Promise<void> {
+    Object.assign(this.record, change);
+    await writeRunRecord(this.options.projectDir, this.record);
+  }
+
+  /** Starts the first process and keeps it running until stop() or too many crashes. */
+  start(): void {
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const { minUptimeMs = 1000, maxCrashes = 10 } = this.options;
+    while (!this.stopping) {
+      const started = this.clock.now();
+      const child = execa(this.options.command, this.options.args, { env: this.options.env, extendEnv: false, cwd: this.options.cwd, stdin: 'ignore', buffer: false, reject: false, all: true, forceKillAfterDelay: this.options.stopTimeoutMs ?? 15_000 });
+      this.child = child;
+      child.all?.on('data', (chunk: Buffer) => void this.log.write(chunk).catch(() => undefined));
+      if (child.pid) {
+        await this.save({ pid: child.pid, state: 'running', runningSince: new Date(started).toISOString() });
+        this.emit({ type: 'spawn', service: this.options.service, pid: child.pid, restarts: this.record.restarts });
+      }
+      const result = await child;
+      this.child = undefined;
+      const uptimeMs = this.clock.now() - started;
+      const crash = uptimeMs < minUptimeMs;
+      const signal = result.signal ?? null;
+      const code = result.exitCode ?? null;
+      this.emit({ type: 'exit', service: this.options.service, code, signal, uptimeMs, crash });
+      const lastExit = { code, signal, at: new Date(this.clock.now()).toISOString() };
+      if (this.stopping) {
+        await this.save({ pid: undefined, state: 'stopped', lastExit });
+        break;
+      }
+      const crashStreak = crash ? this.record.crashStreak + 1 : 0;
+      if (crashStreak >= maxCrashes) {
+        await this.log.close();
+        const tail = await fileTail(this.options.logFile, 30);
+        await this.save({ pid: undefined, state: 'gave-up', crashStreak, lastExit });
+        this.emit({ type: 'gave-up', service: this.options.service, crashes: crashStreak, tail });
+        this.finish('gave-up');
+        return;
+      }
+      const delayMs = restartDelay(crashStreak, this.options.backoff);
+      await this.save({ pid: undefined, state: 'backoff', crashStreak, restarts: this.record.restarts + 1, lastExit });
+      this.emit({ type: 'restart', service: this.options.service, delayMs, crashStreak });
+      if (delayMs > 0) await Promise.race([this.clock.sleep(delayMs), new Promise<void>((resolve) => (this.wake = resolve))]);
+    }
+    await this.log.close();
+    this.finish('stopped');
+  }
+
+  /** SIGTERM (graceful drain in `serve`), SIGKILL after the timeout; resolves when supervision ended. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<'stopped' | 'gave-up'> {
+    this.stopping = true;
+    this.wake?.();
+    this.child?.kill(signal);
+    return this.done;
+  }
+}
