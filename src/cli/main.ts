@@ -80,7 +80,7 @@ interface RunState {
 function register(program: Command, def: CommandDefinition, state: RunState, env: NodeJS.ProcessEnv): void {
   let parent = program;
   for (const word of def.path.slice(0, -1)) parent = findOrCreate(parent, word);
-  const command = parent.command(def.path[def.path.length - 1] ?? '').description(def.summary);
+  const command = parent.command(def.path[def.path.length - 1] ?? '', { hidden: def.hidden }).description(def.summary);
   def.configure?.(command);
   addGlobalOptions(command);
   command.action(async (...raw: unknown[]) => {

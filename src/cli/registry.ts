@@ -6,9 +6,10 @@ import { logsCommand } from './commands/logs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { pendingCommands } from './commands/pending.js';
 import { serveCommand } from './commands/serve.js';
+import { superviseCommand } from './commands/supervise.js';
 import { psCommand } from './commands/ps.js';
 import { upCommand } from './commands/up.js';
 import type { CommandDefinition } from './types.js';
 
 /** The flat list of commands; order is the order of `--help`. */
-export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, psCommand, migrateCommand, doctorCommand, logsCommand, serveCommand, ...pendingCommands];
+export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, psCommand, migrateCommand, doctorCommand, logsCommand, serveCommand, ...pendingCommands, superviseCommand];

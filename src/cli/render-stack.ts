@@ -55,7 +55,8 @@ export function renderReady(deps: ResolvedDependency[], out: Output): string {
   const rows = deps.map((d) => {
     const where = d.connection ? `${d.connection.host}:${d.connection.port}` : '(PostgreSQL fallback)';
     const what = d.containerName ? `container ${d.containerName}` : d.pid ? `pid ${d.pid}` : '';
-    const how = d.provider === 'none' ? '-' : `${d.reused ? 'reused' : 'started'}, ready in ${(d.readyMs / 1000).toFixed(1)} s`;
+    const verb = d.provider === 'external' ? 'attached' : d.reused ? 'reused' : 'started';
+    const how = d.provider === 'none' ? '-' : `${verb}, ready in ${(d.readyMs / 1000).toFixed(1)} s`;
     return [out.color.bold(d.name), d.provider, where, what, how];
   });
   return renderTable(['SERVICE', 'PROVIDER', 'ADDRESS', 'RUNS AS', 'STATUS'], rows);

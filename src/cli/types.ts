@@ -37,6 +37,8 @@ export interface CommandDefinition {
   /** Words of the command path, e.g. `['db', 'reset']`. */
   path: string[];
   summary: string;
+  /** Internal commands (what `up -d` spawns) stay out of --help. */
+  hidden?: boolean;
   configure?: (command: Command) => void;
   run: (ctx: CommandContext) => Promise<CommandResult>;
 }
