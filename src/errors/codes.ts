@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   'MIGRATE.UNKNOWN_REVISION': { exit: EXIT.usage, summary: '--to, stamp or down names a revision that is not a known migration.' },
   'MIGRATE.DIVERGED': { exit: EXIT.failure, summary: 'The database has applied migrations this difyctl does not know.' },
   'MIGRATE.NEW_EXISTS': { exit: EXIT.failure, summary: 'migrate new would overwrite an existing migration file.' },
+  'SERVER.START_FAILED': { exit: EXIT.failure, summary: 'An api server process could not start (its error says why); the server stops instead of restarting it in a loop.' },
   'INTERNAL.BUG': { exit: EXIT.failure, summary: 'An unexpected error inside difyctl: please report it with --verbose output.' },
 } as const satisfies Record<string, CodeInfo>;
 

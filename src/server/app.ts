@@ -1,4 +1,4 @@
-import { resolve as PathResolve } from 'node:path';
+import path from 'node:path';
 import type pg from 'pg';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Settings } from '../config/schema.js';
@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { createPool } from './db.js';
 import { createHealthCheck } from './health-check.js';
 import { registerAuth } from './hooks/auth.js';
+import { registerConcurrencyLimit } from './hooks/concurrency.js';
 import { registerErrorHandlers } from './hooks/error-handler.js';
 import { DEFAULT_BODY_LIMIT, registerRequestGuard } from './hooks/request-guard.js';
 import { registerVersionHeaders } from './hooks/version-headers.js';
@@ -59,18 +60,35 @@ export type DifyApp = FastifyInstance & { difyctx: AppContext; routeTable: Route
 export async function createApp(deps: AppDeps): Promise<DifyApp> {
   const { settings } = deps;
   const logger = deps.logger ?? silentLogger();
-  const version = serverVersion();
-  const baseDir = deps.baseDir ?? process.cwd();
   const pool = deps.pool ?? createPool({ settings, logger });
-  const backends = deps.backends ?? (await openBackends({ settings, redisEnabled: deps.redisEnabled ?? true, pool, logger }));
-  const vector = describeVectorStore(settings);
-  logger.debug({ vector }, 'vector store');
+  let backends: Backends | undefined = deps.backends;
+  // What this call opened, it closes: on app.close(), or at once when building fails half-way.
+  const release = async (): Promise<void> => {
+    if (!deps.backends && backends) await Promise.allSettled([backends.queue.close(5000), backends.store.close()]);
+    if (!deps.pool) await pool.end().catch(() => {});
+  };
+  try {
+    backends ??= await openBackends({ settings, redisEnabled: deps.redisEnabled ?? true, pool, logger });
+    const vector = describeVectorStore(settings);
+    logger.debug({ vector }, 'vector store');
+    const ctx = await buildContext({ deps, logger, pool, backends });
+    const app = await buildServer(deps, ctx);
+    app.addHook('onClose', release);
+    return app;
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Pool; backends: Backends }): Promise<AppContext> {
+  const { deps, logger, pool, backends } = input;
+  const { settings } = deps;
   const providers = createProviderRegistry();
-  await loadProviderPlugins({ dir: PathResolve(baseDir, settings.PROVIDER_PLUGINS_DIR), registry: providers, logger });
-  const limit = deps.loginRateLimit ?? { points: 20, durationSeconds: 60 };
-  const ctx: AppContext = {
+  await loadProviderPlugins({ dir: path.resolve(deps.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), registry: providers, logger });
+  return {
     settings,
-    version,
+    version: serverVersion(),
     logger,
     pool,
     store: backends.store,
@@ -78,9 +96,12 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
     tokens: createTokenService({ secretKey: settings.SECRET_KEY, kv: backends.store.kv }),
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
     providers,
-    loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...limit }),
+    loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }) }),
   };
+}
 
+async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
+  const { settings, logger, version } = ctx;
   const app: FastifyInstance = Fastify({
     // pino 10's Logger is fastify's logger; only the generic parameters of the types differ.
     loggerInstance: logger as FastifyBaseLogger,
@@ -90,19 +111,16 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
     // A request that takes longer than GUNICORN_TIMEOUT is cut, as gunicorn's worker timeout does.
     connectionTimeout: settings.GUNICORN_TIMEOUT * 1000,
     forceCloseConnections: 'idle',
-    trustProxy: true,
+    // X-Forwarded-For is believed only from a proxy on a loopback or private address (Dify's nginx):
+    // a client on the open network cannot pick its own address for the login rate limit.
+    trustProxy: 'loopback, linklocal, uniquelocal',
   });
+  registerConcurrencyLimit(app, settings.SERVER_WORKER_CONNECTIONS);
   const captureError = await initSentry({ dsn: settings.SENTRY_DSN, tracesSampleRate: settings.SENTRY_TRACES_SAMPLE_RATE, environment: settings.DEPLOY_ENV, release: version, logger });
   if (settings.CUSTOM_MIDDLEWARE_ENABLED && settings.CUSTOM_MIDDLEWARE_MODULE) {
-    registerMiddleware(app, { middleware: await loadMiddleware({ module: settings.CUSTOM_MIDDLEWARE_MODULE, baseDir }), logger });
+    registerMiddleware(app, { middleware: await loadMiddleware({ module: settings.CUSTOM_MIDDLEWARE_MODULE, baseDir: deps.baseDir ?? process.cwd() }), logger });
   }
-  const routeTable: RouteEntry[] = [];
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    // Read lazily: a scope's own onRoute hook (the /v1 scope) may set config.auth after this one.
-    const auth = (): RouteEntry['auth'] => (route.config as { auth?: RouteEntry['auth'] } | undefined)?.auth ?? 'console';
-    for (const method of methods) routeTable.push({ method, url: route.url, get auth() { return auth(); } });
-  });
+  const routeTable = collectRoutes(app);
   registerVersionHeaders(app, { version, env: settings.DEPLOY_ENV });
   registerRequestGuard(app);
   registerAuth(app, ctx);
@@ -116,10 +134,16 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
   // Error handlers are encapsulated like hooks: set them before the route plugins are registered.
   registerErrorHandlers(app, { logger, onServerError: captureError });
   await registerRoutes(app, ctx, { serviceRoutes: deps.serviceRoutes });
-  app.addHook('onClose', async () => {
-    if (!deps.backends) await Promise.allSettled([backends.queue.close(5000), backends.store.close()]);
-    if (!deps.pool) await pool.end().catch(() => {});
-  });
   return Object.assign(app, { difyctx: ctx, routeTable });
 }
 
+function collectRoutes(app: FastifyInstance): RouteEntry[] {
+  const routeTable: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // Read lazily: a scope's own onRoute hook (the /v1 scope) may set config.auth after this one.
+    const auth = (): RouteEntry['auth'] => (route.config as { auth?: RouteEntry['auth'] } | undefined)?.auth ?? 'console';
+    for (const method of methods) routeTable.push({ method, url: route.url, get auth() { return auth(); } });
+  });
+  return routeTable;
+}

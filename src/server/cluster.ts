@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { DifyctlError } from '../errors/index.js';
-import type { ErrorCode } from '../errors/codes.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { isWorkerMessage, type PrimaryMessage } from './ipc.js';
 import type { Logger } from './logger.js';
 import { delay, onShutdownSignals } from './signals.js';
@@ -14,6 +14,9 @@ export interface PrimaryOptions {
   /** How long a shutdown waits for processes to drain before killing them. @default min(GUNICORN_TIMEOUT, 30) s */
   gracefulSeconds?: number;
 }
+
+/** The code a failed process reported, when it is one of ours; SERVER.START_FAILED otherwise. */
+const knownCode = (code: string | undefined): ErrorCode => (code !== undefined && code in ERROR_CODES ? (code as ErrorCode) : 'SERVER.START_FAILED');
 
 interface Tracked {
   worker: Worker;
@@ -37,6 +40,9 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
   const tracked = new Map<number, Tracked>();
   let shuttingDown = false;
   let seq = 0;
+  /** Processes in a row that died before ever serving: a crash loop, not a one-off crash. */
+  let earlyDeaths = 0;
+  const MAX_EARLY_DEATHS = 5;
 
   return new Promise<void>((resolve, reject) => {
     const fork = (): void => {
@@ -48,17 +54,22 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
         if (message.difyctl === 'pong') entry.lastPong = Date.now();
         if (message.difyctl === 'ready') {
           entry.ready = true;
+          earlyDeaths = 0;
           entry.lastPong = Date.now();
           logger.info({ worker: worker.process.pid }, 'api process ready');
         }
         if (message.difyctl === 'fatal') {
-          fail(new DifyctlError((message.error.code as ErrorCode | undefined) ?? 'INTERNAL.BUG', message.error.message, { hint: message.error.hint }));
+          fail(new DifyctlError(knownCode(message.error.code), message.error.message, { hint: message.error.hint }));
         }
       });
       worker.on('exit', (code, signal) => {
         tracked.delete(worker.id);
         if (shuttingDown) {
           if (tracked.size === 0) finish();
+          return;
+        }
+        if (!entry.ready && ++earlyDeaths >= MAX_EARLY_DEATHS) {
+          fail(new DifyctlError('SERVER.START_FAILED', `${MAX_EARLY_DEATHS} api processes in a row exited before serving (last: code ${code}, signal ${signal})`, { hint: 'Run with LOG_LEVEL=DEBUG and read the lines above for the cause.' }));
           return;
         }
         logger.warn({ worker: worker.process.pid, code, signal }, 'api process exited: starting a replacement');

@@ -18,8 +18,8 @@ const send = (message: WorkerMessage): void => {
 };
 
 /**
- * One api process (a cluster worker): builds the app, listens with at most
- * SERVER_WORKER_CONNECTIONS connections, keeps the ready marker, answers the primary's heartbeat
+ * One api process (a cluster worker): builds the app (which serves at most
+ * SERVER_WORKER_CONNECTIONS requests at once), listens, keeps the ready marker, answers the primary's heartbeat
  * from its event loop, and on `shutdown` (or SIGTERM/SIGINT, or losing the primary) stops
  * accepting, finishes in-flight requests and exits 0.
  */
@@ -58,7 +58,6 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
   try {
     app = await createApp({ settings, redisEnabled: options.server.redisEnabled, logger, baseDir: options.baseDir, ...options.extraDeps });
     const address = await app.listen({ host: settings.DIFY_BIND_ADDRESS, port: settings.DIFY_PORT });
-    app.server.maxConnections = settings.SERVER_WORKER_CONNECTIONS;
     stopMarker = startReadyMarker({ kv: app.difyctx.store.kv, logger });
     logger.info({ address, connections: settings.SERVER_WORKER_CONNECTIONS, store: app.difyctx.store.kind }, 'api process listening');
     send({ difyctl: 'ready', address });

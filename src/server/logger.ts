@@ -36,7 +36,8 @@ export function createLogger(options: LoggerOptions): Logger {
   ];
   if (options.settings.LOG_FILE) {
     mkdirSync(path.dirname(path.resolve(options.settings.LOG_FILE)), { recursive: true });
-    streams.push({ level, stream: pino.destination({ dest: options.settings.LOG_FILE, sync: false, mkdir: true }) });
+    // Synchronous: a process killed by the arbiter (GUNICORN_TIMEOUT) still leaves its last lines.
+    streams.push({ level, stream: pino.destination({ dest: options.settings.LOG_FILE, sync: true, mkdir: true }) });
   }
   return pino({ level, base: { pid: process.pid, ...options.base }, redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' } }, pino.multistream(streams));
 }

@@ -23,7 +23,25 @@ export function findDependencyService(compose: ComposeProject | undefined, name:
   return (byImage.find((s) => s.name === name || s.name === `${name}_postgres`) ?? byImage[0])?.name;
 }
 
-export function dependencySpec(args: { name: DependencyName; settings: Settings; compose?: ComposeProject }): DependencySpec {
+/** The four settings that say where db and redis are. */
+export type AddressSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'REDIS_HOST' | 'REDIS_PORT'>;
+
+/**
+ * The addresses from a configuration even when other settings are invalid (a broken SECRET_KEY
+ * must not keep `ps` / `down` from finding what runs): typed settings when valid, else the raw
+ * values with the schema's defaults.
+ */
+export function addressSettings(config: { settings?: Settings; raw: Map<string, { value: string | undefined }> }): AddressSettings {
+  if (config.settings) return config.settings;
+  const text = (key: string, fallback: string) => config.raw.get(key)?.value?.trim() || fallback;
+  const port = (key: string, fallback: number) => {
+    const n = Number(config.raw.get(key)?.value);
+    return Number.isInteger(n) && n > 0 && n < 65536 ? n : fallback;
+  };
+  return { DB_HOST: text('DB_HOST', 'db'), DB_PORT: port('DB_PORT', 5432), REDIS_HOST: text('REDIS_HOST', 'redis'), REDIS_PORT: port('REDIS_PORT', 6379) };
+}
+
+export function dependencySpec(args: { name: DependencyName; settings: AddressSettings; compose?: ComposeProject }): DependencySpec {
   const { name, settings, compose } = args;
   const host = name === 'db' ? settings.DB_HOST : settings.REDIS_HOST;
   const port = name === 'db' ? settings.DB_PORT : settings.REDIS_PORT;

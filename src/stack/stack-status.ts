@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { address, type StackContext } from './context.js';
 import { LABEL, projectFilter } from './docker/labels.js';
+import { publishedPort } from './docker/ports.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
 import { pidRuns } from './embedded/process.js';
 import { tcpAnswers } from './ready/tcp.js';
@@ -23,14 +24,16 @@ export interface StatusRow {
 
 const uptime = (since: string | undefined, now: number) => (since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : undefined);
 
-function dockerRow(name: DependencyName, info: Docker.ContainerInspectInfo, record: DependencyRecord | undefined, now: number): StatusRow {
+function dockerRow(args: { name: DependencyName; info: Docker.ContainerInspectInfo; record?: DependencyRecord; target: number; now: number }): StatusRow {
+  const { name, info, record, target, now } = args;
   const health = info.State.Health?.Status ?? (info.State.Running ? 'healthy' : '-');
+  const published = publishedPort(info, target) ?? record?.port;
   return {
     service: name,
     provider: 'docker',
     state: info.State.Status,
     health: info.State.Running ? health : '-',
-    address: record?.port ? address({ host: '127.0.0.1', port: record.port }) : undefined,
+    address: published ? address({ host: '127.0.0.1', port: published }) : undefined,
     container: info.Name.replace(/^\//, ''),
     uptimeS: info.State.Running ? uptime(info.State.StartedAt, now) : undefined,
   };
@@ -62,7 +65,7 @@ export async function stackStatus(ctx: StackContext, specs: Record<DependencyNam
     const record = state.services[name];
     const labelled = containers.find((c) => c.Labels[LABEL.dependency] === name);
     if (engine && labelled && (!record || record.provider === 'docker')) {
-      rows.push(dockerRow(name, await engine.docker.getContainer(labelled.Id).inspect(), record, now));
+      rows.push(dockerRow({ name, info: await engine.docker.getContainer(labelled.Id).inspect(), record, target: specs[name].port, now }));
     } else if (record?.provider === 'embedded') {
       rows.push(await processRow(ctx, name, record, now));
     } else if (record?.provider === 'external') {

@@ -4,10 +4,11 @@ import { DifyctlError } from '../errors/index.js';
 import { chooseProvider } from './choose.js';
 import { systemClock, type Clock } from './clock.js';
 import { address, type StackContext, type Started } from './context.js';
-import { dependencySpec } from './dependencies.js';
+import { addressSettings, dependencySpec } from './dependencies.js';
 import { tryEngine, type Engine } from './docker/engine.js';
 import { waitUntilReady } from './ready/wait.js';
 import { resolvedEnvironment } from './resolved-env.js';
+import { rollback } from './rollback.js';
 import { startDocker } from './start-docker.js';
 import { startEmbeddedDb, startEmbeddedRedisDependency } from './start-embedded.js';
 import { attachExternal } from './start-external.js';
@@ -15,6 +16,9 @@ import { readState, updateState } from './state.js';
 import { stackDown, type DownResult } from './stack-down.js';
 import { stackStatus, type StatusRow } from './stack-status.js';
 import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderChoice, type Reporter, type ResolvedDependency } from './types.js';
+
+/** SPEC §3: `--timeout` defaults to 120 s. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
 
 export interface StackOptions {
   /** The api service's resolved configuration (`loadConfig({ mode: 'api' })`). */
@@ -42,19 +46,22 @@ export interface Stack {
 
 /** The programmatic `up db redis` / `ps` / `down`. The full `up` adds api/worker processes on top. */
 export function createStack(options: StackOptions): Stack {
-  const settings = requireValid(options.config);
   const project = options.config.project;
   let engine: Promise<Engine | undefined> | undefined;
   const env = options.env ?? project.env;
   const ctx: StackContext = {
     project,
-    settings,
+    // Validated when a provider needs it (up): ps and down work on a configuration that is broken.
+    get settings() {
+      return requireValid(options.config);
+    },
     report: options.report ?? (() => undefined),
     clock: options.clock ?? systemClock,
     env,
     engine: () => (engine ??= tryEngine(env)),
   };
-  const specs = Object.fromEntries(DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings, compose: project.compose })])) as Record<DependencyName, DependencySpec>;
+  const addresses = addressSettings(options.config);
+  const specs = Object.fromEntries(DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings: addresses, compose: project.compose })])) as Record<DependencyName, DependencySpec>;
 
   async function start(spec: DependencySpec): Promise<Started> {
     const record = (await readState(project.projectDir, project.projectName)).services[spec.name];
@@ -80,6 +87,7 @@ export function createStack(options: StackOptions): Stack {
         label: `${spec.name} (${started.provider}, ${address(started.connection)})`,
         strategy: started.strategy,
         timeoutMs: Math.max(0, deadline - ctx.clock.now()),
+        totalTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         clock: ctx.clock,
         logTail: started.logTail,
         onWaiting: (reason) => ctx.report({ type: 'waiting', dependency: spec.name, reason }),
@@ -103,15 +111,21 @@ export function createStack(options: StackOptions): Stack {
 
   return {
     async up(names = [...DEPENDENCIES]) {
+      requireValid(options.config); // nothing starts when the configuration is invalid (SPEC §3.1)
       const t0 = ctx.clock.now();
-      const deadline = t0 + (options.timeoutMs ?? 120_000);
+      const deadline = t0 + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       // Start one after the other (they share the project network), then wait for all at once.
       const started: Array<[DependencySpec, Started]> = [];
-      for (const name of DEPENDENCIES.filter((n) => names.includes(n))) started.push([specs[name], await start(specs[name])]);
-      const results = await Promise.allSettled(started.map(([spec, s]) => ready(spec, s, t0, deadline)));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value);
+      try {
+        for (const name of DEPENDENCIES.filter((n) => names.includes(n))) started.push([specs[name], await start(specs[name])]);
+        const results = await Promise.allSettled(started.map(([spec, s]) => ready(spec, s, t0, deadline)));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value);
+      } catch (error) {
+        await rollback(ctx, started.map(([spec, s]) => [spec.name, s]));
+        throw error;
+      }
     },
     ps: () => stackStatus(ctx, specs),
     down: (o = {}) => stackDown(ctx, { volumes: o.volumes ?? false }),

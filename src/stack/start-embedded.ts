@@ -26,6 +26,10 @@ function processAlive(args: { pid: number; marker: string; dependency: Dependenc
 
 export async function startEmbeddedDb(ctx: StackContext): Promise<Started> {
   const s = ctx.settings;
+  if (!s.DB_PASSWORD) {
+    // The server listens with password authentication; an empty password could never log in.
+    throw new DifyctlError('CONFIG.INVALID', 'DB_PASSWORD is empty: the embedded PostgreSQL is created with the configured password', { hint: 'Set DB_PASSWORD in .env (e.g. `openssl rand -hex 16`).' });
+  }
   const pg = await startEmbeddedPostgres({ projectDir: ctx.project.projectDir, user: s.DB_USERNAME, password: s.DB_PASSWORD, preferredPort: s.DB_PORT, maxConnections: s.POSTGRES_MAX_CONNECTIONS, report: ctx.report });
   const target = { host: '127.0.0.1', port: pg.port };
   const conn = dbConnection(s, target);

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/cli.js';
@@ -119,6 +120,22 @@ describe('process supervision', () => {
     expect(served.child.exitCode).toBe(0);
   });
 
+  it('takes its api processes down with it when the primary itself is killed', async () => {
+    const served = await start({ redis: false, extra: { SERVER_WORKER_AMOUNT: '1' } });
+    const worker = (await health(served.url)).body.pid;
+    served.child.kill('SIGKILL');
+    await served.child;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(async () => (alive(worker) ? undefined : true), { timeoutMs: 10_000, what: `api process ${worker} to exit after its primary died` });
+  });
+
   it('finishes a slow request on SIGTERM, then exits 0', async () => {
     const served = await start({ redis: true, extra: { SERVER_WORKER_AMOUNT: '2' } });
     const slow = fetch(`${served.url}/health?slow=1500`).then(async (r) => ({ status: r.status, body: await r.json() }));
@@ -130,5 +147,40 @@ describe('process supervision', () => {
     const result = await served.child;
     expect(result.exitCode).toBe(0);
     await expect(fetch(`${served.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('SERVER_WORKER_CONNECTIONS', () => {
+  it('serves at most N requests at once per process; the next one waits its turn, none is dropped', async () => {
+    const served = await start({ redis: false, extra: { SERVER_WORKER_AMOUNT: '1', SERVER_WORKER_CONNECTIONS: '2' } });
+    const finished: string[] = [];
+    const get = (path: string, name: string) => fetch(`${served.url}${path}`).then((r) => (finished.push(name), r.status));
+    const slow = [get('/health?slow=1500', 'slow1'), get('/health?slow=1500', 'slow2')];
+    await waitFor(async () => ((served.output().match(/slow request started/g) ?? []).length >= 2 ? true : undefined), { timeoutMs: 5000, what: 'two slow requests' });
+    const third = get('/health', 'third');
+    expect(await Promise.all([...slow, third])).toEqual([200, 200, 200]);
+    expect(finished.indexOf('third')).toBeGreaterThan(Math.min(finished.indexOf('slow1'), finished.indexOf('slow2')));
+    await served.stop();
+  });
+});
+
+describe('startup failures', () => {
+  it('stops with a clear error instead of respawning when the port is taken or the middleware is missing', async () => {
+    const db = await migratedDatabase(pg);
+    const first = await serve({ env: serverEnv({ db, extra: { SERVER_WORKER_AMOUNT: '1' } }) });
+    running.push(first);
+    const port = new URL(first.url).port;
+    const { runCli } = await import('../helpers/cli.js');
+    const taken = await runCli(['serve', '--mode', 'api'], { cwd: tmp.dir, env: { ...serverEnv({ db }), DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: port } });
+    expect(taken.exitCode).toBe(1);
+    expect(taken.stderr).toMatch(/NET\.ADDRESS_IN_USE/);
+    expect(taken.stderr).toMatch(new RegExp(`DIFY_PORT ${port}`));
+    const missing = await runCli(['serve'], { cwd: tmp.dir, env: { ...serverEnv({ db, extra: { CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './nope.js' } }), DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(await getPort({ host: '127.0.0.1' })) } });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/CUSTOM_MIDDLEWARE_MODULE \.\/nope\.js could not be imported/);
+    const noSecret = await runCli(['serve'], { cwd: tmp.dir, env: { ...serverEnv({ db }), SECRET_KEY: '' } });
+    expect(noSecret.exitCode).toBe(2);
+    expect(noSecret.stderr).toMatch(/SECRET_KEY/);
+    await first.stop();
   });
 });

@@ -131,8 +131,14 @@ describe('extensions', () => {
         expect(res.statusCode).toBe(200);
         expect(res.headers['x-example-middleware']).toMatch(/^\d+ms$/);
         expect(withMw.difyctx.providers.list().map((p) => p.name)).toEqual(['echo']);
-        const big = await withMw.inject({ method: 'GET', url: '/v1/info', headers: { 'accept-encoding': 'gzip' } });
-        expect(big.statusCode).toBe(401);
+        await withMw.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN });
+        const auth = { authorization: `Bearer ${json(await withMw.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).data.access_token}` };
+        for (let i = 0; i < 5; i++) await withMw.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: `app ${i}`, mode: 'chat', description: 'd'.repeat(400) } });
+        const list = await withMw.inject({ method: 'GET', url: '/console/api/apps', headers: { ...auth, 'accept-encoding': 'gzip' } });
+        expect(list.statusCode).toBe(200);
+        expect(list.headers['content-encoding']).toBe('gzip');
+        const { gunzipSync } = await import('node:zlib');
+        expect(JSON.parse(gunzipSync(list.rawPayload).toString()).total).toBe(5);
       } finally {
         await withMw.close();
       }

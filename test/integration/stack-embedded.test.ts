@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import getPort from 'get-port';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startEmbeddedPostgres } from '../../src/stack/embedded/postgres.js';
 import { locatePostgresBinaries } from '../../src/stack/embedded/binaries.js';
 import { stopProcess, pidAlive } from '../../src/stack/embedded/process.js';
@@ -158,8 +158,41 @@ describe('a dependency that never becomes ready', () => {
       expect(up.stderr).toContain('redis (embedded, 127.0.0.1:');
       expect(up.stderr).toContain('fake redis: still loading');
       expect(up.stderr).toContain('difyctl doctor --only redis');
-      const down = await runCli(['down'], { cwd: dir, env });
-      expect(down.stdout).toContain('stopped embedded redis-server');
+      // The failed run stopped the process it had started.
+      expect(up.stderr).toContain('created by this failed run');
+      const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ service: string; state: string }> } };
+      expect(ps.data.services.find((s) => s.service === 'redis')?.state).toBe('absent');
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('provider choice and usage errors', () => {
+  it('says why a forced provider cannot serve, and rejects unknown services and an empty DB_PASSWORD', async () => {
+    const { dir, cleanup } = await tempDir('difyctl-forced-');
+    try {
+      const env = { ...noDocker, DB_PASSWORD: 'pw' };
+      const noCompose = JSON.parse((await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env })).stdout) as UpJson;
+      expect(noCompose.error?.code).toBe('STACK.PROVIDER_UNAVAILABLE');
+
+      const empty = await runCli(['up', 'db', '--provider', 'embedded', '--json'], { cwd: dir, env: { ...env, DB_PASSWORD: '' } });
+      const emptyJson = JSON.parse(empty.stdout) as UpJson;
+      expect(emptyJson.error?.code).toBe('CONFIG.INVALID');
+      expect(emptyJson.error?.hint).toContain('DB_PASSWORD');
+      expect(existsSync(path.join(dir, '.difyctl/embedded/postgres'))).toBe(false);
+
+      await cp(path.join(REPO_ROOT, 'templates/docker-compose.yaml'), path.join(dir, 'docker-compose.yaml'));
+      const noEngine = await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env });
+      expect(noEngine.exitCode).toBe(1);
+      const unreachable = JSON.parse(noEngine.stdout) as UpJson;
+      expect(unreachable.error?.code).toBe('DOCKER.UNREACHABLE');
+      expect(unreachable.error?.message).toContain('DOCKER_HOST');
+
+      const unknown = await runCli(['up', 'nginx'], { cwd: dir, env });
+      expect(unknown.exitCode).toBe(2);
+      expect(unknown.stderr).toContain('[CONFIG.UNKNOWN_SERVICE]');
+
     } finally {
       await cleanup();
     }

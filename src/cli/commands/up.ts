@@ -19,7 +19,11 @@ export const upCommand: CommandDefinition = {
     const config = loadConfig({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, mode: 'api' });
     const stack = createStack({ config, provider: options.provider as 'auto', timeoutMs: timeout * 1000, report: stackReporter(out), env });
     const requested = (args[0] as string[] | undefined) ?? [];
-    const names = requested.map((name) => stack.dependencyNamed(name) ?? (() => { throw unknownDependency(name, ['db', 'redis']); })());
+    const names = requested.map((name) => {
+      const dependency = stack.dependencyNamed(name);
+      if (!dependency) throw unknownDependency(name, ['db', 'redis']);
+      return dependency;
+    });
     const deps = await stack.up(names.length ? [...new Set(names)] : undefined);
     out.print(renderReady(deps, out));
     if (requested.length === 0) {

@@ -12,6 +12,13 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'invalid_param',
 };
 
+/** The database or Redis is away (refused, reset, shutting down, pool wait timed out): a 503, not a bug. */
+function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(e.code)) return true;
+  return typeof e.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed/i.test(e.message);
+}
+
 const CODES_BY_STATUS: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
 
 /**
@@ -24,6 +31,10 @@ export function registerErrorHandlers(app: FastifyInstance, options: { logger: L
       return reply.code(error.status).headers(error.headers).send(error.toJSON());
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500 && isUnavailable(error)) {
+      options.logger.warn({ err: (error as Error).message, url: request.url }, 'dependency unavailable');
+      return reply.code(503).header('Retry-After', '1').send({ code: 'service_unavailable', message: 'A backing service (database or Redis) is unavailable. Try again shortly.', status: 503 });
+    }
     if (status === 500) {
       options.logger.error({ err: error, url: request.url, method: request.method }, 'request failed');
       options.onServerError?.(error);

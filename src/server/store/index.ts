@@ -21,7 +21,7 @@ export interface Backends {
  * The Redis duties on Redis when there is one, on PostgreSQL otherwise (SPEC §3, embedded provider
  * without redis-server). Heavy queue libraries are imported only for the backend in use.
  */
-export async function openBackends(options: { settings: Settings; redisEnabled: boolean; pool: pg.Pool; logger: Logger; retry?: RetryPolicy; supervise?: boolean }): Promise<Backends> {
+export async function openBackends(options: { settings: Settings; redisEnabled: boolean; pool: pg.Pool; logger: Logger; retry?: RetryPolicy; supervise?: boolean; pollingIntervalSeconds?: number }): Promise<Backends> {
   const { settings, logger } = options;
   const warn = (what: string) => (error: Error) => logger.warn({ err: error.message }, `${what} connection error`);
   if (options.redisEnabled) {
@@ -42,6 +42,7 @@ export async function openBackends(options: { settings: Settings; redisEnabled: 
       connection: { host: settings.DB_HOST, port: settings.DB_PORT, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE },
       retry: options.retry,
       supervise: options.supervise,
+      pollingIntervalSeconds: options.pollingIntervalSeconds,
       onError: warn('queue'),
     }),
   };

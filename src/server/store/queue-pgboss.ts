@@ -19,6 +19,9 @@ interface Payload {
 /** The task queue without Redis: pg-boss (its own `pgboss` schema), failed jobs kept. */
 export function pgBossQueue(options: PgBossQueueOptions): TaskQueue {
   const retry = options.retry ?? DEFAULT_RETRY;
+  // retryDelay is whole seconds in pg-boss; a sub-second backoff means "retry at once". Set on each
+  // job too: the queue row keeps the policy of whoever created it first.
+  const retryOptions = { retryLimit: retry.attempts - 1, retryDelay: Math.floor(retry.backoffMs / 1000), retryBackoff: retry.backoffMs >= 1000 };
   const boss = new PgBoss({ ...options.connection, max: 3, supervise: options.supervise ?? false, schedule: false, application_name: 'difyctl-queue' });
   boss.on('error', (error: Error) => options.onError?.(error));
   let started: Promise<unknown> | undefined;
@@ -31,8 +34,7 @@ export function pgBossQueue(options: PgBossQueueOptions): TaskQueue {
     await started;
     let creating = created.get(queue);
     if (!creating) {
-      // retryDelay is whole seconds in pg-boss; a sub-second backoff means "retry at once".
-      creating = boss.createQueue(queue, { name: queue, retryLimit: retry.attempts - 1, retryDelay: Math.floor(retry.backoffMs / 1000), retryBackoff: retry.backoffMs >= 1000 });
+      creating = boss.createQueue(queue, { name: queue, ...retryOptions });
       creating.catch(() => created.delete(queue));
       created.set(queue, creating);
     }
@@ -42,7 +44,7 @@ export function pgBossQueue(options: PgBossQueueOptions): TaskQueue {
     kind: 'pg-boss',
     enqueue: async (queue, name, data) => {
       await ready(queue);
-      const id = await boss.send(queue, { name, data } satisfies Payload);
+      const id = await boss.send(queue, { name, data } satisfies Payload, retryOptions);
       if (!id) throw new Error(`pg-boss did not accept a ${queue} task`);
       return id;
     },

@@ -13,6 +13,8 @@ export interface WorkerOptions {
   /** @default CELERY_WORKER_AMOUNT */
   concurrency?: number;
   retry?: RetryPolicy;
+  /** pg-boss only: how often an idle consumer polls (≥ 0.5). @default 1 */
+  pollingIntervalSeconds?: number;
   pool?: pg.Pool;
   backends?: Backends;
 }
@@ -28,7 +30,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { settings, redisEnabled } = options.server;
   const { logger } = options;
   const pool = options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker' });
-  const backends = options.backends ?? (await openBackends({ settings, redisEnabled, pool, logger, retry: options.retry, supervise: true }));
+  const backends = options.backends ?? (await openBackends({ settings, redisEnabled, pool, logger, retry: options.retry, supervise: true, pollingIntervalSeconds: options.pollingIntervalSeconds }));
   const concurrency = options.concurrency ?? settings.CELERY_WORKER_AMOUNT;
   await backends.queue.consume({
     queues: options.queues,

@@ -8,9 +8,9 @@ import { toArgv } from './shell-split.js';
 const NS_PER_MS = 1_000_000;
 /**
  * Docker checks health every 30 s unless told otherwise, so a service whose compose healthcheck
- * sets no interval (Dify's redis) would keep `up` waiting half a minute: difyctl checks every 2 s.
+ * sets no interval (Dify's redis) would keep `up` waiting half a minute: difyctl checks every second, as Dify does for its db.
  */
-export const DEFAULT_HEALTH_INTERVAL_MS = 2000;
+export const DEFAULT_HEALTH_INTERVAL_MS = 1000;
 
 export interface ContainerSpecInput {
   project: string;

@@ -28,6 +28,15 @@ export function classifyPgError(error: unknown, conn: DbConnection): Probe {
           cause: error,
         }),
       };
+    case undefined:
+      if (/client password must be a string|password must be a string/i.test(e.message ?? '')) {
+        return {
+          ok: false,
+          reason: 'the server asks for a password and DB_PASSWORD is empty',
+          fatal: new DifyctlError('DB.AUTH_FAILED', `PostgreSQL at ${where} asks user "${conn.user}" for a password and DB_PASSWORD is empty`, { hint: 'Set DB_PASSWORD in .env.', cause: error }),
+        };
+      }
+      return notReady(`${where}: ${reasonOf(error)}`);
     case '3D000':
       return {
         ok: false,

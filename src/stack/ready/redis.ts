@@ -46,6 +46,8 @@ export function redisStrategy(conn: RedisConnection): ReadinessStrategy {
         maxRetriesPerRequest: 0,
         enableOfflineQueue: false,
         retryStrategy: () => null,
+        // Its 2 s default keeps a closed probe's socket timer alive (and the CLI with it).
+        disconnectTimeout: 50,
       });
       // ioredis emits the server's reply (WRONGPASS…) as an event and rejects with "Connection is closed".
       let emitted: unknown;

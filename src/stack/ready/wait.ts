@@ -15,6 +15,8 @@ export interface WaitOptions {
   label: string;
   strategy: ReadinessStrategy;
   timeoutMs: number;
+  /** The timeout the user gave, when timeoutMs is what is left of it. @default timeoutMs */
+  totalTimeoutMs?: number;
   clock?: Clock;
   /** @default POLL_MS */
   pollMs?: number;
@@ -44,7 +46,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
     await clock.sleep(Math.min(pollMs, remaining));
   }
   const tail = (await options.logTail?.().catch(() => [] as string[])) ?? [];
-  const seconds = Math.round(options.timeoutMs / 100) / 10;
+  const seconds = Math.round((options.totalTimeoutMs ?? options.timeoutMs) / 100) / 10;
   throw new DifyctlError('STACK.NOT_READY', `${options.label} did not become ready within ${seconds} s: ${lastReason}`, {
     why: tail.length ? `last ${tail.length} log lines of ${options.dependency}:\n${tail.map((l) => `    ${l}`).join('\n')}` : `no log lines from ${options.dependency}`,
     hint: `Run \`difyctl doctor --only ${DOCTOR_CHECK[options.dependency]}\`; on a slow machine raise --timeout.`,

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Throughput and p99 latency of the embedded API server (wrk, 10 s, 50 connections) for
+// GET /health and an authenticated GET /console/api/apps, with 1 and 2 api processes.
+// Real PostgreSQL 15 (Debian binaries) and redis-server on free loopback ports; median of N runs.
+// Usage: npm run build && node bench/server.mjs [runs=3] [seconds=10]   (needs wrk: apt-get install wrk)
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const runs = Number(process.argv[2] ?? 3);
+const seconds = Number(process.argv[3] ?? 10);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(root, 'bin/difyctl.js');
+const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const asRoot = process.getuid?.() === 0;
+const pgRun = (cmd, args) => execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startPostgres() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
+  writeFileSync(path.join(dir, 'pw'), 'bench\n');
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    chownSync(dir, uid, gid);
+    chownSync(path.join(dir, 'pw'), uid, gid);
+  }
+  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
+  const port = await freePort();
+  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`, '-w', 'start']);
+  return { port, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await sleep(300);
+  return { port, stop: () => child.kill() };
+}
+
+async function waitHealthy(url) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) return;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error('server did not become healthy');
+}
+
+function wrk(url, token) {
+  const args = ['-t2', '-c50', `-d${seconds}s`, '--latency', url];
+  if (token) args.splice(3, 0, '-H', `Authorization: Bearer ${token}`);
+  const out = execFileSync('wrk', args).toString();
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p99raw = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99 = p99raw ? Number(p99raw[1]) * { us: 0.001, ms: 1, s: 1000 }[p99raw[2]] : NaN;
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+  return { rps, p99, errors: Number(errors) };
+}
+
+const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
+const pg = await startPostgres();
+const redis = await startRedis();
+const rows = [];
+try {
+  await createMigrator({ connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' } }).up();
+  for (const workers of [1, 2]) {
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH, HOME: process.env.HOME, SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', DEPLOY_ENV: 'PRODUCTION', LOG_LEVEL: 'WARNING',
+      DB_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_USERNAME: 'postgres', DB_PASSWORD: 'bench', DB_DATABASE: 'postgres',
+      REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+      DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), SERVER_WORKER_AMOUNT: String(workers),
+      SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? '10', SQLALCHEMY_POOL_SIZE: '30', SQLALCHEMY_MAX_OVERFLOW: '10',
+    };
+    const server = spawn(process.execPath, [bin, 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitHealthy(url);
+      const post = (p, body, token) => fetch(`${url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
+      await post('/console/api/setup', admin);
+      const token = (await (await post('/console/api/login', admin)).json()).data.access_token;
+      if (workers === 1) for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+      for (const [name, target, auth] of [['GET /health', `${url}/health`, undefined], ['GET /console/api/apps (auth)', `${url}/console/api/apps`, token]]) {
+        wrk(target, auth); // warm-up run, discarded
+        const samples = Array.from({ length: runs }, () => wrk(target, auth));
+        rows.push({ endpoint: name, processes: workers, 'req/s (median)': Math.round(median(samples.map((s) => s.rps))), 'p99 ms (median)': median(samples.map((s) => s.p99)), 'non-2xx': samples.reduce((n, s) => n + s.errors, 0) });
+      }
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+  }
+} finally {
+  redis.stop();
+  pg.stop();
+}
+console.log(`wrk -t2 -c50 -d${seconds}s, median of ${runs} runs after a warm-up; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`);
+console.table(rows);

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * SERVER_WORKER_CONNECTIONS as gevent's pool means it: at most `max` requests are served at once by
+ * this process; more wait their turn in arrival order (gunicorn leaves them in the listen backlog)
+ * instead of being dropped. A slot is freed when the response closes, finished or aborted; a client
+ * that hangs up while waiting leaves the queue without ever taking a slot.
+ */
+export function registerConcurrencyLimit(app: FastifyInstance, max: number): void {
+  let active = 0;
+  const waiting = new Set<() => void>();
+  const release = (): void => {
+    const next = waiting.values().next();
+    if (next.done) {
+      active -= 1;
+      return;
+    }
+    waiting.delete(next.value);
+    next.value();
+  };
+  app.addHook('onRequest', async (_request, reply) => {
+    // An object, not a let: the close listener and the grant change it behind TypeScript's back.
+    const slot: { state: 'waiting' | 'holding' | 'gone' } = { state: 'waiting' };
+    let grant: (() => void) | undefined;
+    let resolveWait = (): void => {};
+    reply.raw.once('close', () => {
+      if (slot.state === 'holding') release();
+      else if (grant) {
+        waiting.delete(grant);
+        resolveWait();
+      }
+      slot.state = 'gone';
+    });
+    if (active < max) {
+      active += 1;
+      slot.state = 'holding';
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      resolveWait = resolve;
+      // Called by release(): this request now holds the slot that was freed.
+      grant = () => {
+        slot.state = 'holding';
+        resolve();
+      };
+      waiting.add(grant);
+    });
+    if (slot.state === 'gone') return reply.code(503).send({ code: 'client_closed', message: 'The client closed the connection while waiting.', status: 503 });
+  });
+}

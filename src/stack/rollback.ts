@@ -1,0 +1,27 @@
+import type { StackContext, Started } from './context.js';
+import { stopProcess } from './embedded/process.js';
+import { updateState } from './state.js';
+import type { DependencyName } from './types.js';
+
+/**
+ * SPEC §3: a failed `up` removes what it created in that run (containers, processes); what it
+ * found running, and all data, stay. The failure message already carries the log tail.
+ */
+export async function rollback(ctx: StackContext, created: Array<[DependencyName, Started]>): Promise<void> {
+  for (const [name, started] of created) {
+    if (started.reused) continue;
+    const { record } = started;
+    if (record.provider === 'docker' && record.containerId) {
+      const engine = await ctx.engine();
+      await engine?.docker.getContainer(record.containerId).remove({ force: true }).catch(() => undefined);
+    } else if (record.provider === 'embedded' && record.pid) {
+      await stopProcess({ pid: record.pid, signal: name === 'db' ? 'SIGINT' : 'SIGTERM', timeoutMs: 10_000, clock: ctx.clock });
+    } else {
+      continue;
+    }
+    ctx.report({ type: 'stopped', dependency: name, detail: `${record.containerName ?? `pid ${record.pid}`} (created by this failed run)` });
+    await updateState(ctx.project.projectDir, ctx.project.projectName, (state) => {
+      delete state.services[name];
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { registerConcurrencyLimit } from '../../src/server/hooks/concurrency.js';
+import { registerErrorHandlers } from '../../src/server/hooks/error-handler.js';
+import { HttpError } from '../../src/server/http-error.js';
+import { silentLogger } from '../../src/server/logger.js';
+
+describe('error handler', () => {
+  it('answers Dify-style JSON and never leaks the message of an unexpected error', async () => {
+    const app = Fastify();
+    registerErrorHandlers(app, { logger: silentLogger() });
+    app.get('/known', async () => {
+      throw new HttpError(429, 'too_many_requests', 'slow down', { 'Retry-After': '7' });
+    });
+    app.get('/bug', async () => {
+      throw new Error('secret internals');
+    });
+    app.get('/db-down', async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    const known = await app.inject('/known');
+    expect(known.statusCode).toBe(429);
+    expect(known.headers['retry-after']).toBe('7');
+    expect(known.json()).toEqual({ code: 'too_many_requests', message: 'slow down', status: 429 });
+    const bug = await app.inject('/bug');
+    expect(bug.statusCode).toBe(500);
+    expect(bug.body).not.toContain('secret internals');
+    expect(bug.json()).toMatchObject({ code: 'internal_server_error', status: 500 });
+    const down = await app.inject('/db-down');
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({ code: 'service_unavailable', status: 503 });
+    expect((await app.inject('/missing')).json()).toMatchObject({ code: 'not_found', status: 404 });
+  });
+});
+
+describe('concurrency limit', () => {
+  it('queues requests beyond the limit and serves them in arrival order', async () => {
+    const app = Fastify();
+    registerConcurrencyLimit(app, 1);
+    let inFlight = 0;
+    let peak = 0;
+    app.get('/work', async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight -= 1;
+      return { ok: true };
+    });
+    const results = await Promise.all(Array.from({ length: 5 }, () => app.inject('/work')));
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    expect(peak).toBe(1);
+  });
+});
+
+describe('concurrency limit with clients that hang up', () => {
+  it('does not lose slots to requests aborted while waiting', async () => {
+    const app = Fastify({ forceCloseConnections: true });
+    registerConcurrencyLimit(app, 1);
+    let held = (): void => {};
+    const holderArrived = new Promise<void>((r) => (held = r));
+    let release = (): void => {};
+    const gate = new Promise<void>((r) => (release = r));
+    app.get('/hold', async () => {
+      held();
+      await gate;
+      return { ok: true };
+    });
+    app.get('/quick', async () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      const holding = fetch(`${url}/hold`);
+      await holderArrived;
+      const aborted = Array.from({ length: 3 }, () => fetch(`${url}/quick`, { signal: AbortSignal.timeout(100) }).catch(() => 'aborted'));
+      expect(await Promise.all(aborted)).toEqual(['aborted', 'aborted', 'aborted']);
+      release();
+      expect((await holding).status).toBe(200);
+      const after = await Promise.all([fetch(`${url}/quick`), fetch(`${url}/quick`)]);
+      expect(after.map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      await app.close();
+    }
+  });
+});
