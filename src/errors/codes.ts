@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   'DOCKER.PULL_FAILED': { exit: EXIT.failure, summary: 'An image is absent and could not be pulled.' },
   'DOCKER.CONTAINER_FAILED': { exit: EXIT.failure, summary: 'A dependency container exited or could not be started.' },
   'DOCKER.NAME_CONFLICT': { exit: EXIT.failure, summary: 'A container with the name difyctl would use belongs to something else.' },
+  'SERVER.CRASHED': { exit: EXIT.failure, summary: 'The api or worker process kept crashing at start and difyctl gave up.' },
+  'STACK.LOCKED': { exit: EXIT.timeout, summary: 'Another difyctl is changing this project\'s stack (up, down, db reset) and did not finish within the timeout.' },
   'STACK.NOT_READY': { exit: EXIT.timeout, summary: 'A dependency (db, redis) did not become ready within --timeout.' },
   'STACK.PORT_IN_USE': { exit: EXIT.failure, summary: 'The port a dependency is configured to bind (EXPOSE_DB_PORT, EXPOSE_REDIS_PORT, a compose ports entry) is taken.' },
   'STACK.PROVIDER_UNAVAILABLE': { exit: EXIT.failure, summary: 'The provider forced with --provider cannot serve this dependency.' },

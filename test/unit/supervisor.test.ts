@@ -15,8 +15,8 @@ afterEach(async () => {
 describe('restart backoff', () => {
   it('restarts at once after a healthy run and doubles per crash, capped', () => {
     expect(restartDelay(0)).toBe(0);
-    expect([1, 2, 3, 4].map((n) => restartDelay(n))).toEqual([250, 500, 1000, 2000]);
-    expect(restartDelay(20)).toBe(10_000);
+    expect([1, 2, 3, 4, 5].map((n) => restartDelay(n))).toEqual([100, 200, 400, 800, 1600]);
+    expect(restartDelay(20)).toBe(2000);
   });
 });
 

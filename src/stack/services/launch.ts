@@ -1,0 +1,150 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { DifyctlError } from '../../errors/index.js';
+import { systemClock, type Clock } from '../clock.js';
+import { fileTail, pidAlive, spawnDetached } from '../embedded/process.js';
+import { httpStrategy } from '../ready/http.js';
+import { stateDir } from '../state.js';
+import { readRunRecord, removeRunRecord, type RunRecord } from '../supervisor/run-file.js';
+import { Supervisor, type SupervisorEvent } from '../supervisor/supervisor.js';
+
+export type ServiceName = 'api' | 'worker';
+
+/** The CLI's launcher, next to dist/ (or src/ under vitest): what supervisors run. */
+export const DIFYCTL_BIN = fileURLToPath(new URL('../../../bin/difyctl.js', import.meta.url));
+
+export const serviceLogFile = (projectDir: string, service: string) => path.join(stateDir(projectDir), 'logs', `${service}.log`);
+
+export interface LaunchOptions {
+  projectDir: string;
+  services: ServiceName[];
+  /** The resolved environment `serve` gets (service names already replaced by addresses). */
+  env: Record<string, string | undefined>;
+  /** DIFY_PORT, for the api's /health. */
+  port: number;
+  /** Detached supervisors that outlive this process (`up -d`), or supervisors in this process. */
+  detach: boolean;
+  timeoutMs: number;
+  clock?: Clock;
+  onEvent?: (event: SupervisorEvent | { type: 'waiting'; service: ServiceName; reason: string }) => void;
+}
+
+export interface LaunchedService {
+  service: ServiceName;
+  record: RunRecord;
+  url?: string;
+}
+
+export interface Launch {
+  services: LaunchedService[];
+  /** In-process supervisors (foreground mode): stop them on Ctrl-C. */
+  supervisors: Supervisor[];
+}
+
+const serveArgs = (service: ServiceName) => [DIFYCTL_BIN, 'serve', '--mode', service];
+
+async function startSupervisor(options: LaunchOptions, service: ServiceName): Promise<Supervisor | undefined> {
+  const record = { port: service === 'api' ? options.port : undefined, mode: service };
+  if (options.detach) {
+    await spawnDetached({
+      command: process.execPath,
+      args: [DIFYCTL_BIN, '-C', options.projectDir, '__supervise', '--service', service, '--mode', service, ...(record.port ? ['--port', String(record.port)] : []), process.execPath, ...serveArgs(service)],
+      logFile: path.join(stateDir(options.projectDir), 'logs', 'supervisor.log'),
+      env: options.env as NodeJS.ProcessEnv,
+      cwd: options.projectDir,
+    });
+    return undefined;
+  }
+  const supervisor = new Supervisor({
+    service,
+    command: process.execPath,
+    args: serveArgs(service),
+    env: options.env,
+    cwd: options.projectDir,
+    projectDir: options.projectDir,
+    logFile: serviceLogFile(options.projectDir, service),
+    record,
+    clock: options.clock,
+    onEvent: options.onEvent,
+  });
+  supervisor.start();
+  return supervisor;
+}
+
+function gaveUp(service: ServiceName, record: RunRecord, tail: string[]): DifyctlError {
+  return new DifyctlError('SERVER.CRASHED', `the ${service} process crashed ${record.crashStreak} times in a row at start; difyctl gave up`, {
+    why: tail.length ? `last log lines:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
+    hint: `Read \`difyctl logs ${service} -n 50\` and run \`difyctl doctor\`; a bad CUSTOM_MIDDLEWARE_MODULE or an invalid setting are the usual causes.`,
+  });
+}
+
+/**
+ * Waits until the service serves: the api answers GET /health with 200; the worker has run past
+ * its minimum uptime. Fails at once when its supervisor gives up.
+ */
+async function waitServing(options: LaunchOptions, service: ServiceName, deadline: number): Promise<RunRecord> {
+  const clock = options.clock ?? systemClock;
+  const health = httpStrategy({ url: `http://127.0.0.1:${options.port}/health` });
+  let reason = 'not started';
+  for (;;) {
+    const record = await readRunRecord(options.projectDir, service);
+    if (record?.state === 'gave-up') throw gaveUp(service, record, await fileTail(record.logFile, 30));
+    if (record?.state === 'running' && record.pid) {
+      if (service === 'api') {
+        const probe = await health.check({ timeoutMs: 1000 });
+        if (probe.ok) return record;
+        reason = probe.reason;
+      } else if (clock.now() - Date.parse(record.runningSince ?? '') >= 1000 && (await pidAlive(record.pid))) {
+        return record;
+      } else reason = 'starting';
+    }
+    options.onEvent?.({ type: 'waiting', service, reason });
+    if (clock.now() > deadline) {
+      const tail = record ? await fileTail(record.logFile, 30) : [];
+      throw new DifyctlError('STACK.NOT_READY', `the ${service} did not become ready within ${Math.round(options.timeoutMs / 1000)} s: ${reason}`, {
+        why: tail.length ? `last log lines:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
+        hint: `Run \`difyctl doctor --only api.health\`; \`difyctl logs ${service}\` shows what it is doing.`,
+      });
+    }
+    await clock.sleep(250);
+  }
+}
+
+/** Spawns `difyctl serve` for each service under a supervisor and returns once each serves. */
+export async function launchServices(options: LaunchOptions): Promise<Launch> {
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + options.timeoutMs;
+  const supervisors: Supervisor[] = [];
+  for (const service of options.services) {
+    await removeRunRecord(options.projectDir, service);
+    const supervisor = await startSupervisor(options, service);
+    if (supervisor) supervisors.push(supervisor);
+  }
+  try {
+    const services = await Promise.all(
+      options.services.map(async (service) => ({ service, record: await waitServing(options, service, deadline), url: service === 'api' ? `http://127.0.0.1:${options.port}` : undefined })),
+    );
+    return { services, supervisors };
+  } catch (error) {
+    await stopServices({ projectDir: options.projectDir, services: options.services, supervisors });
+    throw error;
+  }
+}
+
+/** Stops supervised services (in-process supervisors, or detached ones by their pid); removes their run records. */
+export async function stopServices(args: { projectDir: string; services: ServiceName[]; supervisors?: Supervisor[]; timeoutMs?: number }): Promise<ServiceName[]> {
+  const { stopProcess } = await import('../embedded/process.js');
+  const stopped: ServiceName[] = [];
+  await Promise.all((args.supervisors ?? []).map((s) => s.stop()));
+  for (const service of args.services) {
+    const record = await readRunRecord(args.projectDir, service);
+    if (!record) continue;
+    if (record.supervisorPid !== process.pid && (await pidAlive(record.supervisorPid))) {
+      await stopProcess({ pid: record.supervisorPid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
+    }
+    if (record.pid && (await pidAlive(record.pid))) await stopProcess({ pid: record.pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
+    await removeRunRecord(args.projectDir, service);
+    stopped.push(service);
+  }
+  return stopped;
+}
