@@ -1,23 +1,8 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import net from 'node:net';
 
 export interface PortHolder {
   pid: number;
   command: string;
-}
-
-/** Whether something accepts TCP connections on host:port (bounded by timeoutMs). */
-export function isListening(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** Socket inodes listening on the port, from /proc/net/tcp and tcp6 (state 0A = LISTEN). */

@@ -27,7 +27,7 @@ export const dbConnectCheck: Check = {
       };
     }
     try {
-      await tcpConnect(target.host, target.port, 1000);
+      await tcpConnect({ host: target.host, port: target.port, timeoutMs: 1000 });
     } catch {
       return { status: 'fail', finding: `nothing answers at ${where} (${target.from})`, fix: `Start the database (\`difyctl up db\`, \`difyctl ps\`), or fix DB_HOST/DB_PORT (now ${where}).` };
     }

@@ -1,4 +1,5 @@
-import { findPortHolder, isListening, dockerProxyTarget } from '../port-holder.js';
+import { tcpAnswers } from '../../stack/ready/tcp.js';
+import { findPortHolder, dockerProxyTarget } from '../port-holder.js';
 import type { Check, CheckResult } from '../types.js';
 
 export interface PortClaim {
@@ -37,7 +38,7 @@ export function createPortsCheck(options: PortsCheckOptions = {}): Check {
       const own = (await options.ownPids?.(ctx)) ?? new Set<number>();
       const details: string[] = [];
       for (const claim of claims) {
-        if (!(await isListening('127.0.0.1', claim.port))) {
+        if (!(await tcpAnswers({ host: '127.0.0.1', port: claim.port, timeoutMs: 500 }))) {
           details.push(`${claim.setting}=${claim.port}: free`);
           continue;
         }

@@ -15,7 +15,7 @@ export const redisCheck: Check = {
     if (target === 'none') return { status: 'ok', finding: 'none (PostgreSQL fallback): cache, locks and the task queue run on PostgreSQL' };
     const where = `${target.host}:${target.port}`;
     try {
-      await tcpConnect(target.host, target.port, 1000);
+      await tcpConnect({ host: target.host, port: target.port, timeoutMs: 1000 });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       return {
