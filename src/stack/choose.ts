@@ -45,7 +45,7 @@ export async function chooseProvider(args: { ctx: StackContext; spec: Dependency
   if (previous) return previous;
   const composeNames = new Set([...Object.keys(ctx.project.compose?.services ?? {}), ...(ctx.project.compose?.inactive ?? [])]);
   const isServiceName = composeNames.has(spec.host);
-  if ((!isServiceName || (await resolves(spec.host))) && (await tcpAnswers(spec.host, spec.port, 1000))) {
+  if ((!isServiceName || (await resolves(spec.host))) && (await tcpAnswers({ host: spec.host, port: spec.port }))) {
     return { provider: 'external', reason: `${spec.host}:${spec.port} already answers` };
   }
   // A bare name that does not resolve (`db`, Dify's default, without a compose file) is a service

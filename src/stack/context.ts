@@ -23,6 +23,8 @@ export interface Started {
   provider: ProviderName;
   connection?: DbConnection | RedisConnection;
   reused: boolean;
+  /** This run created it (a container, a process): a failed `up` removes it again. */
+  created: boolean;
   record: DependencyRecord;
   strategy?: ReadinessStrategy;
   logTail: () => Promise<string[]>;

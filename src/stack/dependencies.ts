@@ -14,7 +14,7 @@ function imageName(image: string | undefined): string {
  * The compose service that is this dependency: the one DB_HOST / REDIS_HOST names, else an
  * active service whose image is postgres / redis (db_postgres in the newest Dify file, db in 0.15).
  */
-export function findDependencyService(compose: ComposeProject | undefined, name: DependencyName, host: string): string | undefined {
+export function findDependencyService({ compose, name, host }: { compose?: ComposeProject; name: DependencyName; host: string }): string | undefined {
   if (!compose) return undefined;
   if (compose.services[host]) return host;
   const prefix = IMAGE_PREFIX[name];
@@ -45,7 +45,7 @@ export function dependencySpec(args: { name: DependencyName; settings: AddressSe
   const { name, settings, compose } = args;
   const host = name === 'db' ? settings.DB_HOST : settings.REDIS_HOST;
   const port = name === 'db' ? settings.DB_PORT : settings.REDIS_PORT;
-  const service = findDependencyService(compose, name, host);
+  const service = findDependencyService({ compose, name, host });
   return name === 'db'
     ? { name, service, host, port, hostVar: 'DB_HOST', portVar: 'DB_PORT' }
     : { name, service, host, port, hostVar: 'REDIS_HOST', portVar: 'REDIS_PORT' };

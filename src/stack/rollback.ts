@@ -9,7 +9,7 @@ import type { DependencyName } from './types.js';
  */
 export async function rollback(ctx: StackContext, created: Array<[DependencyName, Started]>): Promise<void> {
   for (const [name, started] of created) {
-    if (started.reused) continue;
+    if (!started.created) continue;
     const { record } = started;
     if (record.provider === 'docker' && record.containerId) {
       const engine = await ctx.engine();
@@ -20,8 +20,12 @@ export async function rollback(ctx: StackContext, created: Array<[DependencyName
       continue;
     }
     ctx.report({ type: 'stopped', dependency: name, detail: `${record.containerName ?? `pid ${record.pid}`} (created by this failed run)` });
-    await updateState(ctx.project.projectDir, ctx.project.projectName, (state) => {
-      delete state.services[name];
+    await updateState({
+      projectDir: ctx.project.projectDir,
+      project: ctx.project.projectName,
+      change: (state) => {
+        delete state.services[name];
+      },
     });
   }
 }

@@ -42,7 +42,7 @@ function dockerRow(args: { name: DependencyName; info: Docker.ContainerInspectIn
 async function processRow(ctx: StackContext, name: DependencyName, record: DependencyRecord, now: number): Promise<StatusRow> {
   const running = name === 'db' ? await runningPostmaster(embeddedPostgresDir(ctx.project.projectDir)) : (await pidRuns(record.pid, 'redis-server')) ? { pid: record.pid, port: record.port } : undefined;
   const port = running?.port ?? record.port;
-  const serves = running && port ? await tcpAnswers('127.0.0.1', port, 500) : false;
+  const serves = running && port ? await tcpAnswers({ host: '127.0.0.1', port, timeoutMs: 500 }) : false;
   return {
     service: name,
     provider: 'embedded',
@@ -71,7 +71,7 @@ export async function stackStatus(ctx: StackContext, specs: Record<DependencyNam
     } else if (record?.provider === 'external') {
       const host = record.host ?? specs[name].host;
       const port = record.port ?? specs[name].port;
-      const up = await tcpAnswers(host, port, 500);
+      const up = await tcpAnswers({ host, port, timeoutMs: 500 });
       rows.push({ service: name, provider: 'external', state: up ? 'reachable' : 'unreachable', health: up ? 'healthy' : '-', address: address({ host, port }) });
     } else if (record?.provider === 'none') {
       rows.push({ service: name, provider: 'none', state: 'fallback', health: '-', address: 'PostgreSQL fallback' });

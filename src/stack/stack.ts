@@ -74,13 +74,17 @@ export function createStack(options: StackOptions): Stack {
       : await startEmbeddedRedisDependency(ctx);
     if (started.provider === 'none') ctx.report({ type: 'provider', dependency: spec.name, provider: 'none', reason: 'no redis-server on PATH: PostgreSQL fallback' });
     if (started.reused && record?.provider === started.provider) started.record.since = record.since;
-    await updateState(project.projectDir, project.projectName, (state) => {
-      state.services[spec.name] = started.record;
+    await updateState({
+      projectDir: project.projectDir,
+      project: project.projectName,
+      change: (state) => {
+        state.services[spec.name] = started.record;
+      },
     });
     return started;
   }
 
-  async function ready(spec: DependencySpec, started: Started, t0: number, deadline: number): Promise<ResolvedDependency> {
+  async function ready({ spec, started, t0, deadline }: { spec: DependencySpec; started: Started; t0: number; deadline: number }): Promise<ResolvedDependency> {
     if (started.strategy && started.connection) {
       await waitUntilReady({
         dependency: spec.name,
@@ -118,7 +122,7 @@ export function createStack(options: StackOptions): Stack {
       const started: Array<[DependencySpec, Started]> = [];
       try {
         for (const name of DEPENDENCIES.filter((n) => names.includes(n))) started.push([specs[name], await start(specs[name])]);
-        const results = await Promise.allSettled(started.map(([spec, s]) => ready(spec, s, t0, deadline)));
+        const results = await Promise.allSettled(started.map(([spec, s]) => ready({ spec, started: s, t0, deadline })));
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
         return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value);

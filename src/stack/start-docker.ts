@@ -33,6 +33,7 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
     provider: 'docker',
     connection,
     reused: started.reused,
+    created: started.created,
     record: {
       provider: 'docker',
       host: target.host,

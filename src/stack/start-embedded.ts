@@ -37,6 +37,7 @@ export async function startEmbeddedDb(ctx: StackContext): Promise<Started> {
     provider: 'embedded',
     connection: conn,
     reused: pg.reused,
+    created: !pg.reused,
     record: { provider: 'embedded', host: target.host, port: target.port, pid: pg.pid, logFile: pg.logFile, dataDirs: [pg.dataDir], since: new Date().toISOString() },
     // The maintenance database first: the configured one may not exist yet on a fresh cluster.
     strategy: allOf([processAlive({ pid: pg.pid, marker: 'postgres', dependency: 'db', logFile: pg.logFile }), postgresStrategy({ ...conn, database: 'postgres' })]),
@@ -63,7 +64,7 @@ export async function startEmbeddedRedisDependency(ctx: StackContext): Promise<S
     previous: previous?.provider === 'embedded' ? previous : undefined,
   });
   if (!redis) {
-    return { provider: 'none', reused: false, record: { provider: 'none', since: new Date().toISOString() }, logTail: async () => [] };
+    return { provider: 'none', reused: false, created: false, record: { provider: 'none', since: new Date().toISOString() }, logTail: async () => [] };
   }
   const target = { host: '127.0.0.1', port: redis.port };
   const conn = redisConnection(s, target);
@@ -71,6 +72,7 @@ export async function startEmbeddedRedisDependency(ctx: StackContext): Promise<S
     provider: 'embedded',
     connection: conn,
     reused: redis.reused,
+    created: !redis.reused,
     record: { provider: 'embedded', host: target.host, port: target.port, pid: redis.pid, logFile: redis.logFile, dataDirs: [redis.dataDir], since: new Date().toISOString() },
     strategy: allOf([processAlive({ pid: redis.pid, marker: 'redis-server', dependency: 'redis', logFile: redis.logFile }), redisStrategy(conn)]),
     logTail: () => fileTail(redis.logFile, 30),

@@ -24,6 +24,7 @@ export async function attachExternal(ctx: StackContext, spec: DependencySpec): P
     provider: 'external',
     connection,
     reused: true,
+    created: false,
     record: { provider: 'external', host: target.host, port: target.port, since: new Date().toISOString() },
     strategy: spec.name === 'db' ? postgresStrategy(dbConnection(ctx.settings, target)) : redisStrategy(redisConnection(ctx.settings, target)),
     logTail: async () => [],

@@ -80,7 +80,18 @@ describe.each([
     }
     const h = await health(served.url);
     expect(h.body).toMatchObject({ status: 'healthy', db: 'ok', redis: withRedis ? 'ok' : 'fallback' });
-    if (!withRedis) {
+    if (withRedis) {
+      const { Redis } = await import('ioredis');
+      const client = new Redis({ host: '127.0.0.1', port: redis.port });
+      try {
+        expect(await client.get('api_service_status')).toBe('ready');
+        const ttl = await client.ttl('api_service_status');
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(60);
+      } finally {
+        client.disconnect();
+      }
+    } else {
       const marker = await pg.exec<{ value: string }>(`SELECT value FROM kv_store WHERE key = 'api_service_status' AND expires_at > now()`, served.database);
       expect(marker.rows[0]?.value).toBe('ready');
     }
@@ -138,7 +149,7 @@ describe('process supervision', () => {
 
   it('finishes a slow request on SIGTERM, then exits 0', async () => {
     const served = await start({ redis: true, extra: { SERVER_WORKER_AMOUNT: '2' } });
-    const slow = fetch(`${served.url}/health?slow=1500`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const slow = fetch(`${served.url}/health?slow=1500`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string } }));
     await served.waitForOutput(/slow request started/);
     served.child.kill('SIGTERM');
     const response = await slow;

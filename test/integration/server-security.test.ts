@@ -112,6 +112,23 @@ describe.each([
   });
 });
 
+describe('service API rate limit', () => {
+  it("answers 429 once a key spends its app's api_rpm, per key", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const appId = json(await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: 'limited', mode: 'chat' } })).id as string;
+    await app.inject({ method: 'PUT', url: `/console/api/apps/${appId}`, headers: auth, payload: { api_rpm: 2 } });
+    const keyA = json(await app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth })).token as string;
+    const keyB = json(await app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth })).token as string;
+    const info = (key: string) => app.inject({ method: 'GET', url: '/v1/info', headers: { authorization: `Bearer ${key}` } });
+    expect((await info(keyA)).statusCode).toBe(200);
+    expect((await info(keyA)).statusCode).toBe(200);
+    const limited = await info(keyA);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await info(keyB)).statusCode).toBe(200);
+  });
+});
+
 describe('extensions', () => {
   it('wraps requests in CUSTOM_MIDDLEWARE_MODULE and loads provider plugins, skipping broken ones', async () => {
     const tmp = await tempDir();

@@ -114,6 +114,33 @@ describe('difyctl serve --mode worker', () => {
     }
   });
 
+  it('finishes the task it is running when SIGTERM arrives, then exits 0', async () => {
+    const db = await migratedDatabase(pg);
+    const env = serverEnv({ db, redis, extra: { LOG_LEVEL: 'INFO' } });
+    const app = await createApp({ settings: settingsFor(env).settings, redisEnabled: true });
+    const worker = await serve({ env, args: ['--mode', 'worker', '--queues', 'app_deletion'] });
+    try {
+      await worker.waitForOutput(/worker consuming/);
+      const { appId, token } = await appWithMessages(app, db.database);
+      // Enough messages that the batched cascade is still running when the signal arrives.
+      await pg.exec(`INSERT INTO messages (app_id, conversation_id, query, from_source) SELECT app_id, conversation_id, 'q' || g, 'api' FROM messages, generate_series(1, 100000) g WHERE app_id = '${appId}' LIMIT 100000`, db.database);
+      await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: { authorization: `Bearer ${token}` } });
+      await waitFor(async () => {
+        const c = await countsFor(appId, db.database);
+        return c.messages < 100_002 && c.messages > 0 ? true : undefined;
+      }, { timeoutMs: 15_000, what: 'the cascade to be under way', intervalMs: 20 });
+      worker.child.kill('SIGTERM');
+      expect((await worker.child).exitCode).toBe(0);
+      expect(await countsFor(appId, db.database)).toEqual({ apps: 0, messages: 0, conversations: 0, feedbacks: 0, keys: 0 });
+      const log = worker.output();
+      expect(log.indexOf('worker stopping')).toBeGreaterThan(-1);
+      expect(log.indexOf('worker stopping')).toBeLessThan(log.indexOf('app and its data removed'));
+    } finally {
+      await worker.stop();
+      await app.close();
+    }
+  });
+
   it('refuses an unknown queue with a usage error', async () => {
     const db = await migratedDatabase(pg);
     const worker = await serve({ env: serverEnv({ db }), args: ['--mode', 'worker', '--queues', 'emails'] });

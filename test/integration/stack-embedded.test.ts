@@ -163,6 +163,7 @@ describe('a dependency that never becomes ready', () => {
       const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ service: string; state: string }> } };
       expect(ps.data.services.find((s) => s.service === 'redis')?.state).toBe('absent');
     } finally {
+      await runCli(['down'], { cwd: dir, env: noDocker });
       await cleanup();
     }
   });
@@ -181,6 +182,15 @@ describe('provider choice and usage errors', () => {
       expect(emptyJson.error?.code).toBe('CONFIG.INVALID');
       expect(emptyJson.error?.hint).toContain('DB_PASSWORD');
       expect(existsSync(path.join(dir, '.difyctl/embedded/postgres'))).toBe(false);
+
+      // Nothing starts on an invalid configuration, but ps and down still work on it.
+      const invalid = { ...env, SECRET_KEY: '' };
+      const refused = await runCli(['up', 'db'], { cwd: dir, env: invalid });
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain('SECRET_KEY');
+      expect(existsSync(path.join(dir, '.difyctl'))).toBe(false);
+      expect((await runCli(['ps'], { cwd: dir, env: invalid })).exitCode).toBe(0);
+      expect((await runCli(['down'], { cwd: dir, env: invalid })).exitCode).toBe(0);
 
       await cp(path.join(REPO_ROOT, 'templates/docker-compose.yaml'), path.join(dir, 'docker-compose.yaml'));
       const noEngine = await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env });

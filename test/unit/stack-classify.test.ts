@@ -1,10 +1,11 @@
-import { mkdtemp, mkdir, writeFile, rm, readlink } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, writeFile, rm, readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DifyctlError } from '../../src/errors/index.js';
 import { engineEndpoint, dockerOptions } from '../../src/stack/docker/engine.js';
 import { repairSymlinks } from '../../src/stack/embedded/binaries.js';
+import { checkTraversable } from '../../src/stack/embedded/run-as.js';
 import { classifyPgError } from '../../src/stack/ready/postgres.js';
 import { classifyRedisError } from '../../src/stack/ready/redis.js';
 import { createHash } from 'node:crypto';
@@ -83,5 +84,23 @@ describe('repairSymlinks (npm skipped the binary package install script)', () =>
     const error = (await repairSymlinks(path.join(pkg, 'native')).catch((e: unknown) => e)) as DifyctlError;
     expect(error.code).toBe('EMBEDDED.BINARIES_BROKEN');
     expect(error.hint).toContain('hydrate-symlinks.js');
+  });
+});
+
+describe('checkTraversable (root runs PostgreSQL as the postgres user)', () => {
+  it('fails with EMBEDDED.DATA_DIR_ACCESS naming the parent the user cannot enter, and passes once it can', async () => {
+    const project = await temp();
+    await chmod(project, 0o700);
+    const dataDir = path.join(project, '.difyctl', 'embedded', 'postgres');
+    const stranger = { uid: 54321, gid: 54321 };
+    const error = (await checkTraversable(dataDir, stranger).catch((e: unknown) => e)) as DifyctlError;
+    expect(error.code).toBe('EMBEDDED.DATA_DIR_ACCESS');
+    expect(error.message).toContain(project);
+    expect(error.hint).toContain(`chmod o+x ${project}`);
+    await chmod(project, 0o711);
+    await expect(checkTraversable(dataDir, stranger)).resolves.toBeUndefined();
+    // Not root: nothing to check.
+    await chmod(project, 0o700);
+    await expect(checkTraversable(dataDir, {})).resolves.toBeUndefined();
   });
 });

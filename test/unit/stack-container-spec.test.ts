@@ -31,9 +31,9 @@ describe('which compose service is the db / redis', () => {
 
   it('falls back to a service whose image is postgres / redis when the host is not a service', async () => {
     const { project } = await load('v015');
-    expect(findDependencyService(project.compose, 'db', '127.0.0.1')).toBe('db');
-    expect(findDependencyService(project.compose, 'redis', 'cache.internal')).toBe('redis');
-    expect(findDependencyService(undefined, 'db', 'db')).toBeUndefined();
+    expect(findDependencyService({ compose: project.compose, name: 'db', host: '127.0.0.1' })).toBe('db');
+    expect(findDependencyService({ compose: project.compose, name: 'redis', host: 'cache.internal' })).toBe('redis');
+    expect(findDependencyService({ name: 'db', host: 'db' })).toBeUndefined();
   });
 });
 

@@ -9,7 +9,7 @@ export const upCommand: CommandDefinition = {
     cmd
       .argument('[services...]', 'dependencies to start: db, redis (or their compose names, e.g. db_postgres)')
       .addOption(new Option('--provider <provider>', 'how to serve db/redis').choices(['auto', 'docker', 'embedded', 'external']).default('auto'))
-      .option('--timeout <seconds>', 'how long to wait for each dependency to serve', '120'),
+      .option('--timeout <seconds>', 'seconds to wait, in all, for the dependencies to serve', '120'),
   run: async ({ global, out, env, args, options }) => {
     const { loadConfig } = await import('../../config/resolve.js');
     const { createStack, unknownDependency } = await import('../../stack/index.js');

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import { limitByAppKey } from '../hooks/rate-limit.js';
 import { notFound, unauthorized } from '../http-error.js';
 
 /**
  * The service API (`/v1`, Dify's API for the official SDKs). Every route here authenticates with an
- * app key (`Authorization: Bearer app-…`) unless it says otherwise. Chat/completion messages,
+ * app key (`Authorization: Bearer app-…`) unless it says otherwise, and is limited to the app's
+ * `api_rpm` requests per minute per key. Chat/completion messages,
  * conversations, feedbacks, parameters and file upload are added here by the service API work;
  * `extraRoutes` is where they plug in.
  */
@@ -12,6 +14,7 @@ export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & {
   app.addHook('onRoute', (route) => {
     route.config = { auth: 'app-key', ...(route.config as object | undefined) };
   });
+  app.addHook('preHandler', limitByAppKey(ctx.store));
   app.get('/info', async (request) => {
     if (request.auth?.kind !== 'app') throw unauthorized();
     const { rows } = await ctx.pool.query<{ name: string; description: string; mode: string }>(

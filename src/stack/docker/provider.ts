@@ -27,6 +27,8 @@ export interface DockerStarted {
   image: string;
   hostPort: number;
   reused: boolean;
+  /** Created by this call (not found, or recreated because its configuration changed). */
+  created: boolean;
   bindSources: string[];
 }
 
@@ -39,27 +41,27 @@ async function inspectOrUndefined(container: Docker.Container): Promise<Docker.C
   }
 }
 
-function portInUse(port: number, variable: string, cause?: unknown): DifyctlError {
+function portInUse({ port, variable, cause }: { port: number; variable: string; cause?: unknown }): DifyctlError {
   return new DifyctlError('STACK.PORT_IN_USE', `port ${port} on 127.0.0.1 is already taken (${variable})`, {
     hint: `Stop what holds it, or set ${variable} to another port (empty = a free one). \`difyctl doctor --only ports\` names the holder.`,
     cause,
   });
 }
 
-async function create(args: DockerStartArgs, spec: ContainerSpec, port: { value: number; configuredBy?: string }): Promise<Docker.Container> {
+async function create({ args, spec, port }: { args: DockerStartArgs; spec: ContainerSpec; port: { value: number; configuredBy?: string } }): Promise<Docker.Container> {
   const { docker, project, report } = args;
   if (!args.service.image) throw new DifyctlError('CONFIG.COMPOSE', `service "${args.service.name}" has no image`, { hint: 'Give the service an `image:`.' });
   await ensureImage({ docker, image: args.service.image, report });
   await ensureNetwork(docker, project);
   for (const volume of spec.volumes) await ensureVolume(docker, project, volume);
   for (const dir of spec.bindSources) await mkdir(dir, { recursive: true });
-  if (port.configuredBy && !(await portIsFree(port.value))) throw portInUse(port.value, port.configuredBy);
+  if (port.configuredBy && !(await portIsFree(port.value))) throw portInUse({ port: port.value, variable: port.configuredBy });
   const container = await docker.createContainer(spec.create);
   try {
     await container.start();
   } catch (error) {
     await container.remove({ force: true }).catch(() => undefined);
-    if (/port is already allocated|address already in use/i.test((error as Error).message)) throw portInUse(port.value, port.configuredBy ?? 'the published port', error);
+    if (/port is already allocated|address already in use/i.test((error as Error).message)) throw portInUse({ port: port.value, variable: port.configuredBy ?? 'the published port', cause: error });
     throw new DifyctlError('DOCKER.CONTAINER_FAILED', `cannot start container ${spec.name}: ${(error as Error).message}`, { cause: error });
   }
   return container;
@@ -89,9 +91,10 @@ export async function startDockerDependency(args: DockerStartArgs): Promise<Dock
     existing = undefined;
   }
   let reused = false;
+  const created = !existing;
   if (!existing) {
     args.report({ type: 'starting', dependency: dep.name, detail: `creating container ${name} (${service.image})` });
-    await create(args, spec, { value: hostPort, configuredBy: wanted.configuredBy });
+    await create({ args, spec, port: { value: hostPort, configuredBy: wanted.configuredBy } });
   } else if (!existing.State.Running) {
     args.report({ type: 'starting', dependency: dep.name, detail: `starting container ${name}` });
     await handle.start();
@@ -99,5 +102,5 @@ export async function startDockerDependency(args: DockerStartArgs): Promise<Dock
     reused = true;
   }
   const info = await handle.inspect();
-  return { container: handle, containerId: info.Id, containerName: name, image: service.image ?? '', hostPort: publishedPort(info, wanted.target) ?? hostPort, reused, bindSources: spec.bindSources };
+  return { container: handle, containerId: info.Id, containerName: name, image: service.image ?? '', hostPort: publishedPort(info, wanted.target) ?? hostPort, reused, created, bindSources: spec.bindSources };
 }

@@ -47,7 +47,7 @@ export function classifyPgError(error: unknown, conn: DbConnection): Probe {
         }),
       };
     case 'ENOTFOUND':
-      return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound(conn.host, 'DB_HOST', error) };
+      return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound({ host: conn.host, hostVar: 'DB_HOST', cause: error }) };
     case 'ECONNREFUSED':
       return notReady(`connection refused at ${where}`);
     case '57P03':

@@ -23,7 +23,7 @@ export function classifyRedisError(error: unknown, conn: RedisConnection): Probe
       }),
     };
   }
-  if (code === 'ENOTFOUND') return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound(conn.host, 'REDIS_HOST', error) };
+  if (code === 'ENOTFOUND') return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound({ host: conn.host, hostVar: 'REDIS_HOST', cause: error }) };
   if (code === 'ECONNREFUSED') return notReady(`connection refused at ${where}`);
   return notReady(`${where}: ${message}`);
 }
