@@ -69,9 +69,10 @@ function formatUptime(s: number | undefined): string {
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
-export function renderStatus(rows: StatusRow[]): string {
+/** `ps`: db and redis, then api and worker with their restarts and the api's ready marker. */
+export function renderStatus(rows: Array<StatusRow & { restarts?: number; ready?: string }>): string {
   return renderTable(
-    ['SERVICE', 'PROVIDER', 'STATE', 'HEALTH', 'ADDRESS', 'CONTAINER/PID', 'UPTIME'],
-    rows.map((r) => [r.service, r.provider, r.state, r.health, r.address ?? '-', r.container ?? (r.pid ? `pid ${r.pid}` : '-'), formatUptime(r.uptimeS)]),
+    ['SERVICE', 'PROVIDER', 'STATE', 'HEALTH', 'ADDRESS', 'CONTAINER/PID', 'UPTIME', 'RESTARTS', 'READY'],
+    rows.map((r) => [r.service, r.provider, r.state, r.health, r.address ?? '-', r.container ?? (r.pid ? `pid ${r.pid}` : '-'), formatUptime(r.uptimeS), r.restarts === undefined ? '-' : String(r.restarts), r.ready ?? '-']),
   );
 }

@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   'DOCKER.PULL_FAILED': { exit: EXIT.failure, summary: 'An image is absent and could not be pulled.' },
   'DOCKER.CONTAINER_FAILED': { exit: EXIT.failure, summary: 'A dependency container exited or could not be started.' },
   'DOCKER.NAME_CONFLICT': { exit: EXIT.failure, summary: 'A container with the name difyctl would use belongs to something else.' },
+  'MIGRATE.PENDING': { exit: EXIT.failure, summary: 'up will not start the server on a database that is not at head.' },
   'SERVER.CRASHED': { exit: EXIT.failure, summary: 'The api or worker process kept crashing at start and difyctl gave up.' },
   'STACK.LOCKED': { exit: EXIT.timeout, summary: 'Another difyctl is changing this project\'s stack (up, down, db reset) and did not finish within the timeout.' },
   'STACK.NOT_READY': { exit: EXIT.timeout, summary: 'A dependency (db, redis) did not become ready within --timeout.' },

@@ -13,9 +13,12 @@ export interface ApiProcessOptions {
   extraDeps?: Partial<AppDeps>;
 }
 
-const send = (message: WorkerMessage): void => {
-  process.send?.(message);
-};
+/** Resolves once the message is handed to the IPC channel (so an exit right after cannot drop it). */
+const send = (message: WorkerMessage): Promise<void> =>
+  new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
 
 /**
  * One api process (a cluster worker): builds the app (which serves at most
@@ -29,7 +32,7 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
   // Answer heartbeats from the first moment: a process busy starting still has a live loop.
   process.on('message', (message: unknown) => {
     if (!isPrimaryMessage(message)) return;
-    if (message.difyctl === 'ping') send({ difyctl: 'pong', seq: message.seq });
+    if (message.difyctl === 'ping') void send({ difyctl: 'pong', seq: message.seq });
     if (message.difyctl === 'shutdown') void stop('primary');
   });
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
@@ -60,12 +63,12 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
     const address = await app.listen({ host: settings.DIFY_BIND_ADDRESS, port: settings.DIFY_PORT });
     stopMarker = startReadyMarker({ kv: app.difyctx.store.kv, logger });
     logger.info({ address, connections: settings.SERVER_WORKER_CONNECTIONS, store: app.difyctx.store.kind }, 'api process listening');
-    send({ difyctl: 'ready', address });
+    await send({ difyctl: 'ready', address });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const message = e.code === 'EADDRINUSE' ? `DIFY_PORT ${settings.DIFY_PORT} on ${settings.DIFY_BIND_ADDRESS} is already in use` : e.message;
     logger.fatal({ err: e }, 'api process failed to start');
-    send({ difyctl: 'fatal', error: { code: isDifyctlError(error) ? error.code : e.code === 'EADDRINUSE' ? 'NET.ADDRESS_IN_USE' : undefined, message, hint: isDifyctlError(error) ? error.hint : undefined } });
+    await send({ difyctl: 'fatal', error: { code: isDifyctlError(error) ? error.code : e.code === 'EADDRINUSE' ? 'NET.ADDRESS_IN_USE' : undefined, message, hint: isDifyctlError(error) ? error.hint : undefined } });
     await app?.close().catch(() => {});
     process.exit(1);
   }

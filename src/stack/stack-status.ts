@@ -11,7 +11,7 @@ import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderNa
 /** One line of `difyctl ps`; api and worker rows take the same shape later. */
 export interface StatusRow {
   service: string;
-  provider: ProviderName | '-';
+  provider: ProviderName | 'process' | '-';
   /** running, exited, stopped, absent, reachable, unreachable, fallback */
   state: string;
   /** healthy, unhealthy, starting, or '-' */

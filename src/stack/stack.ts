@@ -42,6 +42,8 @@ export interface Stack {
   environment(deps: ResolvedDependency[]): Record<string, string | undefined>;
   /** The compose service name or logical name → dependency (`db_postgres` → db). */
   dependencyNamed(name: string): DependencyName | undefined;
+  /** Removes what the last successful `up()` created (a later step of a full `up` failed). */
+  undo(): Promise<void>;
 }
 
 /** The programmatic `up db redis` / `ps` / `down`. The full `up` adds api/worker processes on top. */
@@ -113,6 +115,7 @@ export function createStack(options: StackOptions): Stack {
     return dependency;
   }
 
+  let lastStarted: Array<[DependencyName, Started]> = [];
   return {
     async up(names = [...DEPENDENCIES]) {
       requireValid(options.config); // nothing starts when the configuration is invalid (SPEC §3.1)
@@ -125,12 +128,14 @@ export function createStack(options: StackOptions): Stack {
         const results = await Promise.allSettled(started.map(([spec, s]) => ready({ spec, started: s, t0, deadline })));
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
+        lastStarted = started.map(([spec, s]) => [spec.name, s]);
         return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value);
       } catch (error) {
         await rollback(ctx, started.map(([spec, s]) => [spec.name, s]));
         throw error;
       }
     },
+    undo: () => rollback(ctx, lastStarted),
     ps: () => stackStatus(ctx, specs),
     down: (o = {}) => stackDown(ctx, { volumes: o.volumes ?? false }),
     environment: (deps) => resolvedEnvironment(Object.fromEntries([...options.config.raw].map(([k, v]) => [k, v.value])), deps),

@@ -105,7 +105,7 @@ describe.each([
     expect(res.headers['x-env']).toBe('TESTING');
   });
 
-  it('keeps values with a TTL in the store and hands one-time values out once', async () => {
+  it('keeps values with a TTL in the store, hands one-time values out once, and forgets expired ones', async () => {
     const kv = app.difyctx.store.kv;
     expect(kv.kind).toBe(withRedis ? 'redis' : 'postgres');
     await kv.set('k', 'v', 60);
@@ -116,5 +116,14 @@ describe.each([
     expect(await kv.deleteIfValue('lock', 'a')).toBe(true);
     expect(await kv.take('k')).toBe('v');
     expect(await kv.take('k')).toBeNull();
+    if (kv.kind === 'redis') return;
+    // The fallback's own expiry logic: an expired kv_store row reads as absent.
+    await kv.set('expiring', 'v', 60);
+    await kv.setIfAbsent('held-lock', 'owner', 60);
+    await pg.exec(`UPDATE kv_store SET expires_at = now() - interval '1 second' WHERE key IN ('expiring', 'held-lock')`, app.difyctx.settings.DB_DATABASE);
+    expect(await kv.get('expiring')).toBeNull();
+    expect(await kv.take('expiring')).toBeNull();
+    expect(await kv.setIfAbsent('held-lock', 'next', 60)).toBe(true);
+    expect(await kv.get('held-lock')).toBe('next');
   });
 });

@@ -93,6 +93,26 @@ describe.each([
   });
 });
 
+describe('deleting an app while the broker is away', () => {
+  it('answers 503 and leaves the app as it was', async () => {
+    const broker = await startRedis();
+    const db = await migratedDatabase(pg);
+    const server = settingsFor(serverEnv({ db, redis: broker }));
+    const app = await createApp({ settings: server.settings, redisEnabled: true });
+    try {
+      const { appId, token } = await appWithMessages(app, db.database);
+      await broker.stop();
+      const res = await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(503);
+      const { rows } = await pg.exec<{ status: string }>(`SELECT status FROM apps WHERE id = '${appId}'`, db.database);
+      expect(rows[0]?.status).toBe('normal');
+    } finally {
+      await app.close();
+      await broker.stop();
+    }
+  });
+});
+
 describe('difyctl serve --mode worker', () => {
   it('consumes app_deletion as a process and exits 0 on SIGTERM', async () => {
     const db = await migratedDatabase(pg);

@@ -44,3 +44,16 @@ describe('classify', () => {
     expect(classify(error)).toBe(error);
   });
 });
+
+describe('task list renderer', () => {
+  it('animates only on an interactive terminal', async () => {
+    const { chooseRenderer } = await import('../../src/output/renderer.js');
+    expect(chooseRenderer({ isTTY: true, env: {} })).toBe('default');
+    expect(chooseRenderer({ isTTY: false, env: {} })).toBe('verbose');
+    expect(chooseRenderer({ isTTY: true, env: { CI: 'true' } })).toBe('verbose');
+    expect(chooseRenderer({ isTTY: true, env: { CI: 'false' } })).toBe('default');
+    expect(chooseRenderer({ isTTY: true, env: { TERM: 'dumb' } })).toBe('verbose');
+    expect(chooseRenderer({ isTTY: true, env: {}, verbose: true })).toBe('verbose');
+    expect(chooseRenderer({ isTTY: true, env: {}, json: true })).toBe('silent');
+  });
+});

@@ -9,7 +9,18 @@ export const downCommand: CommandDefinition = {
     const { createStack } = await import('../../stack/index.js');
     const { stackReporter } = await import('../render-stack.js');
     const config = loadConfig({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, mode: 'api' });
-    const result = await createStack({ config, env, report: stackReporter(out) }).down({ volumes: options.volumes === true });
+    const { stopServices } = await import('../../stack/services/launch.js');
+    const { acquireProjectLock } = await import('../../stack/project-lock.js');
+    const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: 60_000 });
+    let result: { stopped: string[]; removed: string[] };
+    try {
+      // api and worker first (they drain), then the dependencies they use.
+      const services = await stopServices({ projectDir: config.project.projectDir, services: ['api', 'worker'] });
+      result = await createStack({ config, env, report: stackReporter(out) }).down({ volumes: options.volumes === true });
+      result.stopped.unshift(...services);
+    } finally {
+      await lock.release();
+    }
     if (result.stopped.length === 0 && result.removed.length === 0) out.print('nothing to stop');
     for (const item of result.stopped) out.print(`stopped ${item}`);
     for (const item of result.removed) out.print(`removed ${item}`);

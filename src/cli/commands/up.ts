@@ -2,36 +2,31 @@ import { Option } from 'commander';
 import { DifyctlError } from '../../errors/index.js';
 import type { CommandDefinition } from '../types.js';
 
+const SERVICES = ['api', 'worker'];
+
 export const upCommand: CommandDefinition = {
   path: ['up'],
-  summary: 'start or attach PostgreSQL and Redis (`up db redis`); the API server part comes later',
+  summary: 'start or attach PostgreSQL and Redis, migrate, and run the API server (and worker) supervised',
   configure: (cmd) =>
     cmd
-      .argument('[services...]', 'dependencies to start: db, redis (or their compose names, e.g. db_postgres)')
+      .argument('[services...]', 'only these: db, redis (or their compose names) start just the dependencies; api, worker pick the mode')
+      .addOption(new Option('--mode <mode>', 'what to run').choices(['api', 'worker', 'all']).default('api'))
       .addOption(new Option('--provider <provider>', 'how to serve db/redis').choices(['auto', 'docker', 'embedded', 'external']).default('auto'))
-      .option('--timeout <seconds>', 'seconds to wait, in all, for the dependencies to serve', '120'),
-  run: async ({ global, out, env, args, options }) => {
-    const { loadConfig } = await import('../../config/resolve.js');
-    const { createStack, unknownDependency } = await import('../../stack/index.js');
-    const { stackReporter, renderReady, dependencyData } = await import('../render-stack.js');
+      .option('-d, --detach', 'return once healthy and leave everything running (`difyctl down` stops it)')
+      .option('--no-migrate', 'do not migrate (the database must already be at head)')
+      .option('--timeout <seconds>', 'seconds to wait, in all, for everything to serve', '120'),
+  run: async (ctx) => {
+    const { global, options, args } = ctx;
     const timeout = Number(options.timeout);
     if (!Number.isFinite(timeout) || timeout <= 0) throw new DifyctlError('CLI.USAGE', `--timeout must be a positive number of seconds, not "${String(options.timeout)}"`);
-    const config = loadConfig({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, mode: 'api' });
-    const stack = createStack({ config, provider: options.provider as 'auto', timeoutMs: timeout * 1000, report: stackReporter(out), env });
     const requested = (args[0] as string[] | undefined) ?? [];
-    const names = requested.map((name) => {
-      const dependency = stack.dependencyNamed(name);
-      if (!dependency) throw unknownDependency(name, ['db', 'redis']);
-      return dependency;
-    });
-    const deps = await stack.up(names.length ? [...new Set(names)] : undefined);
-    out.print(renderReady(deps, out));
-    if (requested.length === 0) {
-      throw new DifyctlError('CLI.NOT_IMPLEMENTED', 'db and redis are up; the API server part of `difyctl up` is not built yet.', {
-        hint: 'Start the dependencies alone with `difyctl up db redis`; `difyctl down` stops them.',
-        details: { services: deps.map(dependencyData) },
-      });
+    const processes = requested.filter((s) => SERVICES.includes(s));
+    if (requested.length > 0 && processes.length === 0) {
+      const { upDependencies } = await import('../up-dependencies.js');
+      return upDependencies(ctx, requested, timeout, String(options.provider));
     }
-    return { data: { services: deps.map(dependencyData) } };
+    const mode = processes.length === 2 ? 'all' : processes.length === 1 ? (processes[0] as 'api' | 'worker') : (options.mode as 'api' | 'worker' | 'all');
+    const { runUp } = await import('../up-run.js');
+    return runUp(ctx, { mode, provider: options.provider as 'auto', detach: options.detach === true, migrate: options.migrate !== false, timeoutMs: timeout * 1000, projectOptions: { projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName } });
   },
 };

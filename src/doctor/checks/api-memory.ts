@@ -1,6 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { tryEngine } from '../../stack/docker/engine.js';
+import { processTree } from '../../stack/services/own-pids.js';
+import { readRunRecord } from '../../stack/supervisor/run-file.js';
 import { stackState } from '../targets.js';
 import type { Check, CheckResult } from '../types.js';
 
@@ -8,22 +10,8 @@ const MB = 1024 * 1024;
 
 /** Resident memory of a process and its children (a cluster primary with its workers), from /proc. */
 async function treeRss(pid: number): Promise<number> {
-  const stats = await Promise.all(
-    (await readdir('/proc').catch(() => [] as string[]))
-      .filter((d) => /^\d+$/.test(d))
-      .map(async (d) => {
-        const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return { pid: Number(d), ppid };
-      }),
-  );
-  const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true));
-  }
   let total = 0;
-  for (const p of tree) {
+  for (const p of await processTree([pid])) {
     const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
     total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
   }
@@ -45,6 +33,10 @@ export const apiMemoryCheck: Check = {
     const usage: Array<[string, number]> = [];
     const records = Object.entries(state.services as Record<string, { provider?: string; pid?: number; containerId?: string } | undefined>);
     const engine = records.some(([, r]) => r?.containerId) ? await tryEngine(env, 1000) : undefined;
+    for (const service of ['api', 'worker']) {
+      const run = await readRunRecord(config.project.projectDir, service);
+      if (run?.pid) usage.push([service, await treeRss(run.pid)]);
+    }
     for (const [name, record] of records) {
       if (record?.pid) usage.push([name, await treeRss(record.pid)]);
       else if (record?.containerId && engine) {

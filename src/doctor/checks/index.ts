@@ -11,8 +11,9 @@ import { performanceCheck } from './performance.js';
 import { createPortsCheck } from './ports.js';
 import { redisCheck } from './redis.js';
 import { vectorCheck } from './vector.js';
+import { stackPids } from '../../stack/services/own-pids.js';
 
 /** Every check, in the order the report lists them (SPEC §6). */
 export function defaultChecks(): Check[] {
-  return [configCheck, dockerCheck, dbContainerCheck, dbConnectCheck, dbMigrationsCheck, redisCheck, apiHealthCheck, apiMemoryCheck, apiTimeoutCheck, createPortsCheck(), vectorCheck, performanceCheck];
+  return [configCheck, dockerCheck, dbContainerCheck, dbConnectCheck, dbMigrationsCheck, redisCheck, apiHealthCheck, apiMemoryCheck, apiTimeoutCheck, createPortsCheck({ ownPids: ({ config }) => stackPids(config.project.projectDir, config.project.projectName) }), vectorCheck, performanceCheck];
 }

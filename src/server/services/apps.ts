@@ -100,7 +100,7 @@ export async function updateApp(pool: pg.Pool, input: { tenantId: string; appId:
  * Hides the app at once (status `deleting`); the `app_deletion` task removes it and its data.
  * @throws HttpError 404 when the app is not in the workspace
  */
-export async function markAppDeleting(pool: pg.Pool, input: { tenantId: string; appId: string }): Promise<void> {
-  const result = await pool.query(`UPDATE apps SET status = 'deleting', updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`, [input.appId, input.tenantId]);
+export async function markAppDeleting(db: pg.Pool | pg.PoolClient, input: { tenantId: string; appId: string }): Promise<void> {
+  const result = await db.query(`UPDATE apps SET status = 'deleting', updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`, [input.appId, input.tenantId]);
   if (result.rowCount !== 1) throw notFound('App not found.', 'app_not_found');
 }

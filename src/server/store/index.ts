@@ -23,7 +23,14 @@ export interface Backends {
  */
 export async function openBackends(options: { settings: Settings; redisEnabled: boolean; pool: pg.Pool; logger: Logger; retry?: RetryPolicy; supervise?: boolean; pollingIntervalSeconds?: number }): Promise<Backends> {
   const { settings, logger } = options;
-  const warn = (what: string) => (error: Error) => logger.warn({ err: error.message }, `${what} connection error`);
+  // A Redis that is away errors on every reconnect attempt: one line per 30 s is enough.
+  const lastLogged = new Map<string, number>();
+  const warn = (what: string) => (error: Error) => {
+    const now = Date.now();
+    if (now - (lastLogged.get(what) ?? 0) < 30_000) return;
+    lastLogged.set(what, now);
+    logger.warn({ err: error.message }, `${what} connection error (repeats are silenced for 30 s)`);
+  };
   if (options.redisEnabled) {
     const client = connectRedis(redisOptions(settings), warn('redis'));
     const { bullmqQueue } = await import('./queue-bullmq.js');

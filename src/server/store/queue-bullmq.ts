@@ -1,20 +1,23 @@
 import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import { DEFAULT_RETRY, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue, type TaskState } from './queue.js';
+import { DEFAULT_RETRY, ENQUEUE_TIMEOUT_MS, withDeadline, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue, type TaskState } from './queue.js';
 
 const PREFIX = 'difyctl';
 
 /** The task queue on Redis (CELERY_BROKER_URL or REDIS_*): BullMQ, failed jobs kept. */
 export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPolicy }): TaskQueue {
   const retry = options.retry ?? DEFAULT_RETRY;
-  // BullMQ takes ioredis options and opens its own connections.
-  const connection = options.connection as ConnectionOptions;
+  // BullMQ takes ioredis options and opens its own connections. Workers block on Redis and need
+  // maxRetriesPerRequest: null; producers fail fast instead, so a request never hangs on a broker
+  // that is away (the route answers 503 and nothing half-happens).
+  const connection = { ...options.connection, maxRetriesPerRequest: null } as ConnectionOptions;
+  const producer = { ...options.connection, maxRetriesPerRequest: 1, enableOfflineQueue: false } as ConnectionOptions;
   const queues = new Map<QueueName, Queue>();
   const workers: Worker[] = [];
   const queueOf = (name: QueueName): Queue => {
     let queue = queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection, prefix: PREFIX });
+      queue = new Queue(name, { connection: producer, prefix: PREFIX });
       queue.on('error', () => {});
       queues.set(name, queue);
     }
@@ -23,12 +26,15 @@ export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPo
   return {
     kind: 'bullmq',
     enqueue: async (queue, name, data) => {
-      const job = await queueOf(queue).add(name, data, {
+      const adding = queueOf(queue).add(name, data, {
         attempts: retry.attempts,
         backoff: { type: 'exponential', delay: retry.backoffMs },
         removeOnComplete: 1000,
         removeOnFail: false,
       });
+      // A late success after the deadline finds the app unmarked; its task then fails, app intact.
+      adding.catch(() => {});
+      const job = await withDeadline(adding, { ms: ENQUEUE_TIMEOUT_MS, what: 'the task queue (Redis)' });
       return String(job.id);
     },
     consume: async ({ queues: names, concurrency, handler, onFailure }: ConsumeOptions) => {

@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import { DEFAULT_RETRY, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue } from './queue.js';
+import { DEFAULT_RETRY, ENQUEUE_TIMEOUT_MS, withDeadline, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue } from './queue.js';
 
 export interface PgBossQueueOptions {
   connection: { host: string; port: number; user: string; password?: string; database: string };
@@ -43,8 +43,9 @@ export function pgBossQueue(options: PgBossQueueOptions): TaskQueue {
   return {
     kind: 'pg-boss',
     enqueue: async (queue, name, data) => {
-      await ready(queue);
-      const id = await boss.send(queue, { name, data } satisfies Payload, retryOptions);
+      const sending = ready(queue).then(() => boss.send(queue, { name, data } satisfies Payload, retryOptions));
+      sending.catch(() => {});
+      const id = await withDeadline(sending, { ms: ENQUEUE_TIMEOUT_MS, what: 'the task queue (PostgreSQL)' });
       if (!id) throw new Error(`pg-boss did not accept a ${queue} task`);
       return id;
     },

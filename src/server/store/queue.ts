@@ -50,3 +50,22 @@ export interface TaskQueue {
 export function isQueueName(value: string): value is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(value);
 }
+
+/** How long a request waits for the broker to accept a task before it answers 503. */
+export const ENQUEUE_TIMEOUT_MS = 3000;
+
+/**
+ * Bounds a broker call: a broker that is away must not hold a request until GUNICORN_TIMEOUT.
+ * The error carries code ETIMEDOUT, which the error handler answers as 503.
+ */
+export async function withDeadline<T>(work: Promise<T>, options: { ms: number; what: string }): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${options.what} did not answer within ${options.ms} ms`), { code: 'ETIMEDOUT' })), options.ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -19,7 +19,7 @@ async function deleteInBatches(pool: pg.Pool, table: string, column: string, app
  * Dify's remove_app_and_related_data_task: the console hid the app (status `deleting`); this removes
  * its feedback, messages, conversations, end users, keys, model configs and dataset links in
  * batches, then the app row. Idempotent: an app already gone is done; an app that is not being
- * deleted is left alone.
+ * deleted is left alone (the task fails after its retries).
  */
 export async function removeAppAndRelatedData(pool: pg.Pool, data: Record<string, unknown>, logger: Logger): Promise<void> {
   const appId = data.app_id;
@@ -27,8 +27,9 @@ export async function removeAppAndRelatedData(pool: pg.Pool, data: Record<string
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM apps WHERE id = $1', [appId]);
   if (!rows[0]) return;
   if (rows[0].status !== 'deleting') {
-    logger.warn({ appId, status: rows[0].status }, 'app_deletion skipped: the app is not marked for deletion');
-    return;
+    // The console marks the app in the transaction that queues this task: a task that runs before
+    // that commit retries (with backoff); one whose transaction rolled back ends up failed, app intact.
+    throw new Error(`app_deletion: app ${appId} is not marked for deletion (status ${rows[0].status})`);
   }
   const removed: Record<string, number> = {};
   for (const table of ['message_feedbacks', 'messages', 'conversations', 'end_users', 'api_tokens', 'app_model_configs', 'app_dataset_joins']) {

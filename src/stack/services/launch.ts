@@ -20,6 +20,8 @@ export interface LaunchOptions {
   services: ServiceName[];
   /** The resolved environment `serve` gets (service names already replaced by addresses). */
   env: Record<string, string | undefined>;
+  /** A service's own environment when it differs (the worker's compose service). @default env */
+  environmentFor?: (service: ServiceName) => Record<string, string | undefined>;
   /** DIFY_PORT, for the api's /health. */
   port: number;
   /** Detached supervisors that outlive this process (`up -d`), or supervisors in this process. */
@@ -45,12 +47,13 @@ const serveArgs = (service: ServiceName) => [DIFYCTL_BIN, 'serve', '--mode', ser
 
 async function startSupervisor(options: LaunchOptions, service: ServiceName): Promise<Supervisor | undefined> {
   const record = { port: service === 'api' ? options.port : undefined, mode: service };
+  const env = options.environmentFor?.(service) ?? options.env;
   if (options.detach) {
     await spawnDetached({
       command: process.execPath,
       args: [DIFYCTL_BIN, '-C', options.projectDir, '__supervise', '--service', service, '--mode', service, ...(record.port ? ['--port', String(record.port)] : []), process.execPath, ...serveArgs(service)],
       logFile: path.join(stateDir(options.projectDir), 'logs', 'supervisor.log'),
-      env: options.env as NodeJS.ProcessEnv,
+      env: env as NodeJS.ProcessEnv,
       cwd: options.projectDir,
     });
     return undefined;
@@ -59,7 +62,7 @@ async function startSupervisor(options: LaunchOptions, service: ServiceName): Pr
     service,
     command: process.execPath,
     args: serveArgs(service),
-    env: options.env,
+    env,
     cwd: options.projectDir,
     projectDir: options.projectDir,
     logFile: serviceLogFile(options.projectDir, service),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { inTransaction } from '../../db.js';
 import { accountOf } from '../../hooks/auth.js';
 import { APP_MODES, createApp, getApp, listApps, markAppDeleting, updateApp } from '../../services/apps.js';
 import { parse } from '../validate.js';
@@ -48,8 +49,11 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.delete('/apps/:appId', async (request, reply) => {
     const { appId } = parse(AppParams, request.params);
     const { tenantId } = accountOf(request);
-    await markAppDeleting(ctx.pool, { tenantId, appId });
-    await ctx.queue.enqueue('app_deletion', 'remove_app_and_related_data', { tenant_id: tenantId, app_id: appId });
+    // Hidden and queued together: if the task cannot be queued (broker away), the app stays as it was.
+    await inTransaction(ctx.pool, async (client) => {
+      await markAppDeleting(client, { tenantId, appId });
+      await ctx.queue.enqueue('app_deletion', 'remove_app_and_related_data', { tenant_id: tenantId, app_id: appId });
+    });
     reply.code(204);
   });
 }

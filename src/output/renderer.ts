@@ -1,0 +1,14 @@
+/** Which listr2 renderer a task list uses. */
+export type RendererChoice = 'default' | 'verbose' | 'silent';
+
+/**
+ * A pure function of flags and environment: the animated list on an interactive terminal; plain
+ * timestamped lines (listr2's verbose renderer) in CI, pipes and with --verbose; nothing with
+ * --json, where stdout carries one document.
+ */
+export function chooseRenderer(args: { isTTY: boolean; env: NodeJS.ProcessEnv; json?: boolean; verbose?: boolean }): RendererChoice {
+  if (args.json) return 'silent';
+  const ci = args.env.CI !== undefined && args.env.CI !== '' && args.env.CI !== 'false' && args.env.CI !== '0';
+  if (!args.isTTY || ci || args.env.TERM === 'dumb' || args.verbose) return 'verbose';
+  return 'default';
+}

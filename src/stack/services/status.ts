@@ -1,0 +1,47 @@
+import { pidAlive } from '../embedded/process.js';
+import { httpStrategy } from '../ready/http.js';
+import { readRunRecord } from '../supervisor/run-file.js';
+import type { StatusRow } from '../stack-status.js';
+import type { ServiceName } from './launch.js';
+
+export interface ServiceRow extends StatusRow {
+  restarts?: number;
+  /** The api's `api_service_status` marker: ready, or absent. */
+  ready?: 'ready' | 'absent';
+  logFile?: string;
+  supervisorPid?: number;
+}
+
+const uptimeS = (since: string | undefined) => (since ? Math.max(0, Math.round((Date.now() - Date.parse(since)) / 1000)) : undefined);
+
+/**
+ * api and worker rows for `ps`: from each supervisor's run record, checked live (the supervisor
+ * and its process alive, the api's /health), with restarts and the ready marker.
+ */
+export async function serviceRows(args: { projectDir: string; readMarker?: () => Promise<{ value: string } | undefined> }): Promise<ServiceRow[]> {
+  const rows: ServiceRow[] = [];
+  for (const service of ['api', 'worker'] as ServiceName[]) {
+    const record = await readRunRecord(args.projectDir, service);
+    if (!record) continue;
+    const supervised = record.supervisorPid === process.pid || (await pidAlive(record.supervisorPid));
+    const alive = supervised && record.pid !== undefined && (await pidAlive(record.pid));
+    let health = '-';
+    if (alive && service === 'api' && record.port) health = (await httpStrategy({ url: `http://127.0.0.1:${record.port}/health` }).check({ timeoutMs: 1000 })).ok ? 'healthy' : 'unhealthy';
+    else if (alive) health = 'running';
+    const marker = alive && service === 'api' && args.readMarker ? ((await args.readMarker())?.value === 'ready' ? 'ready' : 'absent') : undefined;
+    rows.push({
+      service,
+      provider: 'process',
+      state: supervised ? (alive ? 'running' : record.state) : 'stopped',
+      health,
+      address: service === 'api' && record.port ? `127.0.0.1:${record.port}` : undefined,
+      pid: alive ? record.pid : undefined,
+      uptimeS: alive ? uptimeS(record.runningSince) : undefined,
+      restarts: record.restarts,
+      ready: marker,
+      logFile: record.logFile,
+      supervisorPid: record.supervisorPid,
+    });
+  }
+  return rows;
+}
