@@ -35,18 +35,24 @@ function describe(event: StackEvent): string | undefined {
   }
 }
 
-/** Waits for Ctrl-C / SIGTERM, or for a supervisor to give up. */
-function untilStopped(launch: Launch): Promise<'signal' | 'gave-up'> {
+/** Resolves on Ctrl-C / SIGTERM (even one that came earlier), or when a supervisor gives up. */
+function untilStopped(launch: Launch, signal: AbortSignal): Promise<'signal' | 'gave-up'> {
   return new Promise((resolve) => {
-    const onSignal = () => resolve('signal');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    if (signal.aborted) return resolve('signal');
+    signal.addEventListener('abort', () => resolve('signal'), { once: true });
     for (const s of launch.supervisors) void s.done.then((how) => how === 'gave-up' && resolve('gave-up'));
   });
 }
 
-/** The full `difyctl up`: a listr2 task list over the phases of StackUp, then the status table. */
-export async function runUp({ global, out, env }: CommandContext, options: RunUpOptions): Promise<CommandResult> {
+interface Started {
+  up: StackUp;
+  launch?: Launch;
+  already: boolean;
+}
+
+/** The phases of StackUp as a listr2 task list; Ctrl-C (the signal) or a failure undoes what this run created. */
+async function startStack(ctx: CommandContext, options: RunUpOptions, signal: AbortSignal): Promise<Started> {
+  const { global, env } = ctx;
   const { Listr, ListrLogger, ProcessOutput, PRESET_TIMESTAMP } = await import('listr2');
   const { StackUp: Up } = await import('../stack/up.js');
   const { stopServices } = await import('../stack/services/launch.js');
@@ -66,33 +72,31 @@ export async function runUp({ global, out, env }: CommandContext, options: RunUp
     report: (event) => say(describe(event)),
     onServiceEvent: (event) => say(event.type === 'waiting' ? `${event.service}: waiting: ${event.reason}` : event.type === 'spawn' ? `${event.service}: pid ${event.pid}` : event.type === 'exit' ? `${event.service}: exited (${event.signal ?? event.code})` : undefined),
   });
-  let already = false;
-  let started = false;
-  let launch: Launch | undefined;
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), useIcons: renderer === 'default' });
+  const state: Started = { up, already: false };
+  let dependenciesStarted = false;
   const tasks = new Listr(
     [
       {
         title: 'Checking for a running stack',
         task: async (_ctx, task) => {
           output = task;
-          already = await up.alreadyRunning((holder) => say(`waiting for another difyctl (pid ${holder})`));
-          task.title = already ? `Already running: ${up.services.join(', ')}` : 'No stack running';
+          state.already = await up.alreadyRunning((holder) => say(`waiting for another difyctl (pid ${holder})`));
+          task.title = state.already ? `Already running: ${up.services.join(', ')}` : 'No stack running';
         },
       },
       {
         title: 'Starting db and redis',
-        skip: () => already,
+        skip: () => state.already,
         task: async (_ctx, task) => {
           output = task;
           const deps = await up.startDependencies();
-          started = true;
+          dependenciesStarted = true;
           task.title = `Dependencies ready: ${deps.map((d) => `${d.name} (${d.provider}${d.reused ? ', reused' : ''})`).join(', ')}`;
         },
       },
       {
         title: 'Migrating the database',
-        skip: () => already,
+        skip: () => state.already,
         task: async (_ctx, task) => {
           output = task;
           const result = await up.migrate();
@@ -101,53 +105,84 @@ export async function runUp({ global, out, env }: CommandContext, options: RunUp
       },
       {
         title: `Starting ${up.services.join(' and ')}`,
-        skip: () => already,
+        skip: () => state.already,
         task: async (_ctx, task) => {
           output = task;
-          launch = await up.launch();
-          task.title = launch.services.map((s) => `${s.service} ${s.url ? `healthy at ${s.url}` : 'running'} (pid ${s.record.pid})`).join(', ');
+          state.launch = await up.launch();
+          task.title = state.launch.services.map((s) => `${s.service} ${s.url ? `healthy at ${s.url}` : 'running'} (pid ${s.record.pid})`).join(', ');
         },
       },
     ],
-    { renderer, rendererOptions: { logger, timestamp: PRESET_TIMESTAMP }, exitOnError: true },
+    {
+      renderer,
+      rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), useIcons: renderer === 'default' }), timestamp: PRESET_TIMESTAMP },
+      exitOnError: true,
+      // listr2's own SIGINT handler exits with 127: difyctl handles Ctrl-C itself (exit 130).
+      registerSignalListeners: false,
+    },
   );
+  const interrupted = new Promise<never>((_, reject) => {
+    const fail = () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted: stopping what this `up` started'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  interrupted.catch(() => undefined);
   try {
-    await tasks.run();
+    await Promise.race([tasks.run(), interrupted]);
+    return state;
   } catch (error) {
-    if (started) await up.undo();
+    // What this run created goes: the api/worker it spawned, then the db/redis it started (data stays).
+    await stopServices({ projectDir: up.config.project.projectDir, services: up.services, supervisors: up.supervisors });
+    if (dependenciesStarted) await up.undo();
     throw error;
   } finally {
     await up.release();
   }
+}
 
-  const result = up.result(launch, already);
-  const rows = await statusRows(up);
-  const data = {
-    alreadyRunning: already,
-    mode: options.mode,
-    detached: options.detach || already,
-    apiUrl: result.apiUrl ?? null,
-    migrated: result.migrated,
-    dependencies: result.dependencies.map(dependencyData),
-    services: rows,
-  };
-  if (!global.json) {
-    out.print(already ? out.color.yellow('already running') : out.color.green('✓ stack is up'));
-    out.print(renderStatus(rows));
-    if (result.apiUrl) out.print(`\nAPI:  ${result.apiUrl}  (console: ${result.apiUrl}/console/api, service API: ${result.apiUrl}/v1)`);
-    out.print(`logs: difyctl logs -f    status: difyctl ps    stop: difyctl down`);
-  }
-  if (already || options.detach || !launch) return { data };
+/** The full `difyctl up`: the task list, the status table, then (foreground) supervision until Ctrl-C. */
+export async function runUp(ctx: CommandContext, options: RunUpOptions): Promise<CommandResult> {
+  const { global, out } = ctx;
+  // One handler for the whole command: Ctrl-C while starting undoes this run; once up, it stops api/worker.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { up, launch, already } = await startStack(ctx, options, stop.signal);
+    const result = up.result(launch, already);
+    const rows = await statusRows(up);
+    const data = {
+      alreadyRunning: already,
+      mode: options.mode,
+      detached: options.detach || already,
+      apiUrl: result.apiUrl ?? null,
+      migrated: result.migrated,
+      dependencies: result.dependencies.map(dependencyData),
+      services: rows,
+    };
+    if (!global.json) {
+      out.print(already ? out.color.yellow('already running') : out.color.green('✓ stack is up'));
+      out.print(renderStatus(rows));
+      if (result.apiUrl) out.print(`\nAPI:  ${result.apiUrl}  (console: ${result.apiUrl}/console/api, service API: ${result.apiUrl}/v1)`);
+      out.print('logs: difyctl logs -f    status: difyctl ps    stop: difyctl down');
+    }
+    if (already || options.detach || !launch) return { data };
 
-  // Foreground: Ctrl-C stops api/worker gracefully; db and redis keep running (`difyctl down` stops them).
-  out.info(`Press Ctrl-C to stop ${up.services.join(' and ')} (db and redis keep running).`);
-  const how = await untilStopped(launch);
-  await stopServices({ projectDir: up.config.project.projectDir, services: up.services, supervisors: launch.supervisors });
-  if (how === 'gave-up') {
-    throw new DifyctlError('SERVER.CRASHED', `${up.services.join('/')} kept crashing and difyctl gave up`, { hint: '`difyctl logs -n 50` and `difyctl doctor` tell why.' });
+    // Foreground: Ctrl-C stops api/worker gracefully; db and redis keep running (`difyctl down` stops them).
+    out.info(`Press Ctrl-C to stop ${up.services.join(' and ')} (db and redis keep running).`);
+    const how = await untilStopped(launch, stop.signal);
+    const { stopServices } = await import('../stack/services/launch.js');
+    await stopServices({ projectDir: up.config.project.projectDir, services: up.services, supervisors: launch.supervisors });
+    if (how === 'gave-up') {
+      throw new DifyctlError('SERVER.CRASHED', `${up.services.join('/')} kept crashing and difyctl gave up`, { hint: '`difyctl logs -n 50` and `difyctl doctor` tell why.' });
+    }
+    out.info(`stopped ${up.services.join(' and ')}`);
+    return { data, exitCode: 130 };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  out.info(`stopped ${up.services.join(' and ')}`);
-  return { data, exitCode: 130 };
 }
 
 async function statusRows(up: StackUp) {

@@ -10,6 +10,7 @@ import { launchServices, type Launch, type LaunchOptions, type ServiceName } fro
 import { createStack, DEFAULT_TIMEOUT_MS, type Stack } from './stack.js';
 import { pidAlive } from './embedded/process.js';
 import { readRunRecord } from './supervisor/run-file.js';
+import type { Supervisor } from './supervisor/supervisor.js';
 import type { DbConnection, ProviderChoice, Reporter, ResolvedDependency } from './types.js';
 
 /** Shell variables the api/worker processes inherit besides their own environment. */
@@ -55,6 +56,8 @@ export class StackUp {
   private lock?: ProjectLock;
   private dependencies: ResolvedDependency[] = [];
   private migrated: string[] = [];
+  /** In-process supervisors (foreground), known from the moment each starts. */
+  readonly supervisors: Supervisor[] = [];
 
   constructor(private readonly options: UpOptions) {
     const mode = options.mode ?? 'api';
@@ -129,6 +132,7 @@ export class StackUp {
       timeoutMs: this.remainingMs,
       clock: this.clock,
       onEvent: this.options.onServiceEvent,
+      supervisors: this.supervisors,
       environmentFor: (service) => (service === 'api' ? env : this.environment(service)),
     });
     return launch;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import getPort from 'get-port';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { BIN, baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { describeDocker } from '../helpers/docker.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -116,6 +117,33 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
     } finally {
       await client.end();
     }
+  });
+
+  it('foreground: Ctrl-C stops the api gracefully, leaves db running, exits 130', async () => {
+    const { dir, port } = await initProject(NO_DOCKER);
+    const child = execa(process.execPath, [BIN, 'up'], { cwd: dir, env: { ...baseEnv(), ...NO_DOCKER, NO_COLOR: '1' }, extendEnv: false, reject: false });
+    cleanups.push(async () => {
+      child.kill('SIGKILL');
+      await child.catch(() => undefined);
+    });
+    // Up and supervising once it says so (a Ctrl-C before that undoes the whole run instead).
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('Press Ctrl-C')) resolve();
+      });
+      void child.then((r) => reject(new Error(`up exited early (${r.exitCode}): ${stderr}`)));
+    });
+    expect(await health(port)).toBe(200);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(await health(port)).toBeUndefined();
+    const ps = json((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout);
+    expect(row(ps, 'db')).toMatchObject({ state: 'running' });
+    expect(row(ps, 'api')).toBeUndefined();
+    expect(await readFile(path.join(dir, '.difyctl', 'logs', 'api.log'), 'utf8')).toMatch(/stopp|drain|shut/i);
   });
 
   it('logs api -n 5 and --grep with context read the real server log', async () => {

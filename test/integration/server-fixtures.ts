@@ -2,7 +2,7 @@
  * Shared setup of the server tests (test/integration/server-*.test.ts): a real redis-server on a
  * free port, a migrated database on the shared test PostgreSQL, and the settings the server reads.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,11 +124,10 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
     await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
   };
   await start();
+  // On an abrupt exit of the test process: only synchronous work runs in an exit handler.
   const kill = (): void => {
-    try {
-      // Best effort on an abrupt exit of the test process.
-      void run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
-    } catch {}
+    const args = ['-D', data, '-m', 'immediate', 'stop'];
+    spawnSync(root ? 'runuser' : path.join(pgBin, 'pg_ctl'), root ? ['-u', 'postgres', '--', path.join(pgBin, 'pg_ctl'), ...args] : args, { stdio: 'ignore' });
   };
   process.once('exit', kill);
   const connection: PostgresConnection = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres` };

@@ -26,10 +26,12 @@ describe('GET /health through a PostgreSQL outage', () => {
     const apps = () => fetch(`${api}/apps`, { headers: { authorization: `Bearer ${token}` } });
 
     await pg.stop();
+    const stoppedAt = Date.now();
     const down = await waitFor(async () => {
       const h = await health(served!.url);
       return h.status === 503 ? h : undefined;
     }, { timeoutMs: 2000, what: '/health → 503 after PostgreSQL stopped' });
+    console.info(`[measure] /health 503 ${Date.now() - stoppedAt} ms after PostgreSQL stopped`);
     expect(down.body).toMatchObject({ status: 'unhealthy', db: 'error' });
     // Still answering (and the same process) while the database is away.
     expect((await health(served.url)).status).toBe(503);
@@ -38,10 +40,12 @@ describe('GET /health through a PostgreSQL outage', () => {
     expect(await unavailable.json()).toMatchObject({ code: 'service_unavailable', status: 503 });
 
     await pg.start();
+    const startedAt = Date.now();
     const up = await waitFor(async () => {
       const h = await health(served!.url);
       return h.status === 200 ? h : undefined;
     }, { timeoutMs: 2000, what: '/health → 200 after PostgreSQL returned' });
+    console.info(`[measure] /health 200 ${Date.now() - startedAt} ms after PostgreSQL returned`);
     expect(up.body).toMatchObject({ status: 'healthy', db: 'ok', pid });
     expect((await apps()).status).toBe(200);
     expect(served.child.exitCode).toBeNull();

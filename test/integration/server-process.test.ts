@@ -120,11 +120,13 @@ describe('process supervision', () => {
     const before = (await health(served.url)).body.pid;
     const blocked = fetch(`${served.url}/health?block=30000`).catch((error: unknown) => error);
     await served.waitForOutput(/blocking the event loop/);
+    const blockedAt = Date.now();
     const after = await waitFor(async () => {
       const h = await health(served.url);
       return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
     }, { timeoutMs: 10_000, what: 'the blocked process to be replaced' });
     expect(after).not.toBe(before);
+    console.info(`[measure] blocked process replaced and serving ${Date.now() - blockedAt} ms after it blocked (GUNICORN_TIMEOUT=1)`);
     expect(served.output()).toMatch(/did not answer for longer than GUNICORN_TIMEOUT/);
     await blocked;
     await served.stop();
@@ -145,6 +147,16 @@ describe('process supervision', () => {
       }
     };
     await waitFor(async () => (alive(worker) ? undefined : true), { timeoutMs: 10_000, what: `api process ${worker} to exit after its primary died` });
+  });
+
+  it('stops cleanly on Ctrl-C (SIGINT to the whole process group) and exits 0', async () => {
+    const db = await migratedDatabase(pg);
+    const served = await serve({ env: serverEnv({ db, redis, extra: { SERVER_WORKER_AMOUNT: '2' } }), detached: true });
+    running.push(served);
+    process.kill(-served.child.pid!, 'SIGINT');
+    const result = await served.child;
+    expect(result.exitCode).toBe(0);
+    await expect(fetch(`${served.url}/health`)).rejects.toThrow();
   });
 
   it('finishes a slow request on SIGTERM, then exits 0', async () => {

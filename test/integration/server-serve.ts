@@ -27,7 +27,7 @@ export async function health(url: string): Promise<{ status: number; body: { sta
   return { status: res.status, body: (await res.json()) as { status: string; pid: number; db: string; redis: string } };
 }
 
-export async function serve(options: { env: Record<string, string>; args?: string[]; cwd?: string; readyTimeoutMs?: number }): Promise<ServedProcess> {
+export async function serve(options: { env: Record<string, string>; args?: string[]; cwd?: string; readyTimeoutMs?: number; /** Own process group, so a test can signal it like a terminal's Ctrl-C. */ detached?: boolean }): Promise<ServedProcess> {
   const port = await getPort({ host: '127.0.0.1' });
   const child = execa(process.execPath, [BIN, 'serve', ...(options.args ?? ['--mode', 'api'])], {
     env: { ...baseEnv(), NO_COLOR: '1', DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), ...options.env },
@@ -36,6 +36,7 @@ export async function serve(options: { env: Record<string, string>; args?: strin
     all: true,
     cwd: options.cwd,
     stdin: 'ignore',
+    detached: options.detached ?? false,
   });
   let out = '';
   child.all?.on('data', (d: Buffer) => (out += d.toString()));

@@ -18,6 +18,9 @@ describe('error handler', () => {
     app.get('/db-down', async () => {
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     });
+    app.get('/no-schema', async () => {
+      throw Object.assign(new Error('relation "apps" does not exist'), { code: '42P01' });
+    });
     const known = await app.inject('/known');
     expect(known.statusCode).toBe(429);
     expect(known.headers['retry-after']).toBe('7');
@@ -26,6 +29,7 @@ describe('error handler', () => {
     expect(bug.statusCode).toBe(500);
     expect(bug.body).not.toContain('secret internals');
     expect(bug.json()).toMatchObject({ code: 'internal_server_error', status: 500 });
+    expect((await app.inject('/no-schema')).json()).toMatchObject({ code: 'schema_not_migrated', status: 503 });
     const down = await app.inject('/db-down');
     expect(down.statusCode).toBe(503);
     expect(down.json()).toMatchObject({ code: 'service_unavailable', status: 503 });

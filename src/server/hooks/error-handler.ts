@@ -31,6 +31,10 @@ export function registerErrorHandlers(app: FastifyInstance, options: { logger: L
       return reply.code(error.status).headers(error.headers).send(error.toJSON());
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500 && (error as { code?: string }).code === '42P01') {
+      options.logger.error({ err: (error as Error).message }, 'the database schema is missing: run `difyctl migrate`');
+      return reply.code(503).send({ code: 'schema_not_migrated', message: 'The database is not migrated. Run `difyctl migrate` (or `difyctl up`).', status: 503 });
+    }
     if (status === 500 && isUnavailable(error)) {
       options.logger.warn({ err: (error as Error).message, url: request.url }, 'dependency unavailable');
       return reply.code(503).header('Retry-After', '1').send({ code: 'service_unavailable', message: 'A backing service (database or Redis) is unavailable. Try again shortly.', status: 503 });

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   timeoutMs: number;
   clock?: Clock;
   onEvent?: (event: SupervisorEvent | { type: 'waiting'; service: ServiceName; reason: string }) => void;
+  /** In-process supervisors are added here as they start, so an interrupt can stop them mid-launch. */
+  supervisors?: Supervisor[];
 }
 
 export interface LaunchedService {
@@ -117,7 +119,7 @@ async function waitServing(options: LaunchOptions, service: ServiceName, deadlin
 export async function launchServices(options: LaunchOptions): Promise<Launch> {
   const clock = options.clock ?? systemClock;
   const deadline = clock.now() + options.timeoutMs;
-  const supervisors: Supervisor[] = [];
+  const supervisors: Supervisor[] = options.supervisors ?? [];
   for (const service of options.services) {
     await removeRunRecord(options.projectDir, service);
     const supervisor = await startSupervisor(options, service);
