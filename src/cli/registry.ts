@@ -1,10 +1,10 @@
 import { configCommand } from './commands/config.js';
+import { dbResetCommand } from './commands/db-reset.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { initCommand } from './commands/init.js';
 import { logsCommand } from './commands/logs.js';
 import { migrateCommand } from './commands/migrate.js';
-import { pendingCommands } from './commands/pending.js';
 import { serveCommand } from './commands/serve.js';
 import { superviseCommand } from './commands/supervise.js';
 import { psCommand } from './commands/ps.js';
@@ -12,4 +12,4 @@ import { upCommand } from './commands/up.js';
 import type { CommandDefinition } from './types.js';
 
 /** The flat list of commands; order is the order of `--help`. */
-export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, psCommand, migrateCommand, doctorCommand, logsCommand, serveCommand, ...pendingCommands, superviseCommand];
+export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, psCommand, migrateCommand, doctorCommand, logsCommand, dbResetCommand, serveCommand, superviseCommand];

@@ -19,7 +19,6 @@ export interface CodeInfo {
 
 export const ERROR_CODES = {
   'CLI.USAGE': { exit: EXIT.usage, summary: 'The command line is not valid (unknown option, missing argument).' },
-  'CLI.NOT_IMPLEMENTED': { exit: EXIT.failure, summary: 'The command exists in the contract but is not built yet.' },
   'CLI.INTERRUPTED': { exit: EXIT.interrupted, summary: 'The command was interrupted (Ctrl-C / SIGINT).' },
   'CLI.NO_TTY': { exit: EXIT.usage, summary: 'The command needs a confirmation and there is no terminal to ask on; pass --yes.' },
   'CONFIG.FILE_NOT_FOUND': { exit: EXIT.usage, summary: 'A file named with -f, --env-file or env_file does not exist.' },
@@ -42,6 +41,7 @@ export const ERROR_CODES = {
   'DOCKER.PULL_FAILED': { exit: EXIT.failure, summary: 'An image is absent and could not be pulled.' },
   'DOCKER.CONTAINER_FAILED': { exit: EXIT.failure, summary: 'A dependency container exited or could not be started.' },
   'DOCKER.NAME_CONFLICT': { exit: EXIT.failure, summary: 'A container with the name difyctl would use belongs to something else.' },
+  'DB.RESET_EXTERNAL': { exit: EXIT.failure, summary: 'db reset refuses to delete the data of an external database server.' },
   'MIGRATE.PENDING': { exit: EXIT.failure, summary: 'up will not start the server on a database that is not at head.' },
   'SERVER.CRASHED': { exit: EXIT.failure, summary: 'The api or worker process kept crashing at start and difyctl gave up.' },
   'STACK.LOCKED': { exit: EXIT.timeout, summary: 'Another difyctl is changing this project\'s stack (up, down, db reset) and did not finish within the timeout.' },

@@ -85,14 +85,14 @@ describe('embedded provider: no Docker, no redis-server', () => {
     expect(existsSync(path.join(dir, '.difyctl/embedded/postgres'))).toBe(false);
   });
 
-  it('`up` without services brings db and redis up, then says the API server part is not built yet', async () => {
+  it('`up db redis` takes a free port when the configured DB_PORT is taken', async () => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(Number(env.DB_PORT), '127.0.0.1', resolve));
     try {
-      const up = await runCli(['up', '--json'], { cwd: dir, env });
-      expect(up.exitCode).toBe(1);
+      const up = await runCli(['up', 'db', 'redis', '--json'], { cwd: dir, env });
+      expect(up.exitCode, up.stderr).toBe(0);
       const json = JSON.parse(up.stdout) as UpJson;
-      expect(json.error?.code).toBe('CLI.NOT_IMPLEMENTED');
+      expect(json.ok).toBe(true);
       // The configured DB_PORT is taken: the embedded server took a free one instead.
       const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ state: string; address: string }> } };
       expect(ps.data.services[0]?.state).toBe('running');

@@ -1,0 +1,97 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ProjectOptions } from '../config/project.js';
+import { loadConfig } from '../config/resolve.js';
+import { DifyctlError } from '../errors/index.js';
+import { tryEngine } from './docker/engine.js';
+import { LABEL } from './docker/labels.js';
+import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
+import { pidAlive, stopProcess } from './embedded/process.js';
+import { acquireProjectLock } from './project-lock.js';
+import { stopServices, type ServiceName } from './services/launch.js';
+import { readState, updateState } from './state.js';
+import { readRunRecord } from './supervisor/run-file.js';
+import type { Reporter } from './types.js';
+import { StackUp } from './up.js';
+
+export interface DbResetOptions extends ProjectOptions {
+  report?: Reporter;
+  /** @default 120_000 */
+  timeoutMs?: number;
+}
+
+export interface DbResetResult {
+  /** Data directories deleted (relative to the project). */
+  removed: string[];
+  migrated: string[];
+  /** api/worker that ran before and run again. */
+  restarted: ServiceName[];
+}
+
+/** Stops the db (container or embedded server) and deletes its data directories inside the project. */
+async function deleteDbData(projectDir: string, projectName: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const record = (await readState(projectDir, projectName)).services.db;
+  const dirs = new Set(record?.dataDirs ?? []);
+  if (record?.provider === 'docker') {
+    const engine = await tryEngine(env);
+    if (!engine) throw new DifyctlError('DOCKER.UNREACHABLE', 'the db runs in Docker but no Docker engine answers', { hint: 'Start Docker, then run `difyctl db reset` again. Nothing was deleted.' });
+    const containers = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] } });
+    for (const info of containers) {
+      for (const mount of info.Mounts ?? []) if (mount.Type === 'bind' && mount.Source) dirs.add(mount.Source);
+      await engine.docker.getContainer(info.Id).remove({ force: true, v: true });
+    }
+  } else {
+    const postmaster = await runningPostmaster(embeddedPostgresDir(projectDir));
+    if (postmaster) await stopProcess({ pid: postmaster.pid, signal: 'SIGINT' });
+    dirs.add(embeddedPostgresDir(projectDir));
+  }
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    const rel = path.relative(projectDir, dir);
+    // Only data inside the project is ever deleted.
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(rel);
+  }
+  await updateState({ projectDir, project: projectName, change: (state) => void delete state.services.db });
+  return removed;
+}
+
+/**
+ * The documented reset (SPEC §2): stop api/worker, stop the db and delete its data, start it,
+ * migrate and seed, and start again what ran before. An external database is never touched.
+ */
+export async function resetDatabase(options: DbResetOptions): Promise<DbResetResult> {
+  const config = loadConfig({ ...options, mode: 'api' });
+  const { projectDir, projectName } = config.project;
+  const record = (await readState(projectDir, projectName)).services.db;
+  if (record?.provider === 'external') {
+    throw new DifyctlError('DB.RESET_EXTERNAL', `the database at ${record.host}:${record.port} is an external server: difyctl does not delete its data`, {
+      hint: 'Drop and recreate the database on that server yourself, then run `difyctl migrate`.',
+    });
+  }
+  const lock = await acquireProjectLock({ projectDir, timeoutMs: options.timeoutMs ?? 120_000 });
+  const running: ServiceName[] = [];
+  let removed: string[];
+  try {
+    for (const service of ['api', 'worker'] as ServiceName[]) {
+      const run = await readRunRecord(projectDir, service);
+      if (run && (await pidAlive(run.supervisorPid))) running.push(service);
+    }
+    await stopServices({ projectDir, services: ['api', 'worker'] });
+    removed = await deleteDbData(projectDir, projectName, config.project.env);
+  } finally {
+    await lock.release();
+  }
+  // Start again with the same phases as `up` (it takes the lock itself).
+  const again = new StackUp({ ...options, mode: running.length === 2 ? 'all' : running[0] ?? 'api', detach: true, report: options.report });
+  try {
+    await again.alreadyRunning();
+    await again.startDependencies();
+    const { applied } = await again.migrate();
+    if (running.length) await again.launch();
+    return { removed, migrated: applied, restarted: running };
+  } finally {
+    await again.release();
+  }
+}
