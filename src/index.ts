@@ -18,3 +18,9 @@ export { createStack, resolvedEnvironment, type Stack, type StackOptions, type R
 export { createApp, type AppDeps, type DifyApp } from './server/app.js';
 export { settingsFromEnv, type ServerSettings } from './server/settings.js';
 export { startWorker, type WorkerOptions, type RunningWorker } from './server/worker/run-worker.js';
+export { upStack, StackUp, type UpOptions, type UpResult } from './stack/up.js';
+export { launchServices, stopServices, type LaunchOptions } from './stack/services/launch.js';
+export { Supervisor, type SupervisorOptions, type SupervisorEvent } from './stack/supervisor/supervisor.js';
+export { resetDatabase, type DbResetOptions, type DbResetResult } from './stack/db-reset.js';
+export { doctor, defaultChecks, type Check, type CheckResult, type DoctorReport } from './doctor/index.js';
+export { readLogs, followLogs, logSources, type LogLine, type LogSource } from './logs/index.js';
