@@ -53,13 +53,14 @@ export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPo
       }
     },
     state: async (queue, id) => {
-      const job = await Job.fromId(queueOf(queue), id);
-      if (!job) return null;
-      const raw = await job.getState();
+      const first = await Job.fromId(queueOf(queue), id);
+      if (!first) return null;
+      const raw = await first.getState();
+      // Read the job again after its state: a snapshot taken before the last failure landed is stale.
+      const job = (await Job.fromId(queueOf(queue), id)) ?? first;
       const state: TaskState['state'] =
         raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : raw === 'active' ? 'active' : raw === 'delayed' && job.attemptsMade > 0 ? 'retry' : 'waiting';
-      const failedAttempts = raw === 'failed' ? job.attemptsMade : job.attemptsMade;
-      return { state, failedAttempts, error: job.failedReason || undefined };
+      return { state, failedAttempts: job.attemptsMade, error: job.failedReason || undefined };
     },
     close: async (timeoutMs = 30_000) => {
       const closing = Promise.all(workers.map((w) => w.close()));
