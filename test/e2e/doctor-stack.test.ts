@@ -1,0 +1,55 @@
+import { appendFile, chmod } from 'node:fs/promises';
+import path from 'node:path';
+import getPort from 'get-port';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', PATH: '/nonexistent-bin' };
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Report {
+  checks: Array<{ id: string; status: string; finding: string; fix?: string }>;
+  summary: { fail: number; duration_ms: number };
+}
+
+async function doctor(dir: string): Promise<{ exitCode: number; report: Report; byId: Record<string, Report['checks'][number]> }> {
+  const result = await runCli(['doctor', '--json'], { cwd: dir, env: NO_DOCKER });
+  const report = JSON.parse(result.stdout).data as Report;
+  return { exitCode: result.exitCode, report, byId: Object.fromEntries(report.checks.map((c) => [c.id, c])) };
+}
+
+describe('difyctl doctor on a running stack', () => {
+  it('all ok on a healthy stack; with the db stopped, db.container and db.connect fail with their fixes', async () => {
+    const { dir, cleanup } = await tempDir('difyctl-doctor-');
+    await chmod(dir, 0o755);
+    cleanups.push(async () => {
+      await runCli(['down', '--volumes'], { cwd: dir, env: NO_DOCKER, timeoutMs: 120_000 });
+      await cleanup();
+    });
+    await runCli(['init'], { cwd: dir });
+    await appendFile(path.join(dir, '.env'), `DIFY_PORT=${await getPort()}\n`);
+    expect((await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
+
+    const healthy = await doctor(dir);
+    console.log(`doctor on a healthy stack: ${healthy.report.summary.duration_ms} ms for ${healthy.report.checks.length} checks`);
+    expect(healthy.report.checks.filter((c) => c.status !== 'ok')).toEqual([]);
+    expect(healthy.exitCode).toBe(0);
+
+    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout) as { data: { services: Array<{ service: string; pid?: number }> } };
+    const dbPid = ps.data.services.find((s) => s.service === 'db')?.pid;
+    process.kill(Number(dbPid), 'SIGINT');
+    while ((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout.includes(`"pid": ${dbPid},`)) await new Promise((r) => setTimeout(r, 100));
+
+    const down = await doctor(dir);
+    console.log(`doctor with the db stopped: ${down.report.summary.duration_ms} ms`);
+    expect(down.exitCode).toBe(1);
+    expect(down.byId['db.container']).toMatchObject({ status: 'fail', finding: expect.stringContaining('not running'), fix: expect.stringContaining('difyctl up') });
+    expect(down.byId['db.connect']).toMatchObject({ status: 'fail', fix: expect.stringContaining('DB_PORT') });
+    expect(down.byId['db.migrations']?.status).toBe('skip');
+    expect(down.byId.config?.status).toBe('ok');
+    expect(down.byId['api.health']?.status).toBe('fail');
+  });
+});
