@@ -56,7 +56,7 @@ async function startStack(ctx: CommandContext, options: RunUpOptions, signal: Ab
   const { Listr, ListrLogger, ProcessOutput, PRESET_TIMESTAMP } = await import('listr2');
   const { StackUp: Up } = await import('../stack/up.js');
   const { stopServices } = await import('../stack/services/launch.js');
-  const renderer = chooseRenderer({ isTTY: Boolean(process.stderr.isTTY), env, json: global.json, verbose: global.verbose });
+  const renderer = chooseRenderer({ isTTY: Boolean(process.stderr.isTTY), env, json: global.json, verbose: global.verbose, columns: process.stderr.isTTY ? process.stderr.columns : undefined });
   let output: { output?: string } | undefined;
   const say = (text: string | undefined) => {
     if (text && output) output.output = text;

@@ -55,5 +55,7 @@ describe('task list renderer', () => {
     expect(chooseRenderer({ isTTY: true, env: { TERM: 'dumb' } })).toBe('verbose');
     expect(chooseRenderer({ isTTY: true, env: {}, verbose: true })).toBe('verbose');
     expect(chooseRenderer({ isTTY: true, env: {}, json: true })).toBe('silent');
+    expect(chooseRenderer({ isTTY: true, env: {}, columns: 0 })).toBe('verbose');
+    expect(chooseRenderer({ isTTY: true, env: {}, columns: 120 })).toBe('default');
   });
 });
