@@ -55,7 +55,6 @@ async function startStack(ctx: CommandContext, options: RunUpOptions, signal: Ab
   const { global, env } = ctx;
   const { Listr, ListrLogger, ProcessOutput, PRESET_TIMESTAMP } = await import('listr2');
   const { StackUp: Up } = await import('../stack/up.js');
-  const { stopServices } = await import('../stack/services/launch.js');
   const renderer = chooseRenderer({ isTTY: Boolean(process.stderr.isTTY), env, json: global.json, verbose: global.verbose, columns: process.stderr.isTTY ? process.stderr.columns : undefined });
   let output: { output?: string } | undefined;
   const say = (text: string | undefined) => {
@@ -73,7 +72,6 @@ async function startStack(ctx: CommandContext, options: RunUpOptions, signal: Ab
     onServiceEvent: (event) => say(event.type === 'waiting' ? `${event.service}: waiting: ${event.reason}` : event.type === 'spawn' ? `${event.service}: pid ${event.pid}` : event.type === 'exit' ? `${event.service}: exited (${event.signal ?? event.code})` : undefined),
   });
   const state: Started = { up, already: false };
-  let dependenciesStarted = false;
   const tasks = new Listr(
     [
       {
@@ -90,7 +88,6 @@ async function startStack(ctx: CommandContext, options: RunUpOptions, signal: Ab
         task: async (_ctx, task) => {
           output = task;
           const deps = await up.startDependencies();
-          dependenciesStarted = true;
           task.title = `Dependencies ready: ${deps.map((d) => `${d.name} (${d.provider}${d.reused ? ', reused' : ''})`).join(', ')}`;
         },
       },
@@ -132,8 +129,8 @@ async function startStack(ctx: CommandContext, options: RunUpOptions, signal: Ab
     return state;
   } catch (error) {
     // What this run created goes: the api/worker it spawned, then the db/redis it started (data stays).
-    await stopServices({ projectDir: up.config.project.projectDir, services: up.services, supervisors: up.supervisors });
-    if (dependenciesStarted) await up.undo();
+    // Not a stack another `up` runs: a run that failed waiting for the lock created nothing.
+    await up.undo();
     throw error;
   } finally {
     await up.release();

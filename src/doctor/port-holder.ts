@@ -1,8 +1,19 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { REDACTED } from '../config/secrets.js';
 
 export interface PortHolder {
   pid: number;
   command: string;
+}
+
+/**
+ * Another program's command line as doctor may print it: passwords in URLs (`redis://:pw@`) and
+ * after secret-looking flags (`--requirepass pw`, `--password=pw`) masked.
+ */
+export function redactCommand(command: string): string {
+  return command
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*):[^\s/@]*@/gi, `$1:${REDACTED}@`)
+    .replace(/(-[\w-]*(?:pass|secret|token|key)[\w-]*)(=|\s+)(?!-)\S+/gi, `$1$2${REDACTED}`);
 }
 
 /** Socket inodes listening on the port, from /proc/net/tcp and tcp6 (state 0A = LISTEN). */
@@ -34,7 +45,7 @@ export async function findPortHolder(port: number): Promise<PortHolder | undefin
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
       if (inode && inodes.has(inode)) {
         const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ');
-        return { pid: Number(pid), command: cmdline || 'unknown' };
+        return { pid: Number(pid), command: redactCommand(cmdline) || 'unknown' };
       }
     }
   }

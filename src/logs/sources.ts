@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { DifyctlError } from '../errors/index.js';
 import { connectEngine } from '../stack/docker/engine.js';
-import { readState, stateDir } from '../stack/state.js';
+import { logPath, readState } from '../stack/state.js';
 import { dockerLogSource } from './docker-source.js';
 import { fileLogSource } from './file-source.js';
 import type { LogSource } from './types.js';
@@ -10,7 +9,7 @@ import type { LogSource } from './types.js';
 /** The services `logs` knows, in the order compose would list them. */
 export const LOG_SERVICES = ['db', 'redis', 'api', 'worker'] as const;
 
-export const logFile = (projectDir: string, service: string) => path.join(stateDir(projectDir), 'logs', `${service}.log`);
+export const logFile = logPath;
 
 export interface LogSourcesOptions {
   projectDir: string;

@@ -7,7 +7,7 @@ import { createPool } from './db.js';
 import { createHealthCheck } from './health-check.js';
 import { registerAuth } from './hooks/auth.js';
 import { registerConcurrencyLimit } from './hooks/concurrency.js';
-import { registerErrorHandlers } from './hooks/error-handler.js';
+import { frameworkErrors, registerErrorHandlers } from './hooks/error-handler.js';
 import { DEFAULT_BODY_LIMIT, registerRequestGuard } from './hooks/request-guard.js';
 import { registerVersionHeaders } from './hooks/version-headers.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -16,9 +16,11 @@ import { createProviderRegistry, loadProviderPlugins } from './plugins.js';
 import { registerRoutes } from './routes/index.js';
 import type { ServiceRoutes } from './routes/service-api.js';
 import { initSentry } from './sentry.js';
+import { findAccount } from './services/accounts.js';
 import { createTokenService } from './services/auth-tokens.js';
 import { openBackends, type Backends } from './store/index.js';
 import type { RateLimitOptions } from './store/types.js';
+import { trustLocalProxy } from './trust-proxy.js';
 import { describeVectorStore } from './vector.js';
 import { serverVersion } from './version.js';
 
@@ -93,7 +95,15 @@ async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Poo
     pool,
     store: backends.store,
     queue: backends.queue,
-    tokens: createTokenService({ secretKey: settings.SECRET_KEY, kv: backends.store.kv }),
+    tokens: createTokenService({
+      secretKey: settings.SECRET_KEY,
+      kv: backends.store.kv,
+      // A refresh renews only an account that is still active, in its current workspace.
+      currentClaims: async ({ accountId }) => {
+        const account = await findAccount(pool, accountId);
+        return account && { accountId: account.id, tenantId: account.tenantId };
+      },
+    }),
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
     providers,
     loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }) }),
@@ -111,9 +121,10 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
     // A request that takes longer than GUNICORN_TIMEOUT is cut, as gunicorn's worker timeout does.
     connectionTimeout: settings.GUNICORN_TIMEOUT * 1000,
     forceCloseConnections: 'idle',
-    // X-Forwarded-For is believed only from a proxy on a loopback or private address (Dify's nginx):
-    // a client on the open network cannot pick its own address for the login rate limit.
-    trustProxy: 'loopback, linklocal, uniquelocal',
+    // X-Forwarded-For: one hop, from a proxy on a loopback or private address (Dify's nginx).
+    trustProxy: trustLocalProxy,
+    // Undecodable URLs and over-long path parameters are answered before routing: as Dify errors too.
+    frameworkErrors: frameworkErrors({ version, env: settings.DEPLOY_ENV }),
   });
   registerConcurrencyLimit(app, settings.SERVER_WORKER_CONNECTIONS);
   const captureError = await initSentry({ dsn: settings.SENTRY_DSN, tracesSampleRate: settings.SENTRY_TRACES_SAMPLE_RATE, environment: settings.DEPLOY_ENV, release: version, logger });

@@ -49,6 +49,8 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
       const worker = cluster.fork();
       const entry: Tracked = { worker, ready: false, startedAt: Date.now(), lastPong: Date.now() };
       tracked.set(worker.id, entry);
+      // The child process's 'error' (an IPC or kill failure) is re-emitted here: unheard, it would end the primary.
+      worker.on('error', (error: Error) => logger.warn({ worker: worker.process.pid, err: error.message }, 'api process error'));
       worker.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return;
         if (message.difyctl === 'pong') entry.lastPong = Date.now();
@@ -57,6 +59,8 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
           earlyDeaths = 0;
           entry.lastPong = Date.now();
           logger.info({ worker: worker.process.pid }, 'api process ready');
+          // A process forked just before the signal was not listening yet when `shutdown` went out.
+          if (shuttingDown) send(entry, { difyctl: 'shutdown' });
         }
         if (message.difyctl === 'fatal') {
           fail(new DifyctlError(knownCode(message.error.code), message.error.message, { hint: message.error.hint }));
@@ -85,9 +89,15 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
       const now = Date.now();
       seq += 1;
       for (const t of tracked.values()) {
+        // While draining, `shutdown` is repeated instead of pinged: a message sent to a process that
+        // was still loading is dropped (the process stops once, however often it is told).
+        if (shuttingDown) {
+          send(t, { difyctl: 'shutdown' });
+          continue;
+        }
         const silentFor = now - t.lastPong;
         const limit = t.ready ? timeoutMs : startupMs;
-        if (silentFor > limit && !shuttingDown) {
+        if (silentFor > limit) {
           logger.error({ worker: t.worker.process.pid, silentMs: silentFor }, `api process did not answer for longer than GUNICORN_TIMEOUT (${options.timeoutSeconds} s): killing it`);
           t.worker.process.kill('SIGKILL');
           continue;

@@ -27,18 +27,31 @@ export function createPool(options: { settings: DbSettings; logger: Logger; appl
   return pool;
 }
 
-/** Runs `fn` in a transaction on one pooled client. */
+/**
+ * Runs `fn` in a transaction on one pooled client. A checked-out client has no error listener of
+ * the pool's: a connection lost while the transaction waits (on the task queue, say) would be an
+ * uncaught 'error' that ends the process. It is caught here, and the broken client is destroyed
+ * instead of going back to the pool.
+ */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken ??= rollbackError;
+    });
     throw error;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(broken);
   }
 }

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { StackContext } from './context.js';
 import { isLoopback } from './dependencies.js';
 import { runningPostmaster, embeddedPostgresDir } from './embedded/postgres.js';
-import { pidRuns } from './embedded/process.js';
+import { runningRedis } from './embedded/redis.js';
 import { tcpAnswers } from './ready/tcp.js';
 import type { DependencyRecord } from './state.js';
 import type { DependencySpec, ProviderChoice } from './types.js';
@@ -20,7 +20,7 @@ async function resolves(host: string): Promise<boolean> {
 /** Is what the previous run started still there? Then keep using it. */
 async function previousStillThere(ctx: StackContext, spec: DependencySpec, record: DependencyRecord | undefined): Promise<Choice | undefined> {
   if (record?.provider === 'embedded') {
-    const alive = spec.name === 'db' ? await runningPostmaster(embeddedPostgresDir(ctx.project.projectDir)) : (await pidRuns(record.pid, 'redis-server')) || undefined;
+    const alive = spec.name === 'db' ? await runningPostmaster(embeddedPostgresDir(ctx.project.projectDir)) : await runningRedis(ctx.project.projectDir, record);
     if (alive) return { provider: 'embedded', reason: 'started by a previous run and still running' };
   }
   if (record?.provider === 'docker' && record.containerName && spec.service) {

@@ -1,16 +1,18 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectOptions } from '../config/project.js';
-import { loadConfig } from '../config/resolve.js';
+import { loadConfig, requireValid } from '../config/resolve.js';
 import { DifyctlError } from '../errors/index.js';
 import { tryEngine } from './docker/engine.js';
-import { LABEL } from './docker/labels.js';
+import { dataBindSources } from './docker/down.js';
+import { LABEL, ownedBy } from './docker/labels.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
-import { pidAlive, stopProcess } from './embedded/process.js';
+import { stopProcess } from './embedded/process.js';
 import { acquireProjectLock } from './project-lock.js';
+import { tcpAnswers } from './ready/tcp.js';
 import { stopServices, type ServiceName } from './services/launch.js';
 import { readState, updateState } from './state.js';
-import { readRunRecord } from './supervisor/run-file.js';
+import { readRunRecord, supervisorAlive } from './supervisor/run-file.js';
 import type { Reporter } from './types.js';
 import { StackUp } from './up.js';
 
@@ -36,8 +38,8 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
     const engine = await tryEngine(env);
     if (!engine) throw new DifyctlError('DOCKER.UNREACHABLE', 'the db runs in Docker but no Docker engine answers', { hint: 'Start Docker, then run `difyctl db reset` again. Nothing was deleted.' });
     const containers = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] } });
-    for (const info of containers) {
-      for (const mount of info.Mounts ?? []) if (mount.Type === 'bind' && mount.Source) dirs.add(mount.Source);
+    for (const info of containers.filter((c) => ownedBy(c.Labels, projectDir))) {
+      for (const source of dataBindSources(info)) dirs.add(source);
       await engine.docker.getContainer(info.Id).remove({ force: true, v: true });
     }
   } else {
@@ -57,6 +59,12 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
   return removed;
 }
 
+function externalDatabase(where: string): DifyctlError {
+  return new DifyctlError('DB.RESET_EXTERNAL', `the database at ${where} is an external server: difyctl does not delete its data`, {
+    hint: 'Drop and recreate the database on that server yourself, then run `difyctl migrate`.',
+  });
+}
+
 /**
  * The documented reset (SPEC §2): stop api/worker, stop the db and delete its data, start it,
  * migrate and seed, and start again what ran before. An external database is never touched.
@@ -64,19 +72,22 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
 export async function resetDatabase(options: DbResetOptions): Promise<DbResetResult> {
   const config = loadConfig({ ...options, mode: 'api' });
   const { projectDir, projectName } = config.project;
-  const record = (await readState(projectDir, projectName)).services.db;
-  if (record?.provider === 'external') {
-    throw new DifyctlError('DB.RESET_EXTERNAL', `the database at ${record.host}:${record.port} is an external server: difyctl does not delete its data`, {
-      hint: 'Drop and recreate the database on that server yourself, then run `difyctl migrate`.',
-    });
-  }
   const lock = await acquireProjectLock({ projectDir, timeoutMs: options.timeoutMs ?? 120_000 });
   const running: ServiceName[] = [];
   let removed: string[];
   try {
+    // Read under the lock: a concurrent `up` may be changing which provider serves the db.
+    const record = (await readState(projectDir, projectName)).services.db;
+    if (record?.provider === 'external') throw externalDatabase(`${record.host}:${record.port}`);
+    if (!record) {
+      // Nothing recorded (never started, or after `down`): a server answering at DB_HOST:DB_PORT that
+      // is not this project's embedded one is somebody else's — refuse before deleting anything.
+      const s = requireValid(config);
+      if (!(await runningPostmaster(embeddedPostgresDir(projectDir))) && (await tcpAnswers({ host: s.DB_HOST, port: s.DB_PORT }))) throw externalDatabase(`${s.DB_HOST}:${s.DB_PORT}`);
+    }
     for (const service of ['api', 'worker'] as ServiceName[]) {
       const run = await readRunRecord(projectDir, service);
-      if (run && (await pidAlive(run.supervisorPid))) running.push(service);
+      if (run && (await supervisorAlive(run))) running.push(service);
     }
     await stopServices({ projectDir, services: ['api', 'worker'] });
     removed = await deleteDbData(projectDir, projectName, config.project.env);
@@ -87,7 +98,9 @@ export async function resetDatabase(options: DbResetOptions): Promise<DbResetRes
   const again = new StackUp({ ...options, mode: running.length === 2 ? 'all' : running[0] ?? 'api', detach: true, report: options.report });
   try {
     await again.alreadyRunning();
-    await again.startDependencies();
+    const deps = await again.startDependencies();
+    const db = deps.find((d) => d.name === 'db');
+    if (db?.provider === 'external' && db.connection) throw externalDatabase(`${db.connection.host}:${db.connection.port}`);
     const { applied } = await again.migrate();
     if (running.length) await again.launch();
     return { removed, migrated: applied, restarted: running };

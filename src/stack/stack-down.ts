@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { StackContext } from './context.js';
 import { dockerDown } from './docker/down.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
-import { pidRuns, stopProcess } from './embedded/process.js';
-import { embeddedRedisDir } from './embedded/redis.js';
+import { stopProcess } from './embedded/process.js';
+import { embeddedRedisDir, runningRedis } from './embedded/redis.js';
 import { readState, writeState } from './state.js';
 
 export interface DownResult {
@@ -28,7 +28,7 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
 
   const engine = await ctx.engine();
   if (engine) {
-    const docker = await dockerDown({ docker: engine.docker, project: projectName, volumes: options.volumes });
+    const docker = await dockerDown({ docker: engine.docker, project: projectName, projectDir, volumes: options.volumes });
     result.stopped.push(...docker.containers.map((c) => c.name));
     result.removed.push(...docker.volumes.map((v) => `volume ${v}`));
     for (const dir of docker.bindSources) dataDirs.add(dir);
@@ -43,8 +43,8 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
     result.stopped.push(`embedded postgres (pid ${postmaster.pid})`);
     ctx.report({ type: 'stopped', dependency: 'db', detail: `embedded postgres (pid ${postmaster.pid})` });
   }
-  const redis = state.services.redis;
-  if (redis?.provider === 'embedded' && redis.pid && (await pidRuns(redis.pid, 'redis-server'))) {
+  const redis = state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
+  if (redis) {
     await stopProcess({ pid: redis.pid, signal: 'SIGTERM', clock: ctx.clock });
     result.stopped.push(`embedded redis-server (pid ${redis.pid})`);
     ctx.report({ type: 'stopped', dependency: 'redis', detail: `embedded redis-server (pid ${redis.pid})` });

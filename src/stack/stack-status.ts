@@ -3,7 +3,7 @@ import { address, type StackContext } from './context.js';
 import { LABEL, projectFilter } from './docker/labels.js';
 import { publishedPort } from './docker/ports.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
-import { pidRuns } from './embedded/process.js';
+import { runningRedis } from './embedded/redis.js';
 import { tcpAnswers } from './ready/tcp.js';
 import { readState, type DependencyRecord } from './state.js';
 import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderName } from './types.js';
@@ -40,7 +40,7 @@ function dockerRow(args: { name: DependencyName; info: Docker.ContainerInspectIn
 }
 
 async function processRow(ctx: StackContext, name: DependencyName, record: DependencyRecord, now: number): Promise<StatusRow> {
-  const running = name === 'db' ? await runningPostmaster(embeddedPostgresDir(ctx.project.projectDir)) : (await pidRuns(record.pid, 'redis-server')) ? { pid: record.pid, port: record.port } : undefined;
+  const running = name === 'db' ? await runningPostmaster(embeddedPostgresDir(ctx.project.projectDir)) : await runningRedis(ctx.project.projectDir, record);
   const port = running?.port ?? record.port;
   const serves = running && port ? await tcpAnswers({ host: '127.0.0.1', port, timeoutMs: 500 }) : false;
   return {

@@ -42,7 +42,10 @@ export interface Stack {
   environment(deps: ResolvedDependency[]): Record<string, string | undefined>;
   /** The compose service name or logical name → dependency (`db_postgres` → db). */
   dependencyNamed(name: string): DependencyName | undefined;
-  /** Removes what the last successful `up()` created (a later step of a full `up` failed). */
+  /**
+   * Removes what `up()` created: after a later step of a full `up` failed, or on Ctrl-C while `up()`
+   * still runs (it stops after the step in progress, removes what it started, then this resolves).
+   */
   undo(): Promise<void>;
 }
 
@@ -97,6 +100,7 @@ export function createStack(options: StackOptions): Stack {
         clock: ctx.clock,
         logTail: started.logTail,
         onWaiting: (reason) => ctx.report({ type: 'waiting', dependency: spec.name, reason }),
+        signal: interrupt.signal,
       });
       await started.afterReady?.(deadline - ctx.clock.now());
     }
@@ -116,26 +120,47 @@ export function createStack(options: StackOptions): Stack {
   }
 
   let lastStarted: Array<[DependencyName, Started]> = [];
-  return {
-    async up(names = [...DEPENDENCIES]) {
-      requireValid(options.config); // nothing starts when the configuration is invalid (SPEC §3.1)
-      const t0 = ctx.clock.now();
-      const deadline = t0 + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      // Start one after the other (they share the project network), then wait for all at once.
-      const started: Array<[DependencySpec, Started]> = [];
-      try {
-        for (const name of DEPENDENCIES.filter((n) => names.includes(n))) started.push([specs[name], await start(specs[name])]);
-        const results = await Promise.allSettled(started.map(([spec, s]) => ready({ spec, started: s, t0, deadline })));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
-        lastStarted = started.map(([spec, s]) => [spec.name, s]);
-        return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value);
-      } catch (error) {
-        await rollback(ctx, started.map(([spec, s]) => [spec.name, s]));
-        throw error;
+  /** The `up()` in progress, and how to interrupt it. */
+  let running: Promise<unknown> | undefined;
+  const interrupt = new AbortController();
+  const interrupted = new Promise<never>((_, reject) => interrupt.signal.addEventListener('abort', () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted: stopping what this `up` started'))));
+  interrupted.catch(() => undefined);
+
+  async function up(names: DependencyName[]): Promise<ResolvedDependency[]> {
+    requireValid(options.config); // nothing starts when the configuration is invalid (SPEC §3.1)
+    const t0 = ctx.clock.now();
+    const deadline = t0 + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    // Start one after the other (they share the project network), then wait for all at once.
+    const started: Array<[DependencySpec, Started]> = [];
+    try {
+      for (const name of DEPENDENCIES.filter((n) => names.includes(n))) {
+        started.push([specs[name], await start(specs[name])]);
+        if (interrupt.signal.aborted) await interrupted;
       }
+      const results = await Promise.race([Promise.allSettled(started.map(([spec, s]) => ready({ spec, started: s, t0, deadline }))), interrupted]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      lastStarted = started.map(([spec, s]) => [spec.name, s]);
+      return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value); // none rejected: checked above
+    } catch (error) {
+      await rollback(ctx, started.map(([spec, s]) => [spec.name, s]));
+      throw error;
+    }
+  }
+
+  return {
+    up(names = [...DEPENDENCIES]) {
+      const run = up(names);
+      running = run.catch(() => undefined);
+      return run;
     },
-    undo: () => rollback(ctx, lastStarted),
+    async undo() {
+      // An `up()` still starting rolls itself back once interrupted: wait for that, then the rest.
+      interrupt.abort();
+      await running;
+      await rollback(ctx, lastStarted);
+      lastStarted = [];
+    },
     ps: () => stackStatus(ctx, specs),
     down: (o = {}) => stackDown(ctx, { volumes: o.volumes ?? false }),
     environment: (deps) => resolvedEnvironment(Object.fromEntries([...options.config.raw].map(([k, v]) => [k, v.value])), deps),

@@ -24,7 +24,7 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
     await connectEngine(ctx.env); // throws DOCKER.UNREACHABLE naming where it looked
     throw new DifyctlError('DOCKER.UNREACHABLE', 'the Docker engine stopped answering');
   }
-  const started = await startDockerDependency({ docker: engine.docker, project: ctx.project.projectName, spec, service, lookup: ctx.project.lookup, report: ctx.report });
+  const started = await startDockerDependency({ docker: engine.docker, project: ctx.project.projectName, projectDir: ctx.project.projectDir, spec, service, lookup: ctx.project.lookup, report: ctx.report });
   const target = { host: '127.0.0.1', port: started.hostPort };
   const connection = spec.name === 'db' ? dbConnection(ctx.settings, target) : redisConnection(ctx.settings, target);
   const login = spec.name === 'db' ? postgresStrategy(dbConnection(ctx.settings, target)) : redisStrategy(redisConnection(ctx.settings, target));
@@ -41,7 +41,8 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
       containerId: started.containerId,
       containerName: started.containerName,
       image: started.image,
-      dataDirs: started.bindSources.filter(inside),
+      // Its data: read-write bind mounts inside the project (a read-only one is configuration).
+      dataDirs: service.volumes.filter((v) => v.type === 'bind' && !v.readOnly).map((v) => v.source).filter(inside),
       since: new Date().toISOString(),
     },
     strategy: allOf([healthcheckStrategy({ container: started.container, name: started.containerName }), login]),

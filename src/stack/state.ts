@@ -29,6 +29,8 @@ export interface StackState {
 }
 
 export const stateDir = (projectDir: string) => path.join(projectDir, '.difyctl');
+/** `.difyctl/logs/<name>.log`: every process difyctl starts (db, redis, api, worker) logs here. */
+export const logPath = (projectDir: string, name: string) => path.join(stateDir(projectDir), 'logs', `${name}.log`);
 export const statePath = (projectDir: string) => path.join(stateDir(projectDir), 'state.json');
 
 export async function readState(projectDir: string, project: string): Promise<StackState> {

@@ -6,10 +6,9 @@ import { systemClock, type Clock } from './clock.js';
 import { acquireProjectLock, type ProjectLock } from './project-lock.js';
 import { httpStrategy } from './ready/http.js';
 import { resolvedEnvironment } from './resolved-env.js';
-import { launchServices, type Launch, type LaunchOptions, type ServiceName } from './services/launch.js';
+import { launchServices, stopServices, type Launch, type LaunchOptions, type ServiceName, type SpawnedProcess } from './services/launch.js';
 import { createStack, DEFAULT_TIMEOUT_MS, type Stack } from './stack.js';
-import { pidAlive } from './embedded/process.js';
-import { readRunRecord } from './supervisor/run-file.js';
+import { readRunRecord, supervisorAlive } from './supervisor/run-file.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 import type { DbConnection, ProviderChoice, Reporter, ResolvedDependency } from './types.js';
 
@@ -58,6 +57,12 @@ export class StackUp {
   private migrated: string[] = [];
   /** In-process supervisors (foreground), known from the moment each starts. */
   readonly supervisors: Supervisor[] = [];
+  /** Detached supervisors' pids (`-d`), known from the moment each spawns. */
+  readonly detached: SpawnedProcess[] = [];
+  /** launch() began: from then on, api/worker of this project are this run's to stop on failure. */
+  private launching = false;
+  /** Ctrl-C: ends a launch still waiting for /health (undo() stops what it spawned). */
+  private readonly interrupt = new AbortController();
 
   constructor(private readonly options: UpOptions) {
     const mode = options.mode ?? 'api';
@@ -82,7 +87,7 @@ export class StackUp {
     this.lock = await acquireProjectLock({ projectDir: this.projectDir, timeoutMs: this.remainingMs, clock: this.clock, onWait });
     for (const service of this.services) {
       const record = await readRunRecord(this.projectDir, service);
-      if (record?.state !== 'running' || !(await pidAlive(record.supervisorPid))) return false;
+      if (record?.state !== 'running' || !(await supervisorAlive(record))) return false;
       if (service === 'api' && !(await httpStrategy({ url: `http://127.0.0.1:${this.settings.DIFY_PORT}/health` }).check({ timeoutMs: 2000 })).ok) return false;
     }
     return true;
@@ -122,6 +127,7 @@ export class StackUp {
   }
 
   async launch(): Promise<Launch> {
+    this.launching = true;
     const env = this.environment('api');
     const launch = await launchServices({
       projectDir: this.projectDir,
@@ -133,13 +139,21 @@ export class StackUp {
       clock: this.clock,
       onEvent: this.options.onServiceEvent,
       supervisors: this.supervisors,
+      detached: this.detached,
+      signal: this.interrupt.signal,
       environmentFor: (service) => (service === 'api' ? env : this.environment(service)),
     });
     return launch;
   }
 
-  /** After a failure: what this run created goes (data stays). */
+  /**
+   * After a failure or an interrupt: what this run created goes — the api/worker it launched, then
+   * the db/redis it started (data stays). Before launch() began, api/worker of an earlier `up` are
+   * not this run's: they stay.
+   */
   async undo(): Promise<void> {
+    this.interrupt.abort();
+    if (this.launching) await stopServices({ projectDir: this.projectDir, services: this.services, supervisors: this.supervisors, detached: this.detached });
     await this.stack.undo();
   }
 

@@ -1,8 +1,10 @@
-import { appendFile, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { startPostgres } from '../helpers/postgres.js';
 
 const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', PATH: '/nonexistent-bin' };
 const cleanups: Array<() => Promise<void>> = [];
@@ -44,5 +46,25 @@ describe('difyctl db reset', () => {
     expect(await setupStep(port)).toBe('not_started');
     const migrations = await runCli(['migrate', 'status', '--json'], { cwd: dir, env: NO_DOCKER });
     expect(JSON.parse(migrations.stdout).data).toMatchObject({ pending: [], drift: [] });
+  });
+
+  it('refuses a database server that is not this project\'s, even with nothing recorded: its data and the project\'s stay', async () => {
+    const server = await startPostgres();
+    const { dir, cleanup } = await tempDir('difyctl-reset-external-');
+    cleanups.push(async () => {
+      await cleanup();
+      await server.stop();
+    });
+    const db = await server.createDatabase();
+    await server.exec('CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$mine$$)', db.database);
+    // Data an earlier embedded stack left in the project: not what DB_HOST now points at, not to be deleted.
+    await mkdir(path.join(dir, '.difyctl/embedded/postgres'), { recursive: true });
+    await writeFile(path.join(dir, '.difyctl/embedded/postgres/PG_VERSION'), '15\n');
+    const env = { ...NO_DOCKER, ...server.env(db.database), SECRET_KEY: 'reset-external-secret-key-0123456789abcdef' };
+    const reset = await runCli(['db', 'reset', '--yes', '--json'], { cwd: dir, env });
+    expect(reset.exitCode).toBe(1);
+    expect(JSON.parse(reset.stdout).error.code).toBe('DB.RESET_EXTERNAL');
+    expect((await server.exec('SELECT v FROM kept', db.database)).rows).toEqual([{ v: 'mine' }]);
+    expect(existsSync(path.join(dir, '.difyctl/embedded/postgres/PG_VERSION'))).toBe(true);
   });
 });

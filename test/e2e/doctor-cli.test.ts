@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -6,6 +7,7 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { tcpAnswers } from '../../src/stack/ready/tcp.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -57,6 +59,18 @@ describe('difyctl doctor', () => {
     expect(byId.config.status).toBe('ok');
   });
 
+  it('names a port holder without printing the secrets on its command line', async () => {
+    const port = await getPort();
+    // argv[0] set by `exec -a`: the secrets come first, where the finding shows the command line.
+    const holder = spawn('bash', ['-c', `exec -a "redis-server --requirepass hunter2 redis://:hunter3@h" "${process.execPath}" -e 'net.Server().listen(+process.argv[1], "127.0.0.1")' ${port}`], { stdio: 'ignore' });
+    cleanups.push(() => void holder.kill('SIGKILL'));
+    while (!(await tcpAnswers({ host: '127.0.0.1', port, timeoutMs: 200 }))) await new Promise((r) => setTimeout(r, 20));
+    const dir = await projectWithEnv([...BASE, `DIFY_PORT=${port}`]);
+    const { byId, result } = await doctor(dir, ['ports']);
+    expect(byId.ports).toMatchObject({ status: 'fail', finding: expect.stringContaining(`taken by pid ${holder.pid} (redis-server --requirepass ***`) });
+    expect(result.stdout).not.toMatch(/hunter[23]/);
+  });
+
   it('tells a Weaviate that rejects the key from one that is unreachable', async () => {
     const rejecting = await listen(
       http.createServer((req, res) => {
@@ -78,6 +92,11 @@ describe('difyctl doctor', () => {
     const refused = await doctor(await weaviate('right', `http://127.0.0.1:${closed}`), ['vector']);
     expect(refused.byId.vector).toMatchObject({ status: 'fail', finding: expect.stringContaining('connection refused'), fix: expect.stringContaining('WEAVIATE_ENDPOINT') });
     expect(refused.result.stdout).not.toContain('right');
+
+    // A password inside the endpoint never reaches the output.
+    const withPassword = await doctor(await weaviate('right', `http://admin:hunter2-secret@127.0.0.1:${closed}`), ['vector']);
+    expect(withPassword.byId.vector).toMatchObject({ status: 'fail', finding: expect.stringContaining('connection refused') });
+    expect(withPassword.result.stdout).not.toContain('hunter2-secret');
   });
 
   it('prints brew-doctor marks and a summary in text mode', async () => {

@@ -30,7 +30,8 @@ describe('difyctl doctor on a running stack', () => {
       await cleanup();
     });
     await runCli(['init'], { cwd: dir });
-    await appendFile(path.join(dir, '.env'), `DIFY_PORT=${await getPort()}\n`);
+    const port = await getPort();
+    await appendFile(path.join(dir, '.env'), `DIFY_PORT=${port}\n`);
     expect((await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
 
     const healthy = await doctor(dir);
@@ -42,6 +43,8 @@ describe('difyctl doctor on a running stack', () => {
     const dbPid = ps.data.services.find((s) => s.service === 'db')?.pid;
     process.kill(Number(dbPid), 'SIGINT');
     while ((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout.includes(`"pid": ${dbPid},`)) await new Promise((r) => setTimeout(r, 100));
+    // The api caches its /health for up to 1 s (SPEC §5): wait until it has noticed the db is gone.
+    while ((await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200) await new Promise((r) => setTimeout(r, 100));
 
     const down = await doctor(dir);
     console.log(`doctor with the db stopped: ${down.report.summary.duration_ms} ms`);

@@ -1,4 +1,4 @@
-import { chmod, appendFile, readFile } from 'node:fs/promises';
+import { chmod, appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import getPort from 'get-port';
 import pg from 'pg';
@@ -6,6 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { BIN, baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { describeDocker } from '../helpers/docker.js';
+import { pidAlive, processStart } from '../../src/stack/embedded/process.js';
+import { writeRunRecord } from '../../src/stack/supervisor/run-file.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -117,6 +119,24 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
     } finally {
       await client.end();
     }
+  });
+
+  it('an up that times out waiting for the project lock stops nothing of the stack another difyctl runs', async () => {
+    const { dir } = await initProject(NO_DOCKER);
+    // Stand-ins: a live difyctl holding the lock, and the api supervisor of the running stack.
+    const [holder, supervisor] = [1, 2].map(() => execa(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { reject: false }));
+    cleanups.push(async () => {
+      holder.kill('SIGKILL');
+      supervisor.kill('SIGKILL');
+      await Promise.all([holder, supervisor]);
+    });
+    await mkdir(path.join(dir, '.difyctl'), { recursive: true });
+    await writeFile(path.join(dir, '.difyctl', 'lock'), `${holder.pid} ${await processStart(holder.pid!)}`);
+    await writeRunRecord(dir, { service: 'api', supervisorPid: supervisor.pid!, supervisorStart: await processStart(supervisor.pid!), state: 'running', restarts: 0, crashStreak: 0, startedAt: new Date().toISOString(), logFile: path.join(dir, 'api.log') });
+    const up = await runCli(['up', '-d', '--timeout', '1'], { cwd: dir, env: NO_DOCKER });
+    expect(up.exitCode, up.stderr).toBe(3);
+    expect(up.stderr).toContain('[STACK.LOCKED]');
+    expect(await pidAlive(supervisor.pid)).toBe(true);
   });
 
   it('foreground: Ctrl-C stops the api gracefully, leaves db running, exits 130', async () => {

@@ -101,7 +101,7 @@ describe.each([
 });
 
 describe('process supervision', () => {
-  it('replaces an api process killed with SIGKILL', async () => {
+  it('replaces an api process killed with SIGKILL, and on SIGTERM stops a replacement that is still loading', async () => {
     const served = await start({ redis: true, extra: { SERVER_WORKER_AMOUNT: '1' } });
     const before = (await health(served.url)).body.pid;
     process.kill(before, 'SIGKILL');
@@ -112,7 +112,13 @@ describe('process supervision', () => {
     }, { timeoutMs: 2000, what: 'a replacement api process' });
     expect(after).not.toBe(before);
     console.info(`[measure] replacement served ${Date.now() - killedAt} ms after kill -9`);
-    await served.stop();
+    // Killed again and SIGTERM at once: the `shutdown` message reaches the next replacement before it
+    // listens; it must still stop (execa would SIGKILL the primary after 5 s of waiting).
+    process.kill(after, 'SIGKILL');
+    await waitFor(async () => ((served.output().match(/starting a replacement/g) ?? []).length >= 2 ? true : undefined), { timeoutMs: 5000, what: 'a second replacement' });
+    served.child.kill('SIGTERM');
+    expect((await served.child).exitCode).toBe(0);
+    expect(served.output()).not.toMatch(/graceful shutdown timed out/);
   });
 
   it('replaces an api process whose event loop is blocked longer than GUNICORN_TIMEOUT', async () => {

@@ -93,6 +93,64 @@ describe('request guard', () => {
     const list = await app.inject({ method: 'GET', url: '/console/api/apps?page=-1&limit=abc', headers: auth() });
     expect(list.statusCode).toBe(400);
   });
+
+  it('answers 400, not 500, to NUL characters and numbers past the columns, and Dify errors for undecodable URLs', async () => {
+    const bad = [
+      await app.inject({ method: 'POST', url: '/console/api/login', payload: { email: 'a\u0000@example.com', password: 'x' } }),
+      await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth(), payload: { name: 'a\u0000b', mode: 'chat' } }),
+      await app.inject({ method: 'GET', url: '/console/api/apps?name=%00', headers: auth() }),
+    ];
+    const appId = json(await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth(), payload: { name: 'limits', mode: 'chat' } })).id as string;
+    bad.push(await app.inject({ method: 'PUT', url: `/console/api/apps/${appId}`, headers: auth(), payload: { api_rpm: 1e12 } }));
+    for (const res of bad) expect(json(res), res.body).toMatchObject({ code: 'invalid_param', status: 400 });
+    expect(json(bad[1]!).message).toMatch(/^name: .*NUL/);
+    const undecodable = await app.inject({ method: 'GET', url: '/console/api/apps/%E0%A4%A', headers: auth() });
+    expect(undecodable.statusCode).toBe(400);
+    expect(json(undecodable)).toMatchObject({ code: 'bad_request', status: 400 });
+    expect(undecodable.headers['x-version']).toBeTruthy();
+    const tooLong = await app.inject({ method: 'GET', url: `/console/api/apps/${'a'.repeat(200)}`, headers: auth() });
+    expect(json(tooLong)).toMatchObject({ code: 'uri_too_long', status: 414 });
+  });
+});
+
+describe('robustness', () => {
+  it('survives the database dropping a connection while a transaction waits on it', async () => {
+    const { inTransaction } = await import('../../src/server/db.js');
+    const { pool, settings } = app.difyctx;
+    const failed = await inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const ended = new Promise((resolve) => client.once('end', resolve));
+      await pg.exec(`SELECT pg_terminate_backend(${rows[0]!.pid})`, settings.DB_DATABASE);
+      // Bounded: without a listener of its own the 'error' escapes and 'end' may never be seen.
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    }).then(() => 'committed', (error: Error) => error.message);
+    expect(failed).not.toBe('committed');
+    // The broken client was dropped, not pooled again.
+    expect((await app.inject({ method: 'GET', url: '/console/api/apps', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+  });
+
+  it('never lets concurrent requests give an app more than 10 API keys', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const appId = json(await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: 'many keys', mode: 'chat' } })).id as string;
+    const results = await Promise.all(Array.from({ length: 13 }, () => app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth })));
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(10);
+    expect(results.filter((r) => r.statusCode === 400).map((r) => json(r).code)).toEqual(['max_keys_exceeded', 'max_keys_exceeded', 'max_keys_exceeded']);
+  });
+});
+
+describe('refresh tokens', () => {
+  it('renews nothing for an account that was banned after it signed in', async () => {
+    const login = await app.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '198.51.100.1', payload: ADMIN });
+    const refresh = json(login).data.refresh_token as string;
+    const database = app.difyctx.settings.DB_DATABASE;
+    await pg.exec(`UPDATE accounts SET status = 'banned'`, database);
+    try {
+      const res = await app.inject({ method: 'POST', url: '/console/api/refresh-token', payload: { refresh_token: refresh } });
+      expect(res.statusCode).toBe(401);
+    } finally {
+      await pg.exec(`UPDATE accounts SET status = 'active'`, database);
+    }
+  });
 });
 
 describe.each([
@@ -109,6 +167,28 @@ describe.each([
     expect(json(limited)).toMatchObject({ code: 'too_many_requests', status: 429 });
     const other = await target.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '203.0.113.10', payload: { email: 'x@example.com', password: 'wrong' } });
     expect(other.statusCode).toBe(401);
+  });
+});
+
+describe('login rate limit behind a proxy', () => {
+  it('counts by the address the local proxy appended; addresses a client forges in X-Forwarded-For change nothing', async () => {
+    // Dify's nginx on 10.0.0.2 appends the real client, a machine of the LAN (192.168.1.50), to
+    // whatever the client sent, here a fresh forged chain each time.
+    const viaProxy = (i: number) =>
+      app.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `198.18.0.${i}, 10.9.9.${i}, 192.168.1.50` }, payload: { email: 'x@example.com', password: 'wrong' } });
+    for (let i = 0; i < 3; i++) expect((await viaProxy(i)).statusCode).toBe(401);
+    expect((await viaProxy(3)).statusCode).toBe(429);
+    // A client on the open network is never believed: its own address counts.
+    const direct = (i: number) =>
+      app.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '203.0.113.77', headers: { 'x-forwarded-for': `198.18.1.${i}` }, payload: { email: 'x@example.com', password: 'wrong' } });
+    for (let i = 0; i < 3; i++) expect((await direct(i)).statusCode).toBe(401);
+    expect((await direct(3)).statusCode).toBe(429);
+  });
+
+  it('counts an IPv6 client by its /64, so a fresh address per attempt does not help', async () => {
+    const attempt = (i: number) => app.inject({ method: 'POST', url: '/console/api/login', remoteAddress: `2001:db8:5:6::${i + 1}`, payload: { email: 'x@example.com', password: 'wrong' } });
+    for (let i = 0; i < 3; i++) expect((await attempt(i)).statusCode).toBe(401);
+    expect((await attempt(3)).statusCode).toBe(429);
   });
 });
 

@@ -93,8 +93,8 @@ describe.each([
   });
 });
 
-describe('deleting an app while the broker is away', () => {
-  it('answers 503 and leaves the app as it was', async () => {
+describe('Redis going away', () => {
+  it('answers 503 (not 500) to a deletion, a login and a refresh, and leaves the app as it was', async () => {
     const broker = await startRedis();
     const db = await migratedDatabase(pg);
     const server = settingsFor(serverEnv({ db, redis: broker }));
@@ -102,6 +102,11 @@ describe('deleting an app while the broker is away', () => {
     try {
       const { appId, token } = await appWithMessages(app, db.database);
       await broker.stop();
+      // The login rate limit and the refresh tokens live in Redis too.
+      const login = await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN });
+      expect(JSON.parse(login.body)).toMatchObject({ code: 'service_unavailable', status: 503 });
+      const refresh = await app.inject({ method: 'POST', url: '/console/api/refresh-token', payload: { refresh_token: 'x'.repeat(43) } });
+      expect(JSON.parse(refresh.body)).toMatchObject({ code: 'service_unavailable', status: 503 });
       const res = await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode).toBe(503);
       const { rows } = await pg.exec<{ status: string }>(`SELECT status FROM apps WHERE id = '${appId}'`, db.database);

@@ -73,9 +73,27 @@ describe('api under a supervisor (real server, real PostgreSQL, no Redis)', () =
     expect(api?.supervisorPid).not.toBe(process.pid);
     expect(await pidAlive(api?.supervisorPid)).toBe(true);
     expect(worker?.state).toBe('running');
+    // A new launch (an `up` that found the worker not serving) replaces the earlier supervisor, never orphans it.
+    await launchServices({ projectDir: dir, services: ['worker'], env, port, detach: true, timeoutMs: 60_000 });
+    const replaced = await readRunRecord(dir, 'worker');
+    expect(replaced?.supervisorPid).not.toBe(worker?.supervisorPid);
+    expect(await pidAlive(worker?.supervisorPid)).toBe(false);
+    expect(await pidAlive(worker?.pid)).toBe(false);
     expect(await stopServices({ projectDir: dir, services: ['api', 'worker'] })).toEqual(['api', 'worker']);
     expect(await pidAlive(api?.supervisorPid)).toBe(false);
-    expect(await pidAlive(worker?.pid)).toBe(false);
+    expect(await pidAlive(replaced?.supervisorPid)).toBe(false);
+    expect(await pidAlive(replaced?.pid)).toBe(false);
     expect(await health(port)).toBeUndefined();
+  });
+
+  it('an interrupted detached launch (Ctrl-C) stops the supervisor it spawned, even before its run record exists', async () => {
+    const { dir, port, env } = await setup();
+    const interrupted = new AbortController();
+    interrupted.abort();
+    const detached: Array<{ pid: number; start?: number }> = [];
+    await expect(launchServices({ projectDir: dir, services: ['api'], env, port, detach: true, timeoutMs: 60_000, detached, signal: interrupted.signal })).rejects.toMatchObject({ code: 'CLI.INTERRUPTED' });
+    expect(detached).toHaveLength(1);
+    expect(await pidAlive(detached[0]?.pid)).toBe(false);
+    expect(await readRunRecord(dir, 'api')).toBeUndefined();
   });
 });

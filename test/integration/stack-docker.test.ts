@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -202,6 +202,46 @@ ${db}
       // A failed up removes the container it created in that run.
       expect(await byProject(project)).toEqual([]);
       await runCli(['down', '--volumes'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+    });
+
+    it('down --volumes deletes the db data, never a read-only bind mount (the user\'s init script)', async () => {
+      await mkdir(path.join(dir, 'init'), { recursive: true });
+      await writeFile(path.join(dir, 'init', 'schema.sql'), 'SELECT 1;\n');
+      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+    environment:
+      POSTGRES_PASSWORD: pw
+      POSTGRES_DB: dify
+    volumes:
+      - ./volumes/db/data:/var/lib/postgresql/data
+      - ./init/schema.sql:/docker-entrypoint-initdb.d/schema.sql:ro`));
+      const env = { COMPOSE_PROJECT_NAME: project };
+      const up = await runCli(['up', 'db'], { cwd: dir, env });
+      expect(up.exitCode, up.stderr).toBe(0);
+      const down = await runCli(['down', '--volumes'], { cwd: dir, env });
+      expect(down.exitCode, down.stderr).toBe(0);
+      expect(existsSync(path.join(dir, 'volumes/db/data'))).toBe(false);
+      expect(readFileSync(path.join(dir, 'init', 'schema.sql'), 'utf8')).toBe('SELECT 1;\n');
+    });
+
+    it('another checkout with the same project name keeps its container: up refuses it, down leaves it', async () => {
+      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+    environment:
+      POSTGRES_PASSWORD: pw`));
+      const elsewhere = await docker.createContainer({
+        name: `${project}-db-1`,
+        Image: 'postgres:15-alpine',
+        Labels: { 'com.difyctl.project': project, 'com.difyctl.service': 'db', 'com.difyctl.dependency': 'db', 'com.difyctl.project-dir': '/srv/other-checkout/docker' },
+      });
+      try {
+        const env = { COMPOSE_PROJECT_NAME: project };
+        const up = await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env });
+        expect(up.exitCode).toBe(1);
+        expect((JSON.parse(up.stdout) as Envelope).error?.code).toBe('DOCKER.NAME_CONFLICT');
+        expect((await runCli(['down', '--volumes'], { cwd: dir, env })).exitCode).toBe(0);
+        expect((await elsewhere.inspect()).Config.Labels['com.difyctl.project-dir']).toBe('/srv/other-checkout/docker');
+      } finally {
+        await elsewhere.remove({ force: true });
+      }
     });
 
     it('an image that is absent and cannot be pulled fails with DOCKER.PULL_FAILED naming it', async () => {

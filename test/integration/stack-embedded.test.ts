@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -6,10 +6,12 @@ import { execa } from 'execa';
 import getPort from 'get-port';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { BIN, REPO_ROOT, baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startEmbeddedPostgres } from '../../src/stack/embedded/postgres.js';
 import { locatePostgresBinaries } from '../../src/stack/embedded/binaries.js';
 import { stopProcess, pidAlive } from '../../src/stack/embedded/process.js';
+import { loadConfig } from '../../src/config/resolve.js';
+import { createStack } from '../../src/stack/stack.js';
 
 const SECRET_KEY = 'embedded-test-secret-key-0123456789abcdef';
 /** No Docker (a socket that does not exist) and no redis-server (a PATH without it). */
@@ -169,6 +171,58 @@ describe('a dependency that never becomes ready', () => {
   });
 });
 
+describe('Ctrl-C while a dependency starts', () => {
+  async function fakeRedis(dir: string) {
+    const pidFile = path.join(dir, 'fake-redis.pid');
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'redis-server'), `#!/bin/sh\necho $$ > ${pidFile}\ntrap 'exit 0' TERM\nwhile :; do sleep 0.2; done\n`, { mode: 0o755 });
+    const env = { ...noDocker, PATH: `${bin}:/usr/bin:/bin`, REDIS_PORT: String(await getPort({ host: '127.0.0.1' })) };
+    const pid = async () => {
+      while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
+      return Number(await readFile(pidFile, 'utf8'));
+    };
+    return { env, pid };
+  }
+
+  it('`up redis` interrupted: exit 130, the process it started is stopped', async () => {
+    const { dir, cleanup } = await tempDir('difyctl-interrupt-cli-');
+    const redis = await fakeRedis(dir);
+    const child = execa(process.execPath, [BIN, 'up', 'redis', '--timeout', '60'], { cwd: dir, env: { ...baseEnv(), ...redis.env, NO_COLOR: '1' }, extendEnv: false, reject: false });
+    try {
+      const pid = await redis.pid();
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode, String(result.stderr)).toBe(130);
+      expect(String(result.stderr)).toContain('CLI.INTERRUPTED');
+      expect(await pidAlive(pid)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      await runCli(['down'], { cwd: dir, env: noDocker });
+      await cleanup();
+    }
+  });
+
+  it('undo interrupts the readiness wait and stops the process this run started', async () => {
+    const { dir, cleanup } = await tempDir('difyctl-interrupt-');
+    const redis = await fakeRedis(dir);
+    const stack = createStack({ config: loadConfig({ projectDir: dir, env: redis.env, mode: 'api' }), env: redis.env, timeoutMs: 60_000 });
+    const up = stack.up(['redis']);
+    up.catch(() => undefined);
+    const pid = await redis.pid();
+    try {
+      expect(await pidAlive(pid)).toBe(true);
+      await stack.undo();
+      // Not after the 60 s timeout: at once, and nothing this run started is left.
+      await expect(up).rejects.toMatchObject({ code: 'CLI.INTERRUPTED' });
+      expect(await pidAlive(pid)).toBe(false);
+    } finally {
+      if (await pidAlive(pid)) process.kill(pid, 'SIGKILL');
+      await cleanup();
+    }
+  });
+});
+
 describe('provider choice and usage errors', () => {
   it('says why a forced provider cannot serve, and rejects unknown services and an empty DB_PASSWORD', async () => {
     const { dir, cleanup } = await tempDir('difyctl-forced-');
@@ -188,7 +242,8 @@ describe('provider choice and usage errors', () => {
       const refused = await runCli(['up', 'db'], { cwd: dir, env: invalid });
       expect(refused.exitCode).toBe(2);
       expect(refused.stderr).toContain('SECRET_KEY');
-      expect(existsSync(path.join(dir, '.difyctl'))).toBe(false);
+      // Nothing written (the empty .difyctl is from the runs above: they took the project lock).
+      expect(await readdir(path.join(dir, '.difyctl')).catch(() => [])).toEqual([]);
       expect((await runCli(['ps'], { cwd: dir, env: invalid })).exitCode).toBe(0);
       expect((await runCli(['down'], { cwd: dir, env: invalid })).exitCode).toBe(0);
 

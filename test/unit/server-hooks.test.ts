@@ -35,6 +35,20 @@ describe('error handler', () => {
     expect(down.json()).toMatchObject({ code: 'service_unavailable', status: 503 });
     expect((await app.inject('/missing')).json()).toMatchObject({ code: 'not_found', status: 404 });
   });
+
+  it('answers 400 to a value the database refused, without its message, and 503 while Redis reconnects', async () => {
+    const app = Fastify();
+    registerErrorHandlers(app, { logger: silentLogger() });
+    app.get('/bad-value', async () => {
+      throw Object.assign(new Error('invalid input syntax for type integer: "s3cret-value"'), { code: '22P02' });
+    });
+    app.get('/redis-away', async () => {
+      throw Object.assign(new Error('Reached the max retries per request limit (which is 1).'), { name: 'MaxRetriesPerRequestError' });
+    });
+    const bad = await app.inject('/bad-value');
+    expect(bad.json()).toEqual({ code: 'invalid_param', message: 'A value in the request cannot be stored.', status: 400 });
+    expect((await app.inject('/redis-away')).json()).toMatchObject({ code: 'service_unavailable', status: 503 });
+  });
 });
 
 describe('concurrency limit', () => {
@@ -84,5 +98,27 @@ describe('concurrency limit with clients that hang up', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('trustLocalProxy', () => {
+  it('believes X-Forwarded-For for one hop, from a loopback or private address only', async () => {
+    const { trustLocalProxy } = await import('../../src/server/trust-proxy.js');
+    for (const local of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '172.20.0.5', '192.168.1.1', 'fd00::5', '::ffff:172.18.0.2']) expect(trustLocalProxy(local, 0), local).toBe(true);
+    for (const remote of ['203.0.113.9', '8.8.8.8', '2001:db8::1', '::ffff:8.8.8.8', 'not-an-address']) expect(trustLocalProxy(remote, 0), remote).toBe(false);
+    expect(trustLocalProxy('10.1.2.3', 1)).toBe(false);
+  });
+});
+
+describe('addressKey', () => {
+  it('keys IPv4 by address and IPv6 by its /64, so rotating within a subscriber block does not help', async () => {
+    const { addressKey } = await import('../../src/server/hooks/rate-limit.js');
+    expect(addressKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:0db8:0001:0002:ffff:1:2:3')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
   });
 });

@@ -30,6 +30,15 @@ describe('waitUntilReady', () => {
     expect(clock.sleeps.every((ms) => ms <= POLL_MS)).toBe(true);
   });
 
+  it('stops polling at once when interrupted (Ctrl-C), not at the timeout', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const strategy = scripted([{ ok: false, reason: 'refused' }]);
+    const waiting = waitUntilReady({ dependency: 'db', label: 'db (external, 127.0.0.1:1)', strategy, timeoutMs: 120_000, clock, signal: controller.signal, onWaiting: () => controller.abort() });
+    await expect(waiting).rejects.toMatchObject({ code: 'CLI.INTERRUPTED' });
+    expect(strategy.calls).toBe(1);
+  });
+
   it('times out with STACK.NOT_READY (exit 3), the last reason, the log tail and the doctor check', async () => {
     const clock = fakeClock();
     const error = await waitUntilReady({

@@ -11,7 +11,7 @@ export const downCommand: CommandDefinition = {
     const config = loadConfig({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, mode: 'api' });
     const { stopServices } = await import('../../stack/services/launch.js');
     const { acquireProjectLock } = await import('../../stack/project-lock.js');
-    const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: 60_000 });
+    const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: 60_000, onWait: (holder) => out.info(`waiting for another difyctl (pid ${holder}) to finish`) });
     let result: { stopped: string[]; removed: string[] };
     try {
       // api and worker first (they drain), then the dependencies they use.

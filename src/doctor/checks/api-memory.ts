@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { tryEngine } from '../../stack/docker/engine.js';
 import { processTree } from '../../stack/services/own-pids.js';
-import { readRunRecord } from '../../stack/supervisor/run-file.js';
+import { readRunRecord, serviceProcessAlive } from '../../stack/supervisor/run-file.js';
 import { stackState } from '../targets.js';
 import type { Check, CheckResult } from '../types.js';
 
@@ -35,7 +35,8 @@ export const apiMemoryCheck: Check = {
     const engine = records.some(([, r]) => r?.containerId) ? await tryEngine(env, 1000) : undefined;
     for (const service of ['api', 'worker']) {
       const run = await readRunRecord(config.project.projectDir, service);
-      if (run?.pid) usage.push([service, await treeRss(run.pid)]);
+      // Only the recorded process itself, not one that reused its pid since.
+      if (run?.pid && (await serviceProcessAlive(run))) usage.push([service, await treeRss(run.pid)]);
     }
     for (const [name, record] of records) {
       if (record?.pid) usage.push([name, await treeRss(record.pid)]);

@@ -23,7 +23,7 @@ export const dbContainerCheck: Check = {
     }
     const engine = await tryEngine(env, 1500);
     if (!engine) return { status: 'skip', finding: 'skipped: the Docker engine does not answer (see docker)' };
-    const found = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${config.project.projectName}`, `${LABEL.service}=db`] } });
+    const found = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${config.project.projectName}`, `${LABEL.dependency}=db`] } });
     const id = record.containerId ?? found[0]?.Id;
     const container = id ? engine.docker.getContainer(id) : undefined;
     const info = container ? await container.inspect().catch(() => undefined) : undefined;

@@ -18,7 +18,10 @@ export const vectorCheck: Check = {
         : { status: 'warn', finding: 'VECTOR_STORE=pgvector but PGVECTOR_HOST is not set', fix: 'Set PGVECTOR_HOST, PGVECTOR_USER, PGVECTOR_PASSWORD and PGVECTOR_DATABASE in .env.' };
     }
     if (!s.WEAVIATE_ENDPOINT) return { status: 'fail', finding: 'VECTOR_STORE=weaviate but WEAVIATE_ENDPOINT is not set', fix: 'Set WEAVIATE_ENDPOINT, e.g. http://127.0.0.1:8080.' };
-    const url = new URL('/v1/meta', s.WEAVIATE_ENDPOINT);
+    const url = new URL('/v1/meta', s.WEAVIATE_ENDPOINT); // the schema has checked it is a URL
+    // Credentials in the endpoint (http://user:pw@host) never reach the output.
+    url.username = '';
+    url.password = '';
     const services = Object.keys(config.project.compose?.services ?? {});
     const composeHost = services.includes(url.hostname);
     try {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
 
@@ -12,43 +12,71 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'invalid_param',
 };
 
-/** The database or Redis is away (refused, reset, shutting down, pool wait timed out): a 503, not a bug. */
-function isUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(e.code)) return true;
-  return typeof e.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed/i.test(e.message);
+/**
+ * The database or Redis is away (refused, reset, shutting down, pool wait timed out, ioredis giving
+ * up on a command while it reconnects): a 503, not a bug.
+ */
+function isUnavailable(error: { code?: unknown; message?: unknown; name?: unknown }): boolean {
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  if (typeof error.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(error.code)) return true;
+  return typeof error.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed/i.test(error.message);
 }
+
+/**
+ * A PostgreSQL data exception (SQLSTATE class 22: bad encoding, number out of range, invalid text
+ * representation…): a value from the request that validation let through. The client gets a 400,
+ * never the database's message (it can quote the value).
+ */
+const isBadData = (code: unknown): boolean => typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 
 const CODES_BY_STATUS: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
 
+const isClientStatus = (status: unknown): status is number => typeof status === 'number' && status >= 400 && status < 500;
+
 /**
  * Every error leaves as Dify's JSON `{code, message, status}`. Client errors keep their status and
- * message; anything else is a 500 whose details go to the log, not to the client.
+ * message; anything else is a 503 (dependency away, schema missing), a 400 (a value the database
+ * refused) or a 500 whose details go to the log, not to the client.
  */
 export function registerErrorHandlers(app: FastifyInstance, options: { logger: Logger; onServerError?: (error: unknown) => void }): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError) {
-      return reply.code(error.status).headers(error.headers).send(error.toJSON());
+    if (error instanceof HttpError) return reply.code(error.status).headers(error.headers).send(error.toJSON());
+    if (isClientStatus(error.statusCode)) {
+      const code = FASTIFY_CODES[error.code] ?? CODES_BY_STATUS[error.statusCode] ?? 'bad_request';
+      const message = code === 'invalid_json' ? 'The request body is not valid JSON.' : error.message;
+      return reply.code(error.statusCode).send({ code, message, status: error.statusCode });
     }
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500 && (error as { code?: string }).code === '42P01') {
-      options.logger.error({ err: (error as Error).message }, 'the database schema is missing: run `difyctl migrate`');
+    const facts = { err: error.message, code: error.code, url: request.url };
+    if (error.code === '42P01') {
+      options.logger.error(facts, 'the database schema is missing: run `difyctl migrate`');
       return reply.code(503).send({ code: 'schema_not_migrated', message: 'The database is not migrated. Run `difyctl migrate` (or `difyctl up`).', status: 503 });
     }
-    if (status === 500 && isUnavailable(error)) {
-      options.logger.warn({ err: (error as Error).message, url: request.url }, 'dependency unavailable');
+    if (isBadData(error.code)) {
+      options.logger.warn(facts, 'the database refused a value from the request');
+      return reply.code(400).send({ code: 'invalid_param', message: 'A value in the request cannot be stored.', status: 400 });
+    }
+    if (isUnavailable(error)) {
+      options.logger.warn(facts, 'dependency unavailable');
       return reply.code(503).header('Retry-After', '1').send({ code: 'service_unavailable', message: 'A backing service (database or Redis) is unavailable. Try again shortly.', status: 503 });
     }
-    if (status === 500) {
-      options.logger.error({ err: error, url: request.url, method: request.method }, 'request failed');
-      options.onServerError?.(error);
-      return reply.code(500).send({ code: 'internal_server_error', message: 'The server encountered an internal error.', status: 500 });
-    }
-    const code = FASTIFY_CODES[error.code] ?? CODES_BY_STATUS[status] ?? 'bad_request';
-    const message = code === 'invalid_json' ? 'The request body is not valid JSON.' : error.message;
-    return reply.code(status).send({ code, message, status });
+    options.logger.error({ err: error, url: request.url, method: request.method }, 'request failed');
+    options.onServerError?.(error);
+    return reply.code(500).send({ code: 'internal_server_error', message: 'The server encountered an internal error.', status: 500 });
   });
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ code: 'not_found', message: 'The requested URL was not found on the server.', status: 404 });
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: a URL that cannot be decoded (400) or a path parameter past the
+ * router's length limit (414) is answered before any route or hook runs; this keeps Dify's error
+ * body and the X-Version / X-Env headers for those too.
+ */
+export function frameworkErrors(headers: { version: string; env: string }) {
+  return (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+    const status = isClientStatus(error.statusCode) ? error.statusCode : 400;
+    const code = status === 414 ? 'uri_too_long' : 'bad_request';
+    reply.code(status).headers({ 'X-Version': headers.version, 'X-Env': headers.env }).send({ code, message: error.message, status });
+  };
 }

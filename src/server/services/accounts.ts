@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { forbidden } from '../http-error.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { unixSeconds } from './unix-time.js';
 
 export interface Account {
   id: string;
@@ -94,25 +95,14 @@ export interface Profile {
   created_at: number;
 }
 
-const unix = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
+type ProfileRow = Omit<Profile, 'last_login_at' | 'created_at'> & { last_login_at: Date | null; created_at: Date };
 
 export async function profile(pool: pg.Pool, id: string): Promise<Profile | null> {
-  const { rows } = await pool.query<Record<string, unknown>>(
+  const { rows } = await pool.query<ProfileRow>(
     'SELECT id, name, email, avatar, interface_language, interface_theme, timezone, last_login_at, last_login_ip, created_at FROM accounts WHERE id = $1',
     [id],
   );
   const r = rows[0];
   if (!r) return null;
-  return {
-    id: String(r.id),
-    name: String(r.name),
-    email: String(r.email),
-    avatar: (r.avatar as string | null) ?? null,
-    interface_language: (r.interface_language as string | null) ?? null,
-    interface_theme: (r.interface_theme as string | null) ?? null,
-    timezone: (r.timezone as string | null) ?? null,
-    last_login_at: unix(r.last_login_at as Date | null),
-    last_login_ip: (r.last_login_ip as string | null) ?? null,
-    created_at: unix(r.created_at as Date) ?? 0,
-  };
+  return { ...r, last_login_at: unixSeconds(r.last_login_at), created_at: unixSeconds(r.created_at) };
 }

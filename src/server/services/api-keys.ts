@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
+import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
 import { sameDigest, sha256 } from './auth-tokens.js';
+import { unixSeconds } from './unix-time.js';
 
 /** Dify allows 10 keys per app. */
 export const MAX_KEYS_PER_APP = 10;
@@ -22,8 +24,7 @@ interface KeyRow {
   created_at: Date;
 }
 
-const unix = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
-const keyJson = (r: KeyRow) => ({ id: r.id, type: r.type, token: `${r.token_prefix}…`, last_used_at: unix(r.last_used_at), created_at: unix(r.created_at) });
+const keyJson = (r: KeyRow) => ({ id: r.id, type: r.type, token: `${r.token_prefix}…`, last_used_at: unixSeconds(r.last_used_at), created_at: unixSeconds(r.created_at) });
 
 export async function listKeys(pool: pg.Pool, input: { tenantId: string; appId: string }) {
   const { rows } = await pool.query<KeyRow>(
@@ -33,17 +34,25 @@ export async function listKeys(pool: pg.Pool, input: { tenantId: string; appId: 
   return { data: rows.map(keyJson) };
 }
 
-/** A new key: only its sha256 and first characters are stored; the full key is returned this once. */
+/**
+ * A new key: only its sha256 and first characters are stored; the full key is returned this once.
+ * The app row is locked while counting, so concurrent requests cannot pass MAX_KEYS_PER_APP.
+ * @throws HttpError 404 when the app is not in the workspace, 400 when it has its maximum of keys
+ */
 export async function createKey(pool: pg.Pool, input: { tenantId: string; appId: string }) {
-  const { rows: count } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM api_tokens WHERE app_id = $1 AND type = 'app'`, [input.appId]);
-  if (Number(count[0]?.n ?? 0) >= MAX_KEYS_PER_APP) throw badRequest(`An app can have at most ${MAX_KEYS_PER_APP} API keys.`, 'max_keys_exceeded');
-  const token = generateKey();
-  const { rows } = await pool.query<KeyRow>(
-    `INSERT INTO api_tokens (app_id, tenant_id, type, token_hash, token_prefix) VALUES ($1, $2, 'app', $3, $4)
-     RETURNING id, type, token_prefix, last_used_at, created_at`,
-    [input.appId, input.tenantId, sha256(token), token.slice(0, 8)],
-  );
-  return { ...keyJson(rows[0]!), token };
+  return inTransaction(pool, async (client) => {
+    const app = await client.query(`SELECT 1 FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal' FOR UPDATE`, [input.appId, input.tenantId]);
+    if (!app.rowCount) throw notFound('App not found.', 'app_not_found');
+    const { rows: count } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM api_tokens WHERE app_id = $1 AND type = 'app'`, [input.appId]);
+    if (Number(count[0]?.n ?? 0) >= MAX_KEYS_PER_APP) throw badRequest(`An app can have at most ${MAX_KEYS_PER_APP} API keys.`, 'max_keys_exceeded');
+    const token = generateKey();
+    const { rows } = await client.query<KeyRow>(
+      `INSERT INTO api_tokens (app_id, tenant_id, type, token_hash, token_prefix) VALUES ($1, $2, 'app', $3, $4)
+       RETURNING id, type, token_prefix, last_used_at, created_at`,
+      [input.appId, input.tenantId, sha256(token), token.slice(0, 8)],
+    );
+    return { ...keyJson(rows[0]!), token };
+  });
 }
 
 export async function deleteKey(pool: pg.Pool, input: { tenantId: string; appId: string; keyId: string }): Promise<void> {

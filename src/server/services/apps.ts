@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { notFound } from '../http-error.js';
+import { unixSeconds } from './unix-time.js';
 
 export const APP_MODES = ['chat', 'completion', 'agent-chat', 'workflow', 'advanced-chat'] as const;
 export type AppMode = (typeof APP_MODES)[number];
@@ -37,7 +38,7 @@ interface AppRow {
 
 /** An app as Dify's console API shows it (timestamps in unix seconds). */
 export function appJson(row: AppRow): Record<string, unknown> {
-  return { ...row, created_at: Math.floor(row.created_at.getTime() / 1000), updated_at: Math.floor(row.updated_at.getTime() / 1000) };
+  return { ...row, created_at: unixSeconds(row.created_at), updated_at: unixSeconds(row.updated_at) };
 }
 
 /** Apps of a workspace, newest first; apps being deleted are hidden. */

@@ -33,7 +33,13 @@ const refreshKey = (digest: string): string => `refresh_token:${digest}`;
  * Console sessions: an HS256 JWT signed with SECRET_KEY (stateless, short-lived), and an opaque
  * refresh token kept server-side only as its sha256 (store key `refresh_token:<digest>`, TTL).
  */
-export function createTokenService(options: { secretKey: string; kv: KeyValueStore; accessTtlSeconds?: number }) {
+export function createTokenService(options: {
+  secretKey: string;
+  kv: KeyValueStore;
+  accessTtlSeconds?: number;
+  /** Who the claims of a refresh token stand for now: null when the account is gone or no longer active. */
+  currentClaims?: (claims: AccessClaims) => Promise<AccessClaims | null>;
+}) {
   const secret = new TextEncoder().encode(options.secretKey);
   const accessTtl = options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
 
@@ -62,14 +68,20 @@ export function createTokenService(options: { secretKey: string; kv: KeyValueSto
     }
   }
 
-  /** Spends a refresh token (once: `take` is atomic) and returns a new pair; null when unknown. */
+  /**
+   * Spends a refresh token (once: `take` is atomic) and returns a new pair for the account as it is
+   * now; null when the token is unknown or the account was banned, closed or removed.
+   */
   async function rotate(refreshToken: string): Promise<TokenPair | null> {
     const digest = sha256(refreshToken);
     const stored = await options.kv.take(refreshKey(digest));
     if (!stored) return null;
+    // Written by issue() above, never by a client.
     const parsed = JSON.parse(stored) as AccessClaims & { digest: string };
     if (!sameDigest(parsed.digest, digest)) return null;
-    return issue({ accountId: parsed.accountId, tenantId: parsed.tenantId });
+    const claims = { accountId: parsed.accountId, tenantId: parsed.tenantId };
+    const current = options.currentClaims ? await options.currentClaims(claims) : claims;
+    return current ? issue(current) : null;
   }
 
   async function revoke(refreshToken: string): Promise<void> {

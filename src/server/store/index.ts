@@ -36,7 +36,7 @@ export async function openBackends(options: { settings: Settings; redisEnabled: 
     const { bullmqQueue } = await import('./queue-bullmq.js');
     return {
       store: redisStore(client),
-      queue: bullmqQueue({ connection: brokerOptions(settings), retry: options.retry }),
+      queue: bullmqQueue({ connection: brokerOptions(settings), retry: options.retry, onError: warn('queue') }),
       pingRedis: async () => {
         await client.ping();
       },

@@ -5,11 +5,15 @@ import { DEFAULT_RETRY, ENQUEUE_TIMEOUT_MS, withDeadline, type ConsumeOptions, t
 const PREFIX = 'difyctl';
 
 /** The task queue on Redis (CELERY_BROKER_URL or REDIS_*): BullMQ, failed jobs kept. */
-export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPolicy }): TaskQueue {
+export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPolicy; onError?: (error: Error) => void }): TaskQueue {
+  // Connection errors while Redis is away: reported (rate-limited by the caller), never thrown.
+  const onError = (error: Error): void => options.onError?.(error);
   const retry = options.retry ?? DEFAULT_RETRY;
   // BullMQ takes ioredis options and opens its own connections. Workers block on Redis and need
   // maxRetriesPerRequest: null; producers fail fast instead, so a request never hangs on a broker
   // that is away (the route answers 503 and nothing half-happens).
+  // ioredis options are what BullMQ reads; its ConnectionOptions union does not admit the plain
+  // RedisOptions type of our ioredis copy, hence the casts.
   const connection = { ...options.connection, maxRetriesPerRequest: null } as ConnectionOptions;
   const producer = { ...options.connection, maxRetriesPerRequest: 1, enableOfflineQueue: false } as ConnectionOptions;
   const queues = new Map<QueueName, Queue>();
@@ -18,7 +22,7 @@ export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPo
     let queue = queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: producer, prefix: PREFIX });
-      queue.on('error', () => {});
+      queue.on('error', onError);
       queues.set(name, queue);
     }
     return queue;
@@ -47,7 +51,7 @@ export function bullmqQueue(options: { connection: RedisOptions; retry?: RetryPo
         worker.on('failed', (job, error) => {
           if (job) onFailure?.({ id: String(job.id), queue, name: job.name, data: job.data as Record<string, unknown> }, error);
         });
-        worker.on('error', () => {});
+        worker.on('error', onError);
         await worker.waitUntilReady();
         workers.push(worker);
       }

@@ -22,6 +22,8 @@ export interface ContainerSpecInput {
   hostPort: number;
   /** True when hostPort comes from the configuration (then a change of it recreates the container). */
   hostPortConfigured: boolean;
+  /** Labelled on the container (outside the config hash), so `down` elsewhere leaves it alone. */
+  projectDir?: string;
 }
 
 export interface ContainerSpec {
@@ -88,7 +90,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   };
   const hashed = { ...create, HostConfig: { ...create.HostConfig, PortBindings: input.hostPortConfigured ? create.HostConfig?.PortBindings : undefined } };
   const hash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
-  create.Labels = { ...labels, [LABEL.configHash]: hash };
+  create.Labels = { ...labels, [LABEL.configHash]: hash, ...(input.projectDir ? { [LABEL.projectDir]: input.projectDir } : {}) };
   return {
     name,
     create,

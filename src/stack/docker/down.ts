@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { LABEL, projectFilter } from './labels.js';
+import { LABEL, ownedBy, projectFilter } from './labels.js';
 
 export interface DockerDownResult {
   containers: Array<{ name: string; service: string; dependency?: string }>;
@@ -10,17 +10,26 @@ export interface DockerDownResult {
 }
 
 /**
+ * The host directories a container writes its data to: read-write bind mounts. A read-only one
+ * (`./init.sql:/docker-entrypoint-initdb.d/init.sql:ro`) is the user's configuration, never data.
+ */
+export function dataBindSources(info: Docker.ContainerInfo): string[] {
+  return (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Source && m.RW !== false).map((m) => m.Source);
+}
+
+/**
  * Stops and removes what carries this project's difyctl label: containers, then the network,
  * and named volumes with `volumes`. Nothing of another project or unlabelled is touched.
  */
-export async function dockerDown(args: { docker: Docker; project: string; volumes: boolean; stopTimeoutS?: number }): Promise<DockerDownResult> {
+export async function dockerDown(args: { docker: Docker; project: string; projectDir?: string; volumes: boolean; stopTimeoutS?: number }): Promise<DockerDownResult> {
   const { docker, project } = args;
   const result: DockerDownResult = { containers: [], networks: [], volumes: [], bindSources: [] };
-  const containers = await docker.listContainers({ all: true, filters: projectFilter(project) });
+  // Another checkout with the same project name keeps its containers.
+  const containers = (await docker.listContainers({ all: true, filters: projectFilter(project) })).filter((c) => !args.projectDir || ownedBy(c.Labels, args.projectDir));
   await Promise.all(
     containers.map(async (info) => {
       const container = docker.getContainer(info.Id);
-      for (const mount of info.Mounts ?? []) if (mount.Type === 'bind' && mount.Source) result.bindSources.push(mount.Source);
+      for (const source of dataBindSources(info)) result.bindSources.push(source);
       if (info.State === 'running') await container.stop({ t: args.stopTimeoutS ?? 10 }).catch(() => undefined);
       await container.remove({ force: true, v: args.volumes });
       result.containers.push({ name: (info.Names[0] ?? info.Id).replace(/^\//, ''), service: info.Labels[LABEL.service] ?? '', dependency: info.Labels[LABEL.dependency] });

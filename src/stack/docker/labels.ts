@@ -4,6 +4,8 @@ export const LABEL = {
   service: 'com.difyctl.service',
   dependency: 'com.difyctl.dependency',
   configHash: 'com.difyctl.config-hash',
+  /** The project directory: two checkouts with the same project name (`dify/docker`) stay apart. */
+  projectDir: 'com.difyctl.project-dir',
   composeProject: 'com.docker.compose.project',
   composeService: 'com.docker.compose.service',
 } as const;
@@ -13,3 +15,9 @@ export const networkName = (project: string) => `${project}_default`;
 export const volumeName = (project: string, volume: string) => `${project}_${volume}`;
 
 export const projectFilter = (project: string) => ({ label: [`${LABEL.project}=${project}`] });
+
+/**
+ * The container belongs to the project in this directory: same project label and, when it carries
+ * one (containers made before the label existed do not), the same directory.
+ */
+export const ownedBy = (labels: Record<string, string> | undefined, projectDir: string) => !labels?.[LABEL.projectDir] || labels[LABEL.projectDir] === projectDir;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { ComposeService } from '../../config/compose-model.js';
@@ -7,13 +8,15 @@ import { freePort, portIsFree } from '../ports.js';
 import type { DependencySpec, Reporter } from '../types.js';
 import { containerSpec, type ContainerSpec } from './container-spec.js';
 import { ensureImage } from './image.js';
-import { containerName, LABEL } from './labels.js';
+import { containerName, LABEL, ownedBy } from './labels.js';
 import { ensureNetwork, ensureVolume } from './network.js';
 import { publishedPort, wantedPort } from './ports.js';
 
 export interface DockerStartArgs {
   docker: Docker;
   project: string;
+  /** The project directory, labelled on the container. */
+  projectDir?: string;
   spec: DependencySpec;
   service: ComposeService;
   lookup: Lookup;
@@ -29,7 +32,6 @@ export interface DockerStarted {
   reused: boolean;
   /** Created by this call (not found, or recreated because its configuration changed). */
   created: boolean;
-  bindSources: string[];
 }
 
 async function inspectOrUndefined(container: Docker.Container): Promise<Docker.ContainerInspectInfo | undefined> {
@@ -54,7 +56,8 @@ async function create({ args, spec, port }: { args: DockerStartArgs; spec: Conta
   await ensureImage({ docker, image: args.service.image, report });
   await ensureNetwork(docker, project);
   for (const volume of spec.volumes) await ensureVolume(docker, project, volume);
-  for (const dir of spec.bindSources) await mkdir(dir, { recursive: true });
+  // A missing source becomes a directory, as Docker does; an existing one (a file: `./init.sql:…:ro`) stays.
+  for (const source of spec.bindSources) if (!existsSync(source)) await mkdir(source, { recursive: true });
   if (port.configuredBy && !(await portIsFree(port.value))) throw portInUse({ port: port.value, variable: port.configuredBy });
   const container = await docker.createContainer(spec.create);
   try {
@@ -77,14 +80,15 @@ export async function startDockerDependency(args: DockerStartArgs): Promise<Dock
   const handle = docker.getContainer(name);
   let existing = await inspectOrUndefined(handle);
   const labels = existing?.Config.Labels ?? {};
-  if (existing && labels[LABEL.project] !== project && labels[LABEL.composeProject] !== project) {
-    throw new DifyctlError('DOCKER.NAME_CONFLICT', `a container named ${name} exists and does not belong to project "${project}"`, {
+  const foreign = labels[LABEL.project] !== project && labels[LABEL.composeProject] !== project;
+  if (existing && (foreign || (args.projectDir && !ownedBy(labels, args.projectDir)))) {
+    throw new DifyctlError('DOCKER.NAME_CONFLICT', `a container named ${name} exists and does not belong to project "${project}"${foreign ? '' : ` in ${args.projectDir}`}`, {
       hint: `Remove or rename it (\`docker rm -f ${name}\`), or choose another project name with -p / COMPOSE_PROJECT_NAME.`,
     });
   }
   const wanted = wantedPort({ service, spec: dep, lookup: args.lookup });
   const hostPort = wanted.published ?? (existing ? publishedPort(existing, wanted.target) : undefined) ?? (await freePort());
-  const spec = containerSpec({ project, service, dependency: dep.name, targetPort: wanted.target, hostPort, hostPortConfigured: wanted.published !== undefined });
+  const spec = containerSpec({ project, service, dependency: dep.name, targetPort: wanted.target, hostPort, hostPortConfigured: wanted.published !== undefined, projectDir: args.projectDir });
   if (existing && labels[LABEL.configHash] !== spec.hash) {
     args.report({ type: 'starting', dependency: dep.name, detail: `recreating ${name}: its configuration changed` });
     await handle.remove({ force: true });
@@ -102,5 +106,5 @@ export async function startDockerDependency(args: DockerStartArgs): Promise<Dock
     reused = true;
   }
   const info = await handle.inspect();
-  return { container: handle, containerId: info.Id, containerName: name, image: service.image ?? '', hostPort: publishedPort(info, wanted.target) ?? hostPort, reused, created, bindSources: spec.bindSources };
+  return { container: handle, containerId: info.Id, containerName: name, image: service.image ?? '', hostPort: publishedPort(info, wanted.target) ?? hostPort, reused, created };
 }

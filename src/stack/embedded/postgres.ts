@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, portIsFree } from '../ports.js';
+import { logPath } from '../state.js';
 import type { Reporter } from '../types.js';
 import { locatePostgresBinaries, repairSymlinks, type PostgresBinaries } from './binaries.js';
 import { initCluster } from './initdb.js';
@@ -29,7 +30,7 @@ export interface EmbeddedStarted {
 }
 
 export const embeddedPostgresDir = (projectDir: string) => path.join(projectDir, '.difyctl', 'embedded', 'postgres');
-export const dependencyLog = (projectDir: string, name: string) => path.join(projectDir, '.difyctl', 'logs', `${name}.log`);
+export const dependencyLog = logPath;
 
 /** The running server of this data dir, from its postmaster.pid (pid on line 1, port on line 4). */
 export async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
@@ -38,7 +39,8 @@ export async function runningPostmaster(dataDir: string): Promise<{ pid: number;
   const lines = text.split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  return (await pidRuns(pid, 'postgres')) ? { pid, port } : undefined;
+  // postgres runs in its data dir: a reused pid (another project's postgres) is not ours.
+  return (await pidRuns(pid, 'postgres', dataDir)) ? { pid, port } : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 
@@ -54,11 +54,40 @@ export async function pidAlive(pid: number | undefined): Promise<boolean> {
   return !/^\d+ \(.*\) Z/.test(stat);
 }
 
-/** The process's command line contains the marker (a pid may have been reused by another program). */
-export async function pidRuns(pid: number | undefined, marker: string): Promise<boolean> {
+/**
+ * The process's command line contains the marker (a pid may have been reused by another program);
+ * with `cwd`, it also runs in that directory — postgres and redis-server chdir to their data dir, so
+ * another project's server that got the same pid after a reboot is not taken for ours.
+ */
+export async function pidRuns(pid: number | undefined, marker: string, cwd?: string): Promise<boolean> {
   if (!(await pidAlive(pid))) return false;
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-  return cmdline === undefined ? true : cmdline.split('\0').join(' ').includes(marker);
+  if (cmdline === undefined) return true; // no /proc to tell: trust the pid
+  if (!cmdline.split('\0').join(' ').includes(marker)) return false;
+  if (cwd === undefined) return true;
+  // Unreadable (another user's process, no /proc): it is not ours to signal either.
+  const actual = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+  const expected = await realpath(cwd).catch(() => cwd);
+  return actual === expected;
+}
+
+/**
+ * When the process started, in clock ticks since boot (/proc/<pid>/stat field 22): with the pid, it
+ * names one process for good — a pid reused after the process died (or after a reboot) has another.
+ */
+export async function processStart(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The command name may hold spaces and parentheses: fields start after the last ')' (field 3 on).
+  const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return Number.isFinite(start) && start > 0 ? start : undefined;
+}
+
+/** The process we recorded still runs: same pid and, when recorded, same start time. */
+export async function sameProcess(pid: number | undefined, start: number | undefined): Promise<boolean> {
+  if (!(await pidAlive(pid))) return false;
+  if (start === undefined || pid === undefined) return true;
+  const now = await processStart(pid);
+  return now === undefined || now === start;
 }
 
 /** Signals the process and waits for it to go; SIGKILL after the timeout. */

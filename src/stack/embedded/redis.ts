@@ -19,6 +19,12 @@ export interface EmbeddedRedisArgs {
 
 export const embeddedRedisDir = (projectDir: string) => path.join(projectDir, '.difyctl', 'embedded', 'redis');
 
+/** This project's redis-server from the state file's pid, when it still runs (in its data dir). */
+export async function runningRedis(projectDir: string, previous: { pid?: number; port?: number } | undefined): Promise<{ pid: number; port: number } | undefined> {
+  if (!previous?.pid || !previous.port) return undefined;
+  return (await pidRuns(previous.pid, 'redis-server', embeddedRedisDir(projectDir))) ? { pid: previous.pid, port: previous.port } : undefined;
+}
+
 /**
  * A `redis-server` from PATH, detached, data in `.difyctl/embedded/redis`. Undefined when there is
  * none: the server then runs its Redis duties on PostgreSQL.
@@ -26,10 +32,8 @@ export const embeddedRedisDir = (projectDir: string) => path.join(projectDir, '.
 export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
   const dataDir = embeddedRedisDir(args.projectDir);
   const logFile = dependencyLog(args.projectDir, 'redis');
-  const previous = args.previous;
-  if (previous?.pid && previous.port && (await pidRuns(previous.pid, 'redis-server'))) {
-    return { pid: previous.pid, port: previous.port, dataDir, logFile, reused: true };
-  }
+  const running = await runningRedis(args.projectDir, args.previous);
+  if (running) return { ...running, dataDir, logFile, reused: true };
   const binary = await findOnPath('redis-server', args.path ?? process.env.PATH);
   if (!binary) return undefined;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });

@@ -23,6 +23,8 @@ export interface WaitOptions {
   /** The dependency's recent log lines, for the timeout message. */
   logTail?: () => Promise<string[]>;
   onWaiting?: (reason: string) => void;
+  /** Ctrl-C: stop polling (the caller reports the interruption). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
   const deadline = clock.now() + options.timeoutMs;
   let lastReason = 'not checked yet';
   for (;;) {
+    if (options.signal?.aborted) throw new DifyctlError('CLI.INTERRUPTED', `interrupted while waiting for ${options.label}`);
     const left = deadline - clock.now();
     const probe = await options.strategy.check({ timeoutMs: Math.max(100, Math.min(ATTEMPT_MS, left)) });
     if (probe.ok) return;

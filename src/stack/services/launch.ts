@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { DifyctlError } from '../../errors/index.js';
 import { systemClock, type Clock } from '../clock.js';
-import { fileTail, pidAlive, spawnDetached } from '../embedded/process.js';
+import { fileTail, processStart, sameProcess, spawnDetached } from '../embedded/process.js';
 import { httpStrategy } from '../ready/http.js';
-import { stateDir } from '../state.js';
-import { readRunRecord, removeRunRecord, type RunRecord } from '../supervisor/run-file.js';
+import { logPath, stateDir } from '../state.js';
+import { readRunRecord, removeRunRecord, serviceProcessAlive, supervisorAlive, type RunRecord } from '../supervisor/run-file.js';
 import { Supervisor, type SupervisorEvent } from '../supervisor/supervisor.js';
 
 export type ServiceName = 'api' | 'worker';
@@ -13,7 +13,7 @@ export type ServiceName = 'api' | 'worker';
 /** The CLI's launcher, next to dist/ (or src/ under vitest): what supervisors run. */
 export const DIFYCTL_BIN = fileURLToPath(new URL('../../../bin/difyctl.js', import.meta.url));
 
-export const serviceLogFile = (projectDir: string, service: string) => path.join(stateDir(projectDir), 'logs', `${service}.log`);
+export const serviceLogFile = logPath;
 
 export interface LaunchOptions {
   projectDir: string;
@@ -31,6 +31,16 @@ export interface LaunchOptions {
   onEvent?: (event: SupervisorEvent | { type: 'waiting'; service: ServiceName; reason: string }) => void;
   /** In-process supervisors are added here as they start, so an interrupt can stop them mid-launch. */
   supervisors?: Supervisor[];
+  /** Detached supervisors, added as they spawn (before they write their run record). */
+  detached?: SpawnedProcess[];
+  /** Ctrl-C: stop waiting (the caller stops the services). */
+  signal?: AbortSignal;
+}
+
+/** A process this run spawned: its pid and start time (which tell it from a later user of the pid). */
+export interface SpawnedProcess {
+  pid: number;
+  start?: number;
 }
 
 export interface LaunchedService {
@@ -51,13 +61,14 @@ async function startSupervisor(options: LaunchOptions, service: ServiceName): Pr
   const record = { port: service === 'api' ? options.port : undefined, mode: service };
   const env = options.environmentFor?.(service) ?? options.env;
   if (options.detach) {
-    await spawnDetached({
+    const pid = await spawnDetached({
       command: process.execPath,
       args: [DIFYCTL_BIN, '-C', options.projectDir, '__supervise', '--service', service, '--mode', service, ...(record.port ? ['--port', String(record.port)] : []), process.execPath, ...serveArgs(service)],
       logFile: path.join(stateDir(options.projectDir), 'logs', 'supervisor.log'),
-      env: env as NodeJS.ProcessEnv,
+      env,
       cwd: options.projectDir,
     });
+    options.detached?.push({ pid, start: await processStart(pid) });
     return undefined;
   }
   const supervisor = new Supervisor({
@@ -92,6 +103,7 @@ async function waitServing(options: LaunchOptions, service: ServiceName, deadlin
   const health = httpStrategy({ url: `http://127.0.0.1:${options.port}/health` });
   let reason = 'not started';
   for (;;) {
+    if (options.signal?.aborted) throw new DifyctlError('CLI.INTERRUPTED', `interrupted while the ${service} was starting`);
     const record = await readRunRecord(options.projectDir, service);
     if (record?.state === 'gave-up') throw gaveUp(service, record, await fileTail(record.logFile, 30));
     if (record?.state === 'running' && record.pid) {
@@ -99,7 +111,7 @@ async function waitServing(options: LaunchOptions, service: ServiceName, deadlin
         const probe = await health.check({ timeoutMs: 1000 });
         if (probe.ok) return record;
         reason = probe.reason;
-      } else if (clock.now() - Date.parse(record.runningSince ?? '') >= 1000 && (await pidAlive(record.pid))) {
+      } else if (clock.now() - Date.parse(record.runningSince ?? '') >= 1000 && (await serviceProcessAlive(record))) {
         return record;
       } else reason = 'starting';
     }
@@ -120,8 +132,10 @@ export async function launchServices(options: LaunchOptions): Promise<Launch> {
   const clock = options.clock ?? systemClock;
   const deadline = clock.now() + options.timeoutMs;
   const supervisors: Supervisor[] = options.supervisors ?? [];
+  const detached: SpawnedProcess[] = options.detached ?? [];
+  // A supervisor of an earlier `up` that no longer serves (crash loop, backoff): stopped, not orphaned.
+  await stopServices({ projectDir: options.projectDir, services: options.services });
   for (const service of options.services) {
-    await removeRunRecord(options.projectDir, service);
     const supervisor = await startSupervisor(options, service);
     if (supervisor) supervisors.push(supervisor);
   }
@@ -131,23 +145,29 @@ export async function launchServices(options: LaunchOptions): Promise<Launch> {
     );
     return { services, supervisors };
   } catch (error) {
-    await stopServices({ projectDir: options.projectDir, services: options.services, supervisors });
+    await stopServices({ projectDir: options.projectDir, services: options.services, supervisors, detached });
     throw error;
   }
 }
 
-/** Stops supervised services (in-process supervisors, or detached ones by their pid); removes their run records. */
-export async function stopServices(args: { projectDir: string; services: ServiceName[]; supervisors?: Supervisor[]; timeoutMs?: number }): Promise<ServiceName[]> {
+/**
+ * Stops supervised services (in-process supervisors, detached ones by their pid: those this run
+ * spawned in `detached`, earlier ones from their run records); removes their run records.
+ */
+export async function stopServices(args: { projectDir: string; services: ServiceName[]; supervisors?: Supervisor[]; detached?: SpawnedProcess[]; timeoutMs?: number }): Promise<ServiceName[]> {
   const { stopProcess } = await import('../embedded/process.js');
   const stopped: ServiceName[] = [];
   await Promise.all((args.supervisors ?? []).map((s) => s.stop()));
+  // Spawned by this very run: the pid is known to be ours while it runs `__supervise` here.
+  await Promise.all((args.detached ?? []).map(async ({ pid, start }) => (await sameProcess(pid, start)) && stopProcess({ pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 })));
   for (const service of args.services) {
     const record = await readRunRecord(args.projectDir, service);
     if (!record) continue;
-    if (record.supervisorPid !== process.pid && (await pidAlive(record.supervisorPid))) {
+    // Only the very processes recorded: a pid reused since (after a reboot, a crash) is someone else's.
+    if (record.supervisorPid !== process.pid && (await supervisorAlive(record))) {
       await stopProcess({ pid: record.supervisorPid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
     }
-    if (record.pid && (await pidAlive(record.pid))) await stopProcess({ pid: record.pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
+    if (record.pid && (await serviceProcessAlive(record))) await stopProcess({ pid: record.pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
     await removeRunRecord(args.projectDir, service);
     stopped.push(service);
   }

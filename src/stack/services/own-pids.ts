@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { readState } from '../state.js';
-import { readRunRecord } from '../supervisor/run-file.js';
+import { readRunRecord, serviceProcessAlive, supervisorAlive } from '../supervisor/run-file.js';
 
 /** Every pid below the roots (a cluster primary's workers, a supervisor's child), roots included. */
 export async function processTree(roots: number[]): Promise<Set<number>> {
@@ -31,7 +31,9 @@ export async function stackPids(projectDir: string, projectName: string): Promis
   const roots: number[] = [];
   for (const service of ['api', 'worker']) {
     const record = await readRunRecord(projectDir, service);
-    if (record) roots.push(record.supervisorPid, record.pid ?? 0);
+    // Only the recorded processes themselves: a pid reused since is somebody else's.
+    if (record && (await supervisorAlive(record))) roots.push(record.supervisorPid);
+    if (record?.pid && (await serviceProcessAlive(record))) roots.push(record.pid);
   }
   const state = await readState(projectDir, projectName);
   for (const record of Object.values(state.services)) if (record?.pid) roots.push(record.pid);

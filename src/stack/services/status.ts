@@ -1,6 +1,5 @@
-import { pidAlive } from '../embedded/process.js';
 import { httpStrategy } from '../ready/http.js';
-import { readRunRecord } from '../supervisor/run-file.js';
+import { readRunRecord, serviceProcessAlive, supervisorAlive } from '../supervisor/run-file.js';
 import type { StatusRow } from '../stack-status.js';
 import type { ServiceName } from './launch.js';
 
@@ -12,6 +11,8 @@ export interface ServiceRow extends StatusRow {
   supervisorPid?: number;
 }
 
+const SERVICES: readonly ServiceName[] = ['api', 'worker'];
+
 const uptimeS = (since: string | undefined) => (since ? Math.max(0, Math.round((Date.now() - Date.parse(since)) / 1000)) : undefined);
 
 /**
@@ -20,11 +21,11 @@ const uptimeS = (since: string | undefined) => (since ? Math.max(0, Math.round((
  */
 export async function serviceRows(args: { projectDir: string; readMarker?: () => Promise<{ value: string } | undefined> }): Promise<ServiceRow[]> {
   const rows: ServiceRow[] = [];
-  for (const service of ['api', 'worker'] as ServiceName[]) {
+  for (const service of SERVICES) {
     const record = await readRunRecord(args.projectDir, service);
     if (!record) continue;
-    const supervised = record.supervisorPid === process.pid || (await pidAlive(record.supervisorPid));
-    const alive = supervised && record.pid !== undefined && (await pidAlive(record.pid));
+    const supervised = await supervisorAlive(record);
+    const alive = supervised && record.pid !== undefined && (await serviceProcessAlive(record));
     let health = '-';
     if (alive && service === 'api' && record.port) health = (await httpStrategy({ url: `http://127.0.0.1:${record.port}/health` }).check({ timeoutMs: 1000 })).ok ? 'healthy' : 'unhealthy';
     else if (alive) health = 'running';

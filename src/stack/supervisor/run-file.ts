@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sameProcess } from '../embedded/process.js';
 import { stateDir } from '../state.js';
 
 /** What a supervisor tells `ps`, `down` and `doctor` about its process; one file per service. */
@@ -8,8 +9,12 @@ export interface RunRecord {
   service: string;
   /** The supervisor's own pid (signal it to stop the service). */
   supervisorPid: number;
+  /** Its start time (clock ticks since boot): tells it from a process that reused the pid. */
+  supervisorStart?: number;
   /** The supervised process, while one runs. */
   pid?: number;
+  /** The supervised process's start time, as `supervisorStart`. */
+  pidStart?: number;
   /** running, backoff (waiting to restart), gave-up, stopped */
   state: 'starting' | 'running' | 'backoff' | 'gave-up' | 'stopped';
   restarts: number;
@@ -46,3 +51,12 @@ export async function readRunRecord(projectDir: string, service: string): Promis
 export async function removeRunRecord(projectDir: string, service: string): Promise<void> {
   await rm(runFile(projectDir, service), { force: true });
 }
+
+/**
+ * The recorded supervisor still runs — and is the same process, not one that got its pid after it
+ * died (a reboot, a crash): only then may `down` signal it.
+ */
+export const supervisorAlive = (record: RunRecord) => record.supervisorPid === process.pid || sameProcess(record.supervisorPid, record.supervisorStart);
+
+/** The recorded service process still runs (same pid and start time). */
+export const serviceProcessAlive = (record: RunRecord) => sameProcess(record.pid, record.pidStart);

@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { systemClock, type Clock } from '../clock.js';
-import { fileTail } from '../embedded/process.js';
+import { fileTail, processStart } from '../embedded/process.js';
 import { restartDelay } from './backoff.js';
 import { RotatingLog } from './rotating-log.js';
 import { writeRunRecord, type RunRecord } from './run-file.js';
@@ -79,13 +79,14 @@ export class Supervisor {
 
   private async loop(): Promise<void> {
     const { minUptimeMs = 1000, maxCrashes = 10 } = this.options;
+    this.record.supervisorStart = await processStart(process.pid);
     while (!this.stopping) {
       const started = this.clock.now();
       const child = execa(this.options.command, this.options.args, { env: this.options.env, extendEnv: false, cwd: this.options.cwd, stdin: 'ignore', buffer: false, reject: false, all: true, forceKillAfterDelay: this.options.stopTimeoutMs ?? 15_000 });
       this.child = child;
       child.all?.on('data', (chunk: Buffer) => void this.log.write(chunk).catch(() => undefined));
       if (child.pid) {
-        await this.save({ pid: child.pid, state: 'running', runningSince: new Date(started).toISOString() });
+        await this.save({ pid: child.pid, pidStart: await processStart(child.pid), state: 'running', runningSince: new Date(started).toISOString() });
         this.emit({ type: 'spawn', service: this.options.service, pid: child.pid, restarts: this.record.restarts });
       }
       const result = await child;
@@ -97,20 +98,20 @@ export class Supervisor {
       this.emit({ type: 'exit', service: this.options.service, code, signal, uptimeMs, crash });
       const lastExit = { code, signal, at: new Date(this.clock.now()).toISOString() };
       if (this.stopping) {
-        await this.save({ pid: undefined, state: 'stopped', lastExit });
+        await this.save({ pid: undefined, pidStart: undefined, state: 'stopped', lastExit });
         break;
       }
       const crashStreak = crash ? this.record.crashStreak + 1 : 0;
       if (crashStreak >= maxCrashes) {
         await this.log.close();
         const tail = await fileTail(this.options.logFile, 30);
-        await this.save({ pid: undefined, state: 'gave-up', crashStreak, lastExit });
+        await this.save({ pid: undefined, pidStart: undefined, state: 'gave-up', crashStreak, lastExit });
         this.emit({ type: 'gave-up', service: this.options.service, crashes: crashStreak, tail });
         this.finish('gave-up');
         return;
       }
       const delayMs = restartDelay(crashStreak, this.options.backoff);
-      await this.save({ pid: undefined, state: 'backoff', crashStreak, restarts: this.record.restarts + 1, lastExit });
+      await this.save({ pid: undefined, pidStart: undefined, state: 'backoff', crashStreak, restarts: this.record.restarts + 1, lastExit });
       this.emit({ type: 'restart', service: this.options.service, delayMs, crashStreak });
       if (delayMs > 0) await Promise.race([this.clock.sleep(delayMs), new Promise<void>((resolve) => (this.wake = resolve))]);
     }

@@ -4,11 +4,10 @@ import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
 import { createKey, deleteKey, listKeys } from '../../services/api-keys.js';
 import { getApp } from '../../services/apps.js';
-import { parse } from '../validate.js';
+import { parse, uuidParam } from '../validate.js';
 
-const uuid = z.string().uuid({ message: 'must be a UUID' });
-const AppParams = z.object({ appId: uuid });
-const KeyParams = z.object({ appId: uuid, keyId: uuid });
+const AppParams = z.object({ appId: uuidParam });
+const KeyParams = z.object({ appId: uuidParam, keyId: uuidParam });
 
 /** App API keys: listed masked, created once in full, revoked. */
 export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -20,10 +19,9 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promi
   });
   app.post('/apps/:appId/api-keys', async (request, reply) => {
     const { appId } = parse(AppParams, request.params);
-    const { tenantId } = accountOf(request);
-    await getApp(ctx.pool, { tenantId, appId });
+    const key = await createKey(ctx.pool, { tenantId: accountOf(request).tenantId, appId });
     reply.code(201);
-    return createKey(ctx.pool, { tenantId, appId });
+    return key;
   });
   app.delete('/apps/:appId/api-keys/:keyId', async (request, reply) => {
     const { appId, keyId } = parse(KeyParams, request.params);

@@ -4,10 +4,9 @@ import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db.js';
 import { accountOf } from '../../hooks/auth.js';
 import { APP_MODES, createApp, getApp, listApps, markAppDeleting, updateApp } from '../../services/apps.js';
-import { parse } from '../validate.js';
+import { INT4_MAX, parse, uuidParam } from '../validate.js';
 
-const uuid = z.string().uuid({ message: 'must be a UUID' });
-const AppParams = z.object({ appId: uuid });
+const AppParams = z.object({ appId: uuidParam });
 const ListQuery = z.object({
   page: z.coerce.number().int().min(1).max(99_999).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -20,8 +19,8 @@ const UpdateBody = z.object({
   description: z.string().max(4000).optional(),
   enable_site: z.boolean().optional(),
   enable_api: z.boolean().optional(),
-  api_rpm: z.number().int().min(0).optional(),
-  api_rph: z.number().int().min(0).optional(),
+  api_rpm: z.number().int().min(0).max(INT4_MAX).optional(),
+  api_rph: z.number().int().min(0).max(INT4_MAX).optional(),
   ...icon,
 });
 
