@@ -42,9 +42,20 @@ export function postgresKeyValue(pool: pg.Pool): KeyValueStore {
   };
 }
 
+/** How often expired `kv_store` rows (refresh tokens, locks, cache) are deleted. @default 10 min */
+export const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+/** Deletes expired rows (Redis expires keys itself; here reads skip them, and this reclaims them). */
+export async function sweepExpired(pool: pg.Pool): Promise<number> {
+  return (await pool.query('DELETE FROM kv_store WHERE expires_at IS NOT NULL AND expires_at <= now()')).rowCount ?? 0;
+}
+
 /** Every Redis duty on PostgreSQL (no Redis configured). */
-export function postgresStore(pool: pg.Pool): Store {
+export function postgresStore(pool: pg.Pool, options: { sweepIntervalMs?: number } = {}): Store {
   const kv = postgresKeyValue(pool);
+  // A failed sweep (the database away) is simply tried again next time.
+  const sweeper = setInterval(() => void sweepExpired(pool).catch(() => undefined), options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+  sweeper.unref();
   return {
     kind: 'postgres',
     kv,
@@ -68,7 +79,9 @@ export function postgresStore(pool: pg.Pool): Store {
         },
       };
     },
-    // The pool belongs to the app; nothing of our own to close.
-    close: async () => {},
+    // The pool belongs to the app; only the sweeper is ours.
+    close: async () => {
+      clearInterval(sweeper);
+    },
   };
 }
