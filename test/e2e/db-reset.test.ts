@@ -1,31 +1,22 @@
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { health, initProject, NO_DOCKER } from '../helpers/project.js';
 import { startPostgres } from '../helpers/postgres.js';
 
-const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', PATH: '/nonexistent-bin' };
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const health = async (port: number) => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status;
 const setupStep = async (port: number) => ((await (await fetch(`http://127.0.0.1:${port}/console/api/setup`)).json()) as { step?: string }).step;
 
 describe('difyctl db reset', () => {
   it('on a stack with data: refused without --yes and a TTY; with --yes empty, migrated, seeded, api healthy again', async () => {
-    const { dir, cleanup } = await tempDir('difyctl-reset-');
-    await chmod(dir, 0o755);
-    cleanups.push(async () => {
-      await runCli(['down', '--volumes'], { cwd: dir, env: NO_DOCKER, timeoutMs: 120_000 });
-      await cleanup();
-    });
-    await runCli(['init'], { cwd: dir });
-    const port = await getPort();
-    await appendFile(path.join(dir, '.env'), `DIFY_PORT=${port}\n`);
+    const { dir, port, cleanup } = await initProject();
+    cleanups.push(cleanup);
     expect((await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
     const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }) });
     expect(setup.status).toBeLessThan(300);

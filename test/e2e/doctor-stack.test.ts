@@ -1,10 +1,7 @@
-import { appendFile, chmod } from 'node:fs/promises';
-import path from 'node:path';
-import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { health, initProject, NO_DOCKER } from '../helpers/project.js';
 
-const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', PATH: '/nonexistent-bin' };
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -23,15 +20,8 @@ async function doctor(dir: string): Promise<{ exitCode: number; report: Report; 
 
 describe('difyctl doctor on a running stack', () => {
   it('all ok on a healthy stack; with the db stopped, db.container and db.connect fail with their fixes', async () => {
-    const { dir, cleanup } = await tempDir('difyctl-doctor-');
-    await chmod(dir, 0o755);
-    cleanups.push(async () => {
-      await runCli(['down', '--volumes'], { cwd: dir, env: NO_DOCKER, timeoutMs: 120_000 });
-      await cleanup();
-    });
-    await runCli(['init'], { cwd: dir });
-    const port = await getPort();
-    await appendFile(path.join(dir, '.env'), `DIFY_PORT=${port}\n`);
+    const { dir, port, cleanup } = await initProject();
+    cleanups.push(cleanup);
     expect((await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
 
     const healthy = await doctor(dir);

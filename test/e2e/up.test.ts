@@ -1,11 +1,11 @@
-import { chmod, appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import getPort from 'get-port';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { BIN, baseEnv, runCli, tempDir } from '../helpers/cli.js';
+import { BIN, baseEnv, runCli } from '../helpers/cli.js';
 import { describeDocker } from '../helpers/docker.js';
+import { health, initProject as initTempProject, NO_DOCKER } from '../helpers/project.js';
 import { pidAlive, processStart } from '../../src/stack/embedded/process.js';
 import { writeRunRecord } from '../../src/stack/supervisor/run-file.js';
 
@@ -14,26 +14,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** No Docker (a socket that does not exist) and no redis-server (a PATH without it). */
-const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', PATH: '/nonexistent-bin' };
-
 async function initProject(env: Record<string, string | undefined>): Promise<{ dir: string; port: number }> {
-  const { dir, cleanup } = await tempDir('difyctl-up-');
-  // The embedded PostgreSQL runs as the postgres user: it must be able to enter the project dir.
-  await chmod(dir, 0o755);
-  cleanups.push(async () => {
-    await runCli(['down', '--volumes'], { cwd: dir, env, timeoutMs: 120_000 });
-    await cleanup();
-  });
-  expect((await runCli(['init'], { cwd: dir, env })).exitCode).toBe(0);
-  const port = await getPort();
-  await appendFile(path.join(dir, '.env'), `DIFY_PORT=${port}\n`);
-  return { dir, port };
+  const project = await initTempProject(env);
+  cleanups.push(project.cleanup);
+  return project;
 }
 
 const json = (stdout: string) => JSON.parse(stdout) as { ok: boolean; data: Record<string, unknown> & { services: Array<Record<string, unknown>> } };
 const row = (doc: ReturnType<typeof json>, service: string) => doc.data.services.find((s) => s.service === service);
-const health = async (port: number) => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status;
 
 describe('difyctl up on the embedded default (no Docker, no redis-server)', () => {
   it('init && up -d → healthy; ps; a second up; down; the data survives a new up', async () => {
