@@ -2,15 +2,15 @@
  * Shared setup of the server tests (test/integration/server-*.test.ts): a real redis-server on a
  * free port, a migrated database on the shared test PostgreSQL, and the settings the server reads.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
-import { Redis } from 'ioredis';
 import { settingsFromEnv } from '../../src/server/settings.js';
 import { createMigrator } from '../../src/db/migrator.js';
 import type { PostgresConnection, TestPostgres } from '../helpers/postgres.js';
+import { startRedis as startTestRedis } from '../helpers/redis.js';
 
 export interface TestRedis {
   port: number;
@@ -18,40 +18,13 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** A throwaway redis-server (no persistence) on a free 127.0.0.1 port. */
+/** A throwaway redis-server without a password (the shared helper's), in the shape these tests use. */
 export async function startRedis(): Promise<TestRedis> {
-  const port = await getPort({ host: '127.0.0.1' });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  const kill = (): void => void child.kill('SIGKILL');
-  process.once('exit', kill);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      break;
-    } catch {
-      client.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('redis-server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const redis = await startTestRedis({ password: '' });
   return {
-    port,
-    env: { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(port), REDIS_PASSWORD: '', REDIS_DB: '0', CELERY_BROKER_URL: `redis://127.0.0.1:${port}/1` },
-    stop: async () => {
-      process.removeListener('exit', kill);
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    port: redis.port,
+    env: { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), REDIS_PASSWORD: '', REDIS_DB: '0', CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1` },
+    stop: redis.stop,
   };
 }
 
