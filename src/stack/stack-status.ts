@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { address, type StackContext } from './context.js';
-import { LABEL, projectFilter } from './docker/labels.js';
+import { LABEL, ownedBy, projectFilter } from './docker/labels.js';
 import { publishedPort } from './docker/ports.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
 import { runningRedis } from './embedded/redis.js';
@@ -59,7 +59,8 @@ export async function stackStatus(ctx: StackContext, specs: Record<DependencyNam
   const state = await readState(ctx.project.projectDir, ctx.project.projectName);
   const now = Date.now();
   const engine = await ctx.engine();
-  const containers = engine ? await engine.docker.listContainers({ all: true, filters: projectFilter(ctx.project.projectName) }) : [];
+  // Another checkout with the same project name labels its containers with its own dir: not ours to show.
+  const containers = (engine ? await engine.docker.listContainers({ all: true, filters: projectFilter(ctx.project.projectName) }) : []).filter((c) => ownedBy(c.Labels, ctx.project.projectDir));
   const rows: StatusRow[] = [];
   for (const name of DEPENDENCIES) {
     const record = state.services[name];

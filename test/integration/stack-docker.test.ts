@@ -237,6 +237,8 @@ ${db}
         const up = await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env });
         expect(up.exitCode).toBe(1);
         expect((JSON.parse(up.stdout) as Envelope).error?.code).toBe('DOCKER.NAME_CONFLICT');
+        const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ service: string; container?: string }> } };
+        expect(ps.data.services.find((s) => s.service === 'db')?.container).toBeUndefined();
         expect((await runCli(['down', '--volumes'], { cwd: dir, env })).exitCode).toBe(0);
         expect((await elsewhere.inspect()).Config.Labels['com.difyctl.project-dir']).toBe('/srv/other-checkout/docker');
       } finally {
