@@ -24,6 +24,29 @@ function processAlive(args: { pid: number; marker: string; dependency: Dependenc
   };
 }
 
+/** A detached embedded server this run started or found: what both embedded dependencies report. */
+interface EmbeddedProcess {
+  pid: number;
+  port: number;
+  logFile: string;
+  dataDir: string;
+  reused: boolean;
+}
+
+/** The Started record of an embedded server: its state record, and readiness = alive and `serves`. */
+function embeddedStarted(args: { server: EmbeddedProcess; connection: Started['connection']; serves: ReadinessStrategy; marker: string; dependency: DependencyName }): Started {
+  const { server } = args;
+  return {
+    provider: 'embedded',
+    connection: args.connection,
+    reused: server.reused,
+    created: !server.reused,
+    record: { provider: 'embedded', host: '127.0.0.1', port: server.port, pid: server.pid, logFile: server.logFile, dataDirs: [server.dataDir], since: new Date().toISOString() },
+    strategy: allOf([processAlive({ pid: server.pid, marker: args.marker, dependency: args.dependency, logFile: server.logFile }), args.serves]),
+    logTail: () => fileTail(server.logFile, 30),
+  };
+}
+
 export async function startEmbeddedDb(ctx: StackContext): Promise<Started> {
   const s = ctx.settings;
   if (!s.DB_PASSWORD) {
@@ -31,17 +54,10 @@ export async function startEmbeddedDb(ctx: StackContext): Promise<Started> {
     throw new DifyctlError('CONFIG.INVALID', 'DB_PASSWORD is empty: the embedded PostgreSQL is created with the configured password', { hint: 'Set DB_PASSWORD in .env (e.g. `openssl rand -hex 16`).' });
   }
   const pg = await startEmbeddedPostgres({ projectDir: ctx.project.projectDir, user: s.DB_USERNAME, password: s.DB_PASSWORD, preferredPort: s.DB_PORT, maxConnections: s.POSTGRES_MAX_CONNECTIONS, report: ctx.report });
-  const target = { host: '127.0.0.1', port: pg.port };
-  const conn = dbConnection(s, target);
+  const conn = dbConnection(s, { host: '127.0.0.1', port: pg.port });
   return {
-    provider: 'embedded',
-    connection: conn,
-    reused: pg.reused,
-    created: !pg.reused,
-    record: { provider: 'embedded', host: target.host, port: target.port, pid: pg.pid, logFile: pg.logFile, dataDirs: [pg.dataDir], since: new Date().toISOString() },
     // The maintenance database first: the configured one may not exist yet on a fresh cluster.
-    strategy: allOf([processAlive({ pid: pg.pid, marker: 'postgres', dependency: 'db', logFile: pg.logFile }), postgresStrategy({ ...conn, database: 'postgres' })]),
-    logTail: () => fileTail(pg.logFile, 30),
+    ...embeddedStarted({ server: pg, connection: conn, serves: postgresStrategy({ ...conn, database: 'postgres' }), marker: 'postgres', dependency: 'db' }),
     afterReady: async () => {
       await ensureDatabase(conn);
       const probe = await postgresStrategy(conn).check({ timeoutMs: 3000 });
@@ -66,15 +82,6 @@ export async function startEmbeddedRedisDependency(ctx: StackContext): Promise<S
   if (!redis) {
     return { provider: 'none', reused: false, created: false, record: { provider: 'none', since: new Date().toISOString() }, logTail: async () => [] };
   }
-  const target = { host: '127.0.0.1', port: redis.port };
-  const conn = redisConnection(s, target);
-  return {
-    provider: 'embedded',
-    connection: conn,
-    reused: redis.reused,
-    created: !redis.reused,
-    record: { provider: 'embedded', host: target.host, port: target.port, pid: redis.pid, logFile: redis.logFile, dataDirs: [redis.dataDir], since: new Date().toISOString() },
-    strategy: allOf([processAlive({ pid: redis.pid, marker: 'redis-server', dependency: 'redis', logFile: redis.logFile }), redisStrategy(conn)]),
-    logTail: () => fileTail(redis.logFile, 30),
-  };
+  const conn = redisConnection(s, { host: '127.0.0.1', port: redis.port });
+  return embeddedStarted({ server: redis, connection: conn, serves: redisStrategy(conn), marker: 'redis-server', dependency: 'redis' });
 }

@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type DifyApp } from '../../src/server/app.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { ADMIN, migratedDatabase, serverEnv, settingsFor, startRedis, type TestRedis } from './server-fixtures.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import { ADMIN, migratedDatabase, serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
 
 let pg: TestPostgres;
 let redis: TestRedis;
 
-beforeAll(async () => {
-  [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([pg?.stop(), redis?.stop()]);
-});
+useServers((servers) => ({ pg, redis } = servers));
 
 describe.each([
   ['with Redis', true],

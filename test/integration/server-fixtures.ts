@@ -9,7 +9,8 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { settingsFromEnv } from '../../src/server/settings.js';
 import { createMigrator } from '../../src/db/migrator.js';
-import type { PostgresConnection, TestPostgres } from '../helpers/postgres.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startPostgres, type PostgresConnection, type TestPostgres } from '../helpers/postgres.js';
 import { startRedis as startTestRedis } from '../helpers/redis.js';
 
 export interface TestRedis {
@@ -114,4 +115,20 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The PostgreSQL and Redis a server test file shares: started before its tests, stopped after.
+ * `use` receives them once they run (`useServers((s) => ({ pg, redis } = s))`).
+ */
+export function useServers(use: (servers: { pg: TestPostgres; redis: TestRedis }) => void): void {
+  let servers: { pg: TestPostgres; redis: TestRedis } | undefined;
+  beforeAll(async () => {
+    const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    servers = { pg, redis };
+    use(servers);
+  });
+  afterAll(async () => {
+    await Promise.all([servers?.pg.stop(), servers?.redis.stop()]);
+  });
 }

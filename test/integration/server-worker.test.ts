@@ -2,19 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type DifyApp } from '../../src/server/app.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { ADMIN, migratedDatabase, serverEnv, settingsFor, startRedis, type TestRedis } from './server-fixtures.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import { ADMIN, migratedDatabase, serverEnv, settingsFor, startRedis, useServers, type TestRedis } from './server-fixtures.js';
 import { serve, waitFor } from './server-serve.js';
 
 let pg: TestPostgres;
 let redis: TestRedis;
 
-beforeAll(async () => {
-  [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([pg?.stop(), redis?.stop()]);
-});
+useServers((servers) => ({ pg, redis } = servers));
 
 const json = (res: { body: string }) => JSON.parse(res.body) as Record<string, any>;
 
