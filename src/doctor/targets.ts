@@ -3,9 +3,13 @@ import type { Settings } from '../config/schema.js';
 import { readState, type DependencyRecord, type StackState } from '../stack/state.js';
 import type { DbConnection, RedisConnection } from '../stack/types.js';
 
-/** What the running stack recorded, read once per doctor run. */
-export async function stackState(config: ResolvedConfig): Promise<StackState> {
-  return readState(config.project.projectDir, config.project.projectName);
+const states = new WeakMap<ResolvedConfig, Promise<StackState>>();
+
+/** What the running stack recorded, read once per doctor run (the checks share the config object). */
+export function stackState(config: ResolvedConfig): Promise<StackState> {
+  let state = states.get(config);
+  if (!state) states.set(config, (state = readState(config.project.projectDir, config.project.projectName)));
+  return state;
 }
 
 /** Where a dependency should answer: the address `up` recorded (a published port), else the settings. */
