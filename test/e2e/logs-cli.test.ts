@@ -3,6 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, runCli, tempDir } from '../helpers/cli.js';
+import { difyProject } from '../helpers/fixtures.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -55,6 +56,16 @@ describe('difyctl logs', () => {
     expect(lines[0]).toMatch(/^worker \| .*Error: task failed/);
     expect(lines[1]).toContain('at run (task.js:1:1)');
     expect(lines[2]).toContain('at next (queue.js:2:2)');
+  });
+
+  it('takes compose service names (db_postgres in the newest Dify file) for the logical ones', async () => {
+    const project = await difyProject('newest');
+    cleanups.push(project.cleanup);
+    await mkdir(path.join(project.dir, '.difyctl', 'logs'), { recursive: true });
+    await writeFile(path.join(project.dir, '.difyctl', 'logs', 'db.log'), '2026-11-26 02:46:18.123 UTC [1] LOG:  database system is ready\n');
+    const result = await runCli(['logs', 'db_postgres'], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^db \| .*database system is ready/m);
   });
 
   it('refuses an unknown service with the list of services', async () => {

@@ -62,17 +62,20 @@ export const logsCommand: CommandDefinition = {
   },
 };
 
-/** Compose service names of db and redis (`db_postgres` in the newest Dify file) → logical names. */
+/** Compose service names of db, redis, api and worker (`db_postgres` in the newest Dify file) → logical names. */
 async function composeAliases(project: import('../../config/project.js').Project): Promise<Record<string, string>> {
   const compose = project.compose;
   if (!compose) return {};
+  const { findDependencyService } = await import('../../stack/dependencies.js');
   const aliases: Record<string, string> = {};
   for (const [name, service] of Object.entries(compose.services)) {
-    const image = service.image ?? '';
-    if (/^(postgres|pgvector)/.test(image) && !aliases[name]) aliases[name] = 'db';
-    if (/^redis/.test(image)) aliases[name] = 'redis';
     const mode = service.environment.get('MODE')?.value;
     if (mode === 'api' || mode === 'worker') aliases[name] = mode;
+  }
+  // The same rule `up` uses: the service DB_HOST / REDIS_HOST names, else the one with the image.
+  for (const [dependency, hostVar] of [['db', 'DB_HOST'], ['redis', 'REDIS_HOST']] as const) {
+    const service = findDependencyService({ compose, name: dependency, host: project.lookup(hostVar) ?? dependency });
+    if (service) aliases[service] = dependency;
   }
   return aliases;
 }
