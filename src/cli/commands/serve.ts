@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { DifyctlError } from '../../errors/index.js';
 import type { CommandDefinition } from '../types.js';
 
-const ALL_QUEUES = 'dataset,mail,ops_trace,app_deletion';
+const ALL_QUEUES = 'dataset,generation,mail,ops_trace,app_deletion';
 
 export const serveCommand: CommandDefinition = {
   path: ['serve'],

@@ -1,5 +1,5 @@
 /** The task queues of Dify's Celery workers that the embedded worker consumes. */
-export const QUEUE_NAMES = ['dataset', 'mail', 'ops_trace', 'app_deletion'] as const;
+export const QUEUE_NAMES = ['dataset', 'generation', 'mail', 'ops_trace', 'app_deletion'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface Task {

@@ -1,11 +1,15 @@
 import type pg from 'pg';
+import type { ModelRuntime } from '../../model-runtime/types.js';
 import type { Logger } from '../logger.js';
+import { CONVERSATION_NAME_TASK, nameConversation } from '../services/conversation-names.js';
 import type { QueueName, Task } from '../store/queue.js';
 import { removeAppAndRelatedData } from './app-deletion.js';
 
 export interface TaskContext {
   pool: pg.Pool;
   logger: Logger;
+  /** Model calls (conversation names); tasks that need it fail without it. */
+  runtime?: ModelRuntime;
 }
 
 type TaskFn = (data: Record<string, unknown>, ctx: TaskContext) => Promise<void>;
@@ -24,6 +28,16 @@ const sendMail: TaskFn = async (data, { logger }) => {
   logger.info({ to: data.to, subject: data.subject }, 'mail (no mail transport configured: logged only)');
 };
 
+/** Names a conversation from its first message (Dify does this after the first answer). */
+const generateConversationName: TaskFn = async (data, { pool, logger, runtime }) => {
+  const ids = [data.tenant_id, data.app_id, data.conversation_id];
+  if (!ids.every((id) => typeof id === 'string')) throw new Error(`${CONVERSATION_NAME_TASK}: tenant_id, app_id and conversation_id are required`);
+  if (!runtime) throw new Error(`${CONVERSATION_NAME_TASK}: this worker has no model runtime`);
+  const [tenantId, appId, conversationId] = ids as string[];
+  const name = await nameConversation({ pool, runtime }, { tenantId: tenantId!, appId: appId!, conversationId: conversationId!, keepRenamed: true });
+  logger.info({ conversationId, named: name !== undefined }, 'conversation name');
+};
+
 const processTrace: TaskFn = async (data, { logger }) => {
   logger.debug({ trace: data.trace_id ?? null }, 'ops trace received (no trace provider configured)');
 };
@@ -32,6 +46,7 @@ const processTrace: TaskFn = async (data, { logger }) => {
 export const TASKS: Record<QueueName, Record<string, TaskFn>> = {
   app_deletion: { remove_app_and_related_data: (data, ctx) => removeAppAndRelatedData(ctx.pool, data, ctx.logger) },
   dataset: { clean_dataset: cleanDataset },
+  generation: { [CONVERSATION_NAME_TASK]: generateConversationName },
   mail: { send_email: sendMail },
   ops_trace: { process_trace: processTrace },
 };
