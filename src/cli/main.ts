@@ -103,7 +103,7 @@ function register(program: Command, def: CommandDefinition, state: RunState, env
 export function buildProgram(state: RunState, env: NodeJS.ProcessEnv): Command {
   const program = new Command('difyctl')
     .description('Run a Dify-style API stack: PostgreSQL, Redis, the API server and its worker.')
-    .version(packageVersion(), '--version', 'print the version')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .enablePositionalOptions()
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')

@@ -23,7 +23,14 @@ async function importsOf(args: string[], exitCode = 0): Promise<string[]> {
 const loads = (urls: string[], pkg: string) => urls.some((u) => u.includes(`/node_modules/${pkg}/`));
 
 describe('the CLI loads heavy modules only when a command needs them', () => {
-  for (const args of [['--version'], ['--help'], ['config', '--help']]) {
+  it('difyctl --version (and -V) is answered by the launcher: no CLI module, not even commander', async () => {
+    for (const flag of ['--version', '-V']) {
+      const urls = await importsOf([flag]);
+      expect(urls.filter((u) => !u.startsWith('node:'))).toEqual([expect.stringMatching(/\/bin\/difyctl\.js$/)]);
+    }
+  });
+
+  for (const args of [['--help'], ['config', '--help']]) {
     it(`difyctl ${args.join(' ')} imports none of ${HEAVY.join(', ')}`, async () => {
       const urls = await importsOf(args);
       expect(urls.some((u) => u.includes('/dist/cli/main.js'))).toBe(true);
