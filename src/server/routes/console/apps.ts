@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { loadAppConfig, modelConfigJson } from '../../../apps/model-config/index.js';
 import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db.js';
 import { accountOf } from '../../hooks/auth.js';
@@ -38,7 +39,8 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   });
   app.get('/apps/:appId', async (request) => {
     const { appId } = parse(AppParams, request.params);
-    return getApp(ctx.pool, { tenantId: accountOf(request).tenantId, appId });
+    const detail = await getApp(ctx.pool, { tenantId: accountOf(request).tenantId, appId });
+    return { ...detail, model_config: modelConfigJson(await loadAppConfig(ctx.pool, appId)) };
   });
   app.put('/apps/:appId', async (request) => {
     const { appId } = parse(AppParams, request.params);

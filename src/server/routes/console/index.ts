@@ -4,9 +4,10 @@ import { accountRoutes } from './account.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { appRoutes } from './apps.js';
 import { authRoutes } from './auth.js';
+import { modelConfigRoutes } from './model-config.js';
 import { setupRoutes } from './setup.js';
 
 /** The console API, mounted at /console/api. */
 export async function consoleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  for (const routes of [setupRoutes, authRoutes, accountRoutes, appRoutes, apiKeyRoutes]) await routes(app, ctx);
+  for (const routes of [setupRoutes, authRoutes, accountRoutes, appRoutes, modelConfigRoutes, apiKeyRoutes]) await routes(app, ctx);
 }
