@@ -9,6 +9,7 @@ import { registerAuth } from './hooks/auth.js';
 import { registerConcurrencyLimit } from './hooks/concurrency.js';
 import { frameworkErrors, registerErrorHandlers } from './hooks/error-handler.js';
 import { DEFAULT_BODY_LIMIT, registerRequestGuard } from './hooks/request-guard.js';
+import { clientErrorHandler, registerRequestDeadline, requestTimeoutOptions, type RequestTimeouts } from './hooks/request-timeouts.js';
 import { registerVersionHeaders } from './hooks/version-headers.js';
 import { silentLogger, type Logger } from './logger.js';
 import { loadMiddleware, registerMiddleware } from './middleware.js';
@@ -18,9 +19,10 @@ import type { ServiceRoutes } from './routes/service-api.js';
 import { initSentry } from './sentry.js';
 import { findAccount } from './services/accounts.js';
 import { createTokenService } from './services/auth-tokens.js';
+import { createSessionCheck } from './services/session-check.js';
 import { openBackends, type Backends } from './store/index.js';
 import type { RateLimitOptions } from './store/types.js';
-import { trustLocalProxy } from './trust-proxy.js';
+import { trustedProxy } from './trust-proxy.js';
 import { describeVectorStore } from './vector.js';
 import { serverVersion } from './version.js';
 
@@ -41,6 +43,10 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Service API routes (`/v1`) added by later work. */
   serviceRoutes?: ServiceRoutes[];
+  /** How long reading a request's headers, and the whole request, may take (408 after). */
+  requestTimeouts?: RequestTimeouts;
+  /** How long "this token's account and workspace still stand" is reused. @default 3000 ms */
+  sessionCheckTtlMs?: number;
 }
 
 export interface RouteEntry {
@@ -103,6 +109,8 @@ async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Poo
         const account = await findAccount(pool, accountId);
         return account && { accountId: account.id, tenantId: account.tenantId };
       },
+      // An access token stops working within seconds once its account or workspace is gone or banned.
+      stillValid: createSessionCheck({ pool, ttlMs: deps.sessionCheckTtlMs }),
     }),
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
     providers,
@@ -118,14 +126,19 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
     // One debug line per request (onResponse below) instead of fastify's two info lines.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // A request that takes longer than GUNICORN_TIMEOUT is cut, as gunicorn's worker timeout does.
+    // A request that takes longer than GUNICORN_TIMEOUT is cut, as gunicorn's worker timeout does
+    // (with a JSON answer: registerRequestDeadline).
     connectionTimeout: settings.GUNICORN_TIMEOUT * 1000,
+    // Reading headers and body is bounded on its own: a slow body is a 408, not a held process.
+    ...requestTimeoutOptions(deps.requestTimeouts),
+    clientErrorHandler: clientErrorHandler({ version, env: settings.DEPLOY_ENV }),
     forceCloseConnections: 'idle',
-    // X-Forwarded-For: one hop, from a proxy on a loopback or private address (Dify's nginx).
-    trustProxy: trustLocalProxy,
+    // X-Forwarded-For: only with RESPECT_XFORWARD_HEADERS_ENABLED, one hop, from FORWARDED_ALLOW_IPS.
+    trustProxy: trustedProxy({ enabled: settings.RESPECT_XFORWARD_HEADERS_ENABLED, allowIps: settings.FORWARDED_ALLOW_IPS }),
     // Undecodable URLs and over-long path parameters are answered before routing: as Dify errors too.
     frameworkErrors: frameworkErrors({ version, env: settings.DEPLOY_ENV }),
   });
+  registerRequestDeadline(app, { timeoutSeconds: settings.GUNICORN_TIMEOUT });
   registerConcurrencyLimit(app, settings.SERVER_WORKER_CONNECTIONS);
   const captureError = await initSentry({ dsn: settings.SENTRY_DSN, tracesSampleRate: settings.SENTRY_TRACES_SAMPLE_RATE, environment: settings.DEPLOY_ENV, release: version, logger });
   if (settings.CUSTOM_MIDDLEWARE_ENABLED && settings.CUSTOM_MIDDLEWARE_MODULE) {

@@ -2,15 +2,45 @@ import pg from 'pg';
 import type { Settings } from '../config/schema.js';
 import type { Logger } from './logger.js';
 
-type DbSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'SQLALCHEMY_POOL_SIZE' | 'SQLALCHEMY_MAX_OVERFLOW' | 'SQLALCHEMY_POOL_RECYCLE'>;
+type DbSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'SQLALCHEMY_POOL_SIZE' | 'SQLALCHEMY_MAX_OVERFLOW' | 'SQLALCHEMY_POOL_RECYCLE' | 'GUNICORN_TIMEOUT'>;
+
+/** A request's query may run this long at most, whatever GUNICORN_TIMEOUT allows. @default 10 s */
+export const MAX_REQUEST_STATEMENT_MS = 10_000;
+/** Waiting for a pooled connection, or for a new one to log in. @default 3 s */
+export const CONNECT_TIMEOUT_MS = 3000;
+
+export interface QueryBounds {
+  /** PostgreSQL's `statement_timeout`: the server cancels a slower statement (SQLSTATE 57014). */
+  statementMs: number;
+  /** The client's `query_timeout`: a database that does not answer at all (stalled) is given up on. */
+  queryMs: number;
+}
+
+/** Worker tasks (deleting an app's data, indexing) may run long statements, but not forever. */
+export const TASK_QUERY_BOUNDS: QueryBounds = { statementMs: 5 * 60_000, queryMs: 5 * 60_000 + 10_000 };
+
+/**
+ * Bounds for the queries of a request, under GUNICORN_TIMEOUT so the client always gets a JSON
+ * answer before its request is cut: the server cancels a statement after min(10 s, half of it); the
+ * client gives up on a database that does not answer at all a little later (three quarters of it
+ * at most), and drops that connection.
+ */
+export function requestQueryBounds(settings: Pick<Settings, 'GUNICORN_TIMEOUT'>): QueryBounds {
+  const budget = settings.GUNICORN_TIMEOUT * 1000;
+  const statementMs = Math.min(MAX_REQUEST_STATEMENT_MS, Math.floor(budget / 2));
+  return { statementMs, queryMs: Math.min(statementMs + 1000, Math.floor(budget * 0.75)) };
+}
 
 /**
  * The database pool, sized like SQLAlchemy's: POOL_SIZE + MAX_OVERFLOW connections at most, each
  * replaced after POOL_RECYCLE seconds. A connection that dies while idle (PostgreSQL restarted) is
- * logged and dropped: it must never crash the process.
+ * logged and dropped: it must never crash the process. Every query is bounded (see
+ * requestQueryBounds; the worker passes its own, longer bounds), and so are the wait for a
+ * connection and its login: a stalled PostgreSQL costs a request seconds, never forever.
  */
-export function createPool(options: { settings: DbSettings; logger: Logger; applicationName?: string }): pg.Pool {
+export function createPool(options: { settings: DbSettings; logger: Logger; applicationName?: string; bounds?: QueryBounds }): pg.Pool {
   const s = options.settings;
+  const bounds = options.bounds ?? requestQueryBounds(s);
   const pool = new pg.Pool({
     host: s.DB_HOST,
     port: s.DB_PORT,
@@ -20,18 +50,26 @@ export function createPool(options: { settings: DbSettings; logger: Logger; appl
     max: s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW,
     maxLifetimeSeconds: s.SQLALCHEMY_POOL_RECYCLE,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 3000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: bounds.statementMs,
+    query_timeout: bounds.queryMs,
+    // A peer that vanished without a FIN (host down, network cut) is noticed on idle connections too.
+    keepAlive: true,
     application_name: options.applicationName ?? 'difyctl-api',
   });
   pool.on('error', (error) => options.logger.warn({ err: error.message }, 'database connection lost'));
   return pool;
 }
 
+/** pg's error when `query_timeout` passed without an answer: the connection is unusable. */
+export const isQueryReadTimeout = (error: unknown): boolean => error instanceof Error && error.message === 'Query read timeout';
+
 /**
  * Runs `fn` in a transaction on one pooled client. A checked-out client has no error listener of
  * the pool's: a connection lost while the transaction waits (on the task queue, say) would be an
  * uncaught 'error' that ends the process. It is caught here, and the broken client is destroyed
- * instead of going back to the pool.
+ * instead of going back to the pool. After a read timeout the database is not answering: no
+ * ROLLBACK is sent (it would wait as long again); dropping the connection rolls back.
  */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -46,9 +84,12 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken ??= rollbackError;
-    });
+    if (isQueryReadTimeout(error)) broken ??= error as Error;
+    else {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken ??= rollbackError;
+      });
+    }
     throw error;
   } finally {
     client.removeListener('error', onError);

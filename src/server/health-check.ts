@@ -37,7 +37,9 @@ export function createHealthCheck(options: HealthCheckOptions): () => Promise<He
   let cached: { at: number; report: Promise<HealthReport> } | undefined;
   const run = async (): Promise<HealthReport> => {
     const [db, redis] = await Promise.all([
-      within(() => options.pool.query('SELECT 1'), timeoutMs),
+      // The query's own timeout drops a connection to a stalled database instead of leaving it busy
+      // (pg reads `query_timeout` from the query config; @types/pg's QueryConfig does not list it).
+      within(() => options.pool.query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig), timeoutMs),
       options.pingRedis ? within(options.pingRedis, timeoutMs) : Promise.resolve(null),
     ]);
     const redisState = redis === null ? 'fallback' : redis ? 'ok' : 'error';

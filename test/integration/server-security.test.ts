@@ -171,18 +171,29 @@ describe.each([
 });
 
 describe('login rate limit behind a proxy', () => {
-  it('counts by the address the local proxy appended; addresses a client forges in X-Forwarded-For change nothing', async () => {
-    // Dify's nginx on 10.0.0.2 appends the real client, a machine of the LAN (192.168.1.50), to
-    // whatever the client sent, here a fresh forged chain each time.
-    const viaProxy = (i: number) =>
-      app.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `198.18.0.${i}, 10.9.9.${i}, 192.168.1.50` }, payload: { email: 'x@example.com', password: 'wrong' } });
-    for (let i = 0; i < 3; i++) expect((await viaProxy(i)).statusCode).toBe(401);
-    expect((await viaProxy(3)).statusCode).toBe(429);
-    // A client on the open network is never believed: its own address counts.
-    const direct = (i: number) =>
-      app.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '203.0.113.77', headers: { 'x-forwarded-for': `198.18.1.${i}` }, payload: { email: 'x@example.com', password: 'wrong' } });
-    for (let i = 0; i < 3; i++) expect((await direct(i)).statusCode).toBe(401);
-    expect((await direct(3)).statusCode).toBe(429);
+  it('by default believes no X-Forwarded-For: a client on loopback rotating it is still limited', async () => {
+    // Before issue 13 any loopback or private peer was taken for a proxy: a fresh forged address
+    // per attempt escaped the limit. RESPECT_XFORWARD_HEADERS_ENABLED is off by default, as in Dify.
+    const attempt = (i: number) =>
+      app.inject({ method: 'POST', url: '/console/api/login', remoteAddress: '127.0.0.9', headers: { 'x-forwarded-for': `198.18.2.${i}` }, payload: { email: 'x@example.com', password: 'wrong' } });
+    for (let i = 0; i < 3; i++) expect((await attempt(i)).statusCode).toBe(401);
+    expect((await attempt(3)).statusCode).toBe(429);
+  });
+
+  it('counts by the address the trusted proxy appended; addresses a client forges in X-Forwarded-For change nothing', async () => {
+    // RESPECT_XFORWARD_HEADERS_ENABLED with Dify's nginx (10.0.0.2) in FORWARDED_ALLOW_IPS: it
+    // appends the real client, a machine of the LAN (192.168.1.50), to whatever the client sent,
+    // here a fresh forged chain each time.
+    const db = await migratedDatabase(pg);
+    const proxied = await createApp({
+      settings: settingsFor(serverEnv({ db, redis, extra: { RESPECT_XFORWARD_HEADERS_ENABLED: 'true', FORWARDED_ALLOW_IPS: '127.0.0.1, 10.0.0.0/8' } })).settings,
+      loginRateLimit: { points: 3, durationSeconds: 60 },
+    });
+    try {
+      await runProxiedLimits(proxied);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('counts an IPv6 client by its /64, so a fresh address per attempt does not help', async () => {
@@ -191,6 +202,18 @@ describe('login rate limit behind a proxy', () => {
     expect((await attempt(3)).statusCode).toBe(429);
   });
 });
+
+async function runProxiedLimits(target: DifyApp): Promise<void> {
+  const login = (remoteAddress: string, forwardedFor: string) =>
+    target.inject({ method: 'POST', url: '/console/api/login', remoteAddress, headers: { 'x-forwarded-for': forwardedFor }, payload: { email: 'x@example.com', password: 'wrong' } });
+  for (let i = 0; i < 3; i++) expect((await login('10.0.0.2', `198.18.0.${i}, 10.9.9.${i}, 192.168.1.50`)).statusCode).toBe(401);
+  expect((await login('10.0.0.2', '198.18.0.3, 192.168.1.50')).statusCode).toBe(429);
+  // Another client behind the same proxy has its own count: the proxy's address is not what counts.
+  expect((await login('10.0.0.2', '192.168.1.51')).statusCode).toBe(401);
+  // A peer outside FORWARDED_ALLOW_IPS is never believed: its own address counts.
+  for (let i = 0; i < 3; i++) expect((await login('203.0.113.77', `198.18.1.${i}`)).statusCode).toBe(401);
+  expect((await login('203.0.113.77', '198.18.1.3')).statusCode).toBe(429);
+}
 
 describe('service API rate limit', () => {
   it("answers 429 once a key spends its app's api_rpm, per key", async () => {

@@ -36,6 +36,33 @@ describe('error handler', () => {
     expect((await app.inject('/missing')).json()).toMatchObject({ code: 'not_found', status: 404 });
   });
 
+  it('answers 507 insufficient_storage to a full disk, 504 to a cancelled statement, 503 to a stalled dependency', async () => {
+    const app = Fastify();
+    registerErrorHandlers(app, { logger: silentLogger() });
+    const { writeFile } = await import('node:fs/promises');
+    // A real ENOSPC: /dev/full refuses every write with it.
+    app.get('/file-full', async () => writeFile('/dev/full', 'x'));
+    app.get('/redis-misconf', async () => {
+      throw new Error('MISCONF Redis is configured to save RDB snapshots, but it is currently unable to persist to disk.');
+    });
+    app.get('/statement-timeout', async () => {
+      throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    });
+    app.get('/pg-stalled', async () => {
+      throw new Error('Query read timeout');
+    });
+    app.get('/redis-stalled', async () => {
+      throw new Error('Command timed out');
+    });
+    const full = await app.inject('/file-full');
+    expect(full.statusCode).toBe(507);
+    expect(full.json()).toMatchObject({ code: 'insufficient_storage', status: 507 });
+    expect((await app.inject('/redis-misconf')).json()).toMatchObject({ code: 'insufficient_storage', status: 507 });
+    expect((await app.inject('/statement-timeout')).json()).toMatchObject({ code: 'gateway_timeout', status: 504 });
+    expect((await app.inject('/pg-stalled')).json()).toMatchObject({ code: 'service_unavailable', status: 503 });
+    expect((await app.inject('/redis-stalled')).json()).toMatchObject({ code: 'service_unavailable', status: 503 });
+  });
+
   it('answers 400 to a value the database refused, without its message, and 503 while Redis reconnects', async () => {
     const app = Fastify();
     registerErrorHandlers(app, { logger: silentLogger() });
@@ -70,6 +97,29 @@ describe('concurrency limit', () => {
   });
 });
 
+describe('concurrency limit and /health', () => {
+  it('never queues /health behind requests that hold every slot', async () => {
+    const app = Fastify();
+    registerConcurrencyLimit(app, 1);
+    let held = (): void => {};
+    const holderArrived = new Promise<void>((r) => (held = r));
+    let release = (): void => {};
+    const gate = new Promise<void>((r) => (release = r));
+    app.get('/hold', async () => {
+      held();
+      await gate;
+      return { ok: true };
+    });
+    app.get('/health', async () => ({ status: 'healthy' }));
+    const holding = app.inject('/hold');
+    await holderArrived;
+    const health = await app.inject('/health');
+    expect(health.statusCode).toBe(200);
+    release();
+    expect((await holding).statusCode).toBe(200);
+  });
+});
+
 describe('concurrency limit with clients that hang up', () => {
   it('does not lose slots to requests aborted while waiting', async () => {
     const app = Fastify({ forceCloseConnections: true });
@@ -101,12 +151,31 @@ describe('concurrency limit with clients that hang up', () => {
   });
 });
 
-describe('trustLocalProxy', () => {
-  it('believes X-Forwarded-For for one hop, from a loopback or private address only', async () => {
-    const { trustLocalProxy } = await import('../../src/server/trust-proxy.js');
-    for (const local of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '172.20.0.5', '192.168.1.1', 'fd00::5', '::ffff:172.18.0.2']) expect(trustLocalProxy(local, 0), local).toBe(true);
-    for (const remote of ['203.0.113.9', '8.8.8.8', '2001:db8::1', '::ffff:8.8.8.8', 'not-an-address']) expect(trustLocalProxy(remote, 0), remote).toBe(false);
-    expect(trustLocalProxy('10.1.2.3', 1)).toBe(false);
+describe('trustedProxy', () => {
+  it('believes no X-Forwarded-For by default, from loopback and private addresses included', async () => {
+    const { trustedProxy } = await import('../../src/server/trust-proxy.js');
+    const off = trustedProxy({ enabled: false, allowIps: '*' });
+    for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '192.168.1.1', '203.0.113.9']) expect(off(peer, 0), peer).toBe(false);
+  });
+
+  it('when enabled, believes one hop from FORWARDED_ALLOW_IPS only (gunicorn default: loopback)', async () => {
+    const { trustedProxy } = await import('../../src/server/trust-proxy.js');
+    const loopback = trustedProxy({ enabled: true });
+    for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(loopback(peer, 0), peer).toBe(true);
+    for (const peer of ['127.0.0.2', '10.1.2.3', '172.20.0.5', 'fd00::5', '203.0.113.9', 'not-an-address']) expect(loopback(peer, 0), peer).toBe(false);
+    expect(loopback('127.0.0.1', 1)).toBe(false);
+    const lan = trustedProxy({ enabled: true, allowIps: ' 172.16.0.0/12, fd00::/8 ,192.168.1.7' });
+    for (const peer of ['172.20.0.5', '::ffff:172.18.0.2', 'fd00::5', '192.168.1.7']) expect(lan(peer, 0), peer).toBe(true);
+    for (const peer of ['127.0.0.1', '192.168.1.8', '10.0.0.1']) expect(lan(peer, 0), peer).toBe(false);
+    const any = trustedProxy({ enabled: true, allowIps: '*' });
+    expect(any('203.0.113.9', 0)).toBe(true);
+    expect(any('203.0.113.9', 1)).toBe(false);
+  });
+
+  it('names the entries of FORWARDED_ALLOW_IPS that are not addresses or CIDR blocks', async () => {
+    const { invalidProxyEntries } = await import('../../src/server/trust-proxy.js');
+    expect(invalidProxyEntries('127.0.0.1,::1, 10.0.0.0/8, *, fd00::/8')).toEqual([]);
+    expect(invalidProxyEntries('127.0.0.1, nginx, 10.0.0.0/33, 10.0.0.0/8/1, ::1/129')).toEqual(['nginx', '10.0.0.0/33', '10.0.0.0/8/1', '::1/129']);
   });
 });
 

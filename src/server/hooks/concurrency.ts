@@ -1,10 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Routes that never wait for a slot: the liveness probe must answer while the process is busy. */
+const EXEMPT = new Set(['/health']);
+
+const isExempt = (request: FastifyRequest): boolean => EXEMPT.has(request.routeOptions.url ?? '');
 
 /**
  * SERVER_WORKER_CONNECTIONS as gevent's pool means it: at most `max` requests are served at once by
  * this process; more wait their turn in arrival order (gunicorn leaves them in the listen backlog)
  * instead of being dropped. A slot is freed when the response closes, finished or aborted; a client
  * that hangs up while waiting leaves the queue without ever taking a slot.
+ *
+ * A request counts only once it can run: the slot is taken at preHandler, after its body has been
+ * read (gevent reads a request before a greenlet serves it, and nginx buffers bodies before it
+ * forwards them). A client trickling a body holds a socket, never a slot, so ten slow bodies cannot
+ * freeze the routes; the time a body may take is bounded by the server's request timeout.
+ * `/health` is never queued.
  */
 export function registerConcurrencyLimit(app: FastifyInstance, max: number): void {
   let active = 0;
@@ -18,7 +29,10 @@ export function registerConcurrencyLimit(app: FastifyInstance, max: number): voi
     waiting.delete(next.value);
     next.value();
   };
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('preHandler', async (request, reply) => {
+    if (isExempt(request)) return;
+    // The response may already be gone (client hung up while its body was read): take nothing.
+    if (reply.raw.destroyed || reply.raw.writableEnded) return;
     // An object, not a let: the close listener and the grant change it behind TypeScript's back.
     const slot: { state: 'waiting' | 'holding' | 'gone' } = { state: 'waiting' };
     let grant: (() => void) | undefined;

@@ -18,8 +18,20 @@ const FASTIFY_CODES: Record<string, string> = {
  */
 function isUnavailable(error: { code?: unknown; message?: unknown; name?: unknown }): boolean {
   if (error.name === 'MaxRetriesPerRequestError') return true;
-  if (typeof error.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(error.code)) return true;
-  return typeof error.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed/i.test(error.message);
+  // 53300 too_many_connections, 53200 out_of_memory: the server is there but cannot take the work.
+  if (typeof error.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53200', '53300'].includes(error.code)) return true;
+  // "Query read timeout" (pg's query_timeout) and "Command timed out" (ioredis' commandTimeout): a
+  // database or Redis that is connected but stalled.
+  return typeof error.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed|Query read timeout|Command timed out/i.test(error.message);
+}
+
+/**
+ * The disk is full: PostgreSQL's 53100 disk_full (SQLSTATE class 53, insufficient resources), a file
+ * write's ENOSPC or EDQUOT, or Redis refusing writes because it cannot save its snapshot (MISCONF).
+ */
+function isDiskFull(error: { code?: unknown; message?: unknown }): boolean {
+  if (error.code === '53100' || error.code === 'ENOSPC' || error.code === 'EDQUOT') return true;
+  return typeof error.message === 'string' && /^MISCONF /.test(error.message);
 }
 
 /**
@@ -35,8 +47,9 @@ const isClientStatus = (status: unknown): status is number => typeof status === 
 
 /**
  * Every error leaves as Dify's JSON `{code, message, status}`. Client errors keep their status and
- * message; anything else is a 503 (dependency away, schema missing), a 400 (a value the database
- * refused) or a 500 whose details go to the log, not to the client.
+ * message; anything else is a 503 (dependency away or stalled, schema missing), a 507 (disk full),
+ * a 504 (a statement past statement_timeout), a 400 (a value the database refused) or a 500 whose
+ * details go to the log, not to the client. docs/errors.md lists the codes.
  */
 export function registerErrorHandlers(app: FastifyInstance, options: { logger: Logger; onServerError?: (error: unknown) => void }): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
@@ -54,6 +67,14 @@ export function registerErrorHandlers(app: FastifyInstance, options: { logger: L
     if (isBadData(error.code)) {
       options.logger.warn(facts, 'the database refused a value from the request');
       return reply.code(400).send({ code: 'invalid_param', message: 'A value in the request cannot be stored.', status: 400 });
+    }
+    if (isDiskFull(error)) {
+      options.logger.error(facts, 'a write failed: the disk is full');
+      return reply.code(507).send({ code: 'insufficient_storage', message: 'The server has no space left to store this request. Try again once space is freed.', status: 507 });
+    }
+    if (error.code === '57014') {
+      options.logger.warn(facts, 'a database statement was cancelled (statement_timeout)');
+      return reply.code(504).send({ code: 'gateway_timeout', message: 'The database did not finish in time. Try again shortly.', status: 504 });
     }
     if (isUnavailable(error)) {
       options.logger.warn(facts, 'dependency unavailable');

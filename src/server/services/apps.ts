@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { notFound } from '../http-error.js';
+import { notFound, unauthorized } from '../http-error.js';
 import { unixSeconds } from './unix-time.js';
 
 export const APP_MODES = ['chat', 'completion', 'agent-chat', 'workflow', 'advanced-chat'] as const;
@@ -49,27 +49,43 @@ export async function listApps(pool: pg.Pool, input: { tenantId: string; page: n
     params.push(`%${input.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     where += ` AND name ILIKE $${params.length}`;
   }
-  const { rows } = await pool.query<AppRow & { total: string }>(
-    `SELECT ${COLUMNS}, count(*) OVER () AS total FROM apps WHERE ${where} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+  // The count comes from its own subquery: a window count over the page is absent past the last
+  // page (no row to carry it), which read as `total: 0` while apps exist. One row at least, always.
+  const { rows } = await pool.query<Partial<AppRow> & { total: string }>(
+    `SELECT c.total, p.* FROM (SELECT count(*) AS total FROM apps WHERE ${where}) c
+     LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM apps WHERE ${where} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}) p ON true`,
     [...params, input.limit, (input.page - 1) * input.limit],
   );
-  const total = rows[0] ? Number(rows[0].total) : 0;
+  const total = Number(rows[0]?.total ?? 0);
   return {
     page: input.page,
     limit: input.limit,
     total,
     has_more: input.page * input.limit < total,
-    data: rows.map(({ total: _total, ...row }) => appJson(row)),
+    // Past the last page the LEFT JOIN yields one row of nulls: not an app.
+    data: rows.filter((row): row is AppRow & { total: string } => row.id != null).map(({ total: _total, ...row }) => appJson(row)),
   };
 }
 
+/** The workspace or account of the session vanished under it (`db reset`, removal): its token is void. */
+const isGoneOwner = (error: unknown): boolean => {
+  const e = error as { code?: unknown; constraint?: unknown };
+  return e.code === '23503' && (e.constraint === 'apps_tenant_id_fkey' || e.constraint === 'apps_created_by_fkey' || e.constraint === 'apps_updated_by_fkey');
+};
+
+/** @throws HttpError 401 when the workspace or account no longer exists (the session check raced it) */
 export async function createApp(pool: pg.Pool, input: AppInput & { tenantId: string; accountId: string }) {
-  const { rows } = await pool.query<AppRow>(
-    `INSERT INTO apps (tenant_id, name, description, mode, icon_type, icon, icon_background, created_by, updated_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ${COLUMNS}`,
-    [input.tenantId, input.name, input.description ?? '', input.mode, input.icon_type ?? null, input.icon ?? null, input.icon_background ?? null, input.accountId],
-  );
-  return appJson(rows[0]!);
+  try {
+    const { rows } = await pool.query<AppRow>(
+      `INSERT INTO apps (tenant_id, name, description, mode, icon_type, icon, icon_background, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ${COLUMNS}`,
+      [input.tenantId, input.name, input.description ?? '', input.mode, input.icon_type ?? null, input.icon ?? null, input.icon_background ?? null, input.accountId],
+    );
+    return appJson(rows[0]!);
+  } catch (error) {
+    if (isGoneOwner(error)) throw unauthorized('The account or workspace of this session no longer exists. Sign in again.');
+    throw error;
+  }
 }
 
 /** @throws HttpError 404 when the app is not in the workspace (or is being deleted) */

@@ -39,6 +39,11 @@ export function createTokenService(options: {
   accessTtlSeconds?: number;
   /** Who the claims of a refresh token stand for now: null when the account is gone or no longer active. */
   currentClaims?: (claims: AccessClaims) => Promise<AccessClaims | null>;
+  /**
+   * Whether the claims of a well-signed access token still stand (see createSessionCheck): false
+   * refuses the token before it expires (account removed or banned, workspace gone, `db reset`).
+   */
+  stillValid?: (claims: AccessClaims) => Promise<boolean>;
 }) {
   const secret = new TextEncoder().encode(options.secretKey);
   const accessTtl = options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
@@ -57,15 +62,21 @@ export function createTokenService(options: {
     return { access_token: access, refresh_token: refresh };
   }
 
-  /** @returns the claims of a valid access token, or null */
+  /**
+   * @returns the claims of a valid access token whose account and workspace still stand, or null
+   * @throws when that check cannot be made (the database is away): a 503, not a 401
+   */
   async function verifyAccess(token: string): Promise<AccessClaims | null> {
+    let claims: AccessClaims;
     try {
       const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer: ISSUER });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
-      return { accountId: payload.sub, tenantId: payload.tid };
+      claims = { accountId: payload.sub, tenantId: payload.tid };
     } catch {
       return null;
     }
+    if (options.stillValid && !(await options.stillValid(claims))) return null;
+    return claims;
   }
 
   /**

@@ -3,6 +3,9 @@ import type { Settings } from '../../config/schema.js';
 
 type RedisSettings = Pick<Settings, 'REDIS_HOST' | 'REDIS_PORT' | 'REDIS_USERNAME' | 'REDIS_PASSWORD' | 'REDIS_DB' | 'REDIS_USE_SSL'>;
 
+/** How long a cache, rate-limit or token command may wait for Redis. @default 2000 ms */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
+
 /** ioredis options from REDIS_* (the cache, limits, tokens, locks, ready marker). */
 export function redisOptions(settings: RedisSettings): RedisOptions {
   return {
@@ -13,6 +16,9 @@ export function redisOptions(settings: RedisSettings): RedisOptions {
     db: settings.REDIS_DB,
     tls: settings.REDIS_USE_SSL ? {} : undefined,
     connectTimeout: 2000,
+    // A Redis that is connected but does not answer (stalled, SIGSTOP, a full network buffer) fails
+    // the command after this long: the request answers 503 instead of hanging.
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     // Fail fast while Redis is away instead of queueing commands forever; the health check reports it.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
@@ -25,7 +31,10 @@ export function redisOptions(settings: RedisSettings): RedisOptions {
  * `redis://:pw@redis:6379/1`), REDIS_* otherwise. BullMQ needs `maxRetriesPerRequest: null`.
  */
 export function brokerOptions(settings: RedisSettings & Pick<Settings, 'CELERY_BROKER_URL'>): RedisOptions {
-  const base = { ...redisOptions(settings), maxRetriesPerRequest: null };
+  // No command timeout here: BullMQ's workers block on Redis by design; producers have their own
+  // deadline (ENQUEUE_TIMEOUT_MS).
+  const { commandTimeout: _blocking, ...shared } = redisOptions(settings);
+  const base = { ...shared, maxRetriesPerRequest: null };
   if (!settings.CELERY_BROKER_URL) return base;
   const url = new URL(settings.CELERY_BROKER_URL);
   const db = Number(url.pathname.replace('/', '') || '0');

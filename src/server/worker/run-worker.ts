@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { createPool } from '../db.js';
+import { createPool, TASK_QUERY_BOUNDS } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { ServerSettings } from '../settings.js';
 import { openBackends, type Backends } from '../store/index.js';
@@ -29,7 +29,7 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { settings, redisEnabled } = options.server;
   const { logger } = options;
-  const pool = options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker' });
+  const pool = options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker', bounds: TASK_QUERY_BOUNDS });
   const backends = options.backends ?? (await openBackends({ settings, redisEnabled, pool, logger, retry: options.retry, supervise: true, pollingIntervalSeconds: options.pollingIntervalSeconds }));
   const concurrency = options.concurrency ?? settings.CELERY_WORKER_AMOUNT;
   await backends.queue.consume({
