@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DEFAULT_FORWARDED_ALLOW_IPS, invalidProxyEntries } from '../server/trust-proxy.js';
 
 /** Dify's sample SECRET_KEY from its .env.example: refused in PRODUCTION. */
 export const SAMPLE_SECRET_KEYS = ['sk-9f73s3ljTXVcMT3Blb3ljTqtsKiGHXVcMT3BlbkFJLK7U'];
@@ -92,12 +91,6 @@ export const settingsShape = {
   GUNICORN_TIMEOUT: int(360, 1, 86_400),
   /** @default false */
   ENABLE_RESPONSE_COMPRESSION: bool(false),
-  /** Believe X-Forwarded-For (one hop, as Dify's werkzeug ProxyFix), from FORWARDED_ALLOW_IPS only. @default false */
-  RESPECT_XFORWARD_HEADERS_ENABLED: bool(false),
-  /** The proxies whose X-Forwarded-For is believed: addresses or CIDR blocks, comma separated, `*` = any (gunicorn's setting). @default 127.0.0.1,::1 */
-  FORWARDED_ALLOW_IPS: str(DEFAULT_FORWARDED_ALLOW_IPS).refine((v) => invalidProxyEntries(v).length === 0, {
-    error: (issue) => `expected addresses or CIDR blocks separated by commas (or *), not ${invalidProxyEntries(String(issue.input)).join(', ')}`,
-  }),
   // database
   /** @default postgres */
   DB_USERNAME: str('postgres'),
@@ -151,6 +144,27 @@ export const settingsShape = {
   CUSTOM_MIDDLEWARE_MODULE: optionalStr(),
   /** @default plugins/providers */
   PROVIDER_PLUGINS_DIR: str('plugins/providers'),
+  // storage (uploaded files)
+  /** `opendal` (with OPENDAL_SCHEME=fs) or `local`; other backends are not built in. @default opendal */
+  STORAGE_TYPE: oneOf(['opendal', 'local'], 'opendal'),
+  /** STORAGE_TYPE=local: the folder; relative to the project's volumes/app (Dify's /app/api). @default storage */
+  STORAGE_LOCAL_PATH: str('storage'),
+  /** STORAGE_TYPE=opendal: only the file system scheme is built in. @default fs */
+  OPENDAL_SCHEME: oneOf(['fs'], 'fs'),
+  /** STORAGE_TYPE=opendal: the folder; relative to the project's volumes/app (Dify's /app/api). @default storage */
+  OPENDAL_FS_ROOT: str('storage'),
+  /** MB, files that are not images, videos or audio. @default 15 */
+  UPLOAD_FILE_SIZE_LIMIT: int(15, 1, 100_000),
+  /** MB. @default 10 */
+  UPLOAD_IMAGE_FILE_SIZE_LIMIT: int(10, 1, 100_000),
+  /** MB. @default 100 */
+  UPLOAD_VIDEO_FILE_SIZE_LIMIT: int(100, 1, 100_000),
+  /** MB. @default 50 */
+  UPLOAD_AUDIO_FILE_SIZE_LIMIT: int(50, 1, 100_000),
+  /** Files per workflow run (reported by /v1/parameters). @default 10 */
+  WORKFLOW_FILE_UPLOAD_LIMIT: int(10, 1, 100_000),
+  /** Extensions refused on upload, comma separated (`exe,bat`). @default empty */
+  UPLOAD_FILE_EXTENSION_BLACKLIST: str(''),
   // telemetry
   SENTRY_DSN: optionalStr(),
   /** @default 1.0 */

@@ -8,7 +8,7 @@ import type { TaskQueue } from './store/queue.js';
 import type { RateLimiter, Store } from './store/types.js';
 
 /** Who a request acts as, set by the auth hook. */
-export type RequestAuth = { kind: 'account'; accountId: string; tenantId: string } | { kind: 'app'; appId: string; tenantId: string; keyId: string; apiRpm: number };
+export type RequestAuth = { kind: 'account'; accountId: string; tenantId: string } | { kind: 'app'; appId: string; tenantId: string; keyId: string; apiRpm: number; apiRph: number };
 
 /** How a route authenticates: console JWT (default), a service API key, or none (public). */
 export type RouteAuth = 'console' | 'app-key' | 'none';

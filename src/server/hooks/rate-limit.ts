@@ -31,20 +31,38 @@ export function limitByAddress(limiter: RateLimiter) {
   };
 }
 
+/** A service API window: `api_rpm` per minute or `api_rph` per hour. */
+const WINDOWS = [
+  { rate: (auth: AppAuth) => auth.apiRpm, seconds: 60, prefix: 'api-key', unit: 'minute' },
+  { rate: (auth: AppAuth) => auth.apiRph, seconds: 3600, prefix: 'api-key-hour', unit: 'hour' },
+] as const;
+
+type AppAuth = Extract<NonNullable<FastifyRequest['auth']>, { kind: 'app' }>;
+
 /**
- * The service API limit per key (SPEC §5): the app's `api_rpm` requests per minute for each of its
- * keys; 0 means unlimited. One limiter per distinct rate, shared by the keys that use it.
+ * The service API limits per key (SPEC §5): the app's `api_rpm` requests per minute and `api_rph`
+ * requests per hour, counted for each of its keys; 0 means unlimited. A request over either answers
+ * 429 with `Retry-After` (seconds until that window lets it through). One limiter per distinct rate,
+ * shared by the keys that use it.
  */
 export function limitByAppKey(store: Pick<Store, 'rateLimiter'>) {
-  const limiters = new Map<number, RateLimiter>();
+  const limiters = new Map<string, RateLimiter>();
+  const limiterFor = (prefix: string, points: number, durationSeconds: number): RateLimiter => {
+    const key = `${prefix}-${points}`;
+    let limiter = limiters.get(key);
+    if (!limiter) limiters.set(key, (limiter = store.rateLimiter({ prefix: key, points, durationSeconds })));
+    return limiter;
+  };
   return async (request: FastifyRequest): Promise<void> => {
-    if (request.auth?.kind !== 'app' || request.auth.apiRpm <= 0) return;
-    const rpm = request.auth.apiRpm;
-    let limiter = limiters.get(rpm);
-    if (!limiter) limiters.set(rpm, (limiter = store.rateLimiter({ prefix: `api-key-${rpm}`, points: rpm, durationSeconds: 60 })));
-    const result = await limiter.consume(request.auth.keyId);
-    if (!result.allowed) {
-      throw new HttpError(429, 'too_many_requests', `Rate limit exceeded: ${rpm} requests per minute for this API key.`, { 'Retry-After': String(result.retryAfterSeconds) });
+    const auth = request.auth;
+    if (auth?.kind !== 'app') return;
+    for (const window of WINDOWS) {
+      const rate = window.rate(auth);
+      if (rate <= 0) continue;
+      const result = await limiterFor(window.prefix, rate, window.seconds).consume(auth.keyId);
+      if (!result.allowed) {
+        throw new HttpError(429, 'too_many_requests', `Rate limit exceeded: ${rate} requests per ${window.unit} for this API key.`, { 'Retry-After': String(result.retryAfterSeconds) });
+      }
     }
   };
 }
