@@ -19,6 +19,7 @@ import type { ServiceRoutes } from './routes/service-api.js';
 import { initSentry } from './sentry.js';
 import { findAccount } from './services/accounts.js';
 import { createTokenService } from './services/auth-tokens.js';
+import { createFileStorage } from './services/file-storage.js';
 import { createSessionCheck } from './services/session-check.js';
 import { openBackends, type Backends } from './store/index.js';
 import type { RateLimitOptions } from './store/types.js';
@@ -115,6 +116,7 @@ async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Poo
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
     providers,
     loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }) }),
+    storage: createFileStorage(settings, deps.baseDir ?? process.cwd()),
   };
 }
 

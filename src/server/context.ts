@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Settings } from '../config/schema.js';
 import type { HealthReport } from './health-check.js';
+import type { FileStorage } from './services/file-storage.js';
 import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './plugins.js';
 import type { TokenService } from './services/auth-tokens.js';
@@ -8,7 +9,7 @@ import type { TaskQueue } from './store/queue.js';
 import type { RateLimiter, Store } from './store/types.js';
 
 /** Who a request acts as, set by the auth hook. */
-export type RequestAuth = { kind: 'account'; accountId: string; tenantId: string } | { kind: 'app'; appId: string; tenantId: string; keyId: string; apiRpm: number; apiRph: number };
+export type RequestAuth = { kind: 'account'; accountId: string; tenantId: string } | { kind: 'app'; appId: string; tenantId: string; keyId: string; apiRpm: number; apiRph: number; appMode: string };
 
 /** How a route authenticates: console JWT (default), a service API key, or none (public). */
 export type RouteAuth = 'console' | 'app-key' | 'none';
@@ -34,4 +35,6 @@ export interface AppContext {
   health: () => Promise<HealthReport>;
   providers: ProviderRegistry;
   loginLimiter: RateLimiter;
+  /** Uploaded files (STORAGE_TYPE / OPENDAL_FS_ROOT / STORAGE_LOCAL_PATH under the project). */
+  storage: FileStorage;
 }

@@ -68,18 +68,20 @@ export interface AppKeyOwner {
   apiRpm: number;
   /** The app's service API requests per hour per key; 0 = unlimited. */
   apiRph: number;
+  /** The app's mode (`chat`, `completion`…): routes answer `not_chat_app` & co. without a query. */
+  appMode: string;
 }
 
 /** The app behind a service API key, or null. Lookup by digest, then a constant-time comparison. */
 export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKeyOwner | null> {
   const digest = sha256(token);
-  const { rows } = await pool.query<{ id: string; app_id: string; tenant_id: string; token_hash: string; api_rpm: number; api_rph: number }>(
-    `SELECT t.id, t.app_id, t.tenant_id, t.token_hash, a.api_rpm, a.api_rph FROM api_tokens t JOIN apps a ON a.id = t.app_id
+  const { rows } = await pool.query<{ id: string; app_id: string; tenant_id: string; token_hash: string; api_rpm: number; api_rph: number; mode: string }>(
+    `SELECT t.id, t.app_id, t.tenant_id, t.token_hash, a.api_rpm, a.api_rph, a.mode FROM api_tokens t JOIN apps a ON a.id = t.app_id
      WHERE t.token_hash = $1 AND t.type = 'app' AND a.status = 'normal' AND a.enable_api`,
     [digest],
   );
   const row = rows[0];
   if (!row || !sameDigest(row.token_hash, digest)) return null;
   pool.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]).catch(() => {});
-  return { appId: row.app_id, tenantId: row.tenant_id, keyId: row.id, apiRpm: row.api_rpm, apiRph: row.api_rph };
+  return { appId: row.app_id, tenantId: row.tenant_id, keyId: row.id, apiRpm: row.api_rpm, apiRph: row.api_rph, appMode: row.mode };
 }
