@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { loadMiddleware, registerMiddleware } from './middleware.js';
 import { createProviderRegistry, loadProviderPlugins } from './plugins.js';
 import { registerRoutes } from './routes/index.js';
-import type { ServiceRoutes } from './routes/service-api.js';
+import type { ServiceRoutes } from './routes/service-api/index.js';
 import { initSentry } from './sentry.js';
 import { findAccount } from './services/accounts.js';
 import { createTokenService } from './services/auth-tokens.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { consoleRoutes } from './console/index.js';
 import { healthRoutes } from './health.js';
-import { serviceApiRoutes, type ServiceRoutes } from './service-api.js';
+import { serviceApiRoutes, type ServiceRoutes } from './service-api/index.js';
 
 /** Every route: health at the root, the console API, the service API. */
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext, options: { serviceRoutes?: ServiceRoutes[] } = {}): Promise<void> {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../context.js';
-import { limitByAppKey } from '../hooks/rate-limit.js';
-import { notFound, unauthorized } from '../http-error.js';
+import type { AppContext } from '../../context.js';
+import { limitByAppKey } from '../../hooks/rate-limit.js';
+import { notFound, unauthorized } from '../../http-error.js';
 
 /**
  * The service API (`/v1`, Dify's API for the official SDKs). Every route here authenticates with an
