@@ -100,14 +100,28 @@ export type ModelErrorCode =
   | 'completion_request_error'
   | 'rate_limit_error';
 
+/**
+ * Which of Dify's `InvokeError`s a provider failure is (core/model_runtime/errors/invoke.py). Dify
+ * answers all of them as `completion_request_error` (400) with the description as message, e.g.
+ * `[openai] Rate Limit Error, …`; the kind is for callers that need more (logs, retries).
+ * (Added by the runtime: optional member, the contract's shape is unchanged.)
+ */
+export type InvokeErrorKind = 'connection' | 'server_unavailable' | 'rate_limit' | 'authorization' | 'bad_request' | 'other';
+
 export class ModelRuntimeError extends Error {
   readonly code: ModelErrorCode;
   readonly status: number;
-  constructor(code: ModelErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+  /** For provider failures (code `completion_request_error`): Dify's InvokeError kind. */
+  readonly kind?: InvokeErrorKind;
+  /** The provider's HTTP status, when it answered one. */
+  readonly upstreamStatus?: number;
+  constructor(code: ModelErrorCode, message: string, options: { status?: number; cause?: unknown; kind?: InvokeErrorKind; upstreamStatus?: number } = {}) {
     super(message, { cause: options.cause });
     this.name = 'ModelRuntimeError';
     this.code = code;
     this.status = options.status ?? (code === 'rate_limit_error' ? 429 : 400);
+    if (options.kind) this.kind = options.kind;
+    if (options.upstreamStatus !== undefined) this.upstreamStatus = options.upstreamStatus;
   }
 }
 

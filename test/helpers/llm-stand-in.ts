@@ -4,7 +4,9 @@
  * deterministic vectors. It speaks OpenAI (`/v1/chat/completions`, `/v1/embeddings`, `/v1/models`),
  * Azure OpenAI (`/openai/deployments/<d>/...`), Anthropic (`/v1/messages`) and Ollama (`/api/chat`,
  * `/api/generate`, `/api/embed`). aimock has no legacy `/v1/completions`; this helper adds it by
- * translating to its own chat endpoint, so completion-mode models answer the same reply.
+ * translating to its own chat endpoint, so completion-mode models answer the same reply. aimock's
+ * `/api/embed` answers the old single-vector shape; this helper answers Ollama's real one
+ * (`{ embeddings: [[…], …] }`, one per input) from aimock's deterministic embeddings.
  *
  *   const llm = await startStandIn({ reply: 'Hello from the stand-in.' });
  *   // openai / openai_api_compatible: llm.openaiBaseUrl (…/v1)   anthropic: llm.anthropicBaseUrl
@@ -51,12 +53,25 @@ export interface StandIn {
   failNext(status: number, error?: { message?: string; type?: string; code?: string }): void;
   setChaos(config: ChaosConfig): void;
   clearChaos(): void;
-  /** Requests received, oldest first. A legacy `/v1/completions` call shows with that path and the chat-shaped body it was translated to. */
+  /** Requests received, oldest first. An adapted call (`/v1/completions`, `/api/embed`) shows with its path and the body it was translated to. */
   requests(): Array<{ method: string; path: string; body: unknown; status: number }>;
   close(): Promise<void>;
 }
 
-const ADAPTOR_HEADER = 'x-stand-in-completions';
+const ADAPTOR_HEADER = 'x-stand-in-adaptor';
+
+/** The path the client called: an adaptor's own hop shows as the adapted endpoint. */
+const adaptedPath = (r: JournalEntry): string => (!r.headers[ADAPTOR_HEADER] ? r.path : r.path === '/v1/embeddings' ? '/api/embed' : '/v1/completions');
+
+/** The caller's key headers, so the mock checks keys on an adapted call as on any other. */
+function forwardedHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', [ADAPTOR_HEADER]: '1' };
+  for (const name of ['authorization', 'x-api-key', 'api-key']) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
 
 /** `/v1/completions` → the mock's own `/v1/chat/completions`, mapped back to the legacy shapes. */
 function legacyCompletions(base: () => string) {
@@ -67,14 +82,9 @@ function legacyCompletions(base: () => string) {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model?: string; prompt?: string | string[]; stream?: boolean; [k: string]: unknown };
       const prompt = Array.isArray(body.prompt) ? body.prompt.join('\n') : String(body.prompt ?? '');
-      const headers: Record<string, string> = { 'content-type': 'application/json', [ADAPTOR_HEADER]: '1' };
-      for (const name of ['authorization', 'x-api-key', 'api-key']) {
-        const value = req.headers[name];
-        if (typeof value === 'string') headers[name] = value;
-      }
       const upstream = await fetch(`${base()}/v1/chat/completions`, {
         method: 'POST',
-        headers,
+        headers: forwardedHeaders(req),
         body: JSON.stringify({ ...body, prompt: undefined, messages: [{ role: 'user', content: prompt }], ...(body.stream ? { stream_options: { include_usage: true } } : {}) }),
       });
       res.statusCode = upstream.status;
@@ -102,6 +112,29 @@ function legacyCompletions(base: () => string) {
       }
       if (pending) res.write(pending);
       res.end();
+      return true;
+    },
+  };
+}
+
+/** Ollama's `/api/embed` as Ollama answers it, from the mock's `/v1/embeddings`. */
+function ollamaEmbed(base: () => string) {
+  return {
+    async handleRequest(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
+      if (req.method !== 'POST' || pathname !== '/') return false;
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model?: string; input?: string | string[] };
+      const input = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];
+      const upstream = await fetch(`${base()}/v1/embeddings`, { method: 'POST', headers: forwardedHeaders(req), body: JSON.stringify({ model: body.model, input }) });
+      res.setHeader('content-type', 'application/json');
+      res.statusCode = upstream.status;
+      if (!upstream.ok) {
+        res.end(await upstream.text());
+        return true;
+      }
+      const parsed = (await upstream.json()) as { data: Array<{ embedding: number[] }> };
+      res.end(JSON.stringify({ model: body.model, embeddings: parsed.data.map((d) => d.embedding), total_duration: 0, load_duration: 0, prompt_eval_count: input.length }));
       return true;
     },
   };
@@ -144,6 +177,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   });
   let url = '';
   mock.mount('/v1/completions', legacyCompletions(() => url));
+  mock.mount('/api/embed', ollamaEmbed(() => url));
   url = await mock.start();
   const openaiBaseUrl = `${url}/v1`;
   return {
@@ -167,7 +201,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     requests: () =>
       mock
         .getRequests()
-        .map((r: JournalEntry) => ({ method: r.method, path: r.headers[ADAPTOR_HEADER] ? '/v1/completions' : r.path, body: r.body, status: r.response.status })),
+        .map((r: JournalEntry) => ({ method: r.method, path: adaptedPath(r), body: r.body, status: r.response.status })),
     close: () => mock.stop(),
   };
 }

@@ -1,0 +1,67 @@
+/**
+ * Provider failures → Dify's errors. Dify's model runtime turns each SDK error into an InvokeError
+ * with a description `[<provider>] <Kind> Error, <detail>` (`_transform_invoke_error`), and the app
+ * layer answers every InvokeError as `completion_request_error` (controllers/service_api/app/
+ * completion.py). An unreachable host, a timeout and a dropped stream are connection errors; 5xx are
+ * "Server Unavailable"; 401/403 say the credentials are wrong (never echoing them); 429 is "Rate
+ * Limit"; other 4xx are "Bad Request"; anything unreadable (a malformed stream) is a plain error.
+ */
+import { APICallError, RetryError } from 'ai';
+import { type InvokeErrorKind, ModelRuntimeError } from './types.js';
+
+const DESCRIPTION: Record<Exclude<InvokeErrorKind, 'authorization' | 'other'>, string> = {
+  connection: 'Connection Error',
+  server_unavailable: 'Server Unavailable Error',
+  rate_limit: 'Rate Limit Error',
+  bad_request: 'Bad Request Error',
+};
+
+const MAX_DETAIL = 500;
+
+function detailOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
+}
+
+export function invokeError(provider: string, kind: InvokeErrorKind, detail: string, extra: { cause?: unknown; upstreamStatus?: number } = {}): ModelRuntimeError {
+  const message =
+    kind === 'authorization'
+      ? `[${provider}] Incorrect model credentials provided, please check and try again. `
+      : kind === 'other'
+        ? `[${provider}] Error: ${detail}`
+        : `[${provider}] ${DESCRIPTION[kind]}, ${detail}`;
+  return new ModelRuntimeError('completion_request_error', message, { kind, ...extra });
+}
+
+function kindOfStatus(status: number): InvokeErrorKind {
+  if (status === 401 || status === 403) return 'authorization';
+  if (status === 429) return 'rate_limit';
+  if (status >= 500) return 'server_unavailable';
+  return 'bad_request';
+}
+
+/** An error thrown by the AI SDK (or a plugin) during a call, as Dify would report it. */
+export function toModelError(provider: string, error: unknown): ModelRuntimeError {
+  if (error instanceof ModelRuntimeError) return error;
+  const inner = RetryError.isInstance(error) ? error.lastError : error;
+  if (APICallError.isInstance(inner)) {
+    const status = inner.statusCode;
+    if (status === undefined) return invokeError(provider, 'connection', detailOf(inner.cause ?? inner), { cause: inner });
+    return invokeError(provider, kindOfStatus(status), detailOf(inner), { cause: inner, upstreamStatus: status });
+  }
+  // A plugin may throw an error carrying the HTTP status it got (`status` or `statusCode`).
+  const status = (inner as { status?: unknown; statusCode?: unknown } | null)?.status ?? (inner as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400) return invokeError(provider, kindOfStatus(status), detailOf(inner), { cause: inner, upstreamStatus: status });
+  if (inner instanceof TypeError || isConnectionFailure(inner)) return invokeError(provider, 'connection', detailOf(inner), { cause: inner });
+  return invokeError(provider, 'other', detailOf(inner), { cause: inner });
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function isConnectionFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  }
+  return false;
+}

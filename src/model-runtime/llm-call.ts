@@ -1,0 +1,137 @@
+/**
+ * One LLM call through the AI SDK's streamText, whatever the caller wants: deltas go to a queue
+ * (`textStream`), the joined text, usage and finish reason to `result`. Bounded: the provider must
+ * answer within `idleMs` (first byte, then between chunks) and finish within `totalMs`; a timeout is
+ * Dify's connection error. The caller's abort signal is not an error: the result resolves with
+ * finishReason `aborted` and the text so far.
+ */
+import { streamText, type LanguageModel } from 'ai';
+import { invokeError, toModelError } from './errors.js';
+import { callSettings, completionPrompt, toModelMessages } from './messages.js';
+import type { PriceInfo } from './prices.js';
+import { createTextQueue } from './text-queue.js';
+import { countTokens } from './tokens.js';
+import type { CompletionParams, LlmCall, LlmMode, LlmResult, PromptMessage } from './types.js';
+import { llmUsage } from './usage.js';
+
+export interface CallTimeouts {
+  /** Longest wait for the first byte and between two chunks. @default 60_000 */
+  idleMs: number;
+  /** Longest whole call. @default 300_000 (Dify's read timeout for model calls) */
+  totalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: CallTimeouts = { idleMs: 60_000, totalMs: 300_000 };
+
+export interface LlmCallInput {
+  provider: string;
+  /** Builds the model; `fetch` is set in completion mode (see completionFetch). */
+  model: (fetch?: typeof globalThis.fetch) => LanguageModel;
+  mode: LlmMode;
+  messages: PromptMessage[];
+  parameters?: CompletionParams;
+  maxTokensCap?: number;
+  signal?: AbortSignal;
+  user?: string;
+  price?: PriceInfo;
+  timeouts: CallTimeouts;
+}
+
+/**
+ * The AI SDK turns a completion prompt into `user:\n…\n\nassistant:\n` and adds a `\nuser:` stop
+ * sequence; Dify sends the prompt it assembled, unchanged. This fetch puts it back.
+ */
+export function completionFetch(prompt: string, stop: string[] | undefined): typeof globalThis.fetch {
+  return (input, init) => {
+    if (init && typeof init.body === 'string') {
+      try {
+        const body = JSON.parse(init.body) as Record<string, unknown>;
+        if (typeof body.prompt === 'string') {
+          body.prompt = prompt;
+          if (stop?.length) body.stop = stop;
+          else delete body.stop;
+          if (body.options && typeof body.options === 'object' && !stop?.length) delete (body.options as Record<string, unknown>).stop;
+          return globalThis.fetch(input, { ...init, body: JSON.stringify(body) });
+        }
+      } catch {
+        // not JSON: send it as it is
+      }
+    }
+    return globalThis.fetch(input, init);
+  };
+}
+
+export function runLlmCall(input: LlmCallInput): LlmCall {
+  const queue = createTextQueue();
+  const result = pump(input, queue);
+  // The caller may only iterate textStream: a failure must not also be an unhandled rejection.
+  result.catch(() => {});
+  return { textStream: queue.iterable, result };
+}
+
+async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueue>): Promise<LlmResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  let timedOut: string | undefined;
+  const timeout = (why: string) => () => {
+    timedOut = why;
+    controller.abort(new Error(why));
+  };
+  let idle = setTimeout(timeout(`no answer within ${input.timeouts.idleMs / 1000} s`), input.timeouts.idleMs);
+  const total = setTimeout(timeout(`the call took longer than ${input.timeouts.totalMs / 1000} s`), input.timeouts.totalMs);
+  const onAbort = (): void => controller.abort(input.signal?.reason);
+  input.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let text = '';
+  let usage: { inputTokens?: number; outputTokens?: number } | undefined;
+  let finishReason: LlmResult['finishReason'] = 'stop';
+  const finish = (reason: LlmResult['finishReason']): LlmResult => {
+    const promptTokens = usage?.inputTokens || countTokens(input.mode === 'completion' ? completionPrompt(input.messages) : input.messages);
+    const completionTokens = usage?.outputTokens || (text ? countTokens(text) : 0);
+    queue.end();
+    return { text, finishReason: reason, usage: llmUsage({ promptTokens, completionTokens, price: input.price, latencySeconds: (performance.now() - started) / 1000 }) };
+  };
+  const aborted = (): boolean => input.signal?.aborted === true && !timedOut;
+
+  try {
+    if (input.signal?.aborted) return finish('aborted');
+    const settings = callSettings(input.parameters, input.maxTokensCap);
+    const completion = input.mode === 'completion';
+    const model = input.model(completion ? completionFetch(completionPrompt(input.messages), settings.stopSequences) : undefined);
+    const stream = streamText({
+      model,
+      ...(completion ? { prompt: completionPrompt(input.messages) } : { messages: toModelMessages(input.messages) }),
+      ...settings,
+      maxRetries: 0,
+      abortSignal: controller.signal,
+      ...(input.user ? { providerOptions: { openai: { user: input.user }, azure: { user: input.user } } } : {}),
+    });
+    for await (const part of stream.fullStream) {
+      clearTimeout(idle);
+      idle = setTimeout(timeout(`no answer within ${input.timeouts.idleMs / 1000} s`), input.timeouts.idleMs);
+      if (part.type === 'text-delta' && part.text) {
+        text += part.text;
+        queue.push(part.text);
+      } else if (part.type === 'error') {
+        throw part.error;
+      } else if (part.type === 'abort') {
+        break;
+      } else if (part.type === 'finish') {
+        usage = { inputTokens: part.totalUsage.inputTokens, outputTokens: part.totalUsage.outputTokens };
+        finishReason = part.finishReason === 'length' ? 'length' : part.finishReason === 'stop' ? 'stop' : 'other';
+      }
+    }
+    if (timedOut) throw invokeError(input.provider, 'connection', `Request timed out: ${timedOut}.`);
+    if (aborted()) return finish('aborted');
+    return finish(finishReason);
+  } catch (error) {
+    if (aborted()) return finish('aborted');
+    const mapped = timedOut ? invokeError(input.provider, 'connection', `Request timed out: ${timedOut}.`, { cause: error }) : toModelError(input.provider, error);
+    queue.fail(mapped);
+    throw mapped;
+  } finally {
+    clearTimeout(idle);
+    clearTimeout(total);
+    input.signal?.removeEventListener('abort', onAbort);
+  }
+}

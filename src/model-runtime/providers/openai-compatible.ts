@@ -1,0 +1,44 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { Credentials, ProviderSpec } from '../catalog-types.js';
+import { i18n, onLlm, secret, select, str, text, trimUrl } from './form.js';
+
+function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
+  return createOpenAICompatible({
+    fetch,
+    name: 'openai_api_compatible',
+    // Dify's endpoint_url includes the version path (https://api.example.com/v1); Dify appends
+    // chat/completions, completions or embeddings to it, and so does the SDK.
+    baseURL: trimUrl(credentials.endpoint_url) ?? '',
+    apiKey: str(credentials.api_key),
+    includeUsage: true,
+  });
+}
+
+/** The model name sent upstream: endpoint_model_name when set, else the model's name in Dify. */
+const upstreamName = (credentials: Credentials, model: string): string => str(credentials.endpoint_model_name) ?? model;
+
+/** OpenAI-API-compatible (Dify's `openai_api_compatible`): any server speaking OpenAI's API. */
+export const openaiCompatibleProvider: ProviderSpec = {
+  provider: 'openai_api_compatible',
+  label: i18n('OpenAI-API-compatible'),
+  description: i18n("All model providers compatible with OpenAI's API standard, such as vLLM, LM Studio or Together.ai."),
+  supported_model_types: ['llm', 'text-embedding'],
+  configurate_methods: ['customizable-model'],
+  model_credential_schema: {
+    model: { label: i18n('Model Name'), placeholder: i18n('Enter full model name') },
+    credential_form_schemas: [
+      text('display_name', 'Model display name', { placeholder: 'The display name of the model in the interface.' }),
+      secret('api_key', 'API Key', { placeholder: 'Enter your API Key' }),
+      text('endpoint_url', 'API endpoint URL', { required: true, placeholder: 'Base URL, e.g. https://api.openai.com/v1' }),
+      text('endpoint_model_name', 'API endpoint model name', { placeholder: 'Model name sent to the endpoint, if it differs' }),
+      select('mode', 'Completion mode', ['completion', 'chat'], { required: true, default: 'chat', showOn: onLlm, placeholder: 'Select completion mode' }),
+      text('context_size', 'Model context size', { required: true, default: '4096', placeholder: 'Enter your Model context size' }),
+      text('max_tokens_to_sample', 'Upper bound for max tokens', { default: '4096', showOn: onLlm }),
+    ],
+  },
+  models: [],
+  source: 'builtin',
+  languageModel: ({ credentials, model, mode, fetch }) =>
+    mode === 'completion' ? client(credentials, fetch).completionModel(upstreamName(credentials, model)) : client(credentials, fetch).chatModel(upstreamName(credentials, model)),
+  embeddingModel: ({ credentials, model }) => client(credentials).embeddingModel(upstreamName(credentials, model)),
+};
