@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { limitByAppKey } from '../../hooks/rate-limit.js';
 import { notFound, unauthorized } from '../../http-error.js';
+import { chatMessageRoutes } from './chat-messages.js';
+import { completionMessageRoutes } from './completion-messages.js';
+import { messageRoutesDeps } from './generation.js';
 
 /**
  * The service API (`/v1`, Dify's API for the official SDKs). Every route here authenticates with an
@@ -24,6 +27,11 @@ export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & {
     if (!rows[0]) throw notFound('App not found.', 'app_unavailable');
     return { ...rows[0], tags: [] };
   });
+  // One set of stop flags per app instance: its poller serves every stream this process runs.
+  const messages = messageRoutesDeps(ctx);
+  app.addHook('onClose', async () => messages.stopFlags.close());
+  await chatMessageRoutes(app, ctx, messages);
+  await completionMessageRoutes(app, ctx, messages);
   for (const routes of ctx.extraRoutes ?? []) await routes(app, ctx);
 }
 

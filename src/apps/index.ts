@@ -1,0 +1,14 @@
+/**
+ * Apps: one generator per app mode producing one stream of Dify events, the app model config, end
+ * users, stop flags. Blocking collects the stream (collectBlocking), SSE writes it (streamChunk).
+ */
+export { CHAT_MODES, generateChat } from './chat.js';
+export { generateCompletion } from './completion.js';
+export { DEFAULT_USER, findEndUser, resolveEndUser, type EndUser } from './end-users.js';
+export { AppRequestError } from './errors.js';
+export { collectBlocking, SSE_PING, sseData, streamChunk, type AppEvent, type Generation, type MessageMetadata } from './events.js';
+export type { GeneratorDeps } from './generate.js';
+export { prepareInputs } from './inputs.js';
+export type { GenerateRequest } from './prepare.js';
+export { DEFAULT_CONVERSATION_NAME } from './records.js';
+export { createStopFlags, ownerOf, type StopFlags } from './stop-flags.js';

@@ -1,0 +1,53 @@
+/**
+ * Conversation memory within the model's context size (Dify's TokenBufferMemory + rest-token
+ * arithmetic): the room left is the context size minus the answer's `max_tokens` minus the prompt
+ * without history; the newest exchanges that fit are kept, oldest dropped first.
+ */
+import type pg from 'pg';
+import type { ModelRuntime, PromptMessage } from '../model-runtime/types.js';
+import { AppRequestError } from './errors.js';
+import { assemblePrompt, type HistoryTurn, type Prompt, type PromptInput } from './prompt.js';
+
+/** At most this many earlier messages are read (Dify's message_limit). */
+export const HISTORY_MESSAGE_LIMIT = 500;
+
+/** Earlier exchanges of a conversation that have an answer, oldest first. */
+export async function loadHistory(db: pg.Pool, conversationId: string): Promise<HistoryTurn[]> {
+  const { rows } = await db.query<HistoryTurn>(
+    `SELECT query, answer FROM messages WHERE conversation_id = $1 AND answer <> '' AND status <> 'error' ORDER BY created_at DESC LIMIT $2`,
+    [conversationId, HISTORY_MESSAGE_LIMIT],
+  );
+  return rows.reverse();
+}
+
+const turnMessages = (turn: HistoryTurn): PromptMessage[] => [
+  { role: 'user', content: turn.query },
+  { role: 'assistant', content: turn.answer },
+];
+
+/**
+ * The prompt with as much history as fits.
+ * @throws AppRequestError `completion_request_error` when even the prompt without history does not fit
+ */
+export function fitHistory(input: Omit<PromptInput, 'history'> & { history: HistoryTurn[]; contextSize: number; countTokens: ModelRuntime['countTokens'] }): Prompt {
+  const bare = assemblePrompt({ ...input, history: [] });
+  const maxTokens = Number(input.config.model?.completion_params.max_tokens ?? 0) || 0;
+  const rest = input.contextSize - maxTokens - input.countTokens(bare.messages);
+  if (rest < 0) {
+    throw new AppRequestError(
+      'completion_request_error',
+      'Query or prefix prompt is too long, you can reduce the prefix prompt, or shrink the max token, or switch to a llm with a larger token limit size.',
+    );
+  }
+  const kept: HistoryTurn[] = [];
+  let used = 0;
+  for (let i = input.history.length - 1; i >= 0; i--) {
+    const turn = input.history[i]!;
+    // Framing tokens of the two messages are counted with them (countTokens of a list adds them).
+    const cost = input.countTokens(turnMessages(turn)) - input.countTokens([]);
+    if (used + cost > rest) break;
+    used += cost;
+    kept.unshift(turn);
+  }
+  return kept.length ? assemblePrompt({ ...input, history: kept }) : bare;
+}

@@ -1,0 +1,91 @@
+/**
+ * Everything a generation needs before the model is called, checked in Dify's order (the errors a
+ * client can fix leave as JSON, before any stream starts): the app's model, the end user, the
+ * conversation, the inputs against the form, the prompt with history within the context size, and
+ * the conversation and message rows.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { ModelRuntimeError, type ModelRuntime } from '../model-runtime/types.js';
+import { resolveEndUser, type EndUser } from './end-users.js';
+import { AppRequestError, providerNotInitialized } from './errors.js';
+import { prepareInputs, type Inputs } from './inputs.js';
+import { fitHistory, loadHistory } from './memory.js';
+import { loadAppConfig, type AppConfigRecord, type AppModelConfigDict, type ModelSection } from './model-config/index.js';
+import type { Prompt } from './prompt.js';
+import { createRecords, findConversation, type ConversationRow } from './records.js';
+
+export interface GenerateRequest {
+  app: AppConfigRecord;
+  /** The API's `user`. */
+  user: string;
+  inputs: Inputs;
+  query: string;
+  /** Chat: continue this conversation. */
+  conversationId?: string | null;
+  /** Image URLs for vision models (resolved `files`). */
+  images?: string[];
+  /** Chat: name a new conversation in the worker. @default true */
+  autoGenerateName?: boolean;
+  /** Fires when the client goes away: the upstream call is aborted, the partial answer kept. */
+  signal?: AbortSignal;
+}
+
+export interface Prepared {
+  appMode: 'chat' | 'completion';
+  taskId: string;
+  endUser: EndUser;
+  config: AppModelConfigDict;
+  model: ModelSection;
+  inputs: Inputs;
+  query: string;
+  prompt: Prompt;
+  conversationId: string;
+  newConversation: boolean;
+  messageId: string;
+  createdAt: Date;
+}
+
+/** A model runtime error before the stream: the same code and message, as JSON. */
+export function asRequestError(error: unknown): unknown {
+  return error instanceof ModelRuntimeError ? new AppRequestError(error.code, error.message, error.status) : error;
+}
+
+async function configFor(pool: pg.Pool, app: AppConfigRecord, conversation: ConversationRow | undefined): Promise<AppConfigRecord> {
+  // A conversation keeps the config it started with (Dify: CONVERSATION_SPECIFIC_CONFIG).
+  if (!conversation?.appModelConfigId || conversation.appModelConfigId === app.configId) return app;
+  const own = await loadAppConfig(pool, app.appId, { configId: conversation.appModelConfigId });
+  return own?.config ? own : app;
+}
+
+export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRuntime }, appMode: 'chat' | 'completion', req: GenerateRequest): Promise<Prepared> {
+  if (!req.app.config?.model) throw providerNotInitialized('The app has no model configured. Choose a model in the app’s configuration.');
+  const endUser = await resolveEndUser(deps.pool, { tenantId: req.app.tenantId, appId: req.app.appId, user: req.user });
+  const conversation = appMode === 'chat' && req.conversationId ? await findConversation(deps.pool, { appId: req.app.appId, endUserId: endUser.id, conversationId: req.conversationId }) : undefined;
+  const record = await configFor(deps.pool, req.app, conversation);
+  const config = record.config!;
+  const model = config.model ?? req.app.config.model;
+  const inputs = conversation ? conversation.inputs : prepareInputs(config.user_input_form, req.inputs);
+  const ref = { tenantId: req.app.tenantId, provider: model.provider, model: model.name };
+  let contextSize: number;
+  try {
+    contextSize = await deps.runtime.contextSize(ref);
+  } catch (error) {
+    throw asRequestError(error);
+  }
+  const history = conversation ? await loadHistory(deps.pool, conversation.id) : [];
+  const prompt = fitHistory({ appMode, config, inputs, query: req.query, images: req.images, history, contextSize, countTokens: (i) => deps.runtime.countTokens(i) });
+  const rows = await createRecords(deps.pool, {
+    appId: req.app.appId,
+    mode: appMode,
+    appModelConfigId: record.configId!,
+    provider: model.provider,
+    model: model.name,
+    endUserId: endUser.id,
+    inputs,
+    query: req.query,
+    introduction: config.opening_statement ?? '',
+    conversation,
+  });
+  return { appMode, taskId: randomUUID(), endUser, config, model, inputs, query: req.query, prompt, conversationId: rows.conversationId, newConversation: !conversation, messageId: rows.messageId, createdAt: rows.createdAt };
+}

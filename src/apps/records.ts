@@ -1,0 +1,140 @@
+/**
+ * The conversation and message rows of a generation (migration 0002, Dify's models): the message
+ * row is written before the model is called and completed after, whatever happened (answer, tokens,
+ * prices, latency, status, error), so no call leaves without its row.
+ */
+import type pg from 'pg';
+import type { LlmUsage, PromptMessage } from '../model-runtime/types.js';
+import { conversationCompleted, conversationNotFound } from './errors.js';
+import type { Inputs } from './inputs.js';
+
+/** Dify's parent of service API messages (linear history). */
+export const UUID_NIL = '00000000-0000-0000-0000-000000000000';
+export const DEFAULT_CONVERSATION_NAME = 'New conversation';
+
+export interface ConversationRow {
+  id: string;
+  appModelConfigId: string | null;
+  inputs: Inputs;
+  isNew: boolean;
+}
+
+/**
+ * The caller's conversation of this app.
+ * @throws AppRequestError 404 when it is not theirs, deleted or unknown; `conversation_completed` when ended
+ */
+export async function findConversation(db: pg.Pool, input: { appId: string; endUserId: string; conversationId: string }): Promise<ConversationRow> {
+  const { rows } = await db.query<{ id: string; app_model_config_id: string | null; inputs: Inputs; status: string }>(
+    `SELECT id, app_model_config_id, inputs, status FROM conversations
+      WHERE id = $1 AND app_id = $2 AND from_source = 'api' AND from_end_user_id = $3 AND NOT is_deleted`,
+    [input.conversationId, input.appId, input.endUserId],
+  );
+  const row = rows[0];
+  if (!row) throw conversationNotFound();
+  if (row.status !== 'normal') throw conversationCompleted();
+  return { id: row.id, appModelConfigId: row.app_model_config_id, inputs: row.inputs ?? {}, isNew: false };
+}
+
+export interface NewRecords {
+  appId: string;
+  mode: 'chat' | 'completion';
+  appModelConfigId: string;
+  provider: string;
+  model: string;
+  endUserId: string;
+  inputs: Inputs;
+  query: string;
+  introduction: string;
+  /** An existing conversation, or undefined to start one. */
+  conversation?: ConversationRow;
+}
+
+/** Writes the conversation (when new) and the message row; returns their ids and the creation time. */
+export async function createRecords(db: pg.Pool, input: NewRecords): Promise<{ conversationId: string; messageId: string; createdAt: Date }> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    let conversationId = input.conversation?.id;
+    if (!conversationId) {
+      const { rows } = await client.query<{ id: string }>(
+        `INSERT INTO conversations (app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'normal', 'service-api', 'api', $9) RETURNING id`,
+        [input.appId, input.appModelConfigId, input.provider, input.model, input.mode, DEFAULT_CONVERSATION_NAME, JSON.stringify(input.inputs), input.introduction, input.endUserId],
+      );
+      conversationId = rows[0]!.id;
+    }
+    const { rows } = await client.query<{ id: string; created_at: Date }>(
+      `INSERT INTO messages (app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
+                             invoke_from, from_source, from_end_user_id, message_unit_price, answer_unit_price)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', $8, 0, 0) RETURNING id, created_at`,
+      [input.appId, conversationId, UUID_NIL, input.provider, input.model, JSON.stringify(input.inputs), input.query, input.endUserId],
+    );
+    await client.query('UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now() WHERE id = $1', [conversationId]);
+    await client.query('COMMIT');
+    return { conversationId, messageId: rows[0]!.id, createdAt: rows[0]!.created_at };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** How a generation ended, as the message row keeps it. */
+export type MessageStatus = 'normal' | 'error' | 'stopped';
+
+export interface MessageOutcome {
+  messageId: string;
+  prompt: PromptMessage[];
+  answer: string;
+  usage: LlmUsage;
+  latencySeconds: number;
+  status: MessageStatus;
+  error: string | null;
+  metadata: Record<string, unknown>;
+}
+
+const decimal = (value: string): string => (/^-?\d+(\.\d+)?$/.test(value) ? value : '0');
+
+/** Dify's `prompt_messages_to_prompt_for_saving`: role, text and files of each message. */
+function promptForSaving(prompt: PromptMessage[]): unknown[] {
+  return prompt.map((m) => ({
+    role: m.role,
+    text: typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '')).join(''),
+    files: typeof m.content === 'string' ? [] : m.content.filter((p) => p.type === 'image').map((p) => ({ type: 'image', data: p.type === 'image' ? p.url.slice(0, 2048) : '' })),
+  }));
+}
+
+/** Completes the message row (and touches the conversation). Retried once: the row must not stay half-written. */
+export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promise<void> {
+  const u = outcome.usage;
+  const params = [
+    outcome.messageId,
+    JSON.stringify(promptForSaving(outcome.prompt)),
+    u.prompt_tokens,
+    decimal(u.prompt_unit_price),
+    decimal(u.prompt_price_unit),
+    outcome.answer,
+    u.completion_tokens,
+    decimal(u.completion_unit_price),
+    decimal(u.completion_price_unit),
+    outcome.latencySeconds,
+    decimal(u.total_price),
+    u.currency || 'USD',
+    outcome.status,
+    outcome.error,
+    JSON.stringify(outcome.metadata),
+  ];
+  const sql = `UPDATE messages SET message = $2, message_tokens = $3, message_unit_price = $4, message_price_unit = $5, answer = $6, answer_tokens = $7,
+                      answer_unit_price = $8, answer_price_unit = $9, provider_response_latency = $10, total_price = $11, currency = $12,
+                      status = $13, error = $14, message_metadata = $15, updated_at = now()
+                WHERE id = $1 RETURNING conversation_id`;
+  let result: pg.QueryResult<{ conversation_id: string }>;
+  try {
+    result = await db.query(sql, params);
+  } catch {
+    result = await db.query(sql, params);
+  }
+  const conversationId = result.rows[0]?.conversation_id;
+  if (conversationId) await db.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [conversationId]).catch(() => undefined);
+}

@@ -1,0 +1,102 @@
+/**
+ * Stop flags shared across processes (Dify's AppQueueManager.set_stop_flag / _is_stopped) on the
+ * store's key-value table: Redis, or PostgreSQL without Redis.
+ *
+ * - a running task records its owner: `generate_task_belong:<task>` = `end-user-<id>` (30 min);
+ * - a stop request from the owner sets `generate_task_stopped:<task>` (10 min) and, when the task
+ *   runs in this process, aborts it at once;
+ * - each process polls the flags of its own running tasks (one timer, only while tasks run), so a
+ *   stop that reached another process ends the stream here within one poll interval.
+ */
+
+/** The part of the store's key-value table this needs (Redis or PostgreSQL). */
+export interface FlagStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+const belongKey = (taskId: string): string => `generate_task_belong:${taskId}`;
+const stoppedKey = (taskId: string): string => `generate_task_stopped:${taskId}`;
+export const ownerOf = (endUserId: string): string => `end-user-${endUserId}`;
+
+const BELONG_TTL_SECONDS = 1800;
+const STOPPED_TTL_SECONDS = 600;
+
+export interface RunningTask {
+  /** Fires when the task is stopped (by its owner, from any process). */
+  signal: AbortSignal;
+  /** Forgets the task (its flags expire on their own). */
+  end(): void;
+}
+
+export interface StopFlags {
+  /** Registers a task that starts now, owned by `owner` (ownerOf(endUserId)). */
+  begin(taskId: string, owner: string): Promise<RunningTask>;
+  /** Stops a task if `owner` owns it (silently nothing otherwise, as Dify). */
+  requestStop(taskId: string, owner: string): Promise<void>;
+  /** Tasks running in this process. */
+  readonly running: number;
+  close(): void;
+}
+
+export function createStopFlags(store: FlagStore, options: { pollMs?: number; onError?: (error: unknown) => void } = {}): StopFlags {
+  const pollMs = options.pollMs ?? 500;
+  const local = new Map<string, AbortController>();
+  let timer: NodeJS.Timeout | undefined;
+  let polling = false;
+
+  const poll = async (): Promise<void> => {
+    if (polling) return;
+    polling = true;
+    try {
+      await Promise.all(
+        [...local].map(async ([taskId, controller]) => {
+          if ((await store.get(stoppedKey(taskId))) !== null) controller.abort();
+        }),
+      );
+    } catch (error) {
+      // The store away for a moment: the next poll tries again; the stream goes on meanwhile.
+      options.onError?.(error);
+    } finally {
+      polling = false;
+    }
+  };
+  const schedule = (): void => {
+    if (local.size && !timer) {
+      timer = setInterval(() => void poll(), pollMs);
+      timer.unref();
+    } else if (!local.size && timer) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+
+  return {
+    async begin(taskId, owner) {
+      const controller = new AbortController();
+      await store.set(belongKey(taskId), owner, BELONG_TTL_SECONDS);
+      local.set(taskId, controller);
+      schedule();
+      return {
+        signal: controller.signal,
+        end: () => {
+          local.delete(taskId);
+          schedule();
+        },
+      };
+    },
+    async requestStop(taskId, owner) {
+      if ((await store.get(belongKey(taskId))) !== owner) return;
+      await store.set(stoppedKey(taskId), '1', STOPPED_TTL_SECONDS);
+      local.get(taskId)?.abort();
+    },
+    get running() {
+      return local.size;
+    },
+    close() {
+      local.clear();
+      schedule();
+    },
+  };
+}

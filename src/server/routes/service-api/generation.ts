@@ -1,0 +1,78 @@
+/**
+ * What the chat and completion routes share: the generator's dependencies for this app instance
+ * (model runtime, stop flags on the store, conversation naming in the worker), the calling app,
+ * and the request fields both take.
+ */
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { createStopFlags, type GeneratorDeps, type StopFlags } from '../../../apps/index.js';
+import { loadAppConfig, type AppConfigRecord } from '../../../apps/model-config/index.js';
+import type { ModelRuntime } from '../../../model-runtime/types.js';
+import type { AppContext } from '../../context.js';
+import { notFound, unauthorized } from '../../http-error.js';
+import { enqueueConversationName } from '../../services/conversation-names.js';
+
+export interface MessageRoutesDeps {
+  generator: GeneratorDeps;
+  stopFlags: StopFlags;
+  /** SSE ping period. @default 10 s */
+  pingMs?: number;
+}
+
+/** The model runtime the app context carries (registered by createApp). */
+function runtimeOf(ctx: AppContext): ModelRuntime {
+  // Read by name: the context gains `modelRuntime` with the runtime's registration.
+  const runtime = (ctx as AppContext & { modelRuntime?: ModelRuntime }).modelRuntime;
+  if (!runtime) throw new Error('the model runtime is not registered in the app context');
+  return runtime;
+}
+
+export function messageRoutesDeps(ctx: AppContext, options: { stopPollMs?: number; pingMs?: number } = {}): MessageRoutesDeps {
+  const stopFlags = createStopFlags(ctx.store.kv, { pollMs: options.stopPollMs, onError: (error) => ctx.logger.warn({ err: String(error) }, 'stop flags not readable (retried)') });
+  return {
+    stopFlags,
+    pingMs: options.pingMs,
+    generator: {
+      pool: ctx.pool,
+      get runtime() {
+        return runtimeOf(ctx);
+      },
+      stopFlags,
+      logger: ctx.logger,
+      onConversationStarted: (conversation) => enqueueConversationName(ctx.queue, conversation, ctx.logger),
+    },
+  };
+}
+
+/** The app of the request's key, with its current model config. */
+export async function callingApp(ctx: AppContext, request: FastifyRequest): Promise<AppConfigRecord> {
+  if (request.auth?.kind !== 'app') throw unauthorized();
+  const app = await loadAppConfig(ctx.pool, request.auth.appId);
+  if (!app) throw notFound('App not found.', 'app_unavailable');
+  return app;
+}
+
+/** `user`: Dify requires it on these routes ("Arg user must be provided."). */
+export const userField = z.string({ message: 'Arg user must be provided.' }).min(1, 'Arg user must be provided.').max(255);
+
+export const responseMode = z.enum(['blocking', 'streaming'], { message: "must be 'blocking' or 'streaming'" }).nullish().transform((v) => v ?? 'blocking');
+
+/** `files` as Dify's clients send them: images by URL (used for vision) or uploaded files. */
+export const filesField = z
+  .array(
+    z.looseObject({
+      type: z.string().max(32),
+      transfer_method: z.enum(['remote_url', 'local_file', 'tool_file']),
+      url: z.string().max(4096).nullish(),
+      upload_file_id: z.string().max(64).nullish(),
+    }),
+  )
+  .max(20)
+  .nullish();
+
+/** Image URLs to show the model: remote images when the app's file upload allows them. */
+export function imagesOf(files: z.output<typeof filesField>, app: AppConfigRecord): string[] {
+  const upload = (app.config?.file_upload ?? {}) as { enabled?: boolean; image?: { enabled?: boolean } };
+  if (!files?.length || !(upload.enabled || upload.image?.enabled)) return [];
+  return files.filter((f) => f.type === 'image' && f.transfer_method === 'remote_url' && f.url && /^(https?:|data:image\/)/.test(f.url)).map((f) => f.url!);
+}
