@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   'DOCKER.PULL_FAILED': { exit: EXIT.failure, summary: 'An image is absent and could not be pulled.' },
   'DOCKER.CONTAINER_FAILED': { exit: EXIT.failure, summary: 'A dependency container exited or could not be started.' },
   'DOCKER.NAME_CONFLICT': { exit: EXIT.failure, summary: 'A container with the name difyctl would use belongs to something else.' },
+  'DOCKER.ENGINE_MISMATCH': { exit: EXIT.failure, summary: 'DOCKER_HOST / DOCKER_CONTEXT name another Docker engine than the one running this project\'s containers.' },
   'DB.RESET_EXTERNAL': { exit: EXIT.failure, summary: 'db reset refuses to delete the data of an external database server.' },
   'MIGRATE.PENDING': { exit: EXIT.failure, summary: 'up will not start the server on a database that is not at head.' },
   'SERVER.CRASHED': { exit: EXIT.failure, summary: 'The api or worker process kept crashing at start and difyctl gave up.' },

@@ -11,6 +11,31 @@ function parseDockerLine(service: string, raw: string, stream: 'stdout' | 'stder
   return { service, time, text: time ? raw.slice(space + 1) : raw, stream };
 }
 
+/**
+ * A whole Docker log answer as lines per stream: multiplexed frames (8-byte header: stream 1 = stdout,
+ * 2 = stderr, 0, 0, 0, size) or, from a container with a TTY, plain text. A line split over frames
+ * is joined; lines of both streams keep their order of arrival.
+ */
+export function splitDockerLog(buffer: Buffer, tty: boolean): Array<{ stream: 'stdout' | 'stderr'; text: string }> {
+  const out: Array<{ stream: 'stdout' | 'stderr'; text: string }> = [];
+  const pending = { stdout: '', stderr: '' };
+  const take = (stream: 'stdout' | 'stderr', text: string) => {
+    const parts = (pending[stream] + text).split('\n');
+    pending[stream] = parts.pop() ?? '';
+    for (const line of parts) out.push({ stream, text: line.replace(/\r$/, '') });
+  };
+  if (tty) take('stdout', buffer.toString('utf8'));
+  else {
+    for (let offset = 0; offset + 8 <= buffer.length; ) {
+      const size = buffer.readUInt32BE(offset + 4);
+      take(buffer[offset] === 2 ? 'stderr' : 'stdout', buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+      offset += 8 + size;
+    }
+  }
+  for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) out.push({ stream, text: pending[stream].replace(/\r$/, '') });
+  return out;
+}
+
 /** Splits a multiplexed Docker log stream (or a TTY container's raw stream) into lines. */
 function collect(docker: Docker, stream: NodeJS.ReadableStream, service: string, onLine: (line: LogLine) => void, tty: boolean): Promise<void> {
   const streams = { stdout: new PassThrough(), stderr: new PassThrough() };
@@ -47,19 +72,17 @@ export function dockerLogSource(options: { docker: Docker; containerId: string; 
     service,
     async read({ tail, since }: ReadOptions) {
       const tty = await isTty();
-      // follow + until gives a multiplexed stream that ends at `until` (follow: false gives a Buffer).
-      const stream = await container.logs({
+      // Not following: the answer as one Buffer. (`follow=1&until=` never ends on Engine 20.10 while
+      // the container runs: issue 13, bug 5.)
+      const raw = await container.logs({
         stdout: true,
         stderr: true,
         timestamps: true,
-        follow: true,
+        follow: false,
         ...(tail === undefined ? {} : { tail }),
         since: since ? Math.floor(since.getTime() / 1000) : 0,
-        until: Math.floor(Date.now() / 1000) + 1,
       });
-      const lines: LogLine[] = [];
-      await collect(docker, stream, service, (l) => lines.push(l), tty);
-      return lines;
+      return splitDockerLog(Buffer.from(raw), tty).map((l) => parseDockerLine(service, l.text, l.stream));
     },
     async follow(onLine, signal) {
       const tty = await isTty();

@@ -34,10 +34,12 @@ export async function logSources(options: LogSourcesOptions): Promise<LogSource[
   const state = await readState(options.projectDir, options.projectName);
   const names = wanted.length ? wanted : [...LOG_SERVICES];
   const sources: LogSource[] = [];
+  let engine: ReturnType<typeof connectEngine> | undefined;
   for (const service of names) {
     const record = (state.services as Record<string, { provider?: string; containerId?: string; logFile?: string } | undefined>)[service];
     if (record?.provider === 'docker' && record.containerId) {
-      const { docker } = await connectEngine(options.env);
+      // The engine `up` used unless the shell names one (DOCKER_HOST unset since `up` still works).
+      const { docker } = await (engine ??= connectEngine(options.env, { recorded: state.engine }));
       sources.push(dockerLogSource({ docker, containerId: record.containerId, service }));
       continue;
     }

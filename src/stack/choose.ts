@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { StackContext } from './context.js';
+import { engineMismatch, engineUnreachable, isRecordedEngine } from './docker/project-engine.js';
 import { isLoopback } from './dependencies.js';
 import { runningPostmaster, embeddedPostgresDir } from './embedded/postgres.js';
 import { runningRedis } from './embedded/redis.js';
@@ -24,9 +25,13 @@ async function previousStillThere(ctx: StackContext, spec: DependencySpec, recor
     if (alive) return { provider: 'embedded', reason: 'started by a previous run and still running' };
   }
   if (record?.provider === 'docker' && record.containerName && spec.service) {
-    const engine = await ctx.engine();
-    const exists = engine && (await engine.docker.getContainer(record.containerName).inspect().then(() => true, () => false));
+    const { engine, endpoint, recorded } = await ctx.projectEngine();
+    // Not seen is not gone: a second server on the same data would damage it (issue 13, bug 1).
+    const doing = `nothing was started for ${spec.name}`;
+    if (!engine) throw engineUnreachable({ endpoint, recorded, containers: [record.containerName], doing });
+    const exists = await engine.docker.getContainer(record.containerId ?? record.containerName).inspect().then(() => true, () => false);
     if (exists) return { provider: 'docker', reason: `container ${record.containerName} from a previous run` };
+    if (recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers: [record.containerName], doing });
   }
   return undefined;
 }
@@ -40,6 +45,8 @@ async function previousStillThere(ctx: StackContext, spec: DependencySpec, recor
  */
 export async function chooseProvider(args: { ctx: StackContext; spec: DependencySpec; forced: ProviderChoice; record?: DependencyRecord }): Promise<Choice> {
   const { ctx, spec, forced } = args;
+  // A forced docker start checks the recorded container too (same data dir); embedded has its own.
+  if (forced === 'docker' && args.record?.provider === 'docker') await previousStillThere(ctx, spec, args.record);
   if (forced !== 'auto') return { provider: forced, reason: '--provider' };
   const previous = await previousStillThere(ctx, spec, args.record);
   if (previous) return previous;

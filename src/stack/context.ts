@@ -2,6 +2,7 @@ import type { Project } from '../config/project.js';
 import type { Settings } from '../config/schema.js';
 import type { Clock } from './clock.js';
 import type { Engine } from './docker/engine.js';
+import type { ProjectEngine } from './docker/project-engine.js';
 import type { ReadinessStrategy } from './ready/strategy.js';
 import type { DependencyRecord } from './state.js';
 import type { DbConnection, ProviderName, RedisConnection, Reporter } from './types.js';
@@ -16,6 +17,8 @@ export interface StackContext {
   env: NodeJS.ProcessEnv;
   /** The Docker engine, connected on first use; undefined when none answers. */
   engine(): Promise<Engine | undefined>;
+  /** The same, with where it was looked for and what `up` recorded (for refusals and `ps`). */
+  projectEngine(): Promise<ProjectEngine>;
 }
 
 /** A dependency a provider has started or attached to, not yet known to serve. */

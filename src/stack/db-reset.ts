@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ProjectOptions } from '../config/project.js';
 import { loadConfig, requireValid } from '../config/resolve.js';
 import { DifyctlError } from '../errors/index.js';
-import { tryEngine } from './docker/engine.js';
+import { engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './docker/project-engine.js';
 import { dataBindSources } from './docker/down.js';
 import { LABEL, ownedBy } from './docker/labels.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
@@ -32,13 +32,17 @@ export interface DbResetResult {
 
 /** Stops the db (container or embedded server) and deletes its data directories inside the project. */
 async function deleteDbData(projectDir: string, projectName: string, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const record = (await readState(projectDir, projectName)).services.db;
+  const state = await readState(projectDir, projectName);
+  const record = state.services.db;
   const dirs = new Set(record?.dataDirs ?? []);
   if (record?.provider === 'docker') {
-    const engine = await tryEngine(env);
-    if (!engine) throw new DifyctlError('DOCKER.UNREACHABLE', 'the db runs in Docker but no Docker engine answers', { hint: 'Start Docker, then run `difyctl db reset` again. Nothing was deleted.' });
-    const containers = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] } });
-    for (const info of containers.filter((c) => ownedBy(c.Labels, projectDir))) {
+    // The engine `up` recorded unless the shell names one; data goes only with a container seen stopped.
+    const { engine, endpoint, recorded } = await projectEngine({ env, state });
+    const container = [record.containerName ?? 'the db container'];
+    if (!engine) throw engineUnreachable({ endpoint, recorded, containers: container, doing: 'nothing was deleted' });
+    const containers = (await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] } })).filter((c) => ownedBy(c.Labels, projectDir));
+    if (!containers.length && recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers: container, doing: 'nothing was deleted' });
+    for (const info of containers) {
       for (const source of dataBindSources(info)) dirs.add(source);
       await engine.docker.getContainer(info.Id).remove({ force: true, v: true });
     }

@@ -8,7 +8,7 @@ export { tcpStrategy } from './ready/tcp.js';
 export { postgresStrategy } from './ready/postgres.js';
 export { redisStrategy } from './ready/redis.js';
 export { httpStrategy } from './ready/http.js';
-export { healthcheckStrategy } from './ready/healthcheck.js';
+export { healthcheckStrategy, containerRunningStrategy } from './ready/healthcheck.js';
 export { allOf } from './ready/composite.js';
 export type { ReadinessStrategy, Probe } from './ready/strategy.js';
 export type { Clock } from './clock.js';

@@ -25,6 +25,7 @@ export async function rollback(ctx: StackContext, created: Array<[DependencyName
       project: ctx.project.projectName,
       change: (state) => {
         delete state.services[name];
+        if (!Object.values(state.services).some((r) => r?.provider === 'docker')) delete state.engine;
       },
     });
   }

@@ -1,17 +1,37 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackContext } from './context.js';
+import { unconfirmedContainers, volumesRefusal } from './docker/down-check.js';
 import { dockerDown } from './docker/down.js';
+import { engineMismatch, engineUnreachable } from './docker/project-engine.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
 import { stopProcess } from './embedded/process.js';
 import { embeddedRedisDir, runningRedis } from './embedded/redis.js';
-import { readState, writeState } from './state.js';
+import { readState, writeState, type StackState } from './state.js';
+import type { DependencyName } from './types.js';
 
 export interface DownResult {
   /** What was stopped: container names, `embedded postgres (pid N)`. */
   stopped: string[];
   /** Data removed with --volumes. */
   removed: string[];
+  /**
+   * Containers left as they are: the engine that runs them does not answer (or the shell names
+   * another). Their record and data stay; `warning` says which engine to reach.
+   */
+  kept: string[];
+  warning?: string;
+}
+
+/**
+ * `down --volumes` deletes data only of what it has confirmed stopped: refuses (DOCKER.UNREACHABLE
+ * or DOCKER.ENGINE_MISMATCH, nothing touched) when a container `up` started cannot be reached.
+ */
+export async function checkDown(ctx: StackContext, options: { volumes: boolean; state?: StackState }): Promise<void> {
+  if (!options.volumes) return;
+  const state = options.state ?? (await readState(ctx.project.projectDir, ctx.project.projectName));
+  const refusal = await volumesRefusal({ state, docker: await ctx.projectEngine() });
+  if (refusal) throw refusal;
 }
 
 /**
@@ -22,18 +42,28 @@ export interface DownResult {
 export async function stackDown(ctx: StackContext, options: { volumes: boolean }): Promise<DownResult> {
   const { projectDir, projectName } = ctx.project;
   const state = await readState(projectDir, projectName);
-  const result: DownResult = { stopped: [], removed: [] };
+  await checkDown(ctx, { volumes: options.volumes, state });
+  const result: DownResult = { stopped: [], removed: [], kept: [] };
   const dataDirs = new Set<string>();
-  for (const record of Object.values(state.services)) if (record.provider === 'docker') for (const dir of record.dataDirs ?? []) dataDirs.add(dir);
-
-  const engine = await ctx.engine();
-  if (engine) {
-    const docker = await dockerDown({ docker: engine.docker, project: projectName, projectDir, volumes: options.volumes });
-    result.stopped.push(...docker.containers.map((c) => c.name));
-    result.removed.push(...docker.volumes.map((v) => `volume ${v}`));
-    for (const dir of docker.bindSources) dataDirs.add(dir);
-  } else if (Object.values(state.services).some((r) => r.provider === 'docker')) {
-    ctx.report({ type: 'warning', message: 'no Docker engine answers: containers of this project were left as they are' });
+  const docker = await ctx.projectEngine();
+  const removedDeps: string[] = [];
+  if (docker.engine) {
+    const down = await dockerDown({ docker: docker.engine.docker, project: projectName, projectDir, volumes: options.volumes });
+    result.stopped.push(...down.containers.map((c) => c.name));
+    result.removed.push(...down.volumes.map((v) => `volume ${v}`));
+    for (const c of down.containers) if (c.dependency) removedDeps.push(c.dependency);
+    for (const dir of down.bindSources) dataDirs.add(dir);
+  }
+  // Never forget a container not confirmed stopped: its record (and its data) stay.
+  const kept = new Set<DependencyName>(await unconfirmedContainers({ state, docker, removed: removedDeps }));
+  for (const [name, record] of Object.entries(state.services)) if (record.provider === 'docker' && !kept.has(name as DependencyName)) for (const dir of record.dataDirs ?? []) dataDirs.add(dir);
+  for (const name of kept) for (const dir of state.services[name]?.dataDirs ?? []) dataDirs.delete(dir);
+  if (kept.size) {
+    result.kept = [...kept].map((name) => state.services[name]?.containerName ?? name);
+    const args = { endpoint: docker.endpoint, containers: result.kept, doing: 'they were left as they are (and their record kept)' };
+    const why = docker.engine && docker.recorded ? engineMismatch({ ...args, recorded: docker.recorded }) : engineUnreachable({ ...args, recorded: docker.recorded });
+    result.warning = `${why.message}. ${why.hint}`;
+    ctx.report({ type: 'warning', message: result.warning });
   }
 
   const postmaster = await runningPostmaster(embeddedPostgresDir(projectDir));
@@ -60,7 +90,8 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
       if (existed) result.removed.push(rel);
     }
   }
-  state.services = {};
+  state.services = Object.fromEntries([...kept].map((name) => [name, state.services[name]]));
+  if (!kept.size) delete state.engine;
   await writeState(projectDir, state);
   return result;
 }

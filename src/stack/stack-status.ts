@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { address, type StackContext } from './context.js';
 import { LABEL, ownedBy, projectFilter } from './docker/labels.js';
+import { isRecordedEngine } from './docker/project-engine.js';
 import { publishedPort } from './docker/ports.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
 import { runningRedis } from './embedded/redis.js';
@@ -12,7 +13,7 @@ import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderNa
 export interface StatusRow {
   service: string;
   provider: ProviderName | 'process' | '-';
-  /** running, exited, stopped, absent, reachable, unreachable, fallback */
+  /** running, exited, stopped, absent, reachable, unreachable, fallback, unknown (engine unreachable) */
   state: string;
   /** healthy, unhealthy, starting, or '-' */
   health: string;
@@ -58,15 +59,21 @@ async function processRow(ctx: StackContext, name: DependencyName, record: Depen
 export async function stackStatus(ctx: StackContext, specs: Record<DependencyName, DependencySpec>): Promise<StatusRow[]> {
   const state = await readState(ctx.project.projectDir, ctx.project.projectName);
   const now = Date.now();
-  const engine = await ctx.engine();
+  const docker = await ctx.projectEngine();
+  const engine = docker.engine;
   // Another checkout with the same project name labels its containers with its own dir: not ours to show.
   const containers = (engine ? await engine.docker.listContainers({ all: true, filters: projectFilter(ctx.project.projectName) }) : []).filter((c) => ownedBy(c.Labels, ctx.project.projectDir));
+  const elsewhere = engine && docker.recorded ? !(await isRecordedEngine(engine, docker.recorded)) : false;
   const rows: StatusRow[] = [];
   for (const name of DEPENDENCIES) {
     const record = state.services[name];
     const labelled = containers.find((c) => c.Labels[LABEL.dependency] === name);
     if (engine && labelled && (!record || record.provider === 'docker')) {
       rows.push(dockerRow({ name, info: await engine.docker.getContainer(labelled.Id).inspect(), record, target: specs[name].port, now }));
+    } else if (record?.provider === 'docker' && (!engine || elsewhere)) {
+      // Not seen is not absent: the container may run on the engine `up` used (issue 13, bug 1).
+      const where = record.port ? address({ host: record.host ?? '127.0.0.1', port: record.port }) : undefined;
+      rows.push({ service: name, provider: 'docker', state: engine ? 'unknown (on another engine)' : 'unknown (engine unreachable)', health: '-', address: where, container: record.containerName });
     } else if (record?.provider === 'embedded') {
       rows.push(await processRow(ctx, name, record, now));
     } else if (record?.provider === 'external') {

@@ -5,7 +5,7 @@ import { chooseProvider } from './choose.js';
 import { systemClock, type Clock } from './clock.js';
 import { address, type StackContext, type Started } from './context.js';
 import { addressSettings, dependencySpec } from './dependencies.js';
-import { tryEngine, type Engine } from './docker/engine.js';
+import { engineToRecord, projectEngine, type ProjectEngine } from './docker/project-engine.js';
 import { waitUntilReady } from './ready/wait.js';
 import { resolvedEnvironment } from './resolved-env.js';
 import { rollback } from './rollback.js';
@@ -13,7 +13,7 @@ import { startDocker } from './start-docker.js';
 import { startEmbeddedDb, startEmbeddedRedisDependency } from './start-embedded.js';
 import { attachExternal } from './start-external.js';
 import { readState, updateState } from './state.js';
-import { stackDown, type DownResult } from './stack-down.js';
+import { checkDown, stackDown, type DownResult } from './stack-down.js';
 import { stackStatus, type StatusRow } from './stack-status.js';
 import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderChoice, type Reporter, type ResolvedDependency } from './types.js';
 
@@ -38,6 +38,8 @@ export interface Stack {
   up(names?: DependencyName[]): Promise<ResolvedDependency[]>;
   ps(): Promise<StatusRow[]>;
   down(options?: { volumes?: boolean }): Promise<DownResult>;
+  /** Throws what `down` would refuse (`--volumes` with a container it cannot reach) before anything is touched. */
+  checkDown(options?: { volumes?: boolean }): Promise<void>;
   /** The api/worker environment with service names replaced by the addresses that serve. */
   environment(deps: ResolvedDependency[]): Record<string, string | undefined>;
   /** The compose service name or logical name → dependency (`db_postgres` → db). */
@@ -52,8 +54,10 @@ export interface Stack {
 /** The programmatic `up db redis` / `ps` / `down`. The full `up` adds api/worker processes on top. */
 export function createStack(options: StackOptions): Stack {
   const project = options.config.project;
-  let engine: Promise<Engine | undefined> | undefined;
+  let engine: Promise<ProjectEngine> | undefined;
   const env = options.env ?? project.env;
+  // The shell's engine, else the one `up` recorded: its containers are there (issue 13, bug 1).
+  const connect = () => (engine ??= readState(project.projectDir, project.projectName).then((state) => projectEngine({ env, state })));
   const ctx: StackContext = {
     project,
     // Validated when a provider needs it (up): ps and down work on a configuration that is broken.
@@ -63,13 +67,15 @@ export function createStack(options: StackOptions): Stack {
     report: options.report ?? (() => undefined),
     clock: options.clock ?? systemClock,
     env,
-    engine: () => (engine ??= tryEngine(env)),
+    engine: () => connect().then((p) => p.engine),
+    projectEngine: connect,
   };
   const addresses = addressSettings(options.config);
   const specs = Object.fromEntries(DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings: addresses, compose: project.compose })])) as Record<DependencyName, DependencySpec>;
 
   async function start(spec: DependencySpec): Promise<Started> {
-    const record = (await readState(project.projectDir, project.projectName)).services[spec.name];
+    const before = await readState(project.projectDir, project.projectName);
+    const record = before.services[spec.name];
     const choice = await chooseProvider({ ctx, spec, forced: options.provider ?? 'auto', record });
     ctx.report({ type: 'provider', dependency: spec.name, provider: choice.provider, reason: choice.reason });
     const started =
@@ -79,11 +85,14 @@ export function createStack(options: StackOptions): Stack {
       : await startEmbeddedRedisDependency(ctx);
     if (started.provider === 'none') ctx.report({ type: 'provider', dependency: spec.name, provider: 'none', reason: 'no redis-server on PATH: PostgreSQL fallback' });
     if (started.reused && record?.provider === started.provider) started.record.since = record.since;
+    const reached = started.provider === 'docker' ? (await connect()).engine : undefined;
+    const recorded = reached ? await engineToRecord(reached, before.engine) : undefined;
     await updateState({
       projectDir: project.projectDir,
       project: project.projectName,
       change: (state) => {
         state.services[spec.name] = started.record;
+        if (recorded) state.engine = recorded;
       },
     });
     return started;
@@ -163,6 +172,7 @@ export function createStack(options: StackOptions): Stack {
     },
     ps: () => stackStatus(ctx, specs),
     down: (o = {}) => stackDown(ctx, { volumes: o.volumes ?? false }),
+    checkDown: (o = {}) => checkDown(ctx, { volumes: o.volumes ?? false }),
     environment: (deps) => resolvedEnvironment(Object.fromEntries([...options.config.raw].map(([k, v]) => [k, v.value])), deps),
     dependencyNamed(name) {
       if ((DEPENDENCIES as readonly string[]).includes(name)) return name as DependencyName;

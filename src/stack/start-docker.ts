@@ -5,12 +5,12 @@ import { dbConnection, redisConnection } from './dependencies.js';
 import { containerLogTail } from './docker/logs.js';
 import { startDockerDependency } from './docker/provider.js';
 import { allOf } from './ready/composite.js';
-import { healthcheckStrategy } from './ready/healthcheck.js';
+import { containerRunningStrategy } from './ready/healthcheck.js';
 import { postgresStrategy } from './ready/postgres.js';
 import { redisStrategy } from './ready/redis.js';
 import type { DependencySpec } from './types.js';
 
-/** The compose service's container, published on 127.0.0.1; ready when healthy and logged in. */
+/** The compose service's container, published on 127.0.0.1; ready once running and logged in. */
 export async function startDocker(ctx: StackContext, spec: DependencySpec): Promise<Started> {
   const service = spec.service ? ctx.project.compose?.services[spec.service] : undefined;
   if (!service) {
@@ -18,16 +18,18 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
       hint: `Add a ${spec.name === 'db' ? 'postgres' : 'redis'} service named by ${spec.hostVar}, or use --provider auto.`,
     });
   }
-  const engine = await ctx.engine();
+  const { engine, recorded } = await ctx.projectEngine();
   if (!engine) {
     const { connectEngine } = await import('./docker/engine.js');
-    await connectEngine(ctx.env); // throws DOCKER.UNREACHABLE naming where it looked
+    await connectEngine(ctx.env, { recorded }); // throws DOCKER.UNREACHABLE naming where it looked
     throw new DifyctlError('DOCKER.UNREACHABLE', 'the Docker engine stopped answering');
   }
+  void engine.id(); // recorded in the state file once started: asked now, while the container starts
   const started = await startDockerDependency({ docker: engine.docker, project: ctx.project.projectName, projectDir: ctx.project.projectDir, spec, service, lookup: ctx.project.lookup, report: ctx.report });
   const target = { host: '127.0.0.1', port: started.hostPort };
   const connection = spec.name === 'db' ? dbConnection(ctx.settings, target) : redisConnection(ctx.settings, target);
   const login = spec.name === 'db' ? postgresStrategy(dbConnection(ctx.settings, target)) : redisStrategy(redisConnection(ctx.settings, target));
+  const logTail = () => containerLogTail(started.container, 30);
   const inside = (dir: string) => !path.relative(ctx.project.projectDir, dir).startsWith('..');
   return {
     provider: 'docker',
@@ -45,7 +47,8 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
       dataDirs: service.volumes.filter((v) => v.type === 'bind' && !v.readOnly).map((v) => v.source).filter(inside),
       since: new Date().toISOString(),
     },
-    strategy: allOf([healthcheckStrategy({ container: started.container, name: started.containerName }), login]),
-    logTail: () => containerLogTail(started.container, 30),
+    // SPEC §3: the login is the gate, not Docker's healthcheck interval; exited or unhealthy still fails.
+    strategy: allOf([containerRunningStrategy({ container: started.container, name: started.containerName, logTail }), login]),
+    logTail,
   };
 }

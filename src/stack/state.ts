@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { RecordedEngine } from './docker/engine.js';
 import type { DependencyName, ProviderName } from './types.js';
 
 /** What this project started (or attached to), kept in `.difyctl/state.json`. */
@@ -26,6 +27,8 @@ export interface StackState {
   project: string;
   /** db, redis now; api and worker records later. */
   services: Partial<Record<DependencyName, DependencyRecord>>;
+  /** The Docker engine `up` started this project's containers on (while any docker record exists). */
+  engine?: RecordedEngine;
 }
 
 export const stateDir = (projectDir: string) => path.join(projectDir, '.difyctl');
@@ -37,7 +40,8 @@ export async function readState(projectDir: string, project: string): Promise<St
   try {
     const parsed = JSON.parse(await readFile(statePath(projectDir), 'utf8')) as Partial<StackState>; // our own file; shape checked below
     if (parsed.version === 1 && typeof parsed.services === 'object' && parsed.services) {
-      return { version: 1, project: parsed.project ?? project, services: parsed.services };
+      // Fields of later versions of this file (and of other parts of difyctl) are kept as they are.
+      return { ...parsed, version: 1, project: parsed.project ?? project, services: parsed.services };
     }
   } catch {
     // absent or unreadable: nothing started yet

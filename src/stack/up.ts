@@ -90,7 +90,9 @@ export class StackUp {
       if (record?.state !== 'running' || !(await supervisorAlive(record))) return false;
       if (service === 'api' && !(await httpStrategy({ url: `http://127.0.0.1:${this.settings.DIFY_PORT}/health` }).check({ timeoutMs: 2000 })).ok) return false;
     }
-    return true;
+    // Not on a guess: db and redis are seen serving too (a container on an engine that does not answer is not).
+    const serving = ['running', 'reachable', 'fallback'];
+    return (await this.stack.ps()).every((row) => serving.includes(row.state) && (row.health === 'healthy' || row.state === 'fallback'));
   }
 
   async startDependencies(): Promise<ResolvedDependency[]> {

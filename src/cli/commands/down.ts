@@ -12,18 +12,22 @@ export const downCommand: CommandDefinition = {
     const { stopServices } = await import('../../stack/services/launch.js');
     const { acquireProjectLock } = await import('../../stack/project-lock.js');
     const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: 60_000, onWait: (holder) => out.info(`waiting for another difyctl (pid ${holder}) to finish`) });
-    let result: { stopped: string[]; removed: string[] };
+    let result: { stopped: string[]; removed: string[]; kept: string[]; warning?: string };
     try {
+      const stack = createStack({ config, env, report: stackReporter(out) });
+      // --volumes with a container it cannot reach: refused before anything is stopped or deleted.
+      await stack.checkDown({ volumes: options.volumes === true });
       // api and worker first (they drain), then the dependencies they use.
       const services = await stopServices({ projectDir: config.project.projectDir, services: ['api', 'worker'] });
-      result = await createStack({ config, env, report: stackReporter(out) }).down({ volumes: options.volumes === true });
+      result = await stack.down({ volumes: options.volumes === true });
       result.stopped.unshift(...services);
     } finally {
       await lock.release();
     }
-    if (result.stopped.length === 0 && result.removed.length === 0) out.print('nothing to stop');
+    if (result.stopped.length === 0 && result.removed.length === 0 && result.kept.length === 0) out.print('nothing to stop');
     for (const item of result.stopped) out.print(`stopped ${item}`);
     for (const item of result.removed) out.print(`removed ${item}`);
-    return { data: result };
+    // Containers it could not reach still run (their record stays): not a success.
+    return { data: result, exitCode: result.kept.length ? 1 : 0 };
   },
 };

@@ -32,7 +32,7 @@ export const apiMemoryCheck: Check = {
     const state = await stackState(config);
     const usage: Array<[string, number]> = [];
     const records = Object.entries(state.services as Record<string, { provider?: string; pid?: number; containerId?: string } | undefined>);
-    const engine = records.some(([, r]) => r?.containerId) ? await tryEngine(env, 1000) : undefined;
+    const engine = records.some(([, r]) => r?.containerId) ? await tryEngine(env, { timeoutMs: 1000, recorded: state.engine }) : undefined;
     for (const service of ['api', 'worker']) {
       const run = await readRunRecord(config.project.projectDir, service);
       // Only the recorded process itself, not one that reused its pid since.
@@ -41,7 +41,8 @@ export const apiMemoryCheck: Check = {
     for (const [name, record] of records) {
       if (record?.pid) usage.push([name, await treeRss(record.pid)]);
       else if (record?.containerId && engine) {
-        const stats = (await engine.docker.getContainer(record.containerId).stats({ stream: false }).catch(() => undefined)) as { memory_stats?: { usage?: number } } | undefined;
+        // One-shot: without it the engine samples twice, a second apart (and longer under load), per container.
+        const stats = await engine.docker.getContainer(record.containerId).stats({ stream: false, 'one-shot': true }).catch(() => undefined);
         if (stats?.memory_stats?.usage) usage.push([name, stats.memory_stats.usage]);
       }
     }

@@ -21,7 +21,7 @@ export const dbContainerCheck: Check = {
       const tail = record.logFile ? await fileTail(record.logFile, 10) : [];
       return { status: 'fail', finding: 'the embedded PostgreSQL is not running', fix: 'Start it: `difyctl up db`; its log: `difyctl logs db`.', details: tail };
     }
-    const engine = await tryEngine(env, 1500);
+    const engine = await tryEngine(env, { timeoutMs: 1500, recorded: state.engine });
     if (!engine) return { status: 'skip', finding: 'skipped: the Docker engine does not answer (see docker)' };
     const found = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${config.project.projectName}`, `${LABEL.dependency}=db`] } });
     const id = record.containerId ?? found[0]?.Id;

@@ -12,8 +12,9 @@ import { createPortsCheck } from './ports.js';
 import { redisCheck } from './redis.js';
 import { vectorCheck } from './vector.js';
 import { stackPids } from '../../stack/services/own-pids.js';
+import { stackContainerPorts } from '../own-containers.js';
 
 /** Every check, in the order the report lists them (SPEC §6). */
 export function defaultChecks(): Check[] {
-  return [configCheck, dockerCheck, dbContainerCheck, dbConnectCheck, dbMigrationsCheck, redisCheck, apiHealthCheck, apiMemoryCheck, apiTimeoutCheck, createPortsCheck({ ownPids: ({ config }) => stackPids(config.project.projectDir, config.project.projectName) }), vectorCheck, performanceCheck];
+  return [configCheck, dockerCheck, dbContainerCheck, dbConnectCheck, dbMigrationsCheck, redisCheck, apiHealthCheck, apiMemoryCheck, apiTimeoutCheck, createPortsCheck({ ownPids: ({ config }) => stackPids(config.project.projectDir, config.project.projectName), ownPorts: stackContainerPorts }), vectorCheck, performanceCheck];
 }

@@ -25,6 +25,8 @@ export function portClaims(ctx: Parameters<Check['run']>[0]): PortClaim[] {
 export interface PortsCheckOptions {
   /** Pids and container-forwarders that belong to this stack (from the stack state). */
   ownPids?: (ctx: Parameters<Check['run']>[0]) => Promise<Set<number>>;
+  /** Host ports this stack's containers publish → container name (their docker-proxy is the stack's). */
+  ownPorts?: (ctx: Parameters<Check['run']>[0]) => Promise<Map<number, string>>;
 }
 
 /** DIFY_PORT and the published ports are free or held by this stack; names the holder otherwise. */
@@ -35,11 +37,16 @@ export function createPortsCheck(options: PortsCheckOptions = {}): Check {
     run: async (ctx): Promise<CheckResult> => {
       const claims = portClaims(ctx);
       if (!claims.length) return { status: 'skip', finding: 'skipped: no ports configured' };
-      const own = (await options.ownPids?.(ctx)) ?? new Set<number>();
+      const [own, published] = await Promise.all([options.ownPids?.(ctx) ?? new Set<number>(), options.ownPorts?.(ctx) ?? new Map<number, string>()]);
       const details: string[] = [];
       for (const claim of claims) {
         if (!(await tcpAnswers({ host: '127.0.0.1', port: claim.port, timeoutMs: 500 }))) {
           details.push(`${claim.setting}=${claim.port}: free`);
+          continue;
+        }
+        const container = published.get(claim.port);
+        if (container) {
+          details.push(`${claim.setting}=${claim.port}: published by this stack's ${claim.owner} container ${container}`);
           continue;
         }
         const holder = await findPortHolder(claim.port);

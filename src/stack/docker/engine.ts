@@ -12,6 +12,12 @@ export interface EngineEndpoint {
   source: string;
 }
 
+/** The engine `up` started containers on, kept in the state file: `down`, `ps`, `logs` use it. */
+export interface RecordedEngine extends EngineEndpoint {
+  /** The engine's ID (`docker info`): tells the same engine reached by another path from another engine. */
+  id?: string;
+}
+
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
 
 function readJson(file: string): Record<string, unknown> | undefined {
@@ -41,6 +47,17 @@ export function engineEndpoint(env: NodeJS.ProcessEnv, home = os.homedir()): Eng
   return { host: DEFAULT_SOCKET, source: 'the default socket' };
 }
 
+/**
+ * The engine of a project: what the shell says (DOCKER_HOST, DOCKER_CONTEXT) wins; else the engine
+ * `up` recorded in the state file (its containers are there, whatever the shell forgot since);
+ * else where the docker CLI would connect.
+ */
+export function projectEndpoint(args: { env: NodeJS.ProcessEnv; recorded?: RecordedEngine; home?: string }): EngineEndpoint {
+  const { env, recorded } = args;
+  if (env.DOCKER_HOST || env.DOCKER_CONTEXT || !recorded) return engineEndpoint(env, args.home);
+  return { host: recorded.host, source: `recorded by \`up\` in .difyctl/state.json, from ${recorded.source}` };
+}
+
 /** dockerode's constructor options for an endpoint. */
 export function dockerOptions(endpoint: EngineEndpoint): Docker.DockerOptions {
   const url = new URL(endpoint.host);
@@ -57,11 +74,21 @@ export function dockerOptions(endpoint: EngineEndpoint): Docker.DockerOptions {
 export interface Engine {
   docker: Docker;
   endpoint: EngineEndpoint;
+  /** The engine's ID, asked once on first call (`docker info` costs tens of ms: not on every connect). */
+  id(): Promise<string | undefined>;
+}
+
+export interface ConnectOptions {
+  /** @default 2000 */
+  timeoutMs?: number;
+  /** The engine the project's state file recorded (used when the shell names none). */
+  recorded?: RecordedEngine;
 }
 
 /** Connects and pings (bounded); DOCKER.UNREACHABLE naming where it looked. */
-export async function connectEngine(env: NodeJS.ProcessEnv, timeoutMs = 2000): Promise<Engine> {
-  const endpoint = engineEndpoint(env);
+export async function connectEngine(env: NodeJS.ProcessEnv, options: ConnectOptions = {}): Promise<Engine> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const endpoint = projectEndpoint({ env, recorded: options.recorded });
   const { default: DockerClass } = await import('dockerode');
   const docker = new DockerClass({ ...dockerOptions(endpoint), timeout: 0 });
   let timer: NodeJS.Timeout | undefined;
@@ -70,10 +97,13 @@ export async function connectEngine(env: NodeJS.ProcessEnv, timeoutMs = 2000): P
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     await Promise.race([docker.ping(), timeout]);
-    return { docker, endpoint };
+    let id: Promise<string | undefined> | undefined;
+    return { docker, endpoint, id: () => (id ??= docker.info().then((info: { ID?: string }) => info.ID || undefined, () => undefined)) };
   } catch (error) {
     throw new DifyctlError('DOCKER.UNREACHABLE', `the Docker engine does not answer at ${endpoint.host} (${endpoint.source}): ${(error as Error).message}`, {
-      hint: 'Start Docker (or set DOCKER_HOST), or run without it: `--provider embedded`.',
+      hint: options.recorded && endpoint.host === options.recorded.host
+        ? `This project's containers were started on that engine: start it, or set DOCKER_HOST to where it answers now.`
+        : 'Start Docker (or set DOCKER_HOST), or run without it: `--provider embedded`.',
       cause: error,
     });
   } finally {
@@ -82,6 +112,6 @@ export async function connectEngine(env: NodeJS.ProcessEnv, timeoutMs = 2000): P
 }
 
 /** The engine, or undefined when none answers. */
-export async function tryEngine(env: NodeJS.ProcessEnv, timeoutMs = 2000): Promise<Engine | undefined> {
-  return connectEngine(env, timeoutMs).catch(() => undefined);
+export async function tryEngine(env: NodeJS.ProcessEnv, options: ConnectOptions = {}): Promise<Engine | undefined> {
+  return connectEngine(env, options).catch(() => undefined);
 }

@@ -13,34 +13,71 @@ export interface InspectableContainer {
   inspect(): Promise<{ State?: ContainerState; HostConfig?: { RestartPolicy?: { Name?: string } } }>;
 }
 
+interface ContainerProbeArgs {
+  container: InspectableContainer;
+  name: string;
+  /** The container's last log lines, attached to a fatal probe. */
+  logTail?: () => Promise<string[]>;
+}
+
+async function failed(args: ContainerProbeArgs, reason: string): Promise<Probe> {
+  const tail = (await args.logTail?.().catch(() => [] as string[])) ?? [];
+  return {
+    ok: false,
+    reason,
+    fatal: new DifyctlError('DOCKER.CONTAINER_FAILED', reason, {
+      why: tail.length ? `last ${tail.length} log lines of ${args.name}:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
+      hint: `See its logs: \`docker logs ${args.name}\`; \`difyctl doctor\` checks the settings it uses.`,
+      details: { container: args.name, logTail: tail },
+    }),
+  };
+}
+
+/**
+ * One look at the container. Exited without a restart policy is fatal; `unhealthy` is fatal when
+ * `unhealthyIsFatal` (compose's `service_healthy` fails the same way); else ready per `gate`.
+ */
+async function probe(args: ContainerProbeArgs & { gate: 'healthy' | 'running'; unhealthyIsFatal: boolean }): Promise<Probe> {
+  let info;
+  try {
+    info = await args.container.inspect();
+  } catch (error) {
+    return notReady(`inspect ${args.name}: ${reasonOf(error)}`);
+  }
+  const state = info.State ?? {};
+  if (!state.Running) {
+    const restart = info.HostConfig?.RestartPolicy?.Name ?? 'no';
+    const reason = `container ${args.name} is ${state.Status ?? 'not running'} (exit code ${state.ExitCode ?? '?'})`;
+    if ((state.Status === 'exited' || state.Status === 'dead') && (restart === 'no' || restart === '')) return failed(args, reason);
+    return notReady(reason);
+  }
+  const health = state.Health?.Status;
+  if (health === undefined || health === 'none' || health === 'healthy') return { ok: true };
+  const output = state.Health?.Log?.at(-1)?.Output?.trim().split('\n').at(-1);
+  const reason = `healthcheck ${health}${output ? `: ${output}` : ''}`;
+  if (health === 'unhealthy' && args.unhealthyIsFatal) return failed(args, `container ${args.name} reports unhealthy${output ? `: ${output}` : ''}`);
+  return args.gate === 'running' ? { ok: true } : notReady(reason);
+}
+
 /**
  * Ready when the container's compose healthcheck reports healthy (a container without a
  * healthcheck is ready once running). A container that exited and will not be restarted is fatal.
  */
-export function healthcheckStrategy(args: { container: InspectableContainer; name: string }): ReadinessStrategy {
+export function healthcheckStrategy(args: ContainerProbeArgs): ReadinessStrategy {
   return {
     name: `healthcheck of container ${args.name}`,
-    async check(): Promise<Probe> {
-      let info;
-      try {
-        info = await args.container.inspect();
-      } catch (error) {
-        return notReady(`inspect ${args.name}: ${reasonOf(error)}`);
-      }
-      const state = info.State ?? {};
-      if (!state.Running) {
-        const restart = info.HostConfig?.RestartPolicy?.Name ?? 'no';
-        const reason = `container ${args.name} is ${state.Status ?? 'not running'} (exit code ${state.ExitCode ?? '?'})`;
-        if ((state.Status === 'exited' || state.Status === 'dead') && (restart === 'no' || restart === '')) {
-          return { ok: false, reason, fatal: new DifyctlError('DOCKER.CONTAINER_FAILED', reason, { hint: `See its logs: \`docker logs ${args.name}\`.` }) };
-        }
-        return notReady(reason);
-      }
-      const health = state.Health?.Status;
-      if (health === undefined || health === 'none' || health === 'healthy') return { ok: true };
-      const last = state.Health?.Log?.at(-1);
-      const output = last?.Output?.trim().split('\n').at(-1);
-      return notReady(`healthcheck ${health}${output ? `: ${output}` : ''}`);
-    },
+    check: () => probe({ ...args, gate: 'healthy', unhealthyIsFatal: false }),
+  };
+}
+
+/**
+ * The guard beside a protocol check (SPEC §3: the login is the gate, not Docker's healthcheck
+ * interval): passes while the container runs, even with its healthcheck still `starting`; a
+ * container that exited, or whose healthcheck reports `unhealthy`, fails at once with its log tail.
+ */
+export function containerRunningStrategy(args: ContainerProbeArgs): ReadinessStrategy {
+  return {
+    name: `container ${args.name} running`,
+    check: () => probe({ ...args, gate: 'running', unhealthyIsFatal: true }),
   };
 }
