@@ -21,6 +21,10 @@ export interface CallTimeouts {
   totalMs: number;
 }
 
+// Services never print: the AI SDK logs call warnings (e.g. an unsupported setting) to the console
+// unless told not to. Its documented switch is this global.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
 export const DEFAULT_TIMEOUTS: CallTimeouts = { idleMs: 60_000, totalMs: 300_000 };
 
 export interface LlmCallInput {
@@ -104,6 +108,8 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
       ...settings,
       maxRetries: 0,
       abortSignal: controller.signal,
+      // The default prints the error (with the request body) to the console; errors end the loop below.
+      onError: () => {},
       ...(input.user ? { providerOptions: { openai: { user: input.user }, azure: { user: input.user } } } : {}),
     });
     for await (const part of stream.fullStream) {
