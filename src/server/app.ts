@@ -2,6 +2,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Settings } from '../config/schema.js';
+import { createModelRuntime, type ModelRuntimeService } from '../model-runtime/index.js';
 import type { AppContext } from './context.js';
 import { createPool } from './db.js';
 import { createHealthCheck } from './health-check.js';
@@ -13,7 +14,6 @@ import { clientErrorHandler, registerRequestDeadline, requestTimeoutOptions, typ
 import { registerVersionHeaders } from './hooks/version-headers.js';
 import { silentLogger, type Logger } from './logger.js';
 import { loadMiddleware, registerMiddleware } from './middleware.js';
-import { createProviderRegistry, loadProviderPlugins } from './plugins.js';
 import { registerRoutes } from './routes/index.js';
 import type { ServiceRoutes } from './routes/service-api/index.js';
 import { initSentry } from './sentry.js';
@@ -42,6 +42,8 @@ export interface AppDeps {
   loginRateLimit?: Omit<RateLimitOptions, 'prefix'>;
   /** @default 1 MiB */
   bodyLimit?: number;
+  /** A model runtime to use (e.g. with short timeouts in tests); by default one over `pool`. */
+  modelRuntime?: ModelRuntimeService;
   /** Service API routes (`/v1`) added by later work. */
   serviceRoutes?: ServiceRoutes[];
   /** How long reading a request's headers, and the whole request, may take (408 after). */
@@ -93,8 +95,9 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
 async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Pool; backends: Backends }): Promise<AppContext> {
   const { deps, logger, pool, backends } = input;
   const { settings } = deps;
-  const providers = createProviderRegistry();
-  await loadProviderPlugins({ dir: path.resolve(deps.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), registry: providers, logger });
+  // Built-in providers plus PROVIDER_PLUGINS_DIR plugins (a broken plugin is logged and skipped).
+  const modelRuntime =
+    deps.modelRuntime ?? (await createModelRuntime({ pool, secretKey: settings.SECRET_KEY, pluginsDir: path.resolve(deps.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), logger }));
   return {
     settings,
     version: serverVersion(),
@@ -114,7 +117,7 @@ async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Poo
       stillValid: createSessionCheck({ pool, ttlMs: deps.sessionCheckTtlMs }),
     }),
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
-    providers,
+    modelRuntime,
     loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }) }),
     storage: createFileStorage(settings, deps.baseDir ?? process.cwd()),
   };

@@ -3,7 +3,7 @@ import type { Settings } from '../config/schema.js';
 import type { HealthReport } from './health-check.js';
 import type { FileStorage } from './services/file-storage.js';
 import type { Logger } from './logger.js';
-import type { ProviderRegistry } from './plugins.js';
+import type { ModelRuntimeService } from '../model-runtime/index.js';
 import type { TokenService } from './services/auth-tokens.js';
 import type { TaskQueue } from './store/queue.js';
 import type { RateLimiter, Store } from './store/types.js';
@@ -33,7 +33,8 @@ export interface AppContext {
   queue: TaskQueue;
   tokens: TokenService;
   health: () => Promise<HealthReport>;
-  providers: ProviderRegistry;
+  /** Model providers (built-in and PROVIDER_PLUGINS_DIR plugins), credentials, model calls. */
+  modelRuntime: ModelRuntimeService;
   loginLimiter: RateLimiter;
   /** Uploaded files (STORAGE_TYPE / OPENDAL_FS_ROOT / STORAGE_LOCAL_PATH under the project). */
   storage: FileStorage;

@@ -250,7 +250,7 @@ describe('extensions', () => {
         const res = await withMw.inject({ method: 'GET', url: '/health' });
         expect(res.statusCode).toBe(200);
         expect(res.headers['x-example-middleware']).toMatch(/^\d+ms$/);
-        expect(withMw.difyctx.providers.list().map((p) => p.name)).toEqual(['echo']);
+        expect(withMw.difyctx.modelRuntime.providers().filter((p) => p.source !== 'builtin').map((p) => p.provider)).toEqual(['echo']);
         await withMw.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN });
         const auth = { authorization: `Bearer ${json(await withMw.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).data.access_token}` };
         for (let i = 0; i < 5; i++) await withMw.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: `app ${i}`, mode: 'chat', description: 'd'.repeat(400) } });

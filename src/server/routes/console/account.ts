@@ -4,14 +4,11 @@ import { accountOf } from '../../hooks/auth.js';
 import { unauthorized } from '../../http-error.js';
 import { profile } from '../../services/accounts.js';
 
-/** GET /account/profile, and the model providers that plugins registered in this workspace. */
+/** GET /account/profile (model providers: model-providers.ts). */
 export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/account/profile', async (request) => {
     const result = await profile(ctx.pool, accountOf(request).accountId);
     if (!result) throw unauthorized('The account no longer exists.');
     return result;
   });
-  app.get('/workspaces/current/model-providers', async () => ({
-    data: ctx.providers.list().map((p) => ({ provider: p.name, label: p.label ?? p.name, models: p.models })),
-  }));
 }
