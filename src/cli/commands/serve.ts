@@ -40,7 +40,7 @@ export const serveCommand: CommandDefinition = {
     const { startWorker } = await import('../../server/worker/run-worker.js');
     const { onShutdownSignals } = await import('../../server/signals.js');
     const logger = createLogger({ settings: server.settings, base: { mode: 'worker' } });
-    const worker = await startWorker({ server, queues: queues.filter(isQueueName), logger });
+    const worker = await startWorker({ server, queues: queues.filter(isQueueName), logger, baseDir: global.projectDir });
     await new Promise<void>((resolve) => {
       onShutdownSignals({
         onStop: (signal) => {

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type pg from 'pg';
+import type { ModelRuntime } from '../../model-runtime/types.js';
 import { createPool, TASK_QUERY_BOUNDS } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { ServerSettings } from '../settings.js';
@@ -17,6 +19,10 @@ export interface WorkerOptions {
   pollingIntervalSeconds?: number;
   pool?: pg.Pool;
   backends?: Backends;
+  /** Where a relative PROVIDER_PLUGINS_DIR resolves (the project). @default process.cwd() */
+  baseDir?: string;
+  /** Model calls of the `generation` tasks; by default one is made when that queue is consumed. */
+  runtime?: ModelRuntime;
 }
 
 export interface RunningWorker {
@@ -32,12 +38,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const pool = options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker', bounds: TASK_QUERY_BOUNDS });
   const backends = options.backends ?? (await openBackends({ settings, redisEnabled, pool, logger, retry: options.retry, supervise: true, pollingIntervalSeconds: options.pollingIntervalSeconds }));
   const concurrency = options.concurrency ?? settings.CELERY_WORKER_AMOUNT;
+  // Conversation names call models: the runtime (its providers, plugins, credentials) only when needed.
+  let runtime = options.runtime;
+  if (!runtime && options.queues.includes('generation')) {
+    const { createModelRuntime } = await import('../../model-runtime/index.js');
+    runtime = await createModelRuntime({ pool, secretKey: settings.SECRET_KEY, pluginsDir: path.resolve(options.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), logger });
+  }
   await backends.queue.consume({
     queues: options.queues,
     concurrency,
     handler: async (task) => {
       const started = Date.now();
-      await runTask(task, { pool, logger });
+      await runTask(task, { pool, logger, runtime });
       logger.info({ queue: task.queue, task: task.name, id: task.id, ms: Date.now() - started }, 'task done');
     },
     onFailure: (task, error) => logger.warn({ queue: task.queue, task: task.name, id: task.id, err: (error as Error).message }, 'task failed (retried while attempts remain)'),

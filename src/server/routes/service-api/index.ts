@@ -4,7 +4,13 @@ import { limitByAppKey } from '../../hooks/rate-limit.js';
 import { notFound, unauthorized } from '../../http-error.js';
 import { chatMessageRoutes } from './chat-messages.js';
 import { completionMessageRoutes } from './completion-messages.js';
+import { conversationRoutes } from './conversations.js';
+import { feedbackRoutes } from './feedbacks.js';
+import { fileRoutes } from './files.js';
 import { messageRoutesDeps } from './generation.js';
+import { messageRoutes } from './messages.js';
+import { metaRoutes } from './meta.js';
+import { parameterRoutes } from './parameters.js';
 
 /**
  * The service API (`/v1`, Dify's API for the official SDKs). Every route here authenticates with an
@@ -32,6 +38,7 @@ export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & {
   app.addHook('onClose', async () => messages.stopFlags.close());
   await chatMessageRoutes(app, ctx, messages);
   await completionMessageRoutes(app, ctx, messages);
+  for (const routes of [parameterRoutes, metaRoutes, conversationRoutes, messageRoutes, feedbackRoutes, fileRoutes]) await routes(app, ctx);
   for (const routes of ctx.extraRoutes ?? []) await routes(app, ctx);
 }
 
