@@ -5,10 +5,12 @@ import { apiKeyRoutes } from './api-keys.js';
 import { appLogRoutes } from './app-logs.js';
 import { appRoutes } from './apps.js';
 import { authRoutes } from './auth.js';
+import { modelProviderRoutes } from './model-providers.js';
+import { modelRoutes } from './models.js';
 import { modelConfigRoutes } from './model-config.js';
 import { setupRoutes } from './setup.js';
 
 /** The console API, mounted at /console/api. */
 export async function consoleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  for (const routes of [setupRoutes, authRoutes, accountRoutes, appRoutes, modelConfigRoutes, apiKeyRoutes, appLogRoutes]) await routes(app, ctx);
+  for (const routes of [setupRoutes, authRoutes, accountRoutes, appRoutes, modelConfigRoutes, apiKeyRoutes, modelProviderRoutes, modelRoutes, appLogRoutes]) await routes(app, ctx);
 }
