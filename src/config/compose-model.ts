@@ -54,8 +54,10 @@ export interface ComposeService {
   labels: Record<string, string>;
   containerName?: string;
   networks: string[];
-  /** Line of the service's key in the compose file. */
+  /** Line of the service's key in the compose file that defines it. */
   line: number;
+  /** The compose file that defines the service (an included file for an included service). */
+  file?: string;
 }
 
 export interface ComposeProject {

@@ -1,4 +1,5 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
+import type { ComposeScope } from './compose-scope.js';
 import { interpolate, InterpolationError, type Lookup } from './interpolate.js';
 
 /** Where a value came from in the YAML file, and which variable (if any) supplied it. */
@@ -7,9 +8,16 @@ export interface ValueOrigin {
   offset: number;
   /** Set when the scalar's interpolation took its value from exactly one variable that is set. */
   variable?: string;
+  /** The file (and its variables and directory) the value was written in. */
+  scope?: ComposeScope;
+  /** Character offset of the key, for a mapping entry. */
+  keyOffset?: number;
 }
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
+export type YamlMap = { [key: string]: YamlValue };
+
+export const isYamlMap = (v: YamlValue | undefined): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An interpolation failure with the file offset it points to. */
 export class LocatedInterpolationError extends Error {
@@ -34,6 +42,18 @@ export class YamlValues {
     if (!map) this.origins.set(container, (map = new Map()));
     map.set(key, origin);
   }
+
+  /** Gives every entry of a (shallow) copy the origins of the original's. */
+  copyAll(from: object, to: object): void {
+    const map = this.origins.get(from);
+    if (map) for (const [key, origin] of map) this.record(to, key, origin);
+  }
+
+  /** Gives an entry copied into another container the origin of the original. */
+  copy(from: object, fromKey: string | number, to: object, toKey: string | number): void {
+    const origin = this.origin(from, fromKey);
+    if (origin) this.record(to, toKey, origin);
+  }
 }
 
 function isMergeKey(key: unknown): boolean {
@@ -53,8 +73,9 @@ function contentOffset(node: Scalar): number {
  * not keys, as compose does), resolving aliases and `<<` merge keys (explicit keys win over merged
  * ones; earlier merge sources win over later ones), and recording origins for locations.
  */
-export function toValues(doc: Document, lookup: Lookup): { root: YamlValue; values: YamlValues } {
-  const values = new YamlValues();
+export function toValues(doc: Document, lookup: Lookup, options: { values?: YamlValues; scope?: ComposeScope } = {}): { root: YamlValue; values: YamlValues } {
+  const values = options.values ?? new YamlValues();
+  const { scope } = options;
   const cache = new Map<Node, YamlValue>();
 
   const scalar = (node: Scalar): { value: YamlValue; origin: ValueOrigin } => {
@@ -62,8 +83,8 @@ export function toValues(doc: Document, lookup: Lookup): { root: YamlValue; valu
     const v = node.value;
     if (typeof v !== 'string') {
       // Keep numbers as written (1.0 stays "1.0" once stringified), as compose-go's YAML does.
-      if (typeof v === 'number' && node.source !== undefined) return { value: node.source, origin: { offset } };
-      return { value: (v ?? null) as YamlValue, origin: { offset } };
+      if (typeof v === 'number' && node.source !== undefined) return { value: node.source, origin: { offset, scope } };
+      return { value: (v ?? null) as YamlValue, origin: { offset, scope } };
     }
     const used: Array<{ name: string; found: boolean }> = [];
     const recording: Lookup = (name) => {
@@ -74,7 +95,7 @@ export function toValues(doc: Document, lookup: Lookup): { root: YamlValue; valu
     try {
       const value = interpolate(v, recording);
       const single = used.length === 1 && used[0]?.found ? used[0].name : undefined;
-      return { value, origin: { offset, variable: single } };
+      return { value, origin: { offset, variable: single, scope } };
     } catch (error) {
       if (error instanceof InterpolationError) {
         // Offsets map one-to-one onto plain and single-line quoted scalars; elsewhere point at the node.
@@ -88,7 +109,7 @@ export function toValues(doc: Document, lookup: Lookup): { root: YamlValue; valu
   const convert = (node: unknown): { value: YamlValue; origin: ValueOrigin } => {
     if (isAlias(node)) {
       const target = node.resolve(doc);
-      return { value: target ? convertCached(target) : null, origin: { offset: node.range?.[0] ?? 0 } };
+      return { value: target ? convertCached(target) : null, origin: { offset: node.range?.[0] ?? 0, scope } };
     }
     if (isScalar(node)) return scalar(node);
     const offset = (node as Node | null)?.range?.[0] ?? 0;
@@ -99,7 +120,7 @@ export function toValues(doc: Document, lookup: Lookup): { root: YamlValue; valu
         values.record(list, list.length, origin);
         list.push(value);
       });
-      return { value: list, origin: { offset } };
+      return { value: list, origin: { offset, scope } };
     }
     if (isMap(node)) {
       const obj: { [key: string]: YamlValue } = {};
@@ -113,7 +134,7 @@ export function toValues(doc: Document, lookup: Lookup): { root: YamlValue; valu
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const { value, origin } = convert(pair.value);
         obj[key] = value;
-        values.record(obj, key, origin);
+        values.record(obj, key, { ...origin, keyOffset: isNode(pair.key) ? (pair.key.range?.[0] ?? origin.offset) : origin.offset });
       }
       for (const source of merges) {
         const sources = isSeq(source) ? source.items : [source];
@@ -128,9 +149,9 @@ export function toValues(doc: Document, lookup: Lookup): { root: YamlValue; valu
           }
         }
       }
-      return { value: obj, origin: { offset } };
+      return { value: obj, origin: { offset, scope } };
     }
-    return { value: null, origin: { offset } };
+    return { value: null, origin: { offset, scope } };
   };
 
   // An anchored node may be aliased hundreds of times: convert it once.
