@@ -19,6 +19,7 @@ export { createApp, type AppDeps, type DifyApp } from './server/app.js';
 export { settingsFromEnv, type ServerSettings } from './server/settings.js';
 export { startWorker, type WorkerOptions, type RunningWorker } from './server/worker/run-worker.js';
 export { upStack, StackUp, type UpOptions, type UpResult } from './stack/up.js';
+export { stopStack, startStack, type StopOptions, type StartOptions, type StartResult } from './stack/stop-start.js';
 export { launchServices, stopServices, type LaunchOptions } from './stack/services/launch.js';
 export { Supervisor, type SupervisorOptions, type SupervisorEvent } from './stack/supervisor/supervisor.js';
 export { resetDatabase, type DbResetOptions, type DbResetResult } from './stack/db-reset.js';

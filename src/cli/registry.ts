@@ -8,8 +8,10 @@ import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { superviseCommand } from './commands/supervise.js';
 import { psCommand } from './commands/ps.js';
+import { startCommand } from './commands/start.js';
+import { stopCommand } from './commands/stop.js';
 import { upCommand } from './commands/up.js';
 import type { CommandDefinition } from './types.js';
 
 /** The flat list of commands; order is the order of `--help`. */
-export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, psCommand, migrateCommand, doctorCommand, logsCommand, dbResetCommand, serveCommand, superviseCommand];
+export const COMMANDS: CommandDefinition[] = [initCommand, configCommand, upCommand, downCommand, stopCommand, startCommand, psCommand, migrateCommand, doctorCommand, logsCommand, dbResetCommand, serveCommand, superviseCommand];

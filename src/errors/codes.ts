@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   'STACK.LOCKED': { exit: EXIT.timeout, summary: 'Another difyctl is changing this project\'s stack (up, down, db reset) and did not finish within the timeout.' },
   'STACK.NOT_READY': { exit: EXIT.timeout, summary: 'A dependency (db, redis) did not become ready within --timeout.' },
   'STACK.PORT_IN_USE': { exit: EXIT.failure, summary: 'The port a dependency is configured to bind (EXPOSE_DB_PORT, EXPOSE_REDIS_PORT, a compose ports entry) is taken.' },
+  'STACK.NOT_CREATED': { exit: EXIT.failure, summary: '`difyctl start` found nothing to start: `up` has not created the stack, or `down` removed it.' },
   'STACK.PROVIDER_UNAVAILABLE': { exit: EXIT.failure, summary: 'The provider forced with --provider cannot serve this dependency.' },
   'DB.AUTH_FAILED': { exit: EXIT.failure, summary: 'PostgreSQL refused the login: wrong DB_USERNAME or DB_PASSWORD.' },
   'DB.DATABASE_MISSING': { exit: EXIT.failure, summary: 'The database named by DB_DATABASE does not exist on the server.' },

@@ -59,6 +59,8 @@ export async function chooseProvider(args: { ctx: StackContext; spec: Dependency
   // name too; a dotted name or an address that does not answer is somebody else's server.
   const local = isServiceName || isLoopback(spec.host) || (!spec.host.includes('.') && !spec.host.includes(':') && !(await resolves(spec.host)));
   if (!local) return { provider: 'external', reason: `${spec.hostVar}=${spec.host} names a server outside this project` };
+  // Stopped since (`difyctl stop`, a crash): start it again on its data rather than switch providers.
+  if (args.record?.provider === 'embedded') return { provider: 'embedded', reason: 'started by a previous run, stopped since: started again on its data' };
   if (spec.service && (await ctx.engine())) return { provider: 'docker', reason: `service ${spec.service} in the compose file, Docker engine answers` };
   return { provider: 'embedded', reason: spec.service ? 'no Docker engine answers' : 'no compose service for it' };
 }

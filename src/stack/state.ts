@@ -29,6 +29,8 @@ export interface StackState {
   services: Partial<Record<DependencyName, DependencyRecord>>;
   /** The Docker engine `up` started this project's containers on (while any docker record exists). */
   engine?: RecordedEngine;
+  /** api/worker that ran when `difyctl stop` stopped the stack: what `difyctl start` runs again. */
+  stoppedServices?: Array<'api' | 'worker'>;
 }
 
 export const stateDir = (projectDir: string) => path.join(projectDir, '.difyctl');

@@ -1,0 +1,112 @@
+import type { ProjectOptions } from '../config/project.js';
+import { loadConfig } from '../config/resolve.js';
+import { DifyctlError } from '../errors/index.js';
+import { dockerRecords, engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './docker/project-engine.js';
+import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
+import { stopProcess } from './embedded/process.js';
+import { runningRedis } from './embedded/redis.js';
+import { acquireProjectLock } from './project-lock.js';
+import { stopServices, type ServiceName } from './services/launch.js';
+import { createStack, DEFAULT_TIMEOUT_MS } from './stack.js';
+import { readState, updateState, type StackState } from './state.js';
+import { DEPENDENCIES, type Reporter, type ResolvedDependency } from './types.js';
+import { upStack, type UpResult } from './up.js';
+
+export interface StopOptions extends ProjectOptions {
+  /** Seconds each container gets to stop before it is killed, as `docker compose stop -t`. @default 10 */
+  stopTimeoutS?: number;
+}
+
+export interface StartOptions extends ProjectOptions {
+  report?: Reporter;
+  /** @default 120_000 */
+  timeoutMs?: number;
+}
+
+export interface StartResult {
+  dependencies: ResolvedDependency[];
+  /** api/worker started again (those `stop` stopped). */
+  services: ServiceName[];
+  /** The full `up` result when api/worker were started. */
+  up?: UpResult;
+}
+
+/** The containers `stop` can reach: on the engine `up` used, or refused with the engine to reach. */
+async function reachableContainers(state: StackState, env: NodeJS.ProcessEnv) {
+  const names = dockerRecords(state);
+  if (!names.length) return [];
+  const { engine, endpoint, recorded } = await projectEngine({ env, state });
+  const containers = names.map((n) => state.services[n]?.containerName ?? n);
+  if (!engine) throw engineUnreachable({ endpoint, recorded, containers, doing: 'nothing was stopped' });
+  const found = [];
+  for (const name of names) {
+    const record = state.services[name];
+    const container = engine.docker.getContainer(record?.containerId ?? record?.containerName ?? name);
+    const info = await container.inspect().catch(() => undefined);
+    if (info) found.push({ label: info.Name.replace(/^\//, ''), container, running: info.State.Running });
+    else if (recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers, doing: 'nothing was stopped' });
+  }
+  return found;
+}
+
+/**
+ * `difyctl stop` (compose's `stop`): stops api/worker, the db/redis containers and embedded servers,
+ * and keeps all of them — containers, data, records — so `start` (or `up`) resumes them quickly.
+ */
+export async function stopStack(options: StopOptions): Promise<{ stopped: string[] }> {
+  const config = loadConfig({ ...options, mode: 'api' });
+  const { projectDir, projectName, env } = config.project;
+  const lock = await acquireProjectLock({ projectDir, timeoutMs: 60_000 });
+  try {
+    const state = await readState(projectDir, projectName);
+    // Checked before anything stops: containers it cannot reach are refused, not assumed stopped.
+    const containers = await reachableContainers(state, options.env ?? env);
+    const services = await stopServices({ projectDir, services: ['api', 'worker'] });
+    const stopped: string[] = [...services];
+    await Promise.all(
+      containers.filter((c) => c.running).map(async (c) => {
+        await c.container.stop({ t: options.stopTimeoutS ?? 10 });
+        stopped.push(`${c.label} (container kept)`);
+      }),
+    );
+    const postmaster = state.services.db?.provider === 'embedded' ? await runningPostmaster(embeddedPostgresDir(projectDir)) : undefined;
+    const redis = state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
+    for (const [name, server, signal] of [['db', postmaster, 'SIGINT'], ['redis', redis, 'SIGTERM']] as const) {
+      if (!server) continue;
+      // SIGINT = PostgreSQL's fast shutdown (clients disconnected, data flushed).
+      await stopProcess({ pid: server.pid, signal });
+      stopped.push(`embedded ${name} (pid ${server.pid})`);
+    }
+    if (services.length) await updateState({ projectDir, project: projectName, change: (s) => void (s.stoppedServices = services) });
+    return { stopped };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * `difyctl start` (compose's `start`): starts again what `stop` stopped — the same containers and
+ * embedded servers on their data, then api/worker if they ran — once each really serves.
+ */
+export async function startStack(options: StartOptions): Promise<StartResult> {
+  const config = loadConfig({ ...options, mode: 'api' });
+  const { projectDir, projectName } = config.project;
+  const state = await readState(projectDir, projectName);
+  const names = DEPENDENCIES.filter((n) => state.services[n]);
+  const services = state.stoppedServices ?? [];
+  if (!names.length && !services.length) {
+    throw new DifyctlError('STACK.NOT_CREATED', 'nothing to start: `up` has not created this stack here, or `down` removed it', { hint: 'Run `difyctl up` (or `difyctl up db redis`).' });
+  }
+  if (services.length) {
+    const up = await upStack({ ...options, mode: services.length === 2 ? 'all' : services[0], detach: true });
+    await updateState({ projectDir, project: projectName, change: (s) => void delete s.stoppedServices });
+    return { dependencies: up.dependencies, services: up.alreadyRunning ? [] : services, up };
+  }
+  const lock = await acquireProjectLock({ projectDir, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  try {
+    const stack = createStack({ config, timeoutMs: options.timeoutMs, report: options.report, env: options.env });
+    return { dependencies: await stack.up(names), services: [] };
+  } finally {
+    await lock.release();
+  }
+}
