@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FORWARDED_ALLOW_IPS, invalidProxyEntries } from '../server/trust-proxy.js';
 
 /** Dify's sample SECRET_KEY from its .env.example: refused in PRODUCTION. */
 export const SAMPLE_SECRET_KEYS = ['sk-9f73s3ljTXVcMT3Blb3ljTqtsKiGHXVcMT3BlbkFJLK7U'];
@@ -91,6 +92,12 @@ export const settingsShape = {
   GUNICORN_TIMEOUT: int(360, 1, 86_400),
   /** @default false */
   ENABLE_RESPONSE_COMPRESSION: bool(false),
+  /** Believe X-Forwarded-For (one hop, as Dify's werkzeug ProxyFix), from FORWARDED_ALLOW_IPS only. @default false */
+  RESPECT_XFORWARD_HEADERS_ENABLED: bool(false),
+  /** The proxies whose X-Forwarded-For is believed: addresses or CIDR blocks, comma separated, `*` = any (gunicorn's setting). @default 127.0.0.1,::1 */
+  FORWARDED_ALLOW_IPS: str(DEFAULT_FORWARDED_ALLOW_IPS).refine((v) => invalidProxyEntries(v).length === 0, {
+    error: (issue) => `expected addresses or CIDR blocks separated by commas (or *), not ${invalidProxyEntries(String(issue.input)).join(', ')}`,
+  }),
   // database
   /** @default postgres */
   DB_USERNAME: str('postgres'),
