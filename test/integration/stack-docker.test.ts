@@ -142,7 +142,7 @@ describeDocker('docker provider', () => {
       await cleanup();
     });
 
-    it('starts db_postgres (named by its compose name) and redis, ready through their healthchecks', async () => {
+    it('starts db_postgres (named by its compose name) and redis, ready through their logins', async () => {
       const env = { SECRET_KEY, COMPOSE_PROJECT_NAME: project };
       const up = await runCli(['up', 'db_postgres', 'redis', '--json'], { cwd: dir, env });
       expect(up.exitCode, up.stderr).toBe(0);
@@ -152,7 +152,8 @@ describeDocker('docker provider', () => {
         ['redis', 'redis', 'docker', `${project}-redis-1`],
       ]);
       const info = await docker.getContainer(`${project}-db_postgres-1`).inspect();
-      expect(info.State.Health?.Status).toBe('healthy');
+      // Ready is the login (SPEC §3); Docker's own healthcheck may not have run yet.
+      expect(['starting', 'healthy']).toContain(info.State.Health?.Status);
       expect(info.Config.Labels['com.difyctl.project']).toBe(project);
       const down = await runCli(['down', '--volumes'], { cwd: dir, env });
       expect(down.exitCode, down.stderr).toBe(0);
@@ -184,22 +185,56 @@ describeDocker('docker provider', () => {
 ${db}
 `;
 
-    it('a db whose healthcheck never passes fails with exit 3 and the container log tail', async () => {
+    it('the login is the gate: up returns while Docker\'s healthcheck has not run yet (SPEC §3)', async () => {
       await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
     environment:
       POSTGRES_PASSWORD: pw
       POSTGRES_DB: dify
     healthcheck:
+      test: ["CMD", "pg_isready"]
+      interval: 1h`));
+      const up = await runCli(['up', 'db', '--timeout', '60', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+      expect(up.exitCode, up.stderr).toBe(0);
+      const info = await docker.getContainer(`${project}-db-1`).inspect();
+      expect(info.State.Health?.Status).toBe('starting');
+      expect((await runCli(['down', '--volumes'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } })).exitCode).toBe(0);
+    });
+
+    it('a db container that reports unhealthy fails at once with DOCKER.CONTAINER_FAILED and its log tail', async () => {
+      // Its server listens on 5433 inside: the login on 5432 never works, the healthcheck never passes.
+      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+    command: ["postgres", "-p", "5433"]
+    environment:
+      POSTGRES_PASSWORD: pw
+      POSTGRES_DB: dify
+    healthcheck:
       test: ["CMD", "false"]
-      interval: 1s`));
-      const up = await runCli(['up', 'db', '--timeout', '4', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+      interval: 1s
+      retries: 1`));
+      const up = await runCli(['up', 'db', '--timeout', '60', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+      expect(up.exitCode, up.stderr).toBe(1);
+      const { error } = JSON.parse(up.stdout) as Envelope;
+      expect(error?.code).toBe('DOCKER.CONTAINER_FAILED');
+      expect(error?.message).toBe(`container ${project}-db-1 reports unhealthy`);
+      expect(error?.details?.logTail?.join('\n')).toMatch(/database system/);
+      // A failed up removes the container it created in that run.
+      expect(await byProject(project)).toEqual([]);
+      await runCli(['down', '--volumes'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+    });
+
+    it('a db that never answers its login still times out with exit 3 and the container log tail', async () => {
+      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+    command: ["postgres", "-p", "5433"]
+    environment:
+      POSTGRES_PASSWORD: pw
+      POSTGRES_DB: dify`));
+      const up = await runCli(['up', 'db', '--timeout', '15', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
       expect(up.exitCode, up.stderr).toBe(3);
       const { error } = JSON.parse(up.stdout) as Envelope;
       expect(error?.code).toBe('STACK.NOT_READY');
-      expect(error?.message).toMatch(/db \(docker, 127\.0\.0\.1:\d+\) did not become ready within 4 s: healthcheck/);
-      expect(error?.details?.logTail?.join('\n')).toContain('database system is ready to accept connections');
+      expect(error?.message).toMatch(/db \(docker, 127\.0\.0\.1:\d+\) did not become ready within 15 s/);
+      expect(error?.details?.logTail?.join('\n')).toMatch(/database system/);
       expect(error?.hint).toContain('difyctl doctor --only db.connect');
-      // A failed up removes the container it created in that run.
       expect(await byProject(project)).toEqual([]);
       await runCli(['down', '--volumes'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
     });
