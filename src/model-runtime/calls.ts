@@ -1,5 +1,4 @@
 /** Calls on a resolved model: an LLM call, an embedding request, a credentials check. */
-import { embedMany } from 'ai';
 import type { Credentials, ProviderSpec } from './catalog-types.js';
 import { invokeError, toModelError } from './errors.js';
 import { type CallTimeouts, runLlmCall } from './llm-call.js';
@@ -36,6 +35,8 @@ export async function callEmbedding(resolved: ResolvedModel, request: { model: s
   });
   if (!request.texts.length) return { embeddings: [], usage: usage(0) };
   if (!spec.embeddingModel) throw new ModelRuntimeError('provider_not_initialize', `Provider ${spec.provider} has no text-embedding models.`);
+  // Loaded before the bound starts: the SDK's first import is not the provider's time.
+  const [{ embedMany }, model] = await Promise.all([import('ai'), spec.embeddingModel({ credentials, model: request.model })]);
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -45,7 +46,7 @@ export async function callEmbedding(resolved: ResolvedModel, request: { model: s
   const onAbort = (): void => controller.abort(request.signal?.reason);
   request.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const result = await embedMany({ model: spec.embeddingModel({ credentials, model: request.model }), values: request.texts, maxRetries: 0, abortSignal: controller.signal });
+    const result = await embedMany({ model, values: request.texts, maxRetries: 0, abortSignal: controller.signal });
     const tokens = result.usage?.tokens || request.texts.reduce((sum, text) => sum + countTokens(text), 0);
     return { embeddings: result.embeddings, usage: usage(tokens) };
   } catch (error) {

@@ -1,4 +1,7 @@
 /**
+ * (Built-in providers import their AI SDK package when a model is first asked for, so that loading
+ * the runtime — every api and worker start — does not load the SDKs.)
+ *
  * What a provider is, as Dify's console describes it (core/model_runtime/entities/provider_entities.py):
  * labels, supported model types, how it is configured, and the credential forms with Dify's
  * variable names. Built-in providers and plugins both produce a `ProviderSpec`.
@@ -76,9 +79,9 @@ export interface ProviderSpec {
    * An AI SDK language model for these credentials. `fetch`, when given, must be passed to the SDK
    * provider: completion mode uses it to send Dify's prompt as is (the SDK would add role labels).
    */
-  languageModel(input: { credentials: Credentials; model: string; mode: LlmMode; fetch?: typeof globalThis.fetch }): LanguageModel;
+  languageModel(input: { credentials: Credentials; model: string; mode: LlmMode; fetch?: typeof globalThis.fetch }): LanguageModel | Promise<LanguageModel>;
   /** An AI SDK embedding model, if the provider has text-embedding. */
-  embeddingModel?(input: { credentials: Credentials; model: string }): EmbeddingModel;
+  embeddingModel?(input: { credentials: Credentials; model: string }): EmbeddingModel | Promise<EmbeddingModel>;
 }
 
 /** Dify's stored ("origin") model type names (provider_models, tenant_default_models). */

@@ -6,7 +6,6 @@
  * "Server Unavailable"; 401/403 say the credentials are wrong (never echoing them); 429 is "Rate
  * Limit"; other 4xx are "Bad Request"; anything unreadable (a malformed stream) is a plain error.
  */
-import { APICallError, RetryError } from 'ai';
 import { type InvokeErrorKind, ModelRuntimeError } from './types.js';
 
 const DESCRIPTION: Record<Exclude<InvokeErrorKind, 'authorization' | 'other'>, string> = {
@@ -17,6 +16,17 @@ const DESCRIPTION: Record<Exclude<InvokeErrorKind, 'authorization' | 'other'>, s
 };
 
 const MAX_DETAIL = 500;
+
+/**
+ * The AI SDK's error classes mark their instances with a global symbol (what its `isInstance` checks):
+ * reading the marks spares importing the SDK until a model is called.
+ */
+const marked = (error: unknown, name: string): boolean =>
+  typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[Symbol.for(`vercel.ai.error.${name}`)] === true;
+
+interface ApiCallErrorLike extends Error {
+  statusCode?: number;
+}
 
 function detailOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -43,11 +53,12 @@ function kindOfStatus(status: number): InvokeErrorKind {
 /** An error thrown by the AI SDK (or a plugin) during a call, as Dify would report it. */
 export function toModelError(provider: string, error: unknown): ModelRuntimeError {
   if (error instanceof ModelRuntimeError) return error;
-  const inner = RetryError.isInstance(error) ? error.lastError : error;
-  if (APICallError.isInstance(inner)) {
-    const status = inner.statusCode;
-    if (status === undefined) return invokeError(provider, 'connection', detailOf(inner.cause ?? inner), { cause: inner });
-    return invokeError(provider, kindOfStatus(status), detailOf(inner), { cause: inner, upstreamStatus: status });
+  const inner = marked(error, 'AI_RetryError') ? (error as { lastError?: unknown }).lastError : error;
+  if (marked(inner, 'AI_APICallError')) {
+    const call = inner as ApiCallErrorLike;
+    const status = call.statusCode;
+    if (status === undefined) return invokeError(provider, 'connection', detailOf(call.cause ?? call), { cause: call });
+    return invokeError(provider, kindOfStatus(status), detailOf(call), { cause: call, upstreamStatus: status });
   }
   // A plugin may throw an error carrying the HTTP status it got (`status` or `statusCode`).
   const status = (inner as { status?: unknown; statusCode?: unknown } | null)?.status ?? (inner as { statusCode?: unknown } | null)?.statusCode;

@@ -5,7 +5,7 @@
  * Dify's connection error. The caller's abort signal is not an error: the result resolves with
  * finishReason `aborted` and the text so far.
  */
-import { streamText, type LanguageModel } from 'ai';
+import type { LanguageModel } from 'ai';
 import { invokeError, toModelError } from './errors.js';
 import { callSettings, completionPrompt, toModelMessages } from './messages.js';
 import type { PriceInfo } from './prices.js';
@@ -30,7 +30,7 @@ export const DEFAULT_TIMEOUTS: CallTimeouts = { idleMs: 60_000, totalMs: 300_000
 export interface LlmCallInput {
   provider: string;
   /** Builds the model; `fetch` is set in completion mode (see completionFetch). */
-  model: (fetch?: typeof globalThis.fetch) => LanguageModel;
+  model: (fetch?: typeof globalThis.fetch) => LanguageModel | Promise<LanguageModel>;
   mode: LlmMode;
   messages: PromptMessage[];
   parameters?: CompletionParams;
@@ -81,8 +81,13 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
     timedOut = why;
     controller.abort(new Error(why));
   };
-  let idle = setTimeout(timeout(`no answer within ${input.timeouts.idleMs / 1000} s`), input.timeouts.idleMs);
-  const total = setTimeout(timeout(`the call took longer than ${input.timeouts.totalMs / 1000} s`), input.timeouts.totalMs);
+  // The bounds start once the SDK is loaded: its first import is this process's cost, not the provider's.
+  let idle: NodeJS.Timeout | undefined;
+  let total: NodeJS.Timeout | undefined;
+  const armIdle = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(timeout(`no answer within ${input.timeouts.idleMs / 1000} s`), input.timeouts.idleMs);
+  };
   const onAbort = (): void => controller.abort(input.signal?.reason);
   input.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -101,7 +106,10 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
     if (input.signal?.aborted) return finish('aborted');
     const settings = callSettings(input.parameters, input.maxTokensCap);
     const completion = input.mode === 'completion';
-    const model = input.model(completion ? completionFetch(completionPrompt(input.messages), settings.stopSequences) : undefined);
+    const [{ streamText }, model] = await Promise.all([import('ai'), input.model(completion ? completionFetch(completionPrompt(input.messages), settings.stopSequences) : undefined)]);
+    if (input.signal?.aborted) return finish('aborted');
+    armIdle();
+    total = setTimeout(timeout(`the call took longer than ${input.timeouts.totalMs / 1000} s`), input.timeouts.totalMs);
     const stream = streamText({
       model,
       ...(completion ? { prompt: completionPrompt(input.messages) } : { messages: toModelMessages(input.messages) }),
@@ -113,8 +121,7 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
       ...(input.user ? { providerOptions: { openai: { user: input.user }, azure: { user: input.user } } } : {}),
     });
     for await (const part of stream.fullStream) {
-      clearTimeout(idle);
-      idle = setTimeout(timeout(`no answer within ${input.timeouts.idleMs / 1000} s`), input.timeouts.idleMs);
+      armIdle();
       if (part.type === 'text-delta' && part.text) {
         text += part.text;
         queue.push(part.text);

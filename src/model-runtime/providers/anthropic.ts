@@ -1,4 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
 import type { ProviderSpec } from '../catalog-types.js';
 import { i18n, secret, str, text, trimUrl } from './form.js';
 import { withV1 } from './openai.js';
@@ -22,7 +21,9 @@ export const anthropicProvider: ProviderSpec = {
   validationModel: { llm: 'claude-3-5-haiku-latest' },
   credentialAliases: { api_key: 'anthropic_api_key' },
   source: 'builtin',
-  languageModel: ({ credentials, model }) =>
+  languageModel: async ({ credentials, model, fetch }) => {
+    const { createAnthropic } = await import('@ai-sdk/anthropic');
     // Dify's anthropic_api_url is the host, as the Anthropic SDK takes it; the AI SDK wants …/v1.
-    createAnthropic({ apiKey: str(credentials.anthropic_api_key) ?? '', baseURL: withV1(trimUrl(credentials.anthropic_api_url)) }).messages(model),
+    return createAnthropic({ apiKey: str(credentials.anthropic_api_key) ?? '', baseURL: withV1(trimUrl(credentials.anthropic_api_url)), fetch }).messages(model);
+  },
 };

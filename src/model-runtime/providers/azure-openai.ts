@@ -1,10 +1,10 @@
-import { createAzure } from '@ai-sdk/azure';
 import type { Credentials, ProviderSpec } from '../catalog-types.js';
 import { i18n, onEmbedding, onLlm, secret, select, str, text, trimUrl } from './form.js';
 
 export const AZURE_API_VERSIONS = ['2024-10-21', '2024-08-01-preview', '2024-06-01', '2024-02-01', '2023-12-01-preview', '2023-05-15'];
 
-function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
+async function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
+  const { createAzure } = await import('@ai-sdk/azure');
   const base = trimUrl(credentials.openai_api_base) ?? '';
   return createAzure({
     fetch,
@@ -43,6 +43,6 @@ export const azureOpenaiProvider: ProviderSpec = {
   models: [],
   credentialAliases: { api_key: 'openai_api_key', endpoint_url: 'openai_api_base' },
   source: 'builtin',
-  languageModel: ({ credentials, model, mode, fetch }) => (mode === 'completion' ? client(credentials, fetch).completion(model) : client(credentials, fetch).chat(model)),
-  embeddingModel: ({ credentials, model }) => client(credentials).embedding(model),
+  languageModel: async ({ credentials, model, mode, fetch }) => (mode === 'completion' ? (await client(credentials, fetch)).completion(model) : (await client(credentials, fetch)).chat(model)),
+  embeddingModel: async ({ credentials, model }) => (await client(credentials)).embedding(model),
 };

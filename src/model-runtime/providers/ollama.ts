@@ -1,4 +1,3 @@
-import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderSpec } from '../catalog-types.js';
 import { i18n, onLlm, select, text, trimUrl } from './form.js';
 import { generateContextFix } from './ollama-fetch.js';
@@ -22,9 +21,10 @@ export const ollamaProvider: ProviderSpec = {
   },
   models: [],
   source: 'builtin',
-  languageModel: ({ credentials, model, mode, fetch }) => {
+  languageModel: async ({ credentials, model, mode, fetch }) => {
+    const { createOllama } = await import('ollama-ai-provider-v2');
     const ollama = createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api`, fetch: generateContextFix(fetch) });
     return mode === 'completion' ? ollama.completion(model) : ollama.chat(model);
   },
-  embeddingModel: ({ credentials, model }) => createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api` }).embedding(model),
+  embeddingModel: async ({ credentials, model }) => (await import('ollama-ai-provider-v2')).createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api` }).embedding(model),
 };

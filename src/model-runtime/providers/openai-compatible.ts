@@ -1,8 +1,8 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { Credentials, ProviderSpec } from '../catalog-types.js';
 import { i18n, onLlm, secret, select, str, text, trimUrl } from './form.js';
 
-function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
+async function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
+  const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
   return createOpenAICompatible({
     fetch,
     name: 'openai_api_compatible',
@@ -38,7 +38,7 @@ export const openaiCompatibleProvider: ProviderSpec = {
   },
   models: [],
   source: 'builtin',
-  languageModel: ({ credentials, model, mode, fetch }) =>
-    mode === 'completion' ? client(credentials, fetch).completionModel(upstreamName(credentials, model)) : client(credentials, fetch).chatModel(upstreamName(credentials, model)),
-  embeddingModel: ({ credentials, model }) => client(credentials).embeddingModel(upstreamName(credentials, model)),
+  languageModel: async ({ credentials, model, mode, fetch }) =>
+    mode === 'completion' ? (await client(credentials, fetch)).completionModel(upstreamName(credentials, model)) : (await client(credentials, fetch)).chatModel(upstreamName(credentials, model)),
+  embeddingModel: async ({ credentials, model }) => (await client(credentials)).embeddingModel(upstreamName(credentials, model)),
 };

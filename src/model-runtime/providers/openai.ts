@@ -1,4 +1,3 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import type { ProviderSpec } from '../catalog-types.js';
 import { contextSizeOf } from '../prices.js';
 import { i18n, secret, str, text, trimUrl } from './form.js';
@@ -6,7 +5,8 @@ import { i18n, secret, str, text, trimUrl } from './form.js';
 const CHAT = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o1', 'o3-mini', 'gpt-4-turbo', 'gpt-4', 'gpt-3.5-turbo'];
 const EMBEDDING = ['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002'];
 
-function client(credentials: Record<string, unknown>, fetch?: typeof globalThis.fetch) {
+async function client(credentials: Record<string, unknown>, fetch?: typeof globalThis.fetch) {
+  const { createOpenAI } = await import('@ai-sdk/openai');
   return createOpenAI({
     fetch,
     apiKey: str(credentials.openai_api_key) ?? '',
@@ -43,6 +43,6 @@ export const openaiProvider: ProviderSpec = {
   validationModel: { llm: 'gpt-4o-mini', 'text-embedding': 'text-embedding-3-small' },
   credentialAliases: { api_key: 'openai_api_key' },
   source: 'builtin',
-  languageModel: ({ credentials, model, mode, fetch }) => (mode === 'completion' ? client(credentials, fetch).completion(model) : client(credentials, fetch).chat(model)),
-  embeddingModel: ({ credentials, model }) => client(credentials).embedding(model),
+  languageModel: async ({ credentials, model, mode, fetch }) => (mode === 'completion' ? (await client(credentials, fetch)).completion(model) : (await client(credentials, fetch)).chat(model)),
+  embeddingModel: async ({ credentials, model }) => (await client(credentials)).embedding(model),
 };
