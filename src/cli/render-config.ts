@@ -3,6 +3,7 @@ import type { Diagnostic, ResolvedConfig } from '../config/resolve.js';
 import { SETTING_KEYS } from '../config/schema.js';
 import { redact, REDACTED, isSecretKey } from '../config/secrets.js';
 import { formatSource } from '../config/sources.js';
+import { displayValue, escapeControl } from '../output/printable.js';
 import { renderTable } from '../output/table.js';
 
 function shown(key: string, value: unknown, showSecrets: boolean): unknown {
@@ -36,17 +37,18 @@ export function configData(config: ResolvedConfig, showSecrets: boolean): Record
 
 function renderDiagnostic(d: Diagnostic, color: ChalkInstance): string {
   const mark = d.level === 'error' ? color.red('✗') : color.yellow('!');
-  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : '';
-  const lines = [`${mark} ${where}${d.message} ${color.dim(`[${d.code}]`)}`];
+  const where = d.location ? `${escapeControl(d.location.file)}:${d.location.line}:${d.location.column}: ` : '';
+  const lines = [`${mark} ${where}${escapeControl(d.message, { keepNewlines: true })} ${color.dim(`[${d.code}]`)}`];
+  // Excerpts are escaped and clipped where they are made (SourceFile.excerpt).
   if (d.location?.excerpt) lines.push(d.location.excerpt);
-  if (d.hint) lines.push(`  ${color.cyan('fix')}: ${d.hint}`);
+  if (d.hint) lines.push(`  ${color.cyan('fix')}: ${escapeControl(d.hint, { keepNewlines: true })}`);
   return lines.join('\n');
 }
 
 export function renderConfig(config: ResolvedConfig, opts: { showSecrets: boolean; all: boolean; color: ChalkInstance }): string {
   const { project } = config;
-  const files = [project.composeFile?.display, project.envFile?.display].filter(Boolean).join(' + ') || 'defaults only';
-  const head = config.service ? `Settings of service "${config.service}" (${files})` : `Settings (${files})`;
+  const files = escapeControl([project.composeFile?.display, project.envFile?.display].filter(Boolean).join(' + ')) || 'defaults only';
+  const head = config.service ? `Settings of service "${escapeControl(config.service)}" (${files})` : `Settings (${files})`;
   const known = new Set<string>(SETTING_KEYS);
   const rows: string[][] = [];
   let hidden = 0;
@@ -56,7 +58,8 @@ export function renderConfig(config: ResolvedConfig, opts: { showSecrets: boolea
       continue;
     }
     const v = shown(key, value, opts.showSecrets);
-    rows.push([key, v === null ? opts.color.dim('(unset)') : String(v), opts.color.dim(formatSource(source))]);
+    // Text output escapes control characters and cuts long values; --json (configData) is exact.
+    rows.push([displayValue(key), v === null ? opts.color.dim('(unset)') : displayValue(String(v)), opts.color.dim(escapeControl(formatSource(source)))]);
   }
   const parts = [opts.color.bold(head), renderTable(['KEY', 'VALUE', 'SOURCE'], rows)];
   if (hidden) parts.push(opts.color.dim(`… and ${hidden} other keys difyctl passes through unchanged (--all lists them)`));

@@ -1,4 +1,5 @@
 import type { Output } from '../output/output.js';
+import { displayValue } from '../output/printable.js';
 import { renderTable } from '../output/table.js';
 import type { ResolvedDependency, StackEvent, StatusRow } from '../stack/index.js';
 
@@ -57,7 +58,7 @@ export function renderReady(deps: ResolvedDependency[], out: Output): string {
     const what = d.containerName ? `container ${d.containerName}` : d.pid ? `pid ${d.pid}` : '';
     const verb = d.provider === 'external' ? 'attached' : d.reused ? 'reused' : 'started';
     const how = d.provider === 'none' ? '-' : `${verb}, ready in ${(d.readyMs / 1000).toFixed(1)} s`;
-    return [out.color.bold(d.name), d.provider, where, what, how];
+    return [out.color.bold(d.name), d.provider, displayValue(where), displayValue(what), how];
   });
   return renderTable(['SERVICE', 'PROVIDER', 'ADDRESS', 'RUNS AS', 'STATUS'], rows);
 }
@@ -73,6 +74,7 @@ function formatUptime(s: number | undefined): string {
 export function renderStatus(rows: Array<StatusRow & { restarts?: number; ready?: string }>): string {
   return renderTable(
     ['SERVICE', 'PROVIDER', 'STATE', 'HEALTH', 'ADDRESS', 'CONTAINER/PID', 'UPTIME', 'RESTARTS', 'READY'],
-    rows.map((r) => [r.service, r.provider, r.state, r.health, r.address ?? '-', r.container ?? (r.pid ? `pid ${r.pid}` : '-'), formatUptime(r.uptimeS), r.restarts === undefined ? '-' : String(r.restarts), r.ready ?? '-']),
+    // Addresses, names and the ready marker come from settings and files: escaped, clipped.
+    rows.map((r) => [r.service, r.provider, r.state, r.health, r.address ?? '-', r.container ?? (r.pid ? `pid ${r.pid}` : '-'), formatUptime(r.uptimeS), r.restarts === undefined ? '-' : String(r.restarts), r.ready ?? '-'].map((cell) => displayValue(cell))),
   );
 }

@@ -2,6 +2,7 @@ import { BugError, DifyctlError, classify } from '../errors/index.js';
 import { EXIT } from '../errors/codes.js';
 import { renderEnvelope, type Envelope } from '../output/envelope.js';
 import type { Output } from '../output/output.js';
+import { escapeControl } from '../output/printable.js';
 
 interface ReportOptions {
   out: Output;
@@ -31,10 +32,12 @@ export function reportError(raw: unknown, { out, command, envelope }: ReportOpti
 
 export function formatDifyctlError(error: DifyctlError, out: Output): string {
   const lines: string[] = [];
-  const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}: ` : '';
-  lines.push(`${out.color.red('error')} ${where}${error.message} ${out.color.dim(`[${error.code}]`)}`);
+  // Messages quote values and paths: control characters are escaped (excerpts are escaped where made).
+  const text = (t: string) => escapeControl(t, { keepNewlines: true });
+  const where = error.location ? `${text(error.location.file)}:${error.location.line}:${error.location.column}: ` : '';
+  lines.push(`${out.color.red('error')} ${where}${text(error.message)} ${out.color.dim(`[${error.code}]`)}`);
   if (error.location?.excerpt) lines.push(error.location.excerpt);
-  if (error.why) lines.push(`  why: ${error.why}`);
-  if (error.hint) lines.push(`  ${out.color.cyan('fix')}: ${error.hint}`);
+  if (error.why) lines.push(`  why: ${text(error.why)}`);
+  if (error.hint) lines.push(`  ${out.color.cyan('fix')}: ${text(error.hint)}`);
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
 import { DifyctlError, type ErrorCode, type SourceLocation } from '../errors/index.js';
+import { clipValue } from '../output/printable.js';
 import type { EnvValue } from './compose-model.js';
 import { nearMiss } from './near-miss.js';
 import { loadProject, type Project, type ProjectOptions } from './project.js';
@@ -104,7 +105,8 @@ export function resolveConfig(project: Project, options: ResolveOptions = {}): R
         level: 'error',
         code: 'CONFIG.INVALID',
         key,
-        message: shown === undefined ? `${key} ${issue.message}` : `${key}=${shown}: ${issue.message}`,
+        // A message names the value, cut when long: its size must not make the report grow.
+        message: shown === undefined ? `${key} ${issue.message}` : `${key}=${clipValue(shown)}: ${issue.message}`,
         hint: `Fix ${key} in ${where(key)}.`,
         location: locate(project, raw.get(key)?.source),
       });

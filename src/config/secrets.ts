@@ -9,7 +9,8 @@ export function isSecretKey(key: string): boolean {
 
 /** `redis://:pw@host` → `redis://:***@host`; other text unchanged. */
 export function redactUrlCredentials(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/i, (_m, scheme: string, userinfo: string) => {
+  // Bounded scheme length: a long value without `://` must not be scanned over and over.
+  return value.replace(/^([a-z][a-z0-9+.-]{0,31}:\/\/)([^/@\s]*)@/i, (_m, scheme: string, userinfo: string) => {
     const colon = userinfo.indexOf(':');
     const user = colon < 0 ? '' : userinfo.slice(0, colon);
     return colon < 0 ? `${scheme}${REDACTED}@` : `${scheme}${user}:${REDACTED}@`;

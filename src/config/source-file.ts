@@ -1,5 +1,21 @@
 import path from 'node:path';
 import type { SourceLocation } from '../errors/index.js';
+import { escapeControl } from '../output/printable.js';
+
+/** Characters of a line an excerpt shows: a longer line is cut around the column. */
+const EXCERPT_WIDTH = 160;
+
+/** The part of a line an excerpt shows, control characters escaped, and where the caret goes in it. */
+function excerptLine(text: string, column: number): { shown: string; caretPad: string } {
+  const at = Math.max(0, column - 1);
+  const start = text.length <= EXCERPT_WIDTH ? 0 : Math.max(0, Math.min(at - 60, text.length - EXCERPT_WIDTH));
+  const end = Math.min(text.length, start + EXCERPT_WIDTH);
+  const escape = (t: string) => escapeControl(t, { keepTabs: true });
+  const before = `${start > 0 ? '…' : ''}${escape(text.slice(start, Math.min(at, end)))}`;
+  const shown = `${before}${escape(text.slice(Math.min(at, end), end))}${end < text.length ? '…' : ''}`;
+  // Tabs keep their width so the caret lines up.
+  return { shown, caretPad: before.replace(/[^\t]/g, ' ') };
+}
 
 /** A configuration file's text with offset → line/column mapping and caret excerpts for errors. */
 export class SourceFile {
@@ -37,17 +53,18 @@ export class SourceFile {
     return this.text.slice(start, end === undefined ? undefined : end - 1).replace(/\r$/, '');
   }
 
-  /** The line before, the line itself, and a caret under the column. */
+  /**
+   * The line before, the line itself, and a caret under the column. Long lines are cut around the
+   * column and control characters escaped, so an excerpt stays small and safe to print.
+   */
   excerpt(line: number, column: number): string {
     const width = String(line).length;
     const gutter = (n: number | '') => `  ${String(n).padStart(width)} | `;
     const out: string[] = [];
-    if (line > 1) out.push(gutter(line - 1) + this.lineText(line - 1));
-    const text = this.lineText(line);
-    out.push(gutter(line) + text);
-    // Tabs keep their width so the caret lines up.
-    const pad = text.slice(0, column - 1).replace(/[^\t]/g, ' ');
-    out.push(`${gutter('')}${pad}^`);
+    if (line > 1) out.push(gutter(line - 1) + excerptLine(this.lineText(line - 1), 1).shown);
+    const { shown, caretPad } = excerptLine(this.lineText(line), column);
+    out.push(gutter(line) + shown);
+    out.push(`${gutter('')}${caretPad}^`);
     return out.join('\n');
   }
 

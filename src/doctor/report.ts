@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { escapeControl } from '../output/printable.js';
 import type { CheckReport, DoctorReport } from './types.js';
 
 const MARKS = { ok: '[✓]', warn: '[!]', fail: '[✗]', skip: '[-]' } as const;
@@ -13,9 +14,11 @@ export function renderDoctor(report: DoctorReport, opts: { color: ChalkInstance;
   const width = Math.max(...report.checks.map((c) => c.id.length), 0);
   const lines: string[] = [];
   for (const check of report.checks) {
-    lines.push(`${mark(check, opts.color)} ${check.id.padEnd(width)}  ${check.finding}${opts.verbose ? opts.color.dim(` (${check.duration_ms} ms)`) : ''}`);
-    if (check.fix && (check.status === 'warn' || check.status === 'fail')) lines.push(`    ${opts.color.cyan('fix')}: ${check.fix}`);
-    if (opts.verbose) for (const d of check.details ?? []) lines.push(opts.color.dim(`    ${d}`));
+    // Findings quote settings and addresses: their control characters are escaped (--json stays exact).
+    const text = (t: string) => escapeControl(t, { keepNewlines: true });
+    lines.push(`${mark(check, opts.color)} ${check.id.padEnd(width)}  ${text(check.finding)}${opts.verbose ? opts.color.dim(` (${check.duration_ms} ms)`) : ''}`);
+    if (check.fix && (check.status === 'warn' || check.status === 'fail')) lines.push(`    ${opts.color.cyan('fix')}: ${text(check.fix)}`);
+    if (opts.verbose) for (const d of check.details ?? []) lines.push(opts.color.dim(`    ${text(d)}`));
   }
   const s = report.summary;
   const parts = [`${s.ok} ok`, `${s.warn} warning${s.warn === 1 ? '' : 's'}`, `${s.fail} failed`];

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -120,6 +120,79 @@ describe('bad input exits 2 with file:line:column, a fix, and no stack trace', (
     const result = await runCli(['config', '-f', 'nope.yaml'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('[CONFIG.FILE_NOT_FOUND]');
+  });
+});
+
+describe('include and extends', () => {
+  it('a compose file with only include:, its api extending a base in another file: values name their real file and line', async () => {
+    const dir = await project({
+      '.env': GOOD_ENV,
+      'docker-compose.yaml': 'include:\n  - path: stack/api.yaml\n    env_file: stack/stack.env\n',
+      // DEPLOY_ENV and SECRET_KEY come from the including project's .env
+      'stack/api.yaml': 'services:\n  api:\n    extends:\n      file: ../common/base.yaml\n      service: base\n    environment:\n      MODE: api\n      DB_HOST: ${STACK_DB_HOST}\n      DEPLOY_ENV: ${DEPLOY_ENV}\n      SECRET_KEY: ${SECRET_KEY}\n',
+      'stack/stack.env': 'STACK_DB_HOST=db-from-stack-env\n',
+      'common/base.yaml': 'services:\n  base:\n    environment:\n      DB_PORT: "5433"\n      REDIS_HOST: base-redis\n',
+    });
+    const json = await runCli(['config', '--json'], { cwd: dir });
+    expect(json.exitCode).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.data.service).toBe('api');
+    expect(doc.data.settings.MODE).toEqual({ value: 'api', source: 'stack/api.yaml:7' });
+    expect(doc.data.settings.DB_HOST).toEqual({ value: 'db-from-stack-env', source: 'stack/stack.env:1' });
+    expect(doc.data.settings.DB_PORT).toEqual({ value: 5433, source: 'common/base.yaml:4' });
+    expect(doc.data.settings.REDIS_HOST).toEqual({ value: 'base-redis', source: 'common/base.yaml:5' });
+    expect(doc.data.settings.DEPLOY_ENV).toEqual({ value: 'DEVELOPMENT', source: '.env:1' });
+    const text = await runCli(['config'], { cwd: dir });
+    expect(text.stdout).toMatch(/DB_PORT +5433 +common\/base\.yaml:4/);
+  });
+
+  it('a missing included file: exit 2 naming the reference file:line:column', async () => {
+    const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': 'include:\n  - missing.yaml\n' });
+    const result = await runCli(['config'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`docker-compose.yaml:2:5: included compose file not found: ${path.join(dir, 'missing.yaml')} [CONFIG.FILE_NOT_FOUND]`);
+    noStackTrace(result.stderr);
+  });
+});
+
+describe('large and hostile values', () => {
+  it('a 10 MB value keeps the text output small (cut, with the bytes cut named); --json keeps it whole', async () => {
+    const size = 10 * 1024 * 1024;
+    const dir = await project({ '.env': `${GOOD_ENV}LOG_FILE=${'v'.repeat(size)}\n` });
+    const text = await runCli(['config'], { cwd: dir });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout.length).toBeLessThan(20_000);
+    expect(text.stdout).toContain(`… (${size - 200} bytes cut)`);
+    const json = await runCli(['config', '--json'], { cwd: dir });
+    expect(JSON.parse(json.stdout).data.settings.LOG_FILE.value).toHaveLength(size);
+  });
+
+  it('control characters in values are escaped in text output', async () => {
+    const dir = await project({ '.env': `${GOOD_ENV}LOG_FILE="a\u0000b\\nc"\nOTHER="\u001b[2Jx"\n` });
+    const text = await runCli(['config', '--all'], { cwd: dir });
+    expect(text.stdout).toMatch(/OTHER +\\e\[2Jx/);
+    expect(text.stdout).toMatch(/LOG_FILE +a\\x00b\\nc/);
+    expect(text.stdout).not.toContain('\u001b');
+  });
+});
+
+describe('dangling symbolic links', () => {
+  it('a .env link to a missing file is named (exit 2), not blamed on SECRET_KEY', async () => {
+    const dir = await project({});
+    await symlink(path.join(dir, 'secrets/real.env'), path.join(dir, '.env'));
+    const result = await runCli(['config'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`env file ${path.join(dir, '.env')} is a symbolic link to ${path.join(dir, 'secrets/real.env')}, which does not exist [CONFIG.FILE_NOT_FOUND]`);
+    expect(result.stdout + result.stderr).not.toContain('SECRET_KEY');
+  });
+
+  it('a compose file link to a missing file is named (exit 2)', async () => {
+    const dir = await project({ '.env': GOOD_ENV });
+    await symlink('../elsewhere/docker-compose.yaml', path.join(dir, 'docker-compose.yaml'));
+    const result = await runCli(['config', '--json'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.error).toMatchObject({ code: 'CONFIG.FILE_NOT_FOUND', details: { link: path.join(dir, 'docker-compose.yaml'), target: path.resolve(dir, '../elsewhere/docker-compose.yaml') } });
   });
 });
 
