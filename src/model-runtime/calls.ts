@@ -36,7 +36,9 @@ export async function callEmbedding(resolved: ResolvedModel, request: { model: s
   if (!request.texts.length) return { embeddings: [], usage: usage(0) };
   if (!spec.embeddingModel) throw new ModelRuntimeError('provider_not_initialize', `Provider ${spec.provider} has no text-embedding models.`);
   // Loaded before the bound starts: the SDK's first import is not the provider's time.
-  const [{ embedMany }, model] = await Promise.all([import('ai'), spec.embeddingModel({ credentials, model: request.model })]);
+  const [{ embedMany }, model] = await Promise.all([import('ai'), spec.embeddingModel({ credentials, model: request.model })]).catch((error: unknown) => {
+    throw toModelError(spec.provider, error);
+  });
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

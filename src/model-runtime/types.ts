@@ -4,6 +4,22 @@
  * Dify's credential field names behind one interface; the AI SDK does the HTTP.
  *
  * This module imports nothing from `server/`: the worker uses it too.
+ *
+ * Added by the runtime (members only; nothing above or below changed shape):
+ * - `createModelRuntime({ pool, secretKey, pluginsDir, logger, timeouts? })` (index.ts) returns a
+ *   `ModelRuntimeService`: this `ModelRuntime` plus `console` (the console routes' operations),
+ *   `providers()` and `pluginFiles`. The api registers it as `AppContext.modelRuntime`
+ *   (`createApp({ modelRuntime })` injects one, e.g. with short timeouts in tests).
+ * - `ModelRuntimeError.kind` / `.upstreamStatus` on provider failures (below).
+ * - Credentials use Dify's variable names: openai `openai_api_key` (`api_key` accepted too),
+ *   `openai_api_base` (the host; `/v1` is added), `openai_organization`; anthropic
+ *   `anthropic_api_key`, `anthropic_api_url`; azure_openai `openai_api_base`, `openai_api_key`,
+ *   `openai_api_version`, `base_model_name` (model = deployment); ollama `base_url`, `mode`,
+ *   `context_size`, `max_tokens`; openai_api_compatible `endpoint_url` (with /v1), `api_key`, `mode`,
+ *   `context_size`, `max_tokens_to_sample`, `endpoint_model_name`. openai and anthropic are configured
+ *   per provider (`POST …/model-providers/<p>/credentials`), the others per model
+ *   (`POST …/model-providers/<p>/models` with `{ model, model_type, credentials }`).
+ * - Calls are bounded (default: 60 s without a byte, 300 s in all) and never retried.
  */
 
 /** Model types, as Dify names them. */
