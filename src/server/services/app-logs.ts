@@ -56,9 +56,9 @@ interface LogRow {
 
 const escapeLike = (value: string): string => `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The WHERE clause and parameters of a log filter ($1 app, $2 tenant, $3 account). */
+/** The WHERE clause and parameters of a log filter ($1 app, $2 tenant, then what the filter uses). */
 function where(filter: LogFilter, completion: boolean): { sql: string; params: unknown[] } {
-  const params: unknown[] = [filter.appId, filter.tenantId, filter.accountId];
+  const params: unknown[] = [filter.appId, filter.tenantId];
   const add = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
@@ -71,7 +71,7 @@ function where(filter: LogFilter, completion: boolean): { sql: string; params: u
   }
   // Dify filters chat logs on the sort field, completion logs on created_at.
   const field = completion || filter.sortBy.endsWith('created_at') ? 'c.created_at' : 'c.updated_at';
-  const zone = `COALESCE((SELECT timezone FROM accounts WHERE id = $3), 'UTC')`;
+  const zone = filter.start || filter.end ? `COALESCE((SELECT timezone FROM accounts WHERE id = ${add(filter.accountId)}), 'UTC')` : '';
   if (filter.start) clauses.push(`${field} >= (${add(`${filter.start}:00`)}::timestamp AT TIME ZONE ${zone})`);
   if (filter.end) clauses.push(`${field} ${completion ? '<' : '<='} (${add(`${filter.end}:59`)}::timestamp AT TIME ZONE ${zone})`);
   // No annotations are kept in this version: "annotated" is an empty list.
