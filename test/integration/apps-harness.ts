@@ -73,6 +73,8 @@ export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis;
     sql,
     second: build,
     close: async () => {
+      // undici may open a spare connection when a fetch is aborted; it would hold close() until the headers timeout.
+      for (const a of apps) a.server.closeAllConnections();
       await Promise.all(apps.map((a) => a.close()));
     },
   };
