@@ -18,6 +18,7 @@ export { createStack, resolvedEnvironment, type Stack, type StackOptions, type R
 export { createApp, type AppDeps, type DifyApp } from './server/app.js';
 export { settingsFromEnv, type ServerSettings } from './server/settings.js';
 export { startWorker, type WorkerOptions, type RunningWorker } from './server/worker/run-worker.js';
+export { createModelRuntime, ModelRuntimeError, ModelConfigError, type ModelRuntimeService, type ModelRuntimeOptions, type PluginProvider } from './model-runtime/index.js';
 export { upStack, StackUp, type UpOptions, type UpResult } from './stack/up.js';
 export { stopStack, startStack, type StopOptions, type StartOptions, type StartResult } from './stack/stop-start.js';
 export { launchServices, stopServices, type LaunchOptions } from './stack/services/launch.js';
