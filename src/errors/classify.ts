@@ -1,4 +1,5 @@
 import { DifyctlError } from './difyctl-error.js';
+import { diskFullError } from './disk-full.js';
 
 interface SystemErrorLike {
   code?: string;
@@ -31,6 +32,9 @@ export function classify(error: unknown): unknown {
         hint: 'Check the owner and mode of the path, or run from a directory you own.',
         cause: error,
       });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return diskFullError(e.path, error);
     case 'ENOENT':
       return new DifyctlError('FS.NOT_FOUND', `No such file or directory${where ? `: ${where}` : ''}`, { cause: error });
     case 'EADDRINUSE':

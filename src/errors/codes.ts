@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   'INIT.EXISTS': { exit: EXIT.failure, summary: 'difyctl init would overwrite existing files; pass --force.' },
   'FS.PERMISSION': { exit: EXIT.failure, summary: 'The operating system refused access to a file or folder (EACCES/EPERM).' },
   'FS.NOT_FOUND': { exit: EXIT.failure, summary: 'A file or folder that difyctl needs does not exist (ENOENT).' },
+  'FS.DISK_FULL': { exit: EXIT.failure, summary: 'A write failed because the disk (or the quota) is full (ENOSPC/EDQUOT): how much is free, and on which mount.' },
   'NET.ADDRESS_IN_USE': { exit: EXIT.failure, summary: 'A port difyctl needs is already taken (EADDRINUSE).' },
   'NET.CONNECTION_REFUSED': { exit: EXIT.failure, summary: 'Nothing listens at the address (ECONNREFUSED).' },
   'NET.HOST_NOT_FOUND': { exit: EXIT.failure, summary: 'A host name does not resolve (ENOTFOUND/EAI_AGAIN).' },

@@ -7,7 +7,7 @@ import { engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } fr
 import { dataBindSources } from './docker/down.js';
 import { LABEL, ownedBy } from './docker/labels.js';
 import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
-import { stopProcess } from './embedded/process.js';
+import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
 import { acquireProjectLock } from './project-lock.js';
 import { tcpAnswers } from './ready/tcp.js';
 import { stopServices, type ServiceName } from './services/launch.js';
@@ -47,8 +47,7 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
       await engine.docker.getContainer(info.Id).remove({ force: true, v: true });
     }
   } else {
-    const postmaster = await runningPostmaster(embeddedPostgresDir(projectDir));
-    if (postmaster) await stopProcess({ pid: postmaster.pid, signal: 'SIGINT' });
+    await stopEmbeddedPostgres({ projectDir });
     dirs.add(embeddedPostgresDir(projectDir));
   }
   const removed: string[] = [];

@@ -1,13 +1,17 @@
-import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { DifyctlError } from '../errors/index.js';
+import { DifyctlError, diskFullError, isDiskFull } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { processStart, sameProcess } from './embedded/process.js';
 import { stateDir } from './state.js';
 
 export interface ProjectLock {
   release(): Promise<void>;
+  /**
+   * Set when the lock could not be written (a full disk) and the caller asked to go on without it
+   * (`down`, which must always be able to stop the stack): what to tell the user.
+   */
+  unwritten?: DifyctlError;
 }
 
 /** A takeover guard older than this was left by a process that died inside the takeover. */
@@ -19,18 +23,28 @@ const parseHolder = (text: string) => {
   return { pid: pid || 0, start: start || undefined };
 };
 
-/** Creates `file` with `content` in one step (link of a complete temp file): never seen empty. */
+/**
+ * Creates `file` holding `content` in one step: a symlink whose target is the content. It is never
+ * seen empty, and a short symlink lives in its inode (ext4 fast symlinks, tmpfs short symlinks), so
+ * taking the lock needs no free data block: it works on a full disk.
+ */
 async function createWith(file: string, content: string): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, content);
   try {
-    await link(temp, file);
+    await symlink(content, file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
-  } finally {
-    await rm(temp, { force: true });
+  }
+}
+
+/** The lock's content: the symlink's target, or the text of a regular file (older difyctl, tests). */
+async function readLock(file: string): Promise<string | undefined> {
+  try {
+    return await readlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') return undefined; // absent: released
+    return readFile(file, 'utf8').catch(() => undefined);
   }
 }
 
@@ -41,12 +55,12 @@ async function createWith(file: string, content: string): Promise<boolean> {
 async function removeStale(file: string, dead: string): Promise<boolean> {
   const guard = `${file}.takeover`;
   if (!(await createWith(guard, String(process.pid)))) {
-    const age = Date.now() - ((await stat(guard).catch(() => undefined))?.mtimeMs ?? Date.now());
+    const age = Date.now() - ((await lstat(guard).catch(() => undefined))?.mtimeMs ?? Date.now());
     if (age > STALE_GUARD_MS) await rm(guard, { force: true });
     return false;
   }
   try {
-    if ((await readFile(file, 'utf8').catch(() => undefined)) === dead) await rm(file, { force: true });
+    if ((await readLock(file)) === dead) await rm(file, { force: true });
     return true;
   } finally {
     await rm(guard, { force: true });
@@ -56,29 +70,48 @@ async function removeStale(file: string, dead: string): Promise<boolean> {
 /**
  * One `up`/`down`/`db reset` at a time per project: a lock file created atomically with the holder's
  * pid and start time. A second caller waits (polling) and takes over a lock whose holder died.
+ * A full disk is FS.DISK_FULL — unless `withoutLockOnFullDisk`: then, when no live difyctl holds
+ * the lock, the caller goes on without one (`unwritten` says why).
  */
-export async function acquireProjectLock(args: { projectDir: string; timeoutMs: number; clock?: Clock; onWait?: (holder: number) => void }): Promise<ProjectLock> {
+export async function acquireProjectLock(args: { projectDir: string; timeoutMs: number; clock?: Clock; onWait?: (holder: number) => void; withoutLockOnFullDisk?: boolean }): Promise<ProjectLock> {
   const clock = args.clock ?? systemClock;
   const file = path.join(stateDir(args.projectDir), 'lock');
-  await mkdir(path.dirname(file), { recursive: true });
   const mine = `${process.pid} ${(await processStart(process.pid)) ?? 0}`;
   const deadline = clock.now() + args.timeoutMs;
   let told = false;
+  /** On a full disk, when allowed and nobody alive holds the lock: go on without one. */
+  const withoutLock = async (error: unknown): Promise<ProjectLock> => {
+    if (!isDiskFull(error)) throw error;
+    const unwritten = diskFullError(file, error, 'taking the project lock');
+    if (!args.withoutLockOnFullDisk) throw unwritten;
+    return { release: async () => undefined, unwritten };
+  };
   for (;;) {
-    if (await createWith(file, mine)) {
-      return {
-        // Only our own lock: never one another process holds.
-        release: async () => {
-          if ((await readFile(file, 'utf8').catch(() => undefined)) === mine) await rm(file, { force: true });
-        },
-      };
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      if (await createWith(file, mine)) {
+        return {
+          // Only our own lock: never one another process holds.
+          release: async () => {
+            if ((await readLock(file)) === mine) await rm(file, { force: true });
+          },
+        };
+      }
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      // A live holder's lock still stands (it can be read): wait for it below.
+      const text = await readLock(file);
+      const holder = text === undefined ? undefined : parseHolder(text);
+      if (!holder?.pid || !(await sameProcess(holder.pid, holder.start))) return withoutLock(error);
     }
-    const text = await readFile(file, 'utf8').catch(() => undefined);
+    const text = await readLock(file);
     if (text === undefined) continue; // released just now
     const holder = parseHolder(text);
     if (holder.pid === 0 || !(await sameProcess(holder.pid, holder.start))) {
       // Another waiter is taking it over right now: look again in a moment.
-      if (!(await removeStale(file, text))) await clock.sleep(50);
+      const removed = await removeStale(file, text).catch(async (error: unknown) => withoutLock(error));
+      if (typeof removed === 'object') return removed;
+      if (!removed) await clock.sleep(50);
       continue;
     }
     if (!told) {

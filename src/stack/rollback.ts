@@ -1,4 +1,5 @@
 import type { StackContext, Started } from './context.js';
+import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
 import { stopProcess } from './embedded/process.js';
 import { updateState } from './state.js';
 import type { DependencyName } from './types.js';
@@ -14,8 +15,11 @@ export async function rollback(ctx: StackContext, created: Array<[DependencyName
     if (record.provider === 'docker' && record.containerId) {
       const engine = await ctx.engine();
       await engine?.docker.getContainer(record.containerId).remove({ force: true }).catch(() => undefined);
+    } else if (record.provider === 'embedded' && name === 'db') {
+      // With its supervisor, which would start it again.
+      await stopEmbeddedPostgres({ projectDir: ctx.project.projectDir, clock: ctx.clock });
     } else if (record.provider === 'embedded' && record.pid) {
-      await stopProcess({ pid: record.pid, signal: name === 'db' ? 'SIGINT' : 'SIGTERM', timeoutMs: 10_000, clock: ctx.clock });
+      await stopProcess({ pid: record.pid, signal: 'SIGTERM', timeoutMs: 10_000, clock: ctx.clock });
     } else {
       continue;
     }

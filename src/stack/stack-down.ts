@@ -4,7 +4,9 @@ import type { StackContext } from './context.js';
 import { unconfirmedContainers, volumesRefusal } from './docker/down-check.js';
 import { dockerDown } from './docker/down.js';
 import { engineMismatch, engineUnreachable } from './docker/project-engine.js';
-import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
+import { DifyctlError } from '../errors/index.js';
+import { embeddedPostgresDir } from './embedded/postgres.js';
+import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
 import { stopProcess } from './embedded/process.js';
 import { embeddedRedisDir, runningRedis } from './embedded/redis.js';
 import { readState, writeState, type StackState } from './state.js';
@@ -66,12 +68,12 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
     ctx.report({ type: 'warning', message: result.warning });
   }
 
-  const postmaster = await runningPostmaster(embeddedPostgresDir(projectDir));
-  if (postmaster) {
-    // SIGINT = PostgreSQL's fast shutdown: clients are disconnected, data is flushed.
-    await stopProcess({ pid: postmaster.pid, signal: 'SIGINT', clock: ctx.clock });
-    result.stopped.push(`embedded postgres (pid ${postmaster.pid})`);
-    ctx.report({ type: 'stopped', dependency: 'db', detail: `embedded postgres (pid ${postmaster.pid})` });
+  // Its supervisor first (or it would start it again), then the server (SIGINT: fast shutdown).
+  const db = await stopEmbeddedPostgres({ projectDir, clock: ctx.clock });
+  if (db.postmaster || db.supervisor) {
+    const detail = db.postmaster ? `embedded postgres (pid ${db.postmaster})` : `embedded postgres supervisor (pid ${db.supervisor})`;
+    result.stopped.push(detail);
+    ctx.report({ type: 'stopped', dependency: 'db', detail });
   }
   const redis = state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
   if (redis) {
@@ -93,6 +95,12 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
   state.services = Object.fromEntries([...kept].map((name) => [name, state.services[name]]));
   if (!kept.size) delete state.engine;
   delete state.stoppedServices;
-  await writeState(projectDir, state);
+  await writeState(projectDir, state).catch((error: unknown) => {
+    // Everything recorded is stopped: a record that cannot be cleared (a full disk) is stale, not lost.
+    if (!(error instanceof DifyctlError && error.code === 'FS.DISK_FULL')) throw error;
+    const warning = `${error.message}: the stopped services stay listed in it (harmless: ps and up check each pid) [${error.code}]\n  fix: ${error.hint ?? ''}`;
+    result.warning = result.warning ? `${result.warning}\n${warning}` : warning;
+    ctx.report({ type: 'warning', message: warning });
+  });
   return result;
 }

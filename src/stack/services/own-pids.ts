@@ -26,10 +26,10 @@ export async function processTree(roots: number[]): Promise<Set<number>> {
   return tree;
 }
 
-/** The processes this project's stack runs: api/worker supervisors and servers, embedded db/redis. */
+/** The processes this project's stack runs: api/worker/db supervisors and servers, embedded db/redis. */
 export async function stackPids(projectDir: string, projectName: string): Promise<Set<number>> {
   const roots: number[] = [];
-  for (const service of ['api', 'worker']) {
+  for (const service of ['api', 'worker', 'db']) {
     const record = await readRunRecord(projectDir, service);
     // Only the recorded processes themselves: a pid reused since is somebody else's.
     if (record && (await supervisorAlive(record))) roots.push(record.supervisorPid);

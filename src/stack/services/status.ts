@@ -17,7 +17,9 @@ const uptimeS = (since: string | undefined) => (since ? Math.max(0, Math.round((
 
 /**
  * api and worker rows for `ps`: from each supervisor's run record, checked live (the supervisor
- * and its process alive, the api's /health), with restarts and the ready marker.
+ * and its process alive, the api's /health), with restarts and the ready marker. A process that
+ * runs on after its supervisor died (kill -9 of a foreground `up`, until it follows it down) is
+ * `orphaned`, never `stopped`: `down` stops it.
  */
 export async function serviceRows(args: { projectDir: string; readMarker?: () => Promise<{ value: string } | undefined> }): Promise<ServiceRow[]> {
   const rows: ServiceRow[] = [];
@@ -25,7 +27,7 @@ export async function serviceRows(args: { projectDir: string; readMarker?: () =>
     const record = await readRunRecord(args.projectDir, service);
     if (!record) continue;
     const supervised = await supervisorAlive(record);
-    const alive = supervised && record.pid !== undefined && (await serviceProcessAlive(record));
+    const alive = record.pid !== undefined && (await serviceProcessAlive(record));
     let health = '-';
     if (alive && service === 'api' && record.port) health = (await httpStrategy({ url: `http://127.0.0.1:${record.port}/health` }).check({ timeoutMs: 1000 })).ok ? 'healthy' : 'unhealthy';
     else if (alive) health = 'running';
@@ -33,7 +35,7 @@ export async function serviceRows(args: { projectDir: string; readMarker?: () =>
     rows.push({
       service,
       provider: 'process',
-      state: supervised ? (alive ? 'running' : record.state) : 'stopped',
+      state: alive ? (supervised ? 'running' : 'orphaned') : supervised ? record.state : 'stopped',
       health,
       address: service === 'api' && record.port ? `127.0.0.1:${record.port}` : undefined,
       pid: alive ? record.pid : undefined,

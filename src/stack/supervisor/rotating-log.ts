@@ -23,13 +23,19 @@ export class RotatingLog {
     if (this.stream) return this.stream;
     await mkdir(path.dirname(this.options.file), { recursive: true });
     this.size = (await stat(this.options.file).catch(() => undefined))?.size ?? 0;
-    this.stream = createWriteStream(this.options.file, { flags: 'a' });
-    return this.stream;
+    const stream = createWriteStream(this.options.file, { flags: 'a' });
+    // A failed write (a full disk) destroys the stream: the next write opens a new one. Unheard,
+    // the 'error' would end the supervisor — and a full disk must not end supervision.
+    stream.on('error', () => {
+      if (this.stream === stream) this.stream = undefined;
+    });
+    this.stream = stream;
+    return stream;
   }
 
-  /** Appends in order; rotation happens between writes, never inside one. */
+  /** Appends in order; rotation happens between writes, never inside one. A failed write fails alone. */
   write(chunk: Buffer | string): Promise<void> {
-    this.queue = this.queue.then(async () => {
+    this.queue = this.queue.catch(() => undefined).then(async () => {
       let stream = await this.open();
       if (this.size > 0 && this.size + chunk.length > this.maxBytes) {
         await new Promise<void>((resolve) => stream.end(resolve));

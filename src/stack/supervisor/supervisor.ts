@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { systemClock, type Clock } from '../clock.js';
 import { fileTail, processStart } from '../embedded/process.js';
@@ -9,7 +11,9 @@ export type SupervisorEvent =
   | { type: 'spawn'; service: string; pid: number; restarts: number }
   | { type: 'exit'; service: string; code: number | null; signal: string | null; uptimeMs: number; crash: boolean }
   | { type: 'restart'; service: string; delayMs: number; crashStreak: number }
-  | { type: 'gave-up'; service: string; crashes: number; tail: string[] };
+  | { type: 'gave-up'; service: string; crashes: number; tail: string[] }
+  /** The run record could not be written (a full disk): supervision goes on, `ps` is behind until a write succeeds. */
+  | { type: 'record-failed'; service: string; error: string };
 
 export interface SupervisorOptions {
   service: string;
@@ -26,6 +30,17 @@ export interface SupervisorOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** How long a stop waits for the process before SIGKILL. @default 15000 */
   stopTimeoutMs?: number;
+  /** What stop() sends (PostgreSQL: SIGINT, its fast shutdown). @default 'SIGTERM' */
+  stopSignal?: NodeJS.Signals;
+  /** Run the process as this user and group (the embedded PostgreSQL as `postgres` when root). */
+  uid?: number;
+  gid?: number;
+  /**
+   * The process writes its output to the log file itself (an append descriptor) rather than through
+   * this supervisor: its log goes on if the supervisor dies (a server that outlives it). No rotation.
+   * @default false
+   */
+  logDirect?: boolean;
   clock?: Clock;
   onEvent?: (event: SupervisorEvent) => void;
   /** Extra facts for the run record (`ps`). */
@@ -67,9 +82,36 @@ export class Supervisor {
     this.options.onEvent?.(event);
   }
 
+  /**
+   * Never throws: a record that cannot be written (a full disk) must not end supervision — the
+   * supervisor's own pid is recorded already, which is what `down` needs to stop it and its process.
+   */
   private async save(change: Partial<RunRecord>): Promise<void> {
     Object.assign(this.record, change);
-    await writeRunRecord(this.options.projectDir, this.record);
+    try {
+      await writeRunRecord(this.options.projectDir, this.record);
+    } catch (error) {
+      this.emit({ type: 'record-failed', service: this.options.service, error: (error as Error).message });
+    }
+  }
+
+  /**
+   * The process's stdin is a pipe this supervisor holds and never writes: it closes when the
+   * supervisor is gone, however it went (kill -9 included), so the process can follow it down.
+   * Not async: the result is a promise of the process's end, which an async function would await.
+   */
+  private spawn(): ResultPromise {
+    const { options } = this;
+    const stopSignal = options.stopSignal ?? 'SIGTERM';
+    const common = { env: options.env, extendEnv: false, cwd: options.cwd, uid: options.uid, gid: options.gid, stdin: 'pipe', buffer: false, reject: false, killSignal: stopSignal, forceKillAfterDelay: options.stopTimeoutMs ?? 15_000 } as const;
+    if (!options.logDirect) {
+      const child = execa(options.command, options.args, { ...common, all: true });
+      child.all?.on('data', (chunk: Buffer) => void this.log.write(chunk).catch(() => undefined));
+      return child;
+    }
+    mkdirSync(path.dirname(options.logFile), { recursive: true });
+    const log = { file: options.logFile, append: true } as const;
+    return execa(options.command, options.args, { ...common, stdout: log, stderr: log });
   }
 
   /** Starts the first process and keeps it running until stop() or too many crashes. */
@@ -82,9 +124,8 @@ export class Supervisor {
     this.record.supervisorStart = await processStart(process.pid);
     while (!this.stopping) {
       const started = this.clock.now();
-      const child = execa(this.options.command, this.options.args, { env: this.options.env, extendEnv: false, cwd: this.options.cwd, stdin: 'ignore', buffer: false, reject: false, all: true, forceKillAfterDelay: this.options.stopTimeoutMs ?? 15_000 });
+      const child = this.spawn();
       this.child = child;
-      child.all?.on('data', (chunk: Buffer) => void this.log.write(chunk).catch(() => undefined));
       if (child.pid) {
         await this.save({ pid: child.pid, pidStart: await processStart(child.pid), state: 'running', runningSince: new Date(started).toISOString() });
         this.emit({ type: 'spawn', service: this.options.service, pid: child.pid, restarts: this.record.restarts });
@@ -119,8 +160,8 @@ export class Supervisor {
     this.finish('stopped');
   }
 
-  /** SIGTERM (graceful drain in `serve`), SIGKILL after the timeout; resolves when supervision ended. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<'stopped' | 'gave-up'> {
+  /** The stop signal (SIGTERM: graceful drain in `serve`), SIGKILL after the timeout; resolves when supervision ended. */
+  async stop(signal: NodeJS.Signals = this.options.stopSignal ?? 'SIGTERM'): Promise<'stopped' | 'gave-up'> {
     this.stopping = true;
     this.wake?.();
     this.child?.kill(signal);
