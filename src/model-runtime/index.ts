@@ -47,6 +47,8 @@ export interface ModelRuntimeService extends ModelRuntime {
   providers(): ProviderSpec[];
   /** Plugin files that loaded. */
   pluginFiles: string[];
+  /** Loads the AI SDK and the tokenizer now instead of on the first call (e.g. right after listen). */
+  warmUp(): Promise<void>;
 }
 
 const silent: RuntimeLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -102,6 +104,10 @@ export async function createModelRuntime(options: ModelRuntimeOptions): Promise<
     },
     providers: () => registry.list(),
     pluginFiles,
+    warmUp: async () => {
+      await import('ai');
+      countTokens('warm up');
+    },
   };
 }
 

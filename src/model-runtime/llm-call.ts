@@ -118,7 +118,8 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
       abortSignal: controller.signal,
       // The default prints the error (with the request body) to the console; errors end the loop below.
       onError: () => {},
-      ...(input.user ? { providerOptions: { openai: { user: input.user }, azure: { user: input.user } } } : {}),
+      // OpenAI's `user` (the end user), under each SDK provider's options key; others ignore it.
+      ...(input.user ? { providerOptions: { openai: { user: input.user }, azure: { user: input.user }, [input.provider]: { user: input.user } } } : {}),
     });
     for await (const part of stream.fullStream) {
       armIdle();

@@ -38,12 +38,15 @@ function priceFor(spec: ProviderSpec, model: string, credentials: Credentials): 
 
 export function describeModel(spec: ProviderSpec, model: string, type: ModelType, credentials: Credentials): ResolvedModel {
   const predefined = spec.models.find((m) => m.model === model && m.model_type === type);
-  const mode = credentials.mode === 'completion' || credentials.mode === 'chat' ? credentials.mode : (predefined?.mode ?? 'chat');
+  // Azure names the real model behind a deployment (base_model_name): its mode and window are that model's.
+  const upstream = typeof credentials.base_model_name === 'string' && credentials.base_model_name ? credentials.base_model_name : model;
+  const inferred = predefined?.mode ?? (upstream !== model && /instruct/.test(upstream) ? 'completion' : 'chat');
+  const mode = credentials.mode === 'completion' || credentials.mode === 'chat' ? credentials.mode : inferred;
   return {
     spec,
     credentials,
     mode,
-    contextSize: positiveInt(credentials.context_size) ?? predefined?.context_size ?? contextSizeOf(model) ?? DEFAULT_CONTEXT_SIZE,
+    contextSize: positiveInt(credentials.context_size) ?? predefined?.context_size ?? contextSizeOf(upstream) ?? DEFAULT_CONTEXT_SIZE,
     price: priceFor(spec, model, credentials),
     maxTokensCap: positiveInt(credentials.max_tokens_to_sample) ?? positiveInt(credentials.max_tokens),
   };

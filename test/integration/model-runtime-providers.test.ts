@@ -82,6 +82,7 @@ describe('built-in providers against the stand-in', () => {
     expect((await drain(call)).join('')).toBe(DEFAULT_REPLY);
     expect((await call.result).usage.prompt_unit_price).toBe('2.50');
     expect(llm.requests().at(-1)?.path).toMatch(/^\/openai\/deployments\/my-gpt4o\/chat\/completions\?api-version=2024-06-01$/);
+    expect(await fx.runtime.contextSize({ tenantId: fx.tenantId, provider: 'azure_openai', model: 'my-gpt4o' })).toBe(128_000);
 
     await fx.runtime.console.createModelCredential(fx.tenantId, 'azure_openai', { model: 'my-embedder', type: 'text-embedding', credentials: { ...credentials, base_model_name: 'text-embedding-3-small' } });
     const embedded = await fx.runtime.embed({ tenantId: fx.tenantId, provider: 'azure_openai', model: 'my-embedder', texts: ['one'] });
@@ -109,9 +110,9 @@ describe('built-in providers against the stand-in', () => {
   it('openai_api_compatible: endpoint_model_name upstream, chat and completion modes, optional api key, max_tokens_to_sample bound', async () => {
     const base = { endpoint_url: llm.openaiBaseUrl, api_key: KEY, context_size: '32000', max_tokens_to_sample: '100' };
     await fx.runtime.console.createModelCredential(fx.tenantId, 'openai_api_compatible', { model: 'local-chat', type: 'llm', credentials: { ...base, mode: 'chat', endpoint_model_name: 'upstream-model' } });
-    const call = fx.runtime.invokeLlm(ask('openai_api_compatible', 'local-chat', { parameters: { max_tokens: 4000 } }));
+    const call = fx.runtime.invokeLlm(ask('openai_api_compatible', 'local-chat', { parameters: { max_tokens: 4000 }, user: 'end-user-1' }));
     expect((await drain(call)).join('')).toBe(DEFAULT_REPLY);
-    expect(llm.requests().at(-1)?.body).toMatchObject({ model: 'upstream-model', max_tokens: 100 });
+    expect(llm.requests().at(-1)?.body).toMatchObject({ model: 'upstream-model', max_tokens: 100, user: 'end-user-1' });
     expect((await call.result).usage.total_price).toBe('0.0');
 
     await fx.runtime.console.createModelCredential(fx.tenantId, 'openai_api_compatible', { model: 'local-text', type: 'llm', credentials: { ...base, mode: 'completion' } });
