@@ -2,7 +2,7 @@ import type { ProjectOptions } from '../config/project.js';
 import { loadConfig } from '../config/resolve.js';
 import { DifyctlError } from '../errors/index.js';
 import { dockerRecords, engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './docker/project-engine.js';
-import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
+import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
 import { stopProcess } from './embedded/process.js';
 import { runningRedis } from './embedded/redis.js';
 import { acquireProjectLock } from './project-lock.js';
@@ -69,13 +69,13 @@ export async function stopStack(options: StopOptions): Promise<{ stopped: string
         stopped.push(`${c.label} (container kept)`);
       }),
     );
-    const postmaster = state.services.db?.provider === 'embedded' ? await runningPostmaster(embeddedPostgresDir(projectDir)) : undefined;
+    // The embedded db with its supervisor, which would start it again (it stops it with SIGINT: fast shutdown).
+    const db = state.services.db?.provider === 'embedded' ? await stopEmbeddedPostgres({ projectDir }) : undefined;
+    if (db?.postmaster) stopped.push(`embedded db (pid ${db.postmaster})`);
     const redis = state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
-    for (const [name, server, signal] of [['db', postmaster, 'SIGINT'], ['redis', redis, 'SIGTERM']] as const) {
-      if (!server) continue;
-      // SIGINT = PostgreSQL's fast shutdown (clients disconnected, data flushed).
-      await stopProcess({ pid: server.pid, signal });
-      stopped.push(`embedded ${name} (pid ${server.pid})`);
+    if (redis) {
+      await stopProcess({ pid: redis.pid, signal: 'SIGTERM' });
+      stopped.push(`embedded redis (pid ${redis.pid})`);
     }
     if (services.length) await updateState({ projectDir, project: projectName, change: (s) => void (s.stoppedServices = services) });
     return { stopped };
