@@ -11,10 +11,15 @@ export async function stackContainerPorts(args: { config: ResolvedConfig; env: N
   const { config, env } = args;
   const ports = new Map<number, string>();
   const state = await stackState(config);
-  if (!Object.values(state.services).some((r) => r?.provider === 'docker')) return ports;
-  const engine = await tryEngine(env, { timeoutMs: 1000, recorded: state.engine });
-  if (!engine) return ports;
-  const containers = await engine.docker.listContainers({ filters: projectFilter(config.project.projectName) });
+  const records = Object.values(state.services).filter((r) => r?.provider === 'docker');
+  if (!records.length) return ports;
+  const engine = await tryEngine(env, { timeoutMs: 1500, recorded: state.engine });
+  const containers = await engine?.docker.listContainers({ filters: projectFilter(config.project.projectName) }).catch(() => undefined);
+  if (!containers) {
+    // No answer in time: the ports `up` recorded (the docker check reports the engine itself).
+    for (const r of records) if (r?.port && r.containerName) ports.set(r.port, r.containerName);
+    return ports;
+  }
   for (const c of containers.filter((c) => ownedBy(c.Labels, config.project.projectDir))) {
     for (const p of c.Ports ?? []) if (p.PublicPort) ports.set(p.PublicPort, (c.Names[0] ?? c.Id).replace(/^\//, ''));
   }

@@ -30,22 +30,22 @@ export const apiMemoryCheck: Check = {
   title: 'Memory',
   run: async ({ config, env }): Promise<CheckResult> => {
     const state = await stackState(config);
-    const usage: Array<[string, number]> = [];
     const records = Object.entries(state.services as Record<string, { provider?: string; pid?: number; containerId?: string } | undefined>);
     const engine = records.some(([, r]) => r?.containerId) ? await tryEngine(env, { timeoutMs: 1000, recorded: state.engine }) : undefined;
-    for (const service of ['api', 'worker']) {
+    const processes = ['api', 'worker'].map(async (service): Promise<[string, number] | undefined> => {
       const run = await readRunRecord(config.project.projectDir, service);
       // Only the recorded process itself, not one that reused its pid since.
-      if (run?.pid && (await serviceProcessAlive(run))) usage.push([service, await treeRss(run.pid)]);
-    }
-    for (const [name, record] of records) {
-      if (record?.pid) usage.push([name, await treeRss(record.pid)]);
-      else if (record?.containerId && engine) {
-        // One-shot: without it the engine samples twice, a second apart (and longer under load), per container.
-        const stats = await engine.docker.getContainer(record.containerId).stats({ stream: false, 'one-shot': true }).catch(() => undefined);
-        if (stats?.memory_stats?.usage) usage.push([name, stats.memory_stats.usage]);
-      }
-    }
+      return run?.pid && (await serviceProcessAlive(run)) ? [service, await treeRss(run.pid)] : undefined;
+    });
+    const dependencies = records.map(async ([name, record]): Promise<[string, number] | undefined> => {
+      if (record?.pid) return [name, await treeRss(record.pid)];
+      if (!record?.containerId || !engine) return undefined;
+      // One-shot: without it the engine samples twice, a second apart (longer under load), per container.
+      const stats = await engine.docker.getContainer(record.containerId).stats({ stream: false, 'one-shot': true }).catch(() => undefined);
+      return stats?.memory_stats?.usage ? [name, stats.memory_stats.usage] : undefined;
+    });
+    // All at once: the check has one budget (3 s) for every process and container.
+    const usage = (await Promise.all([...processes, ...dependencies])).filter((u): u is [string, number] => u !== undefined);
     const total = os.totalmem();
     const available = await availableMemory();
     const listed = usage.map(([n, b]) => `${n} ${Math.round(b / MB)} MB`).join(', ') || 'no stack processes found';

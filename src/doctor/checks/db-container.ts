@@ -31,6 +31,8 @@ export const dbContainerCheck: Check = {
     const name = info.Name.replace(/^\//, '');
     const health = info.State.Health?.Status;
     if (info.State.Running && (!health || health === 'healthy')) return { status: 'ok', finding: `${name} runs${health ? ', healthy' : ''}` };
+    // Its first healthcheck has not run yet (`up` waits for the login, not for it): db.connect says whether it serves.
+    if (info.State.Running && health === 'starting') return { status: 'ok', finding: `${name} runs (healthcheck starting)` };
     const tail = await containerLogTail(container, 10);
     const state_ = info.State.Running ? `runs but is ${health}` : `is ${info.State.Status} (exit code ${info.State.ExitCode})`;
     return {
