@@ -72,6 +72,21 @@ describe('provider failures become Dify errors, never hangs', () => {
     expect((await fx.runtime.invokeLlm(ask()).result).text).toBe(DEFAULT_REPLY);
   });
 
+  it('the mapping is the same for the Anthropic and Azure SDKs (429 from Anthropic, 500 from Azure)', async () => {
+    const tenant = await fx.newTenant();
+    await fx.runtime.console.createProviderCredential(tenant, 'anthropic', { credentials: { anthropic_api_key: KEY, anthropic_api_url: llm.url } });
+    await fx.runtime.console.createModelCredential(tenant, 'azure_openai', { model: 'dep', type: 'llm', credentials: { openai_api_base: llm.url, openai_api_key: KEY, openai_api_version: '2024-06-01', base_model_name: 'gpt-4o' } });
+    llm.failNext(429, { message: 'Number of requests has exceeded your rate limit', type: 'rate_limit_error' });
+    const limited = await failure(fx.runtime.invokeLlm({ ...ask(tenant), provider: 'anthropic', model: 'claude-3-5-haiku-latest' }).result);
+    expect(limited).toMatchObject({ code: 'completion_request_error', kind: 'rate_limit', upstreamStatus: 429 });
+    expect(limited.message).toMatch(/^\[anthropic\] Rate Limit Error, /);
+    llm.failNext(500, { message: 'The server had an error' });
+    const down = await failure(fx.runtime.invokeLlm({ ...ask(tenant), provider: 'azure_openai', model: 'dep' }).result);
+    expect(down).toMatchObject({ kind: 'server_unavailable', upstreamStatus: 500 });
+    expect(down.message).toMatch(/^\[azure_openai\] Server Unavailable Error, /);
+    expect((await fx.runtime.invokeLlm({ ...ask(tenant), provider: 'azure_openai', model: 'dep' }).result).text).toBe(DEFAULT_REPLY);
+  });
+
   it('a provider slower than the bound: a connection error (timed out), not a hang', async () => {
     const quick = await fx.another({ timeouts: { idleMs: 300, totalMs: 5_000 } });
     llm.setChaos({ latencyMs: 3_000 });
