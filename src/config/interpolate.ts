@@ -45,7 +45,9 @@ function closingBrace(template: string, open: number): number {
 
 function invalid(template: string, at: number, base: number): InterpolationError {
   const end = template.indexOf('}', at);
-  const snippet = end < 0 ? template.slice(at) : template.slice(at, end + 1);
+  const whole = end < 0 ? template.slice(at) : template.slice(at, end + 1);
+  // A message quotes the expression, not a whole (possibly huge) value.
+  const snippet = whole.length > 80 ? `${whole.slice(0, 80)}…` : whole;
   return new InterpolationError(`Invalid template: "${snippet}" (write \${VAR}, \${VAR:-default}, or $$ for a literal $)`, {
     offset: base + at,
     kind: 'invalid',

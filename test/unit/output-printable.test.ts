@@ -58,6 +58,19 @@ describe('config text output', () => {
     expect(data.settings.LOG_FILE?.value).toBe('a'.repeat(TEN_MB));
   });
 
+  it('an error in a 10 MB value quotes a bounded part of it', async () => {
+    const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': `services:\n  api:\n    environment:\n      MODE: api\n      LOG_FILE: "\${${'x'.repeat(TEN_MB)}"\n` });
+    let error: unknown;
+    try {
+      loadProject({ projectDir: dir, env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'CONFIG.INTERPOLATION' });
+    const e = error as DifyctlError;
+    expect(e.message.length + (e.location?.excerpt?.length ?? 0)).toBeLessThan(1000);
+  });
+
   it('escapes NUL, newlines and ESC in values, keys of other services and excerpts; --json stays exact', async () => {
     const compose = 'services:\n  api:\n    environment:\n      MODE: api\n      LOG_FILE: "a\\0b\\nc\\e[2J"\n      "ODD\\e]0;x\\u0007": "1"\n      DIFY_PORT: "5\\e[31m"\n';
     const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': compose });
