@@ -116,6 +116,38 @@ describe('slow request bodies', () => {
   });
 });
 
+/** Sends raw bytes and collects what comes back until the server closes the connection. */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk.toString()));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(data));
+    socket.write(bytes);
+  });
+}
+
+describe('requests the HTTP parser refuses', () => {
+  it('get Dify-style JSON errors (431 for oversize headers, 400 for garbage) and a closed connection', async () => {
+    const db = await migratedDatabase(pg);
+    const app = await createApp({ settings: settingsFor(serverEnv({ db, redis })).settings });
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = app.server.address() as net.AddressInfo;
+      const big = await raw(port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(big).toMatch(/^HTTP\/1\.1 431 /);
+      expect(big).toContain('"code":"request_header_fields_too_large"');
+      const garbage = await raw(port, 'NOT-HTTP\r\n\r\n');
+      expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+      expect(garbage).toContain('"code":"bad_request"');
+      expect(garbage).toMatch(/X-Version: /);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('a request past GUNICORN_TIMEOUT', () => {
   it('gets a 504 JSON answer instead of a dropped connection', async () => {
     const db = await migratedDatabase(pg);

@@ -15,7 +15,8 @@ const isExempt = (request: FastifyRequest): boolean => EXEMPT.has(request.routeO
  * read (gevent reads a request before a greenlet serves it, and nginx buffers bodies before it
  * forwards them). A client trickling a body holds a socket, never a slot, so ten slow bodies cannot
  * freeze the routes; the time a body may take is bounded by the server's request timeout.
- * `/health` is never queued.
+ * `/health` is never queued. A CUSTOM_MIDDLEWARE runs at onRequest: what it does before `next()`
+ * is not counted, what it does after is (the slot is held until the response closes).
  */
 export function registerConcurrencyLimit(app: FastifyInstance, max: number): void {
   let active = 0;
