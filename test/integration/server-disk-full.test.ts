@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,11 +53,14 @@ function fill(dir: string): void {
 
 beforeAll(async () => {
   db = await migratedDatabase(pg);
-  app = await createApp({ settings: settingsFor(serverEnv({ db, redis })).settings });
+  mountDir = process.getuid?.() === 0 ? mountTinyDisk() : undefined;
+  // Uploaded files go to the same tiny disk (an absolute OPENDAL_FS_ROOT).
+  const storage = mountDir ? { OPENDAL_FS_ROOT: path.join(mountDir, 'storage') } : {};
+  app = await createApp({ settings: settingsFor(serverEnv({ db, redis, extra: storage })).settings });
+  await app.listen({ host: '127.0.0.1', port: 0 });
   await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN });
   const login = await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN });
   auth = { authorization: `Bearer ${(JSON.parse(login.body) as { data: { access_token: string } }).data.access_token}` };
-  mountDir = process.getuid?.() === 0 ? mountTinyDisk() : undefined;
   if (mountDir) {
     await pg.exec(`CREATE TABLESPACE tiny_${path.basename(mountDir).replace(/\W/g, '_')} LOCATION '${mountDir}'`, 'postgres');
     await pg.exec(`ALTER TABLE apps SET TABLESPACE tiny_${path.basename(mountDir).replace(/\W/g, '_')}`, db.database);
@@ -89,6 +93,16 @@ afterAll(async () => {
   }
 });
 
+/** POST /v1/files/upload with an app key, as the SDKs send it. */
+async function upload(key: string, bytes: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const form = new FormData();
+  form.set('user', 'disk-full-test');
+  form.set('file', new Blob([Buffer.alloc(bytes, 'x')], { type: 'text/plain' }), 'notes.txt');
+  const { port } = app.server.address() as AddressInfo;
+  const res = await fetch(`http://127.0.0.1:${port}/v1/files/upload`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
 const createOne = (name: string) => app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name, mode: 'chat' } });
 
 describe('a write on a full disk', () => {
@@ -110,5 +124,28 @@ describe('a write on a full disk', () => {
     if (mountDir) rmSync(path.join(mountDir, 'filler-0'));
     else await pg.exec(`DELETE FROM kv_store WHERE key = 'test:disk_full'`, db.database);
     expect((await createOne('after')).statusCode).toBe(201);
+  });
+
+  it('answers 507 to a file upload the storage cannot write (ENOSPC), and stores it once space is freed', async () => {
+    if (!mountDir) {
+      console.info('[disk-full] no tmpfs here: the ENOSPC mapping of file writes is covered by test/unit/server-hooks.test.ts (/dev/full)');
+      return;
+    }
+    const { readdirSync } = await import('node:fs');
+    const freeAll = (): void => {
+      for (const filler of readdirSync(mountDir!).filter((f) => f.startsWith('filler-'))) rmSync(path.join(mountDir!, filler));
+    };
+    freeAll();
+    const appId = (JSON.parse((await createOne('uploads')).body) as { id: string }).id;
+    const key = (JSON.parse((await app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth })).body) as { token: string }).token;
+    expect((await upload(key, 1000)).status).toBe(201);
+    fill(mountDir);
+    const full = await upload(key, 100_000);
+    expect(full).toEqual({ status: 507, body: { code: 'insufficient_storage', message: expect.stringContaining('no space left'), status: 507 } });
+    // Nothing half-written is left behind in the storage.
+    const stored = readdirSync(path.join(mountDir, 'storage'), { recursive: true }).map(String);
+    expect(stored.filter((f) => f.endsWith('.partial'))).toEqual([]);
+    freeAll();
+    expect((await upload(key, 1000)).status).toBe(201);
   });
 });
