@@ -4,24 +4,16 @@
  * on the same database and store (a second process' worth: stop requests cross between them).
  */
 import { createModelRuntime, type ModelRuntimeOptions } from '../../src/model-runtime/index.js';
-import type { ModelRuntime } from '../../src/model-runtime/types.js';
+import type pg from 'pg';
 import { createApp, type DifyApp } from '../../src/server/app.js';
-import type { AppContext } from '../../src/server/context.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createPool } from '../../src/server/db.js';
+import { createLogger, silentLogger } from '../../src/server/logger.js';
 import type { StandIn } from '../helpers/llm-stand-in.js';
 import type { PostgresConnection, TestPostgres } from '../helpers/postgres.js';
 import { createAppWithKey, modelConfig, signIn } from './apps-fixtures.js';
 import { migratedDatabase, SECRET_KEY, serverEnv, settingsFor, type TestRedis } from './server-fixtures.js';
 
 export const MODEL = { provider: 'openai', name: 'gpt-4o-mini', mode: 'chat', completion_params: { temperature: 0.1, max_tokens: 200 } };
-
-/** The app's model runtime; attached here when createApp registers none (set `timeouts` for fault tests). */
-export async function runtimeFor(app: DifyApp, options: Partial<ModelRuntimeOptions> = {}): Promise<ModelRuntime> {
-  // createApp registers `modelRuntime` in the context; until then (or with test timeouts) one is attached.
-  const ctx = app.difyctx as AppContext & { modelRuntime?: ModelRuntime };
-  if (!ctx.modelRuntime || options.timeouts) ctx.modelRuntime = await createModelRuntime({ pool: ctx.pool, secretKey: SECRET_KEY, ...options });
-  return ctx.modelRuntime;
-}
 
 export interface Harness {
   app: DifyApp;
@@ -41,11 +33,16 @@ export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis;
   const db = await migratedDatabase(input.pg);
   const { settings, redisEnabled } = settingsFor(serverEnv({ db, redis: input.redis }));
   const apps: DifyApp[] = [];
+  const pools: pg.Pool[] = [];
+  // Each instance has its own pool and model runtime, as a separate process would.
   const build = async (): Promise<DifyApp> => {
     // DIFYCTL_TEST_LOG=1 shows the servers' warnings and errors while debugging a test.
-    const app = await createApp({ settings, redisEnabled, logger: process.env.DIFYCTL_TEST_LOG ? createLogger({ settings }) : undefined });
+    const logger = process.env.DIFYCTL_TEST_LOG ? createLogger({ settings }) : silentLogger();
+    const pool = createPool({ settings, logger });
+    pools.push(pool);
+    const modelRuntime = await createModelRuntime({ pool, secretKey: SECRET_KEY, ...input.runtime });
+    const app = await createApp({ settings, redisEnabled, logger, pool, modelRuntime });
     apps.push(app);
-    await runtimeFor(app, input.runtime);
     return app;
   };
   const app = await build();
@@ -54,8 +51,7 @@ export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis;
   const completion = await createAppWithKey(app, auth, 'completion');
   const sql = async <R extends Record<string, unknown>>(text: string) => (await input.pg.exec<R>(text, db.database)).rows;
   const tenantId = (await sql<{ tenant_id: string }>(`SELECT tenant_id FROM apps WHERE id = '${chat.appId}'`))[0]!.tenant_id;
-  const runtime = (app.difyctx as AppContext & { modelRuntime: Awaited<ReturnType<typeof createModelRuntime>> }).modelRuntime;
-  await runtime.console.createProviderCredential(tenantId, 'openai', { credentials: { openai_api_key: 'sk-stand-in', openai_api_base: input.llm.url } });
+  await app.difyctx.modelRuntime.console.createProviderCredential(tenantId, 'openai', { credentials: { openai_api_key: 'sk-stand-in', openai_api_base: input.llm.url } });
   for (const [target, extra] of [
     [chat, { pre_prompt: 'You talk to {{name}}.', user_input_form: [{ 'text-input': { label: 'Name', variable: 'name', required: true, max_length: 30 } }] }],
     [completion, { pre_prompt: 'Write about {{topic}}.', user_input_form: [{ 'text-input': { label: 'Topic', variable: 'topic', required: true } }] }],
@@ -76,6 +72,7 @@ export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis;
       // undici may open a spare connection when a fetch is aborted; it would hold close() until the headers timeout.
       for (const a of apps) a.server.closeAllConnections();
       await Promise.all(apps.map((a) => a.close()));
+      await Promise.all(pools.map((p) => p.end()));
     },
   };
 }

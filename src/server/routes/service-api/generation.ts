@@ -7,7 +7,6 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createStopFlags, type GeneratorDeps, type StopFlags } from '../../../apps/index.js';
 import { loadAppConfig, type AppConfigRecord } from '../../../apps/model-config/index.js';
-import type { ModelRuntime } from '../../../model-runtime/types.js';
 import type { AppContext } from '../../context.js';
 import { notFound, unauthorized } from '../../http-error.js';
 import { enqueueConversationName } from '../../services/conversation-names.js';
@@ -19,14 +18,6 @@ export interface MessageRoutesDeps {
   pingMs?: number;
 }
 
-/** The model runtime the app context carries (registered by createApp). */
-function runtimeOf(ctx: AppContext): ModelRuntime {
-  // Read by name: the context gains `modelRuntime` with the runtime's registration.
-  const runtime = (ctx as AppContext & { modelRuntime?: ModelRuntime }).modelRuntime;
-  if (!runtime) throw new Error('the model runtime is not registered in the app context');
-  return runtime;
-}
-
 export function messageRoutesDeps(ctx: AppContext, options: { stopPollMs?: number; pingMs?: number } = {}): MessageRoutesDeps {
   const stopFlags = createStopFlags(ctx.store.kv, { pollMs: options.stopPollMs, onError: (error) => ctx.logger.warn({ err: String(error) }, 'stop flags not readable (retried)') });
   return {
@@ -34,9 +25,7 @@ export function messageRoutesDeps(ctx: AppContext, options: { stopPollMs?: numbe
     pingMs: options.pingMs,
     generator: {
       pool: ctx.pool,
-      get runtime() {
-        return runtimeOf(ctx);
-      },
+      runtime: ctx.modelRuntime,
       stopFlags,
       logger: ctx.logger,
       onConversationStarted: (conversation) => enqueueConversationName(ctx.queue, conversation, ctx.logger),
