@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import type { Generation } from './events.js';
+import type { LoadUpload } from './files.js';
 import { prepareGeneration, type GenerateRequest } from './prepare.js';
 import { runGeneration, type RunDeps } from './run.js';
 import { ownerOf, type StopFlags } from './stop-flags.js';
@@ -13,6 +14,8 @@ export interface GeneratorDeps extends RunDeps {
   pool: pg.Pool;
   runtime: ModelRuntime;
   stopFlags: StopFlags;
+  /** Reads an uploaded file (images sent by `local_file` are shown to the model). */
+  loadUpload?: LoadUpload;
   /** A new chat conversation got its first message (the worker names it). Failures are the callee's. */
   onConversationStarted?: (conversation: { tenantId: string; appId: string; conversationId: string }) => void | Promise<void>;
 }

@@ -7,6 +7,7 @@ export { generateCompletion } from './completion.js';
 export { DEFAULT_USER, findEndUser, resolveEndUser, type EndUser } from './end-users.js';
 export { AppRequestError } from './errors.js';
 export { collectBlocking, SSE_PING, sseData, streamChunk, type AppEvent, type Generation, type MessageMetadata } from './events.js';
+export type { FileMapping, LoadUpload } from './files.js';
 export type { GeneratorDeps } from './generate.js';
 export { prepareInputs } from './inputs.js';
 export type { GenerateRequest } from './prepare.js';

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { ModelRuntimeError, type ModelRuntime } from '../model-runtime/types.js';
 import { resolveEndUser, type EndUser } from './end-users.js';
 import { AppRequestError, providerNotInitialized } from './errors.js';
+import { resolveFiles, type FileMapping, type LoadUpload } from './files.js';
 import { prepareInputs, type Inputs } from './inputs.js';
 import { fitHistory, loadHistory } from './memory.js';
 import { loadAppConfig, type AppConfigRecord, type AppModelConfigDict, type ModelSection } from './model-config/index.js';
@@ -23,8 +24,8 @@ export interface GenerateRequest {
   query: string;
   /** Chat: continue this conversation. */
   conversationId?: string | null;
-  /** Image URLs for vision models (resolved `files`). */
-  images?: string[];
+  /** Dify's file mappings (used when the app's file upload is enabled). */
+  files?: FileMapping[] | null;
   /** Chat: name a new conversation in the worker. @default true */
   autoGenerateName?: boolean;
   /** Fires when the client goes away: the upstream call is aborted, the partial answer kept. */
@@ -58,7 +59,7 @@ async function configFor(pool: pg.Pool, app: AppConfigRecord, conversation: Conv
   return own?.config ? own : app;
 }
 
-export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRuntime }, appMode: 'chat' | 'completion', req: GenerateRequest): Promise<Prepared> {
+export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRuntime; loadUpload?: LoadUpload }, appMode: 'chat' | 'completion', req: GenerateRequest): Promise<Prepared> {
   if (!req.app.config?.model) throw providerNotInitialized('The app has no model configured. Choose a model in the app’s configuration.');
   const endUser = await resolveEndUser(deps.pool, { tenantId: req.app.tenantId, appId: req.app.appId, user: req.user });
   const conversation = appMode === 'chat' && req.conversationId ? await findConversation(deps.pool, { appId: req.app.appId, endUserId: endUser.id, conversationId: req.conversationId }) : undefined;
@@ -66,6 +67,7 @@ export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRun
   const config = record.config!;
   const model = config.model ?? req.app.config.model;
   const inputs = conversation ? conversation.inputs : prepareInputs(config.user_input_form, req.inputs);
+  const { files, images } = await resolveFiles(deps, { tenantId: req.app.tenantId, config, files: req.files });
   const ref = { tenantId: req.app.tenantId, provider: model.provider, model: model.name };
   let contextSize: number;
   try {
@@ -74,7 +76,7 @@ export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRun
     throw asRequestError(error);
   }
   const history = conversation ? await loadHistory(deps.pool, conversation.id) : [];
-  const prompt = fitHistory({ appMode, config, inputs, query: req.query, images: req.images, history, contextSize, countTokens: (i) => deps.runtime.countTokens(i) });
+  const prompt = fitHistory({ appMode, config, inputs, query: req.query, images, history, contextSize, countTokens: (i) => deps.runtime.countTokens(i) });
   const rows = await createRecords(deps.pool, {
     appId: req.app.appId,
     mode: appMode,
@@ -86,6 +88,7 @@ export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRun
     query: req.query,
     introduction: config.opening_statement ?? '',
     conversation,
+    files,
   });
   return { appMode, taskId: randomUUID(), endUser, config, model, inputs, query: req.query, prompt, conversationId: rows.conversationId, newConversation: !conversation, messageId: rows.messageId, createdAt: rows.createdAt };
 }

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { LlmUsage, PromptMessage } from '../model-runtime/types.js';
 import { conversationCompleted, conversationNotFound } from './errors.js';
+import type { MessageFile } from './files.js';
 import type { Inputs } from './inputs.js';
 
 /** Dify's parent of service API messages (linear history). */
@@ -47,6 +48,8 @@ export interface NewRecords {
   introduction: string;
   /** An existing conversation, or undefined to start one. */
   conversation?: ConversationRow;
+  /** The user's files of the message. */
+  files?: MessageFile[];
 }
 
 /** Writes the conversation (when new) and the message row; returns their ids and the creation time. */
@@ -69,6 +72,13 @@ export async function createRecords(db: pg.Pool, input: NewRecords): Promise<{ c
        VALUES ($1, $2, $3, $4, $5, $6, $7, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', $8, 0, 0) RETURNING id, created_at`,
       [input.appId, conversationId, UUID_NIL, input.provider, input.model, JSON.stringify(input.inputs), input.query, input.endUserId],
     );
+    for (const file of input.files ?? []) {
+      await client.query(
+        `INSERT INTO message_files (message_id, type, transfer_method, url, belongs_to, upload_file_id, created_by_role, created_by)
+         VALUES ($1, $2, $3, $4, 'user', $5, 'end_user', $6)`,
+        [rows[0]!.id, file.type, file.transferMethod, file.url, file.uploadFileId, input.endUserId],
+      );
+    }
     await client.query('UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now() WHERE id = $1', [conversationId]);
     await client.query('COMMIT');
     return { conversationId, messageId: rows[0]!.id, createdAt: rows[0]!.created_at };
@@ -96,12 +106,15 @@ export interface MessageOutcome {
 
 const decimal = (value: string): string => (/^-?\d+(\.\d+)?$/.test(value) ? value : '0');
 
+/** Inline image data is cut as Dify cuts it when saving a prompt. */
+const shortData = (url: string): string => (url.startsWith('data:') ? `${url.slice(0, 10)}...[TRUNCATED]...${url.slice(-10)}` : url);
+
 /** Dify's `prompt_messages_to_prompt_for_saving`: role, text and files of each message. */
 function promptForSaving(prompt: PromptMessage[]): unknown[] {
   return prompt.map((m) => ({
     role: m.role,
     text: typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '')).join(''),
-    files: typeof m.content === 'string' ? [] : m.content.filter((p) => p.type === 'image').map((p) => ({ type: 'image', data: p.type === 'image' ? p.url.slice(0, 2048) : '' })),
+    files: typeof m.content === 'string' ? [] : m.content.flatMap((p) => (p.type === 'image' ? [{ type: 'image', data: shortData(p.url) }] : [])),
   }));
 }
 

@@ -4,6 +4,9 @@
  * on the same database and store (a second process' worth: stop requests cross between them).
  */
 import { createModelRuntime, type ModelRuntimeOptions } from '../../src/model-runtime/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type pg from 'pg';
 import { createApp, type DifyApp } from '../../src/server/app.js';
 import { createPool } from '../../src/server/db.js';
@@ -31,7 +34,9 @@ export interface Harness {
 
 export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis; llm: StandIn; runtime?: Partial<ModelRuntimeOptions> }): Promise<Harness> {
   const db = await migratedDatabase(input.pg);
-  const { settings, redisEnabled } = settingsFor(serverEnv({ db, redis: input.redis }));
+  // Uploaded files go to a temp folder, not under the checkout's volumes/.
+  const storage = await mkdtemp(path.join(os.tmpdir(), 'difyctl-apps-storage-'));
+  const { settings, redisEnabled } = settingsFor(serverEnv({ db, redis: input.redis, extra: { OPENDAL_FS_ROOT: storage, STORAGE_LOCAL_PATH: storage } }));
   const apps: DifyApp[] = [];
   const pools: pg.Pool[] = [];
   // Each instance has its own pool and model runtime, as a separate process would.
@@ -73,6 +78,7 @@ export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis;
       for (const a of apps) a.server.closeAllConnections();
       await Promise.all(apps.map((a) => a.close()));
       await Promise.all(pools.map((p) => p.end()));
+      await rm(storage, { recursive: true, force: true });
     },
   };
 }

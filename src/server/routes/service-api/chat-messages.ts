@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.js';
 import { HttpError } from '../../http-error.js';
 import { appCall } from '../app-errors.js';
 import { parse } from '../validate.js';
-import { callingApp, filesField, imagesOf, responseMode, userField, type MessageRoutesDeps } from './generation.js';
+import { callingApp, filesField, responseMode, userField, type MessageRoutesDeps } from './generation.js';
 import { clientGone, renderGeneration } from './render.js';
 
 const ChatBody = z.object({
@@ -38,7 +38,7 @@ export async function chatMessageRoutes(app: FastifyInstance, ctx: AppContext, d
         inputs: body.inputs,
         query: body.query,
         conversationId: body.conversation_id || null,
-        images: imagesOf(body.files, target),
+        files: body.files,
         autoGenerateName: body.auto_generate_name ?? true,
         signal,
       }),

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.js';
 import { HttpError } from '../../http-error.js';
 import { appCall } from '../app-errors.js';
 import { parse } from '../validate.js';
-import { callingApp, filesField, imagesOf, responseMode, userField, type MessageRoutesDeps } from './generation.js';
+import { callingApp, filesField, responseMode, userField, type MessageRoutesDeps } from './generation.js';
 import { clientGone, renderGeneration } from './render.js';
 
 const CompletionBody = z.object({
@@ -30,7 +30,7 @@ export async function completionMessageRoutes(app: FastifyInstance, ctx: AppCont
     const body = parse(CompletionBody, request.body);
     const signal = clientGone(reply);
     const generation = await appCall(() =>
-      generateCompletion(deps.generator, { app: target, user: body.user, inputs: body.inputs, query: body.query, images: imagesOf(body.files, target), signal }),
+      generateCompletion(deps.generator, { app: target, user: body.user, inputs: body.inputs, query: body.query, files: body.files, signal }),
     );
     return renderGeneration(reply, generation, body.response_mode, { pingMs: deps.pingMs, onError: (error) => ctx.logger.error({ err: error }, 'completion stream failed') });
   });

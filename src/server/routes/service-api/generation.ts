@@ -27,6 +27,7 @@ export function messageRoutesDeps(ctx: AppContext, options: { stopPollMs?: numbe
       pool: ctx.pool,
       runtime: ctx.modelRuntime,
       stopFlags,
+      loadUpload: (key) => ctx.storage.load(key),
       logger: ctx.logger,
       onConversationStarted: (conversation) => enqueueConversationName(ctx.queue, conversation, ctx.logger),
     },
@@ -58,10 +59,3 @@ export const filesField = z
   )
   .max(20)
   .nullish();
-
-/** Image URLs to show the model: remote images when the app's file upload allows them. */
-export function imagesOf(files: z.output<typeof filesField>, app: AppConfigRecord): string[] {
-  const upload = (app.config?.file_upload ?? {}) as { enabled?: boolean; image?: { enabled?: boolean } };
-  if (!files?.length || !(upload.enabled || upload.image?.enabled)) return [];
-  return files.filter((f) => f.type === 'image' && f.transfer_method === 'remote_url' && f.url && /^(https?:|data:image\/)/.test(f.url)).map((f) => f.url!);
-}
