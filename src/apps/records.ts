@@ -52,42 +52,40 @@ export interface NewRecords {
   files?: MessageFile[];
 }
 
-/** Writes the conversation (when new) and the message row; returns their ids and the creation time. */
+/**
+ * Writes the conversation (when new), the message row and its files in one statement (atomic, one
+ * round trip); returns their ids and the creation time.
+ */
 export async function createRecords(db: pg.Pool, input: NewRecords): Promise<{ conversationId: string; messageId: string; createdAt: Date }> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    let conversationId = input.conversation?.id;
-    if (!conversationId) {
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO conversations (app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'normal', 'service-api', 'api', $9) RETURNING id`,
-        [input.appId, input.appModelConfigId, input.provider, input.model, input.mode, DEFAULT_CONVERSATION_NAME, JSON.stringify(input.inputs), input.introduction, input.endUserId],
-      );
-      conversationId = rows[0]!.id;
-    }
-    const { rows } = await client.query<{ id: string; created_at: Date }>(
-      `INSERT INTO messages (app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
-                             invoke_from, from_source, from_end_user_id, message_unit_price, answer_unit_price)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', $8, 0, 0) RETURNING id, created_at`,
-      [input.appId, conversationId, UUID_NIL, input.provider, input.model, JSON.stringify(input.inputs), input.query, input.endUserId],
-    );
-    for (const file of input.files ?? []) {
-      await client.query(
-        `INSERT INTO message_files (message_id, type, transfer_method, url, belongs_to, upload_file_id, created_by_role, created_by)
-         VALUES ($1, $2, $3, $4, 'user', $5, 'end_user', $6)`,
-        [rows[0]!.id, file.type, file.transferMethod, file.url, file.uploadFileId, input.endUserId],
-      );
-    }
-    await client.query('UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now() WHERE id = $1', [conversationId]);
-    await client.query('COMMIT');
-    return { conversationId, messageId: rows[0]!.id, createdAt: rows[0]!.created_at };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
+  const files = input.files ?? [];
+  const params: unknown[] = [
+    input.appId, input.provider, input.model, JSON.stringify(input.inputs), input.query, input.endUserId, UUID_NIL,
+    files.map((f) => f.type), files.map((f) => f.transferMethod), files.map((f) => f.url), files.map((f) => f.uploadFileId),
+  ];
+  let conversation: string;
+  if (input.conversation) {
+    params.push(input.conversation.id);
+    conversation = `c AS (UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now() WHERE id = $12 RETURNING id)`;
+  } else {
+    params.push(input.appModelConfigId, input.mode, DEFAULT_CONVERSATION_NAME, input.introduction);
+    conversation = `c AS (INSERT INTO conversations (app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
+                          VALUES ($1, $12, $2, $3, $13, $14, $4, $15, 'normal', 'service-api', 'api', $6, 1) RETURNING id)`;
   }
+  const { rows } = await db.query<{ id: string; created_at: Date; conversation_id: string }>(
+    `WITH ${conversation},
+     m AS (INSERT INTO messages (app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
+                                 invoke_from, from_source, from_end_user_id, message_unit_price, answer_unit_price)
+           SELECT $1::uuid, c.id, $7::uuid, $2::text, $3::text, $4::jsonb, $5::text, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', $6::uuid, 0, 0 FROM c
+           RETURNING id, created_at, conversation_id),
+     f AS (INSERT INTO message_files (message_id, type, transfer_method, url, belongs_to, upload_file_id, created_by_role, created_by)
+           SELECT m.id, t.type, t.method, t.url, 'user', t.upload, 'end_user', $6::uuid FROM m, unnest($8::text[], $9::text[], $10::text[], $11::uuid[]) AS t(type, method, url, upload))
+     SELECT id, created_at, conversation_id FROM m`,
+    params,
+  );
+  const row = rows[0];
+  // No row: the conversation vanished between the check and now (deleted meanwhile).
+  if (!row) throw conversationNotFound();
+  return { conversationId: row.conversation_id, messageId: row.id, createdAt: row.created_at };
 }
 
 /** How a generation ended, as the message row keeps it. */
@@ -113,7 +111,8 @@ const shortData = (url: string): string => (url.startsWith('data:') ? `${url.sli
 function promptForSaving(prompt: PromptMessage[]): unknown[] {
   return prompt.map((m) => ({
     role: m.role,
-    text: typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '')).join(''),
+    // PostgreSQL cannot store U+0000 (a model's answer in the history may hold one).
+    text: (typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '')).join('')).replace(/\u0000/g, ''),
     files: typeof m.content === 'string' ? [] : m.content.flatMap((p) => (p.type === 'image' ? [{ type: 'image', data: shortData(p.url) }] : [])),
   }));
 }
@@ -127,7 +126,7 @@ export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promi
     u.prompt_tokens,
     decimal(u.prompt_unit_price),
     decimal(u.prompt_price_unit),
-    outcome.answer,
+    outcome.answer.replace(/\u0000/g, ''),
     u.completion_tokens,
     decimal(u.completion_unit_price),
     decimal(u.completion_price_unit),
@@ -135,19 +134,19 @@ export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promi
     decimal(u.total_price),
     u.currency || 'USD',
     outcome.status,
-    outcome.error,
+    outcome.error?.replace(/\u0000/g, '') ?? null,
     JSON.stringify(outcome.metadata),
   ];
-  const sql = `UPDATE messages SET message = $2, message_tokens = $3, message_unit_price = $4, message_price_unit = $5, answer = $6, answer_tokens = $7,
-                      answer_unit_price = $8, answer_price_unit = $9, provider_response_latency = $10, total_price = $11, currency = $12,
-                      status = $13, error = $14, message_metadata = $15, updated_at = now()
-                WHERE id = $1 RETURNING conversation_id`;
-  let result: pg.QueryResult<{ conversation_id: string }>;
+  // One statement: the message and its conversation's updated_at together.
+  const sql = `WITH m AS (
+                 UPDATE messages SET message = $2, message_tokens = $3, message_unit_price = $4, message_price_unit = $5, answer = $6, answer_tokens = $7,
+                        answer_unit_price = $8, answer_price_unit = $9, provider_response_latency = $10, total_price = $11, currency = $12,
+                        status = $13, error = $14, message_metadata = $15, updated_at = now()
+                  WHERE id = $1 RETURNING conversation_id)
+               UPDATE conversations SET updated_at = now() FROM m WHERE conversations.id = m.conversation_id`;
   try {
-    result = await db.query(sql, params);
+    await db.query(sql, params);
   } catch {
-    result = await db.query(sql, params);
+    await db.query(sql, params);
   }
-  const conversationId = result.rows[0]?.conversation_id;
-  if (conversationId) await db.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [conversationId]).catch(() => undefined);
 }

@@ -114,4 +114,32 @@ describe.each([
     expect(row.answer.length).toBeLessThan(LONG_REPLY.length);
     expect(LONG_REPLY.startsWith(row.answer)).toBe(true);
   });
+  it('stops a streamed completion from the other instance, and a blocking caller that leaves aborts the call too', async () => {
+    const completionHeaders = { authorization: `Bearer ${h.completion.key}`, 'content-type': 'application/json' };
+    const res = await fetch(`${urlA}/v1/completion-messages`, { method: 'POST', headers: completionHeaders, body: JSON.stringify({ inputs: { topic: 'tea' }, user: 'stopper', response_mode: 'streaming' }) });
+    const stream = frames(res.body!);
+    const first = (await stream.next())!;
+    const stop = await fetch(`${urlB}/v1/completion-messages/${first.task_id}/stop`, { method: 'POST', headers: completionHeaders, body: JSON.stringify({ user: 'stopper' }) });
+    expect(await stop.json()).toEqual({ result: 'success' });
+    let last = first;
+    for (let e = await stream.next(); e; e = await stream.next()) last = e;
+    expect(last.event).toBe('message_end');
+    const [stopped] = await h.sql<{ status: string; answer: string }>(`SELECT status, answer FROM messages WHERE id = '${first.message_id}'`);
+    expect(stopped!.status).toBe('stopped');
+    expect(stopped!.answer.length).toBeLessThan(LONG_REPLY.length);
+
+    // Blocking: the caller gives up while the answer is being generated.
+    const client = new AbortController();
+    const pending = fetch(`${urlA}/v1/chat-messages`, { method: 'POST', headers: headers(), signal: client.signal, body: JSON.stringify({ inputs: { name: 'Ada' }, query: 'Talk long', user: 'stopper', response_mode: 'blocking' }) }).catch(() => undefined);
+    // The in-flight message: written before the call, its metadata only once it ends.
+    const created = await waitFor(async () => (await h.sql<{ id: string }>(`SELECT id FROM messages WHERE app_id = '${h.chat.appId}' AND message_metadata IS NULL`))[0], 'the blocking message row');
+    client.abort();
+    await pending;
+    const row = await waitFor(async () => {
+      const [r] = await h.sql<{ status: string; answer: string; message_metadata: { stopped_by?: string } | null }>(`SELECT status, answer, message_metadata FROM messages WHERE id = '${created.id}'`);
+      return r?.message_metadata ? r : undefined;
+    }, 'the blocking message row to be completed');
+    expect(row).toMatchObject({ status: 'stopped', message_metadata: { stopped_by: 'client_disconnect' } });
+    expect(row.answer.length).toBeLessThan(LONG_REPLY.length);
+  });
 });
