@@ -1,13 +1,20 @@
 /**
- * One LLM call through the AI SDK's streamText, whatever the caller wants: deltas go to a queue
+ * One LLM call through an AI SDK language model, whatever the caller wants: deltas go to a queue
  * (`textStream`), the joined text, usage and finish reason to `result`. Bounded: the provider must
  * answer within `idleMs` (first byte, then between chunks) and finish within `totalMs`; a timeout is
  * Dify's connection error. The caller's abort signal is not an error: the result resolves with
  * finishReason `aborted` and the text so far.
+ *
+ * The model's own `doStream` (the SDK's language-model specification: the provider package builds
+ * the request, parses the SSE, reports usage and HTTP errors) is called directly rather than through
+ * streamText: its step, tool and telemetry machinery roughly doubled the time to the first token
+ * and to the whole answer here (bench/model-runtime.md), and this runtime needs none of it.
  */
+import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import type { LanguageModel } from 'ai';
 import { invokeError, toModelError } from './errors.js';
-import { callSettings, completionPrompt, toModelMessages } from './messages.js';
+import { callSettings, completionPrompt } from './messages.js';
+import { finishReasonOf, toProviderPrompt, usageOfFinish } from './provider-prompt.js';
 import type { PriceInfo } from './prices.js';
 import { createTextQueue } from './text-queue.js';
 import { countTokens } from './tokens.js';
@@ -21,8 +28,8 @@ export interface CallTimeouts {
   totalMs: number;
 }
 
-// Services never print: the AI SDK logs call warnings (e.g. an unsupported setting) to the console
-// unless told not to. Its documented switch is this global.
+// Services never print: the AI SDK (embedMany) logs call warnings to the console unless told not
+// to. Its documented switch is this global.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
 export const DEFAULT_TIMEOUTS: CallTimeouts = { idleMs: 60_000, totalMs: 300_000 };
@@ -106,33 +113,34 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
     if (input.signal?.aborted) return finish('aborted');
     const settings = callSettings(input.parameters, input.maxTokensCap);
     const completion = input.mode === 'completion';
-    const [{ streamText }, model] = await Promise.all([import('ai'), input.model(completion ? completionFetch(completionPrompt(input.messages), settings.stopSequences) : undefined)]);
+    const model = await input.model(completion ? completionFetch(completionPrompt(input.messages), settings.stopSequences) : undefined);
+    if (typeof model === 'string') throw new Error(`model "${model}" is a gateway id: hand over a language model object`);
     if (input.signal?.aborted) return finish('aborted');
     armIdle();
     total = setTimeout(timeout(`the call took longer than ${input.timeouts.totalMs / 1000} s`), input.timeouts.totalMs);
-    const stream = streamText({
-      model,
-      ...(completion ? { prompt: completionPrompt(input.messages) } : { messages: toModelMessages(input.messages) }),
+    const prompt = toProviderPrompt(completion ? [{ role: 'user', content: completionPrompt(input.messages) }] : input.messages);
+    // V2 and V3 models take the same call options for a text prompt (a plugin may hand over either).
+    const { stream } = await (model as LanguageModelV3).doStream({
+      prompt,
       ...settings,
-      maxRetries: 0,
       abortSignal: controller.signal,
-      // The default prints the error (with the request body) to the console; errors end the loop below.
-      onError: () => {},
       // OpenAI's `user` (the end user), under each SDK provider's options key; others ignore it.
       ...(input.user ? { providerOptions: { openai: { user: input.user }, azure: { user: input.user }, [input.provider]: { user: input.user } } } : {}),
     });
-    for await (const part of stream.fullStream) {
+    for await (const part of stream as AsyncIterable<LanguageModelV3StreamPart>) {
       armIdle();
-      if (part.type === 'text-delta' && part.text) {
-        text += part.text;
-        queue.push(part.text);
+      if (part.type === 'text-delta') {
+        // V3 names the text `delta`; V2 streams named it `delta` too, V1-era plugins `textDelta`.
+        const delta = part.delta ?? (part as { textDelta?: string }).textDelta;
+        if (delta) {
+          text += delta;
+          queue.push(delta);
+        }
       } else if (part.type === 'error') {
         throw part.error;
-      } else if (part.type === 'abort') {
-        break;
       } else if (part.type === 'finish') {
-        usage = { inputTokens: part.totalUsage.inputTokens, outputTokens: part.totalUsage.outputTokens };
-        finishReason = part.finishReason === 'length' ? 'length' : part.finishReason === 'stop' ? 'stop' : 'other';
+        usage = usageOfFinish(part.usage);
+        finishReason = finishReasonOf(part.finishReason);
       }
     }
     if (timedOut) throw invokeError(input.provider, 'connection', `Request timed out: ${timedOut}.`);

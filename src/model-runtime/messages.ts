@@ -1,21 +1,6 @@
-/** Dify prompt messages and completion params → the AI SDK's call options. */
-import type { ModelMessage } from 'ai';
+/** Dify completion params → the AI SDK's call settings; the prompt a completion model receives. */
 import type { CompletionParams, PromptMessage } from './types.js';
 import { textOf } from './tokens.js';
-
-export function toModelMessages(messages: PromptMessage[]): ModelMessage[] {
-  return messages.map((message): ModelMessage => {
-    if (message.role === 'system') return { role: 'system', content: textOf(message.content) };
-    if (message.role === 'assistant') return { role: 'assistant', content: textOf(message.content) };
-    if (typeof message.content === 'string') return { role: 'user', content: message.content };
-    return {
-      role: 'user',
-      content: message.content.map((part) =>
-        part.type === 'text' ? { type: 'text' as const, text: part.text } : { type: 'image' as const, image: new URL(part.url), ...(part.mimeType ? { mediaType: part.mimeType } : {}) },
-      ),
-    };
-  });
-}
 
 /** The prompt a completion-mode model receives: the messages' texts, as Dify sends one prompt. */
 export function completionPrompt(messages: PromptMessage[]): string {
