@@ -124,3 +124,25 @@ describe('error mapping of non-HTTP failures', () => {
     expect(toModelError('echo', Object.assign(new Error('slow down'), { status: 429 }))).toMatchObject({ kind: 'rate_limit', upstreamStatus: 429 });
   });
 });
+
+describe('prompt and stream parts for the provider', () => {
+  it("converts Dify messages to the SDK's prompt; data: URLs go as bytes with their media type", async () => {
+    const { toProviderPrompt } = await import('../../src/model-runtime/provider-prompt.js');
+    const prompt = toProviderPrompt([
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', url: 'data:image/png;base64,AAAA' }, { type: 'image', url: 'https://example.com/a.jpg', mimeType: 'image/jpeg' }] },
+      { role: 'assistant', content: 'seen' },
+    ]);
+    expect(prompt).toEqual([
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'file', data: 'AAAA', mediaType: 'image/png' }, { type: 'file', data: new URL('https://example.com/a.jpg'), mediaType: 'image/jpeg' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'seen' }] },
+    ]);
+  });
+  it('reads usage and finish reasons of V3 and V2 models alike', async () => {
+    const { finishReasonOf, usageOfFinish } = await import('../../src/model-runtime/provider-prompt.js');
+    expect(usageOfFinish({ inputTokens: { total: 5 }, outputTokens: { total: 7 } })).toEqual({ inputTokens: 5, outputTokens: 7 });
+    expect(usageOfFinish({ inputTokens: 5, outputTokens: undefined })).toEqual({ inputTokens: 5, outputTokens: undefined });
+    expect([finishReasonOf({ unified: 'length', raw: 'max_tokens' }), finishReasonOf('stop'), finishReasonOf('tool-calls')]).toEqual(['length', 'stop', 'other']);
+  });
+});
