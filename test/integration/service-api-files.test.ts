@@ -158,3 +158,28 @@ describe('per-key rate limits', () => {
     expect(Number(perMinute.headers['retry-after'])).toBeLessThanOrEqual(60);
   });
 });
+
+describe('key usage', () => {
+  it('records last_used_at at most once a minute per key (no write per request under load)', async () => {
+    const used = await createAppWithKey(app, auth, 'chat', 'used');
+    const lastUsed = async () => (await sql<{ at: Date | null }>(`SELECT last_used_at AS at FROM api_tokens WHERE app_id = '${used.appId}'`))[0]!.at;
+    const meta = () => app.inject({ method: 'GET', url: '/v1/meta', headers: bearer(used.key) });
+    const settled = async (expected: (at: Date | null) => boolean) => {
+      for (let i = 0; i < 100 && !expected(await lastUsed()); i++) await new Promise((r) => setTimeout(r, 20));
+      return lastUsed();
+    };
+    await meta();
+    expect(await settled((at) => at !== null)).not.toBeNull();
+    await sql(`UPDATE api_tokens SET last_used_at = now() - interval '30 seconds' WHERE app_id = '${used.appId}'`);
+    const recent = await lastUsed();
+    await meta();
+    await meta();
+    // The next request's check (a read) ends after the fire-and-forget write of this one would have.
+    await meta();
+    expect(await lastUsed()).toEqual(recent);
+    await sql(`UPDATE api_tokens SET last_used_at = now() - interval '2 minutes' WHERE app_id = '${used.appId}'`);
+    const old = await lastUsed();
+    await meta();
+    expect((await settled((at) => at!.getTime() > old!.getTime()))!.getTime()).toBeGreaterThan(old!.getTime());
+  });
+});

@@ -82,6 +82,8 @@ export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKe
   );
   const row = rows[0];
   if (!row || !sameDigest(row.token_hash, digest)) return null;
-  pool.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]).catch(() => {});
+  // At most one write a minute per key (Dify batches these too): a key under load would otherwise
+  // queue every request behind the row lock and commit of the one before.
+  pool.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [row.id]).catch(() => {});
   return { appId: row.app_id, tenantId: row.tenant_id, keyId: row.id, apiRpm: row.api_rpm, apiRph: row.api_rph, appMode: row.mode };
 }

@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// The service API under load, against the LLM stand-in (aimock on loopback):
+//  1. time to first byte of a streamed answer through difyctl (POST /v1/chat-messages, streaming,
+//     a new conversation each time) minus the same question sent directly to the stand-in,
+//     interleaved, sequential;
+//  2. blocking chat-messages with 2 api processes, wrk 50 connections, the stand-in answering at once;
+//  3. 500 streams open at once (a slow stand-in): RSS of each api process.
+// Real PostgreSQL 15 (Debian binaries, durability on) and redis-server on free loopback ports;
+// `difyctl serve --mode api` as a process (primary + 2 api processes). Setup goes through the console
+// API as a user's would.
+// Usage: npm run build && node bench/service-api.mjs [ttfb-calls=300] [wrk-seconds=10] [streams=500]
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LLMock } from '@copilotkit/aimock';
+
+const calls = Number(process.argv[2] ?? 300);
+const seconds = Number(process.argv[3] ?? 10);
+const streams = Number(process.argv[4] ?? 500);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const asRoot = process.getuid?.() === 0;
+const pgRun = (cmd, args) => execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const ms = (x) => x.toFixed(2);
+
+async function startPostgres() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
+  writeFileSync(path.join(dir, 'pw'), 'bench\n');
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    chownSync(dir, uid, gid);
+    chownSync(path.join(dir, 'pw'), uid, gid);
+  }
+  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
+  const port = await freePort();
+  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`, '-w', 'start']);
+  return { port, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (await new Promise((resolve) => { const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); }).on('error', () => resolve(false)); })) break;
+    await sleep(50);
+  }
+  return { port, stop: () => child.kill() };
+}
+
+/** wrk without blocking this process' event loop (the stand-in lives in it). */
+function wrk(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', args);
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('error', reject);
+    child.on('exit', () => {
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      const unit = { us: 0.001, ms: 1, s: 1000 };
+      const at = (p) => { const m = new RegExp(`${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out); return m ? Number(m[1]) * unit[m[2]] : NaN; };
+      resolve({ rps, p50: at(50), p99: at(99), non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0), errors: /Socket errors: (.*)/.exec(out)?.[1] ?? 'none' });
+    });
+  });
+}
+
+/** Milliseconds from sending a request to the first body chunk that contains `marker`; the body is read to its end. */
+async function firstByte(url, init, marker) {
+  const t0 = performance.now();
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  let first;
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) if (first === undefined && decoder.decode(chunk).includes(marker)) first = performance.now() - t0;
+  return first;
+}
+
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const childrenOf = (pid) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+
+const REPLY = 'The quick brown fox jumps over the lazy dog. '.repeat(4).trim();
+const SLOW = 'x'.repeat(600);
+const mock = new LLMock({ port: 0, host: '127.0.0.1' });
+// A long stream for the open-streams test: 600 one-character chunks, 100 ms apart (about a minute).
+mock.addFixture({ match: { userMessage: 'Keep talking' }, response: { content: SLOW }, chunkSize: 1, latency: 100 });
+mock.addFixture({ match: { endpoint: 'chat' }, response: { content: REPLY } });
+const llmUrl = await mock.start();
+const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = {
+  PATH: process.env.PATH, HOME: process.env.HOME, SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', DEPLOY_ENV: 'PRODUCTION', LOG_LEVEL: 'WARNING',
+  DB_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_USERNAME: 'postgres', DB_PASSWORD: 'bench', DB_DATABASE: 'postgres',
+  REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+  DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), SERVER_WORKER_AMOUNT: '2',
+  // Room for the 500 open streams (250 per process); Dify's .env default is 10.
+  SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? String(Math.max(300, streams)),
+  SQLALCHEMY_POOL_SIZE: '30', SQLALCHEMY_MAX_OVERFLOW: '10',
+};
+const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
+let server;
+const lines = [];
+const say = (line = '') => { lines.push(line); console.log(line); };
+try {
+  await createMigrator({ connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' } }).up();
+  server = spawn(process.execPath, [path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 300 && (await fetch(`${base}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(100);
+  const call = async (method, route, body, token) => {
+    const res = await fetch(`${base}${route}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+    return res.status === 204 ? {} : res.json();
+  };
+  const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
+  await call('POST', '/console/api/setup', admin);
+  const token = (await call('POST', '/console/api/login', admin)).data.access_token;
+  await call('POST', '/console/api/workspaces/current/model-providers/openai_api_compatible/models', { model: 'bench', model_type: 'llm', credentials: { endpoint_url: `${llmUrl}/v1`, api_key: 'sk-bench', mode: 'chat', context_size: '16000' } }, token);
+  const appId = (await call('POST', '/console/api/apps', { name: 'bench', mode: 'chat' }, token)).id;
+  await call('POST', `/console/api/apps/${appId}/model-config`, { model: { provider: 'openai_api_compatible', name: 'bench', mode: 'chat', completion_params: { max_tokens: 256 } }, pre_prompt: 'You are terse.', user_input_form: [] }, token);
+  const key = (await call('POST', `/console/api/apps/${appId}/api-keys`, undefined, token)).token;
+  const question = (query, mode) => JSON.stringify({ inputs: {}, query, user: 'bench-user', response_mode: mode, auto_generate_name: false });
+  say(`${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, 2 api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}`);
+
+  // 1. Time to first byte of a streamed answer: difyctl minus direct, interleaved.
+  const direct = [];
+  const through = [];
+  const directInit = { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, body: JSON.stringify({ model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Tell me about foxes.' }] }) };
+  const difyInit = { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: question('Tell me about foxes.', 'streaming') };
+  for (let i = 0; i < 30; i++) {
+    await firstByte(`${llmUrl}/v1/chat/completions`, directInit, '"content":"');
+    await firstByte(`${base}/v1/chat-messages`, difyInit, '"event":"message"');
+  }
+  for (let i = 0; i < calls; i++) {
+    direct.push(await firstByte(`${llmUrl}/v1/chat/completions`, directInit, '"content":"'));
+    through.push(await firstByte(`${base}/v1/chat-messages`, difyInit, '"event":"message"'));
+  }
+  say();
+  say(`## 1. Time to first byte of a streamed answer (${calls} sequential calls each, after 30 warm-up pairs), ms`);
+  say('| path | p50 | p90 | p99 |');
+  say('|---|---|---|---|');
+  say(`| direct to the stand-in | ${ms(pct(direct, 50))} | ${ms(pct(direct, 90))} | ${ms(pct(direct, 99))} |`);
+  say(`| through difyctl (/v1/chat-messages) | ${ms(pct(through, 50))} | ${ms(pct(through, 90))} | ${ms(pct(through, 99))} |`);
+  say(`| **added by difyctl** | **${ms(pct(through, 50) - pct(direct, 50))}** | ${ms(pct(through, 90) - pct(direct, 90))} | ${ms(pct(through, 99) - pct(direct, 99))} |`);
+
+  // 2. Blocking chat-messages, 2 processes, wrk 50 connections.
+  const lua = path.join(mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-')), 'post.lua');
+  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
+  await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await wrk(['-t2', '-c50', `-d${seconds}s`, '--latency', '-s', lua, `${base}/v1/chat-messages`]));
+  const median = (f) => pct(runs.map(f), 50);
+  say();
+  say(`## 2. Blocking POST /v1/chat-messages, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of 3 runs after a warm-up)`);
+  say('| req/s | p50 ms | p99 ms | non-2xx | socket errors |');
+  say('|---|---|---|---|---|');
+  say(`| ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${runs.map((r) => r.errors).join('; ')} |`);
+
+  // 3. Many streams open at once: RSS of each api process.
+  const workers = childrenOf(server.pid);
+  const before = workers.map(rssMb);
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const open = [];
+  let started = 0;
+  const allStarted = new Promise((resolve, reject) => {
+    for (let i = 0; i < streams; i++) {
+      const req = http.request(`${base}/v1/chat-messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`stream ${i}: ${res.statusCode}`));
+        let seen = false;
+        res.on('data', (chunk) => {
+          if (!seen && String(chunk).includes('"event":"message"')) {
+            seen = true;
+            if (++started === streams) resolve();
+          }
+        });
+        res.on('error', () => {});
+      });
+      req.on('error', (error) => reject(error));
+      req.end(question('Keep talking', 'streaming'));
+      open.push(req);
+    }
+  });
+  const t0 = performance.now();
+  await allStarted;
+  const openedMs = performance.now() - t0;
+  await sleep(2000); // let the streams run a while with all of them open
+  const during = workers.map(rssMb);
+  for (const req of open) req.destroy();
+  say();
+  say(`## 3. ${streams} streams open at once (each a new conversation; the stand-in sends 1 character every 100 ms)`);
+  say(`All ${streams} had their first message event after ${Math.round(openedMs)} ms.`);
+  say('| api process | RSS before, MB | RSS with the streams open, MB |');
+  say('|---|---|---|');
+  workers.forEach((pid, i) => say(`| ${i + 1} (pid ${pid}) | ${before[i].toFixed(1)} | ${during[i].toFixed(1)} |`));
+  say(`| primary (pid ${server.pid}) | | ${rssMb(server.pid).toFixed(1)} |`);
+} finally {
+  server?.kill('SIGTERM');
+  if (server) await new Promise((r) => server.once('exit', r));
+  await mock.stop();
+  redis.stop();
+  pg.stop();
+}
