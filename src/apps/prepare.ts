@@ -13,7 +13,7 @@ import { resolveFiles, type FileMapping, type LoadUpload } from './files.js';
 import { prepareInputs, type Inputs } from './inputs.js';
 import { fitHistory, loadHistory } from './memory.js';
 import { loadAppConfig, type AppConfigRecord, type AppModelConfigDict, type ModelSection } from './model-config/index.js';
-import type { Prompt } from './prompt.js';
+import { renderTemplate, type Prompt } from './prompt.js';
 import { createRecords, findConversation, type ConversationRow } from './records.js';
 
 export interface GenerateRequest {
@@ -86,7 +86,8 @@ export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRun
     endUserId: endUser.id,
     inputs,
     query: req.query,
-    introduction: config.opening_statement ?? '',
+    // Dify keeps the opening statement with the inputs filled in as the conversation's introduction.
+    introduction: renderTemplate(config.opening_statement ?? '', inputs),
     conversation,
     files,
   });
