@@ -8,7 +8,9 @@
 // Real PostgreSQL 15 (Debian binaries, durability on) and redis-server on free loopback ports;
 // `difyctl serve --mode api` as a process (primary + 2 api processes). Setup goes through the console
 // API as a user's would.
+// Part 3 runs on a freshly started server, so its "before" is an idle process.
 // Usage: npm run build && node bench/service-api.mjs [ttfb-calls=300] [wrk-seconds=10] [streams=500]
+//        BENCH_PARTS=1,3 node bench/service-api.mjs …   (only some parts)
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -21,6 +23,7 @@ import { LLMock } from '@copilotkit/aimock';
 const calls = Number(process.argv[2] ?? 300);
 const seconds = Number(process.argv[3] ?? 10);
 const streams = Number(process.argv[4] ?? 500);
+const parts = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map(Number));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const asRoot = process.getuid?.() === 0;
@@ -106,12 +109,20 @@ const env = {
 };
 const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
 let server;
+const startServer = async () => {
+  server = spawn(process.execPath, [path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 300 && (await fetch(`${base}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(100);
+};
+const stopServer = async () => {
+  server?.kill('SIGTERM');
+  if (server) await new Promise((r) => server.once('exit', r));
+  server = undefined;
+};
 const lines = [];
 const say = (line = '') => { lines.push(line); console.log(line); };
 try {
   await createMigrator({ connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' } }).up();
-  server = spawn(process.execPath, [path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 300 && (await fetch(`${base}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(100);
+  await startServer();
   const call = async (method, route, body, token) => {
     const res = await fetch(`${base}${route}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
@@ -128,6 +139,7 @@ try {
   say(`${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, 2 api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}`);
 
   // 1. Time to first byte of a streamed answer: difyctl minus direct, interleaved.
+  if (parts.has(1)) {
   const direct = [];
   const through = [];
   const directInit = { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, body: JSON.stringify({ model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Tell me about foxes.' }] }) };
@@ -147,8 +159,10 @@ try {
   say(`| direct to the stand-in | ${ms(pct(direct, 50))} | ${ms(pct(direct, 90))} | ${ms(pct(direct, 99))} |`);
   say(`| through difyctl (/v1/chat-messages) | ${ms(pct(through, 50))} | ${ms(pct(through, 90))} | ${ms(pct(through, 99))} |`);
   say(`| **added by difyctl** | **${ms(pct(through, 50) - pct(direct, 50))}** | ${ms(pct(through, 90) - pct(direct, 90))} | ${ms(pct(through, 99) - pct(direct, 99))} |`);
+  }
 
   // 2. Blocking chat-messages, 2 processes, wrk 50 connections.
+  if (parts.has(2)) {
   const lua = path.join(mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-')), 'post.lua');
   writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
   await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
@@ -160,47 +174,52 @@ try {
   say('| req/s | p50 ms | p99 ms | non-2xx | socket errors |');
   say('|---|---|---|---|---|');
   say(`| ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${runs.map((r) => r.errors).join('; ')} |`);
+  }
 
-  // 3. Many streams open at once: RSS of each api process.
+  // 3. Many streams open at once, on a fresh server: RSS of each api process.
+  if (parts.has(3)) {
+  await stopServer();
+  await startServer();
+  await fetch(`${base}/v1/chat-messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: question('Tell me about foxes.', 'blocking') });
   const workers = childrenOf(server.pid);
   const before = workers.map(rssMb);
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const open = [];
-  let started = 0;
-  const allStarted = new Promise((resolve, reject) => {
-    for (let i = 0; i < streams; i++) {
-      const req = http.request(`${base}/v1/chat-messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`stream ${i}: ${res.statusCode}`));
-        let seen = false;
-        res.on('data', (chunk) => {
-          if (!seen && String(chunk).includes('"event":"message"')) {
-            seen = true;
-            if (++started === streams) resolve();
-          }
-        });
-        res.on('error', () => {});
+  /** Opens one stream; resolves at its first message event. */
+  const openStream = (i) => new Promise((resolve, reject) => {
+    const req = http.request(`${base}/v1/chat-messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`stream ${i}: ${res.statusCode}`));
+      let seen = false;
+      res.on('data', (chunk) => {
+        if (!seen && String(chunk).includes('"event":"message"')) {
+          seen = true;
+          resolve();
+        }
       });
-      req.on('error', (error) => reject(error));
-      req.end(question('Keep talking', 'streaming'));
-      open.push(req);
-    }
+      res.on('error', () => {});
+    });
+    req.on('error', (error) => reject(error));
+    req.end(question('Keep talking', 'streaming'));
+    open.push(req);
   });
+  // Opened in waves of 25 (clients arrive over time; a burst of 500 new conversations at once only
+  // measures the database pool's queue), all kept open.
   const t0 = performance.now();
-  await allStarted;
+  for (let i = 0; i < streams; i += 25) await Promise.all(Array.from({ length: Math.min(25, streams - i) }, (_, j) => openStream(i + j)));
   const openedMs = performance.now() - t0;
   await sleep(2000); // let the streams run a while with all of them open
   const during = workers.map(rssMb);
   for (const req of open) req.destroy();
   say();
   say(`## 3. ${streams} streams open at once (each a new conversation; the stand-in sends 1 character every 100 ms)`);
-  say(`All ${streams} had their first message event after ${Math.round(openedMs)} ms.`);
+  say(`Opened in waves of 25; all ${streams} had their first message event after ${Math.round(openedMs)} ms and stayed open.`);
   say('| api process | RSS before, MB | RSS with the streams open, MB |');
   say('|---|---|---|');
   workers.forEach((pid, i) => say(`| ${i + 1} (pid ${pid}) | ${before[i].toFixed(1)} | ${during[i].toFixed(1)} |`));
   say(`| primary (pid ${server.pid}) | | ${rssMb(server.pid).toFixed(1)} |`);
+  }
 } finally {
-  server?.kill('SIGTERM');
-  if (server) await new Promise((r) => server.once('exit', r));
+  await stopServer();
   await mock.stop();
   redis.stop();
   pg.stop();
