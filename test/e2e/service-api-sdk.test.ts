@@ -106,6 +106,7 @@ describe.each([
       opening_statement: 'Ask me about tea.',
       suggested_questions: ['What is tea?'],
       suggested_questions_after_answer: { enabled: true },
+      file_upload: { image: { enabled: true, number_limits: 3, detail: 'high', transfer_methods: ['remote_url', 'local_file'] } },
     });
     completionApp = await createApp(stack, 'completion', { pre_prompt: 'Write about {{topic}}.', user_input_form: [{ 'text-input': { label: 'Topic', variable: 'topic', required: true } }] });
     chat = new ChatClient(chatApp.key, `${stack.base}/v1`);
@@ -220,7 +221,7 @@ describe.each([
     expect(await refusal(completion.runWorkflow({}, USER))).toMatchObject({ status: 400, body: { code: 'not_workflow_app' } });
   });
 
-  it('fileUpload stores the file under volumes/app/storage with its row', async () => {
+  it('fileUpload stores the file under volumes/app/storage; a chat message then shows it to the model', async () => {
     const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(512, 1)]);
     const form = new FormData();
     form.append('file', new Blob([bytes], { type: 'image/png' }), 'leaf.png');
@@ -231,6 +232,15 @@ describe.each([
     const [row] = await stack.sql('SELECT key, storage_type, created_by_role FROM upload_files WHERE id = $1', [res.data.id]);
     expect(row).toMatchObject({ storage_type: 'opendal', created_by_role: 'end_user' });
     expect(await readFile(path.join(stack.dir, 'volumes/app/storage', row!.key as string))).toEqual(bytes);
+
+    // createChatMessage's `files`: the upload, read back from storage, reaches the model as an image.
+    const files = [{ type: 'image', transfer_method: 'local_file', upload_file_id: res.data.id }] as unknown as File[];
+    const answer = (await chat.createChatMessage({ name: 'Ada' }, 'What is on this leaf?', USER, false, null, files)).data as Json;
+    expect(answer.answer).toBe(REPLY);
+    expect(JSON.stringify(llm.requests().at(-1)?.body)).toContain(`data:image/png;base64,${bytes.toString('base64')}`);
+    const shown = (await chat.getConversationMessages(USER, answer.conversation_id)).data.data[0] as Json;
+    expect(shown.message_files).toEqual([expect.objectContaining({ type: 'image', transfer_method: 'local_file', upload_file_id: res.data.id, filename: 'leaf.png', mime_type: 'image/png', size: bytes.length, belongs_to: 'user' })]);
+    expect(await stack.sql('SELECT type, transfer_method, belongs_to, created_by_role FROM message_files WHERE message_id = $1', [answer.message_id])).toEqual([{ type: 'image', transfer_method: 'local_file', belongs_to: 'user', created_by_role: 'end_user' }]);
     const empty = new FormData();
     empty.append('user', USER);
     expect(await refusal(chat.fileUpload(empty))).toMatchObject({ status: 400, body: { code: 'no_file_uploaded' } });
