@@ -2,11 +2,12 @@
  * A message-based generation (Dify's MessageBasedAppGenerator): prepare (errors a client can fix
  * leave as JSON), register the task for stop requests, then one stream of Dify events.
  */
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import type { Generation } from './events.js';
 import type { LoadUpload } from './files.js';
-import { prepareGeneration, type GenerateRequest } from './prepare.js';
+import { checkModel, endUserOf, prepareGeneration, type GenerateRequest } from './prepare.js';
 import { runGeneration, type RunDeps } from './run.js';
 import { ownerOf, type StopFlags } from './stop-flags.js';
 
@@ -21,17 +22,25 @@ export interface GeneratorDeps extends RunDeps {
 }
 
 export async function startGeneration(deps: GeneratorDeps, appMode: 'chat' | 'completion', request: GenerateRequest): Promise<Generation> {
-  const prepared = await prepareGeneration(deps, appMode, request);
-  const task = await deps.stopFlags.begin(prepared.taskId, ownerOf(prepared.endUser.id));
-  if (appMode === 'chat' && prepared.newConversation && request.autoGenerateName !== false && deps.onConversationStarted) {
-    void Promise.resolve(deps.onConversationStarted({ tenantId: request.app.tenantId, appId: request.app.appId, conversationId: prepared.conversationId })).catch(() => undefined);
+  checkModel(request);
+  const endUser = await endUserOf(deps.pool, request);
+  const taskId = randomUUID();
+  // The task is registered for stop requests while the rows are written (it never fails).
+  const [prepared, task] = await Promise.allSettled([prepareGeneration(deps, appMode, { ...request, endUser, taskId }), deps.stopFlags.begin(taskId, ownerOf(endUser.id))]);
+  if (prepared.status === 'rejected') {
+    if (task.status === 'fulfilled') task.value.end();
+    throw prepared.reason;
+  }
+  if (task.status === 'rejected') throw task.reason;
+  if (appMode === 'chat' && prepared.value.newConversation && request.autoGenerateName !== false && deps.onConversationStarted) {
+    void Promise.resolve(deps.onConversationStarted({ tenantId: request.app.tenantId, appId: request.app.appId, conversationId: prepared.value.conversationId })).catch(() => undefined);
   }
   return {
-    taskId: prepared.taskId,
-    messageId: prepared.messageId,
-    ...(appMode === 'chat' ? { conversationId: prepared.conversationId } : {}),
+    taskId: prepared.value.taskId,
+    messageId: prepared.value.messageId,
+    ...(appMode === 'chat' ? { conversationId: prepared.value.conversationId } : {}),
     mode: request.app.mode,
-    createdAt: Math.floor(prepared.createdAt.getTime() / 1000),
-    events: runGeneration(deps, prepared, task, request.signal),
+    createdAt: Math.floor(prepared.value.createdAt.getTime() / 1000),
+    events: runGeneration(deps, prepared.value, task.value, request.signal),
   };
 }

@@ -4,7 +4,6 @@
  * conversation, the inputs against the form, the prompt with history within the context size, and
  * the conversation and message rows.
  */
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ModelRuntimeError, type ModelRuntime } from '../model-runtime/types.js';
 import { resolveEndUser, type EndUser } from './end-users.js';
@@ -59,13 +58,27 @@ async function configFor(pool: pg.Pool, app: AppConfigRecord, conversation: Conv
   return own?.config ? own : app;
 }
 
-export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRuntime; loadUpload?: LoadUpload }, appMode: 'chat' | 'completion', req: GenerateRequest): Promise<Prepared> {
-  if (!req.app.config?.model) throw providerNotInitialized('The app has no model configured. Choose a model in the app’s configuration.');
-  const endUser = await resolveEndUser(deps.pool, { tenantId: req.app.tenantId, appId: req.app.appId, user: req.user });
+/** The checks that come before the end user is known: the app must have a model. */
+export function checkModel(req: GenerateRequest): ModelSection {
+  const model = req.app.config?.model;
+  if (!model) throw providerNotInitialized('The app has no model configured. Choose a model in the app’s configuration.');
+  return model;
+}
+
+/** The end user the request acts for (`user` scopes end users per app). */
+export const endUserOf = (pool: pg.Pool, req: GenerateRequest): Promise<EndUser> => resolveEndUser(pool, { tenantId: req.app.tenantId, appId: req.app.appId, user: req.user });
+
+export async function prepareGeneration(
+  deps: { pool: pg.Pool; runtime: ModelRuntime; loadUpload?: LoadUpload },
+  appMode: 'chat' | 'completion',
+  req: GenerateRequest & { endUser: EndUser; taskId: string },
+): Promise<Prepared> {
+  const appModel = checkModel(req);
+  const { endUser } = req;
   const conversation = appMode === 'chat' && req.conversationId ? await findConversation(deps.pool, { appId: req.app.appId, endUserId: endUser.id, conversationId: req.conversationId }) : undefined;
   const record = await configFor(deps.pool, req.app, conversation);
   const config = record.config!;
-  const model = config.model ?? req.app.config.model;
+  const model = config.model ?? appModel;
   const inputs = conversation ? conversation.inputs : prepareInputs(config.user_input_form, req.inputs);
   const { files, images } = await resolveFiles(deps, { tenantId: req.app.tenantId, config, files: req.files });
   const ref = { tenantId: req.app.tenantId, provider: model.provider, model: model.name };
@@ -91,5 +104,5 @@ export async function prepareGeneration(deps: { pool: pg.Pool; runtime: ModelRun
     conversation,
     files,
   });
-  return { appMode, taskId: randomUUID(), endUser, config, model, inputs, query: req.query, prompt, conversationId: rows.conversationId, newConversation: !conversation, messageId: rows.messageId, createdAt: rows.createdAt };
+  return { appMode, taskId: req.taskId, endUser, config, model, inputs, query: req.query, prompt, conversationId: rows.conversationId, newConversation: !conversation, messageId: rows.messageId, createdAt: rows.createdAt };
 }

@@ -44,7 +44,7 @@ export interface RunningTask {
 }
 
 export interface StopFlags {
-  /** Registers a task that starts now, owned by `owner` (ownerOf(endUserId)). */
+  /** Registers a task that starts now, owned by `owner` (ownerOf(endUserId)). Never fails: see onError. */
   begin(taskId: string, owner: string): Promise<RunningTask>;
   /** Stops a task if `owner` owns it (silently nothing otherwise, as Dify). */
   requestStop(taskId: string, owner: string): Promise<void>;
@@ -94,8 +94,13 @@ export function createStopFlags(store: FlagStore, options: { pollMs?: number; on
   return {
     async begin(taskId, owner) {
       const controller = new AbortController();
-      await store.set(belongKey(taskId), owner, BELONG_TTL_SECONDS);
       local.set(taskId, controller);
+      try {
+        await store.set(belongKey(taskId), owner, BELONG_TTL_SECONDS);
+      } catch (error) {
+        // The store away: the answer goes on; only a stop sent to another process cannot reach it.
+        options.onError?.(error);
+      }
       schedule();
       return {
         signal: controller.signal,
