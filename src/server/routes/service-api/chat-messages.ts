@@ -10,7 +10,7 @@ import { clientGone, renderGeneration } from './render.js';
 
 const ChatBody = z.object({
   inputs: z.record(z.string(), z.unknown(), { message: 'must be an object' }),
-  query: z.string({ message: 'Missing required parameter in the JSON body' }).max(100_000),
+  query: z.string({ error: (issue) => (issue.input === undefined ? 'Missing required parameter in the JSON body' : 'must be a string') }).max(100_000),
   response_mode: responseMode,
   conversation_id: z.union([z.uuid({ message: 'must be a UUID' }), z.literal('')]).nullish(),
   user: userField,
