@@ -19,6 +19,8 @@ import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderCh
 
 /** SPEC §3: `--timeout` defaults to 120 s. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
+/** How often a starting dependency's login is tried (SPEC §3: ≤ 250 ms). */
+export const DEPENDENCY_POLL_MS = 50;
 
 export interface StackOptions {
   /** The api service's resolved configuration (`loadConfig({ mode: 'api' })`). */
@@ -73,6 +75,7 @@ export function createStack(options: StackOptions): Stack {
   const addresses = addressSettings(options.config);
   const specs = Object.fromEntries(DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings: addresses, compose: project.compose })])) as Record<DependencyName, DependencySpec>;
 
+  let stateWrites: Promise<unknown> = Promise.resolve();
   async function start(spec: DependencySpec): Promise<Started> {
     const before = await readState(project.projectDir, project.projectName);
     const record = before.services[spec.name];
@@ -87,18 +90,23 @@ export function createStack(options: StackOptions): Stack {
     if (started.reused && record?.provider === started.provider) started.record.since = record.since;
     const reached = started.provider === 'docker' ? (await connect()).engine : undefined;
     const recorded = reached ? await engineToRecord(reached, before.engine) : undefined;
-    await updateState({
-      projectDir: project.projectDir,
-      project: project.projectName,
-      change: (state) => {
-        state.services[spec.name] = started.record;
-        if (recorded) state.engine = recorded;
-      },
-    });
+    // Dependencies start at once: their read-change-write of the state file goes one at a time.
+    const write = stateWrites.then(() =>
+      updateState({
+        projectDir: project.projectDir,
+        project: project.projectName,
+        change: (state) => {
+          state.services[spec.name] = started.record;
+          if (recorded) state.engine = recorded;
+        },
+      }),
+    );
+    stateWrites = write.catch(() => undefined);
+    await write;
     return started;
   }
 
-  async function ready({ spec, started, t0, deadline }: { spec: DependencySpec; started: Started; t0: number; deadline: number }): Promise<ResolvedDependency> {
+  async function ready({ spec, started, t0, deadline, signal }: { spec: DependencySpec; started: Started; t0: number; deadline: number; signal: AbortSignal }): Promise<ResolvedDependency> {
     if (started.strategy && started.connection) {
       await waitUntilReady({
         dependency: spec.name,
@@ -109,7 +117,9 @@ export function createStack(options: StackOptions): Stack {
         clock: ctx.clock,
         logTail: started.logTail,
         onWaiting: (reason) => ctx.report({ type: 'waiting', dependency: spec.name, reason }),
-        signal: interrupt.signal,
+        signal,
+        // As fast as a compose user polling real logins: a failed attempt costs a refused connection.
+        pollMs: DEPENDENCY_POLL_MS,
       });
       await started.afterReady?.(deadline - ctx.clock.now());
     }
@@ -139,19 +149,34 @@ export function createStack(options: StackOptions): Stack {
     requireValid(options.config); // nothing starts when the configuration is invalid (SPEC §3.1)
     const t0 = ctx.clock.now();
     const deadline = t0 + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    // Start one after the other (they share the project network), then wait for all at once.
+    // Each dependency starts and is waited for on its own, all at once (compose creates containers in
+    // parallel): one's container start overlaps the other's readiness. The first failure stops the rest.
     const started: Array<[DependencySpec, Started]> = [];
-    try {
-      for (const name of DEPENDENCIES.filter((n) => names.includes(n))) {
-        started.push([specs[name], await start(specs[name])]);
-        if (interrupt.signal.aborted) await interrupted;
+    const failed = new AbortController();
+    const signal = AbortSignal.any([interrupt.signal, failed.signal]);
+    let firstError: unknown;
+    const one = async (spec: DependencySpec): Promise<ResolvedDependency> => {
+      try {
+        const s = await start(spec);
+        started.push([spec, s]);
+        if (signal.aborted) throw new DifyctlError('CLI.INTERRUPTED', `stopped starting ${spec.name}`);
+        return await ready({ spec, started: s, t0, deadline, signal });
+      } catch (error) {
+        if (!signal.aborted) firstError = error;
+        failed.abort();
+        throw error;
       }
-      const results = await Promise.race([Promise.allSettled(started.map(([spec, s]) => ready({ spec, started: s, t0, deadline }))), interrupted]);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+    };
+    const settled = Promise.allSettled(DEPENDENCIES.filter((n) => names.includes(n)).map((n) => one(specs[n])));
+    try {
+      const results = await Promise.race([settled, interrupted]);
+      if (results.some((r) => r.status === 'rejected')) throw firstError ?? (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as unknown);
       lastStarted = started.map(([spec, s]) => [spec.name, s]);
       return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value); // none rejected: checked above
     } catch (error) {
+      // Starts still in flight finish (and see the abort) before what they created is removed.
+      failed.abort();
+      await settled;
       await rollback(ctx, started.map(([spec, s]) => [spec.name, s]));
       throw error;
     }

@@ -89,7 +89,8 @@ export interface ConnectOptions {
 export async function connectEngine(env: NodeJS.ProcessEnv, options: ConnectOptions = {}): Promise<Engine> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const endpoint = projectEndpoint({ env, recorded: options.recorded });
-  const { default: DockerClass } = await import('dockerode');
+  const { loadDockerode } = await import('./load-dockerode.js');
+  const DockerClass = loadDockerode();
   const docker = new DockerClass({ ...dockerOptions(endpoint), timeout: 0 });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -5,8 +5,22 @@ function isConflict(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 409; // dockerode errors carry the HTTP status
 }
 
+/** Creations in flight in this process: the engine's duplicate check races (20.10 made two of one name). */
+const creating = new WeakMap<Docker, Map<string, Promise<string>>>();
+
 /** The project network (`<project>_default`, like compose), created with our labels when absent. */
-export async function ensureNetwork(docker: Docker, project: string): Promise<string> {
+export function ensureNetwork(docker: Docker, project: string): Promise<string> {
+  const pending = creating.get(docker) ?? new Map<string, Promise<string>>();
+  creating.set(docker, pending);
+  let promise = pending.get(project);
+  if (!promise) {
+    promise = createNetwork(docker, project).finally(() => pending.delete(project));
+    pending.set(project, promise);
+  }
+  return promise;
+}
+
+async function createNetwork(docker: Docker, project: string): Promise<string> {
   const name = networkName(project);
   const existing = await docker.listNetworks({ filters: { name: [name] } });
   if (existing.some((n) => n.Name === name)) return name;

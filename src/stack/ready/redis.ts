@@ -1,5 +1,6 @@
 import { DifyctlError } from '../../errors/index.js';
 import type { RedisConnection } from '../types.js';
+import { redisCommands } from './resp.js';
 import { hostNotFound } from './tcp.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
 
@@ -28,38 +29,24 @@ export function classifyRedisError(error: unknown, conn: RedisConnection): Probe
   return notReady(`${where}: ${message}`);
 }
 
-/** Ready when Redis answers PING with the configured auth. */
+/** Ready when Redis answers PING with the configured auth (and SELECT of the configured db). */
 export function redisStrategy(conn: RedisConnection): ReadinessStrategy {
   return {
     name: `redis PING ${conn.host}:${conn.port}`,
     async check({ timeoutMs }): Promise<Probe> {
-      const { Redis } = await import('ioredis');
-      const client = new Redis({
-        host: conn.host,
-        port: conn.port,
-        username: conn.username || undefined,
-        password: conn.password || undefined,
-        db: conn.db,
-        lazyConnect: true,
-        connectTimeout: Math.max(100, timeoutMs),
-        commandTimeout: Math.max(100, timeoutMs),
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        retryStrategy: () => null,
-        // Its 2 s default keeps a closed probe's socket timer alive (and the CLI with it).
-        disconnectTimeout: 50,
-      });
-      // ioredis emits the server's reply (WRONGPASS…) as an event and rejects with "Connection is closed".
-      let emitted: unknown;
-      client.on('error', (error: unknown) => (emitted ??= error));
+      // The commands a client library would send, in one round trip (no library to load per probe).
+      const commands: string[][] = [];
+      if (conn.password) commands.push(conn.username ? ['AUTH', conn.username, conn.password] : ['AUTH', conn.password]);
+      if (conn.db) commands.push(['SELECT', String(conn.db)]);
+      commands.push(['PING']);
       try {
-        await client.connect();
-        const answer = await client.ping();
-        return answer === 'PONG' ? { ok: true } : notReady(`PING answered ${answer}`);
+        const replies = await redisCommands({ host: conn.host, port: conn.port, commands, timeoutMs: Math.max(100, timeoutMs) });
+        const refused = replies.find((r) => !r.ok);
+        if (refused && !refused.ok) return classifyRedisError(new Error(refused.error), conn);
+        const answer = replies.at(-1);
+        return answer?.ok && answer.value === 'PONG' ? { ok: true } : notReady(`PING answered ${answer?.ok ? answer.value : '?'}`);
       } catch (error) {
-        return classifyRedisError(emitted ?? error, conn);
-      } finally {
-        client.disconnect();
+        return classifyRedisError(error, conn);
       }
     },
   };
