@@ -41,6 +41,7 @@ interface UploadConfig {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function resolveFiles(deps: { pool: pg.Pool; loadUpload?: LoadUpload }, input: { tenantId: string; config: AppModelConfigDict; files?: FileMapping[] | null }): Promise<ResolvedFiles> {
+  // file_upload is passed through as saved (0.15 and 1.x shapes): read the keys both have.
   const upload = input.config.file_upload as UploadConfig;
   const enabled = Boolean(upload.enabled || upload.image?.enabled);
   if (!enabled || !input.files?.length) return { files: [], images: [] };

@@ -49,12 +49,14 @@ function checkOne(variable: Variable, raw: unknown): unknown {
     case 'number':
       return checkNumber(variable, value);
     case 'select':
+      // `textual` above made sure select values are strings.
       if (!(variable.options ?? []).includes(value as string)) {
         throw invalidParam(`${variable.variable} in input form must be one of the following: ${JSON.stringify(variable.options ?? [])}`);
       }
       return value;
     case 'text-input':
     case 'paragraph':
+      // Strings, checked by `textual` above.
       if (variable.max_length && (value as string).length > variable.max_length) {
         throw invalidParam(`${variable.variable} in input form must be less than ${variable.max_length} characters`);
       }

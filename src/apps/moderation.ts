@@ -29,6 +29,7 @@ const NONE: Moderation = { checkInputs: () => undefined, checkOutput: () => unde
 export function moderationFor(config: AppModelConfigDict): Moderation {
   const swa = config.sensitive_word_avoidance;
   if (!swa.enabled || swa.type !== 'keywords') return NONE;
+  // The config of the `keywords` type (its shape in Dify's moderation extension); missing keys read as off.
   const cfg = (swa.config ?? {}) as KeywordsConfig;
   // Dify splits on newlines and ignores empty lines; matching is case-insensitive.
   const keywords = (cfg.keywords ?? '').split('\n').map((k) => k.trim().toLowerCase()).filter(Boolean);

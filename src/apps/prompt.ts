@@ -60,6 +60,7 @@ function advancedChatMessages(input: PromptInput, specials: Record<string, strin
   if (!Array.isArray(template) || !template.length) return undefined;
   const messages: PromptMessage[] = [];
   let usedQuery = false;
+  // Dify's chat_prompt_config.prompt: [{role, text}]; each field is read defensively below.
   for (const item of template as { role?: string; text?: string }[]) {
     const text = item.text ?? '';
     if (text.includes('{{#query#}}')) usedQuery = true;
@@ -89,6 +90,7 @@ export function assemblePrompt(input: PromptInput): Prompt {
     messages.push({ role: 'user', content: userContent(input.query || prePrompt, input.images) });
     return { mode, messages, stop };
   }
+  // completion_prompt_config.prompt is Dify's {text}; a missing text means no advanced template.
   const advanced = input.config.prompt_type === 'advanced' ? (input.config.completion_prompt_config.prompt as { text?: string } | undefined)?.text : undefined;
   if (input.appMode === 'chat') {
     const histories = input.history.map((turn) => `Human: ${turn.query}\nAssistant: ${turn.answer}`).join('\n');

@@ -130,6 +130,7 @@ export function validateModelConfig(mode: 'chat' | 'completion' | 'agent-chat', 
     throw invalidParam('chat_prompt_config or completion_prompt_config is required when prompt_type is advanced');
   }
   const picked: Record<string, unknown> = {};
+  // configKeys lists keys of ValidatedModelConfig only.
   for (const key of configKeys(mode)) picked[key] = config[key as keyof ValidatedModelConfig];
   // Dify's filter yields exactly these keys; the cast names that shape.
   return picked as Partial<ValidatedModelConfig>;

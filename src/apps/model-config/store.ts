@@ -90,6 +90,7 @@ export function configDict(row: Omit<ConfigRow, 'app_id' | 'tenant_id' | 'mode' 
     more_like_this: c.more_like_this ?? row.more_like_this ?? { enabled: false },
     sensitive_word_avoidance: c.sensitive_word_avoidance ?? { enabled: false, type: '', configs: [] },
     external_data_tools: c.external_data_tools ?? [],
+    // The validated `model` (schema.ts) has ModelSection's fields; zod's loose output type is wider.
     model: (c.model as ModelSection | undefined) ?? row.model ?? null,
     user_input_form: c.user_input_form ?? row.user_input_form ?? [],
     dataset_query_variable: c.dataset_query_variable ?? null,
