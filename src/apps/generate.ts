@@ -5,9 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
+import { appUnavailable } from './errors.js';
 import type { Generation } from './events.js';
 import type { LoadUpload } from './files.js';
 import { checkModel, endUserOf, prepareGeneration, type GenerateRequest } from './prepare.js';
+import { loadAppConfig } from './model-config/index.js';
 import { runGeneration, type RunDeps } from './run.js';
 import { ownerOf, type StopFlags } from './stop-flags.js';
 
@@ -22,11 +24,13 @@ export interface GeneratorDeps extends RunDeps {
 }
 
 export async function startGeneration(deps: GeneratorDeps, appMode: 'chat' | 'completion', request: GenerateRequest): Promise<Generation> {
-  checkModel(request);
-  const endUser = await endUserOf(deps.pool, request);
+  // The app's config and the end user are independent reads: both at once.
+  const [record, endUser] = await Promise.all([loadAppConfig(deps.pool, request.app.appId), endUserOf(deps.pool, request)]);
+  if (!record) throw appUnavailable();
+  checkModel(record);
   const taskId = randomUUID();
   // The task is registered for stop requests while the rows are written (it never fails).
-  const [prepared, task] = await Promise.allSettled([prepareGeneration(deps, appMode, { ...request, endUser, taskId }), deps.stopFlags.begin(taskId, ownerOf(endUser.id))]);
+  const [prepared, task] = await Promise.allSettled([prepareGeneration(deps, appMode, { ...request, record, endUser, taskId }), deps.stopFlags.begin(taskId, ownerOf(endUser.id))]);
   if (prepared.status === 'rejected') {
     if (task.status === 'fulfilled') task.value.end();
     throw prepared.reason;

@@ -10,6 +10,6 @@ export { collectBlocking, SSE_PING, sseData, streamChunk, type AppEvent, type Ge
 export type { FileMapping, LoadUpload } from './files.js';
 export type { GeneratorDeps } from './generate.js';
 export { prepareInputs } from './inputs.js';
-export type { GenerateRequest } from './prepare.js';
+export type { AppRef, GenerateRequest } from './prepare.js';
 export { DEFAULT_CONVERSATION_NAME } from './records.js';
 export { createStopFlags, kvStorePresence, ownerOf, type FlagStore, type StopFlags } from './stop-flags.js';

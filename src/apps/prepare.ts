@@ -15,8 +15,15 @@ import { loadAppConfig, type AppConfigRecord, type AppModelConfigDict, type Mode
 import { renderTemplate, type Prompt } from './prompt.js';
 import { createRecords, findConversation, type ConversationRow } from './records.js';
 
+/** The app a request calls (what its key says). */
+export interface AppRef {
+  appId: string;
+  tenantId: string;
+  mode: string;
+}
+
 export interface GenerateRequest {
-  app: AppConfigRecord;
+  app: AppRef;
   /** The API's `user`. */
   user: string;
   inputs: Inputs;
@@ -58,9 +65,9 @@ async function configFor(pool: pg.Pool, app: AppConfigRecord, conversation: Conv
   return own?.config ? own : app;
 }
 
-/** The checks that come before the end user is known: the app must have a model. */
-export function checkModel(req: GenerateRequest): ModelSection {
-  const model = req.app.config?.model;
+/** The app must have a model (its current config's). */
+export function checkModel(record: AppConfigRecord): ModelSection {
+  const model = record.config?.model;
   if (!model) throw providerNotInitialized('The app has no model configured. Choose a model in the app’s configuration.');
   return model;
 }
@@ -71,12 +78,12 @@ export const endUserOf = (pool: pg.Pool, req: GenerateRequest): Promise<EndUser>
 export async function prepareGeneration(
   deps: { pool: pg.Pool; runtime: ModelRuntime; loadUpload?: LoadUpload },
   appMode: 'chat' | 'completion',
-  req: GenerateRequest & { endUser: EndUser; taskId: string },
+  req: GenerateRequest & { record: AppConfigRecord; endUser: EndUser; taskId: string },
 ): Promise<Prepared> {
-  const appModel = checkModel(req);
+  const appModel = checkModel(req.record);
   const { endUser } = req;
   const conversation = appMode === 'chat' && req.conversationId ? await findConversation(deps.pool, { appId: req.app.appId, endUserId: endUser.id, conversationId: req.conversationId }) : undefined;
-  const record = await configFor(deps.pool, req.app, conversation);
+  const record = await configFor(deps.pool, req.record, conversation);
   const config = record.config!;
   const model = config.model ?? appModel;
   const inputs = conversation ? conversation.inputs : prepareInputs(config.user_input_form, req.inputs);

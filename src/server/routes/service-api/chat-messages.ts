@@ -27,7 +27,7 @@ const notChatApp = (): HttpError => new HttpError(400, 'not_chat_app', 'Please c
 /** `POST /v1/chat-messages` and `POST /v1/chat-messages/<task_id>/stop`: validate → generateChat → render. */
 export async function chatMessageRoutes(app: FastifyInstance, ctx: AppContext, deps: MessageRoutesDeps): Promise<void> {
   app.post('/chat-messages', async (request, reply) => {
-    const target = await callingApp(ctx, request);
+    const target = callingApp(request);
     if (!(CHAT_MODES as readonly string[]).includes(target.mode)) throw notChatApp();
     const body = parse(ChatBody, request.body);
     const signal = clientGone(reply);
@@ -47,7 +47,7 @@ export async function chatMessageRoutes(app: FastifyInstance, ctx: AppContext, d
   });
 
   app.post('/chat-messages/:task_id/stop', async (request) => {
-    const target = await callingApp(ctx, request);
+    const target = callingApp(request);
     if (!(CHAT_MODES as readonly string[]).includes(target.mode)) throw notChatApp();
     const { task_id } = parse(StopParams, request.params);
     const { user } = parse(StopBody, request.body);

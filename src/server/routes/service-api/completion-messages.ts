@@ -25,7 +25,7 @@ const appUnavailable = (): HttpError => new HttpError(400, 'app_unavailable', 'A
 /** `POST /v1/completion-messages` and `POST /v1/completion-messages/<task_id>/stop`: validate → generateCompletion → render. */
 export async function completionMessageRoutes(app: FastifyInstance, ctx: AppContext, deps: MessageRoutesDeps): Promise<void> {
   app.post('/completion-messages', async (request, reply) => {
-    const target = await callingApp(ctx, request);
+    const target = callingApp(request);
     if (target.mode !== 'completion') throw appUnavailable();
     const body = parse(CompletionBody, request.body);
     const signal = clientGone(reply);
@@ -36,7 +36,7 @@ export async function completionMessageRoutes(app: FastifyInstance, ctx: AppCont
   });
 
   app.post('/completion-messages/:task_id/stop', async (request) => {
-    const target = await callingApp(ctx, request);
+    const target = callingApp(request);
     if (target.mode !== 'completion') throw appUnavailable();
     const { task_id } = parse(StopParams, request.params);
     const { user } = parse(StopBody, request.body);

@@ -5,10 +5,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { createStopFlags, kvStorePresence, type GeneratorDeps, type StopFlags } from '../../../apps/index.js';
-import { loadAppConfig, type AppConfigRecord } from '../../../apps/model-config/index.js';
+import { createStopFlags, kvStorePresence, type AppRef, type GeneratorDeps, type StopFlags } from '../../../apps/index.js';
 import type { AppContext } from '../../context.js';
-import { notFound, unauthorized } from '../../http-error.js';
+import { unauthorized } from '../../http-error.js';
 import { enqueueConversationName } from '../../services/conversation-names.js';
 
 export interface MessageRoutesDeps {
@@ -36,12 +35,10 @@ export function messageRoutesDeps(ctx: AppContext, options: { stopPollMs?: numbe
   };
 }
 
-/** The app of the request's key, with its current model config. */
-export async function callingApp(ctx: AppContext, request: FastifyRequest): Promise<AppConfigRecord> {
+/** The app of the request's key (the auth hook read it with the key: no query here). */
+export function callingApp(request: FastifyRequest): AppRef {
   if (request.auth?.kind !== 'app') throw unauthorized();
-  const app = await loadAppConfig(ctx.pool, request.auth.appId);
-  if (!app) throw notFound('App not found.', 'app_unavailable');
-  return app;
+  return { appId: request.auth.appId, tenantId: request.auth.tenantId, mode: request.auth.appMode };
 }
 
 /** `user`: Dify requires it on these routes ("Arg user must be provided."). */
