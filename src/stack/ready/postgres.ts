@@ -62,7 +62,8 @@ export function postgresStrategy(conn: DbConnection): ReadinessStrategy {
   return {
     name: `postgres login ${conn.user}@${conn.host}:${conn.port}/${conn.database}`,
     async check({ timeoutMs }): Promise<Probe> {
-      const { default: pg } = await import('pg');
+      const { loadPg } = await import('./load-pg.js');
+      const pg = loadPg();
       const client = new pg.Client({
         host: conn.host,
         port: conn.port,
