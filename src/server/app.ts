@@ -18,6 +18,7 @@ import { registerRoutes } from './routes/index.js';
 import type { ServiceRoutes } from './routes/service-api/index.js';
 import { initSentry } from './sentry.js';
 import { findAccount } from './services/accounts.js';
+import { createAppKeyResolver } from './services/api-keys.js';
 import { createTokenService } from './services/auth-tokens.js';
 import { createFileStorage } from './services/file-storage.js';
 import { createSessionCheck } from './services/session-check.js';
@@ -116,6 +117,7 @@ async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Poo
       // An access token stops working within seconds once its account or workspace is gone or banned.
       stillValid: createSessionCheck({ pool, ttlMs: deps.sessionCheckTtlMs }),
     }),
+    appKeys: createAppKeyResolver({ pool }),
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
     modelRuntime,
     loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }) }),

@@ -4,6 +4,7 @@ import type { HealthReport } from './health-check.js';
 import type { FileStorage } from './services/file-storage.js';
 import type { Logger } from './logger.js';
 import type { ModelRuntimeService } from '../model-runtime/index.js';
+import type { AppKeyResolver } from './services/api-keys.js';
 import type { TokenService } from './services/auth-tokens.js';
 import type { TaskQueue } from './store/queue.js';
 import type { RateLimiter, Store } from './store/types.js';
@@ -32,6 +33,8 @@ export interface AppContext {
   store: Store;
   queue: TaskQueue;
   tokens: TokenService;
+  /** The app behind a service API key (cached per process for a few seconds; `clear()` after changes). */
+  appKeys: AppKeyResolver;
   health: () => Promise<HealthReport>;
   /** Model providers (built-in and PROVIDER_PLUGINS_DIR plugins), credentials, model calls. */
   modelRuntime: ModelRuntimeService;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Settings } from '../config/schema.js';
 import type { Logger } from './logger.js';
+import { poolTypes } from './pg-timestamps.js';
 
 type DbSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'SQLALCHEMY_POOL_SIZE' | 'SQLALCHEMY_MAX_OVERFLOW' | 'SQLALCHEMY_POOL_RECYCLE' | 'GUNICORN_TIMEOUT'>;
 
@@ -48,6 +49,7 @@ export function createPool(options: { settings: DbSettings; logger: Logger; appl
     password: s.DB_PASSWORD,
     database: s.DB_DATABASE,
     max: s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW,
+    types: poolTypes,
     maxLifetimeSeconds: s.SQLALCHEMY_POOL_RECYCLE,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext, RouteAuth } from '../context.js';
 import { unauthorized } from '../http-error.js';
-import { resolveAppKey } from '../services/api-keys.js';
 
 function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
@@ -15,7 +14,7 @@ function bearer(request: FastifyRequest): string | null {
  * access token, service API routes (`/v1`) an app key. Runs at onRequest, before the body is read,
  * so an anonymous caller learns nothing about a route but 401.
  */
-export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens' | 'pool'>): void {
+export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens' | 'appKeys'>): void {
   app.addHook('onRequest', async (request) => {
     // Unknown URLs have no route config: they fall through to the 404 handler.
     if (!request.routeOptions.url) return;
@@ -24,7 +23,7 @@ export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens
     const token = bearer(request);
     if (!token) throw unauthorized('Invalid Authorization header format. Expected \'Bearer <api-key>\' format.');
     if (mode === 'app-key') {
-      const owner = await resolveAppKey(ctx.pool, token);
+      const owner = await ctx.appKeys(token);
       if (!owner) throw unauthorized('Access token is invalid');
       request.auth = { kind: 'app', ...owner };
       return;

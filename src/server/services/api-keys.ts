@@ -87,3 +87,37 @@ export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKe
   pool.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [row.id]).catch(() => {});
   return { appId: row.app_id, tenantId: row.tenant_id, keyId: row.id, apiRpm: row.api_rpm, apiRph: row.api_rph, appMode: row.mode };
 }
+
+/**
+ * How long a process reuses what a key resolved to. @default 3000 ms: a deleted key, a disabled API
+ * or a changed rate limit takes effect within seconds everywhere, and a key under load costs one
+ * query per process per window instead of one per request (the service API's hot path).
+ */
+export const APP_KEY_CACHE_TTL_MS = 3000;
+const MAX_CACHED_KEYS = 10_000;
+
+/** resolveAppKey with a short per-process cache (answers, positive and negative; failures are not kept). */
+export interface AppKeyResolver {
+  (token: string): Promise<AppKeyOwner | null>;
+  /** Forgets every cached answer of this process (a key deleted, an app changed or deleted here). */
+  clear(): void;
+}
+
+export function createAppKeyResolver(options: { pool: pg.Pool; ttlMs?: number; now?: () => number }): AppKeyResolver {
+  const ttlMs = options.ttlMs ?? APP_KEY_CACHE_TTL_MS;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { at: number; owner: Promise<AppKeyOwner | null> }>();
+  const resolve = (token: string): Promise<AppKeyOwner | null> => {
+    const hit = cache.get(token);
+    if (hit && now() - hit.at < ttlMs) return hit.owner;
+    const owner = resolveAppKey(options.pool, token);
+    cache.delete(token);
+    cache.set(token, { at: now(), owner });
+    owner.catch(() => {
+      if (cache.get(token)?.owner === owner) cache.delete(token);
+    });
+    if (cache.size > MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
+    return owner;
+  };
+  return Object.assign(resolve, { clear: () => cache.clear() });
+}

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
 import type { KeyValueStore } from '../store/types.js';
+import { signHs256, verifyHs256 } from './jwt-hs256.js';
 
 /** @default 15 minutes: short-lived; the refresh token renews it. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -45,17 +45,12 @@ export function createTokenService(options: {
    */
   stillValid?: (claims: AccessClaims) => Promise<boolean>;
 }) {
-  const secret = new TextEncoder().encode(options.secretKey);
+  const secret = Buffer.from(options.secretKey, 'utf8');
   const accessTtl = options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
 
   async function issue(claims: AccessClaims): Promise<TokenPair> {
-    const access = await new SignJWT({ tid: claims.tenantId, typ: 'access' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(claims.accountId)
-      .setIssuer(ISSUER)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + accessTtl)
-      .sign(secret);
+    const now = Math.floor(Date.now() / 1000);
+    const access = signHs256({ tid: claims.tenantId, typ: 'access', sub: claims.accountId, iss: ISSUER, iat: now, exp: now + accessTtl }, secret);
     const refresh = randomBytes(32).toString('base64url');
     const digest = sha256(refresh);
     await options.kv.set(refreshKey(digest), JSON.stringify({ ...claims, digest }), REFRESH_TOKEN_TTL_SECONDS);
@@ -67,14 +62,9 @@ export function createTokenService(options: {
    * @throws when that check cannot be made (the database is away): a 503, not a 401
    */
   async function verifyAccess(token: string): Promise<AccessClaims | null> {
-    let claims: AccessClaims;
-    try {
-      const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer: ISSUER });
-      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
-      claims = { accountId: payload.sub, tenantId: payload.tid };
-    } catch {
-      return null;
-    }
+    const payload = verifyHs256(token, secret, { issuer: ISSUER });
+    if (payload?.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
+    const claims: AccessClaims = { accountId: payload.sub, tenantId: payload.tid };
     if (options.stillValid && !(await options.stillValid(claims))) return null;
     return claims;
   }

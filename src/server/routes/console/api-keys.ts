@@ -26,6 +26,7 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.delete('/apps/:appId/api-keys/:keyId', async (request, reply) => {
     const { appId, keyId } = parse(KeyParams, request.params);
     await deleteKey(ctx.pool, { tenantId: accountOf(request).tenantId, appId, keyId });
+    ctx.appKeys.clear();
     reply.code(204);
   });
 }

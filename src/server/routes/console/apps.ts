@@ -45,7 +45,9 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.put('/apps/:appId', async (request) => {
     const { appId } = parse(AppParams, request.params);
     const who = accountOf(request);
-    return updateApp(ctx.pool, { tenantId: who.tenantId, accountId: who.accountId, appId, changes: parse(UpdateBody, request.body) });
+    const updated = await updateApp(ctx.pool, { tenantId: who.tenantId, accountId: who.accountId, appId, changes: parse(UpdateBody, request.body) });
+    ctx.appKeys.clear();
+    return updated;
   });
   app.delete('/apps/:appId', async (request, reply) => {
     const { appId } = parse(AppParams, request.params);
@@ -55,6 +57,7 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       await markAppDeleting(client, { tenantId, appId });
       await ctx.queue.enqueue('app_deletion', 'remove_app_and_related_data', { tenant_id: tenantId, app_id: appId });
     });
+    ctx.appKeys.clear();
     reply.code(204);
   });
 }

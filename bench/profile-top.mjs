@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Summarises V8 CPU profiles (node --cpu-prof): the functions with the most self time, as a share
+// of all samples, merged over every file given. Usage: node bench/profile-top.mjs FILE... [--top N]
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const topAt = args.indexOf('--top');
+const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
+const self = new Map();
+let total = 0;
+for (const file of args) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const counts = new Map();
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const [id, n] of counts) {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}` : '';
+    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    self.set(key, (self.get(key) ?? 0) + n);
+    total += n;
+  }
+}
+const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, top);
+for (const [key, n] of rows) console.log(`${((100 * n) / total).toFixed(1).padStart(5)} %  ${key}`);
+console.log(`${total} samples in ${args.length} profile(s)`);
