@@ -14,7 +14,7 @@ import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provide
 import type { LanguageModel } from 'ai';
 import { invokeError, toModelError } from './errors.js';
 import { callSettings, completionPrompt } from './messages.js';
-import { finishReasonOf, toProviderPrompt, usageOfFinish } from './provider-prompt.js';
+import { finishFailure, finishReasonOf, toProviderPrompt, usageOfFinish } from './provider-prompt.js';
 import type { PriceInfo } from './prices.js';
 import { createTextQueue } from './text-queue.js';
 import { countTokens } from './tokens.js';
@@ -101,6 +101,8 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
   let text = '';
   let usage: { inputTokens?: number; outputTokens?: number } | undefined;
   let finishReason: LlmResult['finishReason'] = 'stop';
+  // Why the stream did not end well: no finish part, or one that reports a failure (finishFailure).
+  let unfinished: string | undefined = 'Response stream ended without a finish part.';
   const finish = (reason: LlmResult['finishReason']): LlmResult => {
     const promptTokens = usage?.inputTokens || countTokens(input.mode === 'completion' ? completionPrompt(input.messages) : input.messages);
     const completionTokens = usage?.outputTokens || (text ? countTokens(text) : 0);
@@ -141,10 +143,13 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
       } else if (part.type === 'finish') {
         usage = usageOfFinish(part.usage);
         finishReason = finishReasonOf(part.finishReason);
+        unfinished = finishFailure(part.finishReason);
       }
     }
     if (timedOut) throw invokeError(input.provider, 'connection', `Request timed out: ${timedOut}.`);
     if (aborted()) return finish('aborted');
+    // A malformed or cut-off stream is a failed call (completion_request_error), never a short answer.
+    if (unfinished) throw new Error(unfinished);
     return finish(finishReason);
   } catch (error) {
     if (aborted()) return finish('aborted');

@@ -34,3 +34,18 @@ export function finishReasonOf(reason: unknown): 'stop' | 'length' | 'other' {
   const value = typeof reason === 'string' ? reason : (reason as { unified?: unknown } | undefined)?.unified;
   return value === 'stop' ? 'stop' : value === 'length' ? 'length' : 'other';
 }
+
+/**
+ * Why a finish part says the stream failed, if it does: the provider reported an error, or it saw
+ * no finish reason at all — what an SDK reports for a body it could not read as a stream (garbage,
+ * not SSE) or one cut off early. @ai-sdk/openai then only finishes with `{ unified: 'other', raw:
+ * undefined }` (no error part), where @ai-sdk/openai-compatible adds an error part; both must fail
+ * the call, not end it as an empty answer. V2 models say `unknown` for "no reason".
+ */
+export function finishFailure(reason: unknown): string | undefined {
+  if (typeof reason === 'string') return reason === 'error' ? 'the provider reported an error.' : reason === 'unknown' ? 'Response stream ended without a finish reason.' : undefined;
+  const { unified, raw } = (reason ?? {}) as { unified?: unknown; raw?: unknown };
+  if (unified === 'error') return 'the provider reported an error.';
+  if (unified === undefined || (unified === 'other' && raw === undefined)) return 'Response stream ended without a finish reason.';
+  return undefined;
+}

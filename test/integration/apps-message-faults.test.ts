@@ -100,19 +100,26 @@ describe('provider faults', () => {
     expect((await lastMessageRow(h.chat.appId))?.status).toBe('error');
   });
 
-  it('a malformed stream is a completion_request_error, blocking and streaming', async () => {
+  it('a malformed stream is a completion_request_error, blocking and streaming, with openai_api_compatible and openai', async () => {
     await h.app.difyctx.modelRuntime.console.createModelCredential(h.tenantId, 'openai_api_compatible', { model: 'compat', type: 'llm', credentials: { endpoint_url: llm.openaiBaseUrl, mode: 'chat', context_size: '4096' } });
     const target = await createAppWithKey(h.app, h.auth, 'chat', 'compatible');
     await h.app.inject({ method: 'POST', url: `/console/api/apps/${target.appId}/model-config`, headers: h.auth, payload: modelConfig({ model: { ...MODEL, provider: 'openai_api_compatible', name: 'compat' } }) });
-    const send = (mode: string) => post('/v1/chat-messages', target.key, { inputs: {}, query: 'x', user: 'u1', response_mode: mode });
+    // h.chat answers with MODEL (openai): @ai-sdk/openai once ended such a stream as an empty answer.
+    const apps = [
+      { appId: target.appId, key: target.key, inputs: {} },
+      { appId: h.chat.appId, key: h.chat.key, inputs: { name: 'Ada' } },
+    ];
     llm.setChaos({ malformedRate: 1 });
     try {
-      expect(json(await send('blocking'))).toMatchObject({ code: 'completion_request_error', status: 400 });
-      expect(sseEvents((await send('streaming')).body).at(-1)).toMatchObject({ event: 'error', code: 'completion_request_error' });
+      for (const app of apps) {
+        const send = (mode: string) => post('/v1/chat-messages', app.key, { inputs: app.inputs, query: 'x', user: 'u1', response_mode: mode });
+        expect(json(await send('blocking'))).toMatchObject({ code: 'completion_request_error', status: 400 });
+        expect(sseEvents((await send('streaming')).body).at(-1)).toMatchObject({ event: 'error', code: 'completion_request_error' });
+      }
     } finally {
       llm.clearChaos();
     }
-    expect((await lastMessageRow(target.appId))?.status).toBe('error');
+    for (const app of apps) expect((await lastMessageRow(app.appId))?.status).toBe('error');
   });
 
   it('a provider that cannot be reached is a completion_request_error', async () => {

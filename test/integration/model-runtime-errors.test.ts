@@ -114,6 +114,33 @@ describe('provider failures become Dify errors, never hangs', () => {
     }
   });
 
+  it('a malformed stream fails every built-in SDK (openai chat and completion, anthropic, azure), blocking and streaming, never an empty answer', async () => {
+    const tenant = await fx.newTenant();
+    await fx.runtime.console.createProviderCredential(tenant, 'openai', { credentials: { openai_api_key: KEY, openai_api_base: llm.url } });
+    await fx.runtime.console.createProviderCredential(tenant, 'anthropic', { credentials: { anthropic_api_key: KEY, anthropic_api_url: llm.url } });
+    await fx.runtime.console.createModelCredential(tenant, 'azure_openai', { model: 'dep', type: 'llm', credentials: { openai_api_base: llm.url, openai_api_key: KEY, openai_api_version: '2024-06-01', base_model_name: 'gpt-4o' } });
+    // @ai-sdk/openai reads a body that is not SSE as a stream without events and finishes it without an error part.
+    const requests = [
+      { provider: 'openai', model: 'gpt-4o-mini' },
+      { provider: 'openai', model: 'gpt-3.5-turbo-instruct' },
+      { provider: 'anthropic', model: 'claude-3-5-haiku-latest' },
+      { provider: 'azure_openai', model: 'dep' },
+    ].map((m) => ({ ...ask(tenant), ...m }));
+    for (const request of requests) expect((await fx.runtime.invokeLlm(request).result).text).toBe(DEFAULT_REPLY);
+    llm.setChaos({ malformedRate: 1 });
+    try {
+      for (const request of requests) {
+        const error = await failure(fx.runtime.invokeLlm(request).result);
+        expect(error).toMatchObject({ code: 'completion_request_error', status: 400 });
+        expect(error.message.startsWith(`[${request.provider}] `)).toBe(true);
+        await expect(drain(fx.runtime.invokeLlm(request))).rejects.toMatchObject({ code: 'completion_request_error' });
+      }
+    } finally {
+      llm.clearChaos();
+    }
+    expect((await fx.runtime.invokeLlm(requests[0]!).result).text).toBe(DEFAULT_REPLY);
+  });
+
   it('an unreachable port: Connection Error', async () => {
     const tenant = await fx.newTenant();
     const gone = await startStandIn();
