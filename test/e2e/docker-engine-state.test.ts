@@ -35,9 +35,12 @@ describeDocker('the Docker engine `up` used (issue 13, bugs 1 and 5)', () => {
   const dbAnswers = async () => {
     const client = new pg.Client({ host: '127.0.0.1', port: dbPort, user: 'postgres', password: 'difyai123456', database: 'dify' });
     await client.connect();
-    const { rows } = await client.query<{ v: string }>('SELECT v FROM kept');
-    await client.end();
-    return rows.map((r) => r.v);
+    try {
+      const { rows } = await client.query<{ v: string }>('SELECT v FROM kept');
+      return rows.map((r) => r.v);
+    } finally {
+      await client.end();
+    }
   };
 
   beforeAll(async () => {
@@ -116,6 +119,16 @@ describeDocker('the Docker engine `up` used (issue 13, bugs 1 and 5)', () => {
     expect(parse(up.stdout).error?.code).toBe('DOCKER.UNREACHABLE');
     expect(existsSync(path.join(dir, '.difyctl', 'embedded'))).toBe(false);
     expect(await dbAnswers()).toEqual(['survives']);
+  });
+
+  it('db reset uses the recorded engine too: refused on a dead one (nothing deleted), done without DOCKER_HOST', async () => {
+    const refused = await run(['db', 'reset', '--yes', '--json'], DEAD);
+    expect(refused.exitCode).toBe(1);
+    expect(parse(refused.stdout).error?.code).toBe('DOCKER.UNREACHABLE');
+    expect(await dbAnswers()).toEqual(['survives']);
+    const reset = await run(['db', 'reset', '--yes'], UNSET);
+    expect(reset.exitCode, reset.stderr).toBe(0);
+    await expect(dbAnswers()).rejects.toThrow(/relation "kept" does not exist/);
   });
 
   it('down --volumes without DOCKER_HOST uses the recorded engine: containers gone, then data deleted', async () => {
