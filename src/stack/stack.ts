@@ -76,6 +76,20 @@ export function createStack(options: StackOptions): Stack {
   const specs = Object.fromEntries(DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings: addresses, compose: project.compose })])) as Record<DependencyName, DependencySpec>;
 
   let stateWrites: Promise<unknown> = Promise.resolve();
+  /** The ID of the engine the containers run on (asked while they started), next to its endpoint. */
+  async function recordEngineId(): Promise<void> {
+    const { engine, recorded } = await connect();
+    if (recorded?.id && recorded.host === engine?.endpoint.host) return;
+    const id = await engine?.id();
+    if (!engine || !id) return;
+    await updateState({
+      projectDir: project.projectDir,
+      project: project.projectName,
+      change: (state) => {
+        if (state.engine?.host === engine.endpoint.host) state.engine.id = id;
+      },
+    });
+  }
   async function start(spec: DependencySpec): Promise<Started> {
     const before = await readState(project.projectDir, project.projectName);
     const record = before.services[spec.name];
@@ -89,7 +103,7 @@ export function createStack(options: StackOptions): Stack {
     if (started.provider === 'none') ctx.report({ type: 'provider', dependency: spec.name, provider: 'none', reason: 'no redis-server on PATH: PostgreSQL fallback' });
     if (started.reused && record?.provider === started.provider) started.record.since = record.since;
     const reached = started.provider === 'docker' ? (await connect()).engine : undefined;
-    const recorded = reached ? await engineToRecord(reached, before.engine) : undefined;
+    const recorded = reached ? engineToRecord(reached, before.engine) : undefined;
     // Dependencies start at once: their read-change-write of the state file goes one at a time.
     const write = stateWrites.then(() =>
       updateState({
@@ -172,7 +186,9 @@ export function createStack(options: StackOptions): Stack {
       const results = await Promise.race([settled, interrupted]);
       if (results.some((r) => r.status === 'rejected')) throw firstError ?? (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as unknown);
       lastStarted = started.map(([spec, s]) => [spec.name, s]);
-      return results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value); // none rejected: checked above
+      const deps = results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value); // none rejected: checked above
+      if (deps.some((d) => d.provider === 'docker')) await recordEngineId();
+      return deps;
     } catch (error) {
       // Starts still in flight finish (and see the abort) before what they created is removed.
       failed.abort();

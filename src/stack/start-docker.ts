@@ -24,7 +24,7 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
     await connectEngine(ctx.env, { recorded }); // throws DOCKER.UNREACHABLE naming where it looked
     throw new DifyctlError('DOCKER.UNREACHABLE', 'the Docker engine stopped answering');
   }
-  void engine.id(); // recorded in the state file once started: asked now, while the container starts
+  if (!recorded?.id) void engine.id(); // recorded in the state file once ready: asked now, while the container starts
   const started = await startDockerDependency({ docker: engine.docker, project: ctx.project.projectName, projectDir: ctx.project.projectDir, spec, service, lookup: ctx.project.lookup, report: ctx.report });
   const target = { host: '127.0.0.1', port: started.hostPort };
   const connection = spec.name === 'db' ? dbConnection(ctx.settings, target) : redisConnection(ctx.settings, target);

@@ -30,11 +30,15 @@ export async function isRecordedEngine(engine: Engine, recorded: RecordedEngine 
   return recorded.id !== undefined && (await engine.id()) === recorded.id;
 }
 
-/** What to keep in the state file: the engine a docker dependency was just started on. */
-export async function engineToRecord(engine: Engine, previous: RecordedEngine | undefined): Promise<RecordedEngine> {
+/**
+ * What to keep in the state file: the engine a docker dependency was just started on. Its ID is
+ * added once the dependencies serve (`docker info` is slow for a busy engine: not while it creates
+ * containers).
+ */
+export function engineToRecord(engine: Engine, previous: RecordedEngine | undefined): RecordedEngine {
   // Reached through the record (the shell named no engine): keep where it first came from.
-  if (previous && previous.host === engine.endpoint.host) return { ...previous, id: previous.id ?? (await engine.id()) };
-  return { host: engine.endpoint.host, source: engine.endpoint.source, id: await engine.id() };
+  if (previous && previous.host === engine.endpoint.host) return previous;
+  return { host: engine.endpoint.host, source: engine.endpoint.source };
 }
 
 /** The dependencies the state file says run in containers. */
