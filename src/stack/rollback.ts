@@ -14,7 +14,15 @@ export async function rollback(ctx: StackContext, created: Array<[DependencyName
     const { record } = started;
     if (record.provider === 'docker' && record.containerId) {
       const engine = await ctx.engine();
-      await engine?.docker.getContainer(record.containerId).remove({ force: true }).catch(() => undefined);
+      const removed = await engine?.docker
+        .getContainer(record.containerId)
+        .remove({ force: true })
+        .then(() => true, (error: { statusCode?: number }) => error.statusCode === 404); // dockerode errors carry the HTTP status
+      if (!removed) {
+        // Not removed is not gone: its record stays for `ps` and `down` (issue 13, bug 1).
+        ctx.report({ type: 'warning', message: `${record.containerName ?? record.containerId} could not be removed after the failed run: \`difyctl down\` removes it` });
+        continue;
+      }
     } else if (record.provider === 'embedded' && name === 'db') {
       // With its supervisor, which would start it again.
       await stopEmbeddedPostgres({ projectDir: ctx.project.projectDir, clock: ctx.clock });
