@@ -88,6 +88,29 @@ describe('the embedded PostgreSQL under a supervisor', () => {
   });
 });
 
+describe('kill -9 of the db supervisor itself', () => {
+  it('PostgreSQL keeps serving; up says nothing restarts it; down still stops it', { timeout: 300_000 }, async () => {
+    const project = await initProject(NO_DOCKER);
+    cleanups.push(project.cleanup);
+    const { dir } = project;
+    expect((await runCli(['up', 'db'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
+    const record = await readRunRecord(dir, 'db');
+    const postmaster = (await row(dir, 'db'))?.pid;
+    process.kill(record?.supervisorPid ?? 0, 'SIGKILL');
+    await until(async () => !(await pidAlive(record?.supervisorPid)));
+    expect(await pidAlive(postmaster)).toBe(true);
+    expect(await row(dir, 'db')).toMatchObject({ state: 'running', health: 'healthy', pid: postmaster });
+
+    const again = await runCli(['up', 'db'], { cwd: dir, env: NO_DOCKER, timeoutMs: 120_000 });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`the embedded PostgreSQL (pid ${postmaster}) runs without its supervisor`);
+
+    const down = await runCli(['down'], { cwd: dir, env: NO_DOCKER, timeoutMs: 120_000 });
+    expect(down.stdout).toContain(`stopped embedded postgres (pid ${postmaster})`);
+    expect(await pidAlive(postmaster)).toBe(false);
+  });
+});
+
 describe('kill -9 of a foreground up', () => {
   it('the api follows it down; ps never says stopped while an api process runs; down leaves no pid running', { timeout: 300_000 }, async () => {
     const project = await initProject(NO_DOCKER);

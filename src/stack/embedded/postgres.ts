@@ -59,12 +59,16 @@ export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise
   const dataDir = embeddedPostgresDir(projectDir);
   const logFile = dependencyLog(projectDir, DB_SERVICE);
   const running = await runningPostmaster(dataDir);
-  if (running) return { ...running, dataDir, logFile, reused: true };
-  const restarting = await liveDbSupervisor(projectDir);
-  if (restarting) {
+  const dbSupervisor = await liveDbSupervisor(projectDir);
+  if (running) {
+    // Started by an older difyctl, or its supervisor was killed: it serves, but nothing restarts it.
+    if (!dbSupervisor) args.report({ type: 'warning', message: `the embedded PostgreSQL (pid ${running.pid}) runs without its supervisor: it will not be restarted if it dies; \`difyctl down\` then \`difyctl up\` puts it under one` });
+    return { ...running, dataDir, logFile, reused: true };
+  }
+  if (dbSupervisor) {
     // Between a crash and its restart: wait for that server rather than start a second one.
-    const pid = await waitForPostmaster({ projectDir, supervisor: { pid: restarting.supervisorPid, start: restarting.supervisorStart }, timeoutMs: SUPERVISOR_START_MS });
-    const port = restarting.port ?? (await runningPostmaster(dataDir))?.port ?? args.preferredPort;
+    const pid = await waitForPostmaster({ projectDir, supervisor: { pid: dbSupervisor.supervisorPid, start: dbSupervisor.supervisorStart }, timeoutMs: SUPERVISOR_START_MS });
+    const port = dbSupervisor.port ?? (await runningPostmaster(dataDir))?.port ?? args.preferredPort;
     return { pid, port, dataDir, logFile, reused: true };
   }
 
