@@ -90,7 +90,7 @@ export async function connectEngine(env: NodeJS.ProcessEnv, options: ConnectOpti
   const timeoutMs = options.timeoutMs ?? 2000;
   const endpoint = projectEndpoint({ env, recorded: options.recorded });
   const { loadDockerode } = await import('./load-dockerode.js');
-  const DockerClass = loadDockerode();
+  const DockerClass = await loadDockerode();
   const docker = new DockerClass({ ...dockerOptions(endpoint), timeout: 0 });
   let timer: NodeJS.Timeout | undefined;
   try {

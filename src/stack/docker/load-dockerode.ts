@@ -30,18 +30,20 @@ function deferFunctionModule(file: string): void {
   require.cache[file] = stand;
 }
 
-let loaded: typeof Docker | undefined;
+let loading: Promise<typeof Docker> | undefined;
 
 /** The dockerode class, loaded once without its BuildKit-session and ssh code (until used). */
-export function loadDockerode(): typeof Docker {
-  if (loaded) return loaded;
-  try {
-    const dockerodeDir = path.dirname(require.resolve('dockerode'));
-    deferFunctionModule(path.join(dockerodeDir, 'session.js'));
-    deferFunctionModule(path.join(path.dirname(require.resolve('docker-modem', { paths: [dockerodeDir] })), 'ssh.js'));
-  } catch {
-    // Another layout of the packages: load them as they are.
-  }
-  loaded = require('dockerode') as typeof Docker; // the package's CommonJS export is the class
-  return loaded;
+export function loadDockerode(): Promise<typeof Docker> {
+  loading ??= (async () => {
+    try {
+      const dockerodeDir = path.dirname(require.resolve('dockerode'));
+      deferFunctionModule(path.join(dockerodeDir, 'session.js'));
+      deferFunctionModule(path.join(path.dirname(require.resolve('docker-modem', { paths: [dockerodeDir] })), 'ssh.js'));
+    } catch {
+      // Another layout of the packages: load them as they are.
+    }
+    // An import (not require) so that import traces see it; CommonJS files come from the same cache.
+    return (await import('dockerode')).default;
+  })();
+  return loading;
 }

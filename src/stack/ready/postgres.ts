@@ -63,7 +63,7 @@ export function postgresStrategy(conn: DbConnection): ReadinessStrategy {
     name: `postgres login ${conn.user}@${conn.host}:${conn.port}/${conn.database}`,
     async check({ timeoutMs }): Promise<Probe> {
       const { loadPg } = await import('./load-pg.js');
-      const pg = loadPg();
+      const pg = await loadPg();
       const client = new pg.Client({
         host: conn.host,
         port: conn.port,
