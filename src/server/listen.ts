@@ -64,8 +64,6 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
     stopMarker = startReadyMarker({ kv: app.difyctx.store.kv, logger });
     logger.info({ address, connections: settings.SERVER_WORKER_CONNECTIONS, store: app.difyctx.store.kind }, 'api process listening');
     await send({ difyctl: 'ready', address });
-    // Load the AI SDK and the tokenizer now, not in the first chat request (0.3–0.8 s once per process).
-    app.difyctx.modelRuntime.warmUp().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'model runtime warm-up failed'));
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const message = e.code === 'EADDRINUSE' ? `DIFY_PORT ${settings.DIFY_PORT} on ${settings.DIFY_BIND_ADDRESS} is already in use` : e.message;

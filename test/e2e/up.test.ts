@@ -8,6 +8,7 @@ import { describeDocker } from '../helpers/docker.js';
 import { health, initProject as initTempProject, NO_DOCKER } from '../helpers/project.js';
 import { pidAlive, processStart } from '../../src/stack/embedded/process.js';
 import { writeRunRecord } from '../../src/stack/supervisor/run-file.js';
+import { loadMigrations } from '../../src/db/registry.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -103,7 +104,8 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
     await client.connect();
     try {
       const history = await client.query('SELECT revision FROM difyctl_migrations');
-      expect(history.rowCount).toBe(4);
+      // Each migration of the package exactly once, though three ups raced for them.
+      expect(history.rowCount).toBe((await loadMigrations()).length);
     } finally {
       await client.end();
     }

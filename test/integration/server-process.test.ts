@@ -114,13 +114,13 @@ describe('process supervision', () => {
     const after = await waitFor(async () => {
       const h = await health(served.url);
       return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
-    }, { timeoutMs: 2000, what: 'a replacement api process' });
+    }, { timeoutMs: 20_000, what: 'a replacement api process' });
     expect(after).not.toBe(before);
     console.info(`[measure] replacement served ${Date.now() - killedAt} ms after kill -9`);
     // Killed again and SIGTERM at once: the `shutdown` message reaches the next replacement before it
     // listens; it must still stop (execa would SIGKILL the primary after 5 s of waiting).
     process.kill(after, 'SIGKILL');
-    await waitFor(async () => ((served.output().match(/starting a replacement/g) ?? []).length >= 2 ? true : undefined), { timeoutMs: 5000, what: 'a second replacement' });
+    await waitFor(async () => ((served.output().match(/starting a replacement/g) ?? []).length >= 2 ? true : undefined), { timeoutMs: 20_000, what: 'a second replacement' });
     served.child.kill('SIGTERM');
     expect((await served.child).exitCode).toBe(0);
     expect(served.output()).not.toMatch(/graceful shutdown timed out/);
@@ -135,7 +135,7 @@ describe('process supervision', () => {
     const after = await waitFor(async () => {
       const h = await health(served.url);
       return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
-    }, { timeoutMs: 10_000, what: 'the blocked process to be replaced' });
+    }, { timeoutMs: 30_000, what: 'the blocked process to be replaced' });
     expect(after).not.toBe(before);
     console.info(`[measure] blocked process replaced and serving ${Date.now() - blockedAt} ms after it blocked (GUNICORN_TIMEOUT=1)`);
     expect(served.output()).toMatch(/did not answer for longer than GUNICORN_TIMEOUT/);
