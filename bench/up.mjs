@@ -2,7 +2,8 @@
 // `difyctl up -d` wall time until /health answers 200 (up returns only then), fresh and warm,
 // for the embedded and the docker providers. Median of N runs each.
 //   fresh: a new project (init), nothing on disk;  warm: `down` then `up` again (data kept).
-// Usage: node bench/up.mjs [runs=5]   (build first; docker needs DOCKER_HOST and the local images)
+// Usage: node bench/up.mjs [runs=5] [--vs-compose]   (build first; docker needs DOCKER_HOST and the local images)
+//   --vs-compose: only `up db redis` / stop / start side by side with docker compose (up-vs-compose.mjs)
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, appendFileSync } from 'node:fs';
 import net from 'node:net';
@@ -61,9 +62,27 @@ async function measure(provider) {
   return { fresh, warm };
 }
 
-const providers = process.env.DOCKER_HOST ? ['embedded', 'docker'] : ['embedded'];
-console.log(`difyctl up -d to healthy, median of ${runs} (node ${process.version}, ${os.availableParallelism()} cores)`);
-for (const provider of providers) {
-  const { fresh, warm } = await measure(provider);
-  console.log(`${provider.padEnd(9)} fresh ${(median(fresh) / 1000).toFixed(2)} s   warm ${(median(warm) / 1000).toFixed(2)} s   (fresh runs: ${fresh.map((x) => (x / 1000).toFixed(2)).join(', ')}; warm: ${warm.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+if (!process.argv.includes('--vs-compose')) {
+  const providers = process.env.DOCKER_HOST ? ['embedded', 'docker'] : ['embedded'];
+  console.log(`difyctl up -d to healthy, median of ${runs} (node ${process.version}, ${os.availableParallelism()} cores)`);
+  for (const provider of providers) {
+    const { fresh, warm } = await measure(provider);
+    console.log(`${provider.padEnd(9)} fresh ${(median(fresh) / 1000).toFixed(2)} s   warm ${(median(warm) / 1000).toFixed(2)} s   (fresh runs: ${fresh.map((x) => (x / 1000).toFixed(2)).join(', ')}; warm: ${warm.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+  }
+}
+
+// db + redis side by side with docker compose on the same engine (issue 13): `--vs-compose`, or after
+// the above when docker-compose is on PATH. See up.md.
+if (process.env.DOCKER_HOST && (process.argv.includes('--vs-compose') || hasCompose())) {
+  const { compareWithCompose } = await import('./up-vs-compose.mjs');
+  await compareWithCompose({ runs, bin, freePort, median });
+}
+
+function hasCompose() {
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

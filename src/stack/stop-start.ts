@@ -1,16 +1,16 @@
 import type { ProjectOptions } from '../config/project.js';
-import { loadConfig } from '../config/resolve.js';
+import { loadProject } from '../config/project.js';
 import { DifyctlError } from '../errors/index.js';
 import { dockerRecords, engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './docker/project-engine.js';
 import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
 import { stopProcess } from './embedded/process.js';
 import { runningRedis } from './embedded/redis.js';
 import { acquireProjectLock } from './project-lock.js';
-import { stopServices, type ServiceName } from './services/launch.js';
-import { createStack, DEFAULT_TIMEOUT_MS } from './stack.js';
+import type { ServiceName } from './services/launch.js';
 import { readState, updateState, type StackState } from './state.js';
+import { readRunRecord } from './supervisor/run-file.js';
 import { DEPENDENCIES, type Reporter, type ResolvedDependency } from './types.js';
-import { upStack, type UpResult } from './up.js';
+import type { UpResult } from './up.js';
 
 export interface StopOptions extends ProjectOptions {
   /** Seconds each container gets to stop before it is killed, as `docker compose stop -t`. @default 10 */
@@ -54,14 +54,16 @@ async function reachableContainers(state: StackState, env: NodeJS.ProcessEnv) {
  * and keeps all of them — containers, data, records — so `start` (or `up`) resumes them quickly.
  */
 export async function stopStack(options: StopOptions): Promise<{ stopped: string[] }> {
-  const config = loadConfig({ ...options, mode: 'api' });
-  const { projectDir, projectName, env } = config.project;
+  // The project is enough (no settings to validate): stop works on a broken configuration, and quickly.
+  const { projectDir, projectName, env } = loadProject(options);
   const lock = await acquireProjectLock({ projectDir, timeoutMs: 60_000 });
   try {
     const state = await readState(projectDir, projectName);
     // Checked before anything stops: containers it cannot reach are refused, not assumed stopped.
     const containers = await reachableContainers(state, options.env ?? env);
-    const services = await stopServices({ projectDir, services: ['api', 'worker'] });
+    // The process launcher (and its process library) loads only when api/worker ran: stop stays quick.
+    const ran = (await Promise.all(['api', 'worker'].map((s) => readRunRecord(projectDir, s)))).some(Boolean);
+    const services = ran ? await (await import('./services/launch.js')).stopServices({ projectDir, services: ['api', 'worker'] }) : [];
     const stopped: string[] = [...services];
     await Promise.all(
       containers.filter((c) => c.running).map(async (c) => {
@@ -89,8 +91,8 @@ export async function stopStack(options: StopOptions): Promise<{ stopped: string
  * embedded servers on their data, then api/worker if they ran — once each really serves.
  */
 export async function startStack(options: StartOptions): Promise<StartResult> {
-  const config = loadConfig({ ...options, mode: 'api' });
-  const { projectDir, projectName } = config.project;
+  const project = loadProject(options);
+  const { projectDir, projectName } = project;
   const state = await readState(projectDir, projectName);
   const names = DEPENDENCIES.filter((n) => state.services[n]);
   const services = state.stoppedServices ?? [];
@@ -98,10 +100,13 @@ export async function startStack(options: StartOptions): Promise<StartResult> {
     throw new DifyctlError('STACK.NOT_CREATED', 'nothing to start: `up` has not created this stack here, or `down` removed it', { hint: 'Run `difyctl up` (or `difyctl up db redis`).' });
   }
   if (services.length) {
+    const { upStack } = await import('./up.js');
     const up = await upStack({ ...options, mode: services.length === 2 ? 'all' : services[0], detach: true });
     await updateState({ projectDir, project: projectName, change: (s) => void delete s.stoppedServices });
     return { dependencies: up.dependencies, services: up.alreadyRunning ? [] : services, up };
   }
+  const [{ resolveConfig }, { createStack, DEFAULT_TIMEOUT_MS }] = await Promise.all([import('../config/resolve.js'), import('./stack.js')]);
+  const config = resolveConfig(project, { mode: 'api' });
   const lock = await acquireProjectLock({ projectDir, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   try {
     const stack = createStack({ config, timeoutMs: options.timeoutMs, report: options.report, env: options.env });
