@@ -9,6 +9,6 @@ export { postgresStrategy } from './ready/postgres.js';
 export { redisStrategy } from './ready/redis.js';
 export { httpStrategy } from './ready/http.js';
 export { healthcheckStrategy, containerRunningStrategy } from './ready/healthcheck.js';
-export { allOf } from './ready/composite.js';
+export { allOf, allAtOnce } from './ready/composite.js';
 export type { ReadinessStrategy, Probe } from './ready/strategy.js';
 export type { Clock } from './clock.js';

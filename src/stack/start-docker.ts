@@ -4,7 +4,7 @@ import type { StackContext, Started } from './context.js';
 import { dbConnection, redisConnection } from './dependencies.js';
 import { containerLogTail } from './docker/logs.js';
 import { startDockerDependency } from './docker/provider.js';
-import { allOf } from './ready/composite.js';
+import { allAtOnce } from './ready/composite.js';
 import { containerRunningStrategy } from './ready/healthcheck.js';
 import { postgresStrategy } from './ready/postgres.js';
 import { redisStrategy } from './ready/redis.js';
@@ -48,7 +48,7 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
       since: new Date().toISOString(),
     },
     // SPEC §3: the login is the gate, not Docker's healthcheck interval; exited or unhealthy still fails.
-    strategy: allOf([containerRunningStrategy({ container: started.container, name: started.containerName, logTail }), login]),
+    strategy: allAtOnce([containerRunningStrategy({ container: started.container, name: started.containerName, logTail }), login]),
     logTail,
   };
 }

@@ -5,7 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { splitDockerLog } from '../../src/logs/docker-source.js';
 import { projectEndpoint, type Engine } from '../../src/stack/docker/engine.js';
 import { isRecordedEngine } from '../../src/stack/docker/project-engine.js';
+import { allAtOnce } from '../../src/stack/ready/composite.js';
 import { containerRunningStrategy, type ContainerState } from '../../src/stack/ready/healthcheck.js';
+import type { Probe } from '../../src/stack/ready/strategy.js';
+import { DifyctlError } from '../../src/errors/index.js';
 
 const recorded = { host: 'unix:///srv/docker.sock', source: 'DOCKER_HOST', id: 'ENGINE-A' };
 const home = await mkdtemp(path.join(os.tmpdir(), 'difyctl-unit-home-'));
@@ -79,5 +82,15 @@ describe('the container guard beside the login (SPEC §3: the protocol check is 
     expect(!exited.ok && exited.fatal?.message).toBe('container p-db-1 is exited (exit code 1)');
     // A restart policy brings it back: worth waiting on.
     expect(await guard({ Running: false, Status: 'restarting', ExitCode: 1 }, 'always')).toEqual({ ok: false, reason: 'container p-db-1 is restarting (exit code 1)' });
+  });
+});
+
+describe('checks run at once (a container\'s state beside its login)', () => {
+  const fixed = (probe: Probe) => ({ name: 'fixed', check: async () => probe });
+  it('is ready when all are; a fatal probe wins over one not ready; else the first not ready', async () => {
+    const fatal = new DifyctlError('DOCKER.CONTAINER_FAILED', 'exited');
+    expect(await allAtOnce([fixed({ ok: true }), fixed({ ok: true })]).check({ timeoutMs: 1 })).toEqual({ ok: true });
+    expect(await allAtOnce([fixed({ ok: false, reason: 'refused' }), fixed({ ok: false, reason: 'exited', fatal })]).check({ timeoutMs: 1 })).toEqual({ ok: false, reason: 'exited', fatal });
+    expect(await allAtOnce([fixed({ ok: true }), fixed({ ok: false, reason: 'b' }), fixed({ ok: false, reason: 'c' })]).check({ timeoutMs: 1 })).toEqual({ ok: false, reason: 'b' });
   });
 });

@@ -16,3 +16,18 @@ export function allOf(strategies: ReadinessStrategy[]): ReadinessStrategy {
     },
   };
 }
+
+/**
+ * All strategies at once, each attempt as long as the slowest (not their sum): for checks that are
+ * independent, such as a container's state and a login through its published port. A fatal probe
+ * wins; else the first one not ready, in order.
+ */
+export function allAtOnce(strategies: ReadinessStrategy[]): ReadinessStrategy {
+  return {
+    name: strategies.map((s) => s.name).join(' + '),
+    async check(options): Promise<Probe> {
+      const probes = await Promise.all(strategies.map((s) => s.check(options)));
+      return probes.find((p) => !p.ok && p.fatal) ?? probes.find((p) => !p.ok) ?? { ok: true };
+    },
+  };
+}
