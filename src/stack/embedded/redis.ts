@@ -36,6 +36,9 @@ export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
   if (running) return { ...running, dataDir, logFile, reused: true };
   const binary = await findOnPath('redis-server', args.path ?? process.env.PATH);
   if (!binary) return undefined;
+  // The shared parent (.difyctl/embedded) must stay enterable by the postgres user when redis
+  // creates it first: a recursive mkdir would give it the data dir's 0700.
+  await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const port = (await portIsFree(args.preferredPort)) ? args.preferredPort : await freePort();
   // The password goes in a 0600 config file, not on the command line where `ps` shows it.
