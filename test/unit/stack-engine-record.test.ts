@@ -71,6 +71,14 @@ describe('the container guard beside the login (SPEC §3: the protocol check is 
     expect(await guard({ Running: true })).toEqual({ ok: true });
   });
 
+  it('asks the engine at most every 250 ms, whatever the poll interval', async () => {
+    let inspects = 0;
+    let clock = 0;
+    const strategy = containerRunningStrategy({ container: { inspect: async () => (inspects++, { State: { Running: true } }) }, name: 'p-db-1', now: () => clock });
+    for (; clock < 1000; clock += 50) expect(await strategy.check({ timeoutMs: 1 })).toEqual({ ok: true });
+    expect(inspects).toBe(4);
+  });
+
   it('fails at once, with the log tail, when the container reports unhealthy or exited for good', async () => {
     const unhealthy = await guard({ Running: true, Health: { Status: 'unhealthy', Log: [{ Output: 'no response\n' }] } });
     expect(unhealthy.ok).toBe(false);

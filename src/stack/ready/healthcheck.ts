@@ -73,11 +73,22 @@ export function healthcheckStrategy(args: ContainerProbeArgs): ReadinessStrategy
 /**
  * The guard beside a protocol check (SPEC §3: the login is the gate, not Docker's healthcheck
  * interval): passes while the container runs, even with its healthcheck still `starting`; a
- * container that exited, or whose healthcheck reports `unhealthy`, fails at once with its log tail.
+ * container that exited, or whose healthcheck reports `unhealthy`, fails (within `everyMs`, 250 ms
+ * by default) with its log tail.
  */
-export function containerRunningStrategy(args: ContainerProbeArgs): ReadinessStrategy {
+export function containerRunningStrategy(args: ContainerProbeArgs & { everyMs?: number; now?: () => number }): ReadinessStrategy {
+  // The login beside it is tried every 50 ms; the engine is asked at most every `everyMs` (an inspect
+  // costs the engine more than a refused login, while it is busy creating containers).
+  const everyMs = args.everyMs ?? 250;
+  const now = args.now ?? (() => performance.now());
+  let last: { at: number; probe: Probe } | undefined;
   return {
     name: `container ${args.name} running`,
-    check: () => probe({ ...args, gate: 'running', unhealthyIsFatal: true }),
+    async check() {
+      if (last && now() - last.at < everyMs) return last.probe;
+      const result = await probe({ ...args, gate: 'running', unhealthyIsFatal: true });
+      last = { at: now(), probe: result };
+      return result;
+    },
   };
 }
