@@ -62,6 +62,13 @@ describe('supervisor (real processes)', () => {
     while (!condition()) await new Promise((r) => setTimeout(r, 20));
   };
 
+  it('counts a run that fails with an exit code within the startup window as a crash, however long it took', async () => {
+    // 1.2 s per run: past minUptimeMs (1 s), as a server that loads slowly and then fails.
+    const { supervisor, events } = await supervise("setTimeout(() => { console.error('Error: fails at start'); process.exit(1); }, 1200)", { maxCrashes: 2 });
+    expect(await supervisor.done).toBe('gave-up');
+    expect(events.filter((e) => e.type === 'exit').every((e) => e.type === 'exit' && e.crash)).toBe(true);
+  });
+
   it('gives up after N crashes in a row, with the last log lines', async () => {
     const { dir, supervisor, events } = await supervise("console.error('Error: bad CUSTOM_MIDDLEWARE_MODULE'); process.exit(3)", { maxCrashes: 3, minUptimeMs: 60_000 }); // every run a crash, however slow the machine
     expect(await supervisor.done).toBe('gave-up');

@@ -28,6 +28,12 @@ export interface SupervisorOptions {
   logFile: string;
   /** A run shorter than this counts as a crash. @default 1000 */
   minUptimeMs?: number;
+  /**
+   * A run that exits with a failure code (not a signal, not 0) sooner than this also counts as a
+   * crash — Docker's "10 s to count as started": a server that fails at start on a slow machine
+   * (1–4 s to load and fail) is still given up on. @default 10000
+   */
+  startupWindowMs?: number;
   /** Crashes in a row before giving up. @default 10 */
   maxCrashes?: number;
   backoff?: { initialMs?: number; maxMs?: number };
@@ -160,9 +166,10 @@ export class Supervisor {
       const result = await child;
       this.child = undefined;
       const uptimeMs = this.clock.now() - started;
-      const crash = uptimeMs < minUptimeMs;
       const signal = result.signal ?? null;
       const code = result.exitCode ?? null;
+      const failedAtStart = code !== null && code !== 0 && uptimeMs < (this.options.startupWindowMs ?? 10_000);
+      const crash = uptimeMs < minUptimeMs || failedAtStart;
       this.emit({ type: 'exit', service: this.options.service, code, signal, uptimeMs, crash });
       const lastExit = { code, signal, at: new Date(this.clock.now()).toISOString() };
       if (this.stopping) {
