@@ -88,7 +88,7 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
     const ps = json((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout);
     expect(row(ps, 'api')).toBeUndefined();
     expect(row(ps, 'db')?.state).not.toBe('running');
-  });
+  }, 180_000); // ten failing starts and their backoff: minutes on a loaded machine
 
   it('three up -d at once: one stack, all exit 0, migrations applied once', async () => {
     const { dir, port } = await initProject(NO_DOCKER);

@@ -62,7 +62,7 @@ describe('api under a supervisor (real server, real PostgreSQL, no Redis)', () =
     expect((error as DifyctlError).why).toContain('does-not-exist');
     expect(await readRunRecord(dir, 'api')).toBeUndefined();
     expect(await health(port)).toBeUndefined();
-  });
+  }, 180_000); // ten failing starts and their backoff: minutes on a loaded machine
 
   it('detached: the supervisor outlives the launcher and stops by its pid', async () => {
     const { dir, port, env } = await setup();
