@@ -31,6 +31,18 @@ export interface StartResult {
   up?: UpResult;
 }
 
+/**
+ * compose's `start` starts the existing containers as they are: the requests go to the engine first,
+ * so the containers boot while difyctl reads and checks the configuration. Never throws: the usual
+ * `up` path that follows finds them running, waits for their logins and reports any problem.
+ */
+async function bootRecordedContainers(state: StackState, env: NodeJS.ProcessEnv): Promise<void> {
+  const names = dockerRecords(state);
+  if (!names.length) return;
+  const { engine } = await projectEngine({ env, state });
+  await Promise.all(names.map((name) => state.services[name]?.containerId && engine?.docker.getContainer(state.services[name].containerId).start().catch(() => undefined)));
+}
+
 /** The containers `stop` can reach: on the engine `up` used, or refused with the engine to reach. */
 async function reachableContainers(state: StackState, env: NodeJS.ProcessEnv) {
   const names = dockerRecords(state);
@@ -99,13 +111,15 @@ export async function startStack(options: StartOptions): Promise<StartResult> {
   if (!names.length && !services.length) {
     throw new DifyctlError('STACK.NOT_CREATED', 'nothing to start: `up` has not created this stack here, or `down` removed it', { hint: 'Run `difyctl up` (or `difyctl up db redis`).' });
   }
+  const booting = bootRecordedContainers(state, options.env ?? project.env);
   if (services.length) {
+    await booting;
     const { upStack } = await import('./up.js');
     const up = await upStack({ ...options, mode: services.length === 2 ? 'all' : services[0], detach: true });
     await updateState({ projectDir, project: projectName, change: (s) => void delete s.stoppedServices });
     return { dependencies: up.dependencies, services: up.alreadyRunning ? [] : services, up };
   }
-  const [{ resolveConfig }, { createStack, DEFAULT_TIMEOUT_MS }] = await Promise.all([import('../config/resolve.js'), import('./stack.js')]);
+  const [{ resolveConfig }, { createStack, DEFAULT_TIMEOUT_MS }] = await Promise.all([import('../config/resolve.js'), import('./stack.js'), booting]);
   const config = resolveConfig(project, { mode: 'api' });
   const lock = await acquireProjectLock({ projectDir, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   try {
