@@ -45,7 +45,8 @@ async function startPostgres() {
   pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
   const port = await freePort();
   pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`, '-w', 'start']);
-  return { port, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
+  const pid = () => Number(readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
+  return { port, pid, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 async function startRedis() {
@@ -85,6 +86,12 @@ async function firstByte(url, init, marker) {
   return first;
 }
 
+/** CPU seconds a process used, its reaped children included (utime, stime, cutime, cstime). */
+const cpuSeconds = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+};
+const treeCpu = (pid) => cpuSeconds(pid) + childrenOf(pid).reduce((sum, child) => sum + cpuSeconds(child), 0);
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 const childrenOf = (pid) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
@@ -153,7 +160,7 @@ try {
     through.push(await firstByte(`${base}/v1/chat-messages`, difyInit, '"event":"message"'));
   }
   say();
-  say(`## 1. Time to first byte of a streamed answer (${calls} sequential calls each, after 30 warm-up pairs), ms`);
+  say(`## 1. Time to first byte of a streamed answer (${calls} sequential calls each, after 30 warm-up pairs, load average ${os.loadavg()[0].toFixed(1)}), ms`);
   say('| path | p50 | p90 | p99 |');
   say('|---|---|---|---|');
   say(`| direct to the stand-in | ${ms(pct(direct, 50))} | ${ms(pct(direct, 90))} | ${ms(pct(direct, 99))} |`);
@@ -167,13 +174,21 @@ try {
   writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
   await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
   const runs = [];
+  // CPU spent per request, by whom: load-independent where the machine is shared.
+  const cpuNow = () => ({ api: treeCpu(server.pid), pg: treeCpu(pg.pid()), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+  const cpu0 = cpuNow();
   for (let i = 0; i < 3; i++) runs.push(await wrk(['-t2', '-c50', `-d${seconds}s`, '--latency', '-s', lua, `${base}/v1/chat-messages`]));
+  const cpu1 = cpuNow();
+  const served = runs.reduce((n, r) => n + r.rps * seconds, 0);
+  const perRequest = (k) => ((cpu1[k] - cpu0[k]) * 1000 / served).toFixed(2);
   const median = (f) => pct(runs.map(f), 50);
   say();
   say(`## 2. Blocking POST /v1/chat-messages, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of 3 runs after a warm-up)`);
   say('| req/s | p50 ms | p99 ms | non-2xx | socket errors |');
   say('|---|---|---|---|---|');
   say(`| ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${runs.map((r) => r.errors).join('; ')} |`);
+  say();
+  say(`CPU per request: api processes ${perRequest('api')} ms, PostgreSQL ${perRequest('pg')} ms, stand-in (this process) ${perRequest('bench')} ms; load average ${os.loadavg()[0].toFixed(1)}.`);
   }
 
   // 3. Many streams open at once, on a fresh server: RSS of each api process.
@@ -185,10 +200,18 @@ try {
   const before = workers.map(rssMb);
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const open = [];
-  /** Opens one stream; resolves at its first message event. */
-  const openStream = (i) => new Promise((resolve, reject) => {
+  /** Opens one stream; resolves at its first message event. A refused open (503) is retried and counted. */
+  let refused = 0;
+  const openStream = (i, attempt = 0) => new Promise((resolve, reject) => {
     const req = http.request(`${base}/v1/chat-messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`stream ${i}: ${res.statusCode}`));
+      if (res.statusCode !== 200) {
+        res.resume();
+        if (res.statusCode === 503 && attempt < 5) {
+          refused++;
+          resolve(sleep(500).then(() => openStream(i, attempt + 1)));
+        } else reject(new Error(`stream ${i}: ${res.statusCode}`));
+        return;
+      }
       let seen = false;
       res.on('data', (chunk) => {
         if (!seen && String(chunk).includes('"event":"message"')) {
@@ -197,6 +220,14 @@ try {
         }
       });
       res.on('error', () => {});
+      // An error event instead of an answer (the server could not start the generation): retried too.
+      res.on('end', () => {
+        if (seen) return;
+        if (attempt < 5) {
+          refused++;
+          resolve(sleep(500).then(() => openStream(i, attempt + 1)));
+        } else reject(new Error(`stream ${i} ended before its first message event`));
+      });
     });
     req.on('error', (error) => reject(error));
     req.end(question('Keep talking', 'streaming'));
@@ -212,7 +243,7 @@ try {
   for (const req of open) req.destroy();
   say();
   say(`## 3. ${streams} streams open at once (each a new conversation; the stand-in sends 1 character every 100 ms)`);
-  say(`Opened in waves of 25; all ${streams} had their first message event after ${Math.round(openedMs)} ms and stayed open.`);
+  say(`Opened in waves of 25; all ${streams} had their first message event after ${Math.round(openedMs)} ms and stayed open (${refused} opens were refused (503 or an error event) and retried; load average ${os.loadavg()[0].toFixed(1)}).`);
   say('| api process | RSS before, MB | RSS with the streams open, MB |');
   say('|---|---|---|');
   workers.forEach((pid, i) => say(`| ${i + 1} (pid ${pid}) | ${before[i].toFixed(1)} | ${during[i].toFixed(1)} |`));
