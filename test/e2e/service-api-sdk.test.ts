@@ -31,6 +31,12 @@ afterAll(async () => {
   await llm?.close();
 });
 
+/**
+ * The last request the stand-in received that mentions `text`. Not simply the last one: the worker
+ * asks the model for conversation names at its own pace, in between.
+ */
+const requestWith = (text: string) => llm.requests().findLast((r) => JSON.stringify(r.body).includes(text))?.body;
+
 /** The `data:` events of a streamed SDK answer (an axios stream), in order. */
 async function sseEvents(stream: AsyncIterable<Buffer>): Promise<Json[]> {
   let body = '';
@@ -141,7 +147,7 @@ describe.each([
     const blocking = (await chat.createChatMessage({ name: 'Ada' }, 'What is tea?', USER)).data as Json;
     expect(blocking).toMatchObject({ event: 'message', mode: 'chat', answer: REPLY });
     expect(blocking.metadata.usage.total_tokens).toBeGreaterThan(0);
-    expect(llm.requests().at(-1)?.body).toMatchObject({ model: 'stand-in-model', messages: [{ role: 'system', content: 'You talk to Ada.' }, { role: 'user', content: 'What is tea?' }] });
+    expect(requestWith('What is tea?')).toMatchObject({ model: 'stand-in-model', messages: [{ role: 'system', content: 'You talk to Ada.' }, { role: 'user', content: 'What is tea?' }] });
     conversationId = blocking.conversation_id as string;
 
     const streamed = await chat.createChatMessage({ name: 'Ada' }, 'Tell me more.', USER, true, conversationId);
@@ -151,7 +157,7 @@ describe.each([
     const end = events.at(-1)!;
     expect(end).toMatchObject({ event: 'message_end', conversation_id: conversationId });
     // The second turn carried the first as history.
-    expect(llm.requests().at(-1)?.body).toMatchObject({ messages: [{ role: 'system' }, { role: 'user', content: 'What is tea?' }, { role: 'assistant', content: REPLY }, { role: 'user', content: 'Tell me more.' }] });
+    expect(requestWith('Tell me more.')).toMatchObject({ messages: [{ role: 'system' }, { role: 'user', content: 'What is tea?' }, { role: 'assistant', content: REPLY }, { role: 'user', content: 'Tell me more.' }] });
 
     messageIds = [blocking.message_id as string, end.message_id as string];
     const rows = await stack.sql(`SELECT m.id, m.query, m.answer, m.status, m.message_tokens, m.answer_tokens, e.session_id FROM messages m JOIN end_users e ON e.id = m.from_end_user_id WHERE m.conversation_id = $1 ORDER BY m.created_at`, [conversationId]);
@@ -170,7 +176,7 @@ describe.each([
       return found?.name === TITLE && found;
     }, 'the generated conversation name');
     expect(named).toMatchObject({ id: conversationId, inputs: { name: 'Ada' }, status: 'normal' });
-    expect(JSON.stringify(llm.requests().find((r) => JSON.stringify(r.body).includes('Your Output'))?.body)).toContain('What is tea?');
+    expect(JSON.stringify(requestWith('Your Output'))).toContain('What is tea?');
     expect(await stack.sql('SELECT name FROM conversations WHERE id = $1', [conversationId])).toEqual([{ name: TITLE }]);
     expect((await chat.getConversations('someone-else')).data).toEqual({ limit: 20, has_more: false, data: [] });
   });
@@ -209,7 +215,7 @@ describe.each([
   it('createCompletionMessage, blocking and streaming; runWorkflow is refused as Dify does for a completion app', async () => {
     const blocking = (await completion.createCompletionMessage({ topic: 'tea' }, USER)).data as Json;
     expect(blocking).toMatchObject({ event: 'message', mode: 'completion', answer: REPLY });
-    expect(llm.requests().at(-1)?.body).toMatchObject({ messages: [{ role: 'user', content: 'Write about tea.' }] });
+    expect(requestWith('Write about tea.')).toMatchObject({ messages: [{ role: 'user', content: 'Write about tea.' }] });
     const events = await sseEvents((await completion.createCompletionMessage({ topic: 'green tea' }, USER, true)).data as AsyncIterable<Buffer>);
     expect(events.filter((e) => e.event === 'message').map((e) => e.answer).join('')).toBe(REPLY);
     const ids = [blocking.message_id, events.at(-1)!.message_id];
@@ -237,7 +243,7 @@ describe.each([
     const files = [{ type: 'image', transfer_method: 'local_file', upload_file_id: res.data.id }] as unknown as File[];
     const answer = (await chat.createChatMessage({ name: 'Ada' }, 'What is on this leaf?', USER, false, null, files)).data as Json;
     expect(answer.answer).toBe(REPLY);
-    expect(JSON.stringify(llm.requests().at(-1)?.body)).toContain(`data:image/png;base64,${bytes.toString('base64')}`);
+    expect(JSON.stringify(requestWith('What is on this leaf?'))).toContain(`data:image/png;base64,${bytes.toString('base64')}`);
     const shown = (await chat.getConversationMessages(USER, answer.conversation_id)).data.data[0] as Json;
     expect(shown.message_files).toEqual([expect.objectContaining({ type: 'image', transfer_method: 'local_file', upload_file_id: res.data.id, filename: 'leaf.png', mime_type: 'image/png', size: bytes.length, belongs_to: 'user' })]);
     expect(await stack.sql('SELECT type, transfer_method, belongs_to, created_by_role FROM message_files WHERE message_id = $1', [answer.message_id])).toEqual([{ type: 'image', transfer_method: 'local_file', belongs_to: 'user', created_by_role: 'end_user' }]);
