@@ -118,6 +118,7 @@ describe('POST /files/upload', () => {
   it("answers Dify's errors: no file, two files, too large, blocked extension, no MIME type", async () => {
     const err = async (res: Awaited<ReturnType<typeof upload>>) => [res.statusCode, json(res).code];
     expect(await err(await upload([{ name: 'user', value: 'alice' }]))).toEqual([400, 'no_file_uploaded']);
+    expect(await err(await upload([{ name: 'attachment', value: png(10), filename: 'a.png', type: 'image/png' }]))).toEqual([400, 'no_file_uploaded']);
     const notMultipart = await app.inject({ method: 'POST', url: '/v1/files/upload', headers: bearer(chat.key), payload: { user: 'alice' } });
     expect(await err(notMultipart)).toEqual([400, 'no_file_uploaded']);
     const two = [{ name: 'file', value: png(10), filename: 'a.png', type: 'image/png' }, { name: 'file', value: png(10), filename: 'b.png', type: 'image/png' }];

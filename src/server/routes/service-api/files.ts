@@ -36,7 +36,12 @@ async function readForm(request: FastifyRequest, limits: AppContext['settings'])
       if (part.fieldname === 'user' && typeof part.value === 'string') user = part.value;
       continue;
     }
-    if (part.fieldname !== 'file' || file || oversized) {
+    // Only the `file` field is the upload (Dify reads request.files['file']); others are skipped.
+    if (part.fieldname !== 'file') {
+      for await (const _chunk of part.file) void _chunk;
+      continue;
+    }
+    if (file || oversized) {
       part.file.resume();
       throw tooMany();
     }
