@@ -172,6 +172,10 @@ export const settingsShape = {
   WORKFLOW_FILE_UPLOAD_LIMIT: int(10, 1, 100_000),
   /** Extensions refused on upload, comma separated (`exe,bat`). @default empty */
   UPLOAD_FILE_EXTENSION_BLACKLIST: str(''),
+  /** The server's public address in signed file links (`message_files[].url`); empty: relative links. @default empty */
+  FILES_URL: str(''),
+  /** Seconds a signed file link stays valid. @default 300 */
+  FILES_ACCESS_TIMEOUT: int(300, 1, 604_800),
   // telemetry
   SENTRY_DSN: optionalStr(),
   /** @default 1.0 */

@@ -247,6 +247,11 @@ describe.each([
     const shown = (await chat.getConversationMessages(USER, answer.conversation_id)).data.data[0] as Json;
     expect(shown.message_files).toEqual([expect.objectContaining({ type: 'image', transfer_method: 'local_file', upload_file_id: res.data.id, filename: 'leaf.png', mime_type: 'image/png', size: bytes.length, belongs_to: 'user' })]);
     expect(await stack.sql('SELECT type, transfer_method, belongs_to, created_by_role FROM message_files WHERE message_id = $1', [answer.message_id])).toEqual([{ type: 'image', transfer_method: 'local_file', belongs_to: 'user', created_by_role: 'end_user' }]);
+    // Its url is Dify's signed preview link: a client shows the image with it, no key needed.
+    expect(shown.message_files[0].url).toMatch(new RegExp(`^/files/${res.data.id}/file-preview\\?timestamp=\\d+&nonce=[0-9a-f]+&sign=`));
+    const image = await fetch(`${stack.base}${shown.message_files[0].url}`);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(bytes);
     const empty = new FormData();
     empty.append('user', USER);
     expect(await refusal(chat.fileUpload(empty))).toMatchObject({ status: 400, body: { code: 'no_file_uploaded' } });

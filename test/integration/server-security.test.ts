@@ -15,7 +15,7 @@ let token: string;
 const json = (res: { body: string }) => JSON.parse(res.body) as Record<string, any>;
 
 /** The routes that answer without a token; anything else must say 401. */
-const PUBLIC = ['GET /health', 'HEAD /health', 'GET /console/api/setup', 'HEAD /console/api/setup', 'POST /console/api/setup', 'POST /console/api/login', 'POST /console/api/refresh-token'];
+const PUBLIC = ['GET /health', 'HEAD /health', 'GET /console/api/setup', 'HEAD /console/api/setup', 'POST /console/api/setup', 'POST /console/api/login', 'POST /console/api/refresh-token', 'GET /files/:fileId/file-preview', 'HEAD /files/:fileId/file-preview'];
 
 beforeAll(async () => {
   [pg, redis] = await Promise.all([startPostgres(), startRedis()]);

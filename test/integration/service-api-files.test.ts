@@ -8,10 +8,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type DifyApp } from '../../src/server/app.js';
+import { createFileUrls } from '../../src/server/services/file-urls.js';
 import { tempDir } from '../helpers/cli.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { createAppWithKey, json, modelConfig, signIn, type Json } from './apps-fixtures.js';
-import { migratedDatabase, serverEnv, settingsFor } from './server-fixtures.js';
+import { migratedDatabase, SECRET_KEY, serverEnv, settingsFor } from './server-fixtures.js';
 
 let pg: TestPostgres;
 let app: DifyApp;
@@ -113,6 +114,17 @@ describe('POST /files/upload', () => {
     expect(row!.key).toMatch(new RegExp(`^upload_files/${row!.tenant_id}/[0-9a-f-]{36}\\.png$`));
     expect(row!.hash).toBe(createHash('sha3-256').update(content).digest('hex'));
     expect(await readFile(path.join(project.dir, 'volumes/app/storage', row!.key as string))).toEqual(content);
+
+    // The signed link the service API hands out for it serves the bytes, without a key.
+    const link = createFileUrls({ secretKey: SECRET_KEY, filesUrl: '', accessTimeoutSeconds: 300 }).sign(doc.id);
+    const preview = await app.inject({ method: 'GET', url: link });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.headers['content-type']).toBe('image/png');
+    expect(preview.rawPayload).toEqual(content);
+    expect((await app.inject({ method: 'GET', url: `${link}&as_attachment=true` })).headers['content-disposition']).toBe("attachment; filename*=UTF-8''cat.png");
+    const forged = createFileUrls({ secretKey: 'another-secret-key', filesUrl: '', accessTimeoutSeconds: 300 }).sign(doc.id);
+    expect(json(await app.inject({ method: 'GET', url: forged }))).toMatchObject({ code: 'not_found', status: 404 });
+    expect((await app.inject({ method: 'GET', url: `/files/${doc.id}/file-preview` })).statusCode).toBe(400);
   });
 
   it("answers Dify's errors: no file, two files, too large, blocked extension, no MIME type", async () => {

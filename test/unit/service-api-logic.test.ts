@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conversationTitlePrompt, parseConversationName } from '../../src/server/services/conversation-names.js';
 import { storageRoot } from '../../src/server/services/file-storage.js';
+import { createFileUrls } from '../../src/server/services/file-urls.js';
 import { parseSuggestions } from '../../src/server/services/suggested-questions.js';
 import { checkUpload, sizeLimit, type UploadLimits } from '../../src/server/services/upload-files.js';
 
@@ -79,5 +80,36 @@ describe('storage root', () => {
     expect(storageRoot({ ...base, STORAGE_TYPE: 'opendal' }, '/p')).toBe(path.resolve('/p/volumes/app/storage'));
     expect(storageRoot({ ...base, STORAGE_TYPE: 'opendal', OPENDAL_FS_ROOT: '/srv/files' }, '/p')).toBe('/srv/files');
     expect(storageRoot({ ...base, STORAGE_TYPE: 'local', STORAGE_LOCAL_PATH: 'data/up' }, '/p')).toBe(path.resolve('/p/volumes/app/data/up'));
+  });
+});
+
+describe('signed file links', () => {
+  const id = '6f1c0f4e-2d4b-4c1e-9a3e-1a2b3c4d5e6f';
+  const params = (url: string) => {
+    const q = new URL(url, 'http://x').searchParams;
+    return { uploadFileId: id, timestamp: q.get('timestamp')!, nonce: q.get('nonce')!, sign: q.get('sign')! };
+  };
+
+  it("signs Dify's file-preview link and verifies it until FILES_ACCESS_TIMEOUT", () => {
+    let clock = 1_800_000_000;
+    const urls = createFileUrls({ secretKey: 'secret-one', filesUrl: 'https://files.example.com/', accessTimeoutSeconds: 300, now: () => clock });
+    const link = urls.sign(id);
+    expect(link).toMatch(new RegExp(`^https://files\\.example\\.com/files/${id}/file-preview\\?timestamp=1800000000&nonce=[0-9a-f]{32}&sign=[A-Za-z0-9_-]{43}%3D$`));
+    expect(urls.verify(params(link))).toBe(true);
+    clock += 300;
+    expect(urls.verify(params(link))).toBe(true);
+    clock += 1;
+    expect(urls.verify(params(link))).toBe(false);
+  });
+
+  it('refuses another file, another key, or a changed parameter', () => {
+    const urls = createFileUrls({ secretKey: 'secret-one', filesUrl: '', accessTimeoutSeconds: 300 });
+    const link = urls.sign(id);
+    expect(link.startsWith(`/files/${id}/file-preview?`)).toBe(true);
+    const good = params(link);
+    expect(urls.verify({ ...good, uploadFileId: id.replace('6f', '7f') })).toBe(false);
+    expect(urls.verify({ ...good, nonce: good.nonce.slice(0, -1) + (good.nonce.endsWith('0') ? '1' : '0') })).toBe(false);
+    expect(urls.verify({ ...good, sign: 'AAAA' })).toBe(false);
+    expect(createFileUrls({ secretKey: 'secret-two', filesUrl: '', accessTimeoutSeconds: 300 }).verify(good)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { notFound } from '../http-error.js';
-import { consoleMessageJson, messageExtras, messagesBefore } from './message-json.js';
+import { consoleMessageJson, messageExtras, messagesBefore, type FileUrl } from './message-json.js';
 import { unixSeconds } from './unix-time.js';
 
 export const LOG_SORTS = ['created_at', '-created_at', 'updated_at', '-updated_at'] as const;
@@ -174,11 +174,11 @@ export function completionConversationLogs(pool: pg.Pool, filter: LogFilter) {
  * paging, newest page first, each page oldest first.
  * @throws HttpError 404 for an unknown or deleted conversation, or an unknown first_id
  */
-export async function conversationMessageLogs(pool: pg.Pool, input: { appId: string; conversationId: string; firstId?: string; limit: number }) {
+export async function conversationMessageLogs(pool: pg.Pool, input: { appId: string; conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl }) {
   const { rowCount } = await pool.query('SELECT 1 FROM conversations WHERE id = $1 AND app_id = $2 AND NOT is_deleted', [input.conversationId, input.appId]);
   if (!rowCount) throw notFound('Conversation Not Exists.');
   const page = await messagesBefore(pool, input);
   if (!page) throw notFound('First message not found');
-  const extras = await messageExtras(pool, page.rows.map((r) => r.id));
+  const extras = await messageExtras(pool, page.rows.map((r) => r.id), input.fileUrl);
   return { limit: input.limit, has_more: page.hasMore, data: page.rows.map((row) => consoleMessageJson(row, extras)) };
 }

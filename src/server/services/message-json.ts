@@ -48,13 +48,16 @@ interface FeedbackRow {
   from_account_id: string | null;
 }
 
-/** Dify's `message_file_fields`. */
-function fileJson(f: FileRow) {
+/** Makes the link a client fetches an uploaded file with (signed, see file-urls.ts). */
+export type FileUrl = (uploadFileId: string) => string;
+
+/** Dify's `message_file_fields`: a remote file's own URL, an upload's signed preview link. */
+function fileJson(f: FileRow, fileUrl?: FileUrl) {
   return {
     id: f.id,
     filename: f.name ?? '',
     type: f.type,
-    url: f.url,
+    url: f.url ?? (f.upload_file_id && fileUrl ? fileUrl(f.upload_file_id) : null),
     mime_type: f.mime_type,
     size: f.size === null ? null : Number(f.size),
     transfer_method: f.transfer_method,
@@ -64,7 +67,7 @@ function fileJson(f: FileRow) {
 }
 
 /** Files and feedback of a page of messages, two queries for the whole page. */
-export async function messageExtras(pool: pg.Pool, ids: string[]) {
+export async function messageExtras(pool: pg.Pool, ids: string[], fileUrl?: FileUrl) {
   if (ids.length === 0) return { files: new Map<string, ReturnType<typeof fileJson>[]>(), feedbacks: new Map<string, FeedbackRow[]>() };
   const [files, feedbacks] = await Promise.all([
     pool.query<FileRow>(
@@ -82,7 +85,7 @@ export async function messageExtras(pool: pg.Pool, ids: string[]) {
     for (const row of rows) out.set(row.message_id, [...(out.get(row.message_id) ?? []), map(row)]);
     return out;
   };
-  return { files: group(files.rows, fileJson), feedbacks: group(feedbacks.rows, (f) => f) };
+  return { files: group(files.rows, (f) => fileJson(f, fileUrl)), feedbacks: group(feedbacks.rows, (f) => f) };
 }
 
 type Extras = Awaited<ReturnType<typeof messageExtras>>;

@@ -2,18 +2,18 @@ import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
 import { getConversation, type EndUserScope } from './conversations.js';
-import { MESSAGE_COLUMNS, messageExtras, messagesBefore, serviceMessageJson, type MessageRow } from './message-json.js';
+import { MESSAGE_COLUMNS, messageExtras, messagesBefore, serviceMessageJson, type FileUrl, type MessageRow } from './message-json.js';
 
 /**
  * GET /messages: the end user's conversation history, newest page first, each page oldest first.
  * @throws HttpError 404 for another user's (or a deleted) conversation, or an unknown first_id
  */
-export async function listMessages(pool: pg.Pool, input: EndUserScope & { conversationId: string; firstId?: string; limit: number }) {
+export async function listMessages(pool: pg.Pool, input: EndUserScope & { conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl }) {
   if (!input.conversationId) return { limit: input.limit, has_more: false, data: [] };
   await getConversation(pool, input);
   const page = await messagesBefore(pool, input);
   if (!page) throw notFound('First Message Not Exists.');
-  const extras = await messageExtras(pool, page.rows.map((r) => r.id));
+  const extras = await messageExtras(pool, page.rows.map((r) => r.id), input.fileUrl);
   return { limit: input.limit, has_more: page.hasMore, data: page.rows.map((row) => serviceMessageJson(row, extras)) };
 }
 

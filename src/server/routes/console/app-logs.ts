@@ -5,6 +5,7 @@ import { accountOf } from '../../hooks/auth.js';
 import { notFound } from '../../http-error.js';
 import { chatConversationLogs, completionConversationLogs, conversationMessageLogs, LOG_SORTS, type LogFilter } from '../../services/app-logs.js';
 import { getApp } from '../../services/apps.js';
+import { createFileUrls } from '../../services/file-urls.js';
 import { parse, uuidParam } from '../validate.js';
 
 const AppParams = z.object({ appId: uuidParam });
@@ -32,6 +33,7 @@ const wrongMode = (modes: string[]) => notFound(`App mode is not in the supporte
 
 /** The app's logs: chat and completion conversations, a conversation's messages (Dify's console shapes). */
 export async function appLogRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const urls = createFileUrls({ secretKey: ctx.settings.SECRET_KEY, filesUrl: ctx.settings.FILES_URL, accessTimeoutSeconds: ctx.settings.FILES_ACCESS_TIMEOUT });
   const filterOf = async (request: Parameters<typeof accountOf>[0], modes: string[]): Promise<LogFilter> => {
     const { appId } = parse(AppParams, request.params);
     const who = accountOf(request);
@@ -59,6 +61,6 @@ export async function appLogRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const found = await getApp(ctx.pool, { tenantId: accountOf(request).tenantId, appId });
     if (!CHAT_MODES.includes(String(found.mode))) throw wrongMode(CHAT_MODES);
     const q = parse(MessagesQuery, request.query);
-    return conversationMessageLogs(ctx.pool, { appId, conversationId: q.conversation_id, firstId: q.first_id, limit: q.limit });
+    return conversationMessageLogs(ctx.pool, { appId, conversationId: q.conversation_id, firstId: q.first_id, limit: q.limit, fileUrl: urls.sign });
   });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findEndUser } from '../../../apps/end-users.js';
 import type { AppContext } from '../../context.js';
 import { notFound } from '../../http-error.js';
+import { createFileUrls } from '../../services/file-urls.js';
 import { listMessages } from '../../services/messages.js';
 import { suggestedQuestions } from '../../services/suggested-questions.js';
 import { parse, uuidParam } from '../validate.js';
@@ -20,6 +21,7 @@ const SuggestedQuery = z.object({ user: userField });
 
 /** GET /messages (first_id paging) and GET /messages/:id/suggested. */
 export async function messageRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const urls = createFileUrls({ secretKey: ctx.settings.SECRET_KEY, filesUrl: ctx.settings.FILES_URL, accessTimeoutSeconds: ctx.settings.FILES_ACCESS_TIMEOUT });
   app.get('/messages', async (request) => {
     const { appId } = chatAppOf(request);
     const q = parse(ListQuery, request.query);
@@ -28,7 +30,7 @@ export async function messageRoutes(app: FastifyInstance, ctx: AppContext): Prom
       if (q.conversation_id) throw notFound('Conversation Not Exists.');
       return { limit: q.limit, has_more: false, data: [] };
     }
-    return listMessages(ctx.pool, { appId, endUserId: endUser.id, conversationId: q.conversation_id, firstId: q.first_id, limit: q.limit });
+    return listMessages(ctx.pool, { appId, endUserId: endUser.id, conversationId: q.conversation_id, firstId: q.first_id, limit: q.limit, fileUrl: urls.sign });
   });
 
   app.get('/messages/:messageId/suggested', async (request) => {
