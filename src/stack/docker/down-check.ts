@@ -17,8 +17,8 @@ async function containerExists(engine: Engine, id: string): Promise<boolean> {
 /**
  * The docker dependencies whose container is not confirmed gone: the engine does not answer, or
  * it is another engine than the one `up` used and the container is not there (`removed`: the
- * dependencies whose container this `down` removed). Their data must
- * stay and their record too (issue 13, bug 1: never assume a container you cannot see stopped).
+ * dependencies whose container this `down` removed). Their data and their record stay (issue 13,
+ * bug 1: never assume a container you cannot see stopped).
  */
 export async function unconfirmedContainers(args: { state: StackState; docker: ProjectEngine; removed?: string[] }): Promise<DependencyName[]> {
   const { state, docker } = args;
