@@ -170,7 +170,8 @@ try {
 
   // 2. Blocking chat-messages, 2 processes, wrk 50 connections.
   if (parts.has(2)) {
-  const lua = path.join(mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-')), 'post.lua');
+  const luaDir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-'));
+  const lua = path.join(luaDir, 'post.lua');
   writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
   await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
   const runs = [];
@@ -179,6 +180,7 @@ try {
   const cpu0 = cpuNow();
   for (let i = 0; i < 3; i++) runs.push(await wrk(['-t2', '-c50', `-d${seconds}s`, '--latency', '-s', lua, `${base}/v1/chat-messages`]));
   const cpu1 = cpuNow();
+  rmSync(luaDir, { recursive: true, force: true });
   const served = runs.reduce((n, r) => n + r.rps * seconds, 0);
   const perRequest = (k) => ((cpu1[k] - cpu0[k]) * 1000 / served).toFixed(2);
   const median = (f) => pct(runs.map(f), 50);
