@@ -116,6 +116,15 @@ const env = {
 };
 const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
 let server;
+// Killed (Ctrl-C, a timeout): stop what this script started before leaving.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    server?.kill('SIGTERM');
+    redis.stop();
+    pg.stop();
+    process.exit(130);
+  });
+}
 const startServer = async () => {
   server = spawn(process.execPath, [path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   for (let i = 0; i < 300 && (await fetch(`${base}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(100);
