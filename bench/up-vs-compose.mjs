@@ -1,7 +1,8 @@
 // `difyctl up db redis --provider docker` side by side with docker compose on the same engine, with
 // Dify 0.15's db and redis services (issue 13). Used by up.mjs (`node bench/up.mjs 5 --vs-compose`).
 //
-// Each run, in alternating order so both see the same load:
+// Each run, both projects side by side, each step for one tool then the other (first one alternating),
+// so that both see the same load:
 //   fresh:    a new project dir, nothing on the engine. compose: `docker-compose up -d db redis`, then
 //             real logins polled every 50 ms (PostgreSQL login + SELECT 1, Redis AUTH + PING) until both
 //             pass; difyctl: `up db redis` returns once its own login gate passed.
@@ -77,73 +78,85 @@ async function untilServing(ports) {
   await Promise.all([poll(() => pgAnswers(ports.db)), poll(() => redisAnswers(ports.redis))]);
 }
 
-async function composeRound({ dir, env, ports }) {
+const timed = async (work) => {
+  const t0 = performance.now();
+  await work();
+  return performance.now() - t0;
+};
+
+/** Each tool's steps, timed; both tools run each step back to back (see compareWithCompose). */
+function composeSteps({ dir, env, ports }) {
   const compose = (...args) => run('docker-compose', args, dir, env);
-  const timed = async (work) => {
-    const t0 = performance.now();
-    await work();
-    return performance.now() - t0;
+  const upAndServe = async () => {
+    compose('up', '-d', 'db', 'redis');
+    await untilServing(ports);
   };
-  const fresh = await timed(async () => {
-    compose('up', '-d', 'db', 'redis');
-    await untilServing(ports);
-  });
-  const stop = compose('stop');
-  const restart = await timed(async () => {
-    compose('up', '-d', 'db', 'redis');
-    await untilServing(ports);
-  });
-  const recreate = await timed(async () => {
-    compose('down');
-    compose('up', '-d', 'db', 'redis');
-    await untilServing(ports);
-  });
-  compose('down', '-v');
-  return { fresh, stop, restart, recreate };
+  return {
+    fresh: () => timed(upAndServe),
+    stop: () => timed(() => compose('stop')),
+    restart: () => timed(upAndServe),
+    recreate: () => timed(() => (compose('down'), upAndServe())),
+    cleanup: () => compose('down', '-v'),
+  };
 }
 
-async function difyctlRound({ dir, env, ports, bin }) {
+function difyctlSteps({ dir, env, ports, bin }) {
   const difyctl = (...args) => run(process.execPath, [bin, ...args], dir, env);
-  const fresh = difyctl('up', 'db', 'redis', '--provider', 'docker');
-  await untilServing(ports); // a check, not timed: passes at once when `up` told the truth
-  const stop = difyctl('stop');
-  const restart = difyctl('start');
-  await untilServing(ports);
-  const recreate = difyctl('down') + difyctl('up', 'db', 'redis', '--provider', 'docker');
-  difyctl('down', '--volumes');
-  return { fresh, stop, restart, recreate };
+  // `up` and `start` return once their own login gate passed; the logins after them are a check,
+  // not timed (they pass at once when difyctl told the truth).
+  return {
+    fresh: async () => {
+      const ms = difyctl('up', 'db', 'redis', '--provider', 'docker');
+      await untilServing(ports);
+      return ms;
+    },
+    stop: async () => difyctl('stop'),
+    restart: async () => {
+      const ms = difyctl('start');
+      await untilServing(ports);
+      return ms;
+    },
+    recreate: async () => difyctl('down') + difyctl('up', 'db', 'redis', '--provider', 'docker'),
+    cleanup: () => difyctl('down', '--volumes'),
+  };
 }
+
+const STEPS = ['fresh', 'stop', 'restart', 'recreate'];
 
 export async function compareWithCompose({ runs, bin, freePort, median }) {
   const rows = { compose: [], difyctl: [] };
   for (let i = 0; i < runs; i++) {
+    // Both projects side by side; each step runs for one tool then the other, first one alternating.
     const order = i % 2 === 0 ? ['compose', 'difyctl'] : ['difyctl', 'compose'];
-    const pair = {};
+    const tools = {};
     for (const tool of order) {
       const dir = project(tool);
       const ports = { db: await freePort(), redis: await freePort() };
       const env = { COMPOSE_PROJECT_NAME: `vs${tool}${process.pid}x${i}`, EXPOSE_DB_PORT: String(ports.db), EXPOSE_REDIS_PORT: String(ports.redis), SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789' };
-      try {
-        pair[tool] = tool === 'compose' ? await composeRound({ dir, env, ports }) : await difyctlRound({ dir, env, ports, bin });
-      } catch (error) {
-        // A failed round (say, a dist/ rebuilt under it) leaves nothing behind and drops that run.
-        console.error(`run ${i + 1} ${tool} failed: ${String(error.stderr ?? error.message).trim().split('\n')[0]}`);
+      tools[tool] = { dir, steps: tool === 'compose' ? composeSteps({ dir, env, ports }) : difyctlSteps({ dir, env, ports, bin }) };
+    }
+    const pair = { compose: {}, difyctl: {} };
+    try {
+      for (const step of STEPS) for (const tool of order) pair[tool][step] = await tools[tool].steps[step]();
+      for (const tool of order) rows[tool].push(pair[tool]);
+    } catch (error) {
+      // A failed step (say, a dist/ rebuilt under it) drops that run; nothing is left behind.
+      console.error(`run ${i + 1} failed: ${String(error.stderr ?? error.message).trim().split('\n')[0]}`);
+    } finally {
+      for (const tool of order) {
         try {
-          if (tool === 'compose') run('docker-compose', ['down', '-v'], dir, env);
-          else run(process.execPath, [bin, 'down', '--volumes'], dir, env);
+          tools[tool].steps.cleanup();
         } catch {
           // best effort
         }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+        rmSync(tools[tool].dir, { recursive: true, force: true });
       }
     }
-    if (pair.compose && pair.difyctl) for (const tool of order) rows[tool].push(pair[tool]);
   }
   if (!rows.compose.length) throw new Error('no run completed');
   const composeVersion = execFileSync('docker-compose', ['version', '--short'], { encoding: 'utf8' }).trim();
   const engine = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
-  console.log(`\ndb + redis (Dify 0.15) side by side, median of ${runs} (s): docker-compose ${composeVersion}, Docker ${engine}, load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`\ndb + redis (Dify 0.15) side by side, median of ${rows.compose.length} runs (s): docker-compose ${composeVersion}, Docker ${engine}, load ${os.loadavg()[0].toFixed(1)}`);
   console.log(['', 'fresh', 'stop', 'restart', 'stop+restart', 'recreate'].map((h, i) => (i ? h.padStart(13) : h.padEnd(9))).join(''));
   const m = {};
   for (const tool of ['compose', 'difyctl']) {
@@ -152,7 +165,7 @@ export async function compareWithCompose({ runs, bin, freePort, median }) {
     console.log([tool.padEnd(9), ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => (m[tool][k] / 1000).toFixed(2).padStart(13))].join(''));
   }
   console.log(['ratio'.padEnd(9), ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => `${(m.difyctl[k] / m.compose[k]).toFixed(2)}x`.padStart(13))].join(''));
-  // Each run's two rounds ran back to back: their ratio is the least disturbed by the machine's load.
+  // Each step ran for both tools back to back: their ratio is the least disturbed by the machine's load.
   const paired = (k) => median(rows.difyctl.map((r, i) => (k === 'both' ? r.stop + r.restart : r[k]) / (k === 'both' ? rows.compose[i].stop + rows.compose[i].restart : rows.compose[i][k])));
   console.log(['paired'.padEnd(9), ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => `${paired(k).toFixed(2)}x`.padStart(13))].join(''));
   for (const tool of ['compose', 'difyctl']) console.log(`${tool} runs: ${JSON.stringify(rows[tool].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, +(v / 1000).toFixed(2)]))))}`);
