@@ -35,7 +35,11 @@ afterAll(async () => {
  * The last request the stand-in received that mentions `text`. Not simply the last one: the worker
  * asks the model for conversation names at its own pace, in between.
  */
-const requestWith = (text: string) => llm.requests().findLast((r) => JSON.stringify(r.body).includes(text))?.body;
+/** The last chat request that carried `text`; the worker's conversation-title requests (which quote
+ * the first query and may arrive after the answer) are not the chat itself. */
+const requestWith = (text: string) => llm.requests().findLast((r) => JSON.stringify(r.body).includes(text) && !isTitleRequest(r.body))?.body;
+const isTitleRequest = (body: unknown) => JSON.stringify(body).includes('Write a very short title');
+const titleRequest = () => llm.requests().findLast((r) => isTitleRequest(r.body))?.body;
 
 /** The `data:` events of a streamed SDK answer (an axios stream), in order. */
 async function sseEvents(stream: AsyncIterable<Buffer>): Promise<Json[]> {
@@ -176,7 +180,7 @@ describe.each([
       return found?.name === TITLE && found;
     }, 'the generated conversation name');
     expect(named).toMatchObject({ id: conversationId, inputs: { name: 'Ada' }, status: 'normal' });
-    expect(JSON.stringify(requestWith('Your Output'))).toContain('What is tea?');
+    expect(JSON.stringify(titleRequest())).toContain('What is tea?');
     expect(await stack.sql('SELECT name FROM conversations WHERE id = $1', [conversationId])).toEqual([{ name: TITLE }]);
     expect((await chat.getConversations('someone-else')).data).toEqual({ limit: 20, has_more: false, data: [] });
   });
