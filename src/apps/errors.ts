@@ -6,12 +6,15 @@
 export class AppRequestError extends Error {
   readonly code: string;
   readonly status: number;
+  /** A model failure's kind (the model runtime's InvokeErrorKind), when it was one. */
+  readonly kind?: string;
 
-  constructor(code: string, message: string, status = 400) {
+  constructor(code: string, message: string, status = 400, kind?: string) {
     super(message);
     this.name = 'AppRequestError';
     this.code = code;
     this.status = status;
+    if (kind) this.kind = kind;
   }
 }
 

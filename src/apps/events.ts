@@ -3,7 +3,7 @@
  * below give Dify's exact JSON field order (core/app/apps/*\/generate_response_converter.py,
  * core/app/entities/task_entities.py, 1.x).
  */
-import type { LlmUsage } from '../model-runtime/types.js';
+import type { InvokeErrorKind, LlmResult, LlmUsage } from '../model-runtime/types.js';
 import { AppRequestError } from './errors.js';
 
 /** `metadata` of message_end and of the blocking answer (TaskStateMetadata). */
@@ -13,12 +13,14 @@ export interface MessageMetadata {
   usage: LlmUsage;
 }
 
+type LlmFinishReason = LlmResult['finishReason'];
+
 export type AppEvent =
   | { event: 'message'; answer: string }
   | { event: 'message_replace'; answer: string; reason: string }
   | { event: 'message_file'; id: string; type: string; belongs_to: 'user' | 'assistant'; url: string }
-  | { event: 'message_end'; metadata: MessageMetadata; files: unknown[] | null }
-  | { event: 'error'; code: string; status: number; message: string };
+  | { event: 'message_end'; metadata: MessageMetadata; files: unknown[] | null; /** The model's reason to end (not rendered by Dify's routes). */ finishReason?: LlmFinishReason }
+  | { event: 'error'; code: string; status: number; message: string; /** The model runtime's failure kind (not rendered by Dify's routes). */ kind?: InvokeErrorKind };
 
 /** What every event of a generation shares. */
 export interface Generation {

@@ -12,7 +12,7 @@ import { resolveFiles, type FileMapping, type LoadUpload } from './files.js';
 import { prepareInputs, type Inputs } from './inputs.js';
 import { fitHistory, loadHistory } from './memory.js';
 import { loadAppConfig, type AppConfigRecord, type AppModelConfigDict, type ModelSection } from './model-config/index.js';
-import { renderTemplate, type Prompt } from './prompt.js';
+import { renderTemplate, type HistoryTurn, type Prompt } from './prompt.js';
 import { createRecords, findConversation, type ConversationRow } from './records.js';
 
 /** The app a request calls (what its key says). */
@@ -32,6 +32,13 @@ export interface GenerateRequest {
   conversationId?: string | null;
   /** Dify's file mappings (used when the app's file upload is enabled). */
   files?: FileMapping[] | null;
+  /**
+   * Earlier exchanges the server does not keep (e.g. an OpenAI transcript's turns before its stored
+   * conversation): put before the conversation's own history in the prompt, never stored.
+   */
+  priorTurns?: HistoryTurn[];
+  /** An instruction added to the app's pre_prompt, as Dify applies pre_prompt (an OpenAI `system` message). */
+  system?: string;
   /** Chat: name a new conversation in the worker. @default true */
   autoGenerateName?: boolean;
   /** Fires when the client goes away: the upstream call is aborted, the partial answer kept. */
@@ -55,7 +62,7 @@ export interface Prepared {
 
 /** A model runtime error before the stream: the same code and message, as JSON. */
 export function asRequestError(error: unknown): unknown {
-  return error instanceof ModelRuntimeError ? new AppRequestError(error.code, error.message, error.status) : error;
+  return error instanceof ModelRuntimeError ? new AppRequestError(error.code, error.message, error.status, error.kind) : error;
 }
 
 async function configFor(pool: pg.Pool, app: AppConfigRecord, conversation: ConversationRow | undefined): Promise<AppConfigRecord> {
@@ -63,6 +70,12 @@ async function configFor(pool: pg.Pool, app: AppConfigRecord, conversation: Conv
   if (!conversation?.appModelConfigId || conversation.appModelConfigId === app.configId) return app;
   const own = await loadAppConfig(pool, app.appId, { configId: conversation.appModelConfigId });
   return own?.config ? own : app;
+}
+
+/** The app's config with `system` after its pre_prompt (a blank line between). */
+function withSystem(config: AppModelConfigDict, system: string | undefined): AppModelConfigDict {
+  if (!system) return config;
+  return { ...config, pre_prompt: config.pre_prompt ? `${config.pre_prompt}\n\n${system}` : system };
 }
 
 /** The app must have a model (its current config's). */
@@ -84,7 +97,7 @@ export async function prepareGeneration(
   const { endUser } = req;
   const conversation = appMode === 'chat' && req.conversationId ? await findConversation(deps.pool, { appId: req.app.appId, endUserId: endUser.id, conversationId: req.conversationId }) : undefined;
   const record = await configFor(deps.pool, req.record, conversation);
-  const config = record.config!;
+  const config = withSystem(record.config!, req.system);
   const model = config.model ?? appModel;
   const inputs = conversation ? conversation.inputs : prepareInputs(config.user_input_form, req.inputs);
   const { files, images } = await resolveFiles(deps, { tenantId: req.app.tenantId, config, files: req.files });
@@ -95,7 +108,7 @@ export async function prepareGeneration(
   } catch (error) {
     throw asRequestError(error);
   }
-  const history = conversation ? await loadHistory(deps.pool, conversation.id) : [];
+  const history = [...(req.priorTurns ?? []), ...(conversation ? await loadHistory(deps.pool, conversation.id) : [])];
   const prompt = fitHistory({ appMode, config, inputs, query: req.query, images, history, contextSize, countTokens: (i) => deps.runtime.countTokens(i) });
   const rows = await createRecords(deps.pool, {
     appId: req.app.appId,

@@ -29,7 +29,8 @@ const emptyUsage = (): LlmUsage => ({
 
 /** The error event of a failure: Dify's code for model errors; anything else from the call is a request error. */
 export function errorEvent(error: unknown): Extract<AppEvent, { event: 'error' }> {
-  if (error instanceof ModelRuntimeError || error instanceof AppRequestError) return { event: 'error', code: error.code, status: error.status, message: error.message };
+  if (error instanceof ModelRuntimeError) return { event: 'error', code: error.code, status: error.status, message: error.message, ...(error.kind ? { kind: error.kind } : {}) };
+  if (error instanceof AppRequestError) return { event: 'error', code: error.code, status: error.status, message: error.message };
   return { event: 'error', code: 'completion_request_error', status: 400, message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -101,7 +102,7 @@ export async function* runGeneration(deps: RunDeps, prepared: Prepared, task: Ru
     }
     const metadata: MessageMetadata = { annotation_reply: null, retriever_resources: [], usage: settledUsage(deps.runtime, prepared, result, answer, startedAt) };
     await finish(stoppedBy ? 'stopped' : 'normal', metadata, null);
-    yield { event: 'message_end', metadata, files: null };
+    yield { event: 'message_end', metadata, files: null, ...(result ? { finishReason: result.finishReason } : {}) };
   } catch (error) {
     failure = error;
     deps.logger?.warn({ err: error instanceof Error ? error.message : String(error), messageId: prepared.messageId }, 'generation failed');

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { limitByAppKey } from '../../hooks/rate-limit.js';
+import { openAiRoutes } from '../openai/index.js';
 import { notFound, unauthorized } from '../../http-error.js';
 import { chatMessageRoutes } from './chat-messages.js';
 import { completionMessageRoutes } from './completion-messages.js';
@@ -38,6 +39,8 @@ export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & {
   app.addHook('onClose', async () => messages.stopFlags.close());
   await chatMessageRoutes(app, ctx, messages);
   await completionMessageRoutes(app, ctx, messages);
+  // The OpenAI-compatible door: its own scope, so that only its errors take OpenAI's shape.
+  await app.register(async (scope) => openAiRoutes(scope, ctx, messages));
   for (const routes of [parameterRoutes, metaRoutes, conversationRoutes, messageRoutes, feedbackRoutes, fileRoutes]) await routes(app, ctx);
   for (const routes of ctx.extraRoutes ?? []) await routes(app, ctx);
 }

@@ -5,7 +5,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { collectBlocking, SSE_PING, sseData, streamChunk, type Generation } from '../../../apps/index.js';
+import { collectBlocking, SSE_PING, sseData, streamChunk, type AppEvent, type Generation } from '../../../apps/index.js';
 import { appCall } from '../app-errors.js';
 
 /** Dify's ping period (AppQueueManager.listen). */
@@ -32,33 +32,45 @@ const writable = (out: PassThrough): Promise<void> =>
     out.on('close', done);
   });
 
+export interface SseOptions {
+  pingMs?: number;
+  onError?: (error: unknown) => void;
+  /** Each event's SSE text ('' for none). @default Dify's `data: {json}\n\n` chunk */
+  encode?: (event: AppEvent) => string;
+  /** What a ping writes. @default Dify's `event: ping\n\n` */
+  ping?: string;
+}
+
 /**
  * The SSE body of a generation. The event stream is read to its end even after the client left
  * (the upstream call is aborted by then), so the message row is always completed.
  */
-export function sseStream(generation: Generation, options: { pingMs?: number; onError?: (error: unknown) => void } = {}): Readable {
+export function sseStream(generation: Generation, options: SseOptions = {}): Readable {
   const out = new PassThrough();
+  const encode = options.encode ?? ((event: AppEvent) => sseData(streamChunk(generation, event)));
+  const ping = options.ping ?? SSE_PING;
   const live = (): boolean => !out.destroyed && !out.writableEnded;
   const write = async (text: string): Promise<void> => {
     if (live() && !out.write(text)) await writable(out);
   };
-  const ping = setInterval(() => {
-    if (live()) out.write(SSE_PING);
+  const pinger = setInterval(() => {
+    if (live()) out.write(ping);
   }, options.pingMs ?? PING_INTERVAL_MS);
-  ping.unref();
+  pinger.unref();
   void (async () => {
     try {
       for await (const event of generation.events) {
-        await write(sseData(streamChunk(generation, event)));
+        const text = encode(event);
+        if (text) await write(text);
         // An error event ends the stream (as Dify's pipeline breaks after it).
         if (event.event === 'error') break;
       }
     } catch (error) {
       // Only a bug reaches here (the generator turns failures into events): end the stream with one.
       options.onError?.(error);
-      await write(sseData(streamChunk(generation, { event: 'error', code: 'internal_server_error', status: 500, message: 'Internal Server Error, please contact support.' })));
+      await write(encode({ event: 'error', code: 'internal_server_error', status: 500, message: 'Internal Server Error, please contact support.' }));
     } finally {
-      clearInterval(ping);
+      clearInterval(pinger);
       if (live()) out.end();
     }
   })();
