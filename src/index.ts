@@ -23,6 +23,8 @@ export { upStack, StackUp, type UpOptions, type UpResult } from './stack/up.js';
 export { stopStack, startStack, type StopOptions, type StartOptions, type StartResult } from './stack/stop-start.js';
 export { launchServices, stopServices, type LaunchOptions } from './stack/services/launch.js';
 export { Supervisor, type SupervisorOptions, type SupervisorEvent } from './stack/supervisor/supervisor.js';
-export { resetDatabase, type DbResetOptions, type DbResetResult } from './stack/db-reset.js';
-export { doctor, defaultChecks, type Check, type CheckResult, type DoctorReport } from './doctor/index.js';
+export { resetDatabase } from './stack/db-reset.js';
+export { runChecks, defaultChecks, type Check, type CheckResult, type DoctorReport } from './doctor/index.js';
 export { readLogs, followLogs, logSources, type LogLine, type LogSource } from './logs/index.js';
+// One function per CLI command (the CLI's commands are thin shells over these).
+export { up, down, ps, migrate, projectMigrator, doctor, logs, dbReset, serve, config, init, type UpRunOptions, type UpOutcome, type UpPhase, type DownOptions, type DownOutcome, type PsOptions, type MigrateOptions, type MigrateResult, type DoctorRunOptions, type LogsOptions, type LogsResult, type DbResetOptions, type DbResetResult, type ServeOptions, type InitOptions } from './operations/index.js';

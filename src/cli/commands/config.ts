@@ -11,9 +11,9 @@ export const configCommand: CommandDefinition = {
       .option('--show-secrets', 'print secret values instead of ***')
       .option('--all', 'list every key of the service, not only the settings difyctl uses'),
   run: async ({ global, out, env, options }) => {
-    const { loadConfig } = await import('../../config/resolve.js');
+    const { config: loadConfig } = await import('../../operations/config.js');
     const { renderConfig, configData } = await import('../render-config.js');
-    const config = loadConfig({
+    const config = await loadConfig({
       projectDir: global.projectDir,
       file: global.file,
       envFile: global.envFile,

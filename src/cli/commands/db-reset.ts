@@ -18,9 +18,9 @@ export const dbResetCommand: CommandDefinition = {
         return { data: { reset: false }, exitCode: 1 };
       }
     }
-    const { resetDatabase } = await import('../../stack/db-reset.js');
+    const { dbReset } = await import('../../operations/db-reset.js');
     const { stackReporter } = await import('../render-stack.js');
-    const result = await resetDatabase({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, report: stackReporter(out) });
+    const result = await dbReset({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, report: stackReporter(out) });
     for (const dir of result.removed) out.print(`removed ${dir}`);
     out.print(`database recreated and migrated (${result.migrated.length} migrations, seed data loaded)`);
     if (result.restarted.length) out.print(`restarted ${result.restarted.join(' and ')}`);

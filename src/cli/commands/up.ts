@@ -2,8 +2,6 @@ import { Option } from 'commander';
 import { DifyctlError } from '../../errors/index.js';
 import type { CommandDefinition } from '../types.js';
 
-const SERVICES = ['api', 'worker'];
-
 export const upCommand: CommandDefinition = {
   path: ['up'],
   summary: 'start or attach PostgreSQL and Redis, migrate, and run the API server (and worker) supervised',
@@ -19,14 +17,10 @@ export const upCommand: CommandDefinition = {
     const { global, options, args } = ctx;
     const timeout = Number(options.timeout);
     if (!Number.isFinite(timeout) || timeout <= 0) throw new DifyctlError('CLI.USAGE', `--timeout must be a positive number of seconds, not "${String(options.timeout)}"`);
-    const requested = (args[0] as string[] | undefined) ?? [];
-    const processes = requested.filter((s) => SERVICES.includes(s));
-    if (requested.length > 0 && processes.length === 0) {
-      const { upDependencies } = await import('../up-dependencies.js');
-      return upDependencies(ctx, requested, timeout, String(options.provider));
-    }
-    const mode = processes.length === 2 ? 'all' : processes.length === 1 ? (processes[0] as 'api' | 'worker') : (options.mode as 'api' | 'worker' | 'all');
+    const services = (args[0] as string[] | undefined) ?? [];
+    const { modeOf } = await import('../../operations/up.js');
+    const mode = modeOf(services, options.mode as 'api' | 'worker' | 'all') ?? 'api';
     const { runUp } = await import('../up-run.js');
-    return runUp(ctx, { mode, provider: options.provider as 'auto', detach: options.detach === true, migrate: options.migrate !== false, timeoutMs: timeout * 1000, projectOptions: { projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName } });
+    return runUp(ctx, { services, mode, provider: options.provider as 'auto', detach: options.detach === true, migrate: options.migrate !== false, timeoutMs: timeout * 1000, projectOptions: { projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName } });
   },
 };

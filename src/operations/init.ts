@@ -1,0 +1,1 @@
+export { initProject as init, type InitOptions } from '../project/init.js';
