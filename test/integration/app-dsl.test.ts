@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DSL_MAX_SIZE } from '../../src/apps/dsl/index.js';
 import { DEFAULT_REPLY, startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
 import { createAppWithKey, json, type Json } from './apps-fixtures.js';
@@ -111,6 +112,17 @@ describe('Dify DSL import and export (console API)', () => {
     expect(json(noMode)).toMatchObject({ code: 'invalid_param', status: 400, message: expect.stringMatching(/^mode: /) });
   });
 
+  it('takes files past the server’s 1 MB body limit up to Dify’s 10 MB, and says when one is larger', async () => {
+    const long = 'x'.repeat(3 * 1024 * 1024);
+    const big = fixture('ai-front-end-interviewer.chat.yml').replace('  pre_prompt: Your task', `  pre_prompt: ${long} Your task`);
+    const res = await importYaml(big, { name: 'Long prompt' });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    expect((await exportApp(json(res).app_id)).length).toBeGreaterThan(long.length);
+    const huge = await importYaml(`# ${'y'.repeat(DSL_MAX_SIZE)}\n${fixture('ai-front-end-interviewer.chat.yml')}`);
+    expect(huge.statusCode).toBe(400);
+    expect(json(huge)).toMatchObject({ status: 'failed', error: 'File size exceeds the limit of 10MB' });
+  });
+
   it('asks to confirm a newer DSL version, then imports it once, for the same account only', async () => {
     const newer = `version: 0.4.0\nkind: app\n${fixture('code-converter.completion.yml')}`;
     const pending = await importYaml(newer, { name: 'Converter from the future', icon: '🧪' });
@@ -127,6 +139,11 @@ describe('Dify DSL import and export (console API)', () => {
     const twice = await h.app.inject({ method: 'POST', url: `/console/api/apps/imports/${id}/confirm`, headers: h.auth });
     expect(twice.statusCode).toBe(400);
     expect(json(twice)).toMatchObject({ status: 'failed', error: 'Import information expired or does not exist' });
+    const unknown = await h.app.inject({ method: 'POST', url: '/console/api/apps/imports/00000000-0000-4000-8000-000000000000/confirm', headers: h.auth });
+    expect(json(unknown)).toMatchObject({ status: 'failed', error: 'Import information expired or does not exist' });
+    // Dify's console asks for the plugins an import lacks: this server has none to install.
+    const deps = await h.app.inject({ method: 'GET', url: `/console/api/apps/imports/${json(confirmed).app_id}/check-dependencies`, headers: h.auth });
+    expect(json(deps)).toEqual({ leaked_dependencies: [] });
   });
 
   it('exports with Dify’s errors: workflow apps, apps without a config, unknown apps, a bad include_secret', async () => {
@@ -138,5 +155,23 @@ describe('Dify DSL import and export (console API)', () => {
     expect((await h.app.inject({ method: 'GET', url: '/console/api/apps/00000000-0000-4000-8000-000000000000/export', headers: h.auth })).statusCode).toBe(404);
     expect(json(await h.app.inject({ method: 'GET', url: `/console/api/apps/${bare.id}/export?include_secret=maybe`, headers: h.auth }))).toMatchObject({ code: 'invalid_param' });
     expect((await h.app.inject({ method: 'GET', url: `/console/api/apps/${h.chat.appId}/export` })).statusCode).toBe(401);
+  });
+});
+
+describe('Dify DSL pending imports without Redis (PostgreSQL key-value fallback)', () => {
+  let bare: Harness;
+  beforeAll(async () => {
+    bare = await startHarness({ pg, llm });
+  });
+  afterAll(async () => {
+    await bare?.close();
+  });
+
+  it('keeps a pending import until it is confirmed', async () => {
+    const newer = `version: 0.5.0\nkind: app\n${fixture('ai-front-end-interviewer.chat.yml')}`;
+    const pending = json(await bare.app.inject({ method: 'POST', url: '/console/api/apps/imports', headers: bare.auth, payload: { mode: 'yaml-content', yaml_content: newer } }));
+    expect(pending).toMatchObject({ status: 'pending', imported_dsl_version: '0.5.0' });
+    const confirmed = await bare.app.inject({ method: 'POST', url: `/console/api/apps/imports/${pending.id}/confirm`, headers: bare.auth });
+    expect(json(confirmed)).toMatchObject({ status: 'completed', app_mode: 'chat' });
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { confirmImport, exportAppDsl, importDsl, type ImportDeps, type ImportResult } from '../../../apps/dsl/index.js';
+import { confirmImport, DSL_MAX_SIZE, exportAppDsl, importDsl, type ImportDeps, type ImportResult } from '../../../apps/dsl/index.js';
 import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
 import { appCall } from '../app-errors.js';
@@ -29,6 +29,9 @@ const ExportQuery = z.object({
   workflow_id: z.string().optional(),
 });
 
+/** A 10 MB file (Dify's DSL_MAX_SIZE) fits once JSON-escaped; the server's 1 MB default would refuse it. */
+const IMPORT_BODY_LIMIT = DSL_MAX_SIZE + 2 * 1024 * 1024;
+
 /** Dify's statuses: 200 done (with or without warnings), 202 waiting for a confirmation, 400 failed. */
 const statusOf = (result: ImportResult): number => (result.status === 'failed' ? 400 : result.status === 'pending' ? 202 : 200);
 
@@ -44,7 +47,7 @@ export async function appImportRoutes(app: FastifyInstance, ctx: AppContext): Pr
     pending: ctx.store.kv,
     providers: (tenantId) => ctx.modelRuntime.console.listProviders(tenantId, 'llm'),
   };
-  app.post('/apps/imports', async (request, reply) => {
+  app.post('/apps/imports', { bodyLimit: IMPORT_BODY_LIMIT }, async (request, reply) => {
     const body = parse(ImportBody, request.body);
     const result = await appCall(() => importDsl(deps, accountOf(request), body));
     reply.code(statusOf(result));
