@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { configWarnings } from '../../src/apps/dsl/config-warnings.js';
 import { appValues, importedModelConfig } from '../../src/apps/dsl/create-app.js';
 import { DslError, dslDocument, dumpDsl, parseYamlMapping, providerWarnings, readDslDocument, versionStatus, type ProviderView } from '../../src/apps/dsl/index.js';
 import { configDict, type AppModelConfigDict } from '../../src/apps/model-config/index.js';
@@ -106,6 +107,20 @@ describe('Dify DSL: app values and providers', () => {
     expect(providerWarnings({ provider: 'openai', name: 'gpt-4o' }, [view('openai', { custom_configuration: { current_credential_id: 'c1', custom_models: [] } })])).toEqual([]);
     const configuredModel = { current_credential_id: null, custom_models: [{ model: 'llama3', model_type: 'llm', current_credential_id: 'c2' }] };
     expect(providerWarnings({ provider: 'openai_api_compatible', name: 'llama3' }, [view('openai_api_compatible', { configurate_methods: ['customizable-model'], custom_configuration: configuredModel })])).toEqual([]);
+  });
+});
+
+describe('Dify DSL: what an import keeps but does not run', () => {
+  it('warns about knowledge bases and external data tools, and not about empty ones', () => {
+    expect(configWarnings(read(fixture('code-converter.completion.yml')).modelConfig)).toEqual([]);
+    const warnings = configWarnings({
+      dataset_configs: { retrieval_model: 'multiple', datasets: { datasets: [{ dataset: { enabled: true, id: 'd-1' } }, { dataset: { enabled: true, id: 'd-2' } }] } },
+      external_data_tools: [{ enabled: true, variable: 'weather', type: 'api' }, { enabled: false, variable: 'off' }],
+    });
+    expect(warnings.map((w) => [w.code, w.details])).toEqual([
+      ['dataset_not_found', { dataset_ids: ['d-1', 'd-2'] }],
+      ['external_data_tool_ignored', { variables: ['weather'] }],
+    ]);
   });
 });
 

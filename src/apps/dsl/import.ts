@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { configWarnings } from './config-warnings.js';
 import { createAppFromDsl, type AppOverrides } from './create-app.js';
 import { DslError, dslVersionOf, parseYamlMapping, readDslDocument, type DslDocument } from './document.js';
 import { providerWarnings, type DslWarning, type ProviderView } from './provider-warnings.js';
@@ -73,6 +74,7 @@ async function create(deps: ImportDeps, who: Who, input: { id: string; doc: DslD
   const created = await createAppFromDsl(deps.pool, { ...who, doc, overrides: input.overrides, knownProviders: new Set(providers.map((p) => p.provider)) });
   const warnings: DslWarning[] = [];
   if (created.provider && created.model) warnings.push(...providerWarnings({ provider: created.provider, name: created.model }, providers));
+  warnings.push(...configWarnings(doc.modelConfig));
   if (versionStatus(doc.version) === 'completed-with-warnings') {
     warnings.push({ code: 'dsl_version_older', path: 'version', message: `The file's DSL version ${doc.version} is older than this server's ${CURRENT_DSL_VERSION}; it was read with the older shapes.`, details: { imported: doc.version, current: CURRENT_DSL_VERSION } });
   }

@@ -6,6 +6,7 @@
  *   result.status  // completed | completed-with-warnings | pending | failed (result.error says why)
  *   const yaml = await exportAppDsl(pool, { tenantId, appId });
  */
+export { configWarnings } from './config-warnings.js';
 export { DSL_MODES, DslError, parseYamlMapping, readDslDocument, type DslDocument, type DslMode } from './document.js';
 export { dslDocument, dumpDsl, exportAppDsl, modelConfigForDsl, type DslAppRecord } from './export.js';
 export { confirmImport, DSL_MAX_SIZE, importDsl, type ImportDeps, type ImportParams, type ImportResult, type PendingImports } from './import.js';
