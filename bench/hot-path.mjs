@@ -10,59 +10,22 @@
 //                      it with `node bench/profile-top.mjs DIR/*.cpuprofile`.
 // Needs wrk, python3-flask, gunicorn, python3-gevent, python3-psycopg2, python3-sqlalchemy,
 // python3-jwt (Debian) and postgresql-15 binaries.
-import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treeCpu } from './lib/proc.mjs';
+import { freePort, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { wrk as runWrk } from './lib/wrk.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
 const profileDir = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin/difyctl.js');
-const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const asRoot = process.getuid?.() === 0;
 const SECRET = 'bench-secret-key-0123456789abcdef0123456789';
-const pgRun = (cmd, args) => execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startPostgres() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
-  writeFileSync(path.join(dir, 'pw'), 'bench\n');
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
-    chownSync(dir, uid, gid);
-    chownSync(path.join(dir, 'pw'), uid, gid);
-  }
-  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
-  const port = await freePort();
-  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`, '-w', 'start']);
-  return { port, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((resolve) => net.connect(port, '127.0.0.1').once('connect', function () { this.destroy(); resolve(true); }).once('error', () => resolve(false)));
-    if (up) break;
-    await sleep(50);
-  }
-  return { port, stop: () => child.kill() };
-}
 
 async function waitFor(url) {
   for (let i = 0; i < 300; i++) {
@@ -77,22 +40,33 @@ async function waitFor(url) {
 function wrk(url, token) {
   const args = ['-t2', '-c50', `-d${seconds}s`, '--latency', url];
   if (token) args.splice(3, 0, '-H', `Authorization: Bearer ${token}`);
-  const out = execFileSync('wrk', args).toString();
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const p99raw = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const p99 = p99raw ? Number(p99raw[1]) * { us: 0.001, ms: 1, s: 1000 }[p99raw[2]] : NaN;
-  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: connect (\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p99, errors };
+  return runWrk(args);
 }
 
-function measure(name, target, token) {
-  wrk(target, token); // warm-up run, discarded
-  const samples = Array.from({ length: runs }, () => wrk(target, token));
-  return { name, rps: Math.round(median(samples.map((s) => s.rps))), p99: median(samples.map((s) => s.p99)), errors: samples.reduce((n, s) => n + s.errors, 0) };
+/**
+ * Median req/s and p99 of `runs` wrk runs after a warm-up, and the CPU each request cost the server's
+ * processes and PostgreSQL over those runs (from /proc: the same whatever else the machine runs).
+ */
+async function measure(name, target, { token, serverPid, pgPid }) {
+  await wrk(target, token); // warm-up run, discarded
+  const before = { server: treeCpu(serverPid), pg: treeCpu(pgPid) };
+  const samples = [];
+  for (let i = 0; i < runs; i++) samples.push(await wrk(target, token));
+  const requests = samples.reduce((n, s) => n + s.requests, 0);
+  const perRequest = (now, then) => Number(((1000 * (now - then)) / requests).toFixed(3));
+  return {
+    name,
+    rps: Math.round(median(samples.map((s) => s.rps))),
+    p99: median(samples.map((s) => s.p99)),
+    errors: samples.reduce((n, s) => n + s.non2xx + (s.errors === 'none' ? 0 : 1), 0),
+    serverCpuMs: perRequest(treeCpu(serverPid), before.server),
+    pgCpuMs: perRequest(treeCpu(pgPid), before.pg),
+  };
 }
 
 const stopped = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
 
+const loadBefore = os.loadavg().map((x) => x.toFixed(1)).join(' ');
 const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
 const pg = await startPostgres();
 const redis = await startRedis();
@@ -124,10 +98,11 @@ try {
         for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
       }
       if (profiling) {
-        wrk(`${url}/console/api/apps`, token);
+        await wrk(`${url}/console/api/apps`, token);
       } else {
-        results.push({ stack: 'difyctl', ...measure('GET /health', `${url}/health`) });
-        results.push({ stack: 'difyctl', ...measure('GET /console/api/apps (auth)', `${url}/console/api/apps`, token) });
+        const pids = { serverPid: server.pid, pgPid: pg.pid() };
+        results.push({ stack: 'difyctl', ...(await measure('GET /health', `${url}/health`, pids)) });
+        results.push({ stack: 'difyctl', ...(await measure('GET /console/api/apps (auth)', `${url}/console/api/apps`, { ...pids, token })) });
       }
     } finally {
       server.kill('SIGTERM');
@@ -147,8 +122,9 @@ try {
     const probe = await fetch(`${peerUrl}/console/api/apps`, { headers: { authorization: `Bearer ${token}` } });
     const body = await probe.json();
     if (probe.status !== 200 || body.data?.length !== 20) throw new Error(`the Flask peer answered ${probe.status}: ${JSON.stringify(body).slice(0, 200)}`);
-    results.push({ stack: 'Flask+gunicorn/gevent', ...measure('GET /health', `${peerUrl}/health`) });
-    results.push({ stack: 'Flask+gunicorn/gevent', ...measure('GET /console/api/apps (auth)', `${peerUrl}/console/api/apps`, token) });
+    const pids = { serverPid: peer.pid, pgPid: pg.pid() };
+    results.push({ stack: 'Flask+gunicorn/gevent', ...(await measure('GET /health', `${peerUrl}/health`, pids)) });
+    results.push({ stack: 'Flask+gunicorn/gevent', ...(await measure('GET /console/api/apps (auth)', `${peerUrl}/console/api/apps`, { ...pids, token })) });
   } finally {
     peer.kill('SIGTERM');
     await stopped(peer);
@@ -159,10 +135,14 @@ try {
 }
 
 console.log(`wrk -t2 -c50 -d${seconds}s, median of ${runs} runs after a warm-up; 2 processes each; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`);
-console.table(results.map((r) => ({ stack: r.stack, endpoint: r.name, 'req/s': r.rps, 'p99 ms': r.p99, 'non-2xx/errors': r.errors })));
+console.log(`load average before: ${loadBefore}, after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.table(results.map((r) => ({ stack: r.stack, endpoint: r.name, 'req/s': r.rps, 'p99 ms': r.p99, 'server CPU ms/req': r.serverCpuMs, 'PostgreSQL CPU ms/req': r.pgCpuMs, 'non-2xx/errors': r.errors })));
 for (const name of ['GET /health', 'GET /console/api/apps (auth)']) {
   const ours = results.find((r) => r.stack === 'difyctl' && r.name === name);
   const peer = results.find((r) => r.stack !== 'difyctl' && r.name === name);
-  if (ours && peer) console.log(`${name}: ${(ours.rps / peer.rps).toFixed(2)}× the Flask peer's req/s; p99 ${ours.p99} ms vs ${peer.p99} ms`);
+  if (ours && peer) {
+    const cpu = (peer.serverCpuMs + peer.pgCpuMs) / (ours.serverCpuMs + ours.pgCpuMs);
+    console.log(`${name}: ${(ours.rps / peer.rps).toFixed(2)}× the Flask peer's req/s; p99 ${ours.p99} ms vs ${peer.p99} ms; ${cpu.toFixed(2)}× less CPU per request (server + PostgreSQL)`);
+  }
 }
 if (profileDir) console.log(`CPU profiles of the api processes (one app-list run): ${profileDir}`);

@@ -1,11 +1,23 @@
 #!/usr/bin/env node
 // Summarises V8 CPU profiles (node --cpu-prof): the functions with the most self time, as a share
-// of all samples, merged over every file given. Usage: node bench/profile-top.mjs FILE... [--top N]
+// of all samples, merged over every file given; `--by module` sums them per npm package, per file of
+// difyctl's dist/ and per Node internal instead.
+// Usage: node bench/profile-top.mjs FILE... [--top N] [--by module]
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const topAt = args.indexOf('--top');
 const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
+const byAt = args.indexOf('--by');
+const byModule = byAt >= 0 && args.splice(byAt, 2)[1] === 'module';
+/** The package (scoped or not), the dist/ file, the node: internal, or the V8 pseudo-frame. */
+const moduleOf = (url, functionName) => {
+  if (!url) return `(${functionName || 'native'})`.replace(/^\(\((.*)\)\)$/, '($1)');
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1];
+  const dist = /\/dist\/(.*)$/.exec(url);
+  return dist ? `dist/${dist[1]}` : url.replace(/^node:/, 'node:');
+};
 const self = new Map();
 let total = 0;
 for (const file of args) {
@@ -16,7 +28,7 @@ for (const file of args) {
   for (const [id, n] of counts) {
     const { functionName, url, lineNumber } = byId.get(id).callFrame;
     const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    const key = byModule ? moduleOf(url, functionName) : `${functionName || '(anonymous)'} ${where}`.trim();
     self.set(key, (self.get(key) ?? 0) + n);
     total += n;
   }

@@ -11,69 +11,26 @@
 // Part 3 runs on a freshly started server, so its "before" is an idle process.
 // Usage: npm run build && node bench/service-api.mjs [ttfb-calls=300] [wrk-seconds=10] [streams=500]
 //        BENCH_PARTS=1,3 node bench/service-api.mjs …   (only some parts)
-import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//        BENCH_PROFILE=DIR  CPU profiles of the server's processes (node --cpu-prof) written to DIR when
+//                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LLMock } from '@copilotkit/aimock';
+import { rssMb, treeCpu, childrenOf } from './lib/proc.mjs';
+import { freePort, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { wrk } from './lib/wrk.mjs';
 
 const calls = Number(process.argv[2] ?? 300);
 const seconds = Number(process.argv[3] ?? 10);
 const streams = Number(process.argv[4] ?? 500);
 const parts = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map(Number));
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const asRoot = process.getuid?.() === 0;
-const pgRun = (cmd, args) => execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const ms = (x) => x.toFixed(2);
-
-async function startPostgres() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
-  writeFileSync(path.join(dir, 'pw'), 'bench\n');
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
-    chownSync(dir, uid, gid);
-    chownSync(path.join(dir, 'pw'), uid, gid);
-  }
-  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
-  const port = await freePort();
-  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`, '-w', 'start']);
-  const pid = () => Number(readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
-  return { port, pid, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (await new Promise((resolve) => { const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); }).on('error', () => resolve(false)); })) break;
-    await sleep(50);
-  }
-  return { port, stop: () => child.kill() };
-}
-
-/** wrk without blocking this process' event loop (the stand-in lives in it). */
-function wrk(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args);
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('exit', () => {
-      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-      const unit = { us: 0.001, ms: 1, s: 1000 };
-      const at = (p) => { const m = new RegExp(`${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out); return m ? Number(m[1]) * unit[m[2]] : NaN; };
-      resolve({ rps, p50: at(50), p99: at(99), non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0), errors: /Socket errors: (.*)/.exec(out)?.[1] ?? 'none' });
-    });
-  });
-}
 
 /** Milliseconds from sending a request to the first body chunk that contains `marker`; the body is read to its end. */
 async function firstByte(url, init, marker) {
@@ -85,15 +42,6 @@ async function firstByte(url, init, marker) {
   for await (const chunk of res.body) if (first === undefined && decoder.decode(chunk).includes(marker)) first = performance.now() - t0;
   return first;
 }
-
-/** CPU seconds a process used, its reaped children included (utime, stime, cutime, cstime). */
-const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
-};
-const treeCpu = (pid) => cpuSeconds(pid) + childrenOf(pid).reduce((sum, child) => sum + cpuSeconds(child), 0);
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-const childrenOf = (pid) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 const REPLY = 'The quick brown fox jumps over the lazy dog. '.repeat(4).trim();
 const SLOW = 'x'.repeat(600);
@@ -125,8 +73,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.exit(130);
   });
 }
+// node:cluster forks the api processes with the primary's execArgv: they profile too.
+const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
 const startServer = async () => {
-  server = spawn(process.execPath, [path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  server = spawn(process.execPath, [...profileArgs, path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   for (let i = 0; i < 300 && (await fetch(`${base}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(100);
 };
 const stopServer = async () => {

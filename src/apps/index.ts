@@ -12,4 +12,4 @@ export type { GeneratorDeps } from './generate.js';
 export { prepareInputs } from './inputs.js';
 export type { AppRef, GenerateRequest } from './prepare.js';
 export { DEFAULT_CONVERSATION_NAME } from './records.js';
-export { createStopFlags, kvStorePresence, ownerOf, type FlagStore, type StopFlags } from './stop-flags.js';
+export { createStopFlags, ownerOf, type FlagStore, type StopFlags } from './stop-flags.js';

@@ -4,6 +4,7 @@
  * without history; the newest exchanges that fit are kept, oldest dropped first.
  */
 import type pg from 'pg';
+import { tokenUpperBound } from '../model-runtime/index.js';
 import type { ModelRuntime, PromptMessage } from '../model-runtime/types.js';
 import { AppRequestError } from './errors.js';
 import { assemblePrompt, type HistoryTurn, type Prompt, type PromptInput } from './prompt.js';
@@ -26,12 +27,16 @@ const turnMessages = (turn: HistoryTurn): PromptMessage[] => [
 ];
 
 /**
- * The prompt with as much history as fits.
+ * The prompt with as much history as fits. `countTokens` counts a byte-level BPE (never more tokens than
+ * UTF-8 bytes), so a prompt whose byte count fits is not counted at all.
  * @throws AppRequestError `completion_request_error` when even the prompt without history does not fit
  */
 export function fitHistory(input: Omit<PromptInput, 'history'> & { history: HistoryTurn[]; contextSize: number; countTokens: ModelRuntime['countTokens'] }): Prompt {
-  const bare = assemblePrompt({ ...input, history: [] });
   const maxTokens = Number(input.config.model?.completion_params.max_tokens ?? 0) || 0;
+  // Most prompts are far below the context size: when even one token per byte fits, nothing is counted.
+  const whole = assemblePrompt(input);
+  if (tokenUpperBound(whole.messages) <= input.contextSize - maxTokens) return whole;
+  const bare = assemblePrompt({ ...input, history: [] });
   const rest = input.contextSize - maxTokens - input.countTokens(bare.messages);
   if (rest < 0) {
     throw new AppRequestError(

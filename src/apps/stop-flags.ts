@@ -8,25 +8,12 @@
  * - each process polls the flags of its own running tasks (one timer, only while tasks run), so a
  *   stop that reached another process ends the stream here within one poll interval.
  */
-import type pg from 'pg';
-
 /** The part of the store's key-value table this needs (Redis or PostgreSQL). */
 export interface FlagStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** The keys of `keys` that are set, in one round trip (used by the poller when present). */
   present?(keys: string[]): Promise<Set<string>>;
-}
-
-/**
- * `present` for the PostgreSQL fallback: one query for all the tasks a process runs, instead of one
- * per task per poll (500 open streams would be 1000 queries a second).
- */
-export function kvStorePresence(pool: pg.Pool): (keys: string[]) => Promise<Set<string>> {
-  return async (keys) => {
-    const { rows } = await pool.query<{ key: string }>('SELECT key FROM kv_store WHERE key = ANY($1::text[]) AND (expires_at IS NULL OR expires_at > now())', [keys]);
-    return new Set(rows.map((r) => r.key));
-  };
 }
 
 const belongKey = (taskId: string): string => `generate_task_belong:${taskId}`;

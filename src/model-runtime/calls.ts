@@ -4,15 +4,39 @@ import { invokeError, toModelError } from './errors.js';
 import { type CallTimeouts, runLlmCall } from './llm-call.js';
 import { describeModel, type ResolvedModel } from './resolve.js';
 import { countTokens } from './tokens.js';
-import { type EmbeddingResult, type LlmCall, type LlmInvocation, ModelRuntimeError, type ModelType } from './types.js';
+import type { LanguageModel } from 'ai';
+import { type EmbeddingResult, type LlmCall, type LlmInvocation, type LlmMode, ModelRuntimeError, type ModelType } from './types.js';
 import { embeddingPrice } from './usage.js';
 
+/**
+ * Language models built for a resolved model (it lives as long as the resolver caches it): an AI SDK
+ * model object is stateless between calls, and building one compiles its response schemas, a cost
+ * that showed in every request's profile.
+ */
+const builtModels = new WeakMap<ResolvedModel, Map<string, Promise<LanguageModel>>>();
+
+function languageModelOf(resolved: ResolvedModel, model: string, mode: LlmMode, fetch?: typeof globalThis.fetch): Promise<LanguageModel> {
+  const build = async () => resolved.spec.languageModel({ credentials: resolved.credentials, model, mode, ...(fetch ? { fetch } : {}) });
+  // A call with its own fetch (completion mode rewrites its body) gets its own model.
+  if (fetch) return build();
+  let models = builtModels.get(resolved);
+  if (!models) builtModels.set(resolved, (models = new Map()));
+  const key = `${mode}\u0000${model}`;
+  let built = models.get(key);
+  if (!built) {
+    built = build();
+    models.set(key, built);
+    built.catch(() => models.delete(key));
+  }
+  return built;
+}
+
 export function callLlm(resolved: ResolvedModel, request: LlmInvocation, timeouts: CallTimeouts): LlmCall {
-  const { spec, credentials } = resolved;
+  const { spec } = resolved;
   const mode = request.mode ?? resolved.mode;
   return runLlmCall({
     provider: spec.provider,
-    model: (fetch) => spec.languageModel({ credentials, model: request.model, mode, ...(fetch ? { fetch } : {}) }),
+    model: (fetch) => languageModelOf(resolved, request.model, mode, fetch),
     mode,
     messages: request.messages,
     parameters: request.parameters,

@@ -114,5 +114,6 @@ export async function createModelRuntime(options: ModelRuntimeOptions): Promise<
 export type { ProviderSpec } from './catalog-types.js';
 export { ModelConfigError } from './config-error.js';
 export { HIDDEN_VALUE, obfuscateToken } from './secrets.js';
+export { tokenUpperBound } from './tokens.js';
 export type { PluginProvider, RuntimeLogger } from './plugins.js';
 export * from './types.js';

@@ -32,3 +32,13 @@ export function countTokens(input: string | PromptMessage[]): number {
   for (const message of input) total += PER_MESSAGE + enc.countTokens(message.role) + enc.countTokens(textOf(message.content));
   return total;
 }
+
+/**
+ * A bound countTokens never exceeds, without loading or running the encoder: a byte-level BPE token
+ * covers at least one byte of UTF-8. A prompt under it fits without being counted.
+ */
+export function tokenUpperBound(input: PromptMessage[]): number {
+  let total = input.length ? REPLY_PRIMING : 0;
+  for (const message of input) total += PER_MESSAGE + Buffer.byteLength(message.role) + Buffer.byteLength(textOf(message.content));
+  return total;
+}

@@ -109,6 +109,8 @@ describe.each([
     expect(await kv.setIfAbsent('lock', 'b', 60)).toBe(false);
     expect(await kv.deleteIfValue('lock', 'b')).toBe(false);
     expect(await kv.deleteIfValue('lock', 'a')).toBe(true);
+    expect(await kv.present(['k', 'absent', 'lock'])).toEqual(new Set(['k']));
+    expect(await kv.present([])).toEqual(new Set());
     expect(await kv.take('k')).toBe('v');
     expect(await kv.take('k')).toBeNull();
     if (kv.kind === 'redis') return;
@@ -117,6 +119,7 @@ describe.each([
     await kv.setIfAbsent('held-lock', 'owner', 60);
     await pg.exec(`UPDATE kv_store SET expires_at = now() - interval '1 second' WHERE key IN ('expiring', 'held-lock')`, app.difyctx.settings.DB_DATABASE);
     expect(await kv.get('expiring')).toBeNull();
+    expect(await kv.present(['expiring'])).toEqual(new Set());
     expect(await kv.take('expiring')).toBeNull();
     expect(await kv.setIfAbsent('held-lock', 'next', 60)).toBe(true);
     expect(await kv.get('held-lock')).toBe('next');

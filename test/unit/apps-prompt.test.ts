@@ -87,4 +87,16 @@ describe('inputs against user_input_form', () => {
   ])('refuses %j with invalid_param naming the variable', (inputs, message) => {
     expect(() => prepareInputs(form, inputs)).toThrow(expect.objectContaining({ code: 'invalid_param', status: 400, message }));
   });
+
+  it('keeps the whole history without counting a token when even one token per byte fits', () => {
+    const cfg = config({ pre_prompt: 'one two', model: { provider: 'openai', name: 'x', mode: 'chat', completion_params: { max_tokens: 10 } } });
+    const history = [{ query: 'old', answer: 'old' }, { query: 'new', answer: 'new' }];
+    const refuse = (): number => {
+      throw new Error('counted');
+    };
+    const prompt = fitHistory({ appMode: 'chat', config: cfg, inputs: {}, query: 'now', history, contextSize: 4096, countTokens: refuse });
+    expect(prompt.messages.map((m) => m.content)).toEqual(['one two', 'old', 'old', 'new', 'new', 'now']);
+    // Past the bound it counts: the same call with a small window asks the counter.
+    expect(() => fitHistory({ appMode: 'chat', config: cfg, inputs: {}, query: 'now', history, contextSize: 40, countTokens: refuse })).toThrow('counted');
+  });
 });

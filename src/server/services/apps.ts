@@ -51,11 +51,13 @@ export async function listApps(pool: pg.Pool, input: { tenantId: string; page: n
   }
   // The count comes from its own subquery: a window count over the page is absent past the last
   // page (no row to carry it), which read as `total: 0` while apps exist. One row at least, always.
-  const { rows } = await pool.query<Partial<AppRow> & { total: string }>(
-    `SELECT c.total, p.* FROM (SELECT count(*) AS total FROM apps WHERE ${where}) c
+  // A named (prepared) statement: each connection parses and plans it once, not on every request.
+  const { rows } = await pool.query<Partial<AppRow> & { total: string }>({
+    name: input.name ? 'apps.list-by-name' : 'apps.list',
+    text: `SELECT c.total, p.* FROM (SELECT count(*) AS total FROM apps WHERE ${where}) c
      LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM apps WHERE ${where} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}) p ON true`,
-    [...params, input.limit, (input.page - 1) * input.limit],
-  );
+    values: [...params, input.limit, (input.page - 1) * input.limit],
+  });
   const total = Number(rows[0]?.total ?? 0);
   return {
     page: input.page,

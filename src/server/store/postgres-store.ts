@@ -14,6 +14,10 @@ export function postgresKeyValue(pool: pg.Pool): KeyValueStore {
   return {
     kind: 'postgres',
     get: async (key) => (await pool.query<{ value: string }>(`SELECT value FROM kv_store WHERE key = $1 AND ${LIVE}`, [key])).rows[0]?.value ?? null,
+    present: async (keys) => {
+      const { rows } = await pool.query<{ key: string }>(`SELECT key FROM kv_store WHERE key = ANY($1::text[]) AND ${LIVE}`, [keys]);
+      return new Set(rows.map((r) => r.key));
+    },
     set: async (key, value, ttlSeconds) => {
       await pool.query(
         `INSERT INTO kv_store (key, value, expires_at, updated_at) VALUES ($1, $2, $3, now())

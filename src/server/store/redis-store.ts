@@ -9,6 +9,11 @@ export function redisKeyValue(client: Redis): KeyValueStore {
   return {
     kind: 'redis',
     get: (key) => client.get(key),
+    present: async (keys) => {
+      if (!keys.length) return new Set();
+      const values = await client.mget(keys);
+      return new Set(keys.filter((_, i) => values[i] !== null));
+    },
     set: async (key, value, ttlSeconds) => {
       if (ttlSeconds === undefined) await client.set(key, value);
       else await client.set(key, value, 'EX', ttlSeconds);

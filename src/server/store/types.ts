@@ -5,6 +5,8 @@
 export interface KeyValueStore {
   readonly kind: 'redis' | 'postgres';
   get(key: string): Promise<string | null>;
+  /** Which of `keys` are set, in one round trip (the stop-flag poller asks for all its tasks at once). */
+  present(keys: string[]): Promise<Set<string>>;
   /** Sets a value; without `ttlSeconds` it never expires. */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** Sets only when absent (or expired): the primitive of locks. @returns true when set */

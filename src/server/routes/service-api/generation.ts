@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { createStopFlags, kvStorePresence, type AppRef, type GeneratorDeps, type StopFlags } from '../../../apps/index.js';
+import { createStopFlags, type AppRef, type GeneratorDeps, type StopFlags } from '../../../apps/index.js';
 import type { AppContext } from '../../context.js';
 import { unauthorized } from '../../http-error.js';
 import { enqueueConversationName } from '../../services/conversation-names.js';
@@ -18,9 +18,7 @@ export interface MessageRoutesDeps {
 }
 
 export function messageRoutesDeps(ctx: AppContext, options: { stopPollMs?: number; pingMs?: number } = {}): MessageRoutesDeps {
-  const kv = ctx.store.kv;
-  const flags = kv.kind === 'postgres' ? { get: kv.get, set: kv.set, present: kvStorePresence(ctx.pool) } : kv;
-  const stopFlags = createStopFlags(flags, { pollMs: options.stopPollMs, onError: (error) => ctx.logger.warn({ err: String(error) }, 'stop flags not readable (retried)') });
+  const stopFlags = createStopFlags(ctx.store.kv, { pollMs: options.stopPollMs, onError: (error) => ctx.logger.warn({ err: String(error) }, 'stop flags not readable (retried)') });
   return {
     stopFlags,
     pingMs: options.pingMs,

@@ -1,0 +1,57 @@
+// Throwaway PostgreSQL 15 (Debian binaries, durability on) and redis-server on free loopback ports,
+// for the benchmarks. Each `stop()` removes what its start created.
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const asRoot = process.getuid?.() === 0;
+/** PostgreSQL refuses to run as root: as root, its tools run as the `postgres` user. */
+const pgRun = (cmd, args) =>
+  execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
+
+/** User `postgres`, password `bench`, database `postgres`; `pid()` is the postmaster's. */
+export async function startPostgres() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
+  writeFileSync(path.join(dir, 'pw'), 'bench\n');
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    chownSync(dir, uid, gid);
+    chownSync(path.join(dir, 'pw'), uid, gid);
+  }
+  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
+  const port = await freePort();
+  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`, '-w', 'start']);
+  const pid = () => Number(readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
+  const stop = () => {
+    pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { port, pid, stop };
+}
+
+export async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true))).on('error', () => resolve(false));
+    });
+    if (up) break;
+    await sleep(50);
+  }
+  return { port, stop: () => child.kill() };
+}
