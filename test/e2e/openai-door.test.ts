@@ -51,6 +51,8 @@ async function waitFor<T>(check: () => Promise<T | undefined | false>, what: str
 beforeAll(async () => {
   llm = await startStandIn({ reply: REPLY });
   llm.mock.prependFixture({ match: { userMessage: 'Tell me a slow story' }, response: { content: SLOW }, chunkSize: 4, latency: 20 });
+  // A provider failure for these questions only (failNext could be taken by the worker's title requests).
+  llm.mock.prependFixture({ match: { userMessage: /^Provider down/ }, response: { error: { message: 'upstream exploded', type: 'server_error' }, status: 500 } });
   stack = await upStack({ redis: true });
   await configureProvider(stack, llm);
   await stack.console('POST', '/workspaces/current/model-providers/openai_api_compatible/models', {
@@ -133,6 +135,36 @@ describe('the openai SDK (6.x, unmodified) against `difyctl up -d`', () => {
     expect(await stack.sql("SELECT m.query FROM messages m JOIN end_users e ON e.id = m.from_end_user_id WHERE e.session_id = 'door-user-2'")).toEqual([{ query: 'Fresh question' }]);
   });
 
+  it('X-Dify-Conversation-Id continues a conversation by id (the model named by the app’s name); data: and http images become Dify files', async () => {
+    const started = await client.chat.completions.create({ model: chatApp.appId, user: USER, messages: [{ role: 'user', content: 'Where does rooibos grow?' }] }).withResponse();
+    const conversationId = started.response.headers.get('x-dify-conversation-id')!;
+    const [app] = await stack.sql('SELECT name FROM apps WHERE id = $1', [chatApp.appId]);
+    const next = await client.chat.completions
+      .create({ model: app!.name as string, user: USER, messages: [{ role: 'user', content: 'Is it caffeinated?' }] }, { headers: { 'X-Dify-Conversation-Id': conversationId } })
+      .withResponse();
+    expect(next.response.headers.get('x-dify-conversation-id')).toBe(conversationId);
+    expect(requestWith('Is it caffeinated?')).toMatchObject({ messages: [{ role: 'system' }, { role: 'user', content: 'Where does rooibos grow?' }, { role: 'assistant', content: REPLY }, { role: 'user', content: 'Is it caffeinated?' }] });
+
+    const vision = await createApp(stack, 'chat', { pre_prompt: '', file_upload: { image: { enabled: true, number_limits: 3, detail: 'high', transfer_methods: ['remote_url', 'local_file'] } } });
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const seen = await sdk(vision.key).chat.completions
+      .create({
+        model: vision.appId,
+        user: USER,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in these pictures?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }, { type: 'image_url', image_url: { url: 'https://example.com/tea.jpg' } }] }],
+      })
+      .withResponse();
+    expect(seen.data.choices[0]!.message.content).toBe(REPLY);
+    const sent = JSON.stringify(requestWith('What is in these pictures?'));
+    expect(sent).toContain(png);
+    expect(sent).toContain('https://example.com/tea.jpg');
+    const files = await stack.sql('SELECT f.type, f.transfer_method, f.url, u.mime_type FROM message_files f LEFT JOIN upload_files u ON u.id = f.upload_file_id WHERE f.message_id = $1 ORDER BY f.transfer_method', [seen.response.headers.get('x-dify-message-id')]);
+    expect(files).toEqual([
+      { type: 'image', transfer_method: 'local_file', url: null, mime_type: 'image/png' },
+      { type: 'image', transfer_method: 'remote_url', url: 'https://example.com/tea.jpg', mime_type: null },
+    ]);
+  });
+
   it('completions on a completion app, blocking and streaming, with the app’s inputs', async () => {
     const completion = sdk(completionApp.key);
     const body = { model: completionApp.appId, prompt: 'Keep it short.', user: USER, inputs: { topic: 'pu-erh' } } as OpenAI.CompletionCreateParamsNonStreaming;
@@ -169,12 +201,18 @@ describe('the openai SDK (6.x, unmodified) against `difyctl up -d`', () => {
     const invalid = await refusal(client.chat.completions.create({ model: chatApp.appId, messages: [{ role: 'assistant', content: 'x' }] }));
     expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
     expect(invalid.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_param', message: "messages.0.role: the last message must be the user's (got assistant)" });
-    llm.failNext(500);
     const down = await refusal(client.chat.completions.create({ model: chatApp.appId, user: USER, messages: [{ role: 'user', content: 'Provider down?' }] }));
     expect(down).toBeInstanceOf(OpenAI.InternalServerError);
     expect(down.status).toBe(502);
     expect(down.error).toMatchObject({ type: 'server_error', code: 'completion_request_error' });
     expect(await stack.sql("SELECT status FROM messages WHERE query = 'Provider down?'")).toEqual([{ status: 'error' }]);
+    // Streaming too: a failure before the first token answers with its status, not inside a 200 stream.
+    const downStream = await refusal(client.chat.completions.create({ model: chatApp.appId, user: USER, stream: true, messages: [{ role: 'user', content: 'Provider down for a stream?' }] }));
+    expect(downStream).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(downStream.error).toMatchObject({ type: 'server_error', code: 'completion_request_error' });
+    const badJson = await fetch(`${stack.base}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${chatApp.key}`, 'content-type': 'application/json' }, body: '{"model":' });
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toEqual({ error: { message: 'The request body is not valid JSON.', type: 'invalid_request_error', param: null, code: 'invalid_json' } });
     const dify = await fetch(`${stack.base}/v1/chat-messages`, { method: 'POST', headers: { authorization: 'Bearer app-not-a-real-key-000000' } });
     expect(await dify.json()).toMatchObject({ code: 'unauthorized', status: 401 });
   });

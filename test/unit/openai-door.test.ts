@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppEvent, Generation } from '../../src/apps/index.js';
 import {
-  answerDocument, base64Embedding, collectAnswer, coveredTurns, embeddingsDocument, openAiErrorBody, openAiStatus, readPrompt, readTranscript, reshapeErrorPayload, streamEncoder,
+  answerDocument, base64Embedding, collectAnswer, firstEventChecked, coveredTurns, embeddingsDocument, openAiErrorBody, openAiStatus, readPrompt, readTranscript, reshapeErrorPayload, streamEncoder,
 } from '../../src/apps/openai/index.js';
 import { sseStream } from '../../src/server/routes/service-api/render.js';
 
@@ -131,6 +131,39 @@ describe('Dify events as OpenAI answers', () => {
     expect(text).toContain(': ping\n\n');
     expect(text).not.toContain('event: ping');
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+});
+
+describe('the first event of a stream', () => {
+  it('throws an error that comes before any token (answered with its status), and gives back the whole stream otherwise', async () => {
+    let ended = false;
+    const failing = (async function* (): AsyncGenerator<AppEvent> {
+      try {
+        yield { event: 'error', code: 'completion_request_error', status: 400, message: 'down', kind: 'connection' };
+      } finally {
+        ended = true;
+      }
+    })();
+    await expect(firstEventChecked(failing)).rejects.toMatchObject({ code: 'completion_request_error', kind: 'connection', message: 'down' });
+    expect(ended).toBe(true);
+    const fine = await firstEventChecked(events([{ event: 'message', answer: 'a' }, end()]));
+    const seen: string[] = [];
+    for await (const e of fine) seen.push(e.event);
+    expect(seen).toEqual(['message', 'message_end']);
+  });
+
+  it('ends the generation when the consumer stops early', async () => {
+    let ended = false;
+    const source = (async function* (): AsyncGenerator<AppEvent> {
+      try {
+        yield { event: 'message', answer: 'a' };
+        yield { event: 'message', answer: 'b' };
+      } finally {
+        ended = true;
+      }
+    })();
+    for await (const e of await firstEventChecked(source)) if (e.event === 'message') break;
+    expect(ended).toBe(true);
   });
 });
 

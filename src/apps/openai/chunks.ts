@@ -117,3 +117,33 @@ export async function collectAnswer(meta: AnswerMeta, events: AsyncIterable<AppE
   }
   throw new AppRequestError('internal_server_error', 'The answer ended without a result.', 500);
 }
+
+/**
+ * Waits for a generation's first event. An `error` first (the provider refused or is down before a
+ * token came) is thrown, so that it answers with its HTTP status as OpenAI does, not inside a 200
+ * stream; otherwise the events are given back whole, the first included.
+ * @throws AppRequestError the first event's error (code, message, status, kind)
+ */
+export async function firstEventChecked(events: AsyncIterable<AppEvent>): Promise<AsyncIterable<AppEvent>> {
+  const iterator = events[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (!first.done && first.value.event === 'error') {
+    await iterator.return?.();
+    const e = first.value;
+    throw new AppRequestError(e.code, e.message, e.status, e.kind);
+  }
+  return (async function* () {
+    if (first.done) return;
+    // A consumer that stops early ends the generation too (its finally completes the message row).
+    try {
+      yield first.value;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  })();
+}

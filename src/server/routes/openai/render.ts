@@ -5,7 +5,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { AppRequestError, type Generation } from '../../../apps/index.js';
-import { collectAnswer, openAiStatus, PING_FRAME, streamEncoder, type AnswerKind } from '../../../apps/openai/index.js';
+import { collectAnswer, firstEventChecked, openAiStatus, PING_FRAME, streamEncoder, type AnswerKind } from '../../../apps/openai/index.js';
 import { ModelRuntimeError } from '../../../model-runtime/types.js';
 import { HttpError } from '../../http-error.js';
 import { sseStream } from '../service-api/render.js';
@@ -38,6 +38,8 @@ export async function renderAnswer(reply: FastifyReply, generation: Generation, 
   reply.header('x-dify-message-id', generation.messageId).header('x-dify-task-id', generation.taskId);
   if (generation.conversationId) reply.header('x-dify-conversation-id', generation.conversationId);
   if (!options.stream) return doorCall(() => collectAnswer(meta, generation.events));
+  // Headers go with the first event: a failure before any token answers with its status.
+  const events = await doorCall(() => firstEventChecked(generation.events));
   reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
-  return reply.send(sseStream(generation, { encode: streamEncoder(meta, { includeUsage: options.includeUsage }), ping: PING_FRAME, pingMs: options.pingMs, onError: options.onError }));
+  return reply.send(sseStream({ ...generation, events }, { encode: streamEncoder(meta, { includeUsage: options.includeUsage }), ping: PING_FRAME, pingMs: options.pingMs, onError: options.onError }));
 }
