@@ -66,6 +66,11 @@ export const ERROR_CODES = {
   'MIGRATE.DIVERGED': { exit: EXIT.failure, summary: 'The database has applied migrations this difyctl does not know.' },
   'MIGRATE.NEW_EXISTS': { exit: EXIT.failure, summary: 'migrate new would overwrite an existing migration file.' },
   'SERVER.START_FAILED': { exit: EXIT.failure, summary: 'An api server process could not start (its error says why); the server stops instead of restarting it in a loop.' },
+  'CONSOLE.UNREACHABLE': { exit: EXIT.failure, summary: 'No API server answers at the project\'s address (difyctl setup, login, providers, apps, keys, chat): run `difyctl up -d`.' },
+  'CONSOLE.NOT_LOGGED_IN': { exit: EXIT.failure, summary: 'No stored session for the console API, or it expired and could not be refreshed: run `difyctl login`.' },
+  'CONSOLE.REFUSED': { exit: EXIT.failure, summary: 'The API server refused a console or service API request; its code and message are quoted.' },
+  'CONSOLE.APP_NOT_FOUND': { exit: EXIT.failure, summary: 'No app of the workspace has that id or name.' },
+  'CONSOLE.APP_AMBIGUOUS': { exit: EXIT.usage, summary: 'Several apps have that name: name the app by its id.' },
   'INTERNAL.BUG': { exit: EXIT.failure, summary: 'An unexpected error inside difyctl: please report it with --verbose output.' },
 } as const satisfies Record<string, CodeInfo>;
 
