@@ -28,3 +28,9 @@ export { runChecks, defaultChecks, type Check, type CheckResult, type DoctorRepo
 export { readLogs, followLogs, logSources, type LogLine, type LogSource } from './logs/index.js';
 // One function per CLI command (the CLI's commands are thin shells over these).
 export { up, down, ps, migrate, projectMigrator, doctor, logs, dbReset, serve, config, init, type UpRunOptions, type UpOutcome, type UpPhase, type DownOptions, type DownOutcome, type PsOptions, type MigrateOptions, type MigrateResult, type DoctorRunOptions, type LogsOptions, type LogsResult, type DbResetOptions, type DbResetResult, type ServeOptions, type InitOptions } from './operations/index.js';
+export {
+  connectConsole, serverAddress, setupAdmin, setupDone, login, logout, listProviders, addProvider, removeProvider, defaultModel,
+  listApps, createApp as createConsoleApp, removeApp, resolveApp, importApp, exportApp, createApiKey, listApiKeys, removeApiKey, chat,
+  type ConsoleClient, type ConsoleOptions, type SignedIn, type ProviderInfo, type AddProviderInput, type AddedProvider, type AppSummary,
+  type CreateAppInput, type CreatedApp, type ImportResult, type ApiKey, type ChatInput, type ChatResult, type StreamEvent,
+} from './console-client/index.js';

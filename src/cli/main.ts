@@ -67,7 +67,12 @@ function globalOptions(command: Command): GlobalOptions {
 }
 
 /** Descriptions of command groups (`difyctl db reset`). */
-const GROUPS: Record<string, string> = { db: 'database maintenance: reset' };
+const GROUPS: Record<string, string> = {
+  db: 'database maintenance: reset',
+  providers: "the workspace's model providers: list, add, rm",
+  apps: 'apps of the workspace: list, create, rm, import, export',
+  keys: "an app's API keys: create, list, rm",
+};
 
 function findOrCreate(parent: Command, name: string): Command {
   return parent.commands.find((c) => c.name() === name) ?? parent.command(name).description(GROUPS[name] ?? '');

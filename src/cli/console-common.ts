@@ -1,0 +1,84 @@
+/**
+ * What the console commands share: the connection to the project's server (the client module is
+ * loaded only when a command runs), reading a secret from stdin, and asking on a terminal.
+ */
+import type { ConsoleClient } from '../console-client/http.js';
+import { DifyctlError } from '../errors/difyctl-error.js';
+import type { CommandContext } from './types.js';
+
+export async function connect({ global, env }: CommandContext): Promise<ConsoleClient> {
+  const { connectConsole } = await import('../console-client/http.js');
+  return connectConsole({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env });
+}
+
+/** All of stdin, without its final line break (`echo $KEY | difyctl … --api-key-stdin`). */
+export async function readStdin(what: string): Promise<string> {
+  if (process.stdin.isTTY) throw new DifyctlError('CLI.USAGE', `${what} is read from stdin, which is a terminal`, { hint: `Pipe it in: \`printf %s "$SECRET" | difyctl … \`.` });
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)); // stdin yields Buffers without an encoding
+  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (!text) throw new DifyctlError('CLI.USAGE', `${what}: stdin was empty`);
+  return text;
+}
+
+/** A question on stderr, answered on the terminal. */
+export async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const interrupted = new Promise<never>((_, reject) => rl.once('SIGINT', () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'))));
+  // Ctrl-D (the input ends) answers an empty line.
+  const ended = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
+  const answer = rl.question(question);
+  answer.catch(() => undefined); // settled by the close below when another branch won
+  try {
+    return (await Promise.race([answer, interrupted, ended])).trim();
+  } finally {
+    rl.close();
+  }
+}
+
+/** A password typed on the terminal without echo (Ctrl-C interrupts). */
+export async function askSecret(question: string): Promise<string> {
+  process.stderr.write(question);
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = '';
+      const onData = (data: Buffer): void => {
+        for (const ch of data.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            stdin.off('data', onData);
+            return resolve(value);
+          }
+          if (ch === '\u0003') {
+            stdin.off('data', onData);
+            return reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
+          }
+          value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
+/** `--input name=value` (repeatable) into an object; a missing `=` is a usage error. */
+export function keyValues(option: string, values: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of Array.isArray(values) ? values : []) {
+    const text = String(item);
+    const cut = text.indexOf('=');
+    if (cut <= 0) throw new DifyctlError('CLI.USAGE', `${option} ${text}: expected NAME=VALUE`);
+    out[text.slice(0, cut)] = text.slice(cut + 1);
+  }
+  return out;
+}
+
+/** commander's collector for repeatable options. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
