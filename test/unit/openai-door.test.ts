@@ -100,6 +100,11 @@ describe('Dify events as OpenAI answers', () => {
     expect(chunks.every((c) => !('usage' in c))).toBe(true);
     const error = streamEncoder(meta, { includeUsage: false })({ event: 'error', code: 'rate_limit_error', status: 429, message: 'slow down' });
     expect(error).toBe('data: {"error":{"message":"slow down","type":"requests","param":null,"code":"rate_limit_exceeded"}}\n\n');
+    // Once the answer has started, a stream the runtime calls a bad request is the provider's failure.
+    const cut = streamEncoder(meta, { includeUsage: false });
+    cut({ event: 'message', answer: 'a' });
+    expect(JSON.parse(cut({ event: 'error', code: 'completion_request_error', status: 400, message: 'cut', kind: 'bad_request' }).slice(6)).error.type).toBe('server_error');
+    expect(JSON.parse(streamEncoder(meta, { includeUsage: false })({ event: 'error', code: 'completion_request_error', status: 400, message: 'refused', kind: 'bad_request' }).slice(6)).error.type).toBe('invalid_request_error');
   });
 
   it('streams text_completion chunks for completion answers', () => {

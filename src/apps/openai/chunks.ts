@@ -5,7 +5,7 @@
  */
 import { AppRequestError } from '../errors.js';
 import type { AppEvent, MessageMetadata } from '../events.js';
-import { openAiErrorBody, openAiStatus } from './errors.js';
+import { afterAnswerStarted, openAiErrorBody, openAiStatus } from './errors.js';
 
 export type AnswerKind = 'chat' | 'text';
 
@@ -94,8 +94,10 @@ export function streamEncoder(meta: AnswerMeta, options: { includeUsage: boolean
         const usage = options.includeUsage ? chunk([], usageOf(e.metadata)) : '';
         return head + last + usage + DONE_FRAME;
       }
-      case 'error':
-        return frame(openAiErrorBody(e, openAiStatus(e)));
+      case 'error': {
+        const error = started ? afterAnswerStarted(e) : e;
+        return frame(openAiErrorBody(error, openAiStatus(error)));
+      }
     }
   };
 }
@@ -107,13 +109,19 @@ export function streamEncoder(meta: AnswerMeta, options: { includeUsage: boolean
 export async function collectAnswer(meta: AnswerMeta, events: AsyncIterable<AppEvent>): Promise<Record<string, unknown>> {
   let answer = '';
   let replaced = false;
+  let started = false;
   for await (const e of events) {
-    if (e.event === 'message') answer += e.answer;
+    if (e.event === 'message') {
+      answer += e.answer;
+      started = true;
+    }
     else if (e.event === 'message_replace') {
       answer = e.answer;
       replaced = true;
-    } else if (e.event === 'error') throw new AppRequestError(e.code, e.message, e.status, e.kind);
-    else if (e.event === 'message_end') return answerDocument(meta, answer, finishReasonOf(e, replaced), usageOf(e.metadata));
+    } else if (e.event === 'error') {
+      const error = started ? afterAnswerStarted(e) : e;
+      throw new AppRequestError(error.code, error.message, error.status, error.kind);
+    } else if (e.event === 'message_end') return answerDocument(meta, answer, finishReasonOf(e, replaced), usageOf(e.metadata));
   }
   throw new AppRequestError('internal_server_error', 'The answer ended without a result.', 500);
 }
