@@ -21,12 +21,13 @@ export async function resolveEndUser(db: pg.Pool | pg.PoolClient, input: { tenan
   const sessionId = input.user || DEFAULT_USER;
   const found = await findEndUser(db, { appId: input.appId, user: sessionId });
   if (found) return { id: found.id, tenantId: input.tenantId, appId: input.appId, sessionId };
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO end_users (tenant_id, app_id, type, external_user_id, is_anonymous, session_id)
-     VALUES ($1, $2, 'service_api', $3, $4, $3)
-     ON CONFLICT (app_id, type, session_id) DO NOTHING RETURNING id`,
-    [input.tenantId, input.appId, sessionId, sessionId === DEFAULT_USER],
-  );
+  const { rows } = await db.query<{ id: string }>({
+    name: 'apps.end-user.create',
+    text: `INSERT INTO end_users (tenant_id, app_id, type, external_user_id, is_anonymous, session_id)
+           VALUES ($1, $2, 'service_api', $3, $4, $3)
+           ON CONFLICT (app_id, type, session_id) DO NOTHING RETURNING id`,
+    values: [input.tenantId, input.appId, sessionId, sessionId === DEFAULT_USER],
+  });
   // Nothing returned: a concurrent first call created it a moment ago.
   const id = rows[0]?.id ?? (await findEndUser(db, { appId: input.appId, user: sessionId }))?.id;
   if (!id) throw new Error(`end user ${sessionId} of app ${input.appId} could not be created`);
@@ -35,6 +36,10 @@ export async function resolveEndUser(db: pg.Pool | pg.PoolClient, input: { tenan
 
 /** The end user of `user`, if it ever called this app (read-only routes must not create one). */
 export async function findEndUser(db: pg.Pool | pg.PoolClient, input: { appId: string; user?: string | null }): Promise<{ id: string } | undefined> {
-  const { rows } = await db.query<{ id: string }>(`SELECT id FROM end_users WHERE app_id = $1 AND type = 'service_api' AND session_id = $2`, [input.appId, input.user || DEFAULT_USER]);
+  const { rows } = await db.query<{ id: string }>({
+    name: 'apps.end-user.find',
+    text: `SELECT id FROM end_users WHERE app_id = $1 AND type = 'service_api' AND session_id = $2`,
+    values: [input.appId, input.user || DEFAULT_USER],
+  });
   return rows[0];
 }

@@ -14,10 +14,11 @@ export const HISTORY_MESSAGE_LIMIT = 500;
 
 /** Earlier exchanges of a conversation that have an answer, oldest first. */
 export async function loadHistory(db: pg.Pool, conversationId: string): Promise<HistoryTurn[]> {
-  const { rows } = await db.query<HistoryTurn>(
-    `SELECT query, answer FROM messages WHERE conversation_id = $1 AND answer <> '' AND status <> 'error' ORDER BY created_at DESC LIMIT $2`,
-    [conversationId, HISTORY_MESSAGE_LIMIT],
-  );
+  const { rows } = await db.query<HistoryTurn>({
+    name: 'apps.history.load',
+    text: `SELECT query, answer FROM messages WHERE conversation_id = $1 AND answer <> '' AND status <> 'error' ORDER BY created_at DESC LIMIT $2`,
+    values: [conversationId, HISTORY_MESSAGE_LIMIT],
+  });
   return rows.reverse();
 }
 

@@ -25,11 +25,12 @@ export interface ConversationRow {
  * @throws AppRequestError 404 when it is not theirs, deleted or unknown; `conversation_completed` when ended
  */
 export async function findConversation(db: pg.Pool, input: { appId: string; endUserId: string; conversationId: string }): Promise<ConversationRow> {
-  const { rows } = await db.query<{ id: string; app_model_config_id: string | null; inputs: Inputs; status: string }>(
-    `SELECT id, app_model_config_id, inputs, status FROM conversations
-      WHERE id = $1 AND app_id = $2 AND from_source = 'api' AND from_end_user_id = $3 AND NOT is_deleted`,
-    [input.conversationId, input.appId, input.endUserId],
-  );
+  const { rows } = await db.query<{ id: string; app_model_config_id: string | null; inputs: Inputs; status: string }>({
+    name: 'apps.conversation.find',
+    text: `SELECT id, app_model_config_id, inputs, status FROM conversations
+            WHERE id = $1 AND app_id = $2 AND from_source = 'api' AND from_end_user_id = $3 AND NOT is_deleted`,
+    values: [input.conversationId, input.appId, input.endUserId],
+  });
   const row = rows[0];
   if (!row) throw conversationNotFound();
   if (row.status !== 'normal') throw conversationCompleted();
@@ -71,8 +72,10 @@ export async function createRecords(db: pg.Pool, input: NewRecords): Promise<{ c
     conversation = `c AS (INSERT INTO conversations (app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
                           VALUES ($1, $12, $2, $3, $13, $14, $4, $15, 'normal', 'service-api', 'api', $6, 1) RETURNING id)`;
   }
-  const { rows } = await db.query<{ id: string; created_at: Date; conversation_id: string }>(
-    `WITH ${conversation},
+  // Named (one per form): the statement every generation writes is parsed and planned once per connection.
+  const { rows } = await db.query<{ id: string; created_at: Date; conversation_id: string }>({
+    name: input.conversation ? 'apps.records.continue' : 'apps.records.start',
+    text: `WITH ${conversation},
      m AS (INSERT INTO messages (app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
                                  invoke_from, from_source, from_end_user_id, message_unit_price, answer_unit_price)
            SELECT $1::uuid, c.id, $7::uuid, $2::text, $3::text, $4::jsonb, $5::text, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', $6::uuid, 0, 0 FROM c
@@ -80,8 +83,8 @@ export async function createRecords(db: pg.Pool, input: NewRecords): Promise<{ c
      f AS (INSERT INTO message_files (message_id, type, transfer_method, url, belongs_to, upload_file_id, created_by_role, created_by)
            SELECT m.id, t.type, t.method, t.url, 'user', t.upload, 'end_user', $6::uuid FROM m, unnest($8::text[], $9::text[], $10::text[], $11::uuid[]) AS t(type, method, url, upload))
      SELECT id, created_at, conversation_id FROM m`,
-    params,
-  );
+    values: params,
+  });
   const row = rows[0];
   // No row: the conversation vanished between the check and now (deleted meanwhile).
   if (!row) throw conversationNotFound();
@@ -144,9 +147,10 @@ export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promi
                         status = $13, error = $14, message_metadata = $15, updated_at = now()
                   WHERE id = $1 RETURNING conversation_id)
                UPDATE conversations SET updated_at = now() FROM m WHERE conversations.id = m.conversation_id`;
+  const query = { name: 'apps.message.finish', text: sql, values: params };
   try {
-    await db.query(sql, params);
+    await db.query(query);
   } catch {
-    await db.query(sql, params);
+    await db.query(query);
   }
 }

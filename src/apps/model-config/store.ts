@@ -109,13 +109,15 @@ export function configDict(row: Omit<ConfigRow, 'app_id' | 'tenant_id' | 'mode' 
  * @returns undefined when the app does not exist
  */
 export async function loadAppConfig(db: pg.Pool | pg.PoolClient, appId: string, options: { configId?: string } = {}): Promise<AppConfigRecord | undefined> {
-  const { rows } = await db.query<ConfigRow>(
-    `SELECT a.id AS app_id, a.tenant_id, a.mode, c.id AS config_id, c.configs, c.model, c.pre_prompt, c.prompt_type, c.opening_statement,
-            c.suggested_questions, c.user_input_form, c.dataset_configs, c.file_upload, c.more_like_this, c.created_by, c.created_at, c.updated_at
-       FROM apps a LEFT JOIN app_model_configs c ON c.id = COALESCE($2::uuid, a.app_model_config_id) AND c.app_id = a.id
-      WHERE a.id = $1 AND a.status = 'normal'`,
-    [appId, options.configId ?? null],
-  );
+  // Named: every generation runs it; each connection parses and plans it once.
+  const { rows } = await db.query<ConfigRow>({
+    name: 'apps.config.load',
+    text: `SELECT a.id AS app_id, a.tenant_id, a.mode, c.id AS config_id, c.configs, c.model, c.pre_prompt, c.prompt_type, c.opening_statement,
+                  c.suggested_questions, c.user_input_form, c.dataset_configs, c.file_upload, c.more_like_this, c.created_by, c.created_at, c.updated_at
+             FROM apps a LEFT JOIN app_model_configs c ON c.id = COALESCE($2::uuid, a.app_model_config_id) AND c.app_id = a.id
+            WHERE a.id = $1 AND a.status = 'normal'`,
+    values: [appId, options.configId ?? null],
+  });
   const row = rows[0];
   if (!row) return undefined;
   return {

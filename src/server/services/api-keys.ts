@@ -75,11 +75,12 @@ export interface AppKeyOwner {
 /** The app behind a service API key, or null. Lookup by digest, then a constant-time comparison. */
 export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKeyOwner | null> {
   const digest = sha256(token);
-  const { rows } = await pool.query<{ id: string; app_id: string; tenant_id: string; token_hash: string; api_rpm: number; api_rph: number; mode: string }>(
-    `SELECT t.id, t.app_id, t.tenant_id, t.token_hash, a.api_rpm, a.api_rph, a.mode FROM api_tokens t JOIN apps a ON a.id = t.app_id
-     WHERE t.token_hash = $1 AND t.type = 'app' AND a.status = 'normal' AND a.enable_api`,
-    [digest],
-  );
+  const { rows } = await pool.query<{ id: string; app_id: string; tenant_id: string; token_hash: string; api_rpm: number; api_rph: number; mode: string }>({
+    name: 'api-keys.resolve-app',
+    text: `SELECT t.id, t.app_id, t.tenant_id, t.token_hash, a.api_rpm, a.api_rph, a.mode FROM api_tokens t JOIN apps a ON a.id = t.app_id
+            WHERE t.token_hash = $1 AND t.type = 'app' AND a.status = 'normal' AND a.enable_api`,
+    values: [digest],
+  });
   const row = rows[0];
   if (!row || !sameDigest(row.token_hash, digest)) return null;
   // At most one write a minute per key (Dify batches these too): a key under load would otherwise

@@ -28,6 +28,8 @@ export function sameDigest(a: string, b: string): boolean {
 }
 
 const refreshKey = (digest: string): string => `refresh_token:${digest}`;
+/** Verified access tokens a process remembers (oldest dropped first). */
+const MAX_VERIFIED = 10_000;
 
 /**
  * Console sessions: an HS256 JWT signed with SECRET_KEY (stateless, short-lived), and an opaque
@@ -48,6 +50,25 @@ export function createTokenService(options: {
   const secret = Buffer.from(options.secretKey, 'utf8');
   const accessTtl = options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
 
+  // A client sends the same token on every request for its 15 minutes: the signature of a token
+  // once found good is not computed again; its expiry is checked each time.
+  const verified = new Map<string, { claims: AccessClaims; exp: number }>();
+  function signedClaims(token: string): AccessClaims | null {
+    const now = Math.floor(Date.now() / 1000);
+    const hit = verified.get(token);
+    if (hit) {
+      if (hit.exp > now) return hit.claims;
+      verified.delete(token);
+      return null;
+    }
+    const payload = verifyHs256(token, secret, { issuer: ISSUER, nowSeconds: now });
+    if (payload?.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
+    const claims: AccessClaims = { accountId: payload.sub, tenantId: payload.tid };
+    verified.set(token, { claims, exp: payload.exp! }); // verifyHs256 returns only claims with a numeric exp
+    if (verified.size > MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    return claims;
+  }
+
   async function issue(claims: AccessClaims): Promise<TokenPair> {
     const now = Math.floor(Date.now() / 1000);
     const access = signHs256({ tid: claims.tenantId, typ: 'access', sub: claims.accountId, iss: ISSUER, iat: now, exp: now + accessTtl }, secret);
@@ -62,9 +83,8 @@ export function createTokenService(options: {
    * @throws when that check cannot be made (the database is away): a 503, not a 401
    */
   async function verifyAccess(token: string): Promise<AccessClaims | null> {
-    const payload = verifyHs256(token, secret, { issuer: ISSUER });
-    if (payload?.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return null;
-    const claims: AccessClaims = { accountId: payload.sub, tenantId: payload.tid };
+    const claims = signedClaims(token);
+    if (!claims) return null;
     if (options.stillValid && !(await options.stillValid(claims))) return null;
     return claims;
   }
