@@ -253,4 +253,25 @@ describe('the openai SDK (6.x, unmodified) against `difyctl up -d`', () => {
     expect(row.answer.length).toBeLessThan(SLOW.length);
     expect(row.message_metadata.stopped_by).toBe('client_disconnect');
   });
+
+  it('Dify’s stop route stops a door stream by its X-Dify-Task-Id: the stream ends with finish_reason stop, the row is stopped', async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: chatApp.appId, user: USER, stream: true, messages: [{ role: 'user', content: 'Tell me a slow story' }] })
+      .withResponse();
+    const taskId = response.headers.get('x-dify-task-id');
+    let received = '';
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      received += chunk.choices[0]?.delta.content ?? '';
+      finish ??= chunk.choices[0]?.finish_reason;
+      if (received.length >= 8 && received.length < 12) {
+        const stop = await fetch(`${stack.base}/v1/chat-messages/${taskId}/stop`, { method: 'POST', headers: { authorization: `Bearer ${chatApp.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: USER }) });
+        expect(await stop.json()).toEqual({ result: 'success' });
+      }
+    }
+    expect(finish).toBe('stop');
+    expect(received.length).toBeLessThan(SLOW.length);
+    const [row] = await stack.sql('SELECT status, answer, message_metadata FROM messages WHERE id = $1', [response.headers.get('x-dify-message-id')]);
+    expect(row).toMatchObject({ status: 'stopped', answer: received, message_metadata: { stopped_by: 'user_manual' } });
+  });
 });

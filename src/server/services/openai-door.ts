@@ -69,11 +69,14 @@ export async function embeddingModelOf(deps: { pool: pg.Pool; runtime: ModelRunt
 export async function conversationOfTranscript(pool: pg.Pool, input: { appId: string; endUserId: string; turns: HistoryTurn[] }): Promise<{ conversationId: string | null; priorTurns: HistoryTurn[] }> {
   const last = input.turns.at(-1);
   if (!last) return { conversationId: null, priorTurns: [] };
+  // Candidates: this user's conversations whose latest exchange (as history counts them) is the
+  // transcript's last one, newest first; then their whole history is compared.
   const { rows } = await pool.query<{ conversation_id: string }>(
-    `SELECT m.conversation_id FROM conversations c JOIN messages m ON m.conversation_id = c.id
-      WHERE c.app_id = $1 AND c.from_end_user_id = $2 AND NOT c.is_deleted AND m.status <> 'error'
+    `SELECT c.id AS conversation_id FROM conversations c
+       JOIN LATERAL (SELECT query, answer FROM messages WHERE conversation_id = c.id AND answer <> '' AND status <> 'error' ORDER BY created_at DESC LIMIT 1) m ON true
+      WHERE c.app_id = $1 AND c.from_end_user_id = $2 AND NOT c.is_deleted
         AND btrim(m.query) = btrim($3) AND btrim(m.answer) = btrim($4)
-      GROUP BY m.conversation_id ORDER BY max(m.created_at) DESC LIMIT 5`,
+      ORDER BY c.updated_at DESC LIMIT 10`,
     [input.appId, input.endUserId, last.query, last.answer],
   );
   for (const { conversation_id } of rows) {
@@ -87,7 +90,10 @@ const DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,(.*)$/is;
 
 /** The images as Dify files: URLs as they are, data: URLs stored as uploads (when the app takes files). */
 async function imageFiles(deps: DoorDeps, app: AppRef, endUserId: string, images: string[]): Promise<FileMapping[]> {
-  if (!images.length) return [];
+  if (!images.some((url) => DATA_URL.test(url))) return images.map((url) => ({ type: 'image', transfer_method: 'remote_url', url }));
+  // Nothing is stored for an app that ignores files (Dify ignores them when uploads are off).
+  const upload = (await loadAppConfig(deps.generator.pool, app.appId))?.config?.file_upload as { enabled?: boolean; image?: { enabled?: boolean } } | undefined;
+  if (!upload?.enabled && !upload?.image?.enabled) return [];
   const files: FileMapping[] = [];
   for (const url of images) {
     const data = DATA_URL.exec(url);
@@ -95,13 +101,11 @@ async function imageFiles(deps: DoorDeps, app: AppRef, endUserId: string, images
       files.push({ type: 'image', transfer_method: 'remote_url', url });
       continue;
     }
-    // Nothing is stored for an app that ignores files (Dify ignores them when uploads are off).
-    const upload = (await loadAppConfig(deps.generator.pool, app.appId))?.config?.file_upload as { enabled?: boolean; image?: { enabled?: boolean } } | undefined;
-    if (!upload?.enabled && !upload?.image?.enabled) return [];
     const mimetype = data[1]!.toLowerCase();
+    const extension = mimetype.split('/')[1]!.replace('jpeg', 'jpg').replace('svg+xml', 'svg');
     const saved = await saveUpload(
       { pool: deps.generator.pool, storage: deps.storage, limits: deps.limits },
-      { tenantId: app.tenantId, endUserId, filename: `image.${mimetype.split('/')[1]!.replace('jpeg', 'jpg').replace('svg+xml', 'svg')}`, mimetype, content: Buffer.from(data[2]!, 'base64') },
+      { tenantId: app.tenantId, endUserId, filename: `image.${extension}`, mimetype, content: Buffer.from(data[2]!, 'base64') },
     );
     files.push({ type: 'image', transfer_method: 'local_file', upload_file_id: saved.id });
   }
