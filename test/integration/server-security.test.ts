@@ -36,6 +36,8 @@ afterAll(async () => {
 
 const concrete = (url: string): string => url.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
 
+const OPENAI_DOOR = new Set(['/v1/models', '/v1/models/:model', '/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+
 describe('authentication on every route', () => {
   it('answers 401 without a token on every route except the public ones', async () => {
     const routes = app.routeTable.filter((r) => r.method !== 'OPTIONS');
@@ -45,7 +47,9 @@ describe('authentication on every route', () => {
     for (const route of routes.filter((r) => r.auth !== 'none')) {
       const res = await app.inject({ method: route.method as 'GET', url: concrete(route.url) });
       expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
-      if (route.method !== 'HEAD') expect(json(res), `${route.method} ${route.url}`).toMatchObject({ code: 'unauthorized', status: 401 });
+      // The OpenAI-compatible door answers in OpenAI's shape; every other route in Dify's.
+      if (route.method !== 'HEAD' && OPENAI_DOOR.has(route.url)) expect(json(res).error, `${route.method} ${route.url}`).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
+      else if (route.method !== 'HEAD') expect(json(res), `${route.method} ${route.url}`).toMatchObject({ code: 'unauthorized', status: 401 });
       const forged = await app.inject({ method: route.method as 'GET', url: concrete(route.url), headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' } });
       expect(forged.statusCode, `${route.method} ${route.url} with a forged token`).toBe(401);
     }
