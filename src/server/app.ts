@@ -56,7 +56,7 @@ export interface AppDeps {
 export interface RouteEntry {
   method: string;
   url: string;
-  auth: 'console' | 'app-key' | 'none';
+  auth: 'console' | 'app-key' | 'dataset-key' | 'none';
 }
 
 /** The app, its shared context, and its route table (for tests and docs). */

@@ -10,10 +10,13 @@ import type { TaskQueue } from './store/queue.js';
 import type { RateLimiter, Store } from './store/types.js';
 
 /** Who a request acts as, set by the auth hook. */
-export type RequestAuth = { kind: 'account'; accountId: string; tenantId: string } | { kind: 'app'; appId: string; tenantId: string; keyId: string; apiRpm: number; apiRph: number; appMode: string };
+export type RequestAuth =
+  | { kind: 'account'; accountId: string; tenantId: string }
+  | { kind: 'app'; appId: string; tenantId: string; keyId: string; apiRpm: number; apiRph: number; appMode: string }
+  | { kind: 'dataset'; tenantId: string; keyId: string };
 
-/** How a route authenticates: console JWT (default), a service API key, or none (public). */
-export type RouteAuth = 'console' | 'app-key' | 'none';
+/** How a route authenticates: console JWT (default), a service API key, a knowledge API key (`dataset-…`), or none (public). */
+export type RouteAuth = 'console' | 'app-key' | 'dataset-key' | 'none';
 
 declare module 'fastify' {
   interface FastifyRequest {

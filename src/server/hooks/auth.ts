@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext, RouteAuth } from '../context.js';
 import { unauthorized } from '../http-error.js';
+import { resolveDatasetKey } from '../services/dataset-keys.js';
 
 function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
@@ -14,7 +15,7 @@ function bearer(request: FastifyRequest): string | null {
  * access token, service API routes (`/v1`) an app key. Runs at onRequest, before the body is read,
  * so an anonymous caller learns nothing about a route but 401.
  */
-export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens' | 'appKeys'>): void {
+export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens' | 'appKeys' | 'pool'>): void {
   app.addHook('onRequest', async (request) => {
     // Unknown URLs have no route config: they fall through to the 404 handler.
     if (!request.routeOptions.url) return;
@@ -26,6 +27,12 @@ export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens
       const owner = await ctx.appKeys(token);
       if (!owner) throw unauthorized('Access token is invalid');
       request.auth = { kind: 'app', ...owner };
+      return;
+    }
+    if (mode === 'dataset-key') {
+      const owner = await resolveDatasetKey(ctx.pool, token);
+      if (!owner) throw unauthorized('Access token is invalid');
+      request.auth = { kind: 'dataset', ...owner };
       return;
     }
     const claims = await ctx.tokens.verifyAccess(token);

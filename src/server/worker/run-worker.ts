@@ -38,9 +38,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const pool = options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker', bounds: TASK_QUERY_BOUNDS });
   const backends = options.backends ?? (await openBackends({ settings, redisEnabled, pool, logger, retry: options.retry, supervise: true, pollingIntervalSeconds: options.pollingIntervalSeconds }));
   const concurrency = options.concurrency ?? settings.CELERY_WORKER_AMOUNT;
-  // Conversation names call models: the runtime (its providers, plugins, credentials) only when needed.
+  // Conversation names and knowledge indexing call models: the runtime (its providers, plugins, credentials) only when needed.
   let runtime = options.runtime;
-  if (!runtime && options.queues.includes('generation')) {
+  if (!runtime && (options.queues.includes('generation') || options.queues.includes('dataset'))) {
     const { createModelRuntime } = await import('../../model-runtime/index.js');
     runtime = await createModelRuntime({ pool, secretKey: settings.SECRET_KEY, pluginsDir: path.resolve(options.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), logger });
   }

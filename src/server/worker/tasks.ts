@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { DOCUMENT_INDEXING_TASK, indexDocument, PostgresVectorStore } from '../../knowledge/index.js';
 import type { ModelRuntime } from '../../model-runtime/types.js';
 import type { Logger } from '../logger.js';
 import { CONVERSATION_NAME_TASK, nameConversation } from '../services/conversation-names.js';
@@ -23,6 +24,15 @@ const cleanDataset: TaskFn = async (data, { pool, logger }) => {
   logger.info({ datasetId: data.dataset_id }, 'dataset removed');
 };
 
+/** Indexes the documents of a create/update request (Dify's document_indexing_task), one after the other. */
+const indexDocuments: TaskFn = async (data, { pool, logger, runtime }) => {
+  const ids = Array.isArray(data.document_ids) ? data.document_ids : [];
+  if (!ids.length || !ids.every((id) => typeof id === 'string')) throw new Error(`${DOCUMENT_INDEXING_TASK}: document_ids is required`);
+  if (!runtime) throw new Error(`${DOCUMENT_INDEXING_TASK}: this worker has no model runtime`);
+  const deps = { pool, runtime, store: new PostgresVectorStore(pool), log: (facts: Record<string, unknown>, message: string) => logger.info(facts, message) };
+  for (const id of ids as string[]) await indexDocument(deps, id);
+};
+
 /** No mail transport is configured in this version: mails are written to the log (never lost). */
 const sendMail: TaskFn = async (data, { logger }) => {
   logger.info({ to: data.to, subject: data.subject }, 'mail (no mail transport configured: logged only)');
@@ -45,7 +55,7 @@ const processTrace: TaskFn = async (data, { logger }) => {
 /** What each queue runs, by task name (Dify's Celery task names). */
 export const TASKS: Record<QueueName, Record<string, TaskFn>> = {
   app_deletion: { remove_app_and_related_data: (data, ctx) => removeAppAndRelatedData(ctx.pool, data, ctx.logger) },
-  dataset: { clean_dataset: cleanDataset },
+  dataset: { clean_dataset: cleanDataset, [DOCUMENT_INDEXING_TASK]: indexDocuments },
   generation: { [CONVERSATION_NAME_TASK]: generateConversationName },
   mail: { send_email: sendMail },
   ops_trace: { process_trace: processTrace },

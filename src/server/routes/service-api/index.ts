@@ -6,6 +6,7 @@ import { notFound, unauthorized } from '../../http-error.js';
 import { chatMessageRoutes } from './chat-messages.js';
 import { completionMessageRoutes } from './completion-messages.js';
 import { conversationRoutes } from './conversations.js';
+import { knowledgeApiRoutes } from './datasets/index.js';
 import { feedbackRoutes } from './feedbacks.js';
 import { fileRoutes } from './files.js';
 import { messageRoutesDeps } from './generation.js';
@@ -42,6 +43,8 @@ export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & {
   // The OpenAI-compatible door: its own scope, so that only its errors take OpenAI's shape.
   await app.register(async (scope) => openAiRoutes(scope, ctx, messages));
   for (const routes of [parameterRoutes, metaRoutes, conversationRoutes, messageRoutes, feedbackRoutes, fileRoutes]) await routes(app, ctx);
+  // The Knowledge API: its own scope, so that its routes take knowledge keys, not app keys.
+  await app.register(async (scope) => knowledgeApiRoutes(scope, ctx));
   for (const routes of ctx.extraRoutes ?? []) await routes(app, ctx);
 }
 

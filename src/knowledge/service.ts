@@ -1,0 +1,118 @@
+import type pg from 'pg';
+import type { ModelRuntime } from '../model-runtime/types.js';
+import { createDataset, deleteDataset, getDataset, type DatasetRow } from './datasets.js';
+import { deleteDocumentRow, documentJson, insertDocument, type DocumentRow } from './documents.js';
+import { invalidParam, noEmbeddingModel } from './errors.js';
+import { resolveProcessRule } from './rules.js';
+import { resolveRetrievalModel, retrieve, type ScoredSegment } from './retrieve.js';
+import type { VectorStore } from './vector-store.js';
+
+/** The worker task that indexes documents (Dify's Celery task name, on the `dataset` queue). */
+export const DOCUMENT_INDEXING_TASK = 'document_indexing_task';
+
+export interface KnowledgeDeps {
+  pool: pg.Pool;
+  runtime: ModelRuntime;
+  store: VectorStore;
+  /** Puts a task on the `dataset` queue. */
+  enqueue: (name: string, data: Record<string, unknown>) => Promise<unknown>;
+}
+
+const seconds = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
+
+/** A new dataset; `high_quality` needs an embedding model: the one named, else the workspace default. */
+export async function newDataset(deps: KnowledgeDeps, input: { tenantId: string; name: string; description?: string | null; indexing_technique?: 'high_quality' | 'economy' | null; permission?: string; embedding_model?: string | null; embedding_model_provider?: string | null; retrieval_model?: Record<string, unknown> | null }) {
+  let embedding: { provider: string; model: string } | undefined;
+  if (input.indexing_technique === 'high_quality') {
+    if (input.embedding_model && input.embedding_model_provider) embedding = { provider: input.embedding_model_provider, model: input.embedding_model };
+    else {
+      const fallback = await deps.runtime.defaultModel(input.tenantId, 'text-embedding');
+      if (!fallback) throw noEmbeddingModel();
+      embedding = fallback;
+    }
+  }
+  if (input.retrieval_model) resolveRetrievalModel(input.retrieval_model, { retrieval_model: null });
+  return createDataset(deps.pool, { tenantId: input.tenantId, name: input.name, description: input.description, indexingTechnique: input.indexing_technique, permission: input.permission, embedding, retrievalModel: input.retrieval_model });
+}
+
+/** Removes a dataset: its vectors first (another store keeps them elsewhere), then its rows. */
+export async function removeDataset(deps: KnowledgeDeps, tenantId: string, datasetId: string): Promise<void> {
+  await getDataset(deps.pool, tenantId, datasetId);
+  await deps.store.deleteDataset(datasetId);
+  await deleteDataset(deps.pool, tenantId, datasetId);
+}
+
+/** create-by-text: stores the document as `waiting` and queues its indexing. */
+export async function addTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, input: { name: string; text: string; process_rule?: unknown; indexing_technique?: 'high_quality' | 'economy' | null; doc_form?: string; doc_language?: string }) {
+  if (!dataset.indexing_technique && !input.indexing_technique) throw invalidParam('indexing_technique is required.');
+  if (!dataset.indexing_technique && input.indexing_technique) {
+    const embedding = input.indexing_technique === 'high_quality' ? await deps.runtime.defaultModel(dataset.tenant_id, 'text-embedding') : undefined;
+    if (input.indexing_technique === 'high_quality' && !embedding) throw noEmbeddingModel();
+    await deps.pool.query(`UPDATE datasets SET indexing_technique = $2, embedding_model = $3, embedding_model_provider = $4, data_source_type = 'upload_file' WHERE id = $1`, [dataset.id, input.indexing_technique, embedding?.model ?? null, embedding?.provider ?? null]);
+  }
+  const processRule = resolveProcessRule(input.process_rule);
+  const doc = await insertDocument(deps.pool, { tenantId: dataset.tenant_id, datasetId: dataset.id, name: input.name, text: input.text, extension: 'txt', processRule, docForm: input.doc_form ?? 'text_model', docLanguage: input.doc_language ?? 'English' });
+  await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [doc.id] });
+  return { document: documentJson(doc), batch: doc.batch };
+}
+
+export async function removeDocument(deps: KnowledgeDeps, datasetId: string, documentId: string): Promise<void> {
+  await deps.store.deleteDocument(documentId);
+  await deleteDocumentRow(deps.pool, datasetId, documentId);
+}
+
+interface SegmentRecord {
+  id: string;
+  position: number;
+  document_id: string;
+  content: string;
+  answer: string | null;
+  word_count: number;
+  tokens: number;
+  keywords: unknown;
+  index_node_id: string | null;
+  index_node_hash: string | null;
+  hit_count: number;
+  enabled: boolean;
+  status: string;
+  created_by: string | null;
+  created_at: Date;
+  indexing_at: Date | null;
+  completed_at: Date | null;
+  error: string | null;
+  doc_name: string;
+  doc_source: string;
+}
+
+/** Dify's hit-testing records for scored segments (segment with its document, score), hit counts bumped. */
+export async function recordsOf(pool: pg.Pool, hits: ScoredSegment[]) {
+  if (!hits.length) return [];
+  const ids = hits.map((h) => h.segmentId);
+  const { rows } = await pool.query<SegmentRecord>(
+    `UPDATE document_segments s SET hit_count = s.hit_count + 1 FROM documents d WHERE d.id = s.document_id AND s.id = ANY($1::uuid[])
+     RETURNING s.*, d.name AS doc_name, d.data_source_type AS doc_source`,
+    [ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return hits.flatMap((h) => {
+    const r = byId.get(h.segmentId);
+    if (!r) return [];
+    const segment = {
+      id: r.id, position: r.position, document_id: r.document_id, content: r.content, answer: r.answer, word_count: r.word_count, tokens: r.tokens,
+      keywords: r.keywords ?? [], index_node_id: r.index_node_id, index_node_hash: r.index_node_hash, hit_count: r.hit_count, enabled: r.enabled,
+      disabled_at: null, disabled_by: null, status: r.status, created_by: r.created_by, created_at: seconds(r.created_at), indexing_at: seconds(r.indexing_at),
+      completed_at: seconds(r.completed_at), error: r.error, stopped_at: null,
+      document: { id: r.document_id, data_source_type: r.doc_source, name: r.doc_name, doc_type: null },
+    };
+    return [{ segment, child_chunks: [], score: h.score, tsne_position: null, files: [] }];
+  });
+}
+
+/** `POST /datasets/<id>/retrieve` (hit-testing): Dify's `{query: {content}, records}`. */
+export async function hitTesting(deps: KnowledgeDeps, dataset: DatasetRow, input: { query: string; retrieval_model?: unknown }) {
+  const model = resolveRetrievalModel(input.retrieval_model, dataset);
+  const hits = await retrieve(deps, dataset, input.query, model);
+  return { query: { content: input.query }, records: await recordsOf(deps.pool, hits) };
+}
+
+export type { DocumentRow };

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { batchStatus, getDataset, listDocuments } from '../../../../knowledge/index.js';
+import { addTextDocument, removeDocument } from '../../../../knowledge/service.js';
+import type { AppContext } from '../../../context.js';
+import { parse, uuidParam } from '../../validate.js';
+import { DatasetParams, Paging } from './datasets.js';
+import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
+
+const ByText = z.object({
+  name: z.string({ message: 'is required' }).min(1, 'is required').max(255),
+  text: z.string({ message: 'is required' }),
+  process_rule: z.unknown().optional(),
+  indexing_technique: z.enum(['high_quality', 'economy']).nullish(),
+  doc_form: z.enum(['text_model']).optional(),
+  doc_language: z.string().max(100).optional(),
+});
+const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
+const BatchParams = z.object({ datasetId: uuidParam, batch: z.string().min(1).max(64) });
+
+/** Knowledge API: documents (Dify's service_api/dataset/document.py). */
+export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const deps = knowledgeDeps(ctx);
+  for (const url of ['/datasets/:datasetId/document/create-by-text', '/datasets/:datasetId/document/create_by_text']) {
+    app.post(url, async (request) => {
+      const { datasetId } = parse(DatasetParams, request.params);
+      const body = parse(ByText, request.body);
+      const tenantId = workspaceOf(request);
+      return knowledgeCall(async () => addTextDocument(deps, await getDataset(ctx.pool, tenantId, datasetId), body));
+    });
+  }
+  app.get('/datasets/:datasetId/documents', async (request) => {
+    const { datasetId } = parse(DatasetParams, request.params);
+    const query = parse(Paging, request.query);
+    const tenantId = workspaceOf(request);
+    return knowledgeCall(async () => {
+      await getDataset(ctx.pool, tenantId, datasetId);
+      return listDocuments(ctx.pool, { datasetId, ...query });
+    });
+  });
+  app.delete('/datasets/:datasetId/documents/:documentId', async (request, reply) => {
+    const { datasetId, documentId } = parse(DocumentParams, request.params);
+    const tenantId = workspaceOf(request);
+    await knowledgeCall(async () => {
+      await getDataset(ctx.pool, tenantId, datasetId);
+      await removeDocument(deps, datasetId, documentId);
+    });
+    reply.code(204);
+  });
+  app.get('/datasets/:datasetId/documents/:batch/indexing-status', async (request) => {
+    const { datasetId, batch } = parse(BatchParams, request.params);
+    const tenantId = workspaceOf(request);
+    return knowledgeCall(async () => {
+      await getDataset(ctx.pool, tenantId, datasetId);
+      return batchStatus(ctx.pool, datasetId, batch);
+    });
+  });
+}

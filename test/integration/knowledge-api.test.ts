@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCUMENT_INDEXING_TASK, indexDocument, PostgresVectorStore } from '../../src/knowledge/index.js';
+import { silentLogger } from '../../src/server/logger.js';
+import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
+import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import { json } from './apps-fixtures.js';
+import { startHarness, waitFor, type Harness } from './apps-harness.js';
+import { serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
+
+let pg: TestPostgres;
+let redis: TestRedis;
+let llm: StandIn;
+useServers((servers) => ({ pg, redis } = servers));
+beforeAll(async () => {
+  llm = await startStandIn();
+});
+afterAll(async () => {
+  await llm?.close();
+});
+
+const PARAGRAPHS = [
+  'Cats are small carnivorous mammals that people keep as pets. They sleep for most of the day.',
+  'The lighthouse keeper climbs the spiral staircase every evening to light the lamp for passing ships.',
+  'Sourdough bread rises slowly because wild yeast ferments the dough over many hours.',
+];
+
+describe.each([
+  ['with Redis (BullMQ)', true],
+  ['without Redis (pg-boss)', false],
+])('Knowledge API %s: dataset → document → worker indexing → retrieval', (_name, withRedis) => {
+  let h: Harness;
+  let worker: RunningWorker;
+  let key: string;
+  let datasetId: string;
+  let documentId: string;
+  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, token = key) =>
+    h.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
+
+  beforeAll(async () => {
+    h = await startHarness({ pg, redis: withRedis ? redis : undefined, llm });
+    worker = await startWorker({ server: settingsFor(serverEnv({ db: h.db, redis: withRedis ? redis : undefined })), queues: ['dataset'], logger: silentLogger(), runtime: h.app.difyctx.modelRuntime, retry: { attempts: 2, backoffMs: 20 }, pollingIntervalSeconds: 0.5 });
+  });
+  afterAll(async () => {
+    await worker?.stop(5000);
+    await h?.close();
+  });
+
+  it('creates a workspace knowledge key (dataset- + 24 characters) that app routes do not take, nor app keys these', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth });
+    expect(res.statusCode).toBe(200);
+    key = json(res).token;
+    expect(key).toMatch(/^dataset-[A-Za-z0-9]{24}$/);
+    expect(json(await h.app.inject({ method: 'GET', url: '/console/api/datasets/api-keys', headers: h.auth })).data).toHaveLength(1);
+    expect((await call('GET', '/v1/datasets', undefined, h.chat.key)).statusCode).toBe(401);
+    expect((await call('GET', '/v1/info')).statusCode).toBe(401);
+    expect(json(await call('GET', '/v1/datasets', undefined, 'dataset-000000000000000000000000'))).toMatchObject({ code: 'unauthorized', status: 401 });
+  });
+
+  it('creates a dataset, refuses a duplicate name (409) and lists it', async () => {
+    const res = await call('POST', '/v1/datasets', { name: 'Handbook', indexing_technique: 'high_quality', embedding_model: 'text-embedding-3-small', embedding_model_provider: 'openai' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res)).toMatchObject({ name: 'Handbook', indexing_technique: 'high_quality', embedding_model_provider: 'openai', document_count: 0, permission: 'only_me' });
+    datasetId = json(res).id;
+    const dup = await call('POST', '/v1/datasets', { name: 'Handbook' });
+    expect(dup.statusCode).toBe(409);
+    expect(json(dup)).toMatchObject({ code: 'dataset_name_duplicate', status: 409 });
+    expect(json(await call('POST', '/v1/datasets', { name: '' }))).toMatchObject({ code: 'invalid_param', message: 'name: Name must be between 1 to 40 characters.' });
+    const list = json(await call('GET', '/v1/datasets?page=1&limit=20'));
+    expect(list).toMatchObject({ total: 1, page: 1, limit: 20, has_more: false });
+    expect(list.data[0].id).toBe(datasetId);
+    expect(json(await call('GET', `/v1/datasets/${datasetId}`)).name).toBe('Handbook');
+    expect(json(await call('GET', '/v1/datasets/00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'not_found', message: 'Dataset not found.', status: 404 });
+  });
+
+  it('indexes a text document in the worker through every stage to completed, one segment per paragraph', async () => {
+    const res = await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
+      name: 'animals-and-lighthouses',
+      text: PARAGRAPHS.join('\n\n'),
+      process_rule: { mode: 'custom', rules: { pre_processing_rules: [{ id: 'remove_extra_spaces', enabled: true }], segmentation: { separator: '\\n\\n', max_tokens: 200, chunk_overlap: 0 } } },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { document, batch } = json(res);
+    expect(document).toMatchObject({ name: 'animals-and-lighthouses', indexing_status: 'waiting', display_status: 'queuing', created_from: 'api' });
+    expect(batch).toMatch(/^\d{20}$/);
+    documentId = document.id;
+    const status = await waitFor(async () => {
+      const s = json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0];
+      return s.indexing_status === 'completed' || s.indexing_status === 'error' ? s : undefined;
+    }, 'the document to be indexed', 20_000);
+    expect(status).toMatchObject({ id: documentId, indexing_status: 'completed', error: null, completed_segments: 3, total_segments: 3 });
+    for (const stamp of ['processing_started_at', 'parsing_completed_at', 'cleaning_completed_at', 'splitting_completed_at', 'completed_at']) expect(status[stamp], stamp).toEqual(expect.any(Number));
+    const segments = await h.sql<{ content: string; dims: number }>(`SELECT content, array_length(embedding, 1) AS dims FROM document_segments WHERE document_id = '${documentId}' ORDER BY position`);
+    expect(segments.map((s) => s.content)).toEqual(PARAGRAPHS);
+    expect(segments.every((s) => s.dims > 0)).toBe(true);
+    expect(llm.requests().some((r) => r.path === '/v1/embeddings')).toBe(true);
+    const docs = json(await call('GET', `/v1/datasets/${datasetId}/documents`));
+    expect(docs).toMatchObject({ total: 1, page: 1 });
+    expect(docs.data[0]).toMatchObject({ id: documentId, indexing_status: 'completed', display_status: 'available', word_count: PARAGRAPHS.join('').length });
+  });
+
+  it('retrieves the right segment first by semantic, full-text and hybrid search (and the hit-testing alias)', async () => {
+    for (const [url, search_method, query] of [
+      ['retrieve', 'semantic_search', PARAGRAPHS[1]],
+      ['hit-testing', 'semantic', PARAGRAPHS[1]],
+      ['retrieve', 'full_text_search', 'lighthouse keeper'],
+      ['retrieve', 'hybrid_search', PARAGRAPHS[1]],
+    ] as const) {
+      const res = await call('POST', `/v1/datasets/${datasetId}/${url}`, { query, retrieval_model: { search_method, top_k: 2, reranking_enable: false, score_threshold_enabled: false } });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = json(res);
+      expect(body.query).toEqual({ content: query });
+      expect(body.records.length, search_method).toBeGreaterThan(0);
+      expect(body.records.length).toBeLessThanOrEqual(2);
+      expect(body.records[0].segment, search_method).toMatchObject({ content: PARAGRAPHS[1], document_id: documentId, document: { id: documentId, name: 'animals-and-lighthouses' } });
+      expect(body.records[0].score).toBeGreaterThan(0);
+    }
+    const semantic = json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: PARAGRAPHS[1], retrieval_model: { search_method: 'semantic_search', top_k: 3 } }));
+    expect(semantic.records[0].score).toBeCloseTo(1, 5);
+    const strict = json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: PARAGRAPHS[1], retrieval_model: { search_method: 'semantic_search', top_k: 3, score_threshold_enabled: true, score_threshold: 0.999 } }));
+    expect(strict.records).toHaveLength(1);
+    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'x', retrieval_model: { search_method: 'magic' } }))).toMatchObject({ code: 'invalid_param', status: 400 });
+    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'x'.repeat(251) }))).toMatchObject({ code: 'invalid_param', status: 400 });
+  });
+
+  it('re-indexing the same document never duplicates its segments', async () => {
+    const deps = { pool: h.app.difyctx.pool, runtime: h.app.difyctx.modelRuntime, store: new PostgresVectorStore(h.app.difyctx.pool) };
+    expect(await indexDocument(deps, documentId)).toBe('completed');
+    await h.app.difyctx.queue.enqueue('dataset', DOCUMENT_INDEXING_TASK, { dataset_id: datasetId, document_ids: [documentId] });
+    await waitFor(async () => (await h.sql<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE id = '${documentId}' AND indexing_status = 'completed' AND completed_at > now() - interval '5 seconds'`))[0]!.n === '1', 'the re-index');
+    const rows = await h.sql<{ n: string; positions: string }>(`SELECT count(*) AS n, count(DISTINCT position) AS positions FROM document_segments WHERE document_id = '${documentId}'`);
+    expect(rows[0]).toEqual({ n: '3', positions: '3' });
+  });
+
+  it('deleting the document removes its segments and vectors; deleting the dataset removes it', async () => {
+    const res = await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}`);
+    expect(res.statusCode).toBe(204);
+    expect(await h.sql(`SELECT 1 FROM document_segments WHERE document_id = '${documentId}'`)).toEqual([]);
+    const after = json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: PARAGRAPHS[1] }));
+    expect(after.records).toEqual([]);
+    expect(json(await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}`))).toMatchObject({ code: 'not_found', status: 404 });
+    expect((await call('DELETE', `/v1/datasets/${datasetId}`)).statusCode).toBe(204);
+    expect(await h.sql(`SELECT 1 FROM datasets WHERE id = '${datasetId}'`)).toEqual([]);
+  });
+});
