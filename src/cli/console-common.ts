@@ -21,19 +21,53 @@ export async function readStdin(what: string): Promise<string> {
   return text;
 }
 
-/** A question on stderr, answered on the terminal. */
-export async function ask(question: string): Promise<string> {
+export interface Prompter {
+  /** A question on stderr; the trimmed answer, '' once the input ended (Ctrl-D). Ctrl-C: CLI.INTERRUPTED. */
+  ask(question: string): Promise<string>;
+  close(): void;
+}
+
+/** One readline on the terminal for a series of questions (lines typed ahead are kept for the next). */
+export async function prompter(): Promise<Prompter> {
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const interrupted = new Promise<never>((_, reject) => rl.once('SIGINT', () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'))));
-  // Ctrl-D (the input ends) answers an empty line.
-  const ended = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
-  const answer = rl.question(question);
-  answer.catch(() => undefined); // settled by the close below when another branch won
+  let closed = false;
+  rl.once('close', () => {
+    closed = true;
+  });
+  return {
+    ask: async (question) => {
+      if (closed) return '';
+      let onSigint = (): void => undefined;
+      let onClose = (): void => undefined;
+      const interrupted = new Promise<never>((_, reject) => {
+        onSigint = () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
+        rl.once('SIGINT', onSigint);
+      });
+      const ended = new Promise<string>((resolve) => {
+        onClose = () => resolve('');
+        rl.once('close', onClose);
+      });
+      const answer = rl.question(question);
+      answer.catch(() => undefined); // settled by the close when the input ended first
+      try {
+        return (await Promise.race([answer, interrupted, ended])).trim();
+      } finally {
+        rl.off('SIGINT', onSigint);
+        rl.off('close', onClose);
+      }
+    },
+    close: () => rl.close(),
+  };
+}
+
+/** One question on the terminal. */
+export async function ask(question: string): Promise<string> {
+  const p = await prompter();
   try {
-    return (await Promise.race([answer, interrupted, ended])).trim();
+    return await p.ask(question);
   } finally {
-    rl.close();
+    p.close();
   }
 }
 

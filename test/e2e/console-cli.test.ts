@@ -8,7 +8,8 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import { NO_DOCKER } from '../helpers/project.js';
 
@@ -29,6 +30,44 @@ const ok = (result: CliResult): CliResult => {
   expect(result.exitCode, result.stderr).toBe(0);
   return result;
 };
+
+/**
+ * The CLI on a pseudo-terminal (util-linux `script`), driven as a person would: wait for a prompt,
+ * type the answer. Output is the terminal's (stdout and stderr, and what it echoes).
+ */
+function terminal(args: string[]) {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const child = spawn('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], {
+    cwd: project.dir,
+    env: { ...baseEnv(), NO_COLOR: '1', ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  let ended = false;
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1))).finally(() => {
+    ended = true;
+  });
+  // readline's cursor moves (ESC [ 1 G …) are not text.
+  const plain = () => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''); // eslint-disable-line no-control-regex
+  return {
+    output: plain,
+    send: (input: string) => void child.stdin.write(input),
+    waitFor: async (re: RegExp, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!re.test(plain())) {
+        if (ended || Date.now() > deadline) throw new Error(`${ended ? 'exited' : 'timed out'} waiting for ${re} in:\n${plain()}`);
+        await Promise.race([new Promise((r) => child.stdout.once('data', r)), exited, new Promise((r) => setTimeout(r, 1000))]);
+      }
+    },
+    exit: async () => {
+      child.stdin.end();
+      return exited;
+    },
+  };
+}
 
 beforeAll(async () => {
   llm = await startStandIn({ reply: REPLY, apiKeys: [LLM_KEY] });
@@ -167,6 +206,31 @@ describe('difyctl console commands against a running stack', () => {
     const noTty = await difyctl(['login', '--email', ADMIN.email]);
     expect(noTty.exitCode).toBe(2);
     expect(noTty.stderr).toContain('--password-stdin');
+  }, 120_000);
+
+  it('on a terminal: login asks (the password unechoed), chat without QUERY is a conversation', async () => {
+    const login = terminal(['login']);
+    await login.waitFor(/Email: $/);
+    login.send(`${ADMIN.email}\r`);
+    await login.waitFor(/Password: $/);
+    const before = login.output().length;
+    login.send(`${ADMIN.password}\r`);
+    expect(await login.exit()).toBe(0);
+    expect(login.output()).toContain(`signed in: ${ADMIN.email}`);
+    expect(login.output().slice(before)).not.toContain(ADMIN.password);
+
+    const chat = terminal(['chat', 'Tea helper']);
+    await chat.waitFor(/> $/);
+    chat.send('What is oolong?\r');
+    await chat.waitFor(new RegExp(`${REPLY}[\\s\\S]*> $`));
+    llm.setReply('Partly oxidised.');
+    chat.send('Oxidised?\r');
+    await chat.waitFor(/Partly oxidised\.[\s\S]*> $/);
+    chat.send('\r');
+    expect(await chat.exit()).toBe(0);
+    llm.setReply(REPLY);
+    // Both turns went to one conversation: the second request carried the first as history.
+    expect(JSON.stringify(llm.requests().findLast((r) => JSON.stringify(r.body).includes('Oxidised?'))?.body)).toContain('What is oolong?');
   }, 120_000);
 
   it('apps import FILE.yml answers; apps export gives Dify DSL that imports again', async () => {

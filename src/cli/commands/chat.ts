@@ -3,7 +3,7 @@ import type { AppSummary } from '../../console-client/apps.js';
 import type { ConsoleClient } from '../../console-client/http.js';
 import type { ChatResult } from '../../console-client/chat.js';
 import type { StreamEvent } from '../../console-client/sse.js';
-import { ask, collect, connect, keyValues, readStdin } from '../console-common.js';
+import { collect, connect, keyValues, prompter, readStdin } from '../console-common.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
 /** One question, streamed to stdout as it arrives (or collected for --json); Ctrl-C stops it. */
@@ -53,12 +53,17 @@ export const chatCommand: CommandDefinition = {
     }
     ctx.out.info(ctx.out.color.dim(`chatting with "${app.name}" (${app.mode}); an empty line or Ctrl-D ends`));
     let turns = 0;
-    for (;;) {
-      const question = await ask('> ');
-      if (!question) break;
-      const result = await turn(ctx, client, app, question, conversation);
-      conversation = result.conversationId ?? conversation;
-      turns += 1;
+    const terminal = await prompter();
+    try {
+      for (;;) {
+        const question = await terminal.ask('> ');
+        if (!question) break;
+        const result = await turn(ctx, client, app, question, conversation);
+        conversation = result.conversationId ?? conversation;
+        turns += 1;
+      }
+    } finally {
+      terminal.close();
     }
     return { data: { app: { id: app.id, name: app.name, mode: app.mode }, conversation_id: conversation, turns } };
   },

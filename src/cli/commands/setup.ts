@@ -1,5 +1,5 @@
 import { DifyctlError } from '../../errors/difyctl-error.js';
-import { ask, askSecret, connect, readStdin } from '../console-common.js';
+import { askSecret, connect, prompter, readStdin } from '../console-common.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
 
 /** Email and password from the options and stdin, or asked on the terminal. */
@@ -13,8 +13,16 @@ async function credentials(ctx: CommandContext, command: string, withName: boole
       hint: `\`printf %s "$PASSWORD" | difyctl ${command} --email admin@example.com${withName ? ' --name Admin' : ''} --password-stdin\``,
     });
   }
-  if (!email) email = await ask('Email: ');
-  if (withName && !name && tty) name = (await ask(`Name [${email.split('@')[0]}]: `)) || undefined;
+  if (tty && (!email || (withName && !name))) {
+    const terminal = await prompter();
+    try {
+      if (!email) email = await terminal.ask('Email: ');
+      if (email && withName && !name) name = (await terminal.ask(`Name [${email.split('@')[0]}]: `)) || undefined;
+    } finally {
+      terminal.close();
+    }
+  }
+  if (!email) throw new DifyctlError('CLI.USAGE', 'no email given');
   const password = o.passwordStdin === true ? await readStdin('--password-stdin') : await askSecret('Password: ');
   return { email, password, name };
 }
