@@ -4,36 +4,12 @@
 // LLM stand-in (aimock on loopback), interleaved, sequential; then 50 concurrent calls; then token
 // counting speed. Real PostgreSQL 15 (Debian binaries) for the credentials.
 // Usage: npm run build && node bench/model-runtime.mjs [calls=300]
-import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { LLMock } from '@copilotkit/aimock';
 import pg from 'pg';
 import { createMigrator, createModelRuntime } from '../dist/index.js';
+import { startPostgres } from './lib/services.mjs';
 
 const calls = Number(process.argv[2] ?? 300);
-const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const asRoot = process.getuid?.() === 0;
-const pgRun = (cmd, args) => execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
-const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
-
-async function startPostgres() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
-  writeFileSync(path.join(dir, 'pw'), 'bench\n');
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
-    chownSync(dir, uid, gid);
-    chownSync(path.join(dir, 'pw'), uid, gid);
-  }
-  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
-  const port = await freePort();
-  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', 'start']);
-  return { port, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
-}
-
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const row = (name, xs) => `| ${name} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 90).toFixed(2)} | ${pct(xs, 99).toFixed(2)} |`;
 
@@ -41,7 +17,7 @@ const REPLY = 'The quick brown fox jumps over the lazy dog. '.repeat(4).trim();
 const mock = new LLMock({ port: 0, host: '127.0.0.1' });
 mock.addFixture({ match: { endpoint: 'chat' }, response: { content: REPLY } });
 const url = await mock.start();
-const server = await startPostgres();
+const server = await startPostgres({ settings: { fsync: 'off' } });
 const connection = { host: '127.0.0.1', port: server.port, user: 'postgres', password: 'bench', database: 'postgres' };
 try {
   await createMigrator({ connection }).up();

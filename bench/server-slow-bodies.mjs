@@ -7,52 +7,20 @@
 // Real PostgreSQL 15 (Debian binaries) and redis-server on free loopback ports.
 // Usage: npm run build && node bench/server-slow-bodies.mjs [slow=1000] [requests=1000] [bin=bin/difyctl.js]
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, sleep, startPostgres, startRedis } from './lib/services.mjs';
 
 const slowCount = Number(process.argv[2] ?? 1000);
 const requests = Number(process.argv[3] ?? 1000);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.resolve(process.argv[4] ?? path.join(root, 'bin/difyctl.js'));
-const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const asRoot = process.getuid?.() === 0;
-const pgRun = (cmd, args) => execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function startPostgres() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
-  writeFileSync(path.join(dir, 'pw'), 'bench\n');
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
-    chownSync(dir, uid, gid);
-    chownSync(path.join(dir, 'pw'), uid, gid);
-  }
-  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
-  const port = await freePort();
-  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', 'start']);
-  return { port, stop: () => { pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
-}
 
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await sleep(300);
-  return { port, stop: () => child.kill() };
-}
 
 async function waitHealthy(url) {
   for (let i = 0; i < 200; i++) {

@@ -22,8 +22,11 @@ const asRoot = process.getuid?.() === 0;
 const pgRun = (cmd, args) =>
   execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
 
-/** User `postgres`, password `bench`, database `postgres`; `pid()` is the postmaster's. */
-export async function startPostgres() {
+/**
+ * User `postgres`, password `bench`, database `postgres`; `pid()` is the postmaster's. `settings`
+ * are more server settings (`{ fsync: 'off' }`).
+ */
+export async function startPostgres({ settings = {} } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
   writeFileSync(path.join(dir, 'pw'), 'bench\n');
   if (asRoot) {
@@ -34,7 +37,8 @@ export async function startPostgres() {
   }
   pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
   const port = await freePort();
-  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`, '-w', 'start']);
+  const more = Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`).join('');
+  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${more}`, '-w', 'start']);
   const pid = () => Number(readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
   const stop = () => {
     pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']);
