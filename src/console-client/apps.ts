@@ -74,8 +74,20 @@ export async function createApp(client: ConsoleClient, input: CreateAppInput): P
   const app = await client.call<AppSummary>('POST', '/apps', { name: input.name, mode, ...(input.description ? { description: input.description } : {}) });
   if (!model || (mode !== 'chat' && mode !== 'completion')) return app;
   const config = { provider: model.provider, name: model.model, mode: await modelMode(client, model.provider, model.model), completion_params: {} };
-  await client.call('POST', `/apps/${app.id}/model-config`, { model: config, pre_prompt: input.prePrompt ?? '' });
+  await client.call('POST', `/apps/${app.id}/model-config`, { model: config, ...promptOf(mode, input.prePrompt) });
   return { ...app, model: config };
+}
+
+/**
+ * A chat app's instructions as given. A completion app has no query of its own: it gets a `query`
+ * paragraph in its form and `{{query}}` in its prompt (what `difyctl chat` fills).
+ */
+function promptOf(mode: 'chat' | 'completion', prePrompt = ''): Record<string, unknown> {
+  if (mode === 'chat') return { pre_prompt: prePrompt };
+  return {
+    pre_prompt: prePrompt.includes('{{query}}') ? prePrompt : [prePrompt, '{{query}}'].filter(Boolean).join('\n\n'),
+    user_input_form: [{ paragraph: { label: 'Query', variable: 'query', required: true, max_length: 4000 } }],
+  };
 }
 
 export async function removeApp(client: ConsoleClient, ref: string): Promise<AppSummary> {

@@ -113,6 +113,13 @@ describe('the console client', () => {
     expect((await chat(client, { app: 'Sencha copy', query: 'Copy?' })).answer).toBe(REPLY);
     expect((await failure(importApp(client, { yaml: 'kind: app\nworkflow: {}\napp: {mode: workflow, name: W}\n' }))).code).toBe('CONSOLE.REFUSED');
 
+    // A completion app: created with a `query` input that chat fills.
+    const writer = await createConsoleApp(client, { name: 'Tea writer', mode: 'completion', prePrompt: 'Write about tea.' });
+    const written = await chat(client, { app: writer.id, query: 'Pu-erh' });
+    expect(written.answer).toBe(REPLY);
+    expect(JSON.stringify(llm.requests().at(-1)?.body)).toContain('Write about tea.\\n\\nPu-erh');
+    await removeApp(client, writer.id);
+
     await removeApp(client, 'Sencha copy');
     expect((await listApps(client)).map((a) => a.name)).toEqual(['Sencha']);
     expect(await removeProvider(client, { provider: 'openai_api_compatible', model: 'sencha-7b' })).toEqual({ removed: ['openai_api_compatible/sencha-7b'] });
