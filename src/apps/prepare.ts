@@ -5,6 +5,7 @@
  * the conversation and message rows.
  */
 import type pg from 'pg';
+import { PostgresVectorStore, retrieveForApp, type RetrieverResource } from '../knowledge/index.js';
 import { ModelRuntimeError, type ModelRuntime } from '../model-runtime/types.js';
 import { resolveEndUser, type EndUser } from './end-users.js';
 import { AppRequestError, providerNotInitialized } from './errors.js';
@@ -58,6 +59,8 @@ export interface Prepared {
   newConversation: boolean;
   messageId: string;
   createdAt: Date;
+  /** What the app's knowledge retrieved (`metadata.retriever_resources`; empty when the app shows no sources). */
+  retrieverResources: RetrieverResource[];
 }
 
 /** A model runtime error before the stream: the same code and message, as JSON. */
@@ -109,7 +112,12 @@ export async function prepareGeneration(
     throw asRequestError(error);
   }
   const history = [...(req.priorTurns ?? []), ...(conversation ? await loadHistory(deps.pool, conversation.id) : [])];
-  const prompt = fitHistory({ appMode, config, inputs, query: req.query, images, history, contextSize, countTokens: (i) => deps.runtime.countTokens(i) });
+  // Knowledge: completion apps search with the input named by dataset_query_variable (Dify).
+  const retrievalQuery = appMode === 'completion' && config.dataset_query_variable ? String(inputs[config.dataset_query_variable] ?? '') : req.query;
+  const retrieved = await retrieveForApp({ pool: deps.pool, runtime: deps.runtime, store: new PostgresVectorStore(deps.pool) }, { tenantId: req.app.tenantId, datasetConfigs: config.dataset_configs, query: retrievalQuery }).catch((error: unknown) => {
+    throw asRequestError(error);
+  });
+  const prompt = fitHistory({ appMode, config, inputs, query: req.query, images, history, contextSize, countTokens: (i) => deps.runtime.countTokens(i), context: retrieved.context });
   const rows = await createRecords(deps.pool, {
     appId: req.app.appId,
     mode: appMode,
@@ -124,5 +132,5 @@ export async function prepareGeneration(
     conversation,
     files,
   });
-  return { appMode, taskId: req.taskId, endUser, config, model, inputs, query: req.query, prompt, conversationId: rows.conversationId, newConversation: !conversation, messageId: rows.messageId, createdAt: rows.createdAt };
+  return { appMode, taskId: req.taskId, endUser, config, model, inputs, query: req.query, prompt, conversationId: rows.conversationId, newConversation: !conversation, messageId: rows.messageId, createdAt: rows.createdAt, retrieverResources: config.retriever_resource?.enabled === false ? [] : retrieved.resources };
 }

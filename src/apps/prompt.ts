@@ -39,6 +39,8 @@ export interface PromptInput {
   history: HistoryTurn[];
   /** Images for vision models (http(s) or data: URLs). */
   images?: string[];
+  /** What the app's knowledge retrieved for the query (`{{#context#}}`); empty or absent: none. */
+  context?: string;
 }
 
 export interface Prompt {
@@ -46,6 +48,12 @@ export interface Prompt {
   messages: PromptMessage[];
   stop: string[];
 }
+
+/** Dify's simple-mode context prompt (prompt_templates common_chat / common_completion), put before pre_prompt. */
+const contextPrompt = (context: string | undefined): string =>
+  context
+    ? `Use the following context as your learned knowledge, inside <context></context> XML tags.\n\n<context>\n${context}\n</context>\n\nWhen answer to user:\n- If you don't know, just say that you don't know.\n- If you don't know when you are not sure, ask for clarification.\nAvoid mentioning that you obtained the information from the context.\nAnd answer according to the language of the user's question.\n\n`
+    : '';
 
 const CHAT_ON_COMPLETION =
   '{{#pre_prompt#}}\nHere are the chat histories between human and assistant, inside <histories></histories> XML tags.\n\n<histories>\n{{#histories#}}\n</histories>\n\n\nHuman: {{#query#}}\n\nAssistant: ';
@@ -77,8 +85,10 @@ export function assemblePrompt(input: PromptInput): Prompt {
   const model = input.config.model;
   const mode: LlmMode = model?.mode === 'completion' ? 'completion' : 'chat';
   const stop = model?.completion_params.stop ?? [];
-  const specials = { '#context#': '', '#query#': input.query, '#histories#': '' };
-  const prePrompt = renderTemplate(input.config.pre_prompt ?? '', { ...input.inputs, ...specials });
+  const specials = { '#context#': neutralize(input.context ?? ''), '#query#': input.query, '#histories#': '' };
+  const ownPrePrompt = renderTemplate(input.config.pre_prompt ?? '', { ...input.inputs, ...specials });
+  // Simple mode puts the context before pre_prompt unless pre_prompt places it with {{#context#}}.
+  const prePrompt = (input.config.pre_prompt ?? '').includes('{{#context#}}') ? ownPrePrompt : contextPrompt(input.context) + ownPrePrompt;
   if (mode === 'chat') {
     if (input.config.prompt_type === 'advanced') {
       const messages = advancedChatMessages(input, specials);
@@ -94,7 +104,7 @@ export function assemblePrompt(input: PromptInput): Prompt {
   const advanced = input.config.prompt_type === 'advanced' ? (input.config.completion_prompt_config.prompt as { text?: string } | undefined)?.text : undefined;
   if (input.appMode === 'chat') {
     const histories = input.history.map((turn) => `Human: ${turn.query}\nAssistant: ${turn.answer}`).join('\n');
-    const text = renderTemplate(advanced ?? CHAT_ON_COMPLETION, { ...input.inputs, '#pre_prompt#': prePrompt, '#context#': '', '#query#': input.query, '#histories#': histories });
+    const text = renderTemplate(advanced ?? CHAT_ON_COMPLETION, { ...input.inputs, '#pre_prompt#': prePrompt, '#context#': specials['#context#'], '#query#': input.query, '#histories#': histories });
     return { mode, messages: [{ role: 'user', content: userContent(text, input.images) }], stop: stop.length ? stop : ['Human:'] };
   }
   const base = advanced ? renderTemplate(advanced, { ...input.inputs, ...specials }) : prePrompt;

@@ -100,7 +100,7 @@ export async function* runGeneration(deps: RunDeps, prepared: Prepared, task: Ru
       answer = replaced;
       yield { event: 'message_replace', answer: replaced, reason: 'output_moderation' };
     }
-    const metadata: MessageMetadata = { annotation_reply: null, retriever_resources: [], usage: settledUsage(deps.runtime, prepared, result, answer, startedAt) };
+    const metadata: MessageMetadata = { annotation_reply: null, retriever_resources: prepared.retrieverResources, usage: settledUsage(deps.runtime, prepared, result, answer, startedAt) };
     await finish(stoppedBy ? 'stopped' : 'normal', metadata, null);
     yield { event: 'message_end', metadata, files: null, ...(result ? { finishReason: result.finishReason } : {}) };
   } catch (error) {

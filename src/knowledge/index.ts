@@ -14,3 +14,4 @@ export { resolveRetrievalModel, retrieve, searchMethodOf, type RetrievalModel, t
 export { addTextDocument, DOCUMENT_INDEXING_TASK, hitTesting, newDataset, recordsOf, removeDataset, removeDocument, type KnowledgeDeps } from './service.js';
 export { splitText, type SegmentationRule } from './split.js';
 export { cosine, PostgresVectorStore, type VectorHit, type VectorStore } from './vector-store.js';
+export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';
