@@ -62,6 +62,18 @@ describe('bad input → 400 invalid_request_error naming the field', () => {
   });
 });
 
+describe('the body limit of a chat request', () => {
+  it('takes inline images beyond the 1 MiB of JSON (up to three of UPLOAD_IMAGE_FILE_SIZE_LIMIT), and refuses more with 413 in OpenAI’s shape', async () => {
+    const image = (bytes: number) => ({ type: 'image_url', image_url: { url: `data:image/png;base64,${Buffer.alloc(bytes, 7).toString('base64')}` } });
+    const content = [{ type: 'text', text: 'Look' }, image(2 * 1024 * 1024)];
+    const taken = await chat({ messages: [{ role: 'user', content }] });
+    expect(taken.statusCode, taken.body).toBe(200);
+    const tooBig = await chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Look' }, image(45 * 1024 * 1024)] }] });
+    expect(tooBig.statusCode).toBe(413);
+    expect(json(tooBig).error).toMatchObject({ type: 'invalid_request_error', code: 'payload_too_large' });
+  });
+});
+
 describe('provider faults', () => {
   it.each([
     [401, 502, 'server_error'],
