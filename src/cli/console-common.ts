@@ -35,14 +35,17 @@ export async function prompter(): Promise<Prompter> {
   rl.once('close', () => {
     closed = true;
   });
+  // The terminal is in raw mode while this lives: Ctrl-C reaches readline, not the process. While a
+  // question waits it interrupts the question; otherwise (an answer streaming) it is passed on as
+  // the SIGINT the rest of the command listens for.
+  let onQuestionSigint: (() => void) | undefined;
+  rl.on('SIGINT', () => (onQuestionSigint ? onQuestionSigint() : process.kill(process.pid, 'SIGINT')));
   return {
     ask: async (question) => {
       if (closed) return '';
-      let onSigint = (): void => undefined;
       let onClose = (): void => undefined;
       const interrupted = new Promise<never>((_, reject) => {
-        onSigint = () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
-        rl.once('SIGINT', onSigint);
+        onQuestionSigint = () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
       });
       const ended = new Promise<string>((resolve) => {
         onClose = () => resolve('');
@@ -53,7 +56,7 @@ export async function prompter(): Promise<Prompter> {
       try {
         return (await Promise.race([answer, interrupted, ended])).trim();
       } finally {
-        rl.off('SIGINT', onSigint);
+        onQuestionSigint = undefined;
         rl.off('close', onClose);
       }
     },

@@ -229,6 +229,17 @@ describe('difyctl console commands against a running stack', () => {
     chat.send('\r');
     expect(await chat.exit()).toBe(0);
     llm.setReply(REPLY);
+
+    // Ctrl-C while an answer streams stops it: exit 130, as any interrupted command.
+    llm.mock.prependFixture({ match: { userMessage: 'Tell me slowly' }, response: { content: 'abcd'.repeat(300) }, chunkSize: 4, latency: 20 });
+    const slow = terminal(['chat', 'Tea helper']);
+    await slow.waitFor(/> $/);
+    slow.send('Tell me slowly\r');
+    await slow.waitFor(/(abcd){5}/);
+    slow.send('\u0003');
+    expect(await slow.exit()).toBe(130);
+    expect(slow.output()).toContain('CLI.INTERRUPTED');
+    expect(slow.output()).not.toContain('abcd'.repeat(300));
     // Both turns went to one conversation: the second request carried the first as history.
     expect(JSON.stringify(llm.requests().findLast((r) => JSON.stringify(r.body).includes('Oxidised?'))?.body)).toContain('What is oolong?');
   }, 120_000);
