@@ -155,9 +155,13 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
   registerVersionHeaders(app, { version, env: settings.DEPLOY_ENV });
   registerRequestGuard(app);
   registerAuth(app, ctx);
-  app.addHook('onResponse', async (request, reply) => {
-    logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  // The level is fixed at start (LOG_LEVEL): below debug, requests carry no hook at all.
+  if (logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      done();
+    });
+  }
   if (settings.ENABLE_RESPONSE_COMPRESSION) {
     const { default: compress } = await import('@fastify/compress');
     await app.register(compress, { global: true });
