@@ -87,8 +87,10 @@ export interface NewDocument {
   tenantId: string;
   datasetId: string;
   name: string;
-  text: string;
-  /** How the indexer parses `text` (create-by-text is always `txt`, as Dify uploads it as a .txt file). */
+  /** create-by-text: the text (parsed as `txt`, as Dify uploads it as a .txt file). */
+  text?: string;
+  /** create-by-file: the upload_files row the indexer reads and parses by its extension. */
+  file?: { id: string; name: string };
   extension: string;
   processRule: ProcessRule;
   docForm: string;
@@ -98,9 +100,9 @@ export interface NewDocument {
 
 export async function insertDocument(pool: pg.Pool, input: NewDocument): Promise<DocumentRow> {
   const { rows } = await pool.query<DocumentRow>(
-    `INSERT INTO documents (tenant_id, dataset_id, position, data_source_type, data_source_info, batch, name, created_from, created_by, process_rule, source_text, doc_form, doc_language)
-     VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM documents WHERE dataset_id = $2), 'upload_file', $3, $4, $5, 'api', $6, $7, $8, $9, $10) RETURNING *`,
-    [input.tenantId, input.datasetId, { extension: input.extension }, newBatch(), input.name, input.createdBy ?? null, input.processRule, input.text, input.docForm, input.docLanguage],
+    `INSERT INTO documents (tenant_id, dataset_id, position, data_source_type, data_source_info, batch, name, created_from, created_by, process_rule, source_text, doc_form, doc_language, file_id)
+     VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM documents WHERE dataset_id = $2), 'upload_file', $3, $4, $5, 'api', $6, $7, $8, $9, $10, $11) RETURNING *`,
+    [input.tenantId, input.datasetId, input.file ? { upload_file_id: input.file.id, extension: input.extension } : { extension: input.extension }, newBatch(), input.name, input.createdBy ?? null, input.processRule, input.text ?? null, input.docForm, input.docLanguage, input.file?.id ?? null],
   );
   return rows[0]!;
 }

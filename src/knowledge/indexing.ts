@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { ModelRuntimeError } from '../model-runtime/types.js';
 import { cleanText } from './clean.js';
-import { extractText } from './parse.js';
+import { extractFileText, extractText } from './parse.js';
 import { AUTOMATIC_RULES, type ProcessRule } from './rules.js';
 import { splitText } from './split.js';
 import type { VectorStore } from './vector-store.js';
@@ -15,6 +15,8 @@ export interface IndexingDeps {
   runtime: ModelRuntime;
   store: VectorStore;
   log?: (facts: Record<string, unknown>, message: string) => void;
+  /** Reads an uploaded file by its storage key (documents created from a file). */
+  loadFile?: (key: string) => Promise<Buffer>;
 }
 
 interface Source {
@@ -25,6 +27,8 @@ interface Source {
   source_text: string | null;
   data_source_info: { extension?: string } | null;
   process_rule: ProcessRule | null;
+  file_key: string | null;
+  file_name: string | null;
   indexing_technique: string | null;
   embedding_model: string | null;
   embedding_model_provider: string | null;
@@ -44,8 +48,9 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
   const { pool } = deps;
   const started = Date.now();
   const { rows } = await pool.query<Source>(
-    `SELECT d.id, d.tenant_id, d.dataset_id, d.name, d.source_text, d.data_source_info, d.process_rule, ds.indexing_technique, ds.embedding_model, ds.embedding_model_provider
-     FROM documents d JOIN datasets ds ON ds.id = d.dataset_id WHERE d.id = $1`,
+    `SELECT d.id, d.tenant_id, d.dataset_id, d.name, d.source_text, d.data_source_info, d.process_rule, ds.indexing_technique, ds.embedding_model, ds.embedding_model_provider,
+            f.key AS file_key, f.name AS file_name
+     FROM documents d JOIN datasets ds ON ds.id = d.dataset_id LEFT JOIN upload_files f ON f.id = d.file_id WHERE d.id = $1`,
     [documentId],
   );
   const doc = rows[0];
@@ -60,7 +65,11 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
          splitting_completed_at = NULL, completed_at = NULL, error = NULL, updated_at = now() WHERE id = $1`,
       [documentId],
     );
-    const text = extractText(`x.${doc.data_source_info?.extension ?? 'txt'}`, doc.source_text ?? '');
+    let text: string;
+    if (doc.file_key) {
+      if (!deps.loadFile) throw new Error('This worker cannot read uploaded files.');
+      text = await extractFileText(doc.file_name ?? `file.${doc.data_source_info?.extension ?? 'txt'}`, await deps.loadFile(doc.file_key));
+    } else text = extractText(`x.${doc.data_source_info?.extension ?? 'txt'}`, doc.source_text ?? '');
     await stage('cleaning', 'parsing_completed_at');
     const rule = doc.process_rule ?? { mode: 'automatic', rules: AUTOMATIC_RULES };
     const cleaned = cleanText(text, rule.rules.pre_processing_rules);

@@ -3,9 +3,11 @@ import { unsupportedFileType, invalidParam } from './errors.js';
 /**
  * Text out of a document's bytes, by extension (Dify's ExtractProcessor): plain text and markdown as
  * they are, HTML without its markup, CSV one line per row as `column: value; …` (Dify's
- * CSVExtractor), JSON pretty-printed. PDF and DOCX are not parsed yet (415).
+ * CSVExtractor), JSON pretty-printed, DOCX through mammoth's raw text. PDF is not parsed yet (415).
  */
 export const TEXT_EXTENSIONS = ['txt', 'md', 'markdown', 'mdx', 'html', 'htm', 'csv', 'json'] as const;
+/** Every extension a document file may have. */
+export const DOCUMENT_EXTENSIONS: readonly string[] = [...TEXT_EXTENSIONS, 'docx'];
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
@@ -88,4 +90,19 @@ export function extractText(name: string, content: string): string {
     default:
       throw unsupportedFileType(ext);
   }
+}
+
+/** The text of an uploaded document file (docx unpacked, the rest decoded as UTF-8). */
+export async function extractFileText(name: string, content: Buffer): Promise<string> {
+  const ext = extensionOf(name);
+  if (ext === 'docx') {
+    const { default: mammoth } = await import('mammoth');
+    try {
+      return (await mammoth.extractRawText({ buffer: content })).value;
+    } catch (error) {
+      throw invalidParam(`${name}: not a readable DOCX file (${(error as Error).message})`);
+    }
+  }
+  if (!(TEXT_EXTENSIONS as readonly string[]).includes(ext)) throw unsupportedFileType(ext);
+  return extractText(name, content.toString('utf8'));
 }

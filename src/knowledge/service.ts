@@ -42,8 +42,8 @@ export async function removeDataset(deps: KnowledgeDeps, tenantId: string, datas
   await deleteDataset(deps.pool, tenantId, datasetId);
 }
 
-/** create-by-text: stores the document as `waiting` and queues its indexing. */
-export async function addTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, input: { name: string; text: string; process_rule?: unknown; indexing_technique?: 'high_quality' | 'economy' | null; doc_form?: string; doc_language?: string }) {
+/** create-by-text / create-by-file: stores the document as `waiting` and queues its indexing. */
+export async function addTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, input: { name: string; text?: string; file?: { id: string; name: string; extension: string }; process_rule?: unknown; indexing_technique?: 'high_quality' | 'economy' | null; doc_form?: string; doc_language?: string }) {
   if (!dataset.indexing_technique && !input.indexing_technique) throw invalidParam('indexing_technique is required.');
   if (!dataset.indexing_technique && input.indexing_technique) {
     const embedding = input.indexing_technique === 'high_quality' ? await deps.runtime.defaultModel(dataset.tenant_id, 'text-embedding') : undefined;
@@ -51,7 +51,7 @@ export async function addTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, 
     await deps.pool.query(`UPDATE datasets SET indexing_technique = $2, embedding_model = $3, embedding_model_provider = $4, data_source_type = 'upload_file' WHERE id = $1`, [dataset.id, input.indexing_technique, embedding?.model ?? null, embedding?.provider ?? null]);
   }
   const processRule = resolveProcessRule(input.process_rule);
-  const doc = await insertDocument(deps.pool, { tenantId: dataset.tenant_id, datasetId: dataset.id, name: input.name, text: input.text, extension: 'txt', processRule, docForm: input.doc_form ?? 'text_model', docLanguage: input.doc_language ?? 'English' });
+  const doc = await insertDocument(deps.pool, { tenantId: dataset.tenant_id, datasetId: dataset.id, name: input.name, text: input.text, file: input.file, extension: input.file?.extension ?? 'txt', processRule, docForm: input.doc_form ?? 'text_model', docLanguage: input.doc_language ?? 'English' });
   await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [doc.id] });
   return { document: documentJson(doc), batch: doc.batch };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { ServerSettings } from '../settings.js';
 import { openBackends, type Backends } from '../store/index.js';
 import type { QueueName, RetryPolicy } from '../store/queue.js';
+import { createFileStorage } from '../services/file-storage.js';
 import { runTask } from './tasks.js';
 
 export interface WorkerOptions {
@@ -44,12 +45,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const { createModelRuntime } = await import('../../model-runtime/index.js');
     runtime = await createModelRuntime({ pool, secretKey: settings.SECRET_KEY, pluginsDir: path.resolve(options.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), logger });
   }
+  // Knowledge documents made from files are read where the api stored them.
+  const storage = createFileStorage(settings, options.baseDir ?? process.cwd());
   await backends.queue.consume({
     queues: options.queues,
     concurrency,
     handler: async (task) => {
       const started = Date.now();
-      await runTask(task, { pool, logger, runtime });
+      await runTask(task, { pool, logger, runtime, loadFile: storage.load });
       logger.info({ queue: task.queue, task: task.name, id: task.id, ms: Date.now() - started }, 'task done');
     },
     onFailure: (task, error) => logger.warn({ queue: task.queue, task: task.name, id: task.id, err: (error as Error).message }, 'task failed (retried while attempts remain)'),

@@ -11,6 +11,8 @@ export interface TaskContext {
   logger: Logger;
   /** Model calls (conversation names); tasks that need it fail without it. */
   runtime?: ModelRuntime;
+  /** Reads an uploaded file by its storage key (knowledge documents created from a file). */
+  loadFile?: (key: string) => Promise<Buffer>;
 }
 
 type TaskFn = (data: Record<string, unknown>, ctx: TaskContext) => Promise<void>;
@@ -25,11 +27,11 @@ const cleanDataset: TaskFn = async (data, { pool, logger }) => {
 };
 
 /** Indexes the documents of a create/update request (Dify's document_indexing_task), one after the other. */
-const indexDocuments: TaskFn = async (data, { pool, logger, runtime }) => {
+const indexDocuments: TaskFn = async (data, { pool, logger, runtime, loadFile }) => {
   const ids = Array.isArray(data.document_ids) ? data.document_ids : [];
   if (!ids.length || !ids.every((id) => typeof id === 'string')) throw new Error(`${DOCUMENT_INDEXING_TASK}: document_ids is required`);
   if (!runtime) throw new Error(`${DOCUMENT_INDEXING_TASK}: this worker has no model runtime`);
-  const deps = { pool, runtime, store: new PostgresVectorStore(pool), log: (facts: Record<string, unknown>, message: string) => logger.info(facts, message) };
+  const deps = { pool, runtime, store: new PostgresVectorStore(pool), loadFile, log: (facts: Record<string, unknown>, message: string) => logger.info(facts, message) };
   for (const id of ids as string[]) await indexDocument(deps, id);
 };
 

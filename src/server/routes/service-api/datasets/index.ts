@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
+import { byFileRoutes } from './by-file.js';
 import { datasetRoutes } from './datasets.js';
 import { documentRoutes } from './documents.js';
 import { retrieveRoutes } from './retrieve.js';
@@ -13,5 +14,5 @@ export async function knowledgeApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object | undefined), auth: 'dataset-key' };
   });
-  for (const routes of [datasetRoutes, documentRoutes, retrieveRoutes]) await routes(app, ctx);
+  for (const routes of [datasetRoutes, documentRoutes, byFileRoutes, retrieveRoutes]) await routes(app, ctx);
 }

@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { getDataset, resolveProcessRule } from '../../../../knowledge/index.js';
+import { addTextDocument } from '../../../../knowledge/service.js';
+import type { AppContext } from '../../../context.js';
+import { badRequest, HttpError } from '../../../http-error.js';
+import { saveDatasetFile } from '../../../services/dataset-files.js';
+import { fileTooLarge } from '../../../services/upload-files.js';
+import { parse } from '../../validate.js';
+import { DatasetParams } from './datasets.js';
+import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
+
+const noFile = (): HttpError => new HttpError(400, 'no_file_uploaded', 'Please upload your file.');
+const tooMany = (): HttpError => new HttpError(400, 'too_many_files', 'Only one file is allowed.');
+
+interface Form {
+  file?: { filename: string; mimetype: string; content: Buffer };
+  data: Record<string, unknown>;
+}
+
+/** The `file` part and the `data` field (a JSON object, Dify's create-by-file form). */
+async function readForm(request: FastifyRequest): Promise<Form> {
+  const form: Form = { data: {} };
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      if (part.fieldname !== 'data') continue;
+      try {
+        const value: unknown = JSON.parse(String(part.value));
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+        form.data = value as Record<string, unknown>;
+      } catch {
+        throw badRequest('data: must be a JSON object');
+      }
+      continue;
+    }
+    if (part.fieldname !== 'file' || form.file) {
+      part.file.resume();
+      if (form.file) throw tooMany();
+      continue;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of part.file as AsyncIterable<Buffer>) chunks.push(chunk);
+    if ((part.file as { truncated?: boolean }).truncated) throw fileTooLarge('The file is larger than UPLOAD_FILE_SIZE_LIMIT.');
+    form.file = { filename: part.filename, mimetype: part.mimetype, content: Buffer.concat(chunks) };
+  }
+  return form;
+}
+
+/** `document/create-by-file` (and `create_by_file`): one file and its `data` JSON, multipart. */
+export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const deps = knowledgeDeps(ctx);
+  const maxBytes = ctx.settings.UPLOAD_FILE_SIZE_LIMIT * 1024 * 1024;
+  await app.register(async (scope) => {
+    const { default: multipart } = await import('@fastify/multipart');
+    await scope.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 20, fieldSize: 256 * 1024 } });
+    for (const url of ['/datasets/:datasetId/document/create-by-file', '/datasets/:datasetId/document/create_by_file']) {
+      scope.post(url, async (request) => {
+        const { datasetId } = parse(DatasetParams, request.params);
+        const tenantId = workspaceOf(request);
+        if (!request.isMultipart()) throw noFile();
+        const form = await readForm(request).catch((error: unknown) => {
+          const code = (error as { code?: unknown }).code;
+          if (code === 'FST_FILES_LIMIT') throw tooMany();
+          if (code === 'FST_REQ_FILE_TOO_LARGE') throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
+          throw error;
+        });
+        if (!form.file) throw noFile();
+        const upload = form.file;
+        return knowledgeCall(async () => {
+          const dataset = await getDataset(ctx.pool, tenantId, datasetId);
+          resolveProcessRule(form.data.process_rule);
+          const technique = form.data.indexing_technique;
+          if (technique !== undefined && technique !== null && technique !== 'high_quality' && technique !== 'economy') throw badRequest('indexing_technique: must be high_quality or economy');
+          const file = await saveDatasetFile({ pool: ctx.pool, storage: ctx.storage, limits: ctx.settings }, { tenantId, ...upload });
+          return addTextDocument(deps, dataset, { name: file.name, file, process_rule: form.data.process_rule, indexing_technique: technique ?? null, doc_language: typeof form.data.doc_language === 'string' ? form.data.doc_language : undefined });
+        });
+      });
+    }
+  });
+}
