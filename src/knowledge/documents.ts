@@ -159,3 +159,21 @@ export async function batchStatus(pool: pg.Pool, datasetId: string, batch: strin
     })),
   };
 }
+
+/** Dify's segment list of a document (`GET …/documents/<id>/segments`): status and keyword filters, pages. */
+export async function listSegments(pool: pg.Pool, input: { documentId: string; page: number; limit: number; keyword?: string; status?: string }) {
+  const filter = input.keyword ? `%${input.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
+  const where = `document_id = $1 AND content ILIKE $2 AND ($3::text IS NULL OR status = $3)`;
+  const params = [input.documentId, filter, input.status ?? null];
+  const [{ rows }, total] = await Promise.all([
+    pool.query<Record<string, unknown> & { created_at: Date; indexing_at: Date | null; completed_at: Date | null }>(
+      `SELECT id, position, document_id, content, answer, word_count, tokens, keywords, index_node_id, index_node_hash, hit_count, enabled, status, created_by, created_at, indexing_at, completed_at, error
+       FROM document_segments WHERE ${where} ORDER BY position LIMIT $4 OFFSET $5`,
+      [...params, input.limit, (input.page - 1) * input.limit],
+    ),
+    pool.query<{ n: string }>(`SELECT count(*) AS n FROM document_segments WHERE ${where}`, params),
+  ]);
+  const count = Number(total.rows[0]?.n ?? 0);
+  const data = rows.map((r) => ({ ...r, keywords: r.keywords ?? [], disabled_at: null, disabled_by: null, stopped_at: null, created_at: seconds(r.created_at), indexing_at: seconds(r.indexing_at), completed_at: seconds(r.completed_at) }));
+  return { data, doc_form: 'text_model', total: count, has_more: input.page * input.limit < count, limit: input.limit, page: input.page };
+}

@@ -5,13 +5,13 @@
  */
 export { cleanText, type PreProcessingRule } from './clean.js';
 export { DEFAULT_RETRIEVAL_MODEL, datasetJson, getDataset, listDatasets, type DatasetRow } from './datasets.js';
-export { batchStatus, documentJson, getDocument, listDocuments } from './documents.js';
+export { batchStatus, documentJson, getDocument, listDocuments, listSegments } from './documents.js';
 export { KnowledgeError } from './errors.js';
 export { indexDocument, type IndexingDeps } from './indexing.js';
 export { extractText, TEXT_EXTENSIONS } from './parse.js';
 export { AUTOMATIC_RULES, resolveProcessRule, type ProcessRule } from './rules.js';
 export { resolveRetrievalModel, retrieve, searchMethodOf, type RetrievalModel, type ScoredSegment } from './retrieve.js';
-export { addTextDocument, DOCUMENT_INDEXING_TASK, hitTesting, newDataset, recordsOf, removeDataset, removeDocument, type KnowledgeDeps } from './service.js';
+export { addTextDocument, DOCUMENT_INDEXING_TASK, hitTesting, newDataset, recordsOf, removeDataset, removeDocument, updateTextDocument, type KnowledgeDeps } from './service.js';
 export { splitText, type SegmentationRule } from './split.js';
 export { cosine, PostgresVectorStore, type VectorHit, type VectorStore } from './vector-store.js';
 export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';

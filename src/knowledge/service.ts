@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { createDataset, deleteDataset, getDataset, type DatasetRow } from './datasets.js';
-import { deleteDocumentRow, documentJson, insertDocument, type DocumentRow } from './documents.js';
+import { deleteDocumentRow, documentJson, getDocument, insertDocument, type DocumentRow } from './documents.js';
 import { invalidParam, noEmbeddingModel } from './errors.js';
 import { resolveProcessRule } from './rules.js';
 import { resolveRetrievalModel, retrieve, type ScoredSegment } from './retrieve.js';
@@ -54,6 +54,27 @@ export async function addTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, 
   const doc = await insertDocument(deps.pool, { tenantId: dataset.tenant_id, datasetId: dataset.id, name: input.name, text: input.text, file: input.file, extension: input.file?.extension ?? 'txt', processRule, docForm: input.doc_form ?? 'text_model', docLanguage: input.doc_language ?? 'English' });
   await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [doc.id] });
   return { document: documentJson(doc), batch: doc.batch };
+}
+
+/**
+ * update-by-text: new text and/or name and/or process rule for an available document; it goes back to
+ * `waiting` in its batch and is re-indexed (its segments replaced, never duplicated).
+ */
+export async function updateTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, documentId: string, input: { name?: string | null; text?: string | null; process_rule?: unknown }) {
+  const doc = await getDocument(deps.pool, dataset.id, documentId);
+  if (doc.archived || !doc.enabled || doc.indexing_status !== 'completed') throw invalidParam('Document is not available');
+  const processRule = input.process_rule === undefined || input.process_rule === null ? undefined : resolveProcessRule(input.process_rule);
+  if (input.text !== undefined && input.text !== null && !input.name) throw invalidParam('Both text and name must be strings.');
+  const { rows } = await deps.pool.query<DocumentRow>(
+    `UPDATE documents SET name = coalesce($3, name), source_text = CASE WHEN $4::text IS NULL THEN source_text ELSE $4 END,
+       file_id = CASE WHEN $4::text IS NULL THEN file_id ELSE NULL END,
+       data_source_info = CASE WHEN $4::text IS NULL THEN data_source_info ELSE '{"extension": "txt"}'::jsonb END,
+       process_rule = coalesce($5, process_rule), indexing_status = 'waiting', error = NULL, completed_at = NULL, updated_at = now()
+     WHERE id = $1 AND dataset_id = $2 RETURNING *`,
+    [documentId, dataset.id, input.name ?? null, input.text ?? null, processRule ?? null],
+  );
+  await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [documentId] });
+  return { document: documentJson(rows[0]!), batch: rows[0]!.batch };
 }
 
 export async function removeDocument(deps: KnowledgeDeps, datasetId: string, documentId: string): Promise<void> {

@@ -126,10 +126,25 @@ describe.each([
   it('re-indexing the same document never duplicates its segments', async () => {
     const deps = { pool: h.app.difyctx.pool, runtime: h.app.difyctx.modelRuntime, store: new PostgresVectorStore(h.app.difyctx.pool) };
     expect(await indexDocument(deps, documentId)).toBe('completed');
+    const [{ at }] = await h.sql<{ at: string }>(`SELECT completed_at::text AS at FROM documents WHERE id = '${documentId}'`);
     await h.app.difyctx.queue.enqueue('dataset', DOCUMENT_INDEXING_TASK, { dataset_id: datasetId, document_ids: [documentId] });
-    await waitFor(async () => (await h.sql<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE id = '${documentId}' AND indexing_status = 'completed' AND completed_at > now() - interval '5 seconds'`))[0]!.n === '1', 'the re-index');
+    // The worker's run has finished once the document is completed again, later than the direct run.
+    await waitFor(async () => (await h.sql<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE id = '${documentId}' AND indexing_status = 'completed' AND completed_at > '${at}'::timestamptz`))[0]!.n === '1', 'the re-index');
     const rows = await h.sql<{ n: string; positions: string }>(`SELECT count(*) AS n, count(DISTINCT position) AS positions FROM document_segments WHERE document_id = '${documentId}'`);
     expect(rows[0]).toEqual({ n: '3', positions: '3' });
+  });
+
+  it('update-by-text re-indexes the document in its batch: new segments replace the old ones, listed by the segments route', async () => {
+    const res = await call('POST', `/v1/datasets/${datasetId}/documents/${documentId}/update-by-text`, { name: 'animals-and-lighthouses', text: `${PARAGRAPHS[1]}\n\nTea is brewed with water just off the boil.` });
+    expect(res.statusCode, res.body).toBe(200);
+    const { batch, document } = json(res);
+    expect(document).toMatchObject({ id: documentId, indexing_status: 'waiting' });
+    await waitFor(async () => json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0].indexing_status === 'completed', 'the update to be indexed', 20_000);
+    const segments = json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments`));
+    expect(segments).toMatchObject({ total: 2, page: 1, doc_form: 'text_model' });
+    expect(segments.data.map((s: { content: string; position: number }) => [s.position, s.content])).toEqual([[1, PARAGRAPHS[1]], [2, 'Tea is brewed with water just off the boil.']]);
+    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'sourdough yeast', retrieval_model: { search_method: 'full_text_search' } })).records).toEqual([]);
+    expect(json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments?keyword=tea`)).total).toBe(1);
   });
 
   it('deleting the document removes its segments and vectors; deleting the dataset removes it', async () => {

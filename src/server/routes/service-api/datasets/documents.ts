@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { batchStatus, getDataset, listDocuments } from '../../../../knowledge/index.js';
-import { addTextDocument, removeDocument } from '../../../../knowledge/service.js';
+import { batchStatus, getDataset, getDocument, listDocuments, listSegments } from '../../../../knowledge/index.js';
+import { addTextDocument, removeDocument, updateTextDocument } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { parse, uuidParam } from '../../validate.js';
 import { DatasetParams, Paging } from './datasets.js';
@@ -16,6 +16,13 @@ const ByText = z.object({
   doc_language: z.string().max(100).optional(),
 });
 const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
+const UpdateByText = z.object({ name: z.string().min(1).max(255).nullish(), text: z.string().nullish(), process_rule: z.unknown().optional() });
+const SegmentQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  keyword: z.string().max(200).optional(),
+  status: z.enum(['waiting', 'indexing', 'completed', 'error', 're_segment']).optional(),
+});
 const BatchParams = z.object({ datasetId: uuidParam, batch: z.string().min(1).max(64) });
 
 /** Knowledge API: documents (Dify's service_api/dataset/document.py). */
@@ -29,6 +36,24 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
       return knowledgeCall(async () => addTextDocument(deps, await getDataset(ctx.pool, tenantId, datasetId), body));
     });
   }
+  for (const url of ['/datasets/:datasetId/documents/:documentId/update-by-text', '/datasets/:datasetId/documents/:documentId/update_by_text']) {
+    app.post(url, async (request) => {
+      const { datasetId, documentId } = parse(DocumentParams, request.params);
+      const body = parse(UpdateByText, request.body);
+      const tenantId = workspaceOf(request);
+      return knowledgeCall(async () => updateTextDocument(deps, await getDataset(ctx.pool, tenantId, datasetId), documentId, body));
+    });
+  }
+  app.get('/datasets/:datasetId/documents/:documentId/segments', async (request) => {
+    const { datasetId, documentId } = parse(DocumentParams, request.params);
+    const query = parse(SegmentQuery, request.query);
+    const tenantId = workspaceOf(request);
+    return knowledgeCall(async () => {
+      await getDataset(ctx.pool, tenantId, datasetId);
+      await getDocument(ctx.pool, datasetId, documentId);
+      return listSegments(ctx.pool, { documentId, ...query });
+    });
+  });
   app.get('/datasets/:datasetId/documents', async (request) => {
     const { datasetId } = parse(DatasetParams, request.params);
     const query = parse(Paging, request.query);
