@@ -15,3 +15,4 @@ export { addTextDocument, DOCUMENT_INDEXING_TASK, hitTesting, newDataset, record
 export { splitText, type SegmentationRule } from './split.js';
 export { cosine, PostgresVectorStore, type VectorHit, type VectorStore } from './vector-store.js';
 export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';
+export { DEFAULT_STALL_MS, requeueStalled } from './recovery.js';

@@ -84,6 +84,8 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
         const batch = segments.slice(i, i + EMBED_BATCH);
         const { embeddings } = await deps.runtime.embed({ tenantId: doc.tenant_id, provider: doc.embedding_model_provider, model: doc.embedding_model, texts: batch.map((s) => s.content) });
         await deps.store.add(doc.dataset_id, batch.map((s, n) => ({ segmentId: s.id, vector: embeddings[n]! })));
+        // Progress: a sweep takes a document whose row stops moving as abandoned (recovery.ts).
+        await pool.query('UPDATE documents SET updated_at = now() WHERE id = $1', [documentId]);
       }
     } else {
       await pool.query(`UPDATE document_segments SET status = 'completed', completed_at = now() WHERE document_id = $1`, [documentId]);

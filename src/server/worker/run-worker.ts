@@ -8,6 +8,7 @@ import { openBackends, type Backends } from '../store/index.js';
 import type { QueueName, RetryPolicy } from '../store/queue.js';
 import { createFileStorage } from '../services/file-storage.js';
 import { runTask } from './tasks.js';
+import { DOCUMENT_INDEXING_TASK, requeueStalled } from '../../knowledge/index.js';
 
 export interface WorkerOptions {
   server: ServerSettings;
@@ -24,6 +25,10 @@ export interface WorkerOptions {
   baseDir?: string;
   /** Model calls of the `generation` tasks; by default one is made when that queue is consumed. */
   runtime?: ModelRuntime;
+  /** `dataset` queue: a document in an indexing stage without progress for this long is queued again. @default 10 min */
+  knowledgeStallMs?: number;
+  /** `dataset` queue: how often that is checked (also once at start). @default 60 s */
+  knowledgeSweepMs?: number;
 }
 
 export interface RunningWorker {
@@ -58,9 +63,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onFailure: (task, error) => logger.warn({ queue: task.queue, task: task.name, id: task.id, err: (error as Error).message }, 'task failed (retried while attempts remain)'),
   });
   logger.info({ queues: options.queues, concurrency, broker: backends.queue.kind }, 'worker consuming');
+  // Knowledge documents a killed worker left half-indexed are queued again (once now, then periodically).
+  let sweep: NodeJS.Timeout | undefined;
+  if (options.queues.includes('dataset')) {
+    const requeue = () =>
+      requeueStalled({ pool, enqueue: (name, data) => backends.queue.enqueue('dataset', name, data) }, { stallMs: options.knowledgeStallMs, task: DOCUMENT_INDEXING_TASK })
+        .then((ids) => ids.length && logger.warn({ documents: ids }, 'knowledge documents left half-indexed: queued again'))
+        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'knowledge stall sweep failed'));
+    void requeue();
+    sweep = setInterval(requeue, options.knowledgeSweepMs ?? 60_000);
+    sweep.unref();
+  }
   return {
     backends,
     stop: async (timeoutMs = 30_000) => {
+      clearInterval(sweep);
       await backends.queue.close(timeoutMs);
       if (!options.backends) await backends.store.close();
       if (!options.pool) await pool.end().catch(() => {});
