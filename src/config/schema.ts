@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_FORWARDED_ALLOW_IPS, invalidProxyEntries } from '../server/trust-proxy.js';
+import { managedDependencyIssues } from './managed-rules.js';
+import { dbExtrasIssues } from './db-extras.js';
 
 /** Dify's sample SECRET_KEY from its .env.example: refused in PRODUCTION. */
 export const SAMPLE_SECRET_KEYS = ['sk-9f73s3ljTXVcMT3Blb3ljTqtsKiGHXVcMT3BlbkFJLK7U'];
@@ -48,18 +50,19 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
   z
     .preprocess((v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toUpperCase() : undefined), z.enum(values.map((x) => x.toUpperCase()) as [string, ...string[]]).optional())
     .transform((v) => (values.find((x) => x.toUpperCase() === v) ?? fallback) as T);
-const url = (protocols: RegExp, hint: string) =>
+const url = (protocols: RegExp, hint: string, several = false) =>
   z.preprocess(
     blankToUndefined,
     z
       .string()
-      .refine((v) => {
+      // Dify's CELERY_BROKER_URL lists several sentinels separated by ';': each must be a URL.
+      .refine((v) => (several ? v.split(';') : [v]).every((part) => {
         try {
-          return protocols.test(new URL(v).protocol);
+          return protocols.test(new URL(part.trim()).protocol);
         } catch {
           return false;
         }
-      }, { message: hint })
+      }), { message: hint })
       .optional(),
   );
 
@@ -108,6 +111,8 @@ export const settingsShape = {
   DB_PORT: int(5432, 1, 65535),
   /** @default dify */
   DB_DATABASE: str('dify'),
+  /** libpq parameters as a query string, as Dify appends them: sslmode=verify-full&sslrootcert=/ca.pem&options=-c statement_timeout=5000 */
+  DB_EXTRAS: optionalStr(),
   /** @default 30 */
   SQLALCHEMY_POOL_SIZE: int(30, 1, 10_000),
   /** @default 10 */
@@ -127,7 +132,37 @@ export const settingsShape = {
   REDIS_DB: int(0, 0, 15),
   /** @default false */
   REDIS_USE_SSL: bool(false),
-  CELERY_BROKER_URL: url(/^(redis|rediss|sentinel):$/, 'expected a redis:// URL, e.g. redis://:password@redis:6379/1'),
+  /** Dify's names (ssl module constants); CERT_NONE = encrypted, certificate not checked. @default CERT_NONE */
+  REDIS_SSL_CERT_REQS: oneOf(['CERT_NONE', 'CERT_OPTIONAL', 'CERT_REQUIRED'], 'CERT_NONE'),
+  /** PEM file of the CA that signed Redis's certificate. */
+  REDIS_SSL_CA_CERTS: optionalStr(),
+  /** PEM client certificate and key, for Redis servers that ask for one (tls-auth-clients). */
+  REDIS_SSL_CERTFILE: optionalStr(),
+  REDIS_SSL_KEYFILE: optionalStr(),
+  /** @default false */
+  REDIS_USE_SENTINEL: bool(false),
+  /** Sentinels as host:port,host:port. */
+  REDIS_SENTINELS: optionalStr(),
+  /** The master's name the sentinels monitor. */
+  REDIS_SENTINEL_SERVICE_NAME: optionalStr(),
+  REDIS_SENTINEL_USERNAME: optionalStr(),
+  REDIS_SENTINEL_PASSWORD: optionalStr(),
+  /** Seconds a sentinel may take to answer. @default 0.1 */
+  REDIS_SENTINEL_SOCKET_TIMEOUT: number(0.1, 0.001, 3600),
+  /** @default false */
+  REDIS_USE_CLUSTERS: bool(false),
+  /** Cluster nodes as host:port,host:port (any of them; the rest is discovered). */
+  REDIS_CLUSTERS: optionalStr(),
+  REDIS_CLUSTERS_PASSWORD: optionalStr(),
+  /** The task queue through sentinels: CELERY_BROKER_URL=sentinel://host:26379/1;sentinel://host2:26379/1. @default false */
+  CELERY_USE_SENTINEL: bool(false),
+  CELERY_SENTINEL_MASTER_NAME: optionalStr(),
+  CELERY_SENTINEL_PASSWORD: optionalStr(),
+  /** Seconds a broker sentinel may take to answer. @default 0.1 */
+  CELERY_SENTINEL_SOCKET_TIMEOUT: number(0.1, 0.001, 3600),
+  /** TLS to CELERY_BROKER_URL's Redis (rediss:// does the same), with the REDIS_SSL_* certificates. @default false */
+  BROKER_USE_SSL: bool(false),
+  CELERY_BROKER_URL: url(/^(redis|rediss|sentinel):$/, 'expected a redis:// URL, e.g. redis://:password@redis:6379/1', true),
   /** Worker concurrency. @default 1 */
   CELERY_WORKER_AMOUNT: int(1, 1, 1024),
   // startup
@@ -218,6 +253,7 @@ export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
   if (s.CUSTOM_MIDDLEWARE_ENABLED && !s.CUSTOM_MIDDLEWARE_MODULE) {
     issues.push({ level: 'error', key: 'CUSTOM_MIDDLEWARE_MODULE', message: 'is required when CUSTOM_MIDDLEWARE_ENABLED=true', hint: 'Set CUSTOM_MIDDLEWARE_MODULE to a module path, e.g. ./middleware/example.js' });
   }
+  issues.push(...managedDependencyIssues(s), ...dbExtrasIssues(s.DB_EXTRAS));
   if (s.VECTOR_STORE === 'pgvector' && !s.PGVECTOR_HOST) {
     issues.push({ level: 'warning', key: 'PGVECTOR_HOST', message: 'is not set while VECTOR_STORE=pgvector', hint: 'Set PGVECTOR_HOST (and PGVECTOR_USER, PGVECTOR_PASSWORD, PGVECTOR_DATABASE)' });
   }

@@ -1,9 +1,11 @@
 import pg from 'pg';
+import { parseDbExtras, pgSsl } from '../config/db-extras.js';
 import type { Settings } from '../config/schema.js';
+import { inTransaction as runInTransaction } from '../db/transaction.js';
 import type { Logger } from './logger.js';
 import { poolTypes } from './pg-timestamps.js';
 
-type DbSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'SQLALCHEMY_POOL_SIZE' | 'SQLALCHEMY_MAX_OVERFLOW' | 'SQLALCHEMY_POOL_RECYCLE' | 'GUNICORN_TIMEOUT'>;
+type DbSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'DB_EXTRAS' | 'SQLALCHEMY_POOL_SIZE' | 'SQLALCHEMY_MAX_OVERFLOW' | 'SQLALCHEMY_POOL_RECYCLE' | 'GUNICORN_TIMEOUT'>;
 
 /** A request's query may run this long at most, whatever GUNICORN_TIMEOUT allows. @default 10 s */
 export const MAX_REQUEST_STATEMENT_MS = 10_000;
@@ -42,7 +44,11 @@ export function requestQueryBounds(settings: Pick<Settings, 'GUNICORN_TIMEOUT'>)
 export function createPool(options: { settings: DbSettings; logger: Logger; applicationName?: string; bounds?: QueryBounds }): pg.Pool {
   const s = options.settings;
   const bounds = options.bounds ?? requestQueryBounds(s);
+  // DB_EXTRAS (Dify's libpq parameters): TLS, login options, a statement_timeout lower than ours.
+  const { extras } = parseDbExtras(s.DB_EXTRAS);
   const pool = new pg.Pool({
+    ssl: pgSsl(extras),
+    ...(extras.options ? { options: extras.options } : {}),
     host: s.DB_HOST,
     port: s.DB_PORT,
     user: s.DB_USERNAME,
@@ -53,11 +59,11 @@ export function createPool(options: { settings: DbSettings; logger: Logger; appl
     maxLifetimeSeconds: s.SQLALCHEMY_POOL_RECYCLE,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: bounds.statementMs,
+    statement_timeout: Math.min(bounds.statementMs, extras.statementTimeoutMs ?? Number.POSITIVE_INFINITY),
     query_timeout: bounds.queryMs,
     // A peer that vanished without a FIN (host down, network cut) is noticed on idle connections too.
     keepAlive: true,
-    application_name: options.applicationName ?? 'difyctl-api',
+    application_name: options.applicationName ?? extras.applicationName ?? 'difyctl-api',
   });
   pool.on('error', (error) => options.logger.warn({ err: error.message }, 'database connection lost'));
   return pool;
@@ -81,18 +87,16 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    if (isQueryReadTimeout(error)) broken ??= error as Error;
-    else {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+    return await runInTransaction(client, () => fn(client), {
+      rollback: (error) => {
+        if (!isQueryReadTimeout(error)) return true;
+        broken ??= error as Error;
+        return false;
+      },
+      onRollbackError: (rollbackError) => {
         broken ??= rollbackError;
-      });
-    }
-    throw error;
+      },
+    });
   } finally {
     client.removeListener('error', onError);
     client.release(broken);

@@ -1,9 +1,10 @@
 import type pg from 'pg';
+import { parseDbExtras, pgSsl } from '../../config/db-extras.js';
 import type { Settings } from '../../config/schema.js';
 import type { Logger } from '../logger.js';
 import { postgresStore } from './postgres-store.js';
 import type { RetryPolicy, TaskQueue } from './queue.js';
-import { brokerOptions, connectRedis, redisOptions } from './redis-connection.js';
+import { brokerTarget, cacheTarget, connectRedis } from './redis-connection.js';
 import { redisStore } from './redis-store.js';
 import type { Store } from './types.js';
 
@@ -32,11 +33,14 @@ export async function openBackends(options: { settings: Settings; redisEnabled: 
     logger.warn({ err: error.message }, `${what} connection error (repeats are silenced for 30 s)`);
   };
   if (options.redisEnabled) {
-    const client = connectRedis(redisOptions(settings), warn('redis'));
+    // Both targets first: a bad REDIS_* / CELERY_* combination is refused before anything connects.
+    const cache = cacheTarget(settings);
+    const broker = brokerTarget(settings);
+    const client = connectRedis(cache, warn('redis'));
     const { bullmqQueue } = await import('./queue-bullmq.js');
     return {
       store: redisStore(client),
-      queue: bullmqQueue({ connection: brokerOptions(settings), retry: options.retry, onError: warn('queue') }),
+      queue: bullmqQueue({ target: broker, retry: options.retry, onError: warn('queue') }),
       pingRedis: async () => {
         await client.ping();
       },
@@ -46,7 +50,7 @@ export async function openBackends(options: { settings: Settings; redisEnabled: 
   return {
     store: postgresStore(options.pool),
     queue: pgBossQueue({
-      connection: { host: settings.DB_HOST, port: settings.DB_PORT, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE },
+      connection: { host: settings.DB_HOST, port: settings.DB_PORT, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE, ssl: pgSsl(parseDbExtras(settings.DB_EXTRAS).extras) },
       retry: options.retry,
       supervise: options.supervise,
       pollingIntervalSeconds: options.pollingIntervalSeconds,

@@ -2,7 +2,7 @@ import PgBoss from 'pg-boss';
 import { DEFAULT_RETRY, ENQUEUE_TIMEOUT_MS, withDeadline, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue } from './queue.js';
 
 export interface PgBossQueueOptions {
-  connection: { host: string; port: number; user: string; password?: string; database: string };
+  connection: { host: string; port: number; user: string; password?: string; database: string; ssl?: false | import('node:tls').ConnectionOptions };
   retry?: RetryPolicy;
   /** Maintenance (expiry, archiving) runs in the worker process only. @default false */
   supervise?: boolean;

@@ -1,17 +1,18 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { KeyValueStore, RateLimiter, RateLimitOptions, Store } from './types.js';
 import { limiterFrom } from './rate-limit.js';
+import type { RedisClient } from './redis-connection.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-export function redisKeyValue(client: Redis): KeyValueStore {
+export function redisKeyValue(client: RedisClient): KeyValueStore {
   return {
     kind: 'redis',
     get: (key) => client.get(key),
     present: async (keys) => {
       if (!keys.length) return new Set();
-      const values = await client.mget(keys);
+      // A cluster refuses MGET across slots (CROSSSLOT): one GET per key there.
+      const values = client.isCluster ? await Promise.all(keys.map((k) => client.get(k))) : await client.mget(keys);
       return new Set(keys.filter((_, i) => values[i] !== null));
     },
     set: async (key, value, ttlSeconds) => {
@@ -31,7 +32,7 @@ export function redisKeyValue(client: Redis): KeyValueStore {
 }
 
 /** Every Redis duty on one ioredis client. */
-export function redisStore(client: Redis): Store {
+export function redisStore(client: RedisClient): Store {
   return {
     kind: 'redis',
     kv: redisKeyValue(client),

@@ -1,0 +1,77 @@
+/**
+ * The server on a sentinel-managed Redis (REDIS_USE_SENTINEL, CELERY_USE_SENTINEL): a master, a
+ * replica and three sentinels from Debian's binaries. The master is SIGKILLed; the sentinels promote
+ * the replica; the api answers again and a task queued before the kill still runs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type DifyApp } from '../../src/server/app.js';
+import { silentLogger } from '../../src/server/logger.js';
+import { openBackends, type Backends, type Task } from '../../src/server/store/index.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startSentinelSet, type SentinelSet } from '../helpers/redis-topologies.js';
+import { ADMIN, migratedDatabase, serverEnv, settingsFor } from './server-fixtures.js';
+import { waitFor } from './server-serve.js';
+
+let pg: TestPostgres;
+let sentinels: SentinelSet;
+let app: DifyApp | undefined;
+const opened: Backends[] = [];
+
+beforeAll(async () => {
+  // openBackends needs a pool only for the PostgreSQL fallback; with Redis on, none is used.
+  [pg, sentinels] = await Promise.all([startPostgres(), startSentinelSet()]);
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  await Promise.all(opened.map((b) => Promise.allSettled([b.queue.close(2000), b.store.close()])));
+  await Promise.all([sentinels?.stop(), pg?.stop()]);
+});
+
+const login = async (a: DifyApp): Promise<number> => (await a.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).statusCode;
+
+describe('Redis through sentinels', () => {
+  it('serves /health and a login through the sentinels, survives a master SIGKILL, and keeps a queued task', async () => {
+    const db = await migratedDatabase(pg);
+    const server = settingsFor(serverEnv({ db, extra: sentinels.env() }));
+    expect(server.settings.REDIS_USE_SENTINEL).toBe(true);
+    app = await createApp({ settings: server.settings, redisEnabled: true });
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ redis: 'ok' });
+    expect((await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN })).statusCode).toBe(201);
+    expect(await login(app)).toBe(200);
+
+    // A task queued (through the broker's sentinels) before the master dies, with no worker yet.
+    const producer = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
+    opened.push(producer);
+    const queued = await producer.queue.enqueue('mail', 'before-failover', { n: 1 });
+    await sentinels.replicated();
+
+    const oldMaster = sentinels.masterPort;
+    await sentinels.killMaster();
+    const killedAt = Date.now();
+    let firstError: number | undefined;
+    const back = await waitFor(
+      async () => {
+        const status = await login(app!).catch(() => 0);
+        if (status !== 200) firstError ??= Date.now();
+        return status === 200 && firstError !== undefined ? Date.now() : undefined;
+      },
+      { timeoutMs: 30_000, what: 'a login after the failover', intervalMs: 100 },
+    );
+    console.log(`[measure] sentinel failover: logins failed from ${firstError! - killedAt} ms to ${back - killedAt} ms after the master SIGKILL (gap ${back - firstError!} ms)`);
+    expect(await sentinels.currentMasterPort()).toBe(sentinels.replicaPort);
+    expect(sentinels.replicaPort).not.toBe(oldMaster);
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+
+    // A worker started now (on the new master) runs the task queued before the kill, and a new one.
+    const consumer = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
+    opened.push(consumer);
+    const ran: Task[] = [];
+    await consumer.queue.consume({ queues: ['mail'], concurrency: 1, handler: async (task) => void ran.push(task) });
+    const after = await producer.queue.enqueue('mail', 'after-failover', { n: 2 });
+    await waitFor(async () => (ran.length >= 2 ? true : undefined), { timeoutMs: 10_000, what: 'both tasks to run' });
+    expect(ran.map((t) => t.id).sort()).toEqual([queued, after].sort());
+    expect(await producer.queue.state('mail', queued)).toMatchObject({ state: 'completed' });
+  }, 60_000);
+});
