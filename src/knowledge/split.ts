@@ -67,7 +67,14 @@ function recursiveSplit(text: string, separators: readonly string[], rule: Segme
 const LEADING_SYMBOLS = /^[\u2000-\u206F\u2E00-\u2E7F\u3000-\u303F!"#$%&'()*+,\-./:;<=>?@[\]^_`{|}~]+/;
 
 export function splitText(text: string, options: { mode: 'automatic' | 'custom'; rule: SegmentationRule; length: Length }): string[] {
-  const { rule, length } = options;
+  const { rule } = options;
+  // The merge measures the same pieces again and again: each is tokenized once.
+  const known = new Map<string, number>();
+  const length: Length = (s) => {
+    let n = known.get(s);
+    if (n === undefined) known.set(s, (n = options.length(s)));
+    return n;
+  };
   let chunks: string[];
   if (options.mode === 'custom' && rule.separator) {
     chunks = text.split(rule.separator).flatMap((piece) => (length(piece) > rule.max_tokens ? recursiveSplit(piece, RECURSIVE_SEPARATORS, rule, length) : [piece]));

@@ -78,6 +78,16 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
     expect((await retrieveFirst('zephyr'))?.content).toContain('room: Zephyr; floor: 7');
   });
 
+  it("records a provider's refusal while embedding on the document (error status and Dify's message), without segments left searchable", async () => {
+    llm.failNext(401, { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' });
+    const res = await upload({ name: 'secret.txt', type: 'text/plain', content: Buffer.from('Vault code is kept by the night guard.') });
+    const status = await indexed(json(res).batch);
+    expect(status).toMatchObject({ indexing_status: 'error', completed_segments: 0, total_segments: 1 });
+    expect(status.error).toMatch(/^\[openai\] /);
+    expect(status.stopped_at).toEqual(expect.any(Number));
+    expect(await retrieveFirst('vault night guard')).toBeUndefined();
+  });
+
   it('answers 415 for a type without a parser, 400 without a file, and records a broken .docx as an indexing error', async () => {
     const pdf = await upload({ name: 'scan.pdf', type: 'application/pdf', content: Buffer.from('%PDF-1.4') });
     expect(pdf.statusCode).toBe(415);
