@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { parseDbExtras, pgSsl } from '../config/db-extras.js';
 import type { Settings } from '../config/schema.js';
-import { inTransaction as runInTransaction } from '../db/transaction.js';
 import type { Logger } from './logger.js';
 import { poolTypes } from './pg-timestamps.js';
 
