@@ -86,16 +86,18 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   };
   client.on('error', onError);
   try {
-    return await runInTransaction(client, () => fn(client), {
-      rollback: (error) => {
-        if (!isQueryReadTimeout(error)) return true;
-        broken ??= error as Error;
-        return false;
-      },
-      onRollbackError: (rollbackError) => {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    if (isQueryReadTimeout(error)) broken ??= error as Error;
+    else {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
         broken ??= rollbackError;
-      },
-    });
+      });
+    }
+    throw error;
   } finally {
     client.removeListener('error', onError);
     client.release(broken);
