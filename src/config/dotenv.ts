@@ -1,3 +1,4 @@
+import { SourceFile } from './source-file.js';
 import { interpolate, InterpolationError, type Lookup } from './interpolate.js';
 
 /**
@@ -50,25 +51,9 @@ function expandEscapes(raw: string): string {
   });
 }
 
-class Cursor {
-  private readonly lineStarts: number[] = [0];
-  constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
-  }
-  position(offset: number): { line: number; column: number } {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((this.lineStarts[mid] ?? 0) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (this.lineStarts[lo] ?? 0) + 1 };
-  }
-}
-
 export function parseDotenv(text: string, options: { lookup?: Lookup } = {}): DotenvEntry[] {
-  const cursor = new Cursor(text);
+  // Offsets → line:column as every configuration file maps them.
+  const cursor = new SourceFile('.env', text);
   const lookup = options.lookup ?? (() => undefined);
   const seen = new Map<string, string>();
   const entries: DotenvEntry[] = [];

@@ -12,15 +12,27 @@ interface PgErrorLike {
   position?: string;
 }
 
-/** Runs `fn` in BEGIN … COMMIT; anything that throws rolls the whole transaction back. */
-export async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>): Promise<T> {
+export interface TransactionOptions {
+  /** Whether to send ROLLBACK after `error` (not to a database that stopped answering). @default always */
+  rollback?: (error: unknown) => boolean;
+  /** A failed ROLLBACK (the connection is broken). @default ignored */
+  onRollbackError?: (error: Error) => void;
+}
+
+/**
+ * Runs `fn` in BEGIN … COMMIT on one client; anything that throws rolls the whole transaction back.
+ * The one place difyctl opens a transaction: the migrator, and the server's pooled `inTransaction`.
+ */
+export async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   await client.query('BEGIN');
   try {
     const result = await fn();
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (options.rollback?.(error) ?? true) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => options.onRollbackError?.(rollbackError));
+    }
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { RuntimeConnector } from '../stack/providers/docker/runtime.js';
 import type { Check, CheckReport, CheckResult, DoctorReport } from './types.js';
 
 export interface RunDoctorOptions {
@@ -10,7 +11,14 @@ export interface RunDoctorOptions {
   /** Per-check budget. @default 3000 */
   timeoutMs?: number;
   now?: () => number;
+  /** @default dockerode's engine (tryEngine) */
+  connect?: RuntimeConnector;
 }
+
+const dockerode: RuntimeConnector = async (args) => {
+  const { tryEngine } = await import('../stack/providers/docker/engine.js');
+  return tryEngine(args.env, { recorded: args.recorded, timeoutMs: args.timeoutMs });
+};
 
 class CheckTimeout extends Error {}
 
@@ -54,7 +62,7 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
         result = { status: 'skip', finding: `skipped: ${blocked[0]} did not pass` };
       } else {
         try {
-          result = await withBudget((signal) => check.run({ config: options.config, env: options.env ?? process.env, signal, dependencies: deps }), budget);
+          result = await withBudget((signal) => check.run({ config: options.config, env: options.env ?? process.env, signal, dependencies: deps, connect: options.connect ?? dockerode }), budget);
         } catch (error) {
           result =
             error instanceof CheckTimeout

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { RuntimeConnector } from '../stack/providers/docker/runtime.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -19,6 +20,8 @@ export interface DoctorContext {
   signal: AbortSignal;
   /** Results of the checks this one depends on, by id. */
   dependencies: Record<string, CheckResult>;
+  /** Reaches the container engine (a fake in unit tests); undefined when none answers. */
+  connect: RuntimeConnector;
 }
 
 /** One documented troubleshooting step (SPEC §6). */

@@ -45,5 +45,5 @@ export async function followLogs(options: { sources: LogSource[]; grep?: ReadLog
   await Promise.all(options.sources.map((s) => s.follow(filter, options.signal)));
 }
 
-export { logSources, LOG_SERVICES, logFile } from './sources.js';
+export { logSources, LOG_SERVICES } from './sources.js';
 export type { LogLine, LogSource } from './types.js';

@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
 import { DifyctlError } from '../errors/index.js';
-import { connectEngine } from '../stack/docker/engine.js';
-import { logPath, readState } from '../stack/state.js';
+import { connectEngine } from '../stack/providers/docker/engine.js';
+import { readState } from '../stack/state.js';
+import { logPath } from '../supervision/paths.js';
 import { dockerLogSource } from './docker-source.js';
 import { fileLogSource } from './file-source.js';
 import type { LogSource } from './types.js';
 
 /** The services `logs` knows, in the order compose would list them. */
 export const LOG_SERVICES = ['db', 'redis', 'api', 'worker'] as const;
-
-export const logFile = logPath;
 
 export interface LogSourcesOptions {
   projectDir: string;
@@ -43,7 +42,7 @@ export async function logSources(options: LogSourcesOptions): Promise<LogSource[
       sources.push(dockerLogSource({ docker, containerId: record.containerId, service }));
       continue;
     }
-    const file = record?.logFile ?? logFile(options.projectDir, service);
+    const file = record?.logFile ?? logPath(options.projectDir, service);
     if (existsSync(file) || wanted.includes(service)) sources.push(fileLogSource({ service, file }));
   }
   return sources;

@@ -26,8 +26,8 @@ export interface DownOutcome {
 export async function down(options: DownOptions = {}): Promise<DownOutcome> {
   const { loadConfig } = await import('../config/resolve.js');
   const { createStack } = await import('../stack/index.js');
-  const { stopServices } = await import('../stack/services/launch.js');
-  const { acquireProjectLock } = await import('../stack/project-lock.js');
+  const { stopServices } = await import('../stack/launch/launch.js');
+  const { acquireProjectLock } = await import('../supervision/project-lock.js');
   const config = loadConfig({ ...options, mode: 'api' });
   const env = options.env ?? process.env;
   // On a full disk `down` still stops the stack: without the lock when it cannot be written.

@@ -1,1 +1,1 @@
-export { initProject as init, type InitOptions } from '../project/init.js';
+export { initProject as init, type InitOptions } from '../scaffold/init.js';

@@ -37,13 +37,14 @@ const usage = (message: string) =>
 /** The project's database (the running stack's address from `.difyctl/state.json`, else the settings) as a migrator. */
 export async function projectMigrator(options: Omit<MigrateOptions, 'action'> = {}): Promise<{ migrator: Migrator; describe: string }> {
   const { loadConfig, requireValid } = await import('../config/resolve.js');
-  const { resolveDbConnection, describeConnection } = await import('../db/connection.js');
+  const { describeConnection } = await import('../db/connection.js');
+  const { resolveDbConnection } = await import('../stack/targets.js');
   const { readState } = await import('../stack/state.js');
   const { createMigrator } = await import('../db/migrator.js');
   const config = loadConfig(options);
   const settings = requireValid(config);
   const state = await readState(config.project.projectDir, config.project.projectName);
-  const target = resolveDbConnection(config.project, settings, state.services.db);
+  const target = resolveDbConnection(config.project, settings, state);
   const migrator = createMigrator({ connection: target.connection, lockTimeoutMs: options.lockTimeoutMs ?? 60_000, migrationsDir: options.dir, logger: options.logger });
   return { migrator, describe: `${describeConnection(target.connection)} (from ${target.source})` };
 }

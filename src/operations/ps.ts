@@ -1,6 +1,6 @@
 import type { ProjectOptions } from '../config/project.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { ServiceRow } from '../stack/services/status.js';
+import type { ServiceRow } from '../stack/launch/status.js';
 import type { StatusRow } from '../stack/stack-status.js';
 
 export interface PsOptions extends ProjectOptions {
@@ -12,8 +12,8 @@ export interface PsOptions extends ProjectOptions {
 export async function ps(options: PsOptions = {}): Promise<Array<StatusRow | ServiceRow>> {
   const { loadConfig } = await import('../config/resolve.js');
   const { createStack } = await import('../stack/index.js');
-  const { serviceRows } = await import('../stack/services/status.js');
-  const { readReadyMarker } = await import('../stack/services/ready-marker.js');
+  const { serviceRows } = await import('../stack/launch/status.js');
+  const { readReadyMarker } = await import('../stack/launch/ready-marker.js');
   const { readState } = await import('../stack/state.js');
   const config = options.config ?? loadConfig({ ...options, mode: 'api' });
   const { projectDir, projectName } = config.project;

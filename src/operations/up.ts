@@ -1,9 +1,10 @@
 import { DifyctlError } from '../errors/index.js';
-import type { Launch } from '../stack/services/launch.js';
+import type { Launch } from '../stack/launch/launch.js';
 import type { StatusRow } from '../stack/stack-status.js';
 import type { ResolvedDependency } from '../stack/types.js';
-import type { StackUp, UpOptions, UpResult } from '../stack/up.js';
-import type { ServiceRow } from '../stack/services/status.js';
+import type { Stack, UpResult } from '../stack/stack.js';
+import type { UpOptions } from '../stack/up.js';
+import type { ServiceRow } from '../stack/launch/status.js';
 
 /** The processes `up` runs besides db and redis; any other name given to `up` is a dependency. */
 const PROCESSES = ['api', 'worker'] as const;
@@ -63,8 +64,9 @@ export function modeOf(services: string[], fallback: UpOptions['mode']): UpOptio
 export async function up(options: UpRunOptions): Promise<UpOutcome> {
   const requested = options.services ?? [];
   if (requested.length > 0 && !requested.some((s) => (PROCESSES as readonly string[]).includes(s))) return upDependencies(options, requested);
-  const { StackUp: Up } = await import('../stack/up.js');
-  const stackUp: StackUp = new Up({ ...options, mode: modeOf(requested, options.mode) });
+  const { createStack } = await import('../stack/stack.js');
+  const stackUp = createStack({ ...options, mode: modeOf(requested, options.mode) });
+  void stackUp.settings; // an invalid configuration starts nothing and takes no lock (throws CONFIG.INVALID)
   const { launch, already } = await runPhases(stackUp, options);
   const result = stackUp.result(launch, already);
   const detached = (options.detach ?? false) || already;
@@ -73,7 +75,7 @@ export async function up(options: UpRunOptions): Promise<UpOutcome> {
   return outcome;
 }
 
-async function runPhases(stackUp: StackUp, options: UpRunOptions): Promise<{ launch?: Launch; already: boolean }> {
+async function runPhases(stackUp: Stack, options: UpRunOptions): Promise<{ launch?: Launch; already: boolean }> {
   const state: { launch?: Launch; already: boolean } = { already: false };
   const skip = () => state.already;
   const phases: UpPhase[] = [
@@ -144,16 +146,16 @@ function stopReason(launch: Launch, signal: AbortSignal): Promise<'signal' | 'ga
 }
 
 /** Foreground: api/worker run until the signal; then they stop gracefully (db and redis keep running). */
-async function superviseUntil(stackUp: StackUp, launch: Launch, signal: AbortSignal): Promise<void> {
+async function superviseUntil(stackUp: Stack, launch: Launch, signal: AbortSignal): Promise<void> {
   const how = await stopReason(launch, signal);
-  const { stopServices } = await import('../stack/services/launch.js');
+  const { stopServices } = await import('../stack/launch/launch.js');
   await stopServices({ projectDir: stackUp.config.project.projectDir, services: stackUp.services, supervisors: launch.supervisors });
   if (how === 'gave-up') {
     throw new DifyctlError('SERVER.CRASHED', `${stackUp.services.join('/')} kept crashing and difyctl gave up`, { hint: '`difyctl logs -n 50` and `difyctl doctor` tell why.' });
   }
 }
 
-async function statusRows(stackUp: StackUp): Promise<UpStatusRow[]> {
+async function statusRows(stackUp: Stack): Promise<UpStatusRow[]> {
   const { ps } = await import('./ps.js');
   return ps({ config: stackUp.config });
 }
@@ -171,7 +173,7 @@ async function upDependencies(options: UpRunOptions, requested: string[]): Promi
   });
   const settings = requireValid(config); // an invalid configuration starts nothing and writes nothing (not even the lock)
   // Like the full `up`: one change to this project's stack at a time (a concurrent `down` or `up`).
-  const { acquireProjectLock } = await import('../stack/project-lock.js');
+  const { acquireProjectLock } = await import('../supervision/project-lock.js');
   const { DEFAULT_TIMEOUT_MS } = await import('../stack/stack.js');
   const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, onWait: options.onWaitLock });
   // Aborted while starting: what this run started goes (data stays), then CLI.INTERRUPTED.

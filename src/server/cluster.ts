@@ -4,6 +4,7 @@ import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { isWorkerMessage, type PrimaryMessage } from './ipc.js';
 import type { Logger } from './logger.js';
 import { delay, onShutdownSignals } from './signals.js';
+import { stopGraceSeconds } from '../config/derived.js';
 
 export interface PrimaryOptions {
   /** api processes to keep running. */
@@ -36,7 +37,7 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
   const timeoutMs = options.timeoutSeconds * 1000;
   const intervalMs = Math.min(Math.max(Math.floor(timeoutMs / 4), 100), 5000);
   const startupMs = Math.max(timeoutMs, 60_000);
-  const gracefulMs = (options.gracefulSeconds ?? Math.min(options.timeoutSeconds, 30)) * 1000;
+  const gracefulMs = (options.gracefulSeconds ?? stopGraceSeconds({ GUNICORN_TIMEOUT: options.timeoutSeconds })) * 1000;
   const tracked = new Map<number, Tracked>();
   let shuttingDown = false;
   let seq = 0;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { parseDbExtras, pgSsl } from '../config/db-extras.js';
 import type { Settings } from '../config/schema.js';
+import { inTransaction as runInTransaction } from '../db/transaction.js';
 import type { Logger } from './logger.js';
 import { poolTypes } from './pg-timestamps.js';
 
@@ -86,18 +87,16 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    if (isQueryReadTimeout(error)) broken ??= error as Error;
-    else {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+    return await runInTransaction(client, () => fn(client), {
+      rollback: (error) => {
+        if (!isQueryReadTimeout(error)) return true;
+        broken ??= error as Error;
+        return false;
+      },
+      onRollbackError: (rollbackError) => {
         broken ??= rollbackError;
-      });
-    }
-    throw error;
+      },
+    });
   } finally {
     client.removeListener('error', onError);
     client.release(broken);

@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { startReadyMarker } from './ready-marker.js';
 import type { ServerSettings } from './settings.js';
 import { delay } from './signals.js';
+import { stopGraceMs } from '../config/derived.js';
 
 export interface ApiProcessOptions {
   server: ServerSettings;
@@ -43,7 +44,7 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
       stopping = true;
       logger.info({ why }, 'api process stopping: draining in-flight requests');
       stopMarker();
-      const graceMs = Math.min(settings.GUNICORN_TIMEOUT, 30) * 1000;
+      const graceMs = stopGraceMs(settings);
       // close() ends connections idle at that moment; a keep-alive connection whose request finishes
       // later would otherwise hold the process until its keep-alive timeout.
       const sweep = setInterval(() => app?.server.closeIdleConnections(), 100);

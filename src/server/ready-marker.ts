@@ -21,3 +21,41 @@ export function startReadyMarker(options: { kv: KeyValueStore; logger: Logger; r
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * The marker and the seconds it has left, read from outside the server (`ps`, `doctor`): from Redis,
+ * or without Redis from the PostgreSQL fallback's `kv_store`. Undefined when absent or unreadable.
+ * Kept next to the writer: the key and the row it reads are the ones written above.
+ */
+export async function readReadyMarkerAt(target: {
+  redis?: { host: string; port: number; username?: string; password?: string; db: number };
+  db: { host: string; port: number; user: string; password?: string; database: string };
+}): Promise<{ value: string; ttlS: number } | undefined> {
+  if (target.redis) {
+    const { Redis } = await import('ioredis');
+    const r = target.redis;
+    const client = new Redis({ host: r.host, port: r.port, username: r.username || undefined, password: r.password || undefined, db: r.db, lazyConnect: true, connectTimeout: 800, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const [value, ttl] = await Promise.all([client.get(READY_KEY), client.ttl(READY_KEY)]);
+      return value === null ? undefined : { value, ttlS: ttl >= 0 ? ttl : Number.POSITIVE_INFINITY };
+    } catch {
+      return undefined;
+    } finally {
+      client.disconnect();
+    }
+  }
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ ...target.db, connectionTimeoutMillis: 800, query_timeout: 800 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const row = (await client.query<{ value: string; ttl: number | null }>(`SELECT value, EXTRACT(EPOCH FROM expires_at - now())::int AS ttl FROM kv_store WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`, [READY_KEY])).rows[0];
+    return row ? { value: row.value, ttlS: row.ttl ?? Number.POSITIVE_INFINITY } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

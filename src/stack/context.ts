@@ -1,8 +1,8 @@
 import type { Project } from '../config/project.js';
 import type { Settings } from '../config/schema.js';
-import type { Clock } from './clock.js';
-import type { Engine } from './docker/engine.js';
-import type { ProjectEngine } from './docker/project-engine.js';
+import type { Clock } from '../supervision/clock.js';
+import type { ContainerRuntime } from './providers/docker/runtime.js';
+import type { ProjectEngine } from './providers/docker/project-engine.js';
 import type { ReadinessStrategy } from './ready/strategy.js';
 import type { DependencyRecord } from './state.js';
 import type { DbConnection, ProviderName, RedisConnection, Reporter } from './types.js';
@@ -16,7 +16,7 @@ export interface StackContext {
   /** The shell environment (DOCKER_HOST, PATH…). */
   env: NodeJS.ProcessEnv;
   /** The Docker engine, connected on first use; undefined when none answers. */
-  engine(): Promise<Engine | undefined>;
+  engine(): Promise<ContainerRuntime | undefined>;
   /** The same, with where it was looked for and what `up` recorded (for refusals and `ps`). */
   projectEngine(): Promise<ProjectEngine>;
 }

@@ -3,18 +3,18 @@ import path from 'node:path';
 import type { ProjectOptions } from '../config/project.js';
 import { loadConfig, requireValid } from '../config/resolve.js';
 import { DifyctlError } from '../errors/index.js';
-import { engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './docker/project-engine.js';
-import { dataBindSources } from './docker/down.js';
-import { LABEL, ownedBy } from './docker/labels.js';
-import { embeddedPostgresDir, runningPostmaster } from './embedded/postgres.js';
-import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
-import { acquireProjectLock } from './project-lock.js';
+import { engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './providers/docker/project-engine.js';
+import { dataBindSources } from './providers/docker/down.js';
+import { LABEL, ownedBy } from './providers/docker/labels.js';
+import { embeddedPostgresDir, runningPostmaster } from './providers/embedded/postgres.js';
+import { stopEmbeddedPostgres } from './providers/embedded/postgres-supervision.js';
+import { acquireProjectLock } from '../supervision/project-lock.js';
 import { tcpAnswers } from './ready/tcp.js';
-import { stopServices, type ServiceName } from './services/launch.js';
+import { stopServices, type ServiceName } from './launch/launch.js';
 import { readState, updateState } from './state.js';
-import { readRunRecord, supervisorAlive } from './supervisor/run-file.js';
+import { readRunRecord, supervisorAlive } from '../supervision/run-file.js';
 import type { Reporter } from './types.js';
-import { StackUp } from './up.js';
+import { createStack } from './stack.js';
 
 export interface DbResetOptions extends ProjectOptions {
   report?: Reporter;
@@ -40,11 +40,11 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
     const { engine, endpoint, recorded } = await projectEngine({ env, state });
     const container = [record.containerName ?? 'the db container'];
     if (!engine) throw engineUnreachable({ endpoint, recorded, containers: container, doing: 'nothing was deleted' });
-    const containers = (await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] } })).filter((c) => ownedBy(c.Labels, projectDir));
+    const containers = (await engine.listContainers({ all: true, labels: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] })).filter((c) => ownedBy(c.Labels, projectDir));
     if (!containers.length && recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers: container, doing: 'nothing was deleted' });
     for (const info of containers) {
       for (const source of dataBindSources(info)) dirs.add(source);
-      await engine.docker.getContainer(info.Id).remove({ force: true, v: true });
+      await engine.removeContainer(info.Id);
     }
   } else {
     await stopEmbeddedPostgres({ projectDir });
@@ -98,7 +98,7 @@ export async function resetDatabase(options: DbResetOptions): Promise<DbResetRes
     await lock.release();
   }
   // Start again with the same phases as `up` (it takes the lock itself).
-  const again = new StackUp({ ...options, mode: running.length === 2 ? 'all' : running[0] ?? 'api', detach: true, report: options.report });
+  const again = createStack({ ...options, mode: running.length === 2 ? 'all' : running[0] ?? 'api', detach: true, report: options.report });
   try {
     await again.alreadyRunning();
     const deps = await again.startDependencies();

@@ -1,17 +1,17 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import { requireValid } from '../config/resolve.js';
 import { DifyctlError } from '../errors/index.js';
-import { chooseProvider } from './choose.js';
-import { systemClock, type Clock } from './clock.js';
+import { chooseProvider } from './providers/choose.js';
+import { systemClock, type Clock } from '../supervision/clock.js';
 import { address, type StackContext, type Started } from './context.js';
 import { addressSettings, dependencySpec } from './dependencies.js';
-import { engineToRecord, projectEngine, type ProjectEngine } from './docker/project-engine.js';
+import { engineToRecord, projectEngine, type ProjectEngine, type ProjectEngineConnector } from './providers/docker/project-engine.js';
 import { waitUntilReady } from './ready/wait.js';
 import { resolvedEnvironment } from './resolved-env.js';
 import { rollback } from './rollback.js';
-import { startDocker } from './start-docker.js';
-import { startEmbeddedDb, startEmbeddedRedisDependency } from './start-embedded.js';
-import { attachExternal } from './start-external.js';
+import { startDocker } from './providers/docker/start.js';
+import { startEmbeddedDb, startEmbeddedRedisDependency } from './providers/embedded/start.js';
+import { attachExternal } from './providers/external/start.js';
 import { readState, updateState } from './state.js';
 import { checkDown, stackDown, type DownResult } from './stack-down.js';
 import { stackStatus, type StatusRow } from './stack-status.js';
@@ -22,7 +22,7 @@ export const DEFAULT_TIMEOUT_MS = 120_000;
 /** How often a starting dependency's login is tried (SPEC §3: ≤ 250 ms). */
 export const DEPENDENCY_POLL_MS = 50;
 
-export interface StackOptions {
+export interface DependencySetOptions {
   /** The api service's resolved configuration (`loadConfig({ mode: 'api' })`). */
   config: ResolvedConfig;
   /** @default 'auto' */
@@ -33,9 +33,12 @@ export interface StackOptions {
   clock?: Clock;
   /** @default the project's environment */
   env?: NodeJS.ProcessEnv;
+  /** How the project's container engine is reached. @default projectEngine (dockerode) */
+  connect?: ProjectEngineConnector;
 }
 
-export interface Stack {
+/** db and redis of one project: the part of the stack handle that `up db redis`, `ps` and `down` use. */
+export interface DependencySet {
   /** db and redis (or the ones named), started or attached, once each really serves. */
   up(names?: DependencyName[]): Promise<ResolvedDependency[]>;
   ps(): Promise<StatusRow[]>;
@@ -53,13 +56,13 @@ export interface Stack {
   undo(): Promise<void>;
 }
 
-/** The programmatic `up db redis` / `ps` / `down`. The full `up` adds api/worker processes on top. */
-export function createStack(options: StackOptions): Stack {
+/** db and redis of the project (started, attached, listed, stopped); createStack() adds api/worker on top. */
+export function dependencySet(options: DependencySetOptions): DependencySet {
   const project = options.config.project;
   let engine: Promise<ProjectEngine> | undefined;
   const env = options.env ?? project.env;
   // The shell's engine, else the one `up` recorded: its containers are there (issue 13, bug 1).
-  const connect = () => (engine ??= readState(project.projectDir, project.projectName).then((state) => projectEngine({ env, state })));
+  const connect = () => (engine ??= readState(project.projectDir, project.projectName).then((state) => (options.connect ?? projectEngine)({ env, state })));
   const ctx: StackContext = {
     project,
     // Validated when a provider needs it (up): ps and down work on a configuration that is broken.

@@ -1,4 +1,4 @@
-export { createStack, unknownDependency, type Stack, type StackOptions } from './stack.js';
+export { createStack, unknownDependency, type Stack, type StackOptions, type UpResult } from './stack.js';
 export { resolvedEnvironment } from './resolved-env.js';
 export type { StatusRow } from './stack-status.js';
 export type { DownResult } from './stack-down.js';
@@ -11,4 +11,4 @@ export { httpStrategy } from './ready/http.js';
 export { healthcheckStrategy, containerRunningStrategy } from './ready/healthcheck.js';
 export { allOf, allAtOnce } from './ready/composite.js';
 export type { ReadinessStrategy, Probe } from './ready/strategy.js';
-export type { Clock } from './clock.js';
+export type { Clock } from '../supervision/clock.js';

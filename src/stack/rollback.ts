@@ -1,6 +1,6 @@
 import type { StackContext, Started } from './context.js';
-import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
-import { stopProcess } from './embedded/process.js';
+import { stopEmbeddedPostgres } from './providers/embedded/postgres-supervision.js';
+import { stopProcess } from '../supervision/process.js';
 import { updateState } from './state.js';
 import type { DependencyName } from './types.js';
 
@@ -14,10 +14,7 @@ export async function rollback(ctx: StackContext, created: Array<[DependencyName
     const { record } = started;
     if (record.provider === 'docker' && record.containerId) {
       const engine = await ctx.engine();
-      const removed = await engine?.docker
-        .getContainer(record.containerId)
-        .remove({ force: true })
-        .then(() => true, (error: { statusCode?: number }) => error.statusCode === 404); // dockerode errors carry the HTTP status
+      const removed = await engine?.removeContainer(record.containerId).then(() => true, (error: { statusCode?: number }) => error.statusCode === 404); // dockerode errors carry the HTTP status
       if (!removed) {
         // Not removed is not gone: its record stays for `ps` and `down` (issue 13, bug 1).
         ctx.report({ type: 'warning', message: `${record.containerName ?? record.containerId} could not be removed after the failed run: \`difyctl down\` removes it` });

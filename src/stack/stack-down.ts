@@ -1,14 +1,15 @@
 import { rm } from 'node:fs/promises';
+import { dockerClient } from './providers/docker/runtime.js';
 import path from 'node:path';
 import type { StackContext } from './context.js';
-import { unconfirmedContainers, volumesRefusal } from './docker/down-check.js';
-import { dockerDown } from './docker/down.js';
-import { engineMismatch, engineUnreachable } from './docker/project-engine.js';
+import { unconfirmedContainers, volumesRefusal } from './providers/docker/down-check.js';
+import { dockerDown } from './providers/docker/down.js';
+import { engineMismatch, engineUnreachable } from './providers/docker/project-engine.js';
 import { DifyctlError } from '../errors/index.js';
-import { embeddedPostgresDir } from './embedded/postgres.js';
-import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
-import { stopProcess } from './embedded/process.js';
-import { embeddedRedisDir, runningRedis } from './embedded/redis.js';
+import { embeddedPostgresDir } from './providers/embedded/postgres.js';
+import { stopEmbeddedPostgres } from './providers/embedded/postgres-supervision.js';
+import { stopProcess } from '../supervision/process.js';
+import { embeddedRedisDir, runningRedis } from './providers/embedded/redis.js';
 import { readState, writeState, type StackState } from './state.js';
 import type { DependencyName } from './types.js';
 
@@ -50,7 +51,7 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
   const docker = await ctx.projectEngine();
   const removedDeps: string[] = [];
   if (docker.engine) {
-    const down = await dockerDown({ docker: docker.engine.docker, project: projectName, projectDir, volumes: options.volumes });
+    const down = await dockerDown({ docker: dockerClient(docker.engine), project: projectName, projectDir, volumes: options.volumes });
     result.stopped.push(...down.containers.map((c) => c.name));
     result.removed.push(...down.volumes.map((v) => `volume ${v}`));
     for (const c of down.containers) if (c.dependency) removedDeps.push(c.dependency);

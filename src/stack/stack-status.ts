@@ -1,10 +1,10 @@
-import type Docker from 'dockerode';
 import { address, type StackContext } from './context.js';
-import { LABEL, ownedBy, projectFilter } from './docker/labels.js';
-import { isRecordedEngine } from './docker/project-engine.js';
-import { publishedPort } from './docker/ports.js';
-import { embeddedDbState } from './embedded/postgres-supervision.js';
-import { runningRedis } from './embedded/redis.js';
+import { LABEL, ownedBy, projectFilter } from './providers/docker/labels.js';
+import { isRecordedEngine } from './providers/docker/project-engine.js';
+import { publishedPort } from './providers/docker/ports.js';
+import type { ContainerInfo } from './providers/docker/runtime.js';
+import { embeddedDbState } from './providers/embedded/postgres-supervision.js';
+import { runningRedis } from './providers/embedded/redis.js';
 import { tcpAnswers } from './ready/tcp.js';
 import { readState, type DependencyRecord } from './state.js';
 import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderName } from './types.js';
@@ -27,7 +27,7 @@ export interface StatusRow {
 
 const uptime = (since: string | undefined, now: number) => (since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : undefined);
 
-function dockerRow(args: { name: DependencyName; info: Docker.ContainerInspectInfo; record?: DependencyRecord; target: number; now: number }): StatusRow {
+function dockerRow(args: { name: DependencyName; info: ContainerInfo; record?: DependencyRecord; target: number; now: number }): StatusRow {
   const { name, info, record, target, now } = args;
   const health = info.State.Health?.Status ?? (info.State.Running ? 'healthy' : '-');
   const published = publishedPort(info, target) ?? record?.port;
@@ -67,14 +67,16 @@ export async function stackStatus(ctx: StackContext, specs: Record<DependencyNam
   const docker = await ctx.projectEngine();
   const engine = docker.engine;
   // Another checkout with the same project name labels its containers with its own dir: not ours to show.
-  const containers = (engine ? await engine.docker.listContainers({ all: true, filters: projectFilter(ctx.project.projectName) }) : []).filter((c) => ownedBy(c.Labels, ctx.project.projectDir));
+  const containers = (engine ? await engine.listContainers({ all: true, labels: projectFilter(ctx.project.projectName).label }) : []).filter((c) => ownedBy(c.Labels, ctx.project.projectDir));
   const elsewhere = engine && docker.recorded ? !(await isRecordedEngine(engine, docker.recorded)) : false;
   const rows: StatusRow[] = [];
   for (const name of DEPENDENCIES) {
     const record = state.services[name];
     const labelled = containers.find((c) => c.Labels[LABEL.dependency] === name);
     if (engine && labelled && (!record || record.provider === 'docker')) {
-      rows.push(dockerRow({ name, info: await engine.docker.getContainer(labelled.Id).inspect(), record, target: specs[name].port, now }));
+      const info = await engine.inspectContainer(labelled.Id);
+      if (info) rows.push(dockerRow({ name, info, record, target: specs[name].port, now }));
+      else rows.push({ service: name, provider: 'docker', state: 'absent', health: '-' });
     } else if (record?.provider === 'docker' && (!engine || elsewhere)) {
       // Not seen is not absent: the container may run on the engine `up` used (issue 13, bug 1).
       const where = record.port ? address({ host: record.host ?? '127.0.0.1', port: record.port }) : undefined;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { diskFullError, isDiskFull } from '../errors/index.js';
-import type { RecordedEngine } from './docker/engine.js';
+import { logPath, stateDir } from '../supervision/paths.js';
+import type { RecordedEngine } from './providers/docker/engine.js';
 import type { DependencyName, ProviderName } from './types.js';
 
 /** What this project started (or attached to), kept in `.difyctl/state.json`. */
@@ -34,9 +35,7 @@ export interface StackState {
   stoppedServices?: Array<'api' | 'worker'>;
 }
 
-export const stateDir = (projectDir: string) => path.join(projectDir, '.difyctl');
-/** `.difyctl/logs/<name>.log`: every process difyctl starts (db, redis, api, worker) logs here. */
-export const logPath = (projectDir: string, name: string) => path.join(stateDir(projectDir), 'logs', `${name}.log`);
+export { stateDir, logPath };
 export const statePath = (projectDir: string) => path.join(stateDir(projectDir), 'state.json');
 
 export async function readState(projectDir: string, project: string): Promise<StackState> {

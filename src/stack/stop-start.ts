@@ -1,14 +1,15 @@
 import type { ProjectOptions } from '../config/project.js';
+import { dockerClient } from './providers/docker/runtime.js';
 import { loadProject } from '../config/project.js';
 import { DifyctlError } from '../errors/index.js';
-import { dockerRecords, engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './docker/project-engine.js';
-import { stopEmbeddedPostgres } from './embedded/postgres-supervision.js';
-import { stopProcess } from './embedded/process.js';
-import { runningRedis } from './embedded/redis.js';
-import { acquireProjectLock } from './project-lock.js';
-import type { ServiceName } from './services/launch.js';
+import { dockerRecords, engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './providers/docker/project-engine.js';
+import { stopEmbeddedPostgres } from './providers/embedded/postgres-supervision.js';
+import { stopProcess } from '../supervision/process.js';
+import { runningRedis } from './providers/embedded/redis.js';
+import { acquireProjectLock } from '../supervision/project-lock.js';
+import type { ServiceName } from './launch/launch.js';
 import { readState, updateState, type StackState } from './state.js';
-import { readRunRecord } from './supervisor/run-file.js';
+import { readRunRecord } from '../supervision/run-file.js';
 import { DEPENDENCIES, type Reporter, type ResolvedDependency } from './types.js';
 import type { UpResult } from './up.js';
 
@@ -40,7 +41,7 @@ async function bootRecordedContainers(state: StackState, env: NodeJS.ProcessEnv)
   const names = dockerRecords(state);
   if (!names.length) return;
   const { engine } = await projectEngine({ env, state });
-  await Promise.all(names.map((name) => state.services[name]?.containerId && engine?.docker.getContainer(state.services[name].containerId).start().catch(() => undefined)));
+  await Promise.all(names.map((name) => state.services[name]?.containerId && engine?.startContainer(state.services[name].containerId).catch(() => undefined)));
 }
 
 /** The containers `stop` can reach: on the engine `up` used, or refused with the engine to reach. */
@@ -53,7 +54,7 @@ async function reachableContainers(state: StackState, env: NodeJS.ProcessEnv) {
   const found = [];
   for (const name of names) {
     const record = state.services[name];
-    const container = engine.docker.getContainer(record?.containerId ?? record?.containerName ?? name);
+    const container = dockerClient(engine).getContainer(record?.containerId ?? record?.containerName ?? name);
     const info = await container.inspect().catch(() => undefined);
     if (info) found.push({ label: info.Name.replace(/^\//, ''), container, running: info.State.Running });
     else if (recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers, doing: 'nothing was stopped' });
@@ -75,7 +76,7 @@ export async function stopStack(options: StopOptions): Promise<{ stopped: string
     const containers = await reachableContainers(state, options.env ?? env);
     // The process launcher (and its process library) loads only when api/worker ran: stop stays quick.
     const ran = (await Promise.all(['api', 'worker'].map((s) => readRunRecord(projectDir, s)))).some(Boolean);
-    const services = ran ? await (await import('./services/launch.js')).stopServices({ projectDir, services: ['api', 'worker'] }) : [];
+    const services = ran ? await (await import('./launch/launch.js')).stopServices({ projectDir, services: ['api', 'worker'] }) : [];
     const stopped: string[] = [...services];
     await Promise.all(
       containers.filter((c) => c.running).map(async (c) => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { access, mkdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from './clock.js';
 
 export interface DetachedSpawn {
   command: string;

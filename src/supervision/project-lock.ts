@@ -2,8 +2,8 @@ import { lstat, mkdir, readFile, readlink, rm, symlink } from 'node:fs/promises'
 import path from 'node:path';
 import { DifyctlError, diskFullError, isDiskFull } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
-import { processStart, sameProcess } from './embedded/process.js';
-import { stateDir } from './state.js';
+import { processStart, sameProcess } from './process.js';
+import { stateDir } from './paths.js';
 
 export interface ProjectLock {
   release(): Promise<void>;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sameProcess } from '../embedded/process.js';
-import { stateDir } from '../state.js';
+import { sameProcess } from './process.js';
+import { stateDir } from './paths.js';
 
 /** What a supervisor tells `ps`, `down` and `doctor` about its process; one file per service. */
 export interface RunRecord {

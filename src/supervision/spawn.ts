@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { processStart, spawnDetached } from '../embedded/process.js';
-import { stateDir } from '../state.js';
+import { processStart, spawnDetached } from './process.js';
+import { logPath } from './paths.js';
 
 /** The CLI's launcher, next to dist/ (or src/ under vitest): what supervisors run. */
-export const DIFYCTL_BIN = fileURLToPath(new URL('../../../bin/difyctl.js', import.meta.url));
+export const DIFYCTL_BIN = fileURLToPath(new URL('../../bin/difyctl.js', import.meta.url));
 
 /**
  * Preloaded (`node --import`) into the node processes a supervisor runs: they stop gracefully when
  * their supervisor is gone (see exit-with-parent.ts). Compiled, next to the CLI the launcher runs.
  */
-export const PARENT_PIPE_PRELOAD = pathToFileURL(path.join(path.dirname(DIFYCTL_BIN), '..', 'dist', 'stack', 'supervisor', 'exit-with-parent.js')).href;
+export const PARENT_PIPE_PRELOAD = pathToFileURL(path.join(path.dirname(DIFYCTL_BIN), '..', 'dist', 'supervision', 'exit-with-parent.js')).href;
 
 /** The variable that asks the preload to watch stdin (removed before cluster workers fork). */
 export const PARENT_PIPE_ENV = 'DIFYCTL_PARENT_PIPE';
@@ -59,7 +59,7 @@ export async function spawnSupervisor(options: DetachedSupervisorOptions): Promi
   const pid = await spawnDetached({
     command: process.execPath,
     args: [DIFYCTL_BIN, '-C', options.projectDir, '__supervise', ...flags, options.command, ...options.args],
-    logFile: path.join(stateDir(options.projectDir), 'logs', 'supervisor.log'),
+    logFile: logPath(options.projectDir, 'supervisor'),
     env: options.env,
     cwd: options.cwd ?? options.projectDir,
   });

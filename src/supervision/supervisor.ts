@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { systemClock, type Clock } from '../clock.js';
-import { fileTail, processStart } from '../embedded/process.js';
+import { systemClock, type Clock } from './clock.js';
+import { fileTail, processStart } from './process.js';
 import { restartDelay } from './backoff.js';
 import { RotatingLog } from './rotating-log.js';
 import { writeRunRecord, type RunRecord } from './run-file.js';

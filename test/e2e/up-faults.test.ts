@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, runCli } from '../helpers/cli.js';
 import { health, initProject, NO_DOCKER } from '../helpers/project.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
-import { pidAlive } from '../../src/stack/embedded/process.js';
-import { processTree } from '../../src/stack/services/own-pids.js';
-import { readRunRecord } from '../../src/stack/supervisor/run-file.js';
+import { pidAlive } from '../../src/supervision/process.js';
+import { processTree } from '../../src/stack/launch/own-pids.js';
+import { readRunRecord } from '../../src/supervision/run-file.js';
 
 // The launcher under faults (issue 13): kill -9 of the embedded PostgreSQL, of a foreground `up`,
 // and a full disk under a running stack.

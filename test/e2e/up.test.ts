@@ -6,8 +6,8 @@ import { execa } from 'execa';
 import { BIN, baseEnv, runCli } from '../helpers/cli.js';
 import { describeDocker } from '../helpers/docker.js';
 import { health, initProject as initTempProject, NO_DOCKER } from '../helpers/project.js';
-import { pidAlive, processStart } from '../../src/stack/embedded/process.js';
-import { writeRunRecord } from '../../src/stack/supervisor/run-file.js';
+import { pidAlive, processStart } from '../../src/supervision/process.js';
+import { writeRunRecord } from '../../src/supervision/run-file.js';
 import { loadMigrations } from '../../src/db/registry.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,6 +1,6 @@
 // Docker-engine gate for integration tests.
 //
-//   import { describeDocker } from '../helpers/docker.js';
+//   import { describeDocker } from './docker.js';
 //   describeDocker('containers', () => { it(...) });
 //
 // The suite runs when an engine answers at DOCKER_HOST (or the default socket, as dockerode and

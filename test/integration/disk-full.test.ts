@@ -4,14 +4,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/resolve.js';
 import { DifyctlError } from '../../src/errors/index.js';
-import { startEmbeddedPostgres } from '../../src/stack/embedded/postgres.js';
-import { embeddedRedisDir } from '../../src/stack/embedded/redis.js';
-import { pidAlive, processStart } from '../../src/stack/embedded/process.js';
-import { acquireProjectLock } from '../../src/stack/project-lock.js';
+import { startEmbeddedPostgres } from '../../src/stack/providers/embedded/postgres.js';
+import { embeddedRedisDir } from '../../src/stack/providers/embedded/redis.js';
+import { pidAlive, processStart } from '../../src/supervision/process.js';
+import { acquireProjectLock } from '../../src/supervision/project-lock.js';
 import { createStack } from '../../src/stack/stack.js';
 import { readState, writeState } from '../../src/stack/state.js';
-import { readRunRecord } from '../../src/stack/supervisor/run-file.js';
-import { Supervisor, type SupervisorEvent } from '../../src/stack/supervisor/supervisor.js';
+import { readRunRecord } from '../../src/supervision/run-file.js';
+import { Supervisor, type SupervisorEvent } from '../../src/supervision/supervisor.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 // A real full file system (a tmpfs of the test's own): root only, skipped with the reason otherwise.

@@ -2,9 +2,9 @@ import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator } from '../../src/db/migrator.js';
 import { DifyctlError } from '../../src/errors/index.js';
-import { pidAlive } from '../../src/stack/embedded/process.js';
-import { launchServices, stopServices } from '../../src/stack/services/launch.js';
-import { readRunRecord } from '../../src/stack/supervisor/run-file.js';
+import { pidAlive } from '../../src/supervision/process.js';
+import { launchServices, stopServices } from '../../src/stack/launch/launch.js';
+import { readRunRecord } from '../../src/supervision/run-file.js';
 import { tempDir } from '../helpers/cli.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 

@@ -7,10 +7,10 @@ import getPort from 'get-port';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO_ROOT, baseEnv, runCli, tempDir } from '../helpers/cli.js';
-import { startEmbeddedPostgres } from '../../src/stack/embedded/postgres.js';
-import { locatePostgresBinaries } from '../../src/stack/embedded/binaries.js';
-import { pidAlive } from '../../src/stack/embedded/process.js';
-import { stopEmbeddedPostgres } from '../../src/stack/embedded/postgres-supervision.js';
+import { startEmbeddedPostgres } from '../../src/stack/providers/embedded/postgres.js';
+import { locatePostgresBinaries } from '../../src/stack/providers/embedded/binaries.js';
+import { pidAlive } from '../../src/supervision/process.js';
+import { stopEmbeddedPostgres } from '../../src/stack/providers/embedded/postgres-supervision.js';
 import { loadConfig } from '../../src/config/resolve.js';
 import { createStack } from '../../src/stack/stack.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/project.js';
-import { containerSpec, DEFAULT_HEALTH_INTERVAL_MS, restartPolicy } from '../../src/stack/docker/container-spec.js';
-import { wantedPort } from '../../src/stack/docker/ports.js';
+import { containerSpec, DEFAULT_HEALTH_INTERVAL_MS, restartPolicy } from '../../src/stack/providers/docker/container-spec.js';
+import { wantedPort } from '../../src/stack/providers/docker/ports.js';
 import { dependencySpec, findDependencyService } from '../../src/stack/dependencies.js';
 import { requireValid, resolveConfig } from '../../src/config/resolve.js';
 import { difyProject } from '../helpers/fixtures.js';

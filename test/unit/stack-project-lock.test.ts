@@ -3,12 +3,12 @@ import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
-import { dataBindSources } from '../../src/stack/docker/down.js';
-import { pidRuns, processStart, sameProcess } from '../../src/stack/embedded/process.js';
-import { embeddedRedisDir, runningRedis } from '../../src/stack/embedded/redis.js';
-import { acquireProjectLock } from '../../src/stack/project-lock.js';
-import { stopServices } from '../../src/stack/services/launch.js';
-import { readRunRecord, writeRunRecord } from '../../src/stack/supervisor/run-file.js';
+import { dataBindSources } from '../../src/stack/providers/docker/down.js';
+import { pidRuns, processStart, sameProcess } from '../../src/supervision/process.js';
+import { embeddedRedisDir, runningRedis } from '../../src/stack/providers/embedded/redis.js';
+import { acquireProjectLock } from '../../src/supervision/project-lock.js';
+import { stopServices } from '../../src/stack/launch/launch.js';
+import { readRunRecord, writeRunRecord } from '../../src/supervision/run-file.js';
 import { tempDir } from '../helpers/cli.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { DifyctlError } from '../../src/errors/index.js';
-import { pullImage } from '../../src/stack/docker/image.js';
+import { pullImage } from '../../src/stack/providers/docker/image.js';
 import type { StackEvent } from '../../src/stack/types.js';
 
 /** A real dockerode client (its real progress parser) whose `pull` answers with a canned engine stream. */

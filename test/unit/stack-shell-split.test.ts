@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shellSplit, toArgv } from '../../src/stack/docker/shell-split.js';
+import { shellSplit, toArgv } from '../../src/stack/providers/docker/shell-split.js';
 import { DifyctlError } from '../../src/errors/index.js';
 
 describe('shellSplit (compose string commands)', () => {

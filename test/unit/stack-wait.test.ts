@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DifyctlError } from '../../src/errors/index.js';
-import type { Clock } from '../../src/stack/clock.js';
+import type { Clock } from '../../src/supervision/clock.js';
 import { allOf } from '../../src/stack/ready/composite.js';
 import type { Probe, ReadinessStrategy } from '../../src/stack/ready/strategy.js';
 import { POLL_MS, waitUntilReady } from '../../src/stack/ready/wait.js';

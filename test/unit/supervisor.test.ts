@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { restartDelay } from '../../src/stack/supervisor/backoff.js';
-import { RotatingLog } from '../../src/stack/supervisor/rotating-log.js';
-import { readRunRecord } from '../../src/stack/supervisor/run-file.js';
-import { Supervisor, type SupervisorEvent } from '../../src/stack/supervisor/supervisor.js';
+import { restartDelay } from '../../src/supervision/backoff.js';
+import { RotatingLog } from '../../src/supervision/rotating-log.js';
+import { readRunRecord } from '../../src/supervision/run-file.js';
+import { Supervisor, type SupervisorEvent } from '../../src/supervision/supervisor.js';
 import { tempDir } from '../helpers/cli.js';
 
 const cleanups: Array<() => Promise<void>> = [];

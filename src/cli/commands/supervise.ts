@@ -23,8 +23,8 @@ export const superviseCommand: CommandDefinition = {
       .passThroughOptions(),
   run: async ({ global, env, args, options }) => {
     const path = await import('node:path');
-    const { Supervisor } = await import('../../stack/supervisor/supervisor.js');
-    const { logFile } = await import('../../logs/sources.js');
+    const { Supervisor } = await import('../../supervision/supervisor.js');
+    const { logPath } = await import('../../supervision/paths.js');
     const [command, ...rest] = (args[0] as string[] | undefined) ?? [];
     if (!command) return { exitCode: 2 };
     const projectDir = path.resolve(global.projectDir);
@@ -39,7 +39,7 @@ export const superviseCommand: CommandDefinition = {
       env,
       cwd: projectDir,
       projectDir,
-      logFile: logFile(projectDir, service),
+      logFile: logPath(projectDir, service),
       record: { port: options.port ? Number(options.port) : undefined, mode: options.mode as string | undefined },
       stopSignal: String(options.stopSignal) as NodeJS.Signals, // one of the names spawnSupervisor passes
       stopTimeoutMs: number(options.stopTimeout),

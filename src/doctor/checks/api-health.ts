@@ -1,4 +1,4 @@
-import { readReadyMarker } from '../../stack/services/ready-marker.js';
+import { readReadyMarker } from '../../stack/launch/ready-marker.js';
 import { stackState } from '../targets.js';
 import type { Check, CheckResult } from '../types.js';
 

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { tryEngine } from '../../stack/docker/engine.js';
-import { processTree } from '../../stack/services/own-pids.js';
-import { readRunRecord, serviceProcessAlive } from '../../stack/supervisor/run-file.js';
+import { processTree } from '../../stack/launch/own-pids.js';
+import { readRunRecord, serviceProcessAlive } from '../../supervision/run-file.js';
 import { stackState } from '../targets.js';
 import type { Check, CheckResult } from '../types.js';
 
@@ -28,10 +27,10 @@ async function availableMemory(): Promise<number> {
 export const apiMemoryCheck: Check = {
   id: 'api.memory',
   title: 'Memory',
-  run: async ({ config, env }): Promise<CheckResult> => {
+  run: async ({ config, env, connect }): Promise<CheckResult> => {
     const state = await stackState(config);
     const records = Object.entries(state.services as Record<string, { provider?: string; pid?: number; containerId?: string } | undefined>);
-    const engine = records.some(([, r]) => r?.containerId) ? await tryEngine(env, { timeoutMs: 1000, recorded: state.engine }) : undefined;
+    const engine = records.some(([, r]) => r?.containerId) ? await connect({ env, timeoutMs: 1000, recorded: state.engine }) : undefined;
     const processes = ['api', 'worker'].map(async (service): Promise<[string, number] | undefined> => {
       const run = await readRunRecord(config.project.projectDir, service);
       // Only the recorded process itself, not one that reused its pid since.
@@ -40,9 +39,8 @@ export const apiMemoryCheck: Check = {
     const dependencies = records.map(async ([name, record]): Promise<[string, number] | undefined> => {
       if (record?.pid) return [name, await treeRss(record.pid)];
       if (!record?.containerId || !engine) return undefined;
-      // One-shot: without it the engine samples twice, a second apart (longer under load), per container.
-      const stats = await engine.docker.getContainer(record.containerId).stats({ stream: false, 'one-shot': true }).catch(() => undefined);
-      return stats?.memory_stats?.usage ? [name, stats.memory_stats.usage] : undefined;
+      const usage = await engine.memoryUsage(record.containerId).catch(() => undefined);
+      return usage ? [name, usage] : undefined;
     });
     // All at once: the check has one budget (3 s) for every process and container.
     const usage = (await Promise.all([...processes, ...dependencies])).filter((u): u is [string, number] => u !== undefined);

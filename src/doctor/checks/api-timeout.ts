@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { workerCount } from '../../config/derived.js';
 import { dbTarget, stackState } from '../targets.js';
 import type { Check, CheckResult } from '../types.js';
 
@@ -11,7 +12,7 @@ export const apiTimeoutCheck: Check = {
     const s = config.typed;
     if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
     const cores = os.availableParallelism();
-    const workers = s.SERVER_WORKER_AMOUNT === 0 ? cores : s.SERVER_WORKER_AMOUNT;
+    const workers = workerCount(s, cores);
     const { default: pg } = await import('pg');
     const { from: _from, ...conn } = dbTarget(s, await stackState(config));
     const client = new pg.Client({ ...conn, connectionTimeoutMillis: 1500, query_timeout: 1500 });

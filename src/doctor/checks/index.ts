@@ -11,7 +11,7 @@ import { performanceCheck } from './performance.js';
 import { createPortsCheck } from './ports.js';
 import { redisCheck } from './redis.js';
 import { vectorCheck } from './vector.js';
-import { stackPids } from '../../stack/services/own-pids.js';
+import { stackPids } from '../../stack/launch/own-pids.js';
 import { stackContainerPorts } from '../own-containers.js';
 
 /** Every check, in the order the report lists them (SPEC §6). */

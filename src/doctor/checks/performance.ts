@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { workerCount } from '../../config/derived.js';
 import type { Check, CheckResult } from '../types.js';
 
 /** Suggestions from the performance section of Dify's troubleshooting page; never a failure. */
@@ -9,7 +10,7 @@ export const performanceCheck: Check = {
     const s = config.typed;
     if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
     const cores = os.availableParallelism();
-    const workers = s.SERVER_WORKER_AMOUNT === 0 ? cores : s.SERVER_WORKER_AMOUNT;
+    const workers = workerCount(s, cores);
     const suggestions: string[] = [];
     if (workers < cores) suggestions.push(`SERVER_WORKER_AMOUNT=${cores} (one per core; now ${workers}) or 0 for automatic`);
     if (!s.ENABLE_RESPONSE_COMPRESSION) suggestions.push('ENABLE_RESPONSE_COMPRESSION=true');

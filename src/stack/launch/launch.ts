@@ -1,16 +1,17 @@
 import { DifyctlError } from '../../errors/index.js';
-import { systemClock, type Clock } from '../clock.js';
-import { fileTail, sameProcess } from '../embedded/process.js';
+import { systemClock, type Clock } from '../../supervision/clock.js';
+import { fileTail, sameProcess } from '../../supervision/process.js';
 import { httpStrategy } from '../ready/http.js';
-import { logPath } from '../state.js';
-import { readRunRecord, removeRunRecord, serviceProcessAlive, supervisorAlive, type RunRecord } from '../supervisor/run-file.js';
-import { DIFYCTL_BIN, PARENT_PIPE_ENV, PARENT_PIPE_PRELOAD, spawnSupervisor, type SpawnedProcess } from '../supervisor/spawn.js';
-import { Supervisor, type SupervisorEvent } from '../supervisor/supervisor.js';
+import { notReady, type ReadinessStrategy } from '../ready/strategy.js';
+import { waitUntilReady } from '../ready/wait.js';
+import { logPath } from '../../supervision/paths.js';
+import { readRunRecord, removeRunRecord, serviceProcessAlive, supervisorAlive, type RunRecord } from '../../supervision/run-file.js';
+import { DIFYCTL_BIN, PARENT_PIPE_ENV, PARENT_PIPE_PRELOAD, spawnSupervisor, type SpawnedProcess } from '../../supervision/spawn.js';
+import { Supervisor, type SupervisorEvent } from '../../supervision/supervisor.js';
 
 export type ServiceName = 'api' | 'worker';
 export { DIFYCTL_BIN, type SpawnedProcess };
 
-export const serviceLogFile = logPath;
 
 export interface LaunchOptions {
   projectDir: string;
@@ -65,7 +66,7 @@ async function startSupervisor(options: LaunchOptions, service: ServiceName): Pr
     env,
     cwd: options.projectDir,
     projectDir: options.projectDir,
-    logFile: serviceLogFile(options.projectDir, service),
+    logFile: logPath(options.projectDir, service),
     record,
     clock: options.clock,
     onEvent: options.onEvent,
@@ -82,36 +83,43 @@ function gaveUp(service: ServiceName, record: RunRecord, tail: string[]): Difyct
 }
 
 /**
- * Waits until the service serves: the api answers GET /health with 200; the worker has run past
- * its minimum uptime. Fails at once when its supervisor gives up.
+ * The readiness of a supervised service, as a wait strategy: the api answers GET /health with 200;
+ * the worker has run past its minimum uptime. Fatal at once when its supervisor gives up.
  */
-async function waitServing(options: LaunchOptions, service: ServiceName, deadline: number): Promise<RunRecord> {
+function serviceStrategy(options: LaunchOptions, service: ServiceName, served: { record?: RunRecord }): ReadinessStrategy {
   const clock = options.clock ?? systemClock;
   const health = httpStrategy({ url: `http://127.0.0.1:${options.port}/health` });
-  let reason = 'not started';
-  for (;;) {
-    if (options.signal?.aborted) throw new DifyctlError('CLI.INTERRUPTED', `interrupted while the ${service} was starting`);
-    const record = await readRunRecord(options.projectDir, service);
-    if (record?.state === 'gave-up') throw gaveUp(service, record, await fileTail(record.logFile, 30));
-    if (record?.state === 'running' && record.pid) {
-      if (service === 'api') {
-        const probe = await health.check({ timeoutMs: 1000 });
-        if (probe.ok) return record;
-        reason = probe.reason;
-      } else if (clock.now() - Date.parse(record.runningSince ?? '') >= 1000 && (await serviceProcessAlive(record))) {
-        return record;
-      } else reason = 'starting';
-    }
-    options.onEvent?.({ type: 'waiting', service, reason });
-    if (clock.now() > deadline) {
-      const tail = record ? await fileTail(record.logFile, 30) : [];
-      throw new DifyctlError('STACK.NOT_READY', `the ${service} did not become ready within ${Math.round(options.timeoutMs / 1000)} s: ${reason}`, {
-        why: tail.length ? `last log lines:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
-        hint: `Run \`difyctl doctor --only api.health\`; \`difyctl logs ${service}\` shows what it is doing.`,
-      });
-    }
-    await clock.sleep(250);
-  }
+  return {
+    name: `${service} serving`,
+    async check() {
+      const record = await readRunRecord(options.projectDir, service);
+      served.record = record;
+      if (record?.state === 'gave-up') return { ok: false, reason: 'its supervisor gave up', fatal: gaveUp(service, record, await fileTail(record.logFile, 30)) };
+      if (record?.state !== 'running' || !record.pid) return notReady('not started');
+      if (service === 'api') return health.check({ timeoutMs: 1000 });
+      return clock.now() - Date.parse(record.runningSince ?? '') >= 1000 && (await serviceProcessAlive(record)) ? { ok: true } : notReady('starting');
+    },
+  };
+}
+
+/** Waits until the service serves (waitUntilReady with serviceStrategy); its run record. */
+async function waitServing(options: LaunchOptions, service: ServiceName, deadline: number): Promise<RunRecord> {
+  const clock = options.clock ?? systemClock;
+  const served: { record?: RunRecord } = {};
+  await waitUntilReady({
+    dependency: service,
+    label: `the ${service}`,
+    strategy: serviceStrategy(options, service, served),
+    timeoutMs: Math.max(0, deadline - clock.now()),
+    totalTimeoutMs: options.timeoutMs,
+    clock,
+    logTail: async () => (served.record ? fileTail(served.record.logFile, 30) : []),
+    onWaiting: (reason) => options.onEvent?.({ type: 'waiting', service, reason }),
+    signal: options.signal,
+    hint: `Run \`difyctl doctor --only api.health\`; \`difyctl logs ${service}\` shows what it is doing.`,
+  });
+  if (!served.record) throw new DifyctlError('INTERNAL.BUG', `${service} served without a run record`);
+  return served.record;
 }
 
 /** Spawns `difyctl serve` for each service under a supervisor and returns once each serves. */
@@ -142,7 +150,7 @@ export async function launchServices(options: LaunchOptions): Promise<Launch> {
  * spawned in `detached`, earlier ones from their run records); removes their run records.
  */
 export async function stopServices(args: { projectDir: string; services: ServiceName[]; supervisors?: Supervisor[]; detached?: SpawnedProcess[]; timeoutMs?: number }): Promise<ServiceName[]> {
-  const { stopProcess } = await import('../embedded/process.js');
+  const { stopProcess } = await import('../../supervision/process.js');
   const stopped: ServiceName[] = [];
   await Promise.all((args.supervisors ?? []).map((s) => s.stop()));
   // Spawned by this very run: the pid is known to be ours while it runs `__supervise` here.

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { readState } from '../state.js';
-import { readRunRecord, serviceProcessAlive, supervisorAlive } from '../supervisor/run-file.js';
+import { readRunRecord, serviceProcessAlive, supervisorAlive } from '../../supervision/run-file.js';
 
 /** Every pid below the roots (a cluster primary's workers, a supervisor's child), roots included. */
 export async function processTree(roots: number[]): Promise<Set<number>> {

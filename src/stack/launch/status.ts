@@ -1,5 +1,5 @@
 import { httpStrategy } from '../ready/http.js';
-import { readRunRecord, serviceProcessAlive, supervisorAlive } from '../supervisor/run-file.js';
+import { readRunRecord, serviceProcessAlive, supervisorAlive } from '../../supervision/run-file.js';
 import type { StatusRow } from '../stack-status.js';
 import type { ServiceName } from './launch.js';
 

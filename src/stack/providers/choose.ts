@@ -1,12 +1,12 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { StackContext } from './context.js';
+import type { StackContext } from '../context.js';
 import { engineMismatch, engineUnreachable, isRecordedEngine } from './docker/project-engine.js';
-import { isLoopback } from './dependencies.js';
+import { isLoopback } from '../dependencies.js';
 import { runningPostmaster, embeddedPostgresDir } from './embedded/postgres.js';
 import { runningRedis } from './embedded/redis.js';
-import { tcpAnswers } from './ready/tcp.js';
-import type { DependencyRecord } from './state.js';
-import type { DependencySpec, ProviderChoice } from './types.js';
+import { tcpAnswers } from '../ready/tcp.js';
+import type { DependencyRecord } from '../state.js';
+import type { DependencySpec, ProviderChoice } from '../types.js';
 
 export interface Choice {
   provider: 'docker' | 'embedded' | 'external';
@@ -29,7 +29,7 @@ async function previousStillThere(ctx: StackContext, spec: DependencySpec, recor
     // Not seen is not gone: a second server on the same data would damage it (issue 13, bug 1).
     const doing = `nothing was started for ${spec.name}`;
     if (!engine) throw engineUnreachable({ endpoint, recorded, containers: [record.containerName], doing });
-    const exists = await engine.docker.getContainer(record.containerId ?? record.containerName).inspect().then(() => true, () => false);
+    const exists = (await engine.inspectContainer(record.containerId ?? record.containerName).catch(() => undefined)) !== undefined;
     if (exists) return { provider: 'docker', reason: `container ${record.containerName} from a previous run` };
     if (recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers: [record.containerName], doing });
   }

@@ -1,5 +1,5 @@
 import { DifyctlError } from '../../errors/index.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../supervision/clock.js';
 import type { DependencyName } from '../types.js';
 import type { ReadinessStrategy } from './strategy.js';
 
@@ -10,7 +10,8 @@ const ATTEMPT_MS = 3000;
 const DOCTOR_CHECK: Record<DependencyName, string> = { db: 'db.connect', redis: 'redis' };
 
 export interface WaitOptions {
-  dependency: DependencyName;
+  /** db, redis, or a service (api, worker): named in the timeout message. */
+  dependency: DependencyName | string;
   /** Shown in the message: "db (docker, 127.0.0.1:5432)". */
   label: string;
   strategy: ReadinessStrategy;
@@ -25,6 +26,8 @@ export interface WaitOptions {
   onWaiting?: (reason: string) => void;
   /** Ctrl-C: stop polling (the caller reports the interruption). */
   signal?: AbortSignal;
+  /** What the timeout message suggests. @default the doctor check of the dependency */
+  hint?: string;
 }
 
 /**
@@ -52,7 +55,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
   const seconds = Math.round((options.totalTimeoutMs ?? options.timeoutMs) / 100) / 10;
   throw new DifyctlError('STACK.NOT_READY', `${options.label} did not become ready within ${seconds} s: ${lastReason}`, {
     why: tail.length ? `last ${tail.length} log lines of ${options.dependency}:\n${tail.map((l) => `    ${l}`).join('\n')}` : `no log lines from ${options.dependency}`,
-    hint: `Run \`difyctl doctor --only ${DOCTOR_CHECK[options.dependency]}\`; on a slow machine raise --timeout.`,
+    hint: options.hint ?? `Run \`difyctl doctor --only ${DOCTOR_CHECK[options.dependency as DependencyName] ?? 'api.health'}\`; on a slow machine raise --timeout.`,
     details: { dependency: options.dependency, lastReason, logTail: tail },
   });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { ComposeService, Healthcheck } from '../../config/compose-model.js';
-import type { DependencyName } from '../types.js';
+import type { ComposeService, Healthcheck } from '../../../config/compose-model.js';
+import type { DependencyName } from '../../types.js';
 import { containerName, LABEL, networkName, volumeName } from './labels.js';
 import { toArgv } from './shell-split.js';
 

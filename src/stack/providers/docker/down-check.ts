@@ -1,18 +1,11 @@
-import type { DifyctlError } from '../../errors/index.js';
-import type { StackState } from '../state.js';
-import type { DependencyName } from '../types.js';
-import type { Engine } from './engine.js';
+import type { DifyctlError } from '../../../errors/index.js';
+import type { StackState } from '../../state.js';
+import type { DependencyName } from '../../types.js';
 import { dockerRecords, engineMismatch, engineUnreachable, isRecordedEngine, type ProjectEngine } from './project-engine.js';
+import type { ContainerRuntime } from './runtime.js';
 
-async function containerExists(engine: Engine, id: string): Promise<boolean> {
-  try {
-    await engine.docker.getContainer(id).inspect();
-    return true;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false; // dockerode errors carry the HTTP status
-    throw error;
-  }
-}
+/** Absent only on a clear "no such container"; any other failure throws. */
+const containerExists = async (engine: ContainerRuntime, id: string): Promise<boolean> => (await engine.inspectContainer(id)) !== undefined;
 
 /**
  * The docker dependencies whose container is not confirmed gone: the engine does not answer, or

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { ContainerSummary } from './runtime.js';
 import { LABEL, ownedBy, projectFilter } from './labels.js';
 
 export interface DockerDownResult {
@@ -13,7 +14,7 @@ export interface DockerDownResult {
  * The host directories a container writes its data to: read-write bind mounts. A read-only one
  * (`./init.sql:/docker-entrypoint-initdb.d/init.sql:ro`) is the user's configuration, never data.
  */
-export function dataBindSources(info: Docker.ContainerInfo): string[] {
+export function dataBindSources(info: Pick<ContainerSummary, 'Mounts'>): string[] {
   return (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Source && m.RW !== false).map((m) => m.Source);
 }
 

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { DifyctlError } from '../../errors/index.js';
+import { DifyctlError } from '../../../errors/index.js';
+import { dockerodeRuntime, type ContainerRuntime } from './runtime.js';
 
 export interface EngineEndpoint {
   /** unix:///var/run/docker.sock, tcp://host:2376… */
@@ -71,12 +72,8 @@ export function dockerOptions(endpoint: EngineEndpoint): Docker.DockerOptions {
   });
 }
 
-export interface Engine {
-  docker: Docker;
-  endpoint: EngineEndpoint;
-  /** The engine's ID, asked once on first call (`docker info` costs tens of ms: not on every connect). */
-  id(): Promise<string | undefined>;
-}
+/** A reachable engine: the container-runtime seam, plus dockerode for the docker provider's own work. */
+export type Engine = ContainerRuntime & { docker: Docker };
 
 export interface ConnectOptions {
   /** @default 2000 */
@@ -98,8 +95,7 @@ export async function connectEngine(env: NodeJS.ProcessEnv, options: ConnectOpti
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     await Promise.race([docker.ping(), timeout]);
-    let id: Promise<string | undefined> | undefined;
-    return { docker, endpoint, id: () => (id ??= docker.info().then((info: { ID?: string }) => info.ID || undefined, () => undefined)) };
+    return dockerodeRuntime(docker, endpoint);
   } catch (error) {
     throw new DifyctlError('DOCKER.UNREACHABLE', `the Docker engine does not answer at ${endpoint.host} (${endpoint.source}): ${(error as Error).message}`, {
       hint: options.recorded && endpoint.host === options.recorded.host

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { DifyctlError } from '../../errors/index.js';
-import type { Reporter } from '../types.js';
+import { DifyctlError } from '../../../errors/index.js';
+import type { Reporter } from '../../types.js';
 
 interface PullProgress {
   id?: string;

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
-import type { ComposeService } from '../../config/compose-model.js';
-import type { Lookup } from '../../config/interpolate.js';
-import type { DependencySpec } from '../types.js';
+import type { ContainerInfo } from './runtime.js';
+import type { ComposeService } from '../../../config/compose-model.js';
+import type { Lookup } from '../../../config/interpolate.js';
+import type { DependencySpec } from '../../types.js';
 
 const EXPOSE_VAR = { db: 'EXPOSE_DB_PORT', redis: 'EXPOSE_REDIS_PORT' } as const;
 
@@ -31,7 +32,7 @@ export function wantedPort(args: { service: ComposeService; spec: DependencySpec
 }
 
 /** The host port Docker published for the container port, from `docker inspect`. */
-export function publishedPort(info: Docker.ContainerInspectInfo, target: number): number | undefined {
+export function publishedPort(info: Pick<ContainerInfo, 'NetworkSettings' | 'HostConfig'>, target: number): number | undefined {
   const bindings = info.NetworkSettings?.Ports?.[`${target}/tcp`] ?? info.HostConfig?.PortBindings?.[`${target}/tcp`];
   const port = (bindings as Array<{ HostPort?: string }> | null | undefined)?.find((b) => b.HostPort)?.HostPort;
   return port ? Number(port) : undefined;

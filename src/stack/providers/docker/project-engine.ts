@@ -1,17 +1,21 @@
-import { DifyctlError } from '../../errors/index.js';
-import type { StackState } from '../state.js';
-import type { DependencyName } from '../types.js';
-import { projectEndpoint, tryEngine, type Engine, type EngineEndpoint, type RecordedEngine } from './engine.js';
+import { DifyctlError } from '../../../errors/index.js';
+import type { StackState } from '../../state.js';
+import type { DependencyName } from '../../types.js';
+import { projectEndpoint, tryEngine, type EngineEndpoint, type RecordedEngine } from './engine.js';
+import type { ContainerRuntime } from './runtime.js';
 
 /** The Docker engine of a project as `down`, `ps`, `logs`, `doctor` and `db reset` see it. */
 export interface ProjectEngine {
   /** Where difyctl looked: the shell's engine, else the one `up` recorded, else the docker CLI's. */
   endpoint: EngineEndpoint;
   /** Undefined when nothing answers there. */
-  engine?: Engine;
+  engine?: ContainerRuntime;
   /** What `up` recorded in the state file. */
   recorded?: RecordedEngine;
 }
+
+/** How a project's engine is reached: `projectEngine` (dockerode), or a fake in unit tests. */
+export type ProjectEngineConnector = (args: { env: NodeJS.ProcessEnv; state: Pick<StackState, 'engine'>; timeoutMs?: number }) => Promise<ProjectEngine>;
 
 /** Connects to the project's engine (bounded); never throws. */
 export async function projectEngine(args: { env: NodeJS.ProcessEnv; state: Pick<StackState, 'engine'>; timeoutMs?: number }): Promise<ProjectEngine> {
@@ -25,7 +29,7 @@ export async function projectEngine(args: { env: NodeJS.ProcessEnv; state: Pick<
  * endpoint, or (another path to it) the same engine ID. Only then does "no such container"
  * mean the container is gone.
  */
-export async function isRecordedEngine(engine: Engine, recorded: RecordedEngine | undefined): Promise<boolean> {
+export async function isRecordedEngine(engine: ContainerRuntime, recorded: RecordedEngine | undefined): Promise<boolean> {
   if (!recorded || engine.endpoint.host === recorded.host) return true;
   return recorded.id !== undefined && (await engine.id()) === recorded.id;
 }
@@ -35,7 +39,7 @@ export async function isRecordedEngine(engine: Engine, recorded: RecordedEngine 
  * added once the dependencies serve (`docker info` is slow for a busy engine: not while it creates
  * containers).
  */
-export function engineToRecord(engine: Engine, previous: RecordedEngine | undefined): RecordedEngine {
+export function engineToRecord(engine: ContainerRuntime, previous: RecordedEngine | undefined): RecordedEngine {
   // Reached through the record (the shell named no engine): keep where it first came from.
   if (previous && previous.host === engine.endpoint.host) return previous;
   return { host: engine.endpoint.host, source: engine.endpoint.source };

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import type { ComposeService } from '../../config/compose-model.js';
-import type { Lookup } from '../../config/interpolate.js';
-import { DifyctlError } from '../../errors/index.js';
-import { freePort, portIsFree } from '../ports.js';
-import type { DependencySpec, Reporter } from '../types.js';
+import type { ComposeService } from '../../../config/compose-model.js';
+import type { Lookup } from '../../../config/interpolate.js';
+import { DifyctlError } from '../../../errors/index.js';
+import { freePort, portIsFree } from '../../ports.js';
+import type { DependencySpec, Reporter } from '../../types.js';
 import { containerSpec, type ContainerSpec } from './container-spec.js';
 import { ensureImage } from './image.js';
 import { containerName, LABEL, ownedBy } from './labels.js';

@@ -1,4 +1,4 @@
-import { DifyctlError } from '../../errors/index.js';
+import { DifyctlError } from '../../../errors/index.js';
 
 /**
  * Splits a compose string `command:` into argv the way a POSIX shell would (what compose does

@@ -1,14 +1,15 @@
 import path from 'node:path';
-import { DifyctlError } from '../errors/index.js';
-import type { StackContext, Started } from './context.js';
-import { dbConnection, redisConnection } from './dependencies.js';
-import { containerLogTail } from './docker/logs.js';
-import { startDockerDependency } from './docker/provider.js';
-import { allAtOnce } from './ready/composite.js';
-import { containerRunningStrategy } from './ready/healthcheck.js';
-import { postgresStrategy } from './ready/postgres.js';
-import { redisStrategy } from './ready/redis.js';
-import type { DependencySpec } from './types.js';
+import { dockerClient } from './runtime.js';
+import { DifyctlError } from '../../../errors/index.js';
+import type { StackContext, Started } from '../../context.js';
+import { dbConnection, redisConnection } from '../../dependencies.js';
+import { containerLogTail } from './logs.js';
+import { startDockerDependency } from './provider.js';
+import { allAtOnce } from '../../ready/composite.js';
+import { containerRunningStrategy } from '../../ready/healthcheck.js';
+import { postgresStrategy } from '../../ready/postgres.js';
+import { redisStrategy } from '../../ready/redis.js';
+import type { DependencySpec } from '../../types.js';
 
 /** The compose service's container, published on 127.0.0.1; ready once running and logged in. */
 export async function startDocker(ctx: StackContext, spec: DependencySpec): Promise<Started> {
@@ -20,12 +21,12 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
   }
   const { engine, recorded } = await ctx.projectEngine();
   if (!engine) {
-    const { connectEngine } = await import('./docker/engine.js');
+    const { connectEngine } = await import('./engine.js');
     await connectEngine(ctx.env, { recorded }); // throws DOCKER.UNREACHABLE naming where it looked
     throw new DifyctlError('DOCKER.UNREACHABLE', 'the Docker engine stopped answering');
   }
   if (!recorded?.id) void engine.id(); // recorded in the state file once ready: asked now, while the container starts
-  const started = await startDockerDependency({ docker: engine.docker, project: ctx.project.projectName, projectDir: ctx.project.projectDir, spec, service, lookup: ctx.project.lookup, report: ctx.report });
+  const started = await startDockerDependency({ docker: dockerClient(engine), project: ctx.project.projectName, projectDir: ctx.project.projectDir, spec, service, lookup: ctx.project.lookup, report: ctx.report });
   const target = { host: '127.0.0.1', port: started.hostPort };
   const connection = spec.name === 'db' ? dbConnection(ctx.settings, target) : redisConnection(ctx.settings, target);
   const login = spec.name === 'db' ? postgresStrategy(dbConnection(ctx.settings, target)) : redisStrategy(redisConnection(ctx.settings, target));

@@ -1,7 +1,7 @@
 import { lstat, readFile, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DifyctlError } from '../../errors/index.js';
+import { DifyctlError } from '../../../errors/index.js';
 
 export interface PostgresBinaries {
   /** The package's `native` dir: bin/, lib/, share/. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFile, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DifyctlError } from '../../errors/index.js';
+import { DifyctlError } from '../../../errors/index.js';
 import type { RunAs } from './run-as.js';
 
 export interface InitdbArgs {

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { DifyctlError } from '../../errors/index.js';
-import { systemClock, type Clock } from '../clock.js';
-import { logPath, stateDir } from '../state.js';
-import { readRunRecord, removeRunRecord, supervisorAlive, type RunRecord } from '../supervisor/run-file.js';
-import type { SpawnedProcess } from '../supervisor/spawn.js';
+import { DifyctlError } from '../../../errors/index.js';
+import { systemClock, type Clock } from '../../../supervision/clock.js';
+import { logPath } from '../../../supervision/paths.js';
+import { readRunRecord, removeRunRecord, supervisorAlive, type RunRecord } from '../../../supervision/run-file.js';
+import type { SpawnedProcess } from '../../../supervision/spawn.js';
 import { embeddedPostgresDir, runningPostmaster } from './postmaster.js';
-import { fileTail, sameProcess, stopProcess } from './process.js';
+import { fileTail, sameProcess, stopProcess } from '../../../supervision/process.js';
 
 /**
  * The embedded PostgreSQL runs under a detached supervisor (`restart: always`, as compose's `db`
@@ -34,7 +34,7 @@ export async function embeddedDbState(projectDir: string) {
 }
 
 async function startFailed(projectDir: string, message: string): Promise<DifyctlError> {
-  const tail = [...(await fileTail(path.join(stateDir(projectDir), 'logs', 'supervisor.log'), 5)), ...(await fileTail(logPath(projectDir, DB_SERVICE), 20))];
+  const tail = [...(await fileTail(logPath(projectDir, 'supervisor'), 5)), ...(await fileTail(logPath(projectDir, DB_SERVICE), 20))];
   return new DifyctlError('EMBEDDED.START_FAILED', message, { why: tail.map((l) => `    ${l}`).join('\n') || undefined, hint: `See ${logPath(projectDir, DB_SERVICE)} and .difyctl/logs/supervisor.log.` });
 }
 

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { notEnoughSpace } from '../../errors/index.js';
-import { freePort, portIsFree } from '../ports.js';
-import { logPath } from '../state.js';
-import { spawnSupervisor } from '../supervisor/spawn.js';
-import type { Reporter } from '../types.js';
+import { notEnoughSpace } from '../../../errors/index.js';
+import { freePort, portIsFree } from '../../ports.js';
+import { logPath } from '../../../supervision/paths.js';
+import { spawnSupervisor } from '../../../supervision/spawn.js';
+import type { Reporter } from '../../types.js';
 import { locatePostgresBinaries, repairSymlinks, type PostgresBinaries } from './binaries.js';
 import { initCluster } from './initdb.js';
 import { DB_SERVICE, liveDbSupervisor, stopEmbeddedPostgres, waitForPostmaster } from './postgres-supervision.js';
@@ -35,7 +35,6 @@ export interface EmbeddedStarted {
   reused: boolean;
 }
 
-export const dependencyLog = logPath;
 
 /** How long the db supervisor may take to start its first server (a node process booting). */
 const SUPERVISOR_START_MS = 30_000;
@@ -57,7 +56,7 @@ const MIN_FREE_BYTES = 16 * 1024 * 1024;
 export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise<EmbeddedStarted> {
   const { projectDir } = args;
   const dataDir = embeddedPostgresDir(projectDir);
-  const logFile = dependencyLog(projectDir, DB_SERVICE);
+  const logFile = logPath(projectDir, DB_SERVICE);
   const running = await runningPostmaster(dataDir);
   const dbSupervisor = await liveDbSupervisor(projectDir);
   if (running) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pidRuns } from './process.js';
+import { pidRuns } from '../../../supervision/process.js';
 
 export const embeddedPostgresDir = (projectDir: string) => path.join(projectDir, '.difyctl', 'embedded', 'postgres');
 

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort, portIsFree } from '../ports.js';
-import type { Reporter } from '../types.js';
-import { dependencyLog } from './postgres.js';
-import { findOnPath, pidRuns, spawnDetached } from './process.js';
+import { freePort, portIsFree } from '../../ports.js';
+import type { Reporter } from '../../types.js';
+import { logPath } from '../../../supervision/paths.js';
+import { findOnPath, pidRuns, spawnDetached } from '../../../supervision/process.js';
 
 export interface EmbeddedRedisArgs {
   projectDir: string;
@@ -31,7 +31,7 @@ export async function runningRedis(projectDir: string, previous: { pid?: number;
  */
 export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
   const dataDir = embeddedRedisDir(args.projectDir);
-  const logFile = dependencyLog(args.projectDir, 'redis');
+  const logFile = logPath(args.projectDir, 'redis');
   const running = await runningRedis(args.projectDir, args.previous);
   if (running) return { ...running, dataDir, logFile, reused: true };
   const binary = await findOnPath('redis-server', args.path ?? process.env.PATH);

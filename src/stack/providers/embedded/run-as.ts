@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DifyctlError } from '../../errors/index.js';
+import { DifyctlError } from '../../../errors/index.js';
 
 const exec = promisify(execFile);
 

@@ -1,15 +1,15 @@
-import { DifyctlError } from '../errors/index.js';
-import type { StackContext, Started } from './context.js';
-import { dbConnection, redisConnection } from './dependencies.js';
-import { ensureDatabase, startEmbeddedPostgres } from './embedded/postgres.js';
-import { fileTail, pidRuns } from './embedded/process.js';
-import { startEmbeddedRedis } from './embedded/redis.js';
-import { allOf } from './ready/composite.js';
-import { postgresStrategy } from './ready/postgres.js';
-import { redisStrategy } from './ready/redis.js';
-import type { Probe, ReadinessStrategy } from './ready/strategy.js';
-import { readState } from './state.js';
-import type { DependencyName } from './types.js';
+import { DifyctlError } from '../../../errors/index.js';
+import type { StackContext, Started } from '../../context.js';
+import { dbConnection, redisConnection } from '../../dependencies.js';
+import { ensureDatabase, startEmbeddedPostgres } from './postgres.js';
+import { fileTail, pidRuns } from '../../../supervision/process.js';
+import { startEmbeddedRedis } from './redis.js';
+import { allOf } from '../../ready/composite.js';
+import { postgresStrategy } from '../../ready/postgres.js';
+import { redisStrategy } from '../../ready/redis.js';
+import type { Probe, ReadinessStrategy } from '../../ready/strategy.js';
+import { readState } from '../../state.js';
+import type { DependencyName } from '../../types.js';
 
 /** Fatal as soon as the process is gone: waiting longer would not help. */
 function processAlive(args: { pid: number; marker: string; dependency: DependencyName; logFile: string }): ReadinessStrategy {

@@ -1,10 +1,10 @@
-import { DifyctlError } from '../errors/index.js';
-import { address, type StackContext, type Started } from './context.js';
-import { dbConnection, redisConnection } from './dependencies.js';
-import { postgresStrategy } from './ready/postgres.js';
-import { redisStrategy } from './ready/redis.js';
-import { tcpStrategy } from './ready/tcp.js';
-import type { DependencySpec } from './types.js';
+import { DifyctlError } from '../../../errors/index.js';
+import { address, type StackContext, type Started } from '../../context.js';
+import { dbConnection, redisConnection } from '../../dependencies.js';
+import { postgresStrategy } from '../../ready/postgres.js';
+import { redisStrategy } from '../../ready/redis.js';
+import { tcpStrategy } from '../../ready/tcp.js';
+import type { DependencySpec } from '../../types.js';
 
 /**
  * A server that already runs at the configured address: start nothing, only wait. Nothing will
