@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { createDataset, deleteDataset, getDataset, type DatasetRow } from './datasets.js';
 import { deleteDocumentRow, documentJson, getDocument, insertDocument, type DocumentRow } from './documents.js';
-import { invalidParam, noEmbeddingModel } from './errors.js';
+import { datasetNameDuplicate, invalidParam, noEmbeddingModel } from './errors.js';
 import { resolveProcessRule } from './rules.js';
 import { resolveRetrievalModel, retrieve, type ScoredSegment } from './retrieve.js';
 import type { VectorStore } from './vector-store.js';
@@ -33,6 +33,50 @@ export async function newDataset(deps: KnowledgeDeps, input: { tenantId: string;
   }
   if (input.retrieval_model) resolveRetrievalModel(input.retrieval_model, { retrieval_model: null });
   return createDataset(deps.pool, { tenantId: input.tenantId, name: input.name, description: input.description, indexingTechnique: input.indexing_technique, permission: input.permission, embedding, retrievalModel: input.retrieval_model });
+}
+
+export interface DatasetPatch {
+  name?: string;
+  description?: string | null;
+  permission?: string;
+  indexing_technique?: 'high_quality' | 'economy';
+  embedding_model?: string;
+  embedding_model_provider?: string;
+  retrieval_model?: Record<string, unknown> | null;
+}
+
+/**
+ * `PATCH /datasets/<id>`: the fields given change; a new indexing technique or embedding model
+ * re-indexes every document (their vectors would not match any more), as Dify's update_dataset does.
+ */
+export async function updateDataset(deps: KnowledgeDeps, tenantId: string, datasetId: string, patch: DatasetPatch): Promise<DatasetRow> {
+  const current = await getDataset(deps.pool, tenantId, datasetId);
+  if (patch.name !== undefined && patch.name !== current.name) {
+    const taken = await deps.pool.query('SELECT 1 FROM datasets WHERE tenant_id = $1 AND name = $2 AND id <> $3', [tenantId, patch.name, datasetId]);
+    if (taken.rowCount) throw datasetNameDuplicate();
+  }
+  if (patch.retrieval_model) resolveRetrievalModel(patch.retrieval_model, { retrieval_model: null });
+  const technique = patch.indexing_technique ?? current.indexing_technique;
+  let embedding = { provider: current.embedding_model_provider, model: current.embedding_model };
+  if (patch.embedding_model && patch.embedding_model_provider) embedding = { provider: patch.embedding_model_provider, model: patch.embedding_model };
+  else if (technique === 'high_quality' && !embedding.model) {
+    const fallback = await deps.runtime.defaultModel(tenantId, 'text-embedding');
+    if (!fallback) throw noEmbeddingModel();
+    embedding = fallback;
+  }
+  const reindex = technique !== current.indexing_technique || (technique === 'high_quality' && (embedding.model !== current.embedding_model || embedding.provider !== current.embedding_model_provider));
+  await deps.pool.query(
+    `UPDATE datasets SET name = coalesce($3, name), description = CASE WHEN $4 THEN $5 ELSE description END, permission = coalesce($6, permission),
+       indexing_technique = $7, embedding_model = $8, embedding_model_provider = $9, retrieval_model = CASE WHEN $10 THEN $11::jsonb ELSE retrieval_model END, updated_at = now()
+     WHERE id = $1 AND tenant_id = $2`,
+    [datasetId, tenantId, patch.name ?? null, patch.description !== undefined, patch.description ?? null, patch.permission ?? null, technique, embedding.model, embedding.provider, patch.retrieval_model !== undefined, patch.retrieval_model ?? null],
+  );
+  if (reindex) {
+    await deps.store.deleteDataset(datasetId);
+    const { rows } = await deps.pool.query<{ id: string }>(`UPDATE documents SET indexing_status = 'waiting', updated_at = now() WHERE dataset_id = $1 AND indexing_status IN ('completed', 'error') RETURNING id`, [datasetId]);
+    for (const row of rows) await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: datasetId, document_ids: [row.id] });
+  }
+  return getDataset(deps.pool, tenantId, datasetId);
 }
 
 /** Removes a dataset: its vectors first (another store keeps them elsewhere), then its rows. */

@@ -34,7 +34,7 @@ describe.each([
   let key: string;
   let datasetId: string;
   let documentId: string;
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, token = key) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, token = key) =>
     h.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
 
   beforeAll(async () => {
@@ -145,6 +145,20 @@ describe.each([
     expect(segments.data.map((s: { content: string; position: number }) => [s.position, s.content])).toEqual([[1, PARAGRAPHS[1]], [2, 'Tea is brewed with water just off the boil.']]);
     expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'sourdough yeast', retrieval_model: { search_method: 'full_text_search' } })).records).toEqual([]);
     expect(json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments?keyword=tea`)).total).toBe(1);
+  });
+
+  it('PATCH changes name and retrieval model; a new embedding model re-indexes the documents', async () => {
+    const renamed = await call('PATCH', `/v1/datasets/${datasetId}`, { name: 'Handbook 2', retrieval_model: { search_method: 'full_text_search', top_k: 1 } });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(json(renamed)).toMatchObject({ name: 'Handbook 2', retrieval_model_dict: { search_method: 'full_text_search', top_k: 1 } });
+    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'tea water boil' })).records.map((r: { segment: { content: string } }) => r.segment.content)).toEqual(['Tea is brewed with water just off the boil.']);
+    const other = json(await call('POST', '/v1/datasets', { name: 'Other' })).id as string;
+    expect(json(await call('PATCH', `/v1/datasets/${other}`, { name: 'Handbook 2' }))).toMatchObject({ code: 'dataset_name_duplicate', status: 409 });
+    const remodel = json(await call('PATCH', `/v1/datasets/${datasetId}`, { embedding_model: 'text-embedding-3-large', embedding_model_provider: 'openai' }));
+    expect(remodel.embedding_model).toBe('text-embedding-3-large');
+    await waitFor(async () => (await h.sql<{ n: string }>(`SELECT count(*) AS n FROM document_segments WHERE document_id = '${documentId}' AND embedding IS NOT NULL AND status = 'completed'`))[0]!.n === '2' && (await h.sql<{ s: string }>(`SELECT indexing_status AS s FROM documents WHERE id = '${documentId}'`))[0]!.s === 'completed', 'the re-index with the new model', 20_000);
+    expect(llm.requests().filter((r) => r.path === '/v1/embeddings').some((r) => (r.body as { model?: string }).model === 'text-embedding-3-large')).toBe(true);
+    expect((await call('DELETE', `/v1/datasets/${other}`)).statusCode).toBe(204);
   });
 
   it('deleting the document removes its segments and vectors; deleting the dataset removes it', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { datasetJson, getDataset, listDatasets } from '../../../../knowledge/index.js';
-import { newDataset, removeDataset } from '../../../../knowledge/service.js';
+import { newDataset, removeDataset, updateDataset } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { parse, uuidParam } from '../../validate.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
@@ -15,6 +15,15 @@ const CreateBody = z.object({
   provider: z.enum(['vendor']).nullish(),
   embedding_model: z.string().nullish(),
   embedding_model_provider: z.string().nullish(),
+  retrieval_model: z.record(z.string(), z.unknown()).nullish(),
+});
+const PatchBody = z.object({
+  name: z.string().trim().min(1, 'Name must be between 1 to 40 characters.').max(40, 'Name must be between 1 to 40 characters.').optional(),
+  description: z.string().max(400, 'Description cannot exceed 400 characters.').nullish(),
+  indexing_technique: z.enum(['high_quality', 'economy']).optional(),
+  permission: z.enum(['only_me', 'all_team_members', 'partial_members']).optional(),
+  embedding_model: z.string().min(1).optional(),
+  embedding_model_provider: z.string().min(1).optional(),
   retrieval_model: z.record(z.string(), z.unknown()).nullish(),
 });
 export const Paging = z.object({
@@ -40,6 +49,12 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const { datasetId } = parse(DatasetParams, request.params);
     const tenantId = workspaceOf(request);
     return knowledgeCall(async () => datasetJson(await getDataset(ctx.pool, tenantId, datasetId)));
+  });
+  app.patch('/datasets/:datasetId', async (request) => {
+    const { datasetId } = parse(DatasetParams, request.params);
+    const body = parse(PatchBody, request.body);
+    const tenantId = workspaceOf(request);
+    return knowledgeCall(async () => datasetJson(await updateDataset(deps, tenantId, datasetId, body)));
   });
   app.delete('/datasets/:datasetId', async (request, reply) => {
     const { datasetId } = parse(DatasetParams, request.params);
