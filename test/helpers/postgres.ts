@@ -79,7 +79,8 @@ async function waitForLogin(connection: PostgresConnection, child: ChildProcess,
   }
 }
 
-export async function startPostgres(options: { database?: string } = {}): Promise<TestPostgres> {
+/** `serverArgs`: extra `postgres` arguments, e.g. ['-c', 'ssl=on', …]. */
+export async function startPostgres(options: { database?: string; serverArgs?: string[] } = {}): Promise<TestPostgres> {
   if (!existsSync(path.join(PG_BIN, 'postgres'))) {
     throw new Error(`No PostgreSQL binaries in ${PG_BIN}: install them (apt-get install postgresql) or set DIFYCTL_PG_BIN to a bin/ folder with initdb and postgres`);
   }
@@ -105,6 +106,7 @@ export async function startPostgres(options: { database?: string } = {}): Promis
       '-D', dataDir, '-p', String(port), '-k', dir,
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', 'max_connections=100', '-c', 'log_min_messages=warning',
+      ...(options.serverArgs ?? []),
     ];
     let log = '';
     child = spawn(path.join(PG_BIN, 'postgres'), args, { ...ids, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
