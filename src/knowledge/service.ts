@@ -21,7 +21,7 @@ export interface KnowledgeDeps {
 const seconds = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
 
 /** A new dataset; `high_quality` needs an embedding model: the one named, else the workspace default. */
-export async function newDataset(deps: KnowledgeDeps, input: { tenantId: string; name: string; description?: string | null; indexing_technique?: 'high_quality' | 'economy' | null; permission?: string; embedding_model?: string | null; embedding_model_provider?: string | null; retrieval_model?: Record<string, unknown> | null }) {
+export async function newDataset(deps: KnowledgeDeps, input: { tenantId: string; name: string; description?: string | null; indexing_technique?: 'high_quality' | 'economy' | null; permission?: string; embedding_model?: string | null; embedding_model_provider?: string | null; retrieval_model?: Record<string, unknown> | null; createdBy?: string | null }) {
   let embedding: { provider: string; model: string } | undefined;
   if (input.indexing_technique === 'high_quality') {
     if (input.embedding_model && input.embedding_model_provider) embedding = { provider: input.embedding_model_provider, model: input.embedding_model };
@@ -32,7 +32,7 @@ export async function newDataset(deps: KnowledgeDeps, input: { tenantId: string;
     }
   }
   if (input.retrieval_model) resolveRetrievalModel(input.retrieval_model, { retrieval_model: null });
-  return createDataset(deps.pool, { tenantId: input.tenantId, name: input.name, description: input.description, indexingTechnique: input.indexing_technique, permission: input.permission, embedding, retrievalModel: input.retrieval_model });
+  return createDataset(deps.pool, { tenantId: input.tenantId, name: input.name, description: input.description, indexingTechnique: input.indexing_technique, permission: input.permission, embedding, retrievalModel: input.retrieval_model, createdBy: input.createdBy });
 }
 
 export interface DatasetPatch {

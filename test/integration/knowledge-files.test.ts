@@ -78,6 +78,23 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
     expect((await retrieveFirst('zephyr'))?.content).toContain('room: Zephyr; floor: 7');
   });
 
+  it('the console sees the same datasets, documents, indexing status and hit testing for the signed-in workspace', async () => {
+    const list = json(await h.app.inject({ method: 'GET', url: '/console/api/datasets', headers: h.auth }));
+    expect(list.data.map((d: { id: string }) => d.id)).toContain(datasetId);
+    const docs = json(await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}/documents`, headers: h.auth }));
+    const policy = docs.data.find((d: { name: string }) => d.name === 'policy.docx');
+    expect(policy).toMatchObject({ indexing_status: 'completed', display_status: 'available' });
+    const [{ batch }] = await h.sql<{ batch: string }>(`SELECT batch FROM documents WHERE id = '${policy.id}'`);
+    expect(json(await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}/batch/${batch}/indexing-status`, headers: h.auth })).data[0]).toMatchObject({ id: policy.id, indexing_status: 'completed' });
+    const hits = json(await h.app.inject({ method: 'POST', url: `/console/api/datasets/${datasetId}/hit-testing`, headers: h.auth, payload: { query: 'remote work mondays', retrieval_model: { search_method: 'hybrid_search', top_k: 1 } } }));
+    expect(hits.records[0].segment.content).toBe('Remote work is allowed on Mondays.');
+    const created = await h.app.inject({ method: 'POST', url: '/console/api/datasets', headers: h.auth, payload: { name: 'From the console' } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json(created)).toMatchObject({ name: 'From the console', indexing_technique: null, created_by: expect.any(String) });
+    expect((await h.app.inject({ method: 'DELETE', url: `/console/api/datasets/${json(created).id}`, headers: h.auth })).statusCode).toBe(204);
+    expect((await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}`, headers })).statusCode).toBe(401);
+  });
+
   it("records a provider's refusal while embedding on the document (error status and Dify's message), without segments left searchable", async () => {
     llm.failNext(401, { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' });
     const res = await upload({ name: 'secret.txt', type: 'text/plain', content: Buffer.from('Vault code is kept by the night guard.') });
