@@ -56,7 +56,12 @@ export function datasetJson(r: DatasetRow) {
     retrieval_model_dict: r.retrieval_model ?? DEFAULT_RETRIEVAL_MODEL,
     tags: [],
     doc_form: null,
-    external_knowledge_info: { external_knowledge_id: null, external_knowledge_api_id: null, external_knowledge_api_name: null, external_knowledge_api_endpoint: null },
+    external_knowledge_info: {
+      external_knowledge_id: null,
+      external_knowledge_api_id: null,
+      external_knowledge_api_name: null,
+      external_knowledge_api_endpoint: null,
+    },
     external_retrieval_model: { top_k: 2, score_threshold: 0.0, score_threshold_enabled: null },
   };
 }
@@ -76,36 +81,63 @@ export interface NewDataset {
 }
 
 export async function createDataset(pool: pg.Pool, input: NewDataset): Promise<DatasetRow> {
-  const taken = await pool.query('SELECT 1 FROM datasets WHERE tenant_id = $1 AND name = $2', [input.tenantId, input.name]);
+  const taken = await pool.query('SELECT 1 FROM datasets WHERE tenant_id = $1 AND name = $2', [
+    input.tenantId,
+    input.name,
+  ]);
   if (taken.rowCount) throw datasetNameDuplicate();
   const { rows } = await pool.query<DatasetRow>(
     `INSERT INTO datasets (tenant_id, name, description, indexing_technique, permission, embedding_model, embedding_model_provider, retrieval_model, created_by, updated_by, data_source_type)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING *`,
-    [input.tenantId, input.name, input.description ?? '', input.indexingTechnique ?? null, input.permission ?? 'only_me', input.embedding?.model ?? null, input.embedding?.provider ?? null, input.retrievalModel ?? null, input.createdBy ?? null, input.indexingTechnique ? 'upload_file' : null],
+    [
+      input.tenantId,
+      input.name,
+      input.description ?? '',
+      input.indexingTechnique ?? null,
+      input.permission ?? 'only_me',
+      input.embedding?.model ?? null,
+      input.embedding?.provider ?? null,
+      input.retrievalModel ?? null,
+      input.createdBy ?? null,
+      input.indexingTechnique ? 'upload_file' : null,
+    ],
   );
   return { ...rows[0]!, document_count: '0', word_count: '0' };
 }
 
 export async function getDataset(pool: pg.Pool, tenantId: string, datasetId: string): Promise<DatasetRow> {
-  const { rows } = await pool.query<DatasetRow>(`SELECT ${COLUMNS} FROM datasets d WHERE d.id = $1 AND d.tenant_id = $2`, [datasetId, tenantId]);
+  const { rows } = await pool.query<DatasetRow>(
+    `SELECT ${COLUMNS} FROM datasets d WHERE d.id = $1 AND d.tenant_id = $2`,
+    [datasetId, tenantId],
+  );
   if (!rows[0]) throw datasetNotFound();
   return rows[0];
 }
 
-export async function listDatasets(pool: pg.Pool, input: { tenantId: string; page: number; limit: number; keyword?: string }) {
+export async function listDatasets(
+  pool: pg.Pool,
+  input: { tenantId: string; page: number; limit: number; keyword?: string },
+) {
   if (input.limit < 1 || input.limit > 100) throw invalidParam('limit: must be between 1 and 100');
   const filter = input.keyword ? `%${input.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
   const [{ rows }, total] = await Promise.all([
-    pool.query<DatasetRow>(`SELECT ${COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND d.name ILIKE $2 ORDER BY d.created_at DESC, d.id LIMIT $3 OFFSET $4`, [
+    pool.query<DatasetRow>(
+      `SELECT ${COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND d.name ILIKE $2 ORDER BY d.created_at DESC, d.id LIMIT $3 OFFSET $4`,
+      [input.tenantId, filter, input.limit, (input.page - 1) * input.limit],
+    ),
+    pool.query<{ n: string }>('SELECT count(*) AS n FROM datasets WHERE tenant_id = $1 AND name ILIKE $2', [
       input.tenantId,
       filter,
-      input.limit,
-      (input.page - 1) * input.limit,
     ]),
-    pool.query<{ n: string }>('SELECT count(*) AS n FROM datasets WHERE tenant_id = $1 AND name ILIKE $2', [input.tenantId, filter]),
   ]);
   const count = Number(total.rows[0]?.n ?? 0);
-  return { data: rows.map(datasetJson), has_more: input.page * input.limit < count, limit: input.limit, total: count, page: input.page };
+  return {
+    data: rows.map(datasetJson),
+    has_more: input.page * input.limit < count,
+    limit: input.limit,
+    total: count,
+    page: input.page,
+  };
 }
 
 /** Removes the dataset's row at once (its documents and segments go with it by cascade). */

@@ -102,12 +102,27 @@ export async function insertDocument(pool: pg.Pool, input: NewDocument): Promise
   const { rows } = await pool.query<DocumentRow>(
     `INSERT INTO documents (tenant_id, dataset_id, position, data_source_type, data_source_info, batch, name, created_from, created_by, process_rule, source_text, doc_form, doc_language, file_id)
      VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM documents WHERE dataset_id = $2), 'upload_file', $3, $4, $5, 'api', $6, $7, $8, $9, $10, $11) RETURNING *`,
-    [input.tenantId, input.datasetId, input.file ? { upload_file_id: input.file.id, extension: input.extension } : { extension: input.extension }, newBatch(), input.name, input.createdBy ?? null, input.processRule, input.text ?? null, input.docForm, input.docLanguage, input.file?.id ?? null],
+    [
+      input.tenantId,
+      input.datasetId,
+      input.file ? { upload_file_id: input.file.id, extension: input.extension } : { extension: input.extension },
+      newBatch(),
+      input.name,
+      input.createdBy ?? null,
+      input.processRule,
+      input.text ?? null,
+      input.docForm,
+      input.docLanguage,
+      input.file?.id ?? null,
+    ],
   );
   return rows[0]!;
 }
 
-export async function listDocuments(pool: pg.Pool, input: { datasetId: string; page: number; limit: number; keyword?: string }) {
+export async function listDocuments(
+  pool: pg.Pool,
+  input: { datasetId: string; page: number; limit: number; keyword?: string },
+) {
   const filter = input.keyword ? `%${input.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
   const [{ rows }, total] = await Promise.all([
     pool.query<DocumentRow>(
@@ -115,13 +130,25 @@ export async function listDocuments(pool: pg.Pool, input: { datasetId: string; p
        FROM documents d WHERE d.dataset_id = $1 AND d.name LIKE $2 ORDER BY d.created_at DESC, d.position DESC LIMIT $3 OFFSET $4`,
       [input.datasetId, filter, input.limit, (input.page - 1) * input.limit],
     ),
-    pool.query<{ n: string }>('SELECT count(*) AS n FROM documents WHERE dataset_id = $1 AND name LIKE $2', [input.datasetId, filter]),
+    pool.query<{ n: string }>('SELECT count(*) AS n FROM documents WHERE dataset_id = $1 AND name LIKE $2', [
+      input.datasetId,
+      filter,
+    ]),
   ]);
-  return { data: rows.map(documentJson), has_more: rows.length === input.limit, limit: input.limit, total: Number(total.rows[0]?.n ?? 0), page: input.page };
+  return {
+    data: rows.map(documentJson),
+    has_more: rows.length === input.limit,
+    limit: input.limit,
+    total: Number(total.rows[0]?.n ?? 0),
+    page: input.page,
+  };
 }
 
 export async function getDocument(pool: pg.Pool, datasetId: string, documentId: string): Promise<DocumentRow> {
-  const { rows } = await pool.query<DocumentRow>('SELECT * FROM documents WHERE id = $1 AND dataset_id = $2', [documentId, datasetId]);
+  const { rows } = await pool.query<DocumentRow>('SELECT * FROM documents WHERE id = $1 AND dataset_id = $2', [
+    documentId,
+    datasetId,
+  ]);
   if (!rows[0]) throw documentNotFound();
   return rows[0];
 }
@@ -161,7 +188,10 @@ export async function batchStatus(pool: pg.Pool, datasetId: string, batch: strin
 }
 
 /** Dify's segment list of a document (`GET …/documents/<id>/segments`): status and keyword filters, pages. */
-export async function listSegments(pool: pg.Pool, input: { documentId: string; page: number; limit: number; keyword?: string; status?: string }) {
+export async function listSegments(
+  pool: pg.Pool,
+  input: { documentId: string; page: number; limit: number; keyword?: string; status?: string },
+) {
   const filter = input.keyword ? `%${input.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
   const where = `document_id = $1 AND content ILIKE $2 AND ($3::text IS NULL OR status = $3)`;
   const params = [input.documentId, filter, input.status ?? null];
@@ -174,6 +204,22 @@ export async function listSegments(pool: pg.Pool, input: { documentId: string; p
     pool.query<{ n: string }>(`SELECT count(*) AS n FROM document_segments WHERE ${where}`, params),
   ]);
   const count = Number(total.rows[0]?.n ?? 0);
-  const data = rows.map((r) => ({ ...r, keywords: r.keywords ?? [], disabled_at: null, disabled_by: null, stopped_at: null, created_at: seconds(r.created_at), indexing_at: seconds(r.indexing_at), completed_at: seconds(r.completed_at) }));
-  return { data, doc_form: 'text_model', total: count, has_more: input.page * input.limit < count, limit: input.limit, page: input.page };
+  const data = rows.map((r) => ({
+    ...r,
+    keywords: r.keywords ?? [],
+    disabled_at: null,
+    disabled_by: null,
+    stopped_at: null,
+    created_at: seconds(r.created_at),
+    indexing_at: seconds(r.indexing_at),
+    completed_at: seconds(r.completed_at),
+  }));
+  return {
+    data,
+    doc_form: 'text_model',
+    total: count,
+    has_more: input.page * input.limit < count,
+    limit: input.limit,
+    page: input.page,
+  };
 }

@@ -19,9 +19,17 @@ export const invalidParam = (message: string): KnowledgeError => new KnowledgeEr
 export const datasetNotFound = (): KnowledgeError => new KnowledgeError('not_found', 'Dataset not found.', 404);
 export const documentNotFound = (): KnowledgeError => new KnowledgeError('not_found', 'Document Not Exists.', 404);
 export const datasetNameDuplicate = (): KnowledgeError =>
-  new KnowledgeError('dataset_name_duplicate', 'The dataset name already exists. Please modify your dataset name.', 409);
+  new KnowledgeError(
+    'dataset_name_duplicate',
+    'The dataset name already exists. Please modify your dataset name.',
+    409,
+  );
 export const noEmbeddingModel = (): KnowledgeError =>
-  new KnowledgeError('provider_not_initialize', 'No Embedding Model available. Please configure a valid provider in the Settings -> Model Provider.');
+  new KnowledgeError(
+    'provider_not_initialize',
+    'No Embedding Model available. Please configure a valid provider in the Settings -> Model Provider.',
+  );
 export const unsupportedFileType = (extension: string): KnowledgeError =>
   new KnowledgeError('unsupported_file_type', `File type not allowed: ${extension || '(none)'}.`, 415);
-export const archivedDocumentImmutable = (): KnowledgeError => new KnowledgeError('archived_document_immutable', 'The archived document is not editable.', 403);
+export const archivedDocumentImmutable = (): KnowledgeError =>
+  new KnowledgeError('archived_document_immutable', 'The archived document is not editable.', 403);

@@ -10,8 +10,26 @@ export { KnowledgeError } from './errors.js';
 export { indexDocument, type IndexingDeps } from './indexing.js';
 export { extractText, TEXT_EXTENSIONS } from './parse.js';
 export { AUTOMATIC_RULES, resolveProcessRule, type ProcessRule } from './rules.js';
-export { resolveRetrievalModel, retrieve, searchMethodOf, type RetrievalModel, type ScoredSegment } from './retrieve.js';
-export { addTextDocument, DOCUMENT_INDEXING_TASK, hitTesting, newDataset, recordsOf, removeDataset, removeDocument, updateDataset, updateTextDocument, type DatasetPatch, type KnowledgeDeps } from './service.js';
+export {
+  resolveRetrievalModel,
+  retrieve,
+  searchMethodOf,
+  type RetrievalModel,
+  type ScoredSegment,
+} from './retrieve.js';
+export {
+  addTextDocument,
+  DOCUMENT_INDEXING_TASK,
+  hitTesting,
+  newDataset,
+  recordsOf,
+  removeDataset,
+  removeDocument,
+  updateDataset,
+  updateTextDocument,
+  type DatasetPatch,
+  type KnowledgeDeps,
+} from './service.js';
 export { splitText, type SegmentationRule } from './split.js';
 export { cosine, PostgresVectorStore, type VectorHit, type VectorStore } from './vector-store.js';
 export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';

@@ -36,7 +36,12 @@ interface Source {
 
 /** Provider failures a later attempt may get past (the queue retries them with backoff). */
 const isTransient = (error: unknown): boolean =>
-  error instanceof ModelRuntimeError ? ['connection', 'server_unavailable', 'rate_limit'].includes(error.kind ?? '') : typeof error === 'object' && error !== null && 'code' in error && ['ECONNREFUSED', 'ECONNRESET', '57P01'].includes(String((error as { code: unknown }).code));
+  error instanceof ModelRuntimeError
+    ? ['connection', 'server_unavailable', 'rate_limit'].includes(error.kind ?? '')
+    : typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      ['ECONNREFUSED', 'ECONNRESET', '57P01'].includes(String((error as { code: unknown }).code));
 
 /**
  * Indexes one document (Dify's IndexingRunner): parse → clean → split → embed → write vectors, each
@@ -56,7 +61,10 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
   const doc = rows[0];
   if (!doc) return 'gone';
   const stage = async (status: string, stamp?: string) => {
-    const r = await pool.query(`UPDATE documents SET indexing_status = $2${stamp ? `, ${stamp} = now()` : ''}, updated_at = now() WHERE id = $1`, [documentId, status]);
+    const r = await pool.query(
+      `UPDATE documents SET indexing_status = $2${stamp ? `, ${stamp} = now()` : ''}, updated_at = now() WHERE id = $1`,
+      [documentId, status],
+    );
     if (!r.rowCount) throw Object.assign(new Error('document deleted while indexing'), { gone: true });
   };
   try {
@@ -68,7 +76,10 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
     let text: string;
     if (doc.file_key) {
       if (!deps.loadFile) throw new Error('This worker cannot read uploaded files.');
-      text = await extractFileText(doc.file_name ?? `file.${doc.data_source_info?.extension ?? 'txt'}`, await deps.loadFile(doc.file_key));
+      text = await extractFileText(
+        doc.file_name ?? `file.${doc.data_source_info?.extension ?? 'txt'}`,
+        await deps.loadFile(doc.file_key),
+      );
     } else text = extractText(`x.${doc.data_source_info?.extension ?? 'txt'}`, doc.source_text ?? '');
     await stage('cleaning', 'parsing_completed_at');
     const rule = doc.process_rule ?? { mode: 'automatic', rules: AUTOMATIC_RULES };
@@ -82,21 +93,38 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
       if (!doc.embedding_model || !doc.embedding_model_provider) throw new Error('The dataset has no embedding model.');
       for (let i = 0; i < segments.length; i += EMBED_BATCH) {
         const batch = segments.slice(i, i + EMBED_BATCH);
-        const { embeddings } = await deps.runtime.embed({ tenantId: doc.tenant_id, provider: doc.embedding_model_provider, model: doc.embedding_model, texts: batch.map((s) => s.content) });
-        await deps.store.add(doc.dataset_id, batch.map((s, n) => ({ segmentId: s.id, vector: embeddings[n]! })));
+        const { embeddings } = await deps.runtime.embed({
+          tenantId: doc.tenant_id,
+          provider: doc.embedding_model_provider,
+          model: doc.embedding_model,
+          texts: batch.map((s) => s.content),
+        });
+        await deps.store.add(
+          doc.dataset_id,
+          batch.map((s, n) => ({ segmentId: s.id, vector: embeddings[n]! })),
+        );
         // Progress: a sweep takes a document whose row stops moving as abandoned (recovery.ts).
         await pool.query('UPDATE documents SET updated_at = now() WHERE id = $1', [documentId]);
       }
     } else {
-      await pool.query(`UPDATE document_segments SET status = 'completed', completed_at = now() WHERE document_id = $1`, [documentId]);
+      await pool.query(
+        `UPDATE document_segments SET status = 'completed', completed_at = now() WHERE document_id = $1`,
+        [documentId],
+      );
     }
-    await pool.query(`UPDATE documents SET indexing_status = 'completed', completed_at = now(), indexing_latency = $2, updated_at = now() WHERE id = $1`, [documentId, (Date.now() - started) / 1000]);
+    await pool.query(
+      `UPDATE documents SET indexing_status = 'completed', completed_at = now(), indexing_latency = $2, updated_at = now() WHERE id = $1`,
+      [documentId, (Date.now() - started) / 1000],
+    );
     deps.log?.({ documentId, segments: segments.length, ms: Date.now() - started }, 'document indexed');
     return 'completed';
   } catch (error) {
     if ((error as { gone?: boolean }).gone || (error as { code?: string }).code === '23503') return 'gone';
     const message = error instanceof Error ? error.message : String(error);
-    await pool.query(`UPDATE documents SET indexing_status = 'error', error = $2, stopped_at = now(), updated_at = now() WHERE id = $1`, [documentId, message]);
+    await pool.query(
+      `UPDATE documents SET indexing_status = 'error', error = $2, stopped_at = now(), updated_at = now() WHERE id = $1`,
+      [documentId, message],
+    );
     deps.log?.({ documentId, err: message }, 'document indexing failed');
     if (isTransient(error)) throw error;
     return 'error';
@@ -104,7 +132,12 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
 }
 
 /** The document's segments, replaced at once: the old ones (and their vectors) go in the same transaction. */
-async function replaceSegments(pool: pg.Pool, doc: Source, chunks: string[], length: (s: string) => number): Promise<Array<{ id: string; content: string }>> {
+async function replaceSegments(
+  pool: pg.Pool,
+  doc: Source,
+  chunks: string[],
+  length: (s: string) => number,
+): Promise<Array<{ id: string; content: string }>> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -116,7 +149,11 @@ async function replaceSegments(pool: pg.Pool, doc: Source, chunks: string[], len
        FROM unnest($4::text[], $5::int[]) WITH ORDINALITY AS t(content, tokens, n) ORDER BY t.n RETURNING id, content`,
       [doc.tenant_id, doc.dataset_id, doc.id, chunks, tokens],
     );
-    await client.query(`UPDATE documents SET word_count = $2, tokens = $3 WHERE id = $1`, [doc.id, chunks.reduce((n, c) => n + c.length, 0), tokens.reduce((a, b) => a + b, 0)]);
+    await client.query(`UPDATE documents SET word_count = $2, tokens = $3 WHERE id = $1`, [
+      doc.id,
+      chunks.reduce((n, c) => n + c.length, 0),
+      tokens.reduce((a, b) => a + b, 0),
+    ]);
     await client.query('COMMIT');
     return rows;
   } catch (error) {

@@ -10,7 +10,10 @@ export const DEFAULT_STALL_MS = 10 * 60_000;
  * two workers sweeping at once queue a document once. Re-indexing replaces the segments: a retried
  * document never ends with duplicates. Returns the ids queued again.
  */
-export async function requeueStalled(deps: { pool: pg.Pool; enqueue: (name: string, data: Record<string, unknown>) => Promise<unknown> }, options: { stallMs?: number; task: string }): Promise<string[]> {
+export async function requeueStalled(
+  deps: { pool: pg.Pool; enqueue: (name: string, data: Record<string, unknown>) => Promise<unknown> },
+  options: { stallMs?: number; task: string },
+): Promise<string[]> {
   const { rows } = await deps.pool.query<{ id: string; dataset_id: string }>(
     `UPDATE documents SET indexing_status = 'waiting', updated_at = now()
      WHERE indexing_status IN ('parsing', 'cleaning', 'splitting', 'indexing') AND updated_at < now() - make_interval(secs => $1::double precision / 1000)

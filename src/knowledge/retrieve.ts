@@ -11,7 +11,9 @@ export type SearchMethod = 'semantic_search' | 'full_text_search' | 'hybrid_sear
 export function searchMethodOf(value: unknown): SearchMethod {
   const name = typeof value === 'string' ? value.replace(/_search$/, '') : 'semantic';
   if (['semantic', 'full_text', 'hybrid', 'keyword'].includes(name)) return `${name}_search` as SearchMethod;
-  throw invalidParam(`retrieval_model.search_method: must be one of semantic_search, full_text_search, hybrid_search, keyword_search`);
+  throw invalidParam(
+    `retrieval_model.search_method: must be one of semantic_search, full_text_search, hybrid_search, keyword_search`,
+  );
 }
 
 export interface RetrievalModel {
@@ -27,17 +29,28 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** A request's (or the dataset's) `retrieval_model`, completed with Dify's defaults. */
 export function resolveRetrievalModel(input: unknown, dataset: Pick<DatasetRow, 'retrieval_model'>): RetrievalModel {
-  const base = { ...DEFAULT_RETRIEVAL_MODEL, ...(dataset.retrieval_model ?? {}), ...(isRecord(input) ? input : {}) } as Record<string, unknown>;
+  const base = {
+    ...DEFAULT_RETRIEVAL_MODEL,
+    ...(dataset.retrieval_model ?? {}),
+    ...(isRecord(input) ? input : {}),
+  } as Record<string, unknown>;
   const topK = base.top_k ?? 4;
-  if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > 100) throw invalidParam('retrieval_model.top_k: must be an integer from 1 to 100');
+  if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > 100)
+    throw invalidParam('retrieval_model.top_k: must be an integer from 1 to 100');
   const threshold = base.score_threshold ?? null;
-  if (threshold !== null && typeof threshold !== 'number') throw invalidParam('retrieval_model.score_threshold: must be a number');
-  const weights = isRecord(base.weights) && isRecord(base.weights.vector_setting) ? base.weights.vector_setting.vector_weight : undefined;
+  if (threshold !== null && typeof threshold !== 'number')
+    throw invalidParam('retrieval_model.score_threshold: must be a number');
+  const weights =
+    isRecord(base.weights) && isRecord(base.weights.vector_setting)
+      ? base.weights.vector_setting.vector_weight
+      : undefined;
   return {
     search_method: searchMethodOf(base.search_method),
     top_k: topK,
     // A request that gives a threshold without the flag means it (the defaults' `false` does not count).
-    score_threshold_enabled: base.score_threshold_enabled === true || (isRecord(input) && input.score_threshold_enabled === undefined && typeof input.score_threshold === 'number'),
+    score_threshold_enabled:
+      base.score_threshold_enabled === true ||
+      (isRecord(input) && input.score_threshold_enabled === undefined && typeof input.score_threshold === 'number'),
     score_threshold: threshold,
     vector_weight: typeof weights === 'number' && weights >= 0 && weights <= 1 ? weights : 0.7,
   };
@@ -68,9 +81,20 @@ async function fullText(pool: pg.Pool, datasetId: string, query: string, topK: n
   return rows.map((r) => ({ segmentId: r.id, score: Number(r.score) }));
 }
 
-async function semantic(deps: RetrievalDeps, dataset: DatasetRow, query: string, topK: number): Promise<ScoredSegment[]> {
-  if (dataset.indexing_technique !== 'high_quality' || !dataset.embedding_model || !dataset.embedding_model_provider) return fullText(deps.pool, dataset.id, query, topK);
-  const { embeddings } = await deps.runtime.embed({ tenantId: dataset.tenant_id, provider: dataset.embedding_model_provider, model: dataset.embedding_model, texts: [query] });
+async function semantic(
+  deps: RetrievalDeps,
+  dataset: DatasetRow,
+  query: string,
+  topK: number,
+): Promise<ScoredSegment[]> {
+  if (dataset.indexing_technique !== 'high_quality' || !dataset.embedding_model || !dataset.embedding_model_provider)
+    return fullText(deps.pool, dataset.id, query, topK);
+  const { embeddings } = await deps.runtime.embed({
+    tenantId: dataset.tenant_id,
+    provider: dataset.embedding_model_provider,
+    model: dataset.embedding_model,
+    texts: [query],
+  });
   return deps.store.search(dataset.id, embeddings[0]!, topK);
 }
 
@@ -79,17 +103,26 @@ async function semantic(deps: RetrievalDeps, dataset: DatasetRow, query: string,
  * (tsvector) or hybrid (Dify's weighted score: vector_weight × semantic + (1 − vector_weight) ×
  * keyword). Economy datasets have no vectors: every method searches their text.
  */
-export async function retrieve(deps: RetrievalDeps, dataset: DatasetRow, query: string, model: RetrievalModel): Promise<ScoredSegment[]> {
+export async function retrieve(
+  deps: RetrievalDeps,
+  dataset: DatasetRow,
+  query: string,
+  model: RetrievalModel,
+): Promise<ScoredSegment[]> {
   let hits: ScoredSegment[];
   if (model.search_method === 'semantic_search') hits = await semantic(deps, dataset, query, model.top_k);
   else if (model.search_method !== 'hybrid_search') hits = await fullText(deps.pool, dataset.id, query, model.top_k);
   else {
-    const [vector, text] = await Promise.all([semantic(deps, dataset, query, model.top_k * 2), fullText(deps.pool, dataset.id, query, model.top_k * 2)]);
+    const [vector, text] = await Promise.all([
+      semantic(deps, dataset, query, model.top_k * 2),
+      fullText(deps.pool, dataset.id, query, model.top_k * 2),
+    ]);
     const scores = new Map<string, number>();
     for (const h of vector) scores.set(h.segmentId, model.vector_weight * h.score);
     for (const h of text) scores.set(h.segmentId, (scores.get(h.segmentId) ?? 0) + (1 - model.vector_weight) * h.score);
     hits = [...scores].map(([segmentId, score]) => ({ segmentId, score })).sort((a, b) => b.score - a.score);
   }
-  if (model.score_threshold_enabled && model.score_threshold !== null) hits = hits.filter((h) => h.score >= model.score_threshold!);
+  if (model.score_threshold_enabled && model.score_threshold !== null)
+    hits = hits.filter((h) => h.score >= model.score_threshold!);
   return hits.slice(0, model.top_k);
 }

@@ -35,17 +35,32 @@ export function resolveProcessRule(input: unknown): ProcessRule {
   if (!isRecord(rules)) throw invalidParam('Process rule rules is required');
   if (!Array.isArray(rules.pre_processing_rules)) throw invalidParam('Process rule pre_processing_rules is required');
   const pre = rules.pre_processing_rules.map((rule): PreProcessingRule => {
-    if (!isRecord(rule) || typeof rule.id !== 'string' || !rule.id) throw invalidParam('Process rule pre_processing_rules id is required');
+    if (!isRecord(rule) || typeof rule.id !== 'string' || !rule.id)
+      throw invalidParam('Process rule pre_processing_rules id is required');
     if (typeof rule.enabled !== 'boolean') throw invalidParam('Process rule pre_processing_rules enabled is invalid');
     return { id: rule.id, enabled: rule.enabled };
   });
   const seg = rules.segmentation;
   if (!isRecord(seg)) throw invalidParam('Process rule segmentation is required');
-  if (typeof seg.separator !== 'string' || !seg.separator) throw invalidParam('Process rule segmentation separator is required');
-  if (typeof seg.max_tokens !== 'number' || !Number.isInteger(seg.max_tokens)) throw invalidParam('Process rule segmentation max_tokens is required');
-  if (seg.max_tokens < 50 || seg.max_tokens > MAX_SEGMENTATION_TOKENS) throw invalidParam(`Custom segment length should be between 50 and ${MAX_SEGMENTATION_TOKENS}.`);
+  if (typeof seg.separator !== 'string' || !seg.separator)
+    throw invalidParam('Process rule segmentation separator is required');
+  if (typeof seg.max_tokens !== 'number' || !Number.isInteger(seg.max_tokens))
+    throw invalidParam('Process rule segmentation max_tokens is required');
+  if (seg.max_tokens < 50 || seg.max_tokens > MAX_SEGMENTATION_TOKENS)
+    throw invalidParam(`Custom segment length should be between 50 and ${MAX_SEGMENTATION_TOKENS}.`);
   const overlap = seg.chunk_overlap ?? 0;
-  if (typeof overlap !== 'number' || !Number.isInteger(overlap) || overlap < 0) throw invalidParam('Process rule segmentation chunk_overlap is invalid');
+  if (typeof overlap !== 'number' || !Number.isInteger(overlap) || overlap < 0)
+    throw invalidParam('Process rule segmentation chunk_overlap is invalid');
   if (overlap > seg.max_tokens) throw invalidParam('Overlap should not be greater than the chunk size.');
-  return { mode: 'custom', rules: { pre_processing_rules: pre, segmentation: { separator: seg.separator.replaceAll('\\n', '\n'), max_tokens: seg.max_tokens, chunk_overlap: overlap } } };
+  return {
+    mode: 'custom',
+    rules: {
+      pre_processing_rules: pre,
+      segmentation: {
+        separator: seg.separator.replaceAll('\\n', '\n'),
+        max_tokens: seg.max_tokens,
+        chunk_overlap: overlap,
+      },
+    },
+  };
 }

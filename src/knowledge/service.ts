@@ -21,10 +21,24 @@ export interface KnowledgeDeps {
 const seconds = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
 
 /** A new dataset; `high_quality` needs an embedding model: the one named, else the workspace default. */
-export async function newDataset(deps: KnowledgeDeps, input: { tenantId: string; name: string; description?: string | null; indexing_technique?: 'high_quality' | 'economy' | null; permission?: string; embedding_model?: string | null; embedding_model_provider?: string | null; retrieval_model?: Record<string, unknown> | null; createdBy?: string | null }) {
+export async function newDataset(
+  deps: KnowledgeDeps,
+  input: {
+    tenantId: string;
+    name: string;
+    description?: string | null;
+    indexing_technique?: 'high_quality' | 'economy' | null;
+    permission?: string;
+    embedding_model?: string | null;
+    embedding_model_provider?: string | null;
+    retrieval_model?: Record<string, unknown> | null;
+    createdBy?: string | null;
+  },
+) {
   let embedding: { provider: string; model: string } | undefined;
   if (input.indexing_technique === 'high_quality') {
-    if (input.embedding_model && input.embedding_model_provider) embedding = { provider: input.embedding_model_provider, model: input.embedding_model };
+    if (input.embedding_model && input.embedding_model_provider)
+      embedding = { provider: input.embedding_model_provider, model: input.embedding_model };
     else {
       const fallback = await deps.runtime.defaultModel(input.tenantId, 'text-embedding');
       if (!fallback) throw noEmbeddingModel();
@@ -32,7 +46,16 @@ export async function newDataset(deps: KnowledgeDeps, input: { tenantId: string;
     }
   }
   if (input.retrieval_model) resolveRetrievalModel(input.retrieval_model, { retrieval_model: null });
-  return createDataset(deps.pool, { tenantId: input.tenantId, name: input.name, description: input.description, indexingTechnique: input.indexing_technique, permission: input.permission, embedding, retrievalModel: input.retrieval_model, createdBy: input.createdBy });
+  return createDataset(deps.pool, {
+    tenantId: input.tenantId,
+    name: input.name,
+    description: input.description,
+    indexingTechnique: input.indexing_technique,
+    permission: input.permission,
+    embedding,
+    retrievalModel: input.retrieval_model,
+    createdBy: input.createdBy,
+  });
 }
 
 export interface DatasetPatch {
@@ -49,32 +72,61 @@ export interface DatasetPatch {
  * `PATCH /datasets/<id>`: the fields given change; a new indexing technique or embedding model
  * re-indexes every document (their vectors would not match any more), as Dify's update_dataset does.
  */
-export async function updateDataset(deps: KnowledgeDeps, tenantId: string, datasetId: string, patch: DatasetPatch): Promise<DatasetRow> {
+export async function updateDataset(
+  deps: KnowledgeDeps,
+  tenantId: string,
+  datasetId: string,
+  patch: DatasetPatch,
+): Promise<DatasetRow> {
   const current = await getDataset(deps.pool, tenantId, datasetId);
   if (patch.name !== undefined && patch.name !== current.name) {
-    const taken = await deps.pool.query('SELECT 1 FROM datasets WHERE tenant_id = $1 AND name = $2 AND id <> $3', [tenantId, patch.name, datasetId]);
+    const taken = await deps.pool.query('SELECT 1 FROM datasets WHERE tenant_id = $1 AND name = $2 AND id <> $3', [
+      tenantId,
+      patch.name,
+      datasetId,
+    ]);
     if (taken.rowCount) throw datasetNameDuplicate();
   }
   if (patch.retrieval_model) resolveRetrievalModel(patch.retrieval_model, { retrieval_model: null });
   const technique = patch.indexing_technique ?? current.indexing_technique;
   let embedding = { provider: current.embedding_model_provider, model: current.embedding_model };
-  if (patch.embedding_model && patch.embedding_model_provider) embedding = { provider: patch.embedding_model_provider, model: patch.embedding_model };
+  if (patch.embedding_model && patch.embedding_model_provider)
+    embedding = { provider: patch.embedding_model_provider, model: patch.embedding_model };
   else if (technique === 'high_quality' && !embedding.model) {
     const fallback = await deps.runtime.defaultModel(tenantId, 'text-embedding');
     if (!fallback) throw noEmbeddingModel();
     embedding = fallback;
   }
-  const reindex = technique !== current.indexing_technique || (technique === 'high_quality' && (embedding.model !== current.embedding_model || embedding.provider !== current.embedding_model_provider));
+  const reindex =
+    technique !== current.indexing_technique ||
+    (technique === 'high_quality' &&
+      (embedding.model !== current.embedding_model || embedding.provider !== current.embedding_model_provider));
   await deps.pool.query(
     `UPDATE datasets SET name = coalesce($3, name), description = CASE WHEN $4 THEN $5 ELSE description END, permission = coalesce($6, permission),
        indexing_technique = $7, embedding_model = $8, embedding_model_provider = $9, retrieval_model = CASE WHEN $10 THEN $11::jsonb ELSE retrieval_model END, updated_at = now()
      WHERE id = $1 AND tenant_id = $2`,
-    [datasetId, tenantId, patch.name ?? null, patch.description !== undefined, patch.description ?? null, patch.permission ?? null, technique, embedding.model, embedding.provider, patch.retrieval_model !== undefined, patch.retrieval_model ?? null],
+    [
+      datasetId,
+      tenantId,
+      patch.name ?? null,
+      patch.description !== undefined,
+      patch.description ?? null,
+      patch.permission ?? null,
+      technique,
+      embedding.model,
+      embedding.provider,
+      patch.retrieval_model !== undefined,
+      patch.retrieval_model ?? null,
+    ],
   );
   if (reindex) {
     await deps.store.deleteDataset(datasetId);
-    const { rows } = await deps.pool.query<{ id: string }>(`UPDATE documents SET indexing_status = 'waiting', updated_at = now() WHERE dataset_id = $1 AND indexing_status IN ('completed', 'error') RETURNING id`, [datasetId]);
-    for (const row of rows) await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: datasetId, document_ids: [row.id] });
+    const { rows } = await deps.pool.query<{ id: string }>(
+      `UPDATE documents SET indexing_status = 'waiting', updated_at = now() WHERE dataset_id = $1 AND indexing_status IN ('completed', 'error') RETURNING id`,
+      [datasetId],
+    );
+    for (const row of rows)
+      await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: datasetId, document_ids: [row.id] });
   }
   return getDataset(deps.pool, tenantId, datasetId);
 }
@@ -87,15 +139,43 @@ export async function removeDataset(deps: KnowledgeDeps, tenantId: string, datas
 }
 
 /** create-by-text / create-by-file: stores the document as `waiting` and queues its indexing. */
-export async function addTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, input: { name: string; text?: string; file?: { id: string; name: string; extension: string }; process_rule?: unknown; indexing_technique?: 'high_quality' | 'economy' | null; doc_form?: string; doc_language?: string }) {
+export async function addTextDocument(
+  deps: KnowledgeDeps,
+  dataset: DatasetRow,
+  input: {
+    name: string;
+    text?: string;
+    file?: { id: string; name: string; extension: string };
+    process_rule?: unknown;
+    indexing_technique?: 'high_quality' | 'economy' | null;
+    doc_form?: string;
+    doc_language?: string;
+  },
+) {
   if (!dataset.indexing_technique && !input.indexing_technique) throw invalidParam('indexing_technique is required.');
   if (!dataset.indexing_technique && input.indexing_technique) {
-    const embedding = input.indexing_technique === 'high_quality' ? await deps.runtime.defaultModel(dataset.tenant_id, 'text-embedding') : undefined;
+    const embedding =
+      input.indexing_technique === 'high_quality'
+        ? await deps.runtime.defaultModel(dataset.tenant_id, 'text-embedding')
+        : undefined;
     if (input.indexing_technique === 'high_quality' && !embedding) throw noEmbeddingModel();
-    await deps.pool.query(`UPDATE datasets SET indexing_technique = $2, embedding_model = $3, embedding_model_provider = $4, data_source_type = 'upload_file' WHERE id = $1`, [dataset.id, input.indexing_technique, embedding?.model ?? null, embedding?.provider ?? null]);
+    await deps.pool.query(
+      `UPDATE datasets SET indexing_technique = $2, embedding_model = $3, embedding_model_provider = $4, data_source_type = 'upload_file' WHERE id = $1`,
+      [dataset.id, input.indexing_technique, embedding?.model ?? null, embedding?.provider ?? null],
+    );
   }
   const processRule = resolveProcessRule(input.process_rule);
-  const doc = await insertDocument(deps.pool, { tenantId: dataset.tenant_id, datasetId: dataset.id, name: input.name, text: input.text, file: input.file, extension: input.file?.extension ?? 'txt', processRule, docForm: input.doc_form ?? 'text_model', docLanguage: input.doc_language ?? 'English' });
+  const doc = await insertDocument(deps.pool, {
+    tenantId: dataset.tenant_id,
+    datasetId: dataset.id,
+    name: input.name,
+    text: input.text,
+    file: input.file,
+    extension: input.file?.extension ?? 'txt',
+    processRule,
+    docForm: input.doc_form ?? 'text_model',
+    docLanguage: input.doc_language ?? 'English',
+  });
   await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [doc.id] });
   return { document: documentJson(doc), batch: doc.batch };
 }
@@ -104,11 +184,21 @@ export async function addTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, 
  * update-by-text: new text and/or name and/or process rule for an available document; it goes back to
  * `waiting` in its batch and is re-indexed (its segments replaced, never duplicated).
  */
-export async function updateTextDocument(deps: KnowledgeDeps, dataset: DatasetRow, documentId: string, input: { name?: string | null; text?: string | null; process_rule?: unknown }) {
+export async function updateTextDocument(
+  deps: KnowledgeDeps,
+  dataset: DatasetRow,
+  documentId: string,
+  input: { name?: string | null; text?: string | null; process_rule?: unknown },
+) {
   const doc = await getDocument(deps.pool, dataset.id, documentId);
-  if (doc.archived || !doc.enabled || doc.indexing_status !== 'completed') throw invalidParam('Document is not available');
-  const processRule = input.process_rule === undefined || input.process_rule === null ? undefined : resolveProcessRule(input.process_rule);
-  if (input.text !== undefined && input.text !== null && !input.name) throw invalidParam('Both text and name must be strings.');
+  if (doc.archived || !doc.enabled || doc.indexing_status !== 'completed')
+    throw invalidParam('Document is not available');
+  const processRule =
+    input.process_rule === undefined || input.process_rule === null
+      ? undefined
+      : resolveProcessRule(input.process_rule);
+  if (input.text !== undefined && input.text !== null && !input.name)
+    throw invalidParam('Both text and name must be strings.');
   const { rows } = await deps.pool.query<DocumentRow>(
     `UPDATE documents SET name = coalesce($3, name), source_text = CASE WHEN $4::text IS NULL THEN source_text ELSE $4 END,
        file_id = CASE WHEN $4::text IS NULL THEN file_id ELSE NULL END,
@@ -163,10 +253,27 @@ export async function recordsOf(pool: pg.Pool, hits: ScoredSegment[]) {
     const r = byId.get(h.segmentId);
     if (!r) return [];
     const segment = {
-      id: r.id, position: r.position, document_id: r.document_id, content: r.content, answer: r.answer, word_count: r.word_count, tokens: r.tokens,
-      keywords: r.keywords ?? [], index_node_id: r.index_node_id, index_node_hash: r.index_node_hash, hit_count: r.hit_count, enabled: r.enabled,
-      disabled_at: null, disabled_by: null, status: r.status, created_by: r.created_by, created_at: seconds(r.created_at), indexing_at: seconds(r.indexing_at),
-      completed_at: seconds(r.completed_at), error: r.error, stopped_at: null,
+      id: r.id,
+      position: r.position,
+      document_id: r.document_id,
+      content: r.content,
+      answer: r.answer,
+      word_count: r.word_count,
+      tokens: r.tokens,
+      keywords: r.keywords ?? [],
+      index_node_id: r.index_node_id,
+      index_node_hash: r.index_node_hash,
+      hit_count: r.hit_count,
+      enabled: r.enabled,
+      disabled_at: null,
+      disabled_by: null,
+      status: r.status,
+      created_by: r.created_by,
+      created_at: seconds(r.created_at),
+      indexing_at: seconds(r.indexing_at),
+      completed_at: seconds(r.completed_at),
+      error: r.error,
+      stopped_at: null,
       document: { id: r.document_id, data_source_type: r.doc_source, name: r.doc_name, doc_type: null },
     };
     return [{ segment, child_chunks: [], score: h.score, tsne_position: null, files: [] }];
@@ -174,7 +281,11 @@ export async function recordsOf(pool: pg.Pool, hits: ScoredSegment[]) {
 }
 
 /** `POST /datasets/<id>/retrieve` (hit-testing): Dify's `{query: {content}, records}`. */
-export async function hitTesting(deps: KnowledgeDeps, dataset: DatasetRow, input: { query: string; retrieval_model?: unknown }) {
+export async function hitTesting(
+  deps: KnowledgeDeps,
+  dataset: DatasetRow,
+  input: { query: string; retrieval_model?: unknown },
+) {
   const model = resolveRetrievalModel(input.retrieval_model, dataset);
   const hits = await retrieve(deps, dataset, input.query, model);
   return { query: { content: input.query }, records: await recordsOf(deps.pool, hits) };

@@ -16,7 +16,7 @@ type Length = (text: string) => number;
 function mergeSplits(splits: string[], separator: string, rule: SegmentationRule, length: Length): string[] {
   const sepLength = length(separator);
   const docs: string[] = [];
-  let current: string[] = [];
+  const current: string[] = [];
   let total = 0;
   for (const piece of splits) {
     const pieceLength = length(piece);
@@ -24,7 +24,10 @@ function mergeSplits(splits: string[], separator: string, rule: SegmentationRule
       const doc = current.join(separator).trim();
       if (doc) docs.push(doc);
       // Keep a tail of at most chunk_overlap tokens as the next chunk's start.
-      while (current.length && (total > rule.chunk_overlap || total + pieceLength + (current.length ? sepLength : 0) > rule.max_tokens)) {
+      while (
+        current.length &&
+        (total > rule.chunk_overlap || total + pieceLength + (current.length ? sepLength : 0) > rule.max_tokens)
+      ) {
         total -= length(current[0]!) + (current.length > 1 ? sepLength : 0);
         current.shift();
       }
@@ -66,18 +69,27 @@ function recursiveSplit(text: string, separators: readonly string[], rule: Segme
 /** Leading punctuation Dify strips from each chunk (remove_leading_symbols). */
 const LEADING_SYMBOLS = /^[\u2000-\u206F\u2E00-\u2E7F\u3000-\u303F!"#$%&'()*+,\-./:;<=>?@[\]^_`{|}~]+/;
 
-export function splitText(text: string, options: { mode: 'automatic' | 'custom'; rule: SegmentationRule; length: Length }): string[] {
+export function splitText(
+  text: string,
+  options: { mode: 'automatic' | 'custom'; rule: SegmentationRule; length: Length },
+): string[] {
   const { rule } = options;
   // The merge measures the same pieces again and again: each is tokenized once.
   const known = new Map<string, number>();
   const length: Length = (s) => {
-    let n = known.get(s);
-    if (n === undefined) known.set(s, (n = options.length(s)));
+    const cached = known.get(s);
+    if (cached !== undefined) return cached;
+    const n = options.length(s);
+    known.set(s, n);
     return n;
   };
   let chunks: string[];
   if (options.mode === 'custom' && rule.separator) {
-    chunks = text.split(rule.separator).flatMap((piece) => (length(piece) > rule.max_tokens ? recursiveSplit(piece, RECURSIVE_SEPARATORS, rule, length) : [piece]));
+    chunks = text
+      .split(rule.separator)
+      .flatMap((piece) =>
+        length(piece) > rule.max_tokens ? recursiveSplit(piece, RECURSIVE_SEPARATORS, rule, length) : [piece],
+      );
   } else {
     chunks = recursiveSplit(text, RECURSIVE_SEPARATORS, rule, length);
   }

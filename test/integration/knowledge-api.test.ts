@@ -39,7 +39,14 @@ describe.each([
 
   beforeAll(async () => {
     h = await startHarness({ pg, redis: withRedis ? redis : undefined, llm });
-    worker = await startWorker({ server: settingsFor(serverEnv({ db: h.db, redis: withRedis ? redis : undefined })), queues: ['dataset'], logger: silentLogger(), runtime: h.app.difyctx.modelRuntime, retry: { attempts: 2, backoffMs: 20 }, pollingIntervalSeconds: 0.5 });
+    worker = await startWorker({
+      server: settingsFor(serverEnv({ db: h.db, redis: withRedis ? redis : undefined })),
+      queues: ['dataset'],
+      logger: silentLogger(),
+      runtime: h.app.difyctx.modelRuntime,
+      retry: { attempts: 2, backoffMs: 20 },
+      pollingIntervalSeconds: 0.5,
+    });
   });
   afterAll(async () => {
     await worker?.stop(5000);
@@ -51,52 +58,110 @@ describe.each([
     expect(res.statusCode).toBe(200);
     key = json(res).token;
     expect(key).toMatch(/^dataset-[A-Za-z0-9]{24}$/);
-    expect(json(await h.app.inject({ method: 'GET', url: '/console/api/datasets/api-keys', headers: h.auth })).data).toHaveLength(1);
+    expect(
+      json(await h.app.inject({ method: 'GET', url: '/console/api/datasets/api-keys', headers: h.auth })).data,
+    ).toHaveLength(1);
     expect((await call('GET', '/v1/datasets', undefined, h.chat.key)).statusCode).toBe(401);
     expect((await call('GET', '/v1/info')).statusCode).toBe(401);
-    expect(json(await call('GET', '/v1/datasets', undefined, 'dataset-000000000000000000000000'))).toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(json(await call('GET', '/v1/datasets', undefined, 'dataset-000000000000000000000000'))).toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+    });
   });
 
   it('creates a dataset, refuses a duplicate name (409) and lists it', async () => {
-    const res = await call('POST', '/v1/datasets', { name: 'Handbook', indexing_technique: 'high_quality', embedding_model: 'text-embedding-3-small', embedding_model_provider: 'openai' });
+    const res = await call('POST', '/v1/datasets', {
+      name: 'Handbook',
+      indexing_technique: 'high_quality',
+      embedding_model: 'text-embedding-3-small',
+      embedding_model_provider: 'openai',
+    });
     expect(res.statusCode, res.body).toBe(200);
-    expect(json(res)).toMatchObject({ name: 'Handbook', indexing_technique: 'high_quality', embedding_model_provider: 'openai', document_count: 0, permission: 'only_me' });
+    expect(json(res)).toMatchObject({
+      name: 'Handbook',
+      indexing_technique: 'high_quality',
+      embedding_model_provider: 'openai',
+      document_count: 0,
+      permission: 'only_me',
+    });
     datasetId = json(res).id;
     const dup = await call('POST', '/v1/datasets', { name: 'Handbook' });
     expect(dup.statusCode).toBe(409);
     expect(json(dup)).toMatchObject({ code: 'dataset_name_duplicate', status: 409 });
-    expect(json(await call('POST', '/v1/datasets', { name: '' }))).toMatchObject({ code: 'invalid_param', message: 'name: Name must be between 1 to 40 characters.' });
+    expect(json(await call('POST', '/v1/datasets', { name: '' }))).toMatchObject({
+      code: 'invalid_param',
+      message: 'name: Name must be between 1 to 40 characters.',
+    });
     const list = json(await call('GET', '/v1/datasets?page=1&limit=20'));
     expect(list).toMatchObject({ total: 1, page: 1, limit: 20, has_more: false });
     expect(list.data[0].id).toBe(datasetId);
     expect(json(await call('GET', `/v1/datasets/${datasetId}`)).name).toBe('Handbook');
-    expect(json(await call('GET', '/v1/datasets/00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'not_found', message: 'Dataset not found.', status: 404 });
+    expect(json(await call('GET', '/v1/datasets/00000000-0000-4000-8000-000000000000'))).toMatchObject({
+      code: 'not_found',
+      message: 'Dataset not found.',
+      status: 404,
+    });
   });
 
   it('indexes a text document in the worker through every stage to completed, one segment per paragraph', async () => {
     const res = await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
       name: 'animals-and-lighthouses',
       text: PARAGRAPHS.join('\n\n'),
-      process_rule: { mode: 'custom', rules: { pre_processing_rules: [{ id: 'remove_extra_spaces', enabled: true }], segmentation: { separator: '\\n\\n', max_tokens: 200, chunk_overlap: 0 } } },
+      process_rule: {
+        mode: 'custom',
+        rules: {
+          pre_processing_rules: [{ id: 'remove_extra_spaces', enabled: true }],
+          segmentation: { separator: '\\n\\n', max_tokens: 200, chunk_overlap: 0 },
+        },
+      },
     });
     expect(res.statusCode, res.body).toBe(200);
     const { document, batch } = json(res);
-    expect(document).toMatchObject({ name: 'animals-and-lighthouses', indexing_status: 'waiting', display_status: 'queuing', created_from: 'api' });
+    expect(document).toMatchObject({
+      name: 'animals-and-lighthouses',
+      indexing_status: 'waiting',
+      display_status: 'queuing',
+      created_from: 'api',
+    });
     expect(batch).toMatch(/^\d{20}$/);
     documentId = document.id;
-    const status = await waitFor(async () => {
-      const s = json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0];
-      return s.indexing_status === 'completed' || s.indexing_status === 'error' ? s : undefined;
-    }, 'the document to be indexed', 20_000);
-    expect(status).toMatchObject({ id: documentId, indexing_status: 'completed', error: null, completed_segments: 3, total_segments: 3 });
-    for (const stamp of ['processing_started_at', 'parsing_completed_at', 'cleaning_completed_at', 'splitting_completed_at', 'completed_at']) expect(status[stamp], stamp).toEqual(expect.any(Number));
-    const segments = await h.sql<{ content: string; dims: number }>(`SELECT content, array_length(embedding, 1) AS dims FROM document_segments WHERE document_id = '${documentId}' ORDER BY position`);
+    const status = await waitFor(
+      async () => {
+        const s = json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0];
+        return s.indexing_status === 'completed' || s.indexing_status === 'error' ? s : undefined;
+      },
+      'the document to be indexed',
+      20_000,
+    );
+    expect(status).toMatchObject({
+      id: documentId,
+      indexing_status: 'completed',
+      error: null,
+      completed_segments: 3,
+      total_segments: 3,
+    });
+    for (const stamp of [
+      'processing_started_at',
+      'parsing_completed_at',
+      'cleaning_completed_at',
+      'splitting_completed_at',
+      'completed_at',
+    ])
+      expect(status[stamp], stamp).toEqual(expect.any(Number));
+    const segments = await h.sql<{ content: string; dims: number }>(
+      `SELECT content, array_length(embedding, 1) AS dims FROM document_segments WHERE document_id = '${documentId}' ORDER BY position`,
+    );
     expect(segments.map((s) => s.content)).toEqual(PARAGRAPHS);
     expect(segments.every((s) => s.dims > 0)).toBe(true);
     expect(llm.requests().some((r) => r.path === '/v1/embeddings')).toBe(true);
     const docs = json(await call('GET', `/v1/datasets/${datasetId}/documents`));
     expect(docs).toMatchObject({ total: 1, page: 1 });
-    expect(docs.data[0]).toMatchObject({ id: documentId, indexing_status: 'completed', display_status: 'available', word_count: PARAGRAPHS.join('').length });
+    expect(docs.data[0]).toMatchObject({
+      id: documentId,
+      indexing_status: 'completed',
+      display_status: 'available',
+      word_count: PARAGRAPHS.join('').length,
+    });
   });
 
   it('retrieves the right segment first by semantic, full-text and hybrid search (and the hit-testing alias)', async () => {
@@ -106,58 +171,164 @@ describe.each([
       ['retrieve', 'full_text_search', 'lighthouse keeper'],
       ['retrieve', 'hybrid_search', PARAGRAPHS[1]],
     ] as const) {
-      const res = await call('POST', `/v1/datasets/${datasetId}/${url}`, { query, retrieval_model: { search_method, top_k: 2, reranking_enable: false, score_threshold_enabled: false } });
+      const res = await call('POST', `/v1/datasets/${datasetId}/${url}`, {
+        query,
+        retrieval_model: { search_method, top_k: 2, reranking_enable: false, score_threshold_enabled: false },
+      });
       expect(res.statusCode, res.body).toBe(200);
       const body = json(res);
       expect(body.query).toEqual({ content: query });
       expect(body.records.length, search_method).toBeGreaterThan(0);
       expect(body.records.length).toBeLessThanOrEqual(2);
-      expect(body.records[0].segment, search_method).toMatchObject({ content: PARAGRAPHS[1], document_id: documentId, document: { id: documentId, name: 'animals-and-lighthouses' } });
+      expect(body.records[0].segment, search_method).toMatchObject({
+        content: PARAGRAPHS[1],
+        document_id: documentId,
+        document: { id: documentId, name: 'animals-and-lighthouses' },
+      });
       expect(body.records[0].score).toBeGreaterThan(0);
     }
-    const semantic = json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: PARAGRAPHS[1], retrieval_model: { search_method: 'semantic_search', top_k: 3 } }));
+    const semantic = json(
+      await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+        query: PARAGRAPHS[1],
+        retrieval_model: { search_method: 'semantic_search', top_k: 3 },
+      }),
+    );
     expect(semantic.records[0].score).toBeCloseTo(1, 5);
-    const strict = json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: PARAGRAPHS[1], retrieval_model: { search_method: 'semantic_search', top_k: 3, score_threshold_enabled: true, score_threshold: 0.999 } }));
+    const strict = json(
+      await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+        query: PARAGRAPHS[1],
+        retrieval_model: {
+          search_method: 'semantic_search',
+          top_k: 3,
+          score_threshold_enabled: true,
+          score_threshold: 0.999,
+        },
+      }),
+    );
     expect(strict.records).toHaveLength(1);
-    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'x', retrieval_model: { search_method: 'magic' } }))).toMatchObject({ code: 'invalid_param', status: 400 });
-    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'x'.repeat(251) }))).toMatchObject({ code: 'invalid_param', status: 400 });
+    expect(
+      json(
+        await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+          query: 'x',
+          retrieval_model: { search_method: 'magic' },
+        }),
+      ),
+    ).toMatchObject({ code: 'invalid_param', status: 400 });
+    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'x'.repeat(251) }))).toMatchObject({
+      code: 'invalid_param',
+      status: 400,
+    });
   });
 
   it('re-indexing the same document never duplicates its segments', async () => {
-    const deps = { pool: h.app.difyctx.pool, runtime: h.app.difyctx.modelRuntime, store: new PostgresVectorStore(h.app.difyctx.pool) };
+    const deps = {
+      pool: h.app.difyctx.pool,
+      runtime: h.app.difyctx.modelRuntime,
+      store: new PostgresVectorStore(h.app.difyctx.pool),
+    };
     expect(await indexDocument(deps, documentId)).toBe('completed');
-    const [{ at }] = await h.sql<{ at: string }>(`SELECT completed_at::text AS at FROM documents WHERE id = '${documentId}'`);
-    await h.app.difyctx.queue.enqueue('dataset', DOCUMENT_INDEXING_TASK, { dataset_id: datasetId, document_ids: [documentId] });
+    const [{ at }] = await h.sql<{ at: string }>(
+      `SELECT completed_at::text AS at FROM documents WHERE id = '${documentId}'`,
+    );
+    await h.app.difyctx.queue.enqueue('dataset', DOCUMENT_INDEXING_TASK, {
+      dataset_id: datasetId,
+      document_ids: [documentId],
+    });
     // The worker's run has finished once the document is completed again, later than the direct run.
-    await waitFor(async () => (await h.sql<{ n: string }>(`SELECT count(*) AS n FROM documents WHERE id = '${documentId}' AND indexing_status = 'completed' AND completed_at > '${at}'::timestamptz`))[0]!.n === '1', 'the re-index');
-    const rows = await h.sql<{ n: string; positions: string }>(`SELECT count(*) AS n, count(DISTINCT position) AS positions FROM document_segments WHERE document_id = '${documentId}'`);
+    await waitFor(
+      async () =>
+        (
+          await h.sql<{ n: string }>(
+            `SELECT count(*) AS n FROM documents WHERE id = '${documentId}' AND indexing_status = 'completed' AND completed_at > '${at}'::timestamptz`,
+          )
+        )[0]!.n === '1',
+      'the re-index',
+    );
+    const rows = await h.sql<{ n: string; positions: string }>(
+      `SELECT count(*) AS n, count(DISTINCT position) AS positions FROM document_segments WHERE document_id = '${documentId}'`,
+    );
     expect(rows[0]).toEqual({ n: '3', positions: '3' });
   });
 
   it('update-by-text re-indexes the document in its batch: new segments replace the old ones, listed by the segments route', async () => {
-    const res = await call('POST', `/v1/datasets/${datasetId}/documents/${documentId}/update-by-text`, { name: 'animals-and-lighthouses', text: `${PARAGRAPHS[1]}\n\nTea is brewed with water just off the boil.` });
+    const res = await call('POST', `/v1/datasets/${datasetId}/documents/${documentId}/update-by-text`, {
+      name: 'animals-and-lighthouses',
+      text: `${PARAGRAPHS[1]}\n\nTea is brewed with water just off the boil.`,
+    });
     expect(res.statusCode, res.body).toBe(200);
     const { batch, document } = json(res);
     expect(document).toMatchObject({ id: documentId, indexing_status: 'waiting' });
-    await waitFor(async () => json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0].indexing_status === 'completed', 'the update to be indexed', 20_000);
+    await waitFor(
+      async () =>
+        json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0]
+          .indexing_status === 'completed',
+      'the update to be indexed',
+      20_000,
+    );
     const segments = json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments`));
     expect(segments).toMatchObject({ total: 2, page: 1, doc_form: 'text_model' });
-    expect(segments.data.map((s: { content: string; position: number }) => [s.position, s.content])).toEqual([[1, PARAGRAPHS[1]], [2, 'Tea is brewed with water just off the boil.']]);
-    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'sourdough yeast', retrieval_model: { search_method: 'full_text_search' } })).records).toEqual([]);
-    expect(json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments?keyword=tea`)).total).toBe(1);
+    expect(segments.data.map((s: { content: string; position: number }) => [s.position, s.content])).toEqual([
+      [1, PARAGRAPHS[1]],
+      [2, 'Tea is brewed with water just off the boil.'],
+    ]);
+    expect(
+      json(
+        await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+          query: 'sourdough yeast',
+          retrieval_model: { search_method: 'full_text_search' },
+        }),
+      ).records,
+    ).toEqual([]);
+    expect(
+      json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments?keyword=tea`)).total,
+    ).toBe(1);
   });
 
   it('PATCH changes name and retrieval model; a new embedding model re-indexes the documents', async () => {
-    const renamed = await call('PATCH', `/v1/datasets/${datasetId}`, { name: 'Handbook 2', retrieval_model: { search_method: 'full_text_search', top_k: 1 } });
+    const renamed = await call('PATCH', `/v1/datasets/${datasetId}`, {
+      name: 'Handbook 2',
+      retrieval_model: { search_method: 'full_text_search', top_k: 1 },
+    });
     expect(renamed.statusCode, renamed.body).toBe(200);
-    expect(json(renamed)).toMatchObject({ name: 'Handbook 2', retrieval_model_dict: { search_method: 'full_text_search', top_k: 1 } });
-    expect(json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'tea water boil' })).records.map((r: { segment: { content: string } }) => r.segment.content)).toEqual(['Tea is brewed with water just off the boil.']);
+    expect(json(renamed)).toMatchObject({
+      name: 'Handbook 2',
+      retrieval_model_dict: { search_method: 'full_text_search', top_k: 1 },
+    });
+    expect(
+      json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'tea water boil' })).records.map(
+        (r: { segment: { content: string } }) => r.segment.content,
+      ),
+    ).toEqual(['Tea is brewed with water just off the boil.']);
     const other = json(await call('POST', '/v1/datasets', { name: 'Other' })).id as string;
-    expect(json(await call('PATCH', `/v1/datasets/${other}`, { name: 'Handbook 2' }))).toMatchObject({ code: 'dataset_name_duplicate', status: 409 });
-    const remodel = json(await call('PATCH', `/v1/datasets/${datasetId}`, { embedding_model: 'text-embedding-3-large', embedding_model_provider: 'openai' }));
+    expect(json(await call('PATCH', `/v1/datasets/${other}`, { name: 'Handbook 2' }))).toMatchObject({
+      code: 'dataset_name_duplicate',
+      status: 409,
+    });
+    const remodel = json(
+      await call('PATCH', `/v1/datasets/${datasetId}`, {
+        embedding_model: 'text-embedding-3-large',
+        embedding_model_provider: 'openai',
+      }),
+    );
     expect(remodel.embedding_model).toBe('text-embedding-3-large');
-    await waitFor(async () => (await h.sql<{ n: string }>(`SELECT count(*) AS n FROM document_segments WHERE document_id = '${documentId}' AND embedding IS NOT NULL AND status = 'completed'`))[0]!.n === '2' && (await h.sql<{ s: string }>(`SELECT indexing_status AS s FROM documents WHERE id = '${documentId}'`))[0]!.s === 'completed', 'the re-index with the new model', 20_000);
-    expect(llm.requests().filter((r) => r.path === '/v1/embeddings').some((r) => (r.body as { model?: string }).model === 'text-embedding-3-large')).toBe(true);
+    await waitFor(
+      async () =>
+        (
+          await h.sql<{ n: string }>(
+            `SELECT count(*) AS n FROM document_segments WHERE document_id = '${documentId}' AND embedding IS NOT NULL AND status = 'completed'`,
+          )
+        )[0]!.n === '2' &&
+        (await h.sql<{ s: string }>(`SELECT indexing_status AS s FROM documents WHERE id = '${documentId}'`))[0]!.s ===
+          'completed',
+      'the re-index with the new model',
+      20_000,
+    );
+    expect(
+      llm
+        .requests()
+        .filter((r) => r.path === '/v1/embeddings')
+        .some((r) => (r.body as { model?: string }).model === 'text-embedding-3-large'),
+    ).toBe(true);
     expect((await call('DELETE', `/v1/datasets/${other}`)).statusCode).toBe(204);
   });
 
@@ -167,7 +338,10 @@ describe.each([
     expect(await h.sql(`SELECT 1 FROM document_segments WHERE document_id = '${documentId}'`)).toEqual([]);
     const after = json(await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: PARAGRAPHS[1] }));
     expect(after.records).toEqual([]);
-    expect(json(await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}`))).toMatchObject({ code: 'not_found', status: 404 });
+    expect(json(await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}`))).toMatchObject({
+      code: 'not_found',
+      status: 404,
+    });
     expect((await call('DELETE', `/v1/datasets/${datasetId}`)).statusCode).toBe(204);
     expect(await h.sql(`SELECT 1 FROM datasets WHERE id = '${datasetId}'`)).toEqual([]);
   });

@@ -16,19 +16,33 @@ useServers((servers) => ({ pg, redis } = servers));
 /** A real .docx (Office Open XML zip) with one paragraph per text. */
 async function docx(paragraphs: string[]): Promise<Buffer> {
   const zip = new JSZip();
-  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
-  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
+  zip.file(
+    '[Content_Types].xml',
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+  );
+  zip.file(
+    '_rels/.rels',
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+  );
   const body = paragraphs.map((p) => `<w:p><w:r><w:t>${p}</w:t></w:r></w:p>`).join('');
-  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`);
+  zip.file(
+    'word/document.xml',
+    `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
+  );
   return zip.generateAsync({ type: 'nodebuffer' });
 }
 
 /** A multipart body with a `file` part and a `data` field. */
-function multipart(file: { name: string; type: string; content: Buffer }, data: object): { payload: Buffer; headers: Record<string, string> } {
+function multipart(
+  file: { name: string; type: string; content: Buffer },
+  data: object,
+): { payload: Buffer; headers: Record<string, string> } {
   const boundary = '----knowledge-test-boundary';
   const payload = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n${JSON.stringify(data)}\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+    ),
     file.content,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -45,9 +59,28 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
     llm = await startStandIn();
     h = await startHarness({ pg, redis, llm });
     const root = h.app.difyctx.storage.root;
-    worker = await startWorker({ server: settingsFor(serverEnv({ db: h.db, redis, extra: { OPENDAL_FS_ROOT: root, STORAGE_LOCAL_PATH: root } })), queues: ['dataset'], logger: silentLogger(), runtime: h.app.difyctx.modelRuntime });
-    headers = { authorization: `Bearer ${json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token}` };
-    datasetId = json(await h.app.inject({ method: 'POST', url: '/v1/datasets', headers, payload: { name: 'Files', indexing_technique: 'high_quality', embedding_model: 'text-embedding-3-small', embedding_model_provider: 'openai' } })).id;
+    worker = await startWorker({
+      server: settingsFor(serverEnv({ db: h.db, redis, extra: { OPENDAL_FS_ROOT: root, STORAGE_LOCAL_PATH: root } })),
+      queues: ['dataset'],
+      logger: silentLogger(),
+      runtime: h.app.difyctx.modelRuntime,
+    });
+    headers = {
+      authorization: `Bearer ${json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token}`,
+    };
+    datasetId = json(
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/datasets',
+        headers,
+        payload: {
+          name: 'Files',
+          indexing_technique: 'high_quality',
+          embedding_model: 'text-embedding-3-small',
+          embedding_model_provider: 'openai',
+        },
+      }),
+    ).id;
   }, 60_000);
   afterAll(async () => {
     await worker?.stop(5000);
@@ -55,25 +88,71 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
     await llm?.close();
   });
 
-  const upload = (file: { name: string; type: string; content: Buffer }, data: object = { indexing_technique: 'high_quality', process_rule: { mode: 'custom', rules: { pre_processing_rules: [], segmentation: { separator: '\n\n', max_tokens: 100 } } } }) => {
+  const upload = (
+    file: { name: string; type: string; content: Buffer },
+    data: object = {
+      indexing_technique: 'high_quality',
+      process_rule: {
+        mode: 'custom',
+        rules: { pre_processing_rules: [], segmentation: { separator: '\n\n', max_tokens: 100 } },
+      },
+    },
+  ) => {
     const form = multipart(file, data);
-    return h.app.inject({ method: 'POST', url: `/v1/datasets/${datasetId}/document/create-by-file`, headers: { ...headers, ...form.headers }, payload: form.payload });
+    return h.app.inject({
+      method: 'POST',
+      url: `/v1/datasets/${datasetId}/document/create-by-file`,
+      headers: { ...headers, ...form.headers },
+      payload: form.payload,
+    });
   };
   const indexed = async (batch: string) =>
-    waitFor(async () => {
-      const s = json(await h.app.inject({ method: 'GET', url: `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`, headers })).data[0];
-      return ['completed', 'error'].includes(s.indexing_status) ? s : undefined;
-    }, 'indexing', 20_000);
-  const retrieveFirst = async (query: string) => json(await h.app.inject({ method: 'POST', url: `/v1/datasets/${datasetId}/retrieve`, headers, payload: { query, retrieval_model: { search_method: 'full_text_search', top_k: 1 } } })).records[0]?.segment;
+    waitFor(
+      async () => {
+        const s = json(
+          await h.app.inject({
+            method: 'GET',
+            url: `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`,
+            headers,
+          }),
+        ).data[0];
+        return ['completed', 'error'].includes(s.indexing_status) ? s : undefined;
+      },
+      'indexing',
+      20_000,
+    );
+  const retrieveFirst = async (query: string) =>
+    json(
+      await h.app.inject({
+        method: 'POST',
+        url: `/v1/datasets/${datasetId}/retrieve`,
+        headers,
+        payload: { query, retrieval_model: { search_method: 'full_text_search', top_k: 1 } },
+      }),
+    ).records[0]?.segment;
 
   it('indexes a .docx through mammoth and a .csv as `column: value` rows; retrieval finds their segments', async () => {
-    const word = await upload({ name: 'policy.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', content: await docx(['Remote work is allowed on Mondays.', 'Badges must be worn inside the warehouse.']) });
+    const word = await upload({
+      name: 'policy.docx',
+      type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      content: await docx(['Remote work is allowed on Mondays.', 'Badges must be worn inside the warehouse.']),
+    });
     expect(word.statusCode, word.body).toBe(200);
-    expect(json(word).document).toMatchObject({ name: 'policy.docx', data_source_type: 'upload_file', indexing_status: 'waiting' });
+    expect(json(word).document).toMatchObject({
+      name: 'policy.docx',
+      data_source_type: 'upload_file',
+      indexing_status: 'waiting',
+    });
     expect(json(word).document.data_source_info.upload_file_id).toEqual(expect.any(String));
     expect(await indexed(json(word).batch)).toMatchObject({ indexing_status: 'completed', total_segments: 2 });
-    expect(await retrieveFirst('warehouse badges')).toMatchObject({ content: 'Badges must be worn inside the warehouse.', document: { name: 'policy.docx' } });
-    const csv = await upload({ name: 'rooms.csv', type: 'text/csv', content: Buffer.from('room,floor\nAtlas,4\nZephyr,7\n') }, { indexing_technique: 'high_quality' });
+    expect(await retrieveFirst('warehouse badges')).toMatchObject({
+      content: 'Badges must be worn inside the warehouse.',
+      document: { name: 'policy.docx' },
+    });
+    const csv = await upload(
+      { name: 'rooms.csv', type: 'text/csv', content: Buffer.from('room,floor\nAtlas,4\nZephyr,7\n') },
+      { indexing_technique: 'high_quality' },
+    );
     expect(await indexed(json(csv).batch)).toMatchObject({ indexing_status: 'completed' });
     expect((await retrieveFirst('zephyr'))?.content).toContain('room: Zephyr; floor: 7');
   });
@@ -81,23 +160,62 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
   it('the console sees the same datasets, documents, indexing status and hit testing for the signed-in workspace', async () => {
     const list = json(await h.app.inject({ method: 'GET', url: '/console/api/datasets', headers: h.auth }));
     expect(list.data.map((d: { id: string }) => d.id)).toContain(datasetId);
-    const docs = json(await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}/documents`, headers: h.auth }));
+    const docs = json(
+      await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}/documents`, headers: h.auth }),
+    );
     const policy = docs.data.find((d: { name: string }) => d.name === 'policy.docx');
     expect(policy).toMatchObject({ indexing_status: 'completed', display_status: 'available' });
     const [{ batch }] = await h.sql<{ batch: string }>(`SELECT batch FROM documents WHERE id = '${policy.id}'`);
-    expect(json(await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}/batch/${batch}/indexing-status`, headers: h.auth })).data[0]).toMatchObject({ id: policy.id, indexing_status: 'completed' });
-    const hits = json(await h.app.inject({ method: 'POST', url: `/console/api/datasets/${datasetId}/hit-testing`, headers: h.auth, payload: { query: 'remote work mondays', retrieval_model: { search_method: 'hybrid_search', top_k: 1 } } }));
+    expect(
+      json(
+        await h.app.inject({
+          method: 'GET',
+          url: `/console/api/datasets/${datasetId}/batch/${batch}/indexing-status`,
+          headers: h.auth,
+        }),
+      ).data[0],
+    ).toMatchObject({ id: policy.id, indexing_status: 'completed' });
+    const hits = json(
+      await h.app.inject({
+        method: 'POST',
+        url: `/console/api/datasets/${datasetId}/hit-testing`,
+        headers: h.auth,
+        payload: { query: 'remote work mondays', retrieval_model: { search_method: 'hybrid_search', top_k: 1 } },
+      }),
+    );
     expect(hits.records[0].segment.content).toBe('Remote work is allowed on Mondays.');
-    const created = await h.app.inject({ method: 'POST', url: '/console/api/datasets', headers: h.auth, payload: { name: 'From the console' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/console/api/datasets',
+      headers: h.auth,
+      payload: { name: 'From the console' },
+    });
     expect(created.statusCode, created.body).toBe(201);
-    expect(json(created)).toMatchObject({ name: 'From the console', indexing_technique: null, created_by: expect.any(String) });
-    expect((await h.app.inject({ method: 'DELETE', url: `/console/api/datasets/${json(created).id}`, headers: h.auth })).statusCode).toBe(204);
-    expect((await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}`, headers })).statusCode).toBe(401);
+    expect(json(created)).toMatchObject({
+      name: 'From the console',
+      indexing_technique: null,
+      created_by: expect.any(String),
+    });
+    expect(
+      (await h.app.inject({ method: 'DELETE', url: `/console/api/datasets/${json(created).id}`, headers: h.auth }))
+        .statusCode,
+    ).toBe(204);
+    expect((await h.app.inject({ method: 'GET', url: `/console/api/datasets/${datasetId}`, headers })).statusCode).toBe(
+      401,
+    );
   });
 
   it("records a provider's refusal while embedding on the document (error status and Dify's message), without segments left searchable", async () => {
-    llm.failNext(401, { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' });
-    const res = await upload({ name: 'secret.txt', type: 'text/plain', content: Buffer.from('Vault code is kept by the night guard.') });
+    llm.failNext(401, {
+      message: 'Incorrect API key provided',
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+    });
+    const res = await upload({
+      name: 'secret.txt',
+      type: 'text/plain',
+      content: Buffer.from('Vault code is kept by the night guard.'),
+    });
     const status = await indexed(json(res).batch);
     expect(status).toMatchObject({ indexing_status: 'error', completed_segments: 0, total_segments: 1 });
     expect(status.error).toMatch(/^\[openai\] /);
@@ -109,9 +227,18 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
     const pdf = await upload({ name: 'scan.pdf', type: 'application/pdf', content: Buffer.from('%PDF-1.4') });
     expect(pdf.statusCode).toBe(415);
     expect(json(pdf)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
-    const none = await h.app.inject({ method: 'POST', url: `/v1/datasets/${datasetId}/document/create_by_file`, headers, payload: {} });
+    const none = await h.app.inject({
+      method: 'POST',
+      url: `/v1/datasets/${datasetId}/document/create_by_file`,
+      headers,
+      payload: {},
+    });
     expect(json(none)).toMatchObject({ code: 'no_file_uploaded', status: 400 });
-    const broken = await upload({ name: 'broken.docx', type: 'application/octet-stream', content: Buffer.from('not a zip') });
+    const broken = await upload({
+      name: 'broken.docx',
+      type: 'application/octet-stream',
+      content: Buffer.from('not a zip'),
+    });
     expect(broken.statusCode).toBe(200);
     const status = await indexed(json(broken).batch);
     expect(status.indexing_status).toBe('error');

@@ -30,22 +30,57 @@ describe.each([
   });
 
   it('is queued again by the next worker and completes with its segments exactly once', async () => {
-    const headers = { authorization: `Bearer ${json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token}` };
-    const datasetId = json(await h.app.inject({ method: 'POST', url: '/v1/datasets', headers, payload: { name: 'Recovered', indexing_technique: 'high_quality', embedding_model: 'text-embedding-3-small', embedding_model_provider: 'openai' } })).id as string;
+    const headers = {
+      authorization: `Bearer ${json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token}`,
+    };
+    const datasetId = json(
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/datasets',
+        headers,
+        payload: {
+          name: 'Recovered',
+          indexing_technique: 'high_quality',
+          embedding_model: 'text-embedding-3-small',
+          embedding_model_provider: 'openai',
+        },
+      }),
+    ).id as string;
     // The state a worker killed while embedding leaves: the row in `indexing`, no longer moving, and
     // some segments written without vectors. No task is queued for it any more.
     const [doc] = await h.sql<{ id: string }>(
       `INSERT INTO documents (tenant_id, dataset_id, position, name, batch, source_text, data_source_info, indexing_status, processing_started_at, updated_at)
        VALUES ('${h.tenantId}', '${datasetId}', 1, 'crashed', '20261130000000123456', 'First part.\n\nSecond part.', '{"extension": "txt"}', 'indexing', now() - interval '1 hour', now() - interval '1 hour') RETURNING id`,
     );
-    await h.sql(`INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status) VALUES ('${h.tenantId}', '${datasetId}', '${doc!.id}', 1, 'stale half', 'indexing')`);
-    worker = await startWorker({ server: settingsFor(serverEnv({ db: h.db, redis: withRedis ? redis : undefined })), queues: ['dataset'], logger: silentLogger(), runtime: h.app.difyctx.modelRuntime, knowledgeStallMs: 1000, pollingIntervalSeconds: 0.5 });
-    const status = await waitFor(async () => {
-      const s = json(await h.app.inject({ method: 'GET', url: `/v1/datasets/${datasetId}/documents/20261130000000123456/indexing-status`, headers })).data[0];
-      return s.indexing_status === 'completed' || s.indexing_status === 'error' ? s : undefined;
-    }, 'the abandoned document to complete', 20_000);
+    await h.sql(
+      `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status) VALUES ('${h.tenantId}', '${datasetId}', '${doc!.id}', 1, 'stale half', 'indexing')`,
+    );
+    worker = await startWorker({
+      server: settingsFor(serverEnv({ db: h.db, redis: withRedis ? redis : undefined })),
+      queues: ['dataset'],
+      logger: silentLogger(),
+      runtime: h.app.difyctx.modelRuntime,
+      knowledgeStallMs: 1000,
+      pollingIntervalSeconds: 0.5,
+    });
+    const status = await waitFor(
+      async () => {
+        const s = json(
+          await h.app.inject({
+            method: 'GET',
+            url: `/v1/datasets/${datasetId}/documents/20261130000000123456/indexing-status`,
+            headers,
+          }),
+        ).data[0];
+        return s.indexing_status === 'completed' || s.indexing_status === 'error' ? s : undefined;
+      },
+      'the abandoned document to complete',
+      20_000,
+    );
     expect(status).toMatchObject({ indexing_status: 'completed', completed_segments: 1, total_segments: 1 });
-    const segments = await h.sql<{ content: string; has_vector: boolean }>(`SELECT content, embedding IS NOT NULL AS has_vector FROM document_segments WHERE document_id = '${doc!.id}'`);
+    const segments = await h.sql<{ content: string; has_vector: boolean }>(
+      `SELECT content, embedding IS NOT NULL AS has_vector FROM document_segments WHERE document_id = '${doc!.id}'`,
+    );
     expect(segments).toEqual([{ content: 'First part.\n\nSecond part.', has_vector: true }]);
   });
 });

@@ -10,10 +10,21 @@ import { checkUpload, type UploadLimits } from './upload-files.js';
  * checks of every upload, then only extensions a parser reads (415 otherwise), storage first, then
  * its upload_files row, created by the workspace's owner (a knowledge key has no account).
  */
-export async function saveDatasetFile(deps: { pool: pg.Pool; storage: FileStorage; limits: UploadLimits }, input: { tenantId: string; filename: string; mimetype: string; content: Buffer }) {
-  const { extension, name } = checkUpload(deps.limits, { filename: input.filename, mimetype: input.mimetype, size: input.content.length });
-  if (!DOCUMENT_EXTENSIONS.includes(extension)) throw new HttpError(415, 'unsupported_file_type', 'File type not allowed.');
-  const { rows: owners } = await deps.pool.query<{ account_id: string }>(`SELECT account_id FROM tenant_account_joins WHERE tenant_id = $1 ORDER BY (role = 'owner') DESC, created_at LIMIT 1`, [input.tenantId]);
+export async function saveDatasetFile(
+  deps: { pool: pg.Pool; storage: FileStorage; limits: UploadLimits },
+  input: { tenantId: string; filename: string; mimetype: string; content: Buffer },
+) {
+  const { extension, name } = checkUpload(deps.limits, {
+    filename: input.filename,
+    mimetype: input.mimetype,
+    size: input.content.length,
+  });
+  if (!DOCUMENT_EXTENSIONS.includes(extension))
+    throw new HttpError(415, 'unsupported_file_type', 'File type not allowed.');
+  const { rows: owners } = await deps.pool.query<{ account_id: string }>(
+    `SELECT account_id FROM tenant_account_joins WHERE tenant_id = $1 ORDER BY (role = 'owner') DESC, created_at LIMIT 1`,
+    [input.tenantId],
+  );
   const owner = owners[0]?.account_id;
   if (!owner) throw new HttpError(400, 'invalid_param', 'The workspace has no member to own the file.');
   const key = `upload_files/${input.tenantId}/${randomUUID()}.${extension}`;
@@ -22,7 +33,17 @@ export async function saveDatasetFile(deps: { pool: pg.Pool; storage: FileStorag
     const { rows } = await deps.pool.query<{ id: string }>(
       `INSERT INTO upload_files (tenant_id, storage_type, key, name, size, extension, mime_type, hash, created_by_role, created_by, used, used_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'account', $9, true, now()) RETURNING id`,
-      [input.tenantId, deps.storage.type, key, name, input.content.length, extension, input.mimetype, createHash('sha3-256').update(input.content).digest('hex'), owner],
+      [
+        input.tenantId,
+        deps.storage.type,
+        key,
+        name,
+        input.content.length,
+        extension,
+        input.mimetype,
+        createHash('sha3-256').update(input.content).digest('hex'),
+        owner,
+      ],
     );
     return { id: rows[0]!.id, name, extension };
   } catch (error) {

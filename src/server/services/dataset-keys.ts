@@ -16,10 +16,19 @@ interface KeyRow {
   created_at: Date;
 }
 
-const keyJson = (r: KeyRow) => ({ id: r.id, type: r.type, token: `${r.token_prefix}…`, last_used_at: unixSeconds(r.last_used_at), created_at: unixSeconds(r.created_at) });
+const keyJson = (r: KeyRow) => ({
+  id: r.id,
+  type: r.type,
+  token: `${r.token_prefix}…`,
+  last_used_at: unixSeconds(r.last_used_at),
+  created_at: unixSeconds(r.created_at),
+});
 
 export async function listDatasetKeys(pool: pg.Pool, tenantId: string) {
-  const { rows } = await pool.query<KeyRow>(`SELECT id, type, token_prefix, last_used_at, created_at FROM api_tokens WHERE tenant_id = $1 AND type = 'dataset' ORDER BY created_at`, [tenantId]);
+  const { rows } = await pool.query<KeyRow>(
+    `SELECT id, type, token_prefix, last_used_at, created_at FROM api_tokens WHERE tenant_id = $1 AND type = 'dataset' ORDER BY created_at`,
+    [tenantId],
+  );
   return { data: rows.map(keyJson) };
 }
 
@@ -27,8 +36,15 @@ export async function listDatasetKeys(pool: pg.Pool, tenantId: string) {
 export async function createDatasetKey(pool: pg.Pool, tenantId: string) {
   return inTransaction(pool, async (client) => {
     await client.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
-    const { rows: count } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM api_tokens WHERE tenant_id = $1 AND type = 'dataset'`, [tenantId]);
-    if (Number(count[0]?.n ?? 0) >= MAX_DATASET_KEYS) throw badRequest(`Cannot create more than ${MAX_DATASET_KEYS} API keys for this resource type.`, 'max_keys_exceeded');
+    const { rows: count } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM api_tokens WHERE tenant_id = $1 AND type = 'dataset'`,
+      [tenantId],
+    );
+    if (Number(count[0]?.n ?? 0) >= MAX_DATASET_KEYS)
+      throw badRequest(
+        `Cannot create more than ${MAX_DATASET_KEYS} API keys for this resource type.`,
+        'max_keys_exceeded',
+      );
     const token = generateKey('dataset-');
     const { rows } = await client.query<KeyRow>(
       `INSERT INTO api_tokens (app_id, tenant_id, type, token_hash, token_prefix) VALUES (NULL, $1, 'dataset', $2, $3) RETURNING id, type, token_prefix, last_used_at, created_at`,
@@ -39,7 +55,10 @@ export async function createDatasetKey(pool: pg.Pool, tenantId: string) {
 }
 
 export async function deleteDatasetKey(pool: pg.Pool, tenantId: string, keyId: string): Promise<void> {
-  const result = await pool.query(`DELETE FROM api_tokens WHERE id = $1 AND tenant_id = $2 AND type = 'dataset'`, [keyId, tenantId]);
+  const result = await pool.query(`DELETE FROM api_tokens WHERE id = $1 AND tenant_id = $2 AND type = 'dataset'`, [
+    keyId,
+    tenantId,
+  ]);
   if (result.rowCount !== 1) throw notFound('API key not found.', 'api_key_not_found');
 }
 
@@ -58,6 +77,11 @@ export async function resolveDatasetKey(pool: pg.Pool, token: string): Promise<D
   );
   const row = rows[0];
   if (!row || !sameDigest(row.token_hash, digest)) return null;
-  pool.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [row.id]).catch(() => {});
+  pool
+    .query(
+      `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [row.id],
+    )
+    .catch(() => {});
   return { tenantId: row.tenant_id, keyId: row.id };
 }

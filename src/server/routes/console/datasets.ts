@@ -8,7 +8,11 @@ import { parse, uuidParam } from '../validate.js';
 import { knowledgeCall, knowledgeDeps } from '../service-api/datasets/deps.js';
 
 const CreateBody = z.object({
-  name: z.string({ message: 'Name must be between 1 to 40 characters.' }).trim().min(1, 'Name must be between 1 to 40 characters.').max(40, 'Name must be between 1 to 40 characters.'),
+  name: z
+    .string({ message: 'Name must be between 1 to 40 characters.' })
+    .trim()
+    .min(1, 'Name must be between 1 to 40 characters.')
+    .max(40, 'Name must be between 1 to 40 characters.'),
   description: z.string().max(400).nullish(),
   indexing_technique: z.enum(['high_quality', 'economy']).nullish(),
   permission: z.enum(['only_me', 'all_team_members', 'partial_members']).nullish(),
@@ -23,16 +27,23 @@ const Paging = z.object({
 const DatasetParams = z.object({ datasetId: uuidParam });
 const BatchParams = z.object({ datasetId: uuidParam, batch: z.string().min(1).max(64) });
 const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
-const HitBody = z.object({ query: z.string().min(1, 'is required').max(250, 'Query cannot exceed 250 characters'), retrieval_model: z.record(z.string(), z.unknown()).nullish() });
+const HitBody = z.object({
+  query: z.string().min(1, 'is required').max(250, 'Query cannot exceed 250 characters'),
+  retrieval_model: z.record(z.string(), z.unknown()).nullish(),
+});
 
 /** The console's knowledge routes (Dify's console/datasets): the same services as the Knowledge API, for the signed-in workspace. */
 export async function datasetConsoleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const deps = knowledgeDeps(ctx);
-  app.get('/datasets', async (request) => listDatasets(ctx.pool, { tenantId: accountOf(request).tenantId, ...parse(Paging, request.query) }));
+  app.get('/datasets', async (request) =>
+    listDatasets(ctx.pool, { tenantId: accountOf(request).tenantId, ...parse(Paging, request.query) }),
+  );
   app.post('/datasets', async (request, reply) => {
     const body = parse(CreateBody, request.body);
     const { tenantId, accountId } = accountOf(request);
-    const dataset = await knowledgeCall(() => newDataset(deps, { tenantId, ...body, permission: body.permission ?? undefined, createdBy: accountId }));
+    const dataset = await knowledgeCall(() =>
+      newDataset(deps, { tenantId, ...body, permission: body.permission ?? undefined, createdBy: accountId }),
+    );
     reply.code(201);
     return datasetJson(dataset);
   });
@@ -71,6 +82,8 @@ export async function datasetConsoleRoutes(app: FastifyInstance, ctx: AppContext
   app.post('/datasets/:datasetId/hit-testing', async (request) => {
     const { datasetId } = parse(DatasetParams, request.params);
     const body = parse(HitBody, request.body);
-    return knowledgeCall(async () => hitTesting(deps, await getDataset(ctx.pool, accountOf(request).tenantId, datasetId), body));
+    return knowledgeCall(async () =>
+      hitTesting(deps, await getDataset(ctx.pool, accountOf(request).tenantId, datasetId), body),
+    );
   });
 }

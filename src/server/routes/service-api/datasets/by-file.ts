@@ -39,7 +39,8 @@ async function readForm(request: FastifyRequest): Promise<Form> {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of part.file as AsyncIterable<Buffer>) chunks.push(chunk);
-    if ((part.file as { truncated?: boolean }).truncated) throw fileTooLarge('The file is larger than UPLOAD_FILE_SIZE_LIMIT.');
+    if ((part.file as { truncated?: boolean }).truncated)
+      throw fileTooLarge('The file is larger than UPLOAD_FILE_SIZE_LIMIT.');
     form.file = { filename: part.filename, mimetype: part.mimetype, content: Buffer.concat(chunks) };
   }
   return form;
@@ -51,8 +52,13 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
   const maxBytes = ctx.settings.UPLOAD_FILE_SIZE_LIMIT * 1024 * 1024;
   await app.register(async (scope) => {
     const { default: multipart } = await import('@fastify/multipart');
-    await scope.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 20, fieldSize: 256 * 1024 } });
-    for (const url of ['/datasets/:datasetId/document/create-by-file', '/datasets/:datasetId/document/create_by_file']) {
+    await scope.register(multipart, {
+      limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 20, fieldSize: 256 * 1024 },
+    });
+    for (const url of [
+      '/datasets/:datasetId/document/create-by-file',
+      '/datasets/:datasetId/document/create_by_file',
+    ]) {
       scope.post(url, async (request) => {
         const { datasetId } = parse(DatasetParams, request.params);
         const tenantId = workspaceOf(request);
@@ -60,7 +66,8 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
         const form = await readForm(request).catch((error: unknown) => {
           const code = (error as { code?: unknown }).code;
           if (code === 'FST_FILES_LIMIT') throw tooMany();
-          if (code === 'FST_REQ_FILE_TOO_LARGE') throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
+          if (code === 'FST_REQ_FILE_TOO_LARGE')
+            throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
           throw error;
         });
         if (!form.file) throw noFile();
@@ -69,9 +76,19 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
           const dataset = await getDataset(ctx.pool, tenantId, datasetId);
           resolveProcessRule(form.data.process_rule);
           const technique = form.data.indexing_technique;
-          if (technique !== undefined && technique !== null && technique !== 'high_quality' && technique !== 'economy') throw badRequest('indexing_technique: must be high_quality or economy');
-          const file = await saveDatasetFile({ pool: ctx.pool, storage: ctx.storage, limits: ctx.settings }, { tenantId, ...upload });
-          return addTextDocument(deps, dataset, { name: file.name, file, process_rule: form.data.process_rule, indexing_technique: technique ?? null, doc_language: typeof form.data.doc_language === 'string' ? form.data.doc_language : undefined });
+          if (technique !== undefined && technique !== null && technique !== 'high_quality' && technique !== 'economy')
+            throw badRequest('indexing_technique: must be high_quality or economy');
+          const file = await saveDatasetFile(
+            { pool: ctx.pool, storage: ctx.storage, limits: ctx.settings },
+            { tenantId, ...upload },
+          );
+          return addTextDocument(deps, dataset, {
+            name: file.name,
+            file,
+            process_rule: form.data.process_rule,
+            indexing_technique: technique ?? null,
+            doc_language: typeof form.data.doc_language === 'string' ? form.data.doc_language : undefined,
+          });
         });
       });
     }

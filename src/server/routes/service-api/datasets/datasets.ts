@@ -8,7 +8,11 @@ import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
 
 const technique = z.enum(['high_quality', 'economy']).nullish();
 const CreateBody = z.object({
-  name: z.string({ message: 'Name must be between 1 to 40 characters.' }).trim().min(1, 'Name must be between 1 to 40 characters.').max(40, 'Name must be between 1 to 40 characters.'),
+  name: z
+    .string({ message: 'Name must be between 1 to 40 characters.' })
+    .trim()
+    .min(1, 'Name must be between 1 to 40 characters.')
+    .max(40, 'Name must be between 1 to 40 characters.'),
   description: z.string().max(400, 'Description cannot exceed 400 characters.').nullish(),
   indexing_technique: technique,
   permission: z.enum(['only_me', 'all_team_members', 'partial_members']).nullish(),
@@ -18,7 +22,12 @@ const CreateBody = z.object({
   retrieval_model: z.record(z.string(), z.unknown()).nullish(),
 });
 const PatchBody = z.object({
-  name: z.string().trim().min(1, 'Name must be between 1 to 40 characters.').max(40, 'Name must be between 1 to 40 characters.').optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Name must be between 1 to 40 characters.')
+    .max(40, 'Name must be between 1 to 40 characters.')
+    .optional(),
   description: z.string().max(400, 'Description cannot exceed 400 characters.').nullish(),
   indexing_technique: z.enum(['high_quality', 'economy']).optional(),
   permission: z.enum(['only_me', 'all_team_members', 'partial_members']).optional(),
@@ -39,7 +48,9 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post('/datasets', async (request) => {
     const body = parse(CreateBody, request.body);
     const tenantId = workspaceOf(request);
-    return knowledgeCall(async () => datasetJson(await newDataset(deps, { tenantId, ...body, permission: body.permission ?? undefined })));
+    return knowledgeCall(async () =>
+      datasetJson(await newDataset(deps, { tenantId, ...body, permission: body.permission ?? undefined })),
+    );
   });
   app.get('/datasets', async (request) => {
     const query = parse(Paging, request.query);

@@ -10,7 +10,8 @@ export function knowledgeDeps(ctx: AppContext): KnowledgeDeps {
     pool: ctx.pool,
     runtime: ctx.modelRuntime,
     store: new PostgresVectorStore(ctx.pool),
-    enqueue: (name, data) => withDeadline(ctx.queue.enqueue('dataset', name, data), { ms: ENQUEUE_TIMEOUT_MS, what: 'the task queue' }),
+    enqueue: (name, data) =>
+      withDeadline(ctx.queue.enqueue('dataset', name, data), { ms: ENQUEUE_TIMEOUT_MS, what: 'the task queue' }),
   };
 }
 

@@ -16,7 +16,11 @@ const ByText = z.object({
   doc_language: z.string().max(100).optional(),
 });
 const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
-const UpdateByText = z.object({ name: z.string().min(1).max(255).nullish(), text: z.string().nullish(), process_rule: z.unknown().optional() });
+const UpdateByText = z.object({
+  name: z.string().min(1).max(255).nullish(),
+  text: z.string().nullish(),
+  process_rule: z.unknown().optional(),
+});
 const SegmentQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -36,12 +40,17 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
       return knowledgeCall(async () => addTextDocument(deps, await getDataset(ctx.pool, tenantId, datasetId), body));
     });
   }
-  for (const url of ['/datasets/:datasetId/documents/:documentId/update-by-text', '/datasets/:datasetId/documents/:documentId/update_by_text']) {
+  for (const url of [
+    '/datasets/:datasetId/documents/:documentId/update-by-text',
+    '/datasets/:datasetId/documents/:documentId/update_by_text',
+  ]) {
     app.post(url, async (request) => {
       const { datasetId, documentId } = parse(DocumentParams, request.params);
       const body = parse(UpdateByText, request.body);
       const tenantId = workspaceOf(request);
-      return knowledgeCall(async () => updateTextDocument(deps, await getDataset(ctx.pool, tenantId, datasetId), documentId, body));
+      return knowledgeCall(async () =>
+        updateTextDocument(deps, await getDataset(ctx.pool, tenantId, datasetId), documentId, body),
+      );
     });
   }
   app.get('/datasets/:datasetId/documents/:documentId/segments', async (request) => {

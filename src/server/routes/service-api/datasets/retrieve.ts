@@ -21,7 +21,12 @@ export async function retrieveRoutes(app: FastifyInstance, ctx: AppContext): Pro
       const { datasetId } = parse(DatasetParams, request.params);
       const body = parse(Body, request.body);
       const tenantId = workspaceOf(request);
-      return knowledgeCall(async () => hitTesting(deps, await getDataset(ctx.pool, tenantId, datasetId), { query: body.query, retrieval_model: body.retrieval_model }));
+      return knowledgeCall(async () =>
+        hitTesting(deps, await getDataset(ctx.pool, tenantId, datasetId), {
+          query: body.query,
+          retrieval_model: body.retrieval_model,
+        }),
+      );
     });
   }
 }
