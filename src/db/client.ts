@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DifyctlError } from '../errors/index.js';
+import { dbAuthFailed, dbDatabaseMissing, DifyctlError, isPgLoginRefused } from '../errors/index.js';
 import { describeConnection } from './connection.js';
 import type { DbConnection } from './types.js';
 
@@ -13,6 +13,12 @@ const LOGIN_PROBLEMS: Record<string, string> = {
 export function connectionFailed(connection: DbConnection, error: unknown): DifyctlError {
   const e = error as { code?: string; message?: string }; // pg DatabaseError or a Node system error
   const target = describeConnection(connection);
+  // A refused login or a missing database is the same fault whichever command meets it (as `up` reports it).
+  if ('user' in connection) {
+    const where = `${connection.host}:${connection.port}`;
+    if (isPgLoginRefused(e.code)) return dbAuthFailed({ where, user: connection.user, message: e.message, cause: error });
+    if (e.code === '3D000') return dbDatabaseMissing({ where, host: connection.host, port: connection.port, user: connection.user, database: connection.database, cause: error });
+  }
   const variable = (e.code && LOGIN_PROBLEMS[e.code]) ?? 'DB_HOST / DB_PORT';
   const serviceName = e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? ' A compose service name (db) only resolves inside the compose network: from the host use 127.0.0.1, or let `difyctl up` start the stack.' : '';
   return new DifyctlError('MIGRATE.CONNECT', `Cannot connect to PostgreSQL at ${target}: ${e.message ?? String(error)}`, {

@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   'EMBEDDED.BINARIES_BROKEN': { exit: EXIT.failure, summary: 'The embedded PostgreSQL binaries are missing or their library symlinks could not be restored.' },
   'EMBEDDED.DATA_DIR_ACCESS': { exit: EXIT.failure, summary: 'The postgres user cannot reach the embedded data directory (running as root).' },
   'EMBEDDED.START_FAILED': { exit: EXIT.failure, summary: 'An embedded PostgreSQL or Redis process failed to initialise or exited while starting.' },
-  'MIGRATE.CONNECT': { exit: EXIT.failure, summary: 'The migrator cannot connect to or log in to PostgreSQL.' },
+  'MIGRATE.CONNECT': { exit: EXIT.failure, summary: 'The migrator cannot connect to PostgreSQL (a refused login is DB.AUTH_FAILED).' },
   'MIGRATE.LOCK_TIMEOUT': { exit: EXIT.failure, summary: 'Another migrator held the migration lock longer than --lock-timeout.' },
   'MIGRATE.FAILED': { exit: EXIT.failure, summary: 'A migration (or the seed) failed; its transaction was rolled back.' },
   'MIGRATE.FOREIGN_SCHEMA': { exit: EXIT.failure, summary: "The database holds Dify's own (Alembic) schema; difyctl will not migrate over it." },

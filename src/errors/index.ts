@@ -1,4 +1,5 @@
 export { ERROR_CODES, EXIT, type ErrorCode, type ExitCode } from './codes.js';
 export { DifyctlError, BugError, isDifyctlError, type SourceLocation, type DifyctlErrorOptions } from './difyctl-error.js';
 export { classify } from './classify.js';
+export { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty, isPgLoginRefused } from './db-login.js';
 export { diskFullError, isDiskFull, formatBytes, notEnoughSpace } from './disk-full.js';

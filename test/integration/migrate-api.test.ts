@@ -207,11 +207,17 @@ describe('createMigrator against a real PostgreSQL', () => {
     expect((await caught(migrator.up())).code).toBe('MIGRATE.DIVERGED');
   });
 
-  it('a refused login is MIGRATE.CONNECT and names the variables to fix', async () => {
+  it('a refused login is DB.AUTH_FAILED, as `up` reports it, and names the variables to fix', async () => {
     const db = await server.createDatabase();
     const error = await caught(createMigrator({ connection: { ...db, password: 'wrong' } }).status());
-    expect(error.code).toBe('MIGRATE.CONNECT');
+    expect(error.code).toBe('DB.AUTH_FAILED');
     expect(error.hint).toContain('DB_PASSWORD');
     expect(error.message).not.toContain(db.password);
+  });
+
+  it('a missing database is DB.DATABASE_MISSING, as `up` reports it; nothing answering stays MIGRATE.CONNECT', async () => {
+    const db = await server.createDatabase();
+    expect((await caught(createMigrator({ connection: { ...db, database: 'no_such_db' } }).status())).code).toBe('DB.DATABASE_MISSING');
+    expect((await caught(createMigrator({ connection: { ...db, port: 1 }, connectTimeoutMs: 2000 }).status())).code).toBe('MIGRATE.CONNECT');
   });
 });

@@ -1,4 +1,4 @@
-import { DifyctlError } from '../../errors/index.js';
+import { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty } from '../../errors/index.js';
 import type { DbConnection } from '../types.js';
 import { hostNotFound } from './tcp.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
@@ -21,19 +21,14 @@ export function classifyPgError(error: unknown, conn: DbConnection): Probe {
       return {
         ok: false,
         reason: e.message ?? 'authentication failed',
-        fatal: new DifyctlError('DB.AUTH_FAILED', `PostgreSQL at ${where} refused the login of user "${conn.user}": ${e.message ?? ''}`.trim(), {
-          hint: /role .* does not exist/.test(e.message ?? '')
-            ? `Set DB_USERNAME to a role that exists on the server (or create "${conn.user}").`
-            : `Set DB_PASSWORD (and DB_USERNAME) in .env to the server's credentials. A data directory created earlier keeps its first password.`,
-          cause: error,
-        }),
+        fatal: dbAuthFailed({ where, user: conn.user, message: e.message, cause: error }),
       };
     case undefined:
       if (/client password must be a string|password must be a string/i.test(e.message ?? '')) {
         return {
           ok: false,
           reason: 'the server asks for a password and DB_PASSWORD is empty',
-          fatal: new DifyctlError('DB.AUTH_FAILED', `PostgreSQL at ${where} asks user "${conn.user}" for a password and DB_PASSWORD is empty`, { hint: 'Set DB_PASSWORD in .env.', cause: error }),
+          fatal: dbPasswordEmpty({ where, user: conn.user, cause: error }),
         };
       }
       return notReady(`${where}: ${reasonOf(error)}`);
@@ -41,10 +36,7 @@ export function classifyPgError(error: unknown, conn: DbConnection): Probe {
       return {
         ok: false,
         reason: e.message ?? 'database does not exist',
-        fatal: new DifyctlError('DB.DATABASE_MISSING', `PostgreSQL at ${where} has no database "${conn.database}"`, {
-          hint: `Create it (\`createdb -h ${conn.host} -p ${conn.port} -U ${conn.user} ${conn.database}\`) or set DB_DATABASE to an existing database.`,
-          cause: error,
-        }),
+        fatal: dbDatabaseMissing({ where, host: conn.host, port: conn.port, user: conn.user, database: conn.database, cause: error }),
       };
     case 'ENOTFOUND':
       return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound({ host: conn.host, hostVar: 'DB_HOST', cause: error }) };
