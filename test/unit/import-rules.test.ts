@@ -19,7 +19,10 @@ export const ALLOWED: Record<string, string[]> = {
   knowledge: ['errors', 'config', 'db', 'model-runtime'],
   apps: ['errors', 'config', 'db', 'model-runtime', 'knowledge'],
   server: ['errors', 'config', 'db', 'output', 'model-runtime', 'knowledge', 'apps'],
-  stack: ['errors', 'config', 'db', 'output', 'supervision'],
+  // The two server modules: how the configured Redis (sentinels, cluster, TLS) is reached, which the
+  // stack's readiness and `ps` share with the server. They belong in a lower room (config/) once the
+  // managed-Redis work has landed; until then they are the only way into server/ from the stack.
+  stack: ['errors', 'config', 'db', 'output', 'supervision', 'server/store/redis-target.ts', 'server/store/redis-connection.ts'],
   logs: ['errors', 'config', 'stack', 'supervision'],
   doctor: ['errors', 'config', 'db', 'output', 'stack', 'supervision'],
   'console-client': ['errors', 'config', 'output', 'stack', 'supervision'],
@@ -59,7 +62,9 @@ export function violations(files: Array<{ file: string; text: string }>, allowed
     for (const target of importsOf(file, text)) {
       const to = roomOf(target);
       if (to === from || exceptions[`${file} -> ${target}`]) continue;
-      if (!(allowed[from] ?? []).includes(to)) found.push({ from: file, to: target });
+      const rules = allowed[from] ?? [];
+      // A rule is a room, or one module of another room (`server/store/redis-target.ts`).
+      if (!rules.includes(to) && !rules.includes(target.replace(/^src\//, ''))) found.push({ from: file, to: target });
     }
   }
   return found;
@@ -78,6 +83,8 @@ describe('import rules (docs/ARCHITECTURE.md)', () => {
 
   it('every room of src/ has a rule', () => {
     expect([...new Set(files.map((f) => roomOf(f.file)))].filter((room) => !(room in ALLOWED))).toEqual([]);
+    const modules = Object.values(ALLOWED).flat().filter((rule) => rule.includes('/'));
+    expect(modules.filter((m) => !files.some((f) => f.file === `src/${m}`))).toEqual([]);
   });
 
   it('no file imports a room its own room may not', () => {
