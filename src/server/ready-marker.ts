@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import { clientFor, type RedisTarget } from './store/redis-connection.js';
 import type { KeyValueStore } from './store/types.js';
 
 export const READY_KEY = 'api_service_status';
@@ -29,12 +30,16 @@ export function startReadyMarker(options: { kv: KeyValueStore; logger: Logger; r
  */
 export async function readReadyMarkerAt(target: {
   redis?: { host: string; port: number; username?: string; password?: string; db: number };
+  /** Sentinels, a cluster or TLS (REDIS_USE_SENTINEL / REDIS_USE_CLUSTERS / REDIS_USE_SSL): read through the api's own kind of client. */
+  managedRedis?: RedisTarget;
   db: { host: string; port: number; user: string; password?: string; database: string };
 }): Promise<{ value: string; ttlS: number } | undefined> {
-  if (target.redis) {
-    const { Redis } = await import('ioredis');
+  if (target.redis || target.managedRedis) {
+    const once = { lazyConnect: true, connectTimeout: 800, commandTimeout: 800, maxRetriesPerRequest: 0, retryStrategy: () => null, sentinelRetryStrategy: () => null };
     const r = target.redis;
-    const client = new Redis({ host: r.host, port: r.port, username: r.username || undefined, password: r.password || undefined, db: r.db, lazyConnect: true, connectTimeout: 800, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = target.managedRedis
+      ? clientFor(target.managedRedis, once)
+      : new (await import('ioredis')).Redis({ host: r?.host, port: r?.port, username: r?.username || undefined, password: r?.password || undefined, db: r?.db, ...once });
     client.on('error', () => undefined);
     try {
       await client.connect();

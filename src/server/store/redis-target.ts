@@ -122,9 +122,10 @@ export function brokerTarget(s: BrokerTargetSettings): RedisTarget {
 
 /** ioredis Cluster options around per-node RedisOptions (retry and queueing live at the top level). */
 export function clusterOptions(options: RedisOptions): ClusterOptions {
-  const { retryStrategy, enableOfflineQueue, host: _host, port: _port, db: _db, sentinels: _s, ...node } = options;
+  const { retryStrategy, enableOfflineQueue, lazyConnect, host: _host, port: _port, db: _db, sentinels: _s, ...node } = options;
   return {
     redisOptions: node,
+    lazyConnect,
     clusterRetryStrategy: retryStrategy ? (times) => retryStrategy(times) ?? null : undefined,
     enableOfflineQueue,
     slotsRefreshTimeout: 2000,

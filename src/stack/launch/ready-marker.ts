@@ -1,5 +1,7 @@
 import type { Settings } from '../../config/schema.js';
 import { readReadyMarkerAt } from '../../server/ready-marker.js';
+import { cacheTarget } from '../../server/store/redis-target.js';
+import { isManagedRedis } from '../ready/redis-managed.js';
 import type { StackState } from '../state.js';
 import { dbTarget, redisTarget } from '../targets.js';
 
@@ -7,5 +9,12 @@ import { dbTarget, redisTarget } from '../targets.js';
 export async function readReadyMarker(settings: Settings, state: StackState): Promise<{ value: string; ttlS: number } | undefined> {
   const redis = redisTarget(settings, state);
   const { from: _from, ...db } = dbTarget(settings, state);
-  return readReadyMarkerAt({ redis: redis === 'none' ? undefined : redis, db });
+  // A managed Redis (sentinels, cluster, TLS) is read the way the api reaches it.
+  let managedRedis;
+  try {
+    managedRedis = redis !== 'none' && isManagedRedis(settings) ? cacheTarget(settings) : undefined;
+  } catch {
+    return undefined; // an unreadable certificate file: `up` and `doctor` name it; the marker is unknown
+  }
+  return readReadyMarkerAt({ redis: redis === 'none' ? undefined : redis, managedRedis, db });
 }

@@ -48,6 +48,10 @@ export async function chooseProvider(args: { ctx: StackContext; spec: Dependency
   // A forced docker start checks the recorded container too (same data dir); embedded has its own.
   if (forced === 'docker' && args.record?.provider === 'docker') await previousStillThere(ctx, spec, args.record);
   if (forced !== 'auto') return { provider: forced, reason: '--provider' };
+  // Sentinels or a cluster are somebody else's servers: REDIS_HOST is not where the api connects.
+  if (spec.name === 'redis' && (ctx.settings.REDIS_USE_SENTINEL || ctx.settings.REDIS_USE_CLUSTERS)) {
+    return { provider: 'external', reason: ctx.settings.REDIS_USE_SENTINEL ? 'REDIS_USE_SENTINEL: the sentinels name the master' : 'REDIS_USE_CLUSTERS: a Redis Cluster' };
+  }
   const previous = await previousStillThere(ctx, spec, args.record);
   if (previous) return previous;
   const composeNames = new Set([...Object.keys(ctx.project.compose?.services ?? {}), ...(ctx.project.compose?.inactive ?? [])]);

@@ -3,6 +3,8 @@ import { address, type StackContext, type Started } from '../../context.js';
 import { dbConnection, redisConnection } from '../../dependencies.js';
 import { postgresStrategy } from '../../ready/postgres.js';
 import { redisStrategy } from '../../ready/redis.js';
+import { isManagedRedis } from '../../ready/redis-managed.js';
+import { attachManagedRedis } from './managed-redis.js';
 import { tcpStrategy } from '../../ready/tcp.js';
 import type { DependencySpec } from '../../types.js';
 
@@ -11,6 +13,7 @@ import type { DependencySpec } from '../../types.js';
  * come up there by itself, so a refused connection or an unknown host fails at once.
  */
 export async function attachExternal(ctx: StackContext, spec: DependencySpec): Promise<Started> {
+  if (spec.name === 'redis' && isManagedRedis(ctx.settings)) return attachManagedRedis(ctx, spec);
   const target = { host: spec.host, port: spec.port };
   const probe = await tcpStrategy({ ...target, hostVar: spec.hostVar }).check({ timeoutMs: 3000 });
   if (!probe.ok) {
