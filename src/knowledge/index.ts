@@ -31,6 +31,13 @@ export {
   type KnowledgeDeps,
 } from './service.js';
 export { splitText, type SegmentationRule } from './split.js';
-export { cosine, PostgresVectorStore, type VectorHit, type VectorStore } from './vector-store.js';
+export {
+  cosine,
+  MAX_CACHED_VECTORS,
+  PostgresVectorStore,
+  touchVectors,
+  type VectorHit,
+  type VectorStore,
+} from './vector-store.js';
 export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';
 export { DEFAULT_STALL_MS, requeueStalled } from './recovery.js';

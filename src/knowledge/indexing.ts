@@ -5,7 +5,7 @@ import { cleanText } from './clean.js';
 import { extractFileText, extractText } from './parse.js';
 import { AUTOMATIC_RULES, type ProcessRule } from './rules.js';
 import { splitText } from './split.js';
-import type { VectorStore } from './vector-store.js';
+import { touchVectors, type VectorStore } from './vector-store.js';
 
 /** Texts per embedding request (Dify's EMBEDDING_BATCH_SIZE is similar). */
 export const EMBED_BATCH = 32;
@@ -142,6 +142,7 @@ async function replaceSegments(
   try {
     await client.query('BEGIN');
     await client.query('DELETE FROM document_segments WHERE document_id = $1', [doc.id]);
+    await touchVectors(client, doc.dataset_id);
     const tokens = chunks.map(length);
     const { rows } = await client.query<{ id: string; content: string }>(
       `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, word_count, tokens, status, indexing_at, index_node_id, index_node_hash)

@@ -220,6 +220,18 @@ describe.each([
     });
   });
 
+  it('another api process (its own pool and vector cache) finds a document indexed after it cached the dataset', async () => {
+    const other = await h.second();
+    const semantic = (query: string) =>
+      other.inject({ method: 'POST', url: `/v1/datasets/${datasetId}/retrieve`, headers: { authorization: `Bearer ${key}` }, payload: { query, retrieval_model: { search_method: 'semantic_search', top_k: 1 } } });
+    expect(json(await semantic(PARAGRAPHS[0]!)).records[0].segment.content).toBe(PARAGRAPHS[0]);
+    const added = json(await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, { name: 'late', text: 'Owls hunt at night using silent feathers.' }));
+    await waitFor(async () => json(await call('GET', `/v1/datasets/${datasetId}/documents/${added.batch}/indexing-status`)).data[0].indexing_status === 'completed', 'the late document', 20_000);
+    expect(json(await semantic('Owls hunt at night using silent feathers.')).records[0].segment).toMatchObject({ content: 'Owls hunt at night using silent feathers.', document_id: added.document.id });
+    expect((await call('DELETE', `/v1/datasets/${datasetId}/documents/${added.document.id}`)).statusCode).toBe(204);
+    expect(json(await semantic('Owls hunt at night using silent feathers.')).records[0].segment.document_id).toBe(documentId);
+  });
+
   it('re-indexing the same document never duplicates its segments', async () => {
     const deps = {
       pool: h.app.difyctx.pool,
