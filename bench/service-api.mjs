@@ -135,7 +135,7 @@ try {
   await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
   const runs = [];
   // CPU spent per request, by whom: load-independent where the machine is shared.
-  const cpuNow = () => ({ api: treeCpu(server.pid), pg: treeCpu(pg.pid()), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+  const cpuNow = () => ({ api: treeCpu(server.pid), pg: treeCpu(pg.pid()), redis: treeCpu(redis.pid()), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
   const cpu0 = cpuNow();
   for (let i = 0; i < 3; i++) runs.push(await wrk(['-t2', '-c50', `-d${seconds}s`, '--latency', '-s', lua, `${base}/v1/chat-messages`]));
   const cpu1 = cpuNow();
@@ -149,7 +149,7 @@ try {
   say('|---|---|---|---|---|');
   say(`| ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${runs.map((r) => r.errors).join('; ')} |`);
   say();
-  say(`CPU per request: api processes ${perRequest('api')} ms, PostgreSQL ${perRequest('pg')} ms, stand-in (this process) ${perRequest('bench')} ms; load average ${os.loadavg()[0].toFixed(1)}.`);
+  say(`CPU per request: api processes ${perRequest('api')} ms, PostgreSQL ${perRequest('pg')} ms, Redis ${perRequest('redis')} ms, stand-in (this process) ${perRequest('bench')} ms; load average ${os.loadavg()[0].toFixed(1)}.`);
   }
 
   // 3. Many streams open at once, on a fresh server: RSS of each api process.

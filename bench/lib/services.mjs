@@ -57,5 +57,5 @@ export async function startRedis() {
     if (up) break;
     await sleep(50);
   }
-  return { port, stop: () => child.kill() };
+  return { port, pid: () => child.pid, stop: () => child.kill() };
 }
