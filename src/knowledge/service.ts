@@ -2,10 +2,10 @@ import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { createDataset, deleteDataset, getDataset, type DatasetRow } from './datasets.js';
 import { deleteDocumentRow, documentJson, getDocument, insertDocument, type DocumentRow } from './documents.js';
-import { datasetNameDuplicate, invalidParam, noEmbeddingModel } from './errors.js';
+import { datasetNameDuplicate, documentNotFound, invalidParam, KnowledgeError, noEmbeddingModel } from './errors.js';
 import { resolveProcessRule } from './rules.js';
 import { resolveRetrievalModel, retrieve, type ScoredSegment } from './retrieve.js';
-import type { VectorStore } from './vector-store.js';
+import { touchVectors, type VectorStore } from './vector-store.js';
 
 /** The worker task that indexes documents (Dify's Celery task name, on the `dataset` queue). */
 export const DOCUMENT_INDEXING_TASK = 'document_indexing_task';
@@ -209,6 +209,40 @@ export async function updateTextDocument(
   );
   await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [documentId] });
   return { document: documentJson(rows[0]!), batch: rows[0]!.batch };
+}
+
+/** Dify's document status actions (`documents/status/<action>`). */
+export const DOCUMENT_ACTIONS = ['enable', 'disable', 'archive', 'un_archive'] as const;
+
+/**
+ * Enables, disables, archives or un-archives documents of a dataset at once: a disabled or archived
+ * document's segments leave retrieval at once (in every api process), and come back with it.
+ */
+export async function setDocumentsStatus(
+  deps: KnowledgeDeps,
+  datasetId: string,
+  action: string,
+  documentIds: string[],
+): Promise<{ result: 'success' }> {
+  if (!(DOCUMENT_ACTIONS as readonly string[]).includes(action))
+    throw new KnowledgeError('invalid_action', 'Invalid action.');
+  const { rows } = await deps.pool.query<{ id: string }>(
+    'SELECT id FROM documents WHERE dataset_id = $1 AND id = ANY($2::uuid[])',
+    [datasetId, documentIds],
+  );
+  if (rows.length !== new Set(documentIds).size) throw documentNotFound();
+  const set = {
+    enable: 'enabled = true, disabled_at = NULL, disabled_by = NULL',
+    disable: 'enabled = false, disabled_at = now()',
+    archive: 'archived = true',
+    un_archive: 'archived = false',
+  }[action as (typeof DOCUMENT_ACTIONS)[number]];
+  await deps.pool.query(
+    `UPDATE documents SET ${set}, updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
+    [datasetId, documentIds],
+  );
+  await touchVectors(deps.pool, datasetId);
+  return { result: 'success' };
 }
 
 export async function removeDocument(deps: KnowledgeDeps, datasetId: string, documentId: string): Promise<void> {

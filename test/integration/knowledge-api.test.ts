@@ -223,13 +223,34 @@ describe.each([
   it('another api process (its own pool and vector cache) finds a document indexed after it cached the dataset', async () => {
     const other = await h.second();
     const semantic = (query: string) =>
-      other.inject({ method: 'POST', url: `/v1/datasets/${datasetId}/retrieve`, headers: { authorization: `Bearer ${key}` }, payload: { query, retrieval_model: { search_method: 'semantic_search', top_k: 1 } } });
+      other.inject({
+        method: 'POST',
+        url: `/v1/datasets/${datasetId}/retrieve`,
+        headers: { authorization: `Bearer ${key}` },
+        payload: { query, retrieval_model: { search_method: 'semantic_search', top_k: 1 } },
+      });
     expect(json(await semantic(PARAGRAPHS[0]!)).records[0].segment.content).toBe(PARAGRAPHS[0]);
-    const added = json(await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, { name: 'late', text: 'Owls hunt at night using silent feathers.' }));
-    await waitFor(async () => json(await call('GET', `/v1/datasets/${datasetId}/documents/${added.batch}/indexing-status`)).data[0].indexing_status === 'completed', 'the late document', 20_000);
-    expect(json(await semantic('Owls hunt at night using silent feathers.')).records[0].segment).toMatchObject({ content: 'Owls hunt at night using silent feathers.', document_id: added.document.id });
+    const added = json(
+      await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
+        name: 'late',
+        text: 'Owls hunt at night using silent feathers.',
+      }),
+    );
+    await waitFor(
+      async () =>
+        json(await call('GET', `/v1/datasets/${datasetId}/documents/${added.batch}/indexing-status`)).data[0]
+          .indexing_status === 'completed',
+      'the late document',
+      20_000,
+    );
+    expect(json(await semantic('Owls hunt at night using silent feathers.')).records[0].segment).toMatchObject({
+      content: 'Owls hunt at night using silent feathers.',
+      document_id: added.document.id,
+    });
     expect((await call('DELETE', `/v1/datasets/${datasetId}/documents/${added.document.id}`)).statusCode).toBe(204);
-    expect(json(await semantic('Owls hunt at night using silent feathers.')).records[0].segment.document_id).toBe(documentId);
+    expect(json(await semantic('Owls hunt at night using silent feathers.')).records[0].segment.document_id).toBe(
+      documentId,
+    );
   });
 
   it('re-indexing the same document never duplicates its segments', async () => {
@@ -342,6 +363,38 @@ describe.each([
         .some((r) => (r.body as { model?: string }).model === 'text-embedding-3-large'),
     ).toBe(true);
     expect((await call('DELETE', `/v1/datasets/${other}`)).statusCode).toBe(204);
+  });
+
+  it('disabling or archiving a document takes its segments out of retrieval until it is enabled again', async () => {
+    const search = async (search_method: string) =>
+      json(
+        await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+          query: PARAGRAPHS[1],
+          retrieval_model: { search_method, top_k: 3 },
+        }),
+      ).records.length;
+    expect(await search('semantic_search')).toBeGreaterThan(0);
+    for (const [off, on] of [
+      ['disable', 'enable'],
+      ['archive', 'un_archive'],
+    ]) {
+      expect(
+        json(await call('PATCH', `/v1/datasets/${datasetId}/documents/status/${off}`, { document_ids: [documentId] })),
+      ).toEqual({ result: 'success' });
+      expect([await search('semantic_search'), await search('full_text_search')]).toEqual([0, 0]);
+      await call('PATCH', `/v1/datasets/${datasetId}/documents/status/${on}`, { document_ids: [documentId] });
+      expect(await search('semantic_search')).toBeGreaterThan(0);
+    }
+    expect(
+      json(await call('PATCH', `/v1/datasets/${datasetId}/documents/status/explode`, { document_ids: [documentId] })),
+    ).toMatchObject({ code: 'invalid_action', status: 400 });
+    expect(
+      json(
+        await call('PATCH', `/v1/datasets/${datasetId}/documents/status/enable`, {
+          document_ids: ['00000000-0000-4000-8000-000000000000'],
+        }),
+      ),
+    ).toMatchObject({ code: 'not_found', status: 404 });
   });
 
   it('deleting the document removes its segments and vectors; deleting the dataset removes it', async () => {

@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { batchStatus, getDataset, getDocument, listDocuments, listSegments } from '../../../../knowledge/index.js';
-import { addTextDocument, removeDocument, updateTextDocument } from '../../../../knowledge/service.js';
+import {
+  addTextDocument,
+  removeDocument,
+  setDocumentsStatus,
+  updateTextDocument,
+} from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { parse, uuidParam } from '../../validate.js';
 import { DatasetParams, Paging } from './datasets.js';
@@ -16,6 +21,8 @@ const ByText = z.object({
   doc_language: z.string().max(100).optional(),
 });
 const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
+const ActionParams = z.object({ datasetId: uuidParam, action: z.string().max(20) });
+const StatusBody = z.object({ document_ids: z.array(uuidParam).min(1, 'is required').max(100) });
 const UpdateByText = z.object({
   name: z.string().min(1).max(255).nullish(),
   text: z.string().nullish(),
@@ -61,6 +68,15 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
       await getDataset(ctx.pool, tenantId, datasetId);
       await getDocument(ctx.pool, datasetId, documentId);
       return listSegments(ctx.pool, { documentId, ...query });
+    });
+  });
+  app.patch('/datasets/:datasetId/documents/status/:action', async (request) => {
+    const { datasetId, action } = parse(ActionParams, request.params);
+    const { document_ids } = parse(StatusBody, request.body);
+    const tenantId = workspaceOf(request);
+    return knowledgeCall(async () => {
+      await getDataset(ctx.pool, tenantId, datasetId);
+      return setDocumentsStatus(deps, datasetId, action, document_ids);
     });
   });
   app.get('/datasets/:datasetId/documents', async (request) => {
