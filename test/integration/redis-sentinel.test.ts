@@ -3,18 +3,21 @@
  * replica and three sentinels from Debian's binaries. The master is SIGKILLed; the sentinels promote
  * the replica; the api answers again and a task queued before the kill still runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createApp, type DifyApp } from '../../src/server/app.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { openBackends, type Backends, type Task } from '../../src/server/store/index.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startSentinelSet, type SentinelSet } from '../helpers/redis-topologies.js';
 import { ADMIN, migratedDatabase, serverEnv, settingsFor } from './server-fixtures.js';
-import { waitFor } from './server-serve.js';
+import { readReadyMarkerAt } from '../../src/server/ready-marker.js';
+import { cacheTarget } from '../../src/server/store/redis-target.js';
+import { serve, waitFor, type ServedProcess } from './server-serve.js';
 
 let pg: TestPostgres;
 let sentinels: SentinelSet;
 let app: DifyApp | undefined;
+let served: ServedProcess | undefined;
 const opened: Backends[] = [];
 
 beforeAll(async () => {
@@ -23,6 +26,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await app?.close();
+  await served?.stop();
   await Promise.all(opened.map((b) => Promise.allSettled([b.queue.close(2000), b.store.close()])));
   await Promise.all([sentinels?.stop(), pg?.stop()]);
 });
@@ -47,6 +51,27 @@ describe('Redis through sentinels', () => {
     const queued = await producer.queue.enqueue('mail', 'before-failover', { n: 1 });
     await sentinels.replicated();
 
+    // A `difyctl serve` process under load (four clients on /health, which pings Redis) through the kill.
+    // serverEnv without its `redis` option says DIFYCTL_REDIS=none; the sentinels are the Redis here.
+    served = await serve({ env: serverEnv({ db, extra: { ...sentinels.env(), DIFYCTL_REDIS: '', SERVER_WORKER_AMOUNT: '1' } }) });
+    const url = served.url;
+    let loading = true;
+    const failures: number[] = [];
+    let answered = 0;
+    const client = async (): Promise<void> => {
+      while (loading) {
+        const status = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, () => 0);
+        if (status === 200) answered++;
+        else failures.push(Date.now());
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const clients = Promise.all([client(), client(), client(), client()]);
+    onTestFinished(() => {
+      loading = false; // also when an expectation failed half-way
+    });
+    await waitFor(async () => (answered > 20 ? true : undefined), { timeoutMs: 10_000, what: 'the served api to answer under load' });
+
     const oldMaster = sentinels.masterPort;
     await sentinels.killMaster();
     const killedAt = Date.now();
@@ -60,9 +85,24 @@ describe('Redis through sentinels', () => {
       { timeoutMs: 30_000, what: 'a login after the failover', intervalMs: 100 },
     );
     console.log(`[measure] sentinel failover: logins failed from ${firstError! - killedAt} ms to ${back - killedAt} ms after the master SIGKILL (gap ${back - firstError!} ms)`);
-    expect(await sentinels.currentMasterPort()).toBe(sentinels.replicaPort);
+    // Every sentinel learns the new master from the others (hello messages): the first may lag a moment.
+    await waitFor(async () => ((await sentinels.currentMasterPort()) === sentinels.replicaPort ? true : undefined), { timeoutMs: 10_000, what: 'the sentinels to name the replica as master' });
     expect(sentinels.replicaPort).not.toBe(oldMaster);
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    // The served process answers again without a restart, and its ready marker reads through the sentinels.
+    const before = answered;
+    await waitFor(async () => (answered > before + 20 ? true : undefined), { timeoutMs: 20_000, what: 'the served api to answer after the failover' }).catch(async (error: Error) => {
+      // What the process says, to tell a stuck client from a slow failover.
+      const last = await fetch(`${url}/health`).then(async (r) => `${r.status} ${await r.text()}`, (e: unknown) => String(e));
+      throw new Error(`${error.message}; /health now: ${last}; output: ${served!.output().slice(-2000)}`);
+    });
+    loading = false;
+    await clients;
+    const window = failures.length ? `${failures[0]! - killedAt}–${failures.at(-1)! - killedAt} ms after the kill` : 'none';
+    console.log(`[measure] served /health under load (4 clients): ${failures.length} failed of ${failures.length + answered}; failures ${window}`);
+    expect(served.child.exitCode).toBeNull();
+    const marker = await readReadyMarkerAt({ managedRedis: cacheTarget(server.settings), db: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database } });
+    expect(marker?.value).toBe('ready');
 
     // A worker started now (on the new master) runs the task queued before the kill, and a new one.
     const consumer = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
