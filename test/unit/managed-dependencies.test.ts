@@ -34,6 +34,15 @@ describe('Redis settings as Dify names them', () => {
     expect(brokerTarget(s)).toMatchObject({ kind: 'single', options: { sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }], name: 'mymaster', password: 'bp', db: 1 } });
   });
 
+  it('follows the cache\'s sentinels or cluster when CELERY_BROKER_URL names REDIS_HOST:REDIS_PORT (Dify\'s sample value)', () => {
+    const sentinel = settings({ REDIS_USE_SENTINEL: 'true', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_SERVICE_NAME: 'mymaster', REDIS_PASSWORD: 'dp', CELERY_BROKER_URL: 'redis://:dp@redis:6379/1' });
+    expect(brokerTarget(sentinel)).toMatchObject({ kind: 'single', options: { sentinels: [{ host: 's1', port: 26379 }], name: 'mymaster', db: 1 } });
+    const cluster = settings({ REDIS_USE_CLUSTERS: 'true', REDIS_CLUSTERS: 'n1:7000', CELERY_BROKER_URL: 'redis://:p@redis:6379/1' });
+    expect(brokerTarget(cluster).kind).toBe('cluster');
+    const elsewhere = settings({ REDIS_USE_SENTINEL: 'true', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_SERVICE_NAME: 'mymaster', CELERY_BROKER_URL: 'redis://broker:6379/1' });
+    expect(brokerTarget(elsewhere)).toMatchObject({ kind: 'single', options: { host: 'broker', port: 6379 } });
+  });
+
   it('puts the queue on the cluster under a one-slot prefix when the broker is a cluster node or unset', () => {
     const cluster = { REDIS_USE_CLUSTERS: 'true', REDIS_CLUSTERS: 'n1:7000,n2:7001', REDIS_CLUSTERS_PASSWORD: 'cp' };
     const onNode = settings({ ...cluster, CELERY_BROKER_URL: 'redis://:cp@n2:7001/0' });

@@ -117,6 +117,12 @@ export function brokerTarget(s: BrokerTargetSettings): RedisTarget {
   const host = first.hostname;
   const port = Number(first.port || 6379);
   if (s.REDIS_USE_CLUSTERS && parseNodes('REDIS_CLUSTERS', s.REDIS_CLUSTERS).some((n) => n.host === host && n.port === port)) return cacheTarget(s);
+  // Dify's sample broker URL names the cache's Redis (redis://:pw@redis:6379/1, REDIS_HOST:REDIS_PORT;
+  // `up` rewrites both alike): with sentinels or a cluster for the cache, that Redis is reached the same way.
+  if ((s.REDIS_USE_SENTINEL || s.REDIS_USE_CLUSTERS) && host === s.REDIS_HOST && port === s.REDIS_PORT) {
+    const cache = cacheTarget(s);
+    return cache.kind === 'cluster' ? cache : { kind: 'single', options: { ...cache.options, db: auth.db } };
+  }
   return { kind: 'single', options: { ...auth, host, port } };
 }
 
