@@ -134,6 +134,19 @@ export async function updateDataset(
 /** Removes a dataset: its vectors first (another store keeps them elsewhere), then its rows. */
 export async function removeDataset(deps: KnowledgeDeps, tenantId: string, datasetId: string): Promise<void> {
   await getDataset(deps.pool, tenantId, datasetId);
+  // Dify refuses while an app's current config names the dataset (DatasetInUseError).
+  const { rowCount } = await deps.pool.query(
+    `SELECT 1 FROM apps a JOIN app_model_configs c ON c.id = a.app_model_config_id
+     WHERE a.tenant_id = $1 AND a.status = 'normal' AND (coalesce(c.dataset_configs::text, '') || coalesce((c.configs -> 'dataset_configs')::text, '')) LIKE '%' || $2 || '%'
+     LIMIT 1`,
+    [tenantId, datasetId],
+  );
+  if (rowCount)
+    throw new KnowledgeError(
+      'dataset_in_use',
+      'The dataset is being used by some apps. Please remove the dataset from the apps before deleting it.',
+      409,
+    );
   await deps.store.deleteDataset(datasetId);
   await deleteDataset(deps.pool, tenantId, datasetId);
 }

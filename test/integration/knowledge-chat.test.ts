@@ -160,6 +160,19 @@ describe('chat and completion apps with knowledge (dataset_configs)', () => {
     expect(listed.data[0].retriever_resources[0]).toMatchObject({ segment_id: holidaySegment, content: PARAGRAPHS[1] });
   });
 
+  it('refuses to delete a dataset an app uses (409 dataset_in_use)', async () => {
+    const key = json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth }))
+      .token as string;
+    const res = await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/datasets/${datasetId}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(json(res)).toMatchObject({ code: 'dataset_in_use', status: 409 });
+    expect(await h.sql(`SELECT 1 FROM datasets WHERE id = '${datasetId}'`)).toHaveLength(1);
+  });
+
   it('completion apps search with the dataset_query_variable input', async () => {
     const res = await h.app.inject({
       method: 'POST',
