@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { DifyctlError } from '../errors/index.js';
+import { DifyctlError, usageError } from '../errors/index.js';
 import { acquireMigrationLock } from './advisory-lock.js';
 import { connectionFailed, openClient } from './client.js';
 import { describeConnection } from './connection.js';
@@ -176,7 +176,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       const known = await chain();
       if (to !== undefined) requireRevision(known, to, '--to');
       if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
-        throw new DifyctlError('CLI.USAGE', `down takes a positive number of steps, not ${steps}`);
+        throw usageError(`down takes a positive number of steps, not ${steps}`);
       }
       const run = async (client: pg.Client, execute: boolean): Promise<RunResult> => {
         const applied = await readHistory(client);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DifyctlError } from '../errors/index.js';
+import { DifyctlError, usageError } from '../errors/index.js';
 import { orderChain } from './registry.js';
 import type { Migration } from './types.js';
 
@@ -38,7 +38,7 @@ export function nextRevision(revisions: string[]): string {
 
 export function slugOf(name: string): string {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  if (!slug) throw new DifyctlError('CLI.USAGE', `migrate new needs a NAME with letters or digits, not "${name}"`);
+  if (!slug) throw usageError(`migrate new needs a NAME with letters or digits, not "${name}"`);
   return slug;
 }
 

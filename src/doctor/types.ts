@@ -45,3 +45,6 @@ export interface DoctorReport {
   checks: CheckReport[];
   summary: { ok: number; warn: number; fail: number; skip: number; duration_ms: number };
 }
+
+/** What a check that needs the typed settings reports when they do not parse (the config check says why). */
+export const SETTINGS_DO_NOT_PARSE: CheckResult = { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };

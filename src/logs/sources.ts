@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { DifyctlError } from '../errors/index.js';
+import { usageError } from '../errors/index.js';
 import { connectEngine } from '../stack/providers/docker/engine.js';
 import { readState } from '../stack/state.js';
 import { logPath } from '../supervision/paths.js';
@@ -28,7 +28,7 @@ export async function logSources(options: LogSourcesOptions): Promise<LogSource[
   const wanted = options.services.map((s) => options.aliases?.[s] ?? s);
   const unknown = wanted.filter((s) => !(LOG_SERVICES as readonly string[]).includes(s));
   if (unknown.length) {
-    throw new DifyctlError('CLI.USAGE', `no such service: ${unknown.join(', ')}`, { hint: `Services: ${LOG_SERVICES.join(', ')} (or their compose names).` });
+    throw usageError(`no such service: ${unknown.join(', ')}`, `Services: ${LOG_SERVICES.join(', ')} (or their compose names).`);
   }
   const state = await readState(options.projectDir, options.projectName);
   const names = wanted.length ? wanted : [...LOG_SERVICES];

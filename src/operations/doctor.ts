@@ -1,6 +1,6 @@
 import type { ProjectOptions } from '../config/project.js';
 import type { Check, DoctorReport } from '../doctor/types.js';
-import { DifyctlError } from '../errors/index.js';
+import { usageError } from '../errors/index.js';
 
 export interface DoctorRunOptions extends ProjectOptions {
   /** Only these checks (ids such as `config`, `db.connect`). @default all */
@@ -17,7 +17,7 @@ export async function doctor(options: DoctorRunOptions = {}): Promise<DoctorRepo
   const checks = options.checks ?? defaultChecks();
   const known = checks.map((c) => c.id);
   const unknown = options.only?.filter((id) => !known.includes(id)) ?? [];
-  if (unknown.length) throw new DifyctlError('CLI.USAGE', `unknown check ${unknown.join(', ')}`, { hint: `Checks: ${known.join(', ')}` });
+  if (unknown.length) throw usageError(`unknown check ${unknown.join(', ')}`, `Checks: ${known.join(', ')}`);
   const config = loadConfig(options);
   return runChecks({ config, env: options.env ?? process.env, only: options.only, checks, timeoutMs: options.timeoutMs });
 }

@@ -1,5 +1,5 @@
 import type { Project, ProjectOptions } from '../config/project.js';
-import { DifyctlError } from '../errors/index.js';
+import { usageError } from '../errors/index.js';
 import type { LogLine } from '../logs/types.js';
 
 export interface LogsOptions extends ProjectOptions {
@@ -34,14 +34,14 @@ export async function logs(options: LogsOptions = {}): Promise<LogsResult> {
   let since: Date | undefined;
   if (typeof options.since === 'string') {
     since = parseSince(options.since);
-    if (!since) throw new DifyctlError('CLI.USAGE', `--since ${options.since} is neither a duration (10m, 1h30m) nor a time`, { hint: 'e.g. --since 10m or --since 2026-11-26T10:00:00Z' });
+    if (!since) throw usageError(`--since ${options.since} is neither a duration (10m, 1h30m) nor a time`, 'e.g. --since 10m or --since 2026-11-26T10:00:00Z');
   } else since = options.since;
   let grep: { pattern: RegExp; after?: number; before?: number } | undefined;
   if (options.grep !== undefined) {
     try {
       grep = { pattern: new RegExp(options.grep), after: options.after, before: options.before };
     } catch (error) {
-      throw new DifyctlError('CLI.USAGE', `--grep ${options.grep}: ${(error as Error).message}`);
+      throw usageError(`--grep ${options.grep}: ${(error as Error).message}`);
     }
   }
   const env = options.env ?? process.env;

@@ -1,7 +1,7 @@
 import type { ProjectOptions } from '../config/project.js';
 import type { HistoryEntry, Migrator, RunResult, StatusReport } from '../db/migrator.js';
 import type { MigratorLogger } from '../db/types.js';
-import { DifyctlError } from '../errors/index.js';
+import { usageError } from '../errors/index.js';
 
 export const MIGRATE_ACTIONS = ['up', 'down', 'status', 'history', 'current', 'stamp', 'new'] as const;
 export type MigrateAction = (typeof MIGRATE_ACTIONS)[number];
@@ -31,8 +31,9 @@ export type MigrateResult =
   | { action: 'current'; current: string | null }
   | { action: 'new'; written: { file: string; revision: string; down_revision: string | null } };
 
-const usage = (message: string) =>
-  new DifyctlError('CLI.USAGE', message, { hint: 'difyctl migrate [up|down [N]|status|history|current|stamp REV|new NAME] [--to REV] [--dry-run]' });
+/** CLI.USAGE for `migrate`, with its synopsis. */
+export const migrateUsage = (message: string) =>
+  usageError(message, 'difyctl migrate [up|down [N]|status|history|current|stamp REV|new NAME] [--to REV] [--dry-run]');
 
 /** The project's database (the running stack's address from `.difyctl/state.json`, else the settings) as a migrator. */
 export async function projectMigrator(options: Omit<MigrateOptions, 'action'> = {}): Promise<{ migrator: Migrator; describe: string }> {
@@ -52,15 +53,15 @@ export async function projectMigrator(options: Omit<MigrateOptions, 'action'> = 
 /** `difyctl migrate` as a function: one action on the project's database. */
 export async function migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
   const action = options.action ?? 'up';
-  if (!MIGRATE_ACTIONS.includes(action)) throw usage(`Unknown migrate action "${String(action)}"`);
+  if (!MIGRATE_ACTIONS.includes(action)) throw migrateUsage(`Unknown migrate action "${String(action)}"`);
   if (action === 'new') {
-    if (!options.name) throw usage('migrate new needs a NAME');
+    if (!options.name) throw migrateUsage('migrate new needs a NAME');
     const { writeNewMigration } = await import('../db/new-migration.js');
     const path = await import('node:path');
     const dir = path.resolve(options.projectDir ?? process.cwd(), options.dir ?? 'src/db/migrations');
     return { action, written: await writeNewMigration({ dir, name: options.name }) };
   }
-  if (action === 'stamp' && !options.to) throw usage('migrate stamp needs a revision (a revision id, base or head)');
+  if (action === 'stamp' && !options.to) throw migrateUsage('migrate stamp needs a revision (a revision id, base or head)');
   const { migrator, describe } = await projectMigrator(options);
   options.logger?.debug?.(`database ${describe}`);
   switch (action) {

@@ -1,4 +1,4 @@
-import { DifyctlError } from '../errors/index.js';
+import { usageError } from '../errors/index.js';
 
 /** Every queue the worker consumes by default, as Dify's worker does. */
 export const ALL_QUEUES = 'dataset,generation,mail,ops_trace,app_deletion';
@@ -42,7 +42,7 @@ export async function serve(options: ServeOptions): Promise<{ mode: 'api' | 'wor
   const queues = (options.queues ?? ALL_QUEUES).split(',').map((q) => q.trim()).filter(Boolean);
   const unknown = queues.filter((q) => !isQueueName(q));
   if (unknown.length > 0 || queues.length === 0) {
-    throw new DifyctlError('CLI.USAGE', `Unknown queue ${unknown.join(', ') || '(none given)'} in --queues`, { hint: `Pick from ${ALL_QUEUES}` });
+    throw usageError(`Unknown queue ${unknown.join(', ') || '(none given)'} in --queues`, `Pick from ${ALL_QUEUES}`);
   }
   const { startWorker } = await import('../server/worker/run-worker.js');
   const { onShutdownSignals } = await import('../server/signals.js');

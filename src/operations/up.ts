@@ -1,4 +1,4 @@
-import { DifyctlError } from '../errors/index.js';
+import { DifyctlError, interruptedError } from '../errors/index.js';
 import type { Launch } from '../stack/launch/launch.js';
 import type { StatusRow } from '../stack/stack-status.js';
 import type { ResolvedDependency } from '../stack/types.js';
@@ -118,7 +118,7 @@ async function runPhases(stackUp: Stack, options: UpRunOptions): Promise<{ launc
   ];
   const signal = options.signal;
   const interrupted = new Promise<never>((_, reject) => {
-    const fail = () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted: stopping what this `up` started'));
+    const fail = () => reject(interruptedError('interrupted: stopping what this `up` started'));
     if (signal?.aborted) fail();
     else signal?.addEventListener('abort', fail, { once: true });
   });

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import { requireValid } from '../config/resolve.js';
-import { DifyctlError } from '../errors/index.js';
+import { DifyctlError, interruptedError } from '../errors/index.js';
 import { chooseProvider } from './providers/choose.js';
 import { systemClock, type Clock } from '../supervision/clock.js';
 import { address, type StackContext, type Started } from './context.js';
@@ -159,7 +159,7 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
   /** The `up()` in progress, and how to interrupt it. */
   let running: Promise<unknown> | undefined;
   const interrupt = new AbortController();
-  const interrupted = new Promise<never>((_, reject) => interrupt.signal.addEventListener('abort', () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted: stopping what this `up` started'))));
+  const interrupted = new Promise<never>((_, reject) => interrupt.signal.addEventListener('abort', () => reject(interruptedError('interrupted: stopping what this `up` started'))));
   interrupted.catch(() => undefined);
 
   async function up(names: DependencyName[]): Promise<ResolvedDependency[]> {
@@ -176,7 +176,7 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
       try {
         const s = await start(spec);
         started.push([spec, s]);
-        if (signal.aborted) throw new DifyctlError('CLI.INTERRUPTED', `stopped starting ${spec.name}`);
+        if (signal.aborted) throw interruptedError(`stopped starting ${spec.name}`);
         return await ready({ spec, started: s, t0, deadline, signal });
       } catch (error) {
         if (!signal.aborted) firstError = error;

@@ -1,10 +1,12 @@
+import { projectOptions } from '../project-options.js';
 import type { CommandDefinition } from '../types.js';
 
 export const dbResetCommand: CommandDefinition = {
   path: ['db', 'reset'],
   summary: 'the documented reset: stop, delete the db data, start, migrate, seed (asks first)',
   configure: (cmd) => cmd.option('-y, --yes', 'do not ask (required without a terminal)'),
-  run: async ({ global, out, env, options }) => {
+  run: async (ctx) => {
+    const { global, out, options } = ctx;
     const { DifyctlError } = await import('../../errors/index.js');
     if (options.yes !== true) {
       if (!process.stdin.isTTY) {
@@ -20,7 +22,7 @@ export const dbResetCommand: CommandDefinition = {
     }
     const { dbReset } = await import('../../operations/db-reset.js');
     const { stackReporter } = await import('../render-stack.js');
-    const result = await dbReset({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env, report: stackReporter(out) });
+    const result = await dbReset({ ...projectOptions(ctx), report: stackReporter(out) });
     for (const dir of result.removed) out.print(`removed ${dir}`);
     out.print(`database recreated and migrated (${result.migrated.length} migrations, seed data loaded)`);
     if (result.restarted.length) out.print(`restarted ${result.restarted.join(' and ')}`);

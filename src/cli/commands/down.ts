@@ -1,18 +1,16 @@
+import { projectOptions } from '../project-options.js';
 import type { CommandDefinition } from '../types.js';
 
 export const downCommand: CommandDefinition = {
   path: ['down'],
   summary: 'stop what up started (by labels and the state file); data stays unless --volumes',
   configure: (cmd) => cmd.option('-v, --volumes', 'also delete the data of db and redis'),
-  run: async ({ global, out, env, options }) => {
+  run: async (ctx) => {
+    const { out, options } = ctx;
     const { down } = await import('../../operations/down.js');
     const { stackReporter } = await import('../render-stack.js');
     const result = await down({
-      projectDir: global.projectDir,
-      file: global.file,
-      envFile: global.envFile,
-      projectName: global.projectName,
-      env,
+      ...projectOptions(ctx),
       volumes: options.volumes === true,
       report: stackReporter(out),
       onWaitLock: (holder) => out.info(`waiting for another difyctl (pid ${holder}) to finish`),

@@ -1,3 +1,4 @@
+import { projectOptions } from '../project-options.js';
 import type { CommandDefinition } from '../types.js';
 
 const int = (name: string) => (value: string) => {
@@ -20,7 +21,8 @@ export const logsCommand: CommandDefinition = {
       .option('-A, --after-context <n>', 'with --grep: lines after each match', int('-A'))
       .option('-B, --before-context <n>', 'with --grep: lines before each match', int('-B'))
       .option('--no-log-prefix', 'no service prefix'),
-  run: async ({ global, out, env, args, options }) => {
+  run: async (ctx) => {
+    const { out, args, options } = ctx;
     const { logs } = await import('../../operations/logs.js');
     const { LOG_SERVICES } = await import('../../logs/index.js');
     const { renderLine } = await import('../../logs/render.js');
@@ -35,11 +37,7 @@ export const logsCommand: CommandDefinition = {
     }
     try {
       const result = await logs({
-        projectDir: global.projectDir,
-        file: global.file,
-        envFile: global.envFile,
-        projectName: global.projectName,
-        env,
+        ...projectOptions(ctx),
         services: (args[0] as string[] | undefined) ?? [],
         tail: options.tail as number | undefined,
         since: typeof options.since === 'string' ? options.since : undefined,

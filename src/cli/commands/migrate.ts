@@ -1,3 +1,4 @@
+import { projectOptions } from '../project-options.js';
 import type { CommandDefinition } from '../types.js';
 
 /** As MIGRATE_ACTIONS of the operation; written out here so that `--help` loads nothing more. */
@@ -5,8 +6,8 @@ const ACTIONS = ['up', 'down', 'status', 'history', 'current', 'stamp', 'new'] a
 type Action = (typeof ACTIONS)[number];
 
 function usage(message: string): Promise<never> {
-  return import('../../errors/index.js').then(({ DifyctlError }) => {
-    throw new DifyctlError('CLI.USAGE', message, { hint: 'difyctl migrate [up|down [N]|status|history|current|stamp REV|new NAME] [--to REV] [--dry-run]' });
+  return import('../../operations/migrate.js').then(({ migrateUsage }) => {
+    throw migrateUsage(message);
   });
 }
 
@@ -52,11 +53,7 @@ export const migrateCommand: CommandDefinition = {
     if (action === 'stamp' && !arg) return usage('migrate stamp needs a revision (a revision id, base or head)');
     const { migrate } = await import('../../operations/migrate.js');
     const result = await migrate({
-      projectDir: global.projectDir,
-      file: global.file,
-      envFile: global.envFile,
-      projectName: global.projectName,
-      env: ctx.env,
+      ...projectOptions(ctx),
       action,
       to: action === 'stamp' ? arg : to,
       steps,

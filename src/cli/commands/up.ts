@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { DifyctlError } from '../../errors/index.js';
+import { usageError } from '../../errors/index.js';
 import type { CommandDefinition } from '../types.js';
 
 export const upCommand: CommandDefinition = {
@@ -16,7 +16,7 @@ export const upCommand: CommandDefinition = {
   run: async (ctx) => {
     const { global, options, args } = ctx;
     const timeout = Number(options.timeout);
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new DifyctlError('CLI.USAGE', `--timeout must be a positive number of seconds, not "${String(options.timeout)}"`);
+    if (!Number.isFinite(timeout) || timeout <= 0) throw usageError(`--timeout must be a positive number of seconds, not "${String(options.timeout)}"`);
     const services = (args[0] as string[] | undefined) ?? [];
     const { modeOf } = await import('../../operations/up.js');
     const mode = modeOf(services, options.mode as 'api' | 'worker' | 'all') ?? 'api';

@@ -1,6 +1,6 @@
 import { readReadyMarker } from '../../stack/launch/ready-marker.js';
 import { stackState } from '../targets.js';
-import type { Check, CheckResult } from '../types.js';
+import { SETTINGS_DO_NOT_PARSE, type Check, type CheckResult } from '../types.js';
 
 /** `/health` answers, how fast, and the ready marker is fresh. */
 export const apiHealthCheck: Check = {
@@ -8,7 +8,7 @@ export const apiHealthCheck: Check = {
   title: 'API server',
   run: async (ctx): Promise<CheckResult> => {
     const s = ctx.config.typed;
-    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    if (!s) return SETTINGS_DO_NOT_PARSE;
     const url = `http://127.0.0.1:${s.DIFY_PORT}/health`;
     const started = Date.now();
     let response: Response;

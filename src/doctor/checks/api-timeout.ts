@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { workerCount } from '../../config/derived.js';
 import { dbTarget, stackState } from '../targets.js';
-import type { Check, CheckResult } from '../types.js';
+import { SETTINGS_DO_NOT_PARSE, type Check, type CheckResult } from '../types.js';
 
 /** GUNICORN_TIMEOUT, workers vs cores, SQLALCHEMY_POOL_SIZE vs the server's max_connections. */
 export const apiTimeoutCheck: Check = {
@@ -10,7 +10,7 @@ export const apiTimeoutCheck: Check = {
   dependsOn: ['db.connect'],
   run: async ({ config }): Promise<CheckResult> => {
     const s = config.typed;
-    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    if (!s) return SETTINGS_DO_NOT_PARSE;
     const cores = os.availableParallelism();
     const workers = workerCount(s, cores);
     const { default: pg } = await import('pg');

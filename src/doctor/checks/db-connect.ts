@@ -3,7 +3,7 @@ import { isDifyctlError } from '../../errors/index.js';
 import { postgresStrategy } from '../../stack/ready/postgres.js';
 import { tcpConnect } from '../../stack/ready/tcp.js';
 import { dbTarget, stackState } from '../targets.js';
-import type { Check, CheckResult } from '../types.js';
+import { SETTINGS_DO_NOT_PARSE, type Check, type CheckResult } from '../types.js';
 
 /** TCP reachability of DB_HOST:DB_PORT, then the login, then the database; each failure names the variable. */
 export const dbConnectCheck: Check = {
@@ -11,7 +11,7 @@ export const dbConnectCheck: Check = {
   title: 'Database connection',
   run: async ({ config }): Promise<CheckResult> => {
     const s = config.typed;
-    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    if (!s) return SETTINGS_DO_NOT_PARSE;
     const target = dbTarget(s, await stackState(config));
     const where = `${target.host}:${target.port}`;
     const services = Object.keys(config.project.compose?.services ?? {});

@@ -1,6 +1,6 @@
 import { createMigrator } from '../../db/migrator.js';
 import { dbTarget, stackState } from '../targets.js';
-import type { Check, CheckResult } from '../types.js';
+import { SETTINGS_DO_NOT_PARSE, type Check, type CheckResult } from '../types.js';
 
 /** At head / pending / drift / unknown revisions / a Dify (alembic) schema. */
 export const dbMigrationsCheck: Check = {
@@ -9,7 +9,7 @@ export const dbMigrationsCheck: Check = {
   dependsOn: ['db.connect'],
   run: async ({ config }): Promise<CheckResult> => {
     const s = config.typed;
-    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    if (!s) return SETTINGS_DO_NOT_PARSE;
     const { from: _from, ...connection } = dbTarget(s, await stackState(config));
     const status = await createMigrator({ connection, connectTimeoutMs: 1500 }).status();
     if (status.foreign) {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { workerCount } from '../../config/derived.js';
-import type { Check, CheckResult } from '../types.js';
+import { SETTINGS_DO_NOT_PARSE, type Check, type CheckResult } from '../types.js';
 
 /** Suggestions from the performance section of Dify's troubleshooting page; never a failure. */
 export const performanceCheck: Check = {
@@ -8,7 +8,7 @@ export const performanceCheck: Check = {
   title: 'Performance suggestions',
   run: async ({ config }): Promise<CheckResult> => {
     const s = config.typed;
-    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    if (!s) return SETTINGS_DO_NOT_PARSE;
     const cores = os.availableParallelism();
     const workers = workerCount(s, cores);
     const suggestions: string[] = [];

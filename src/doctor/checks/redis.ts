@@ -2,7 +2,7 @@ import { isDifyctlError } from '../../errors/index.js';
 import { redisStrategy } from '../../stack/ready/redis.js';
 import { tcpConnect } from '../../stack/ready/tcp.js';
 import { redisTarget, stackState } from '../targets.js';
-import type { Check, CheckResult } from '../types.js';
+import { SETTINGS_DO_NOT_PARSE, type Check, type CheckResult } from '../types.js';
 
 /** Redis reachable, auth accepted, PING answered; or the PostgreSQL fallback when the stack has no Redis. */
 export const redisCheck: Check = {
@@ -10,7 +10,7 @@ export const redisCheck: Check = {
   title: 'Redis',
   run: async ({ config }): Promise<CheckResult> => {
     const s = config.typed;
-    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    if (!s) return SETTINGS_DO_NOT_PARSE;
     const target = redisTarget(s, await stackState(config));
     if (target === 'none') return { status: 'ok', finding: 'none (PostgreSQL fallback): cache, locks and the task queue run on PostgreSQL' };
     const where = `${target.host}:${target.port}`;

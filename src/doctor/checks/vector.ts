@@ -1,4 +1,4 @@
-import type { Check, CheckResult } from '../types.js';
+import { SETTINGS_DO_NOT_PARSE, type Check, type CheckResult } from '../types.js';
 
 const SUPPORTED = ['weaviate', 'pgvector'];
 
@@ -8,7 +8,7 @@ export const vectorCheck: Check = {
   title: 'Vector store',
   run: async ({ config, signal }): Promise<CheckResult> => {
     const s = config.typed;
-    if (!s) return { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+    if (!s) return SETTINGS_DO_NOT_PARSE;
     if (!SUPPORTED.includes(s.VECTOR_STORE)) {
       return { status: 'warn', finding: `VECTOR_STORE=${s.VECTOR_STORE} is not one the embedded server supports (${SUPPORTED.join(', ')})`, fix: 'Set VECTOR_STORE=pgvector (uses the same PostgreSQL) or weaviate.' };
     }

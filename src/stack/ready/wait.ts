@@ -1,4 +1,4 @@
-import { DifyctlError } from '../../errors/index.js';
+import { DifyctlError, interruptedError } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../supervision/clock.js';
 import type { DependencyName } from '../types.js';
 import type { ReadinessStrategy } from './strategy.js';
@@ -40,7 +40,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
   const deadline = clock.now() + options.timeoutMs;
   let lastReason = 'not checked yet';
   for (;;) {
-    if (options.signal?.aborted) throw new DifyctlError('CLI.INTERRUPTED', `interrupted while waiting for ${options.label}`);
+    if (options.signal?.aborted) throw interruptedError(`interrupted while waiting for ${options.label}`);
     const left = deadline - clock.now();
     const probe = await options.strategy.check({ timeoutMs: Math.max(100, Math.min(ATTEMPT_MS, left)) });
     if (probe.ok) return;
