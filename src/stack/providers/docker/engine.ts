@@ -4,14 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { DifyctlError } from '../../../errors/index.js';
-import { dockerodeRuntime, type ContainerRuntime } from './runtime.js';
+import { dockerodeRuntime, type ContainerRuntime, type EngineEndpoint } from './runtime.js';
 
-export interface EngineEndpoint {
-  /** unix:///var/run/docker.sock, tcp://host:2376… */
-  host: string;
-  /** Where it came from, for messages: DOCKER_HOST, context "name", default socket. */
-  source: string;
-}
+export type { EngineEndpoint };
 
 /** The engine `up` started containers on, kept in the state file: `down`, `ps`, `logs` use it. */
 export interface RecordedEngine extends EngineEndpoint {

@@ -1,7 +1,14 @@
 import type Docker from 'dockerode';
 import { BugError } from '../../../errors/index.js';
-import type { EngineEndpoint } from './engine.js';
 import { containerLogTail } from './logs.js';
+
+/** Where an engine is reached. */
+export interface EngineEndpoint {
+  /** unix:///var/run/docker.sock, tcp://host:2376… */
+  host: string;
+  /** Where it came from, for messages: DOCKER_HOST, context "name", default socket. */
+  source: string;
+}
 
 /** What difyctl reads of a container (a subset of `docker inspect`). */
 export interface ContainerInfo {
