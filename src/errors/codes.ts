@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   'DB.AUTH_FAILED': { exit: EXIT.failure, summary: 'PostgreSQL refused the login: wrong DB_USERNAME or DB_PASSWORD.' },
   'DB.DATABASE_MISSING': { exit: EXIT.failure, summary: 'The database named by DB_DATABASE does not exist on the server.' },
   'REDIS.AUTH_FAILED': { exit: EXIT.failure, summary: 'Redis refused the credentials: wrong REDIS_PASSWORD or REDIS_USERNAME.' },
+  'DB.TLS_FAILED': { exit: EXIT.failure, summary: 'The TLS handshake with PostgreSQL failed: DB_EXTRAS sslrootcert does not vouch for the server, or the server has no TLS.' },
   'REDIS.TLS_FAILED': { exit: EXIT.failure, summary: 'The TLS handshake with Redis failed: a certificate REDIS_SSL_CA_CERTS does not vouch for, or no TLS on the server.' },
   'EMBEDDED.BINARIES_BROKEN': { exit: EXIT.failure, summary: 'The embedded PostgreSQL binaries are missing or their library symlinks could not be restored.' },
   'EMBEDDED.DATA_DIR_ACCESS': { exit: EXIT.failure, summary: 'The postgres user cannot reach the embedded data directory (running as root).' },

@@ -1,4 +1,5 @@
 import type { ComposeProject } from '../config/compose-model.js';
+import { parseDbExtras, pgSsl } from '../config/db-extras.js';
 import type { Settings } from '../config/schema.js';
 import type { DbConnection, DependencyName, DependencySpec, RedisConnection } from './types.js';
 
@@ -53,7 +54,7 @@ export function dependencySpec(args: { name: DependencyName; settings: AddressSe
 
 /** The credentials from the settings, at the address the dependency is really reachable on. */
 export function dbConnection(settings: Settings, address: { host: string; port: number }): DbConnection {
-  return { ...address, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE };
+  return { ...address, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE, ssl: pgSsl(parseDbExtras(settings.DB_EXTRAS).extras) };
 }
 
 export function redisConnection(settings: Settings, address: { host: string; port: number }): RedisConnection {

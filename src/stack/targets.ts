@@ -1,4 +1,5 @@
 import type { Project } from '../config/project.js';
+import { parseDbExtras, pgSsl } from '../config/db-extras.js';
 import type { Settings } from '../config/schema.js';
 import type { DependencyRecord, StackState } from './state.js';
 import type { DbConnection, RedisConnection } from './types.js';
@@ -16,7 +17,7 @@ export function dependencyAddress(record: Pick<DependencyRecord, 'host' | 'port'
 
 export function dbTarget(settings: Settings, state: StackState): DbConnection & { host: string; port: number; user: string; database: string; from: string } {
   const a = dependencyAddress(state.services.db, settings.DB_HOST, settings.DB_PORT);
-  return { host: a.host, port: a.port, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE, from: a.from };
+  return { host: a.host, port: a.port, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE, ssl: pgSsl(parseDbExtras(settings.DB_EXTRAS).extras), from: a.from };
 }
 
 /** 'none' when the stack runs without Redis (the PostgreSQL fallback). */

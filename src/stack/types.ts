@@ -12,6 +12,8 @@ export interface DbConnection {
   user: string;
   password?: string;
   database: string;
+  /** node-postgres TLS options from DB_EXTRAS (sslmode, sslrootcert…); false or absent = plain. */
+  ssl?: false | import('node:tls').ConnectionOptions;
 }
 
 export interface RedisConnection {

@@ -14,6 +14,7 @@ import { createPool } from '../../src/server/db.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { openBackends, type Backends, type Task } from '../../src/server/store/index.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 import { startTlsRedis, type TlsRedis } from '../helpers/redis-topologies.js';
 import { ADMIN, migratedDatabase, serverEnv, settingsFor } from './server-fixtures.js';
 import { waitFor } from './server-serve.js';
@@ -80,6 +81,27 @@ describe('PostgreSQL over TLS (DB_EXTRAS)', () => {
     await expect(pool.query('SELECT 1')).rejects.toThrow(/SSL/i);
     await pool.end();
   });
+});
+
+describe('up and migrate on a PostgreSQL over TLS (DB_EXTRAS)', () => {
+  it('attaches and migrates with verify-full and the CA, and fails with DB.TLS_FAILED naming DB_EXTRAS for another CA', async () => {
+    const { dir, cleanup } = await tempDir('difyctl-pg-tls-up-');
+    closers.push(cleanup);
+    const db = await pg.createDatabase();
+    const env = (ca: string) => ({ SECRET_KEY: 'managed-tls-test-secret-key-0123456789ab', DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', ...pg.env(db.database), DB_EXTRAS: `sslmode=verify-full&sslrootcert=${path.join(certs, ca)}` });
+    const up = await runCli(['up', 'db', '--provider', 'external', '--json'], { cwd: dir, env: env('ca.pem') });
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    const migrate = await runCli(['migrate', 'up', '--json'], { cwd: dir, env: env('ca.pem') });
+    expect(migrate.exitCode, migrate.stdout + migrate.stderr).toBe(0);
+    expect((await pg.exec<{ t: string | null }>(`SELECT to_regclass('accounts')::text AS t`, db.database)).rows[0]?.t).toBe('accounts');
+    // migrate connects over TLS too: a CA that did not sign the server's certificate is refused.
+    expect((await runCli(['migrate', 'status', '--json'], { cwd: dir, env: env('other-ca.pem') })).exitCode).not.toBe(0);
+    const refused = await runCli(['up', 'db', '--provider', 'external', '--json'], { cwd: dir, env: env('other-ca.pem') });
+    expect(refused.exitCode).toBe(1);
+    const { error } = JSON.parse(refused.stdout) as { error?: { code: string; hint?: string } };
+    expect(error?.code).toBe('DB.TLS_FAILED');
+    expect(error?.hint).toContain('DB_EXTRAS');
+  }, 60_000);
 });
 
 describe('Redis over TLS (REDIS_USE_SSL)', () => {

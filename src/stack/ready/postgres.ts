@@ -1,7 +1,10 @@
-import { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty } from '../../errors/index.js';
+import { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty, DifyctlError } from '../../errors/index.js';
 import type { DbConnection } from '../types.js';
 import { hostNotFound } from './tcp.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
+
+/** Node's certificate verification codes (SELF_SIGNED_CERT_IN_CHAIN, ERR_TLS_CERT_ALTNAME_INVALID…). */
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 
 interface PgErrorLike {
   code?: string;
@@ -15,6 +18,17 @@ interface PgErrorLike {
 export function classifyPgError(error: unknown, conn: DbConnection): Probe {
   const e = (typeof error === 'object' && error !== null ? error : {}) as PgErrorLike; // pg and socket errors both carry `code`
   const where = `${conn.host}:${conn.port}`;
+  // DB_EXTRAS asked for TLS and the handshake failed: waiting will not change the certificate.
+  if (conn.ssl && (TLS_CODES.test(e.code ?? '') || /does not support SSL|certificate/i.test(e.message ?? ''))) {
+    return {
+      ok: false,
+      reason: e.message ?? 'TLS failed',
+      fatal: new DifyctlError('DB.TLS_FAILED', `TLS to PostgreSQL at ${where} failed: ${e.message ?? e.code}`, {
+        hint: 'Fix DB_EXTRAS: sslrootcert=<the CA that signed the server certificate>, sslmode=require to encrypt without checking, or no sslmode for a server without TLS.',
+        cause: error,
+      }),
+    };
+  }
   switch (e.code) {
     case '28P01':
     case '28000':
@@ -62,6 +76,7 @@ export function postgresStrategy(conn: DbConnection): ReadinessStrategy {
         user: conn.user,
         password: conn.password ?? '',
         database: conn.database,
+        ssl: conn.ssl, // DB_EXTRAS sslmode: probed the way the api will connect
         connectionTimeoutMillis: Math.max(100, timeoutMs),
         query_timeout: Math.max(100, timeoutMs),
       });
