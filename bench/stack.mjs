@@ -81,7 +81,7 @@ try {
   rmSync(serverDir, { recursive: true, force: true });
 }
 
-const docker = await import('../dist/stack/docker/engine.js').then((m) => m.tryEngine(process.env));
+const docker = await import('../dist/stack/providers/docker/engine.js').then((m) => m.tryEngine(process.env));
 if (docker) rows.push(await measure('docker db + redis (0.15 file)', { provider: 'docker', names: ['db', 'redis'] }));
 else console.error('no Docker engine answers: docker skipped');
 
