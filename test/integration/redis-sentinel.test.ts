@@ -50,6 +50,11 @@ describe('Redis through sentinels', () => {
     opened.push(producer);
     const queued = await producer.queue.enqueue('mail', 'before-failover', { n: 1 });
     await sentinels.replicated();
+    // A worker that runs through the failover (its blocking connection must find the new master).
+    const survivor = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
+    opened.push(survivor);
+    const survived: Task[] = [];
+    await survivor.queue.consume({ queues: ['dataset'], concurrency: 1, handler: async (task) => void survived.push(task) });
 
     // A `difyctl serve` process under load (four clients on /health, which pings Redis) through the kill.
     // serverEnv without its `redis` option says DIFYCTL_REDIS=none; the sentinels are the Redis here.
@@ -112,6 +117,9 @@ describe('Redis through sentinels', () => {
     const after = await producer.queue.enqueue('mail', 'after-failover', { n: 2 });
     await waitFor(async () => (ran.length >= 2 ? true : undefined), { timeoutMs: 10_000, what: 'both tasks to run' });
     expect(ran.map((t) => t.id).sort()).toEqual([queued, after].sort());
+    const throughFailover = await producer.queue.enqueue('dataset', 'to-the-running-worker', {});
+    await waitFor(async () => (survived.length ? true : undefined), { timeoutMs: 15_000, what: 'the worker started before the kill to run a task' });
+    expect(survived.map((t) => t.id)).toEqual([throughFailover]);
     expect(await producer.queue.state('mail', queued)).toMatchObject({ state: 'completed' });
   }, 60_000);
 });
