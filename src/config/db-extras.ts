@@ -29,7 +29,7 @@ export function parseDbExtras(value: string | undefined): { extras: DbExtras; is
   const issues: CrossFieldIssue[] = [];
   if (!value?.trim()) return { extras, issues };
   const params = new URLSearchParams(value.trim().replace(/^\?/, ''));
-  for (const [key, raw] of params) {
+  for (const key of params.keys()) {
     if (!KNOWN.has(key)) issues.push({ level: 'warning', key: 'DB_EXTRAS', message: `has ${key}, which difyctl does not use`, hint: `Supported: ${[...KNOWN].join(', ')}.` });
   }
   const sslmode = params.get('sslmode');

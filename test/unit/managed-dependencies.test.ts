@@ -72,7 +72,7 @@ describe('DB_EXTRAS as Dify reads it', () => {
     expect(extras).toMatchObject({ sslmode: 'verify-full', sslrootcert: pem, statementTimeoutMs: 5000, options: '-c lock_timeout=1000' });
     const verifyFull = pgSsl(extras);
     expect(verifyFull).toMatchObject({ rejectUnauthorized: true });
-    expect(verifyFull && verifyFull.checkServerIdentity).toBeUndefined();
+    expect(verifyFull ? verifyFull.checkServerIdentity : 'no TLS').toBeUndefined();
     expect(pgSsl(parseDbExtras('sslmode=require').extras)).toEqual({ rejectUnauthorized: false });
     expect(pgSsl(parseDbExtras('sslmode=prefer').extras)).toBe(false);
     expect(pgSsl(parseDbExtras(`sslmode=verify-ca&sslrootcert=${pem}`).extras)).toMatchObject({ rejectUnauthorized: true, checkServerIdentity: expect.any(Function) });

@@ -1,6 +1,6 @@
 import type { Settings } from '../../config/schema.js';
 import { readReadyMarkerAt } from '../../server/ready-marker.js';
-import { cacheTarget } from '../../server/store/redis-target.js';
+import { cacheTarget, type RedisTarget } from '../../server/store/redis-target.js';
 import { isManagedRedis } from '../ready/redis-managed.js';
 import type { StackState } from '../state.js';
 import { dbTarget, redisTarget } from '../targets.js';
@@ -10,7 +10,7 @@ export async function readReadyMarker(settings: Settings, state: StackState): Pr
   const redis = redisTarget(settings, state);
   const { from: _from, ...db } = dbTarget(settings, state);
   // A managed Redis (sentinels, cluster, TLS) is read the way the api reaches it.
-  let managedRedis;
+  let managedRedis: RedisTarget | undefined;
   try {
     managedRedis = redis !== 'none' && isManagedRedis(settings) ? cacheTarget(settings) : undefined;
   } catch {
