@@ -32,7 +32,7 @@ describe('difyctl db reset', () => {
     const reset = await runCli(['db', 'reset', '--yes', '--json'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 });
     expect(reset.exitCode, reset.stderr).toBe(0);
     const doc = JSON.parse(reset.stdout);
-    expect(doc.data).toMatchObject({ reset: true, restarted: ['api'], removed: ['.difyctl/embedded/postgres'] });
+    expect(doc.data).toMatchObject({ reset: true, restarted: ['api', 'worker'], removed: ['.difyctl/embedded/postgres'] });
     expect(doc.data.migrated.length).toBe((await loadMigrations()).length);
     expect(await health(port)).toBe(200);
     expect(await setupStep(port)).toBe('not_started');

@@ -28,13 +28,15 @@ describe('difyctl stop / start on the embedded default', () => {
   it('stop keeps the db and what ran; start runs the api again on the same data', async () => {
     const { dir, port, cleanup } = await initProject();
     cleanups.push(cleanup);
-    expect((await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
+    const up = await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 });
+    expect(up.exitCode, up.stderr).toBe(0);
     const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }) });
     expect(setup.status).toBeLessThan(300);
 
     const stop = await runCli(['stop'], { cwd: dir, env: NO_DOCKER });
     expect(stop.exitCode, stop.stderr).toBe(0);
     expect(stop.stdout).toMatch(/stopped api/);
+    expect(stop.stdout).toMatch(/stopped worker/);
     expect(stop.stdout).toMatch(/stopped embedded db \(pid \d+\)/);
     expect(await health(port)).toBeUndefined();
     const ps = parse((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout);
@@ -42,7 +44,7 @@ describe('difyctl stop / start on the embedded default', () => {
 
     const start = await runCli(['start', '--json'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 });
     expect(start.exitCode, start.stderr).toBe(0);
-    expect(JSON.parse(start.stdout).data.started).toEqual(['api']);
+    expect(JSON.parse(start.stdout).data.started).toEqual(['api', 'worker']);
     expect(await health(port)).toBe(200);
     const status = (await (await fetch(`http://127.0.0.1:${port}/console/api/setup`)).json()) as { step?: string };
     expect(status.step).toBe('finished');

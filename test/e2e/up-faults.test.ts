@@ -192,7 +192,7 @@ describe('a full disk under a running stack (the project on a small tmpfs, fille
     await disk.exhaustInodes();
     const down = await runCli(['down'], { cwd: dir, env: NO_DOCKER, timeoutMs: 120_000 });
     expect(down.exitCode, down.stderr).toBe(0);
-    expect(down.stdout).toMatch(/stopped api\nstopped embedded postgres \(pid \d+\)/);
+    expect(down.stdout).toMatch(/stopped api\nstopped worker\nstopped embedded postgres \(pid \d+\)/);
     expect(down.stderr).not.toContain('INTERNAL.BUG');
     expect(down.stderr).toContain('stopping without the project lock [FS.DISK_FULL]');
     expect(down.stderr).toContain(`0 B free of 256.0 MiB on ${dir} (tmpfs)`);
