@@ -20,6 +20,9 @@ export type RedisTargetSettings = Pick<
 >;
 export type BrokerTargetSettings = RedisTargetSettings & Pick<Settings, 'CELERY_BROKER_URL' | 'CELERY_USE_SENTINEL' | 'CELERY_SENTINEL_MASTER_NAME' | 'CELERY_SENTINEL_PASSWORD' | 'CELERY_SENTINEL_SOCKET_TIMEOUT' | 'BROKER_USE_SSL'>;
 
+/** After a failover the old master, back as a replica, refuses writes with READONLY. */
+const reconnectOnReadonly = (error: Error): boolean => error.message.startsWith('READONLY');
+
 const invalid = (variable: string, message: string, hint: string): DifyctlError => new DifyctlError('CONFIG.INVALID', `${variable} ${message}`, { hint });
 
 /** `host:port,host:port` → addresses; a bad entry is an error naming the variable. */
@@ -69,8 +72,10 @@ export function cacheTarget(s: RedisTargetSettings): RedisTarget {
         sentinelPassword: s.REDIS_SENTINEL_PASSWORD,
         // Dify's socket timeout is 0.1 s, for sentinels on a LAN; a sentinel that misses it is skipped.
         sentinelCommandTimeout: Math.max(1, Math.round(s.REDIS_SENTINEL_SOCKET_TIMEOUT * 1000)),
-        // Subscribes to the sentinels' +switch-master: the client moves as soon as they fail over.
-        failoverDetector: true,
+        // A master that was demoted while the connection stayed up answers READONLY: reconnect, which
+        // asks the sentinels again. (ioredis's failoverDetector is not used: under load its
+        // disconnect on +switch-master could race the reconnect and leave the client on the old master.)
+        reconnectOnError: reconnectOnReadonly,
         username: s.REDIS_USERNAME,
         password: s.REDIS_PASSWORD,
         db: s.REDIS_DB,
@@ -109,7 +114,7 @@ export function brokerTarget(s: BrokerTargetSettings): RedisTarget {
         name: s.CELERY_SENTINEL_MASTER_NAME,
         sentinelPassword: s.CELERY_SENTINEL_PASSWORD,
         sentinelCommandTimeout: Math.max(1, Math.round(s.CELERY_SENTINEL_SOCKET_TIMEOUT * 1000)),
-        failoverDetector: true,
+        reconnectOnError: reconnectOnReadonly,
       },
     };
   }
