@@ -66,31 +66,58 @@ async function measure(name, target, { token, serverPid, pgPid }) {
 
 const stopped = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
 
-const loadBefore = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const loadBefore = os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' ');
 const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
 const pg = await startPostgres();
 const redis = await startRedis();
 const results = [];
 try {
-  await createMigrator({ connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' } }).up();
+  await createMigrator({
+    connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' },
+  }).up();
   const port = await freePort();
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, SECRET_KEY: SECRET, DEPLOY_ENV: 'PRODUCTION', LOG_LEVEL: 'WARNING',
-    DB_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_USERNAME: 'postgres', DB_PASSWORD: 'bench', DB_DATABASE: 'postgres',
-    REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
-    DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), SERVER_WORKER_AMOUNT: '2',
-    SERVER_WORKER_CONNECTIONS: '1000', SQLALCHEMY_POOL_SIZE: '30', SQLALCHEMY_MAX_OVERFLOW: '10',
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SECRET_KEY: SECRET,
+    DEPLOY_ENV: 'PRODUCTION',
+    LOG_LEVEL: 'WARNING',
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(pg.port),
+    DB_USERNAME: 'postgres',
+    DB_PASSWORD: 'bench',
+    DB_DATABASE: 'postgres',
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: String(redis.port),
+    CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+    DIFY_BIND_ADDRESS: '127.0.0.1',
+    DIFY_PORT: String(port),
+    SERVER_WORKER_AMOUNT: '2',
+    SERVER_WORKER_CONNECTIONS: '1000',
+    SQLALCHEMY_POOL_SIZE: '30',
+    SQLALCHEMY_MAX_OVERFLOW: '10',
   };
   const url = `http://127.0.0.1:${port}`;
   let token;
   for (const profiling of profileDir ? [false, true] : [false]) {
     // node:cluster forks the api processes with the primary's execArgv: they profile too.
     const profileArgs = profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const server = spawn(process.execPath, [...profileArgs, bin, 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const server = spawn(process.execPath, [...profileArgs, bin, 'serve', '--mode', 'api'], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     try {
       await waitFor(`${url}/health`);
-      const post = (p, body, auth) => fetch(`${url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: JSON.stringify(body) });
+      const post = (p, body, auth) =>
+        fetch(`${url}${p}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+          body: JSON.stringify(body),
+        });
       const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
       if (!token) {
         await post('/console/api/setup', admin);
@@ -102,7 +129,10 @@ try {
       } else {
         const pids = { serverPid: server.pid, pgPid: pg.pid() };
         results.push({ stack: 'difyctl', ...(await measure('GET /health', `${url}/health`, pids)) });
-        results.push({ stack: 'difyctl', ...(await measure('GET /console/api/apps (auth)', `${url}/console/api/apps`, { ...pids, token })) });
+        results.push({
+          stack: 'difyctl',
+          ...(await measure('GET /console/api/apps (auth)', `${url}/console/api/apps`, { ...pids, token })),
+        });
       }
     } finally {
       server.kill('SIGTERM');
@@ -111,20 +141,44 @@ try {
   }
 
   const peerPort = await freePort();
-  const peer = spawn('gunicorn', ['-k', 'gevent', '-w', '2', '--worker-connections', '1000', '--log-level', 'warning', '-b', `127.0.0.1:${peerPort}`, 'bench.peers.flask_apps:app'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, SECRET_KEY: SECRET, DATABASE_URL: `postgresql+psycopg2://postgres:bench@127.0.0.1:${pg.port}/postgres` },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const peer = spawn(
+    'gunicorn',
+    [
+      '-k',
+      'gevent',
+      '-w',
+      '2',
+      '--worker-connections',
+      '1000',
+      '--log-level',
+      'warning',
+      '-b',
+      `127.0.0.1:${peerPort}`,
+      'bench.peers.flask_apps:app',
+    ],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        SECRET_KEY: SECRET,
+        DATABASE_URL: `postgresql+psycopg2://postgres:bench@127.0.0.1:${pg.port}/postgres`,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   try {
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     await waitFor(`${peerUrl}/health`);
     const probe = await fetch(`${peerUrl}/console/api/apps`, { headers: { authorization: `Bearer ${token}` } });
     const body = await probe.json();
-    if (probe.status !== 200 || body.data?.length !== 20) throw new Error(`the Flask peer answered ${probe.status}: ${JSON.stringify(body).slice(0, 200)}`);
+    if (probe.status !== 200 || body.data?.length !== 20)
+      throw new Error(`the Flask peer answered ${probe.status}: ${JSON.stringify(body).slice(0, 200)}`);
     const pids = { serverPid: peer.pid, pgPid: pg.pid() };
     results.push({ stack: 'Flask+gunicorn/gevent', ...(await measure('GET /health', `${peerUrl}/health`, pids)) });
-    results.push({ stack: 'Flask+gunicorn/gevent', ...(await measure('GET /console/api/apps (auth)', `${peerUrl}/console/api/apps`, { ...pids, token })) });
+    results.push({
+      stack: 'Flask+gunicorn/gevent',
+      ...(await measure('GET /console/api/apps (auth)', `${peerUrl}/console/api/apps`, { ...pids, token })),
+    });
   } finally {
     peer.kill('SIGTERM');
     await stopped(peer);
@@ -134,15 +188,34 @@ try {
   pg.stop();
 }
 
-console.log(`wrk -t2 -c50 -d${seconds}s, median of ${runs} runs after a warm-up; 2 processes each; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`);
-console.log(`load average before: ${loadBefore}, after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.table(results.map((r) => ({ stack: r.stack, endpoint: r.name, 'req/s': r.rps, 'p99 ms': r.p99, 'server CPU ms/req': r.serverCpuMs, 'PostgreSQL CPU ms/req': r.pgCpuMs, 'non-2xx/errors': r.errors })));
+console.log(
+  `wrk -t2 -c50 -d${seconds}s, median of ${runs} runs after a warm-up; 2 processes each; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`,
+);
+console.log(
+  `load average before: ${loadBefore}, after: ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.table(
+  results.map((r) => ({
+    stack: r.stack,
+    endpoint: r.name,
+    'req/s': r.rps,
+    'p99 ms': r.p99,
+    'server CPU ms/req': r.serverCpuMs,
+    'PostgreSQL CPU ms/req': r.pgCpuMs,
+    'non-2xx/errors': r.errors,
+  })),
+);
 for (const name of ['GET /health', 'GET /console/api/apps (auth)']) {
   const ours = results.find((r) => r.stack === 'difyctl' && r.name === name);
   const peer = results.find((r) => r.stack !== 'difyctl' && r.name === name);
   if (ours && peer) {
     const cpu = (peer.serverCpuMs + peer.pgCpuMs) / (ours.serverCpuMs + ours.pgCpuMs);
-    console.log(`${name}: ${(ours.rps / peer.rps).toFixed(2)}× the Flask peer's req/s; p99 ${ours.p99} ms vs ${peer.p99} ms; ${cpu.toFixed(2)}× less CPU per request (server + PostgreSQL)`);
+    console.log(
+      `${name}: ${(ours.rps / peer.rps).toFixed(2)}× the Flask peer's req/s; p99 ${ours.p99} ms vs ${peer.p99} ms; ${cpu.toFixed(2)}× less CPU per request (server + PostgreSQL)`,
+    );
   }
 }
 if (profileDir) console.log(`CPU profiles of the api processes (one app-list run): ${profileDir}`);

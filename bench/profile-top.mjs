@@ -27,7 +27,9 @@ for (const file of args) {
   for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
   for (const [id, n] of counts) {
     const { functionName, url, lineNumber } = byId.get(id).callFrame;
-    const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}` : '';
+    const where = url
+      ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`
+      : '';
     const key = byModule ? moduleOf(url, functionName) : `${functionName || '(anonymous)'} ${where}`.trim();
     self.set(key, (self.get(key) ?? 0) + n);
     total += n;

@@ -6,7 +6,7 @@
 // bodies (408 after the 60 s request bound) and reports how many got the 408.
 // Real PostgreSQL 15 (Debian binaries) and redis-server on free loopback ports.
 // Usage: npm run build && node bench/server-slow-bodies.mjs [slow=1000] [requests=1000] [bin=bin/difyctl.js]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,9 +18,6 @@ const slowCount = Number(process.argv[2] ?? 1000);
 const requests = Number(process.argv[3] ?? 1000);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.resolve(process.argv[4] ?? path.join(root, 'bin/difyctl.js'));
-
-
-
 
 async function waitHealthy(url) {
   for (let i = 0; i < 200; i++) {
@@ -53,7 +50,13 @@ async function latencies(url, headers) {
   agent.destroy();
   times.sort((a, b) => a - b);
   const at = (q) => (times.length ? times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(1) : '—');
-  return { ok: times.length, failed, p50: at(0.5), p99: at(0.99), max: times.length ? times[times.length - 1].toFixed(1) : '—' };
+  return {
+    ok: times.length,
+    failed,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: times.length ? times[times.length - 1].toFixed(1) : '—',
+  };
 }
 
 /** A client that sends its headers, then a byte of a 1000-byte body every 5 s. */
@@ -70,7 +73,9 @@ function slowBody(port, path, token) {
     });
     socket.once('connect', () => {
       const auth = token ? `Authorization: Bearer ${token}\r\n` : '';
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${auth}Content-Length: 1000\r\n\r\n{`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${auth}Content-Length: 1000\r\n\r\n{`,
+      );
       timer = setInterval(() => socket.writable && socket.write(' '), 5000);
       resolve(state);
     });
@@ -83,19 +88,42 @@ const redis = await startRedis();
 const rows = [];
 let cut = '';
 try {
-  await createMigrator({ connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' } }).up();
+  await createMigrator({
+    connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' },
+  }).up();
   const port = await freePort();
   const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', DEPLOY_ENV: 'PRODUCTION', LOG_LEVEL: 'ERROR',
-    DB_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_USERNAME: 'postgres', DB_PASSWORD: 'bench', DB_DATABASE: 'postgres',
-    REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
-    DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), SERVER_WORKER_AMOUNT: '1', SERVER_WORKER_CONNECTIONS: '10',
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
+    DEPLOY_ENV: 'PRODUCTION',
+    LOG_LEVEL: 'ERROR',
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(pg.port),
+    DB_USERNAME: 'postgres',
+    DB_PASSWORD: 'bench',
+    DB_DATABASE: 'postgres',
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: String(redis.port),
+    CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+    DIFY_BIND_ADDRESS: '127.0.0.1',
+    DIFY_PORT: String(port),
+    SERVER_WORKER_AMOUNT: '1',
+    SERVER_WORKER_CONNECTIONS: '10',
   };
-  const server = spawn(process.execPath, [bin, 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const server = spawn(process.execPath, [bin, 'serve', '--mode', 'api'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitHealthy(url);
-    const post = (p, body, token) => fetch(`${url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    const post = (p, body, token) =>
+      fetch(`${url}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
     const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
     await post('/console/api/setup', admin);
     const token = (await (await post('/console/api/login', admin)).json()).data.access_token;
@@ -103,20 +131,28 @@ try {
     const auth = { authorization: `Bearer ${token}` };
     const measure = async (label) => {
       rows.push({ condition: label, endpoint: 'GET /health', ...(await latencies(`${url}/health`, {})) });
-      rows.push({ condition: label, endpoint: 'GET /console/api/apps (auth)', ...(await latencies(`${url}/console/api/apps`, auth)) });
+      rows.push({
+        condition: label,
+        endpoint: 'GET /console/api/apps (auth)',
+        ...(await latencies(`${url}/console/api/apps`, auth)),
+      });
     };
     await latencies(`${url}/health`, {}); // warm-up, discarded
     await measure('idle');
     const openedAt = Date.now();
     const slow = [];
-    for (let i = 0; i < slowCount; i++) slow.push(await slowBody(port, i % 2 ? '/console/api/login' : '/console/api/apps', i % 2 ? undefined : token));
+    for (let i = 0; i < slowCount; i++)
+      slow.push(await slowBody(port, i % 2 ? '/console/api/login' : '/console/api/apps', i % 2 ? undefined : token));
     await sleep(500);
     await measure(`${slowCount} slow bodies open`);
     const stillOpen = slow.filter((s) => !s.closedAt).length;
     console.error(`${stillOpen} of ${slowCount} slow bodies were still open after the measurement`);
     for (let i = 0; i < 90 && slow.some((s) => !s.closedAt); i++) await sleep(1000);
     const got408 = slow.filter((s) => s.data.startsWith('HTTP/1.1 408')).length;
-    const closeMs = slow.filter((s) => s.closedAt).map((s) => s.closedAt - openedAt).sort((a, b) => a - b);
+    const closeMs = slow
+      .filter((s) => s.closedAt)
+      .map((s) => s.closedAt - openedAt)
+      .sort((a, b) => a - b);
     cut = `${got408} of ${slowCount} slow bodies answered 408 request_timeout and closed; ${closeMs.length} closed, the last ${closeMs.length ? (closeMs[closeMs.length - 1] / 1000).toFixed(1) : '—'} s after the first opened`;
     for (const s of slow) s.socket.destroy();
   } finally {
@@ -127,6 +163,8 @@ try {
   redis.stop();
   pg.stop();
 }
-console.log(`${requests} sequential keep-alive requests per row (ms); 1 api process, SERVER_WORKER_CONNECTIONS=10; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`);
+console.log(
+  `${requests} sequential keep-alive requests per row (ms); 1 api process, SERVER_WORKER_CONNECTIONS=10; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`,
+);
 console.table(rows);
 console.log(cut);

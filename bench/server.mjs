@@ -15,9 +15,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin/difyctl.js');
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-
-
-
 async function waitHealthy(url) {
   for (let i = 0; i < 200; i++) {
     try {
@@ -44,29 +41,63 @@ const pg = await startPostgres({ settings: { max_connections: 200 } });
 const redis = await startRedis();
 const rows = [];
 try {
-  await createMigrator({ connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' } }).up();
+  await createMigrator({
+    connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' },
+  }).up();
   for (const workers of [1, 2]) {
     const port = await freePort();
     const env = {
-      PATH: process.env.PATH, HOME: process.env.HOME, SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', DEPLOY_ENV: 'PRODUCTION', LOG_LEVEL: 'WARNING',
-      DB_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_USERNAME: 'postgres', DB_PASSWORD: 'bench', DB_DATABASE: 'postgres',
-      REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
-      DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), SERVER_WORKER_AMOUNT: String(workers),
-      SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? '10', SQLALCHEMY_POOL_SIZE: '30', SQLALCHEMY_MAX_OVERFLOW: '10',
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
+      DEPLOY_ENV: 'PRODUCTION',
+      LOG_LEVEL: 'WARNING',
+      DB_HOST: '127.0.0.1',
+      DB_PORT: String(pg.port),
+      DB_USERNAME: 'postgres',
+      DB_PASSWORD: 'bench',
+      DB_DATABASE: 'postgres',
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: String(redis.port),
+      CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+      DIFY_BIND_ADDRESS: '127.0.0.1',
+      DIFY_PORT: String(port),
+      SERVER_WORKER_AMOUNT: String(workers),
+      SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? '10',
+      SQLALCHEMY_POOL_SIZE: '30',
+      SQLALCHEMY_MAX_OVERFLOW: '10',
     };
-    const server = spawn(process.execPath, [bin, 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const server = spawn(process.execPath, [bin, 'serve', '--mode', 'api'], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitHealthy(url);
-      const post = (p, body, token) => fetch(`${url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      const post = (p, body, token) =>
+        fetch(`${url}${p}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
       const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
       await post('/console/api/setup', admin);
       const token = (await (await post('/console/api/login', admin)).json()).data.access_token;
-      if (workers === 1) for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
-      for (const [name, target, auth] of [['GET /health', `${url}/health`, undefined], ['GET /console/api/apps (auth)', `${url}/console/api/apps`, token]]) {
+      if (workers === 1)
+        for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+      for (const [name, target, auth] of [
+        ['GET /health', `${url}/health`, undefined],
+        ['GET /console/api/apps (auth)', `${url}/console/api/apps`, token],
+      ]) {
         wrk(target, auth); // warm-up run, discarded
         const samples = Array.from({ length: runs }, () => wrk(target, auth));
-        rows.push({ endpoint: name, processes: workers, 'req/s (median)': Math.round(median(samples.map((s) => s.rps))), 'p99 ms (median)': median(samples.map((s) => s.p99)), 'non-2xx': samples.reduce((n, s) => n + s.errors, 0) });
+        rows.push({
+          endpoint: name,
+          processes: workers,
+          'req/s (median)': Math.round(median(samples.map((s) => s.rps))),
+          'p99 ms (median)': median(samples.map((s) => s.p99)),
+          'non-2xx': samples.reduce((n, s) => n + s.errors, 0),
+        });
       }
     } finally {
       server.kill('SIGTERM');
@@ -77,5 +108,7 @@ try {
   redis.stop();
   pg.stop();
 }
-console.log(`wrk -t2 -c50 -d${seconds}s, median of ${runs} runs after a warm-up; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`);
+console.log(
+  `wrk -t2 -c50 -d${seconds}s, median of ${runs} runs after a warm-up; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`,
+);
 console.table(rows);

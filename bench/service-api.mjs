@@ -29,7 +29,10 @@ const seconds = Number(process.argv[3] ?? 10);
 const streams = Number(process.argv[4] ?? 500);
 const parts = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map(Number));
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 const ms = (x) => x.toFixed(2);
 
 /** Milliseconds from sending a request to the first body chunk that contains `marker`; the body is read to its end. */
@@ -39,7 +42,8 @@ async function firstByte(url, init, marker) {
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   let first;
   const decoder = new TextDecoder();
-  for await (const chunk of res.body) if (first === undefined && decoder.decode(chunk).includes(marker)) first = performance.now() - t0;
+  for await (const chunk of res.body)
+    if (first === undefined && decoder.decode(chunk).includes(marker)) first = performance.now() - t0;
   return first;
 }
 
@@ -54,13 +58,26 @@ const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = {
-  PATH: process.env.PATH, HOME: process.env.HOME, SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', DEPLOY_ENV: 'PRODUCTION', LOG_LEVEL: 'WARNING',
-  DB_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_USERNAME: 'postgres', DB_PASSWORD: 'bench', DB_DATABASE: 'postgres',
-  REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
-  DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), SERVER_WORKER_AMOUNT: '2',
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
+  DEPLOY_ENV: 'PRODUCTION',
+  LOG_LEVEL: 'WARNING',
+  DB_HOST: '127.0.0.1',
+  DB_PORT: String(pg.port),
+  DB_USERNAME: 'postgres',
+  DB_PASSWORD: 'bench',
+  DB_DATABASE: 'postgres',
+  REDIS_HOST: '127.0.0.1',
+  REDIS_PORT: String(redis.port),
+  CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+  DIFY_BIND_ADDRESS: '127.0.0.1',
+  DIFY_PORT: String(port),
+  SERVER_WORKER_AMOUNT: '2',
   // Room for the 500 open streams (250 per process); Dify's .env default is 10.
   SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? String(Math.max(300, streams)),
-  SQLALCHEMY_POOL_SIZE: '30', SQLALCHEMY_MAX_OVERFLOW: '10',
+  SQLALCHEMY_POOL_SIZE: '30',
+  SQLALCHEMY_MAX_OVERFLOW: '10',
 };
 const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
 let server;
@@ -74,10 +91,24 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 // node:cluster forks the api processes with the primary's execArgv: they profile too.
-const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+const profileArgs = process.env.BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
+  : [];
 const startServer = async () => {
-  server = spawn(process.execPath, [...profileArgs, path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 300 && (await fetch(`${base}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(100);
+  server = spawn(process.execPath, [...profileArgs, path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (
+    let i = 0;
+    i < 300 &&
+    (await fetch(`${base}/health`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200;
+    i++
+  )
+    await sleep(100);
 };
 const stopServer = async () => {
   server?.kill('SIGTERM');
@@ -85,130 +116,213 @@ const stopServer = async () => {
   server = undefined;
 };
 const lines = [];
-const say = (line = '') => { lines.push(line); console.log(line); };
+const say = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
 try {
-  await createMigrator({ connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' } }).up();
+  await createMigrator({
+    connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' },
+  }).up();
   await startServer();
   const call = async (method, route, body, token) => {
-    const res = await fetch(`${base}${route}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${base}${route}`, {
+      method,
+      headers: {
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
     return res.status === 204 ? {} : res.json();
   };
   const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
   await call('POST', '/console/api/setup', admin);
   const token = (await call('POST', '/console/api/login', admin)).data.access_token;
-  await call('POST', '/console/api/workspaces/current/model-providers/openai_api_compatible/models', { model: 'bench', model_type: 'llm', credentials: { endpoint_url: `${llmUrl}/v1`, api_key: 'sk-bench', mode: 'chat', context_size: '16000' } }, token);
+  await call(
+    'POST',
+    '/console/api/workspaces/current/model-providers/openai_api_compatible/models',
+    {
+      model: 'bench',
+      model_type: 'llm',
+      credentials: { endpoint_url: `${llmUrl}/v1`, api_key: 'sk-bench', mode: 'chat', context_size: '16000' },
+    },
+    token,
+  );
   const appId = (await call('POST', '/console/api/apps', { name: 'bench', mode: 'chat' }, token)).id;
-  await call('POST', `/console/api/apps/${appId}/model-config`, { model: { provider: 'openai_api_compatible', name: 'bench', mode: 'chat', completion_params: { max_tokens: 256 } }, pre_prompt: 'You are terse.', user_input_form: [] }, token);
+  await call(
+    'POST',
+    `/console/api/apps/${appId}/model-config`,
+    {
+      model: { provider: 'openai_api_compatible', name: 'bench', mode: 'chat', completion_params: { max_tokens: 256 } },
+      pre_prompt: 'You are terse.',
+      user_input_form: [],
+    },
+    token,
+  );
   const key = (await call('POST', `/console/api/apps/${appId}/api-keys`, undefined, token)).token;
-  const question = (query, mode) => JSON.stringify({ inputs: {}, query, user: 'bench-user', response_mode: mode, auto_generate_name: false });
-  say(`${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, 2 api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}`);
+  const question = (query, mode) =>
+    JSON.stringify({ inputs: {}, query, user: 'bench-user', response_mode: mode, auto_generate_name: false });
+  say(
+    `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, 2 api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}`,
+  );
 
   // 1. Time to first byte of a streamed answer: difyctl minus direct, interleaved.
   if (parts.has(1)) {
-  const direct = [];
-  const through = [];
-  const directInit = { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, body: JSON.stringify({ model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Tell me about foxes.' }] }) };
-  const difyInit = { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: question('Tell me about foxes.', 'streaming') };
-  for (let i = 0; i < 30; i++) {
-    await firstByte(`${llmUrl}/v1/chat/completions`, directInit, '"content":"');
-    await firstByte(`${base}/v1/chat-messages`, difyInit, '"event":"message"');
-  }
-  for (let i = 0; i < calls; i++) {
-    direct.push(await firstByte(`${llmUrl}/v1/chat/completions`, directInit, '"content":"'));
-    through.push(await firstByte(`${base}/v1/chat-messages`, difyInit, '"event":"message"'));
-  }
-  say();
-  say(`## 1. Time to first byte of a streamed answer (${calls} sequential calls each, after 30 warm-up pairs, load average ${os.loadavg()[0].toFixed(1)}), ms`);
-  say('| path | p50 | p90 | p99 |');
-  say('|---|---|---|---|');
-  say(`| direct to the stand-in | ${ms(pct(direct, 50))} | ${ms(pct(direct, 90))} | ${ms(pct(direct, 99))} |`);
-  say(`| through difyctl (/v1/chat-messages) | ${ms(pct(through, 50))} | ${ms(pct(through, 90))} | ${ms(pct(through, 99))} |`);
-  say(`| **added by difyctl** | **${ms(pct(through, 50) - pct(direct, 50))}** | ${ms(pct(through, 90) - pct(direct, 90))} | ${ms(pct(through, 99) - pct(direct, 99))} |`);
+    const direct = [];
+    const through = [];
+    const directInit = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+      body: JSON.stringify({
+        model: 'bench',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'user', content: 'Tell me about foxes.' },
+        ],
+      }),
+    };
+    const difyInit = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: question('Tell me about foxes.', 'streaming'),
+    };
+    for (let i = 0; i < 30; i++) {
+      await firstByte(`${llmUrl}/v1/chat/completions`, directInit, '"content":"');
+      await firstByte(`${base}/v1/chat-messages`, difyInit, '"event":"message"');
+    }
+    for (let i = 0; i < calls; i++) {
+      direct.push(await firstByte(`${llmUrl}/v1/chat/completions`, directInit, '"content":"'));
+      through.push(await firstByte(`${base}/v1/chat-messages`, difyInit, '"event":"message"'));
+    }
+    say();
+    say(
+      `## 1. Time to first byte of a streamed answer (${calls} sequential calls each, after 30 warm-up pairs, load average ${os.loadavg()[0].toFixed(1)}), ms`,
+    );
+    say('| path | p50 | p90 | p99 |');
+    say('|---|---|---|---|');
+    say(`| direct to the stand-in | ${ms(pct(direct, 50))} | ${ms(pct(direct, 90))} | ${ms(pct(direct, 99))} |`);
+    say(
+      `| through difyctl (/v1/chat-messages) | ${ms(pct(through, 50))} | ${ms(pct(through, 90))} | ${ms(pct(through, 99))} |`,
+    );
+    say(
+      `| **added by difyctl** | **${ms(pct(through, 50) - pct(direct, 50))}** | ${ms(pct(through, 90) - pct(direct, 90))} | ${ms(pct(through, 99) - pct(direct, 99))} |`,
+    );
   }
 
   // 2. Blocking chat-messages, 2 processes, wrk 50 connections.
   if (parts.has(2)) {
-  const luaDir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-'));
-  const lua = path.join(luaDir, 'post.lua');
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
-  await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
-  const runs = [];
-  // CPU spent per request, by whom: load-independent where the machine is shared.
-  const cpuNow = () => ({ api: treeCpu(server.pid), pg: treeCpu(pg.pid()), redis: treeCpu(redis.pid()), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
-  const cpu0 = cpuNow();
-  for (let i = 0; i < 3; i++) runs.push(await wrk(['-t2', '-c50', `-d${seconds}s`, '--latency', '-s', lua, `${base}/v1/chat-messages`]));
-  const cpu1 = cpuNow();
-  rmSync(luaDir, { recursive: true, force: true });
-  const served = runs.reduce((n, r) => n + r.rps * seconds, 0);
-  const perRequest = (k) => ((cpu1[k] - cpu0[k]) * 1000 / served).toFixed(2);
-  const median = (f) => pct(runs.map(f), 50);
-  say();
-  say(`## 2. Blocking POST /v1/chat-messages, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of 3 runs after a warm-up)`);
-  say('| req/s | p50 ms | p99 ms | non-2xx | socket errors |');
-  say('|---|---|---|---|---|');
-  say(`| ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${runs.map((r) => r.errors).join('; ')} |`);
-  say();
-  say(`CPU per request: api processes ${perRequest('api')} ms, PostgreSQL ${perRequest('pg')} ms, Redis ${perRequest('redis')} ms, stand-in (this process) ${perRequest('bench')} ms; load average ${os.loadavg()[0].toFixed(1)}.`);
+    const luaDir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-'));
+    const lua = path.join(luaDir, 'post.lua');
+    writeFileSync(
+      lua,
+      `wrk.method = "POST"\nwrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`,
+    );
+    await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
+    const runs = [];
+    // CPU spent per request, by whom: load-independent where the machine is shared.
+    const cpuNow = () => ({
+      api: treeCpu(server.pid),
+      pg: treeCpu(pg.pid()),
+      redis: treeCpu(redis.pid()),
+      bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    });
+    const cpu0 = cpuNow();
+    for (let i = 0; i < 3; i++)
+      runs.push(await wrk(['-t2', '-c50', `-d${seconds}s`, '--latency', '-s', lua, `${base}/v1/chat-messages`]));
+    const cpu1 = cpuNow();
+    rmSync(luaDir, { recursive: true, force: true });
+    const served = runs.reduce((n, r) => n + r.rps * seconds, 0);
+    const perRequest = (k) => (((cpu1[k] - cpu0[k]) * 1000) / served).toFixed(2);
+    const median = (f) => pct(runs.map(f), 50);
+    say();
+    say(
+      `## 2. Blocking POST /v1/chat-messages, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of 3 runs after a warm-up)`,
+    );
+    say('| req/s | p50 ms | p99 ms | non-2xx | socket errors |');
+    say('|---|---|---|---|---|');
+    say(
+      `| ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${runs.map((r) => r.errors).join('; ')} |`,
+    );
+    say();
+    say(
+      `CPU per request: api processes ${perRequest('api')} ms, PostgreSQL ${perRequest('pg')} ms, Redis ${perRequest('redis')} ms, stand-in (this process) ${perRequest('bench')} ms; load average ${os.loadavg()[0].toFixed(1)}.`,
+    );
   }
 
   // 3. Many streams open at once, on a fresh server: RSS of each api process.
   if (parts.has(3)) {
-  await stopServer();
-  await startServer();
-  await fetch(`${base}/v1/chat-messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: question('Tell me about foxes.', 'blocking') });
-  const workers = childrenOf(server.pid);
-  const before = workers.map(rssMb);
-  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-  const open = [];
-  /** Opens one stream; resolves at its first message event. A refused open (503) is retried and counted. */
-  let refused = 0;
-  const openStream = (i, attempt = 0) => new Promise((resolve, reject) => {
-    const req = http.request(`${base}/v1/chat-messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        if (res.statusCode === 503 && attempt < 5) {
-          refused++;
-          resolve(sleep(500).then(() => openStream(i, attempt + 1)));
-        } else reject(new Error(`stream ${i}: ${res.statusCode}`));
-        return;
-      }
-      let seen = false;
-      res.on('data', (chunk) => {
-        if (!seen && String(chunk).includes('"event":"message"')) {
-          seen = true;
-          resolve();
-        }
-      });
-      res.on('error', () => {});
-      // An error event instead of an answer (the server could not start the generation): retried too.
-      res.on('end', () => {
-        if (seen) return;
-        if (attempt < 5) {
-          refused++;
-          resolve(sleep(500).then(() => openStream(i, attempt + 1)));
-        } else reject(new Error(`stream ${i} ended before its first message event`));
-      });
+    await stopServer();
+    await startServer();
+    await fetch(`${base}/v1/chat-messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: question('Tell me about foxes.', 'blocking'),
     });
-    req.on('error', (error) => reject(error));
-    req.end(question('Keep talking', 'streaming'));
-    open.push(req);
-  });
-  // Opened in waves of 25 (clients arrive over time; a burst of 500 new conversations at once only
-  // measures the database pool's queue), all kept open.
-  const t0 = performance.now();
-  for (let i = 0; i < streams; i += 25) await Promise.all(Array.from({ length: Math.min(25, streams - i) }, (_, j) => openStream(i + j)));
-  const openedMs = performance.now() - t0;
-  await sleep(2000); // let the streams run a while with all of them open
-  const during = workers.map(rssMb);
-  for (const req of open) req.destroy();
-  say();
-  say(`## 3. ${streams} streams open at once (each a new conversation; the stand-in sends 1 character every 100 ms)`);
-  say(`Opened in waves of 25; all ${streams} had their first message event after ${Math.round(openedMs)} ms and stayed open (${refused} opens were refused (503 or an error event) and retried; load average ${os.loadavg()[0].toFixed(1)}).`);
-  say('| api process | RSS before, MB | RSS with the streams open, MB |');
-  say('|---|---|---|');
-  workers.forEach((pid, i) => say(`| ${i + 1} (pid ${pid}) | ${before[i].toFixed(1)} | ${during[i].toFixed(1)} |`));
-  say(`| primary (pid ${server.pid}) | | ${rssMb(server.pid).toFixed(1)} |`);
+    const workers = childrenOf(server.pid);
+    const before = workers.map(rssMb);
+    const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    const open = [];
+    /** Opens one stream; resolves at its first message event. A refused open (503) is retried and counted. */
+    let refused = 0;
+    const openStream = (i, attempt = 0) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(
+          `${base}/v1/chat-messages`,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } },
+          (res) => {
+            if (res.statusCode !== 200) {
+              res.resume();
+              if (res.statusCode === 503 && attempt < 5) {
+                refused++;
+                resolve(sleep(500).then(() => openStream(i, attempt + 1)));
+              } else reject(new Error(`stream ${i}: ${res.statusCode}`));
+              return;
+            }
+            let seen = false;
+            res.on('data', (chunk) => {
+              if (!seen && String(chunk).includes('"event":"message"')) {
+                seen = true;
+                resolve();
+              }
+            });
+            res.on('error', () => {});
+            // An error event instead of an answer (the server could not start the generation): retried too.
+            res.on('end', () => {
+              if (seen) return;
+              if (attempt < 5) {
+                refused++;
+                resolve(sleep(500).then(() => openStream(i, attempt + 1)));
+              } else reject(new Error(`stream ${i} ended before its first message event`));
+            });
+          },
+        );
+        req.on('error', (error) => reject(error));
+        req.end(question('Keep talking', 'streaming'));
+        open.push(req);
+      });
+    // Opened in waves of 25 (clients arrive over time; a burst of 500 new conversations at once only
+    // measures the database pool's queue), all kept open.
+    const t0 = performance.now();
+    for (let i = 0; i < streams; i += 25)
+      await Promise.all(Array.from({ length: Math.min(25, streams - i) }, (_, j) => openStream(i + j)));
+    const openedMs = performance.now() - t0;
+    await sleep(2000); // let the streams run a while with all of them open
+    const during = workers.map(rssMb);
+    for (const req of open) req.destroy();
+    say();
+    say(`## 3. ${streams} streams open at once (each a new conversation; the stand-in sends 1 character every 100 ms)`);
+    say(
+      `Opened in waves of 25; all ${streams} had their first message event after ${Math.round(openedMs)} ms and stayed open (${refused} opens were refused (503 or an error event) and retried; load average ${os.loadavg()[0].toFixed(1)}).`,
+    );
+    say('| api process | RSS before, MB | RSS with the streams open, MB |');
+    say('|---|---|---|');
+    for (const [i, pid] of workers.entries())
+      say(`| ${i + 1} (pid ${pid}) | ${before[i].toFixed(1)} | ${during[i].toFixed(1)} |`);
+    say(`| primary (pid ${server.pid}) | | ${rssMb(server.pid).toFixed(1)} |`);
   }
 } finally {
   await stopServer();

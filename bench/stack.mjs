@@ -14,7 +14,13 @@ import { createStack, loadConfig } from '../dist/index.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/dify/', import.meta.url));
-const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
 
@@ -48,7 +54,8 @@ async function measure(label, { provider, env = {}, names, kind = provider }) {
     const stack = stackFor(dir, runEnv, provider);
     try {
       const first = await timeUp(stack, names);
-      if (provider !== 'auto' && first.deps.some((d) => d.reused)) throw new Error(`${label}: a fresh run reused something`);
+      if (provider !== 'auto' && first.deps.some((d) => d.reused))
+        throw new Error(`${label}: a fresh run reused something`);
       fresh.push(first.ms);
       const second = await timeUp(stackFor(dir, runEnv, provider), names);
       reused.push(second.ms);
@@ -63,18 +70,37 @@ async function measure(label, { provider, env = {}, names, kind = provider }) {
 const rows = [];
 const noRedis = { PATH: '/nonexistent-bin', DOCKER_HOST: 'unix:///nonexistent/docker.sock', DB_PASSWORD: 'bench-pw' };
 rows.push(await measure('embedded db (redis: none)', { provider: 'embedded', env: noRedis, names: ['db', 'redis'] }));
-rows.push(await measure('embedded db + redis-server', { provider: 'embedded', env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', DB_PASSWORD: 'bench-pw' }, names: ['db', 'redis'] }));
+rows.push(
+  await measure('embedded db + redis-server', {
+    provider: 'embedded',
+    env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', DB_PASSWORD: 'bench-pw' },
+    names: ['db', 'redis'],
+  }),
+);
 
 // external: a server that already runs (an embedded one from another dir) and a redis-server.
 const serverDir = project('external-server');
 const server = stackFor(serverDir, { ...noRedis, DB_PORT: String(await freePort()) }, 'embedded');
 const [pgDep] = await server.up(['db']);
 const redisPort = await freePort();
-const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', 'bench-pw', '--save', ''], { stdio: 'ignore' });
+const redis = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', 'bench-pw', '--save', ''],
+  { stdio: 'ignore' },
+);
 await new Promise((r) => setTimeout(r, 300));
 try {
-  const env = { DB_HOST: '127.0.0.1', DB_PORT: String(pgDep.connection.port), DB_PASSWORD: 'bench-pw', REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redisPort), REDIS_PASSWORD: 'bench-pw' };
-  rows.push(await measure('external db + redis (attach)', { provider: 'auto', env, names: ['db', 'redis'], kind: 'external' }));
+  const env = {
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(pgDep.connection.port),
+    DB_PASSWORD: 'bench-pw',
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: String(redisPort),
+    REDIS_PASSWORD: 'bench-pw',
+  };
+  rows.push(
+    await measure('external db + redis (attach)', { provider: 'auto', env, names: ['db', 'redis'], kind: 'external' }),
+  );
 } finally {
   redis.kill();
   await server.down({ volumes: true });
@@ -87,4 +113,5 @@ else console.error('no Docker engine answers: docker skipped');
 
 console.log(`time from up() to ready, median of ${runs} (ms)`);
 console.log(['provider'.padEnd(32), 'fresh'.padStart(8), 'reused'.padStart(8)].join(''));
-for (const [label, fresh, reused] of rows) console.log([label.padEnd(32), fresh.toFixed(0).padStart(8), reused.toFixed(0).padStart(8)].join(''));
+for (const [label, fresh, reused] of rows)
+  console.log([label.padEnd(32), fresh.toFixed(0).padStart(8), reused.toFixed(0).padStart(8)].join(''));

@@ -31,7 +31,11 @@ function project(tag) {
   chmodSync(dir, 0o755);
   const full = YAML.parse(readFileSync(path.join(FIXTURES, 'docker-compose-0.15.yaml'), 'utf8'), { merge: true });
   // api stays (never started: difyctl reads its settings from it); redis published on loopback.
-  const services = { api: { image: full.services.api.image, environment: full.services.api.environment }, db: full.services.db, redis: { ...full.services.redis, ports: ['127.0.0.1:${EXPOSE_REDIS_PORT}:6379'] } };
+  const services = {
+    api: { image: full.services.api.image, environment: full.services.api.environment },
+    db: full.services.db,
+    redis: { ...full.services.redis, ports: ['127.0.0.1:${EXPOSE_REDIS_PORT}:6379'] },
+  };
   writeFileSync(path.join(dir, 'docker-compose.yaml'), YAML.stringify({ services }));
   copyFileSync(path.join(FIXTURES, '.env-0.15.example'), path.join(dir, '.env'));
   return dir;
@@ -44,7 +48,14 @@ const run = (cmd, args, cwd, env) => {
 };
 
 async function pgAnswers(port) {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: PASSWORD, database: 'dify', connectionTimeoutMillis: 1000 });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    database: 'dify',
+    connectionTimeoutMillis: 1000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -58,7 +69,15 @@ async function pgAnswers(port) {
 }
 
 async function redisAnswers(port) {
-  const redis = new Redis({ host: '127.0.0.1', port, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    password: PASSWORD,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -95,7 +114,11 @@ function composeSteps({ dir, env, ports }) {
     fresh: () => timed(upAndServe),
     stop: () => timed(() => compose('stop')),
     restart: () => timed(upAndServe),
-    recreate: () => timed(() => (compose('down'), upAndServe())),
+    recreate: () =>
+      timed(() => {
+        compose('down');
+        return upAndServe();
+      }),
     cleanup: () => compose('down', '-v'),
   };
 }
@@ -132,8 +155,16 @@ export async function compareWithCompose({ runs, bin, freePort, median }) {
     for (const tool of order) {
       const dir = project(tool);
       const ports = { db: await freePort(), redis: await freePort() };
-      const env = { COMPOSE_PROJECT_NAME: `vs${tool}${process.pid}x${i}`, EXPOSE_DB_PORT: String(ports.db), EXPOSE_REDIS_PORT: String(ports.redis), SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789' };
-      tools[tool] = { dir, steps: tool === 'compose' ? composeSteps({ dir, env, ports }) : difyctlSteps({ dir, env, ports, bin }) };
+      const env = {
+        COMPOSE_PROJECT_NAME: `vs${tool}${process.pid}x${i}`,
+        EXPOSE_DB_PORT: String(ports.db),
+        EXPOSE_REDIS_PORT: String(ports.redis),
+        SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
+      };
+      tools[tool] = {
+        dir,
+        steps: tool === 'compose' ? composeSteps({ dir, env, ports }) : difyctlSteps({ dir, env, ports, bin }),
+      };
     }
     const pair = { compose: {}, difyctl: {} };
     try {
@@ -141,7 +172,13 @@ export async function compareWithCompose({ runs, bin, freePort, median }) {
       for (const tool of order) rows[tool].push(pair[tool]);
     } catch (error) {
       // A failed step (say, a dist/ rebuilt under it) drops that run; nothing is left behind.
-      console.error(`run ${i + 1} failed: ${String(error.stderr ?? error.message).trim().split('\n')[0]}`);
+      console.error(
+        `run ${i + 1} failed: ${
+          String(error.stderr ?? error.message)
+            .trim()
+            .split('\n')[0]
+        }`,
+      );
     } finally {
       for (const tool of order) {
         try {
@@ -156,17 +193,56 @@ export async function compareWithCompose({ runs, bin, freePort, median }) {
   if (!rows.compose.length) throw new Error('no run completed');
   const composeVersion = execFileSync('docker-compose', ['version', '--short'], { encoding: 'utf8' }).trim();
   const engine = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
-  console.log(`\ndb + redis (Dify 0.15) side by side, median of ${rows.compose.length} runs (s): docker-compose ${composeVersion}, Docker ${engine}, load ${os.loadavg()[0].toFixed(1)}`);
-  console.log(['', 'fresh', 'stop', 'restart', 'stop+restart', 'recreate'].map((h, i) => (i ? h.padStart(13) : h.padEnd(9))).join(''));
+  console.log(
+    `\ndb + redis (Dify 0.15) side by side, median of ${rows.compose.length} runs (s): docker-compose ${composeVersion}, Docker ${engine}, load ${os.loadavg()[0].toFixed(1)}`,
+  );
+  console.log(
+    ['', 'fresh', 'stop', 'restart', 'stop+restart', 'recreate']
+      .map((h, i) => (i ? h.padStart(13) : h.padEnd(9)))
+      .join(''),
+  );
   const m = {};
   for (const tool of ['compose', 'difyctl']) {
     const col = (k) => median(rows[tool].map((r) => r[k]));
-    m[tool] = { fresh: col('fresh'), stop: col('stop'), restart: col('restart'), both: median(rows[tool].map((r) => r.stop + r.restart)), recreate: col('recreate') };
-    console.log([tool.padEnd(9), ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => (m[tool][k] / 1000).toFixed(2).padStart(13))].join(''));
+    m[tool] = {
+      fresh: col('fresh'),
+      stop: col('stop'),
+      restart: col('restart'),
+      both: median(rows[tool].map((r) => r.stop + r.restart)),
+      recreate: col('recreate'),
+    };
+    console.log(
+      [
+        tool.padEnd(9),
+        ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => (m[tool][k] / 1000).toFixed(2).padStart(13)),
+      ].join(''),
+    );
   }
-  console.log(['ratio'.padEnd(9), ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => `${(m.difyctl[k] / m.compose[k]).toFixed(2)}x`.padStart(13))].join(''));
+  console.log(
+    [
+      'ratio'.padEnd(9),
+      ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) =>
+        `${(m.difyctl[k] / m.compose[k]).toFixed(2)}x`.padStart(13),
+      ),
+    ].join(''),
+  );
   // Each step ran for both tools back to back: their ratio is the least disturbed by the machine's load.
-  const paired = (k) => median(rows.difyctl.map((r, i) => (k === 'both' ? r.stop + r.restart : r[k]) / (k === 'both' ? rows.compose[i].stop + rows.compose[i].restart : rows.compose[i][k])));
-  console.log(['paired'.padEnd(9), ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => `${paired(k).toFixed(2)}x`.padStart(13))].join(''));
-  for (const tool of ['compose', 'difyctl']) console.log(`${tool} runs: ${JSON.stringify(rows[tool].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, +(v / 1000).toFixed(2)]))))}`);
+  const paired = (k) =>
+    median(
+      rows.difyctl.map(
+        (r, i) =>
+          (k === 'both' ? r.stop + r.restart : r[k]) /
+          (k === 'both' ? rows.compose[i].stop + rows.compose[i].restart : rows.compose[i][k]),
+      ),
+    );
+  console.log(
+    [
+      'paired'.padEnd(9),
+      ...['fresh', 'stop', 'restart', 'both', 'recreate'].map((k) => `${paired(k).toFixed(2)}x`.padStart(13)),
+    ].join(''),
+  );
+  for (const tool of ['compose', 'difyctl'])
+    console.log(
+      `${tool} runs: ${JSON.stringify(rows[tool].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, +(v / 1000).toFixed(2)]))))}`,
+    );
 }

@@ -30,7 +30,11 @@ const freePort = () =>
 
 function cli(args, cwd, env) {
   const start = process.hrtime.bigint();
-  execFileSync(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
+  execFileSync(process.execPath, [bin, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -64,10 +68,14 @@ async function measure(provider) {
 
 if (!process.argv.includes('--vs-compose')) {
   const providers = process.env.DOCKER_HOST ? ['embedded', 'docker'] : ['embedded'];
-  console.log(`difyctl up -d to healthy, median of ${runs} (node ${process.version}, ${os.availableParallelism()} cores)`);
+  console.log(
+    `difyctl up -d to healthy, median of ${runs} (node ${process.version}, ${os.availableParallelism()} cores)`,
+  );
   for (const provider of providers) {
     const { fresh, warm } = await measure(provider);
-    console.log(`${provider.padEnd(9)} fresh ${(median(fresh) / 1000).toFixed(2)} s   warm ${(median(warm) / 1000).toFixed(2)} s   (fresh runs: ${fresh.map((x) => (x / 1000).toFixed(2)).join(', ')}; warm: ${warm.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+    console.log(
+      `${provider.padEnd(9)} fresh ${(median(fresh) / 1000).toFixed(2)} s   warm ${(median(warm) / 1000).toFixed(2)} s   (fresh runs: ${fresh.map((x) => (x / 1000).toFixed(2)).join(', ')}; warm: ${warm.map((x) => (x / 1000).toFixed(2)).join(', ')})`,
+    );
   }
 }
 

@@ -20,7 +20,11 @@ const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const asRoot = process.getuid?.() === 0;
 /** PostgreSQL refuses to run as root: as root, its tools run as the `postgres` user. */
 const pgRun = (cmd, args) =>
-  execFileSync(asRoot ? 'runuser' : path.join(pgBin, cmd), asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args, { stdio: 'ignore' });
+  execFileSync(
+    asRoot ? 'runuser' : path.join(pgBin, cmd),
+    asRoot ? ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args] : args,
+    { stdio: 'ignore' },
+  );
 
 /**
  * User `postgres`, password `bench`, database `postgres`; `pid()` is the postmaster's. `settings`
@@ -35,10 +39,30 @@ export async function startPostgres({ settings = {} } = {}) {
     chownSync(dir, uid, gid);
     chownSync(path.join(dir, 'pw'), uid, gid);
   }
-  pgRun('initdb', ['-D', `${dir}/data`, '-U', 'postgres', `--pwfile=${dir}/pw`, '--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync']);
+  pgRun('initdb', [
+    '-D',
+    `${dir}/data`,
+    '-U',
+    'postgres',
+    `--pwfile=${dir}/pw`,
+    '--auth-host=scram-sha-256',
+    '--auth-local=trust',
+    '--no-sync',
+  ]);
   const port = await freePort();
-  const more = Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`).join('');
-  pgRun('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${more}`, '-w', 'start']);
+  const more = Object.entries(settings)
+    .map(([k, v]) => ` -c ${k}=${v}`)
+    .join('');
+  pgRun('pg_ctl', [
+    '-D',
+    `${dir}/data`,
+    '-l',
+    `${dir}/log`,
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${more}`,
+    '-w',
+    'start',
+  ]);
   const pid = () => Number(readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
   const stop = () => {
     pgRun('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']);
@@ -49,10 +73,18 @@ export async function startPostgres({ settings = {} } = {}) {
 
 export async function startRedis() {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i++) {
     const up = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true))).on('error', () => resolve(false));
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
     });
     if (up) break;
     await sleep(50);

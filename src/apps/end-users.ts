@@ -45,7 +45,10 @@ function remember(db: object, user: EndUser): EndUser {
  * calls with the same `user` get the same row (unique app_id, type, session_id). Read first: the
  * common case (a known user) writes nothing.
  */
-export async function resolveEndUser(db: pg.Pool | pg.PoolClient, input: { tenantId: string; appId: string; user?: string | null }): Promise<EndUser> {
+export async function resolveEndUser(
+  db: pg.Pool | pg.PoolClient,
+  input: { tenantId: string; appId: string; user?: string | null },
+): Promise<EndUser> {
   const sessionId = input.user || DEFAULT_USER;
   const remembered = knownEndUser(db, input.appId, sessionId);
   if (remembered) return { id: remembered, tenantId: input.tenantId, appId: input.appId, sessionId };
@@ -65,7 +68,10 @@ export async function resolveEndUser(db: pg.Pool | pg.PoolClient, input: { tenan
 }
 
 /** The end user of `user`, if it ever called this app (read-only routes must not create one). */
-export async function findEndUser(db: pg.Pool | pg.PoolClient, input: { appId: string; user?: string | null }): Promise<{ id: string } | undefined> {
+export async function findEndUser(
+  db: pg.Pool | pg.PoolClient,
+  input: { appId: string; user?: string | null },
+): Promise<{ id: string } | undefined> {
   const { rows } = await db.query<{ id: string }>({
     name: 'apps.end-user.find',
     text: `SELECT id FROM end_users WHERE app_id = $1 AND type = 'service_api' AND session_id = $2`,

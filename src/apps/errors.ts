@@ -21,18 +21,24 @@ export class AppRequestError extends Error {
 /** A request value that breaks a rule (Dify raises ValueError → 400 `invalid_param`). */
 export const invalidParam = (message: string): AppRequestError => new AppRequestError('invalid_param', message);
 
-export const appUnavailable = (): AppRequestError => new AppRequestError('app_unavailable', 'App unavailable, please check your app configurations.');
+export const appUnavailable = (): AppRequestError =>
+  new AppRequestError('app_unavailable', 'App unavailable, please check your app configurations.');
 
-export const notChatApp = (): AppRequestError => new AppRequestError('not_chat_app', 'Please check if your app mode matches the right API route.');
+export const notChatApp = (): AppRequestError =>
+  new AppRequestError('not_chat_app', 'Please check if your app mode matches the right API route.');
 
-export const notCompletionApp = (): AppRequestError => new AppRequestError('not_completion_app', 'Please check if your Completion app mode matches the right API route.');
+export const notCompletionApp = (): AppRequestError =>
+  new AppRequestError('not_completion_app', 'Please check if your Completion app mode matches the right API route.');
 
 export const providerNotInitialized = (detail?: string): AppRequestError =>
   new AppRequestError(
     'provider_not_initialize',
-    detail ?? 'No valid model provider credentials found. Please go to Settings -> Model Provider to complete your provider credentials.',
+    detail ??
+      'No valid model provider credentials found. Please go to Settings -> Model Provider to complete your provider credentials.',
   );
 
-export const conversationNotFound = (): AppRequestError => new AppRequestError('not_found', 'Conversation Not Exists.', 404);
+export const conversationNotFound = (): AppRequestError =>
+  new AppRequestError('not_found', 'Conversation Not Exists.', 404);
 
-export const conversationCompleted = (): AppRequestError => new AppRequestError('conversation_completed', 'The conversation has ended. Please start a new conversation.');
+export const conversationCompleted = (): AppRequestError =>
+  new AppRequestError('conversation_completed', 'The conversation has ended. Please start a new conversation.');

@@ -19,8 +19,19 @@ export type AppEvent =
   | { event: 'message'; answer: string }
   | { event: 'message_replace'; answer: string; reason: string }
   | { event: 'message_file'; id: string; type: string; belongs_to: 'user' | 'assistant'; url: string }
-  | { event: 'message_end'; metadata: MessageMetadata; files: unknown[] | null; /** The model's reason to end (not rendered by Dify's routes). */ finishReason?: LlmFinishReason }
-  | { event: 'error'; code: string; status: number; message: string; /** The model runtime's failure kind (not rendered by Dify's routes). */ kind?: InvokeErrorKind };
+  | {
+      event: 'message_end';
+      metadata: MessageMetadata;
+      files: unknown[] | null /** The model's reason to end (not rendered by Dify's routes). */;
+      finishReason?: LlmFinishReason;
+    }
+  | {
+      event: 'error';
+      code: string;
+      status: number;
+      message: string /** The model runtime's failure kind (not rendered by Dify's routes). */;
+      kind?: InvokeErrorKind;
+    };
 
 /** What every event of a generation shares. */
 export interface Generation {
@@ -46,7 +57,9 @@ function body(generation: Generation, e: AppEvent): Record<string, unknown> {
     case 'message_end':
       return { task_id, id: generation.messageId, metadata: e.metadata, files: e.files };
     case 'error':
-      return e.code === 'provider_quota_exceeded' ? { code: e.code, message: e.message, status: e.status } : { code: e.code, status: e.status, message: e.message };
+      return e.code === 'provider_quota_exceeded'
+        ? { code: e.code, message: e.message, status: e.status }
+        : { code: e.code, status: e.status, message: e.message };
   }
 }
 
@@ -74,7 +87,12 @@ export async function collectBlocking(generation: Generation): Promise<Record<st
     else if (e.event === 'message_replace') answer = e.answer;
     else if (e.event === 'error') throw new AppRequestError(e.code, e.message, e.status);
     else if (e.event === 'message_end') {
-      const doc: Record<string, unknown> = { event: 'message', task_id: generation.taskId, id: generation.messageId, message_id: generation.messageId };
+      const doc: Record<string, unknown> = {
+        event: 'message',
+        task_id: generation.taskId,
+        id: generation.messageId,
+        message_id: generation.messageId,
+      };
       if (generation.conversationId !== undefined) doc.conversation_id = generation.conversationId;
       return { ...doc, mode: generation.mode, answer, metadata: e.metadata, created_at: generation.createdAt };
     }

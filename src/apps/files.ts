@@ -40,7 +40,10 @@ interface UploadConfig {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function resolveFiles(deps: { pool: pg.Pool; loadUpload?: LoadUpload }, input: { tenantId: string; config: AppModelConfigDict; files?: FileMapping[] | null }): Promise<ResolvedFiles> {
+export async function resolveFiles(
+  deps: { pool: pg.Pool; loadUpload?: LoadUpload },
+  input: { tenantId: string; config: AppModelConfigDict; files?: FileMapping[] | null },
+): Promise<ResolvedFiles> {
   // file_upload is passed through as saved (0.15 and 1.x shapes): read the keys both have.
   const upload = input.config.file_upload as UploadConfig;
   const enabled = Boolean(upload.enabled || upload.image?.enabled);
@@ -55,12 +58,22 @@ export async function resolveFiles(deps: { pool: pg.Pool; loadUpload?: LoadUploa
       if (file.type === 'image') resolved.images.push(file.url);
       continue;
     }
-    if (file.transfer_method !== 'local_file') throw invalidParam(`files.${index}.transfer_method: must be remote_url or local_file`);
-    if (!file.upload_file_id || !UUID.test(file.upload_file_id)) throw invalidParam(`files.${index}.upload_file_id: must be the id of an uploaded file`);
-    const { rows } = await deps.pool.query<{ key: string; mime_type: string | null }>('SELECT key, mime_type FROM upload_files WHERE id = $1 AND tenant_id = $2', [file.upload_file_id, input.tenantId]);
+    if (file.transfer_method !== 'local_file')
+      throw invalidParam(`files.${index}.transfer_method: must be remote_url or local_file`);
+    if (!file.upload_file_id || !UUID.test(file.upload_file_id))
+      throw invalidParam(`files.${index}.upload_file_id: must be the id of an uploaded file`);
+    const { rows } = await deps.pool.query<{ key: string; mime_type: string | null }>(
+      'SELECT key, mime_type FROM upload_files WHERE id = $1 AND tenant_id = $2',
+      [file.upload_file_id, input.tenantId],
+    );
     const row = rows[0];
     if (!row) throw invalidParam('Invalid upload file');
-    resolved.files.push({ type: file.type, transferMethod: 'local_file', url: null, uploadFileId: file.upload_file_id });
+    resolved.files.push({
+      type: file.type,
+      transferMethod: 'local_file',
+      url: null,
+      uploadFileId: file.upload_file_id,
+    });
     if (file.type === 'image' && deps.loadUpload) {
       const bytes = await deps.loadUpload(row.key);
       resolved.images.push(`data:${row.mime_type || 'image/png'};base64,${bytes.toString('base64')}`);

@@ -20,24 +20,49 @@ export interface GeneratorDeps extends RunDeps {
   /** Reads an uploaded file (images sent by `local_file` are shown to the model). */
   loadUpload?: LoadUpload;
   /** A new chat conversation got its first message (the worker names it). Failures are the callee's. */
-  onConversationStarted?: (conversation: { tenantId: string; appId: string; conversationId: string }) => void | Promise<void>;
+  onConversationStarted?: (conversation: {
+    tenantId: string;
+    appId: string;
+    conversationId: string;
+  }) => void | Promise<void>;
 }
 
-export async function startGeneration(deps: GeneratorDeps, appMode: 'chat' | 'completion', request: GenerateRequest): Promise<Generation> {
+export async function startGeneration(
+  deps: GeneratorDeps,
+  appMode: 'chat' | 'completion',
+  request: GenerateRequest,
+): Promise<Generation> {
   // The app's config and the end user are independent reads: both at once.
-  const [record, endUser] = await Promise.all([loadAppConfig(deps.pool, request.app.appId), endUserOf(deps.pool, request)]);
+  const [record, endUser] = await Promise.all([
+    loadAppConfig(deps.pool, request.app.appId),
+    endUserOf(deps.pool, request),
+  ]);
   if (!record) throw appUnavailable();
   checkModel(record);
   const taskId = randomUUID();
   // The task is registered for stop requests while the rows are written (it never fails).
-  const [prepared, task] = await Promise.allSettled([prepareGeneration(deps, appMode, { ...request, record, endUser, taskId }), deps.stopFlags.begin(taskId, ownerOf(endUser.id))]);
+  const [prepared, task] = await Promise.allSettled([
+    prepareGeneration(deps, appMode, { ...request, record, endUser, taskId }),
+    deps.stopFlags.begin(taskId, ownerOf(endUser.id)),
+  ]);
   if (prepared.status === 'rejected') {
     if (task.status === 'fulfilled') task.value.end();
     throw prepared.reason;
   }
   if (task.status === 'rejected') throw task.reason;
-  if (appMode === 'chat' && prepared.value.newConversation && request.autoGenerateName !== false && deps.onConversationStarted) {
-    void Promise.resolve(deps.onConversationStarted({ tenantId: request.app.tenantId, appId: request.app.appId, conversationId: prepared.value.conversationId })).catch(() => undefined);
+  if (
+    appMode === 'chat' &&
+    prepared.value.newConversation &&
+    request.autoGenerateName !== false &&
+    deps.onConversationStarted
+  ) {
+    void Promise.resolve(
+      deps.onConversationStarted({
+        tenantId: request.app.tenantId,
+        appId: request.app.appId,
+        conversationId: prepared.value.conversationId,
+      }),
+    ).catch(() => undefined);
   }
   return {
     taskId: prepared.value.taskId,

@@ -6,7 +6,15 @@ export { CHAT_MODES, generateChat } from './chat.js';
 export { generateCompletion } from './completion.js';
 export { DEFAULT_USER, findEndUser, resolveEndUser, type EndUser } from './end-users.js';
 export { AppRequestError } from './errors.js';
-export { collectBlocking, SSE_PING, sseData, streamChunk, type AppEvent, type Generation, type MessageMetadata } from './events.js';
+export {
+  collectBlocking,
+  SSE_PING,
+  sseData,
+  streamChunk,
+  type AppEvent,
+  type Generation,
+  type MessageMetadata,
+} from './events.js';
 export type { FileMapping, LoadUpload } from './files.js';
 export type { GeneratorDeps } from './generate.js';
 export { prepareInputs } from './inputs.js';

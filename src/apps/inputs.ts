@@ -44,14 +44,17 @@ function checkOne(variable: Variable, raw: unknown): unknown {
     if (value === null) return null;
   }
   const textual = variable.type === 'text-input' || variable.type === 'paragraph' || variable.type === 'select';
-  if (textual && typeof value !== 'string') throw invalidParam(`(type '${variable.type}') ${variable.variable} in input form must be a string`);
+  if (textual && typeof value !== 'string')
+    throw invalidParam(`(type '${variable.type}') ${variable.variable} in input form must be a string`);
   switch (variable.type) {
     case 'number':
       return checkNumber(variable, value);
     case 'select':
       // `textual` above made sure select values are strings.
       if (!(variable.options ?? []).includes(value as string)) {
-        throw invalidParam(`${variable.variable} in input form must be one of the following: ${JSON.stringify(variable.options ?? [])}`);
+        throw invalidParam(
+          `${variable.variable} in input form must be one of the following: ${JSON.stringify(variable.options ?? [])}`,
+        );
       }
       return value;
     case 'text-input':
@@ -76,6 +79,7 @@ function checkOne(variable: Variable, raw: unknown): unknown {
  */
 export function prepareInputs(form: Record<string, FormItem>[], inputs: Inputs): Inputs {
   const prepared: Inputs = {};
-  for (const variable of formVariables(form)) prepared[variable.variable] = sanitize(checkOne(variable, inputs[variable.variable]));
+  for (const variable of formVariables(form))
+    prepared[variable.variable] = sanitize(checkOne(variable, inputs[variable.variable]));
   return prepared;
 }

@@ -32,7 +32,13 @@ const turnMessages = (turn: HistoryTurn): PromptMessage[] => [
  * UTF-8 bytes), so a prompt whose byte count fits is not counted at all.
  * @throws AppRequestError `completion_request_error` when even the prompt without history does not fit
  */
-export function fitHistory(input: Omit<PromptInput, 'history'> & { history: HistoryTurn[]; contextSize: number; countTokens: ModelRuntime['countTokens'] }): Prompt {
+export function fitHistory(
+  input: Omit<PromptInput, 'history'> & {
+    history: HistoryTurn[];
+    contextSize: number;
+    countTokens: ModelRuntime['countTokens'];
+  },
+): Prompt {
   const maxTokens = Number(input.config.model?.completion_params.max_tokens ?? 0) || 0;
   // Most prompts are far below the context size: when even one token per byte fits, nothing is counted.
   const whole = assemblePrompt(input);

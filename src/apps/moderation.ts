@@ -32,7 +32,10 @@ export function moderationFor(config: AppModelConfigDict): Moderation {
   // The config of the `keywords` type (its shape in Dify's moderation extension); missing keys read as off.
   const cfg = (swa.config ?? {}) as KeywordsConfig;
   // Dify splits on newlines and ignores empty lines; matching is case-insensitive.
-  const keywords = (cfg.keywords ?? '').split('\n').map((k) => k.trim().toLowerCase()).filter(Boolean);
+  const keywords = (cfg.keywords ?? '')
+    .split('\n')
+    .map((k) => k.trim().toLowerCase())
+    .filter(Boolean);
   const hit = (text: string): boolean => {
     const lower = text.toLowerCase();
     return keywords.some((k) => lower.includes(k));

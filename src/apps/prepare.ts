@@ -12,7 +12,12 @@ import { AppRequestError, providerNotInitialized } from './errors.js';
 import { resolveFiles, type FileMapping, type LoadUpload } from './files.js';
 import { prepareInputs, type Inputs } from './inputs.js';
 import { fitHistory, loadHistory } from './memory.js';
-import { loadAppConfig, type AppConfigRecord, type AppModelConfigDict, type ModelSection } from './model-config/index.js';
+import {
+  loadAppConfig,
+  type AppConfigRecord,
+  type AppModelConfigDict,
+  type ModelSection,
+} from './model-config/index.js';
 import { renderTemplate, type HistoryTurn, type Prompt } from './prompt.js';
 import { createRecords, findConversation, type ConversationRow } from './records.js';
 
@@ -65,10 +70,16 @@ export interface Prepared {
 
 /** A model runtime error before the stream: the same code and message, as JSON. */
 export function asRequestError(error: unknown): unknown {
-  return error instanceof ModelRuntimeError ? new AppRequestError(error.code, error.message, error.status, error.kind) : error;
+  return error instanceof ModelRuntimeError
+    ? new AppRequestError(error.code, error.message, error.status, error.kind)
+    : error;
 }
 
-async function configFor(pool: pg.Pool, app: AppConfigRecord, conversation: ConversationRow | undefined): Promise<AppConfigRecord> {
+async function configFor(
+  pool: pg.Pool,
+  app: AppConfigRecord,
+  conversation: ConversationRow | undefined,
+): Promise<AppConfigRecord> {
   // A conversation keeps the config it started with (Dify: CONVERSATION_SPECIFIC_CONFIG).
   if (!conversation?.appModelConfigId || conversation.appModelConfigId === app.configId) return app;
   const own = await loadAppConfig(pool, app.appId, { configId: conversation.appModelConfigId });
@@ -84,12 +95,14 @@ function withSystem(config: AppModelConfigDict, system: string | undefined): App
 /** The app must have a model (its current config's). */
 export function checkModel(record: AppConfigRecord): ModelSection {
   const model = record.config?.model;
-  if (!model) throw providerNotInitialized('The app has no model configured. Choose a model in the app’s configuration.');
+  if (!model)
+    throw providerNotInitialized('The app has no model configured. Choose a model in the app’s configuration.');
   return model;
 }
 
 /** The end user the request acts for (`user` scopes end users per app). */
-export const endUserOf = (pool: pg.Pool, req: GenerateRequest): Promise<EndUser> => resolveEndUser(pool, { tenantId: req.app.tenantId, appId: req.app.appId, user: req.user });
+export const endUserOf = (pool: pg.Pool, req: GenerateRequest): Promise<EndUser> =>
+  resolveEndUser(pool, { tenantId: req.app.tenantId, appId: req.app.appId, user: req.user });
 
 export async function prepareGeneration(
   deps: { pool: pg.Pool; runtime: ModelRuntime; loadUpload?: LoadUpload },
@@ -98,7 +111,14 @@ export async function prepareGeneration(
 ): Promise<Prepared> {
   const appModel = checkModel(req.record);
   const { endUser } = req;
-  const conversation = appMode === 'chat' && req.conversationId ? await findConversation(deps.pool, { appId: req.app.appId, endUserId: endUser.id, conversationId: req.conversationId }) : undefined;
+  const conversation =
+    appMode === 'chat' && req.conversationId
+      ? await findConversation(deps.pool, {
+          appId: req.app.appId,
+          endUserId: endUser.id,
+          conversationId: req.conversationId,
+        })
+      : undefined;
   const record = await configFor(deps.pool, req.record, conversation);
   const config = withSystem(record.config!, req.system);
   const model = config.model ?? appModel;
@@ -113,11 +133,27 @@ export async function prepareGeneration(
   }
   const history = [...(req.priorTurns ?? []), ...(conversation ? await loadHistory(deps.pool, conversation.id) : [])];
   // Knowledge: completion apps search with the input named by dataset_query_variable (Dify).
-  const retrievalQuery = appMode === 'completion' && config.dataset_query_variable ? String(inputs[config.dataset_query_variable] ?? '') : req.query;
-  const retrieved = await retrieveForApp({ pool: deps.pool, runtime: deps.runtime, store: new PostgresVectorStore(deps.pool) }, { tenantId: req.app.tenantId, datasetConfigs: config.dataset_configs, query: retrievalQuery }).catch((error: unknown) => {
+  const retrievalQuery =
+    appMode === 'completion' && config.dataset_query_variable
+      ? String(inputs[config.dataset_query_variable] ?? '')
+      : req.query;
+  const retrieved = await retrieveForApp(
+    { pool: deps.pool, runtime: deps.runtime, store: new PostgresVectorStore(deps.pool) },
+    { tenantId: req.app.tenantId, datasetConfigs: config.dataset_configs, query: retrievalQuery },
+  ).catch((error: unknown) => {
     throw asRequestError(error);
   });
-  const prompt = fitHistory({ appMode, config, inputs, query: req.query, images, history, contextSize, countTokens: (i) => deps.runtime.countTokens(i), context: retrieved.context });
+  const prompt = fitHistory({
+    appMode,
+    config,
+    inputs,
+    query: req.query,
+    images,
+    history,
+    contextSize,
+    countTokens: (i) => deps.runtime.countTokens(i),
+    context: retrieved.context,
+  });
   const rows = await createRecords(deps.pool, {
     appId: req.app.appId,
     mode: appMode,
@@ -132,5 +168,19 @@ export async function prepareGeneration(
     conversation,
     files,
   });
-  return { appMode, taskId: req.taskId, endUser, config, model, inputs, query: req.query, prompt, conversationId: rows.conversationId, newConversation: !conversation, messageId: rows.messageId, createdAt: rows.createdAt, retrieverResources: config.retriever_resource?.enabled === false ? [] : retrieved.resources };
+  return {
+    appMode,
+    taskId: req.taskId,
+    endUser,
+    config,
+    model,
+    inputs,
+    query: req.query,
+    prompt,
+    conversationId: rows.conversationId,
+    newConversation: !conversation,
+    messageId: rows.messageId,
+    createdAt: rows.createdAt,
+    retrieverResources: config.retriever_resource?.enabled === false ? [] : retrieved.resources,
+  };
 }

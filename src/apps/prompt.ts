@@ -21,7 +21,9 @@ export function renderTemplate(template: string, values: Record<string, unknown>
   return template.replace(VARIABLE, (match, key: string) => {
     if (!(key in values)) return match;
     const value = values[key];
-    return value === null || value === undefined ? '' : neutralize(typeof value === 'string' ? value : JSON.stringify(value));
+    return value === null || value === undefined
+      ? ''
+      : neutralize(typeof value === 'string' ? value : JSON.stringify(value));
   });
 }
 
@@ -75,7 +77,8 @@ function advancedChatMessages(input: PromptInput, specials: Record<string, strin
     const role = item.role === 'assistant' || item.role === 'user' ? item.role : 'system';
     messages.push({ role, content: renderTemplate(text, { ...input.inputs, ...specials }) });
   }
-  for (const turn of input.history) messages.push({ role: 'user', content: turn.query }, { role: 'assistant', content: turn.answer });
+  for (const turn of input.history)
+    messages.push({ role: 'user', content: turn.query }, { role: 'assistant', content: turn.answer });
   if (input.query && !usedQuery) messages.push({ role: 'user', content: userContent(input.query, input.images) });
   return messages;
 }
@@ -88,7 +91,9 @@ export function assemblePrompt(input: PromptInput): Prompt {
   const specials = { '#context#': neutralize(input.context ?? ''), '#query#': input.query, '#histories#': '' };
   const ownPrePrompt = renderTemplate(input.config.pre_prompt ?? '', { ...input.inputs, ...specials });
   // Simple mode puts the context before pre_prompt unless pre_prompt places it with {{#context#}}.
-  const prePrompt = (input.config.pre_prompt ?? '').includes('{{#context#}}') ? ownPrePrompt : contextPrompt(input.context) + ownPrePrompt;
+  const prePrompt = (input.config.pre_prompt ?? '').includes('{{#context#}}')
+    ? ownPrePrompt
+    : contextPrompt(input.context) + ownPrePrompt;
   if (mode === 'chat') {
     if (input.config.prompt_type === 'advanced') {
       const messages = advancedChatMessages(input, specials);
@@ -96,18 +101,33 @@ export function assemblePrompt(input: PromptInput): Prompt {
     }
     const messages: PromptMessage[] = [];
     if (prePrompt && input.query) messages.push({ role: 'system', content: prePrompt });
-    for (const turn of input.history) messages.push({ role: 'user', content: turn.query }, { role: 'assistant', content: turn.answer });
+    for (const turn of input.history)
+      messages.push({ role: 'user', content: turn.query }, { role: 'assistant', content: turn.answer });
     messages.push({ role: 'user', content: userContent(input.query || prePrompt, input.images) });
     return { mode, messages, stop };
   }
   // completion_prompt_config.prompt is Dify's {text}; a missing text means no advanced template.
-  const advanced = input.config.prompt_type === 'advanced' ? (input.config.completion_prompt_config.prompt as { text?: string } | undefined)?.text : undefined;
+  const advanced =
+    input.config.prompt_type === 'advanced'
+      ? (input.config.completion_prompt_config.prompt as { text?: string } | undefined)?.text
+      : undefined;
   if (input.appMode === 'chat') {
     const histories = input.history.map((turn) => `Human: ${turn.query}\nAssistant: ${turn.answer}`).join('\n');
-    const text = renderTemplate(advanced ?? CHAT_ON_COMPLETION, { ...input.inputs, '#pre_prompt#': prePrompt, '#context#': specials['#context#'], '#query#': input.query, '#histories#': histories });
-    return { mode, messages: [{ role: 'user', content: userContent(text, input.images) }], stop: stop.length ? stop : ['Human:'] };
+    const text = renderTemplate(advanced ?? CHAT_ON_COMPLETION, {
+      ...input.inputs,
+      '#pre_prompt#': prePrompt,
+      '#context#': specials['#context#'],
+      '#query#': input.query,
+      '#histories#': histories,
+    });
+    return {
+      mode,
+      messages: [{ role: 'user', content: userContent(text, input.images) }],
+      stop: stop.length ? stop : ['Human:'],
+    };
   }
   const base = advanced ? renderTemplate(advanced, { ...input.inputs, ...specials }) : prePrompt;
-  const text = input.query && !(advanced ?? '').includes('{{#query#}}') ? (base ? `${base}\n${input.query}` : input.query) : base;
+  const text =
+    input.query && !(advanced ?? '').includes('{{#query#}}') ? (base ? `${base}\n${input.query}` : input.query) : base;
   return { mode, messages: [{ role: 'user', content: userContent(text, input.images) }], stop };
 }

@@ -24,7 +24,10 @@ export interface ConversationRow {
  * The caller's conversation of this app.
  * @throws AppRequestError 404 when it is not theirs, deleted or unknown; `conversation_completed` when ended
  */
-export async function findConversation(db: pg.Pool, input: { appId: string; endUserId: string; conversationId: string }): Promise<ConversationRow> {
+export async function findConversation(
+  db: pg.Pool,
+  input: { appId: string; endUserId: string; conversationId: string },
+): Promise<ConversationRow> {
   const { rows } = await db.query<{ id: string; app_model_config_id: string | null; inputs: Inputs; status: string }>({
     name: 'apps.conversation.find',
     text: `SELECT id, app_model_config_id, inputs, status FROM conversations
@@ -57,11 +60,23 @@ export interface NewRecords {
  * Writes the conversation (when new), the message row and its files in one statement (atomic, one
  * round trip); returns their ids and the creation time.
  */
-export async function createRecords(db: pg.Pool, input: NewRecords): Promise<{ conversationId: string; messageId: string; createdAt: Date }> {
+export async function createRecords(
+  db: pg.Pool,
+  input: NewRecords,
+): Promise<{ conversationId: string; messageId: string; createdAt: Date }> {
   const files = input.files ?? [];
   const params: unknown[] = [
-    input.appId, input.provider, input.model, JSON.stringify(input.inputs), input.query, input.endUserId, UUID_NIL,
-    files.map((f) => f.type), files.map((f) => f.transferMethod), files.map((f) => f.url), files.map((f) => f.uploadFileId),
+    input.appId,
+    input.provider,
+    input.model,
+    JSON.stringify(input.inputs),
+    input.query,
+    input.endUserId,
+    UUID_NIL,
+    files.map((f) => f.type),
+    files.map((f) => f.transferMethod),
+    files.map((f) => f.url),
+    files.map((f) => f.uploadFileId),
   ];
   let conversation: string;
   if (input.conversation) {
@@ -108,15 +123,22 @@ export interface MessageOutcome {
 const decimal = (value: string): string => (/^-?\d+(\.\d+)?$/.test(value) ? value : '0');
 
 /** Inline image data is cut as Dify cuts it when saving a prompt. */
-const shortData = (url: string): string => (url.startsWith('data:') ? `${url.slice(0, 10)}...[TRUNCATED]...${url.slice(-10)}` : url);
+const shortData = (url: string): string =>
+  url.startsWith('data:') ? `${url.slice(0, 10)}...[TRUNCATED]...${url.slice(-10)}` : url;
 
 /** Dify's `prompt_messages_to_prompt_for_saving`: role, text and files of each message. */
 function promptForSaving(prompt: PromptMessage[]): unknown[] {
   return prompt.map((m) => ({
     role: m.role,
     // PostgreSQL cannot store U+0000 (a model's answer in the history may hold one).
-    text: (typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '')).join('')).replace(/\u0000/g, ''),
-    files: typeof m.content === 'string' ? [] : m.content.flatMap((p) => (p.type === 'image' ? [{ type: 'image', data: shortData(p.url) }] : [])),
+    text: (typeof m.content === 'string'
+      ? m.content
+      : m.content.map((p) => (p.type === 'text' ? p.text : '')).join('')
+    ).replace(/\u0000/g, ''),
+    files:
+      typeof m.content === 'string'
+        ? []
+        : m.content.flatMap((p) => (p.type === 'image' ? [{ type: 'image', data: shortData(p.url) }] : [])),
   }));
 }
 

@@ -22,20 +22,48 @@ export interface RunDeps {
 
 const ZERO = '0.0';
 const emptyUsage = (): LlmUsage => ({
-  prompt_tokens: 0, prompt_unit_price: ZERO, prompt_price_unit: ZERO, prompt_price: ZERO,
-  completion_tokens: 0, completion_unit_price: ZERO, completion_price_unit: ZERO, completion_price: ZERO,
-  total_tokens: 0, total_price: ZERO, currency: 'USD', latency: 0,
+  prompt_tokens: 0,
+  prompt_unit_price: ZERO,
+  prompt_price_unit: ZERO,
+  prompt_price: ZERO,
+  completion_tokens: 0,
+  completion_unit_price: ZERO,
+  completion_price_unit: ZERO,
+  completion_price: ZERO,
+  total_tokens: 0,
+  total_price: ZERO,
+  currency: 'USD',
+  latency: 0,
 });
 
 /** The error event of a failure: Dify's code for model errors; anything else from the call is a request error. */
 export function errorEvent(error: unknown): Extract<AppEvent, { event: 'error' }> {
-  if (error instanceof ModelRuntimeError) return { event: 'error', code: error.code, status: error.status, message: error.message, ...(error.kind ? { kind: error.kind } : {}) };
-  if (error instanceof AppRequestError) return { event: 'error', code: error.code, status: error.status, message: error.message };
-  return { event: 'error', code: 'completion_request_error', status: 400, message: error instanceof Error ? error.message : String(error) };
+  if (error instanceof ModelRuntimeError)
+    return {
+      event: 'error',
+      code: error.code,
+      status: error.status,
+      message: error.message,
+      ...(error.kind ? { kind: error.kind } : {}),
+    };
+  if (error instanceof AppRequestError)
+    return { event: 'error', code: error.code, status: error.status, message: error.message };
+  return {
+    event: 'error',
+    code: 'completion_request_error',
+    status: 400,
+    message: error instanceof Error ? error.message : String(error),
+  };
 }
 
 /** Token counts the provider did not report (a stopped stream) are counted here, as Dify does. */
-function settledUsage(runtime: ModelRuntime, prepared: Prepared, result: LlmResult | undefined, answer: string, startedAt: number): LlmUsage {
+function settledUsage(
+  runtime: ModelRuntime,
+  prepared: Prepared,
+  result: LlmResult | undefined,
+  answer: string,
+  startedAt: number,
+): LlmUsage {
   const usage = { ...(result?.usage ?? emptyUsage()) };
   if (!usage.prompt_tokens) usage.prompt_tokens = runtime.countTokens(prepared.prompt.messages);
   if (!usage.completion_tokens && answer) usage.completion_tokens = runtime.countTokens(answer);
@@ -44,7 +72,12 @@ function settledUsage(runtime: ModelRuntime, prepared: Prepared, result: LlmResu
   return usage;
 }
 
-export async function* runGeneration(deps: RunDeps, prepared: Prepared, task: RunningTask, clientSignal?: AbortSignal): AsyncGenerator<AppEvent> {
+export async function* runGeneration(
+  deps: RunDeps,
+  prepared: Prepared,
+  task: RunningTask,
+  clientSignal?: AbortSignal,
+): AsyncGenerator<AppEvent> {
   const startedAt = performance.now();
   const upstream = new AbortController();
   let stoppedBy: string | undefined;
@@ -67,8 +100,14 @@ export async function* runGeneration(deps: RunDeps, prepared: Prepared, task: Ru
   const finish = async (status: MessageStatus, metadata: MessageMetadata, error: string | null): Promise<void> => {
     finished = true;
     await finishMessage(deps.pool, {
-      messageId: prepared.messageId, prompt: prepared.prompt.messages, answer: answer.trim(), usage: metadata.usage,
-      latencySeconds: (performance.now() - startedAt) / 1000, status, error, metadata: { ...metadata, ...(stoppedBy ? { stopped_by: stoppedBy } : {}) },
+      messageId: prepared.messageId,
+      prompt: prepared.prompt.messages,
+      answer: answer.trim(),
+      usage: metadata.usage,
+      latencySeconds: (performance.now() - startedAt) / 1000,
+      status,
+      error,
+      metadata: { ...metadata, ...(stoppedBy ? { stopped_by: stoppedBy } : {}) },
     });
   };
   try {
@@ -78,8 +117,14 @@ export async function* runGeneration(deps: RunDeps, prepared: Prepared, task: Ru
       yield { event: 'message', answer: preset };
     } else {
       const call = deps.runtime.invokeLlm({
-        tenantId: prepared.endUser.tenantId, provider: prepared.model.provider, model: prepared.model.name, mode: prepared.prompt.mode,
-        messages: prepared.prompt.messages, parameters: { ...prepared.model.completion_params, stop: prepared.prompt.stop }, signal: upstream.signal, user: prepared.endUser.sessionId,
+        tenantId: prepared.endUser.tenantId,
+        provider: prepared.model.provider,
+        model: prepared.model.name,
+        mode: prepared.prompt.mode,
+        messages: prepared.prompt.messages,
+        parameters: { ...prepared.model.completion_params, stop: prepared.prompt.stop },
+        signal: upstream.signal,
+        user: prepared.endUser.sessionId,
       });
       // Nobody may await `result` later (an error below): keep its rejection from being unhandled.
       call.result.catch(() => undefined);
@@ -100,16 +145,25 @@ export async function* runGeneration(deps: RunDeps, prepared: Prepared, task: Ru
       answer = replaced;
       yield { event: 'message_replace', answer: replaced, reason: 'output_moderation' };
     }
-    const metadata: MessageMetadata = { annotation_reply: null, retriever_resources: prepared.retrieverResources, usage: settledUsage(deps.runtime, prepared, result, answer, startedAt) };
+    const metadata: MessageMetadata = {
+      annotation_reply: null,
+      retriever_resources: prepared.retrieverResources,
+      usage: settledUsage(deps.runtime, prepared, result, answer, startedAt),
+    };
     await finish(stoppedBy ? 'stopped' : 'normal', metadata, null);
     yield { event: 'message_end', metadata, files: null, ...(result ? { finishReason: result.finishReason } : {}) };
   } catch (error) {
     failure = error;
-    deps.logger?.warn({ err: error instanceof Error ? error.message : String(error), messageId: prepared.messageId }, 'generation failed');
+    deps.logger?.warn(
+      { err: error instanceof Error ? error.message : String(error), messageId: prepared.messageId },
+      'generation failed',
+    );
     const event = errorEvent(error);
     if (!finished) {
       const usage = settledUsage(deps.runtime, prepared, result, answer, startedAt);
-      await finish('error', { annotation_reply: null, retriever_resources: [], usage }, event.message).catch((e: unknown) => deps.logger?.error({ err: String(e) }, 'message row not completed'));
+      await finish('error', { annotation_reply: null, retriever_resources: [], usage }, event.message).catch(
+        (e: unknown) => deps.logger?.error({ err: String(e) }, 'message row not completed'),
+      );
     }
     yield event;
   } finally {
@@ -121,7 +175,9 @@ export async function* runGeneration(deps: RunDeps, prepared: Prepared, task: Ru
       stoppedBy ??= 'client_disconnect';
       upstream.abort();
       const usage = settledUsage(deps.runtime, prepared, result, answer, startedAt);
-      await finish('stopped', { annotation_reply: null, retriever_resources: [], usage }, null).catch((e: unknown) => deps.logger?.error({ err: String(e) }, 'message row not completed'));
+      await finish('stopped', { annotation_reply: null, retriever_resources: [], usage }, null).catch((e: unknown) =>
+        deps.logger?.error({ err: String(e) }, 'message row not completed'),
+      );
     }
     task.end();
   }

@@ -40,7 +40,10 @@ export interface StopFlags {
   close(): void;
 }
 
-export function createStopFlags(store: FlagStore, options: { pollMs?: number; onError?: (error: unknown) => void } = {}): StopFlags {
+export function createStopFlags(
+  store: FlagStore,
+  options: { pollMs?: number; onError?: (error: unknown) => void } = {},
+): StopFlags {
   const pollMs = options.pollMs ?? 500;
   const local = new Map<string, AbortController>();
   let timer: NodeJS.Timeout | undefined;

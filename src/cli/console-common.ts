@@ -8,15 +8,27 @@ import type { CommandContext } from './types.js';
 
 export async function connect({ global, env }: CommandContext): Promise<ConsoleClient> {
   const { connectConsole } = await import('../console-client/http.js');
-  return connectConsole({ projectDir: global.projectDir, file: global.file, envFile: global.envFile, projectName: global.projectName, env });
+  return connectConsole({
+    projectDir: global.projectDir,
+    file: global.file,
+    envFile: global.envFile,
+    projectName: global.projectName,
+    env,
+  });
 }
 
 /** All of stdin, without its final line break (`echo $KEY | difyctl … --api-key-stdin`). */
 export async function readStdin(what: string): Promise<string> {
-  if (process.stdin.isTTY) throw new DifyctlError('CLI.USAGE', `${what} is read from stdin, which is a terminal`, { hint: `Pipe it in: \`printf %s "$SECRET" | difyctl … \`.` });
+  if (process.stdin.isTTY)
+    throw new DifyctlError('CLI.USAGE', `${what} is read from stdin, which is a terminal`, {
+      hint: `Pipe it in: \`printf %s "$SECRET" | difyctl … \`.`,
+    });
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)); // stdin yields Buffers without an encoding
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)); // stdin yields Buffers without an encoding
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (!text) throw new DifyctlError('CLI.USAGE', `${what}: stdin was empty`);
   return text;
 }
@@ -87,11 +99,13 @@ export async function askSecret(question: string): Promise<string> {
         for (const ch of data.toString('utf8')) {
           if (ch === '\r' || ch === '\n' || ch === '\u0004') {
             stdin.off('data', onData);
-            return resolve(value);
+            resolve(value);
+            return;
           }
           if (ch === '\u0003') {
             stdin.off('data', onData);
-            return reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
+            reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
+            return;
           }
           value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
         }

@@ -14,10 +14,25 @@ export function packageVersion(): string {
 
 /** The global options (SPEC §2). Each command also accepts them after its name, as compose does. */
 const GLOBAL_OPTIONS: Array<{ short?: string; long: string; arg?: string; description: string }> = [
-  { short: '-C', long: '--project-dir', arg: '<dir>', description: 'project directory (default: the current directory)' },
-  { short: '-f', long: '--file', arg: '<file>', description: 'compose file (default: docker-compose.yaml, compose.yaml, …)' },
+  {
+    short: '-C',
+    long: '--project-dir',
+    arg: '<dir>',
+    description: 'project directory (default: the current directory)',
+  },
+  {
+    short: '-f',
+    long: '--file',
+    arg: '<file>',
+    description: 'compose file (default: docker-compose.yaml, compose.yaml, …)',
+  },
   { long: '--env-file', arg: '<file>', description: 'env file (default: .env)' },
-  { short: '-p', long: '--project-name', arg: '<name>', description: 'project name (default: COMPOSE_PROJECT_NAME or the directory name)' },
+  {
+    short: '-p',
+    long: '--project-name',
+    arg: '<name>',
+    description: 'project name (default: COMPOSE_PROJECT_NAME or the directory name)',
+  },
   { long: '--json', description: 'print one JSON document on stdout' },
   { long: '--verbose', description: 'more detail on stderr' },
   { long: '--no-color', description: 'no colour (also NO_COLOR)' },
@@ -98,7 +113,8 @@ function register(program: Command, def: CommandDefinition, state: RunState, env
     try {
       const result = await def.run({ global, out, env, args, options: self.opts() });
       state.exitCode = result.exitCode ?? EXIT.ok;
-      if (global.json) out.writeStdout(renderEnvelope({ ...successEnvelope(name, result.data), ok: state.exitCode === 0 }));
+      if (global.json)
+        out.writeStdout(renderEnvelope({ ...successEnvelope(name, result.data), ok: state.exitCode === 0 }));
     } catch (error) {
       state.exitCode = reportError(error, { out, command: name, envelope: failureEnvelope });
     }

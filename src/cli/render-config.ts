@@ -24,7 +24,8 @@ function diagnosticJson(d: Diagnostic): Record<string, unknown> {
 /** `config --json` data: `{service, settings: {KEY: {value, source}}, warnings, errors}`. */
 export function configData(config: ResolvedConfig, showSecrets: boolean): Record<string, unknown> {
   const settings: Record<string, { value: unknown; source: string }> = {};
-  for (const [key, { value, source }] of config.values) settings[key] = { value: shown(key, value, showSecrets), source: formatSource(source) };
+  for (const [key, { value, source }] of config.values)
+    settings[key] = { value: shown(key, value, showSecrets), source: formatSource(source) };
   return {
     service: config.service ?? null,
     project: config.project.projectName,
@@ -45,10 +46,17 @@ function renderDiagnostic(d: Diagnostic, color: ChalkInstance): string {
   return lines.join('\n');
 }
 
-export function renderConfig(config: ResolvedConfig, opts: { showSecrets: boolean; all: boolean; color: ChalkInstance }): string {
+export function renderConfig(
+  config: ResolvedConfig,
+  opts: { showSecrets: boolean; all: boolean; color: ChalkInstance },
+): string {
   const { project } = config;
-  const files = escapeControl([project.composeFile?.display, project.envFile?.display].filter(Boolean).join(' + ')) || 'defaults only';
-  const head = config.service ? `Settings of service "${escapeControl(config.service)}" (${files})` : `Settings (${files})`;
+  const files =
+    escapeControl([project.composeFile?.display, project.envFile?.display].filter(Boolean).join(' + ')) ||
+    'defaults only';
+  const head = config.service
+    ? `Settings of service "${escapeControl(config.service)}" (${files})`
+    : `Settings (${files})`;
   const known = new Set<string>(SETTING_KEYS);
   const rows: string[][] = [];
   let hidden = 0;
@@ -59,14 +67,25 @@ export function renderConfig(config: ResolvedConfig, opts: { showSecrets: boolea
     }
     const v = shown(key, value, opts.showSecrets);
     // Text output escapes control characters and cuts long values; --json (configData) is exact.
-    rows.push([displayValue(key), v === null ? opts.color.dim('(unset)') : displayValue(String(v)), opts.color.dim(escapeControl(formatSource(source)))]);
+    rows.push([
+      displayValue(key),
+      v === null ? opts.color.dim('(unset)') : displayValue(String(v)),
+      opts.color.dim(escapeControl(formatSource(source))),
+    ]);
   }
   const parts = [opts.color.bold(head), renderTable(['KEY', 'VALUE', 'SOURCE'], rows)];
-  if (hidden) parts.push(opts.color.dim(`… and ${hidden} other keys difyctl passes through unchanged (--all lists them)`));
+  if (hidden)
+    parts.push(opts.color.dim(`… and ${hidden} other keys difyctl passes through unchanged (--all lists them)`));
   const warnings = config.diagnostics.filter((d) => d.level === 'warning');
   const errors = config.diagnostics.filter((d) => d.level === 'error');
-  if (warnings.length) parts.push('', opts.color.yellow(`${warnings.length} warning(s):`), ...warnings.map((d) => renderDiagnostic(d, opts.color)));
-  if (errors.length) parts.push('', opts.color.red(`${errors.length} error(s):`), ...errors.map((d) => renderDiagnostic(d, opts.color)));
+  if (warnings.length)
+    parts.push(
+      '',
+      opts.color.yellow(`${warnings.length} warning(s):`),
+      ...warnings.map((d) => renderDiagnostic(d, opts.color)),
+    );
+  if (errors.length)
+    parts.push('', opts.color.red(`${errors.length} error(s):`), ...errors.map((d) => renderDiagnostic(d, opts.color)));
   else parts.push('', opts.color.green('✓ configuration is valid'));
   return parts.join('\n');
 }

@@ -21,7 +21,9 @@ export function stackReporter(out: Output): (event: StackEvent) => void {
         const key = `${event.image} ${event.layer ?? ''}`;
         if (layers.get(key) === event.status) break;
         layers.set(key, event.status);
-        const size = event.total ? ` ${Math.round((event.current ?? 0) / 1e6)}/${Math.round(event.total / 1e6)} MB` : '';
+        const size = event.total
+          ? ` ${Math.round((event.current ?? 0) / 1e6)}/${Math.round(event.total / 1e6)} MB`
+          : '';
         out.info(`pull ${event.image}${event.layer ? ` ${event.layer}` : ''}: ${event.status}${size}`);
         break;
       }
@@ -75,6 +77,18 @@ export function renderStatus(rows: Array<StatusRow & { restarts?: number; ready?
   return renderTable(
     ['SERVICE', 'PROVIDER', 'STATE', 'HEALTH', 'ADDRESS', 'CONTAINER/PID', 'UPTIME', 'RESTARTS', 'READY'],
     // Addresses, names and the ready marker come from settings and files: escaped, clipped.
-    rows.map((r) => [r.service, r.provider, r.state, r.health, r.address ?? '-', r.container ?? (r.pid ? `pid ${r.pid}` : '-'), formatUptime(r.uptimeS), r.restarts === undefined ? '-' : String(r.restarts), r.ready ?? '-'].map((cell) => displayValue(cell))),
+    rows.map((r) =>
+      [
+        r.service,
+        r.provider,
+        r.state,
+        r.health,
+        r.address ?? '-',
+        r.container ?? (r.pid ? `pid ${r.pid}` : '-'),
+        formatUptime(r.uptimeS),
+        r.restarts === undefined ? '-' : String(r.restarts),
+        r.ready ?? '-',
+      ].map((cell) => displayValue(cell)),
+    ),
   );
 }

@@ -19,7 +19,10 @@ export function reportError(raw: unknown, { out, command, envelope }: ReportOpti
     if (out.verbose && error.cause instanceof Error && error.cause.stack) out.debug(error.cause.stack);
     return error.exitCode;
   }
-  const bug = error instanceof BugError ? error : new BugError(error instanceof Error ? error.message : String(error), { cause: error });
+  const bug =
+    error instanceof BugError
+      ? error
+      : new BugError(error instanceof Error ? error.message : String(error), { cause: error });
   if (out.json) out.writeStdout(renderEnvelope(envelope(command, { code: bug.code, message: bug.message })));
   else {
     out.info(`${out.color.red('error')} [${bug.code}] ${bug.message}`);

@@ -35,10 +35,19 @@ function describe(event: StackEvent): string | undefined {
 }
 
 /** Draws `up`'s phases as a listr2 task list; each task shows the latest event as its output line. */
-async function listrPhases(ctx: CommandContext, sink: { say?: (text: string | undefined) => void }): Promise<NonNullable<UpRunOptions['runPhases']>> {
+async function listrPhases(
+  ctx: CommandContext,
+  sink: { say?: (text: string | undefined) => void },
+): Promise<NonNullable<UpRunOptions['runPhases']>> {
   const { global, env } = ctx;
   const { Listr, ListrLogger, ProcessOutput, PRESET_TIMESTAMP } = await import('listr2');
-  const renderer = chooseRenderer({ isTTY: Boolean(process.stderr.isTTY), env, json: global.json, verbose: global.verbose, columns: process.stderr.isTTY ? process.stderr.columns : undefined });
+  const renderer = chooseRenderer({
+    isTTY: Boolean(process.stderr.isTTY),
+    env,
+    json: global.json,
+    verbose: global.verbose,
+    columns: process.stderr.isTTY ? process.stderr.columns : undefined,
+  });
   return async (phases: UpPhase[]) => {
     const tasks = new Listr(
       phases.map((phase) => ({
@@ -53,7 +62,13 @@ async function listrPhases(ctx: CommandContext, sink: { say?: (text: string | un
       })),
       {
         renderer,
-        rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), useIcons: renderer === 'default' }), timestamp: PRESET_TIMESTAMP },
+        rendererOptions: {
+          logger: new ListrLogger({
+            processOutput: new ProcessOutput(process.stderr, process.stderr),
+            useIcons: renderer === 'default',
+          }),
+          timestamp: PRESET_TIMESTAMP,
+        },
         exitOnError: true,
         // listr2's own SIGINT handler exits with 127: difyctl handles Ctrl-C itself (exit 130).
         registerSignalListeners: false,
@@ -72,7 +87,8 @@ export async function runUp(ctx: CommandContext, options: RunUpOptions): Promise
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const dependenciesOnly = options.services.length > 0 && !options.services.some((s) => s === 'api' || s === 'worker');
+    const dependenciesOnly =
+      options.services.length > 0 && !options.services.some((s) => s === 'api' || s === 'worker');
     const sink: { say?: (text: string | undefined) => void } = {};
     const say = (text: string | undefined) => sink.say?.(text);
     const { stackReporter } = await import('./render-stack.js');
@@ -87,8 +103,20 @@ export async function runUp(ctx: CommandContext, options: RunUpOptions): Promise
       timeoutMs: options.timeoutMs,
       signal: stop.signal,
       report: dependenciesOnly ? stackReporter(out) : (event) => say(describe(event)),
-      onServiceEvent: (event) => say(event.type === 'waiting' ? `${event.service}: waiting: ${event.reason}` : event.type === 'spawn' ? `${event.service}: pid ${event.pid}` : event.type === 'exit' ? `${event.service}: exited (${event.signal ?? event.code})` : undefined),
-      onWaitLock: (holder) => (dependenciesOnly ? out.info(`waiting for another difyctl (pid ${holder})`) : say(`waiting for another difyctl (pid ${holder})`)),
+      onServiceEvent: (event) =>
+        say(
+          event.type === 'waiting'
+            ? `${event.service}: waiting: ${event.reason}`
+            : event.type === 'spawn'
+              ? `${event.service}: pid ${event.pid}`
+              : event.type === 'exit'
+                ? `${event.service}: exited (${event.signal ?? event.code})`
+                : undefined,
+        ),
+      onWaitLock: (holder) =>
+        dependenciesOnly
+          ? out.info(`waiting for another difyctl (pid ${holder})`)
+          : say(`waiting for another difyctl (pid ${holder})`),
       runPhases: dependenciesOnly ? undefined : await listrPhases(ctx, sink),
     });
     if (outcome.dependenciesOnly) {
@@ -108,7 +136,10 @@ export async function runUp(ctx: CommandContext, options: RunUpOptions): Promise
     if (!global.json) {
       out.print(already ? out.color.yellow('already running') : out.color.green('✓ stack is up'));
       out.print(renderStatus(outcome.rows));
-      if (outcome.apiUrl) out.print(`\nAPI:  ${outcome.apiUrl}  (console: ${outcome.apiUrl}/console/api, service API: ${outcome.apiUrl}/v1)`);
+      if (outcome.apiUrl)
+        out.print(
+          `\nAPI:  ${outcome.apiUrl}  (console: ${outcome.apiUrl}/console/api, service API: ${outcome.apiUrl}/v1)`,
+        );
       out.print('logs: difyctl logs -f    status: difyctl ps    stop: difyctl down');
     }
     if (!outcome.untilStopped) return { data };

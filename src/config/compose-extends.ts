@@ -19,18 +19,29 @@ interface Frame {
 /** A file an `extends` names, parsed once per variable set (it may be named by many services). */
 type BaseFiles = Map<string, YamlMap>;
 
-function baseServices(ctx: LoadContext, files: BaseFiles, args: { scope: ComposeScope; file: string; at: ReturnType<LoadContext['at']> }): { services: YamlMap; scope: ComposeScope } {
+function baseServices(
+  ctx: LoadContext,
+  files: BaseFiles,
+  args: { scope: ComposeScope; file: string; at: ReturnType<LoadContext['at']> },
+): { services: YamlMap; scope: ComposeScope } {
   const abs = path.resolve(args.scope.workingDir, args.file);
   const source = ctx.read(abs, 'compose file named by extends', args.at);
   const scope: ComposeScope = { ...args.scope, source, workingDir: path.dirname(abs) };
   let root = files.get(abs);
   if (!root) files.set(abs, (root = ctx.parse(scope)));
   const services = root.services;
-  if (!isYamlMap(services)) throw new DifyctlError('CONFIG.COMPOSE', `${source.display} has no \`services\` mapping to extend`, { location: args.at });
+  if (!isYamlMap(services))
+    throw new DifyctlError('CONFIG.COMPOSE', `${source.display} has no \`services\` mapping to extend`, {
+      location: args.at,
+    });
   return { services, scope };
 }
 
-function resolveService(ctx: LoadContext, files: BaseFiles, args: { name: string; services: YamlMap; scope: ComposeScope; chain: Frame[] }): YamlMap | undefined {
+function resolveService(
+  ctx: LoadContext,
+  files: BaseFiles,
+  args: { name: string; services: YamlMap; scope: ComposeScope; chain: Frame[] },
+): YamlMap | undefined {
   const { name, services, scope, chain } = args;
   const service = services[name];
   if (!isYamlMap(service)) return undefined;
@@ -48,23 +59,42 @@ function resolveService(ctx: LoadContext, files: BaseFiles, args: { name: string
       if (typeof ext.file !== 'string') throw ctx.error(`service "${name}": extends.file must be a path`, ext, 'file');
       file = ext.file;
     }
-  } else throw ctx.error(`service "${name}": extends needs a service: \`extends: base\` or \`extends: {service: base, file: other.yaml}\``, service, 'extends');
+  } else
+    throw ctx.error(
+      `service "${name}": extends needs a service: \`extends: base\` or \`extends: {service: base, file: other.yaml}\``,
+      service,
+      'extends',
+    );
 
-  const base = file ? baseServices(ctx, files, { scope, file, at: ctx.at(ext as YamlMap, 'file') }) : { services, scope }; // a file is only read from the mapping form
+  const base = file
+    ? baseServices(ctx, files, { scope, file, at: ctx.at(ext as YamlMap, 'file') })
+    : { services, scope }; // a file is only read from the mapping form
   if (!(ref in base.services)) {
-    throw new DifyctlError('CONFIG.COMPOSE', `service "${name}" extends "${ref}", which is not defined in ${base.scope.source.display}`, {
-      location: refAt,
-      hint: `Known services there: ${Object.keys(base.services).join(', ') || 'none'}.`,
-    });
+    throw new DifyctlError(
+      'CONFIG.COMPOSE',
+      `service "${name}" extends "${ref}", which is not defined in ${base.scope.source.display}`,
+      {
+        location: refAt,
+        hint: `Known services there: ${Object.keys(base.services).join(', ') || 'none'}.`,
+      },
+    );
   }
   const here: Frame = { file: scope.source.display, service: name };
   const target: Frame = { file: base.scope.source.display, service: ref };
   const frames = [...chain, here];
   if (frames.some((f) => f.file === target.file && f.service === target.service)) {
     const cycle = [...frames, target].map((f) => `${f.service} (${f.file})`).join(' → ');
-    throw new DifyctlError('CONFIG.COMPOSE', `extends cycle: ${cycle}`, { location: refAt, hint: 'Break the cycle: a service cannot extend itself, directly or through others.' });
+    throw new DifyctlError('CONFIG.COMPOSE', `extends cycle: ${cycle}`, {
+      location: refAt,
+      hint: 'Break the cycle: a service cannot extend itself, directly or through others.',
+    });
   }
-  const resolvedBase = resolveService(ctx, files, { name: ref, services: base.services, scope: base.scope, chain: frames });
+  const resolvedBase = resolveService(ctx, files, {
+    name: ref,
+    services: base.services,
+    scope: base.scope,
+    chain: frames,
+  });
   if (!resolvedBase) return service;
   const own: YamlMap = { ...service };
   ctx.values.copyAll(service, own);

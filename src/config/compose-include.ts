@@ -27,20 +27,32 @@ interface IncludeEntry {
 }
 
 /** Strings (or one string) of an entry field, each with where it was written. */
-function stringList(ctx: LoadContext, container: YamlMap, key: string): Array<{ file: string; container: object; key: string | number }> {
+function stringList(
+  ctx: LoadContext,
+  container: YamlMap,
+  key: string,
+): Array<{ file: string; container: object; key: string | number }> {
   const value = container[key];
   if (typeof value === 'string') return [{ file: value, container, key }];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((v, i) => ({ file: String(v), container: value, key: i }));
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value.map((v, i) => ({ file: String(v), container: value, key: i }));
   throw ctx.error(`include: \`${key}\` must be a path or a list of paths`, container, key);
 }
 
 function entry(ctx: LoadContext, list: YamlValue[], index: number): IncludeEntry {
   const item = list[index] ?? null;
   if (typeof item === 'string') return { paths: [{ file: item, container: list, key: index }] };
-  if (!isYamlMap(item)) throw ctx.error('include entries must be a path or a mapping with `path`', list, index, 'Write `- path/to/compose.yaml` or `- path: path/to/compose.yaml`.');
+  if (!isYamlMap(item))
+    throw ctx.error(
+      'include entries must be a path or a mapping with `path`',
+      list,
+      index,
+      'Write `- path/to/compose.yaml` or `- path: path/to/compose.yaml`.',
+    );
   if (item.path === undefined || item.path === null) throw ctx.error('include: `path` is required', list, index);
   const projectDirectory = item.project_directory;
-  if (projectDirectory !== undefined && projectDirectory !== null && typeof projectDirectory !== 'string') throw ctx.error('include: `project_directory` must be a path', item, 'project_directory');
+  if (projectDirectory !== undefined && projectDirectory !== null && typeof projectDirectory !== 'string')
+    throw ctx.error('include: `project_directory` must be a path', item, 'project_directory');
   return {
     paths: stringList(ctx, item, 'path'),
     projectDirectory: projectDirectory ?? undefined,
@@ -49,7 +61,11 @@ function entry(ctx: LoadContext, list: YamlValue[], index: number): IncludeEntry
 }
 
 /** The included project's variables: the including project's first, then its env files in order. */
-function includedVariables(ctx: LoadContext, scope: ComposeScope, envFiles: Array<{ file: string; at?: ReturnType<LoadContext['at']> }>) {
+function includedVariables(
+  ctx: LoadContext,
+  scope: ComposeScope,
+  envFiles: Array<{ file: string; at?: ReturnType<LoadContext['at']> }>,
+) {
   const entries = new Map<string, DotenvEntry & { file: string }>();
   for (const { file, at } of envFiles) {
     const source = ctx.read(file, 'env file', at);
@@ -86,7 +102,8 @@ function mergeModels(ctx: LoadContext, base: YamlMap, over: YamlMap): void {
     }
     for (const [name, def] of Object.entries(value)) {
       const existing = target[name];
-      if (kind === 'services' && isYamlMap(existing) && isYamlMap(def)) target[name] = mergeService(existing, def, ctx.values);
+      if (kind === 'services' && isYamlMap(existing) && isYamlMap(def))
+        target[name] = mergeService(existing, def, ctx.values);
       else {
         target[name] = def;
         ctx.values.copy(value, name, target, name);
@@ -95,7 +112,10 @@ function mergeModels(ctx: LoadContext, base: YamlMap, over: YamlMap): void {
   }
 }
 
-function importResources(ctx: LoadContext, args: { root: YamlMap; model: YamlMap; include: YamlValue[]; index: number; file: string }): void {
+function importResources(
+  ctx: LoadContext,
+  args: { root: YamlMap; model: YamlMap; include: YamlValue[]; index: number; file: string },
+): void {
   const { root, model, include, index, file } = args;
   for (const kind of RESOURCES) {
     const from = model[kind];
@@ -106,10 +126,14 @@ function importResources(ctx: LoadContext, args: { root: YamlMap; model: YamlMap
       if (name in to) {
         if (deepEqual(to[name], def)) continue;
         const first = ctx.at(to, name, 'key');
-        throw new DifyctlError('CONFIG.COMPOSE', `${kind}.${name} from the included ${file} is already defined at ${first.file}:${first.line}`, {
-          location: ctx.at(include, index),
-          hint: `Compose does not merge an included ${kind === 'services' ? 'service' : 'resource'} with one of the same name: rename one of them or drop one definition.`,
-        });
+        throw new DifyctlError(
+          'CONFIG.COMPOSE',
+          `${kind}.${name} from the included ${file} is already defined at ${first.file}:${first.line}`,
+          {
+            location: ctx.at(include, index),
+            hint: `Compose does not merge an included ${kind === 'services' ? 'service' : 'resource'} with one of the same name: rename one of them or drop one definition.`,
+          },
+        );
       }
       to[name] = def;
       ctx.values.copy(from, name, to, name);
@@ -125,7 +149,8 @@ function importResources(ctx: LoadContext, args: { root: YamlMap; model: YamlMap
 export function applyInclude(ctx: LoadContext, root: YamlMap, scope: ComposeScope, chain: string[]): void {
   const include = root.include;
   if (include === undefined || include === null) return;
-  if (!Array.isArray(include)) throw ctx.error('`include` must be a list of paths or of mappings with `path`', root, 'include');
+  if (!Array.isArray(include))
+    throw ctx.error('`include` must be a list of paths or of mappings with `path`', root, 'include');
   include.forEach((_, index) => {
     const { paths, projectDirectory, envFiles } = entry(ctx, include, index);
     const resolved = paths.map((p) => ({ ...p, abs: path.resolve(scope.workingDir, p.file) }));
@@ -133,14 +158,21 @@ export function applyInclude(ctx: LoadContext, root: YamlMap, scope: ComposeScop
     if (!main) throw ctx.error('include: `path` must name at least one file', include, index);
     if (chain.includes(main.abs)) {
       const cycle = [...chain, main.abs].map((f) => ctx.display(f)).join(' → ');
-      throw new DifyctlError('CONFIG.COMPOSE', `include cycle: ${cycle}`, { location: ctx.at(main.container, main.key), hint: 'Remove one of the includes that lead back to a file already being included.' });
+      throw new DifyctlError('CONFIG.COMPOSE', `include cycle: ${cycle}`, {
+        location: ctx.at(main.container, main.key),
+        hint: 'Remove one of the includes that lead back to a file already being included.',
+      });
     }
     const workingDir = projectDirectory ? path.resolve(scope.workingDir, projectDirectory) : path.dirname(main.abs);
     const envs = envFiles
       ? envFiles.map((e) => ({ file: path.resolve(scope.workingDir, e.file), at: ctx.at(e.container, e.key) }))
-      : [{ file: path.join(workingDir, '.env'), at: ctx.at(include, index) }].filter((e) => fileIsPresent(e.file, 'env file', e.at));
+      : [{ file: path.join(workingDir, '.env'), at: ctx.at(include, index) }].filter((e) =>
+          fileIsPresent(e.file, 'env file', e.at),
+        );
     const variables = includedVariables(ctx, scope, envs);
-    const [mainSource, ...overrides] = resolved.map((p) => ctx.read(p.abs, 'included compose file', ctx.at(p.container, p.key)));
+    const [mainSource, ...overrides] = resolved.map((p) =>
+      ctx.read(p.abs, 'included compose file', ctx.at(p.container, p.key)),
+    );
     const load = (source: SourceFile) => ctx.loadModel({ source, workingDir, ...variables }, chain);
     const model = load(mainSource as SourceFile); // resolved has a first entry, checked above
     for (const override of overrides) mergeModels(ctx, model, load(override));

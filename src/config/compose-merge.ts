@@ -11,14 +11,29 @@ type Path = string;
 type Merger = (base: YamlValue, over: YamlValue, path: Path, values: YamlValues) => YamlValue;
 
 /** Lists that compose builds from a mapping or a list of KEY=VALUE, appended then made unique by key. */
-const TO_SEQUENCE = new Set(['environment', 'labels', 'annotations', 'env_file', 'label_file', 'sysctls', 'tmpfs', 'dns', 'dns_opt', 'dns_search', 'build.args', 'build.labels', 'build.additional_contexts', 'deploy.labels']);
+const TO_SEQUENCE = new Set([
+  'environment',
+  'labels',
+  'annotations',
+  'env_file',
+  'label_file',
+  'sysctls',
+  'tmpfs',
+  'dns',
+  'dns_opt',
+  'dns_search',
+  'build.args',
+  'build.labels',
+  'build.additional_contexts',
+  'deploy.labels',
+]);
 const OVERRIDE = new Set(['command', 'entrypoint', 'healthcheck.test']);
 
 /** A deep copy whose containers keep the origins of the original's entries. */
 export function cloneValue(value: YamlValue, values: YamlValues): YamlValue {
   if (Array.isArray(value)) {
     const list = value.map((item) => cloneValue(item, values));
-    value.forEach((_, i) => values.copy(value, i, list, i));
+    for (let i = 0; i < value.length; i++) values.copy(value, i, list, i);
     return list;
   }
   if (isYamlMap(value)) {
@@ -45,7 +60,7 @@ function toSequence(value: YamlValue, values: YamlValues): YamlValue[] {
   }
   entries.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
   const list = entries.map((e) => e.text);
-  entries.forEach((e, i) => values.copy(value, e.key, list, i));
+  for (const [i, e] of entries.entries()) values.copy(value, e.key, list, i);
   return list;
 }
 
@@ -64,8 +79,8 @@ function toMapping(value: YamlValue, fallback: () => YamlValue, values: YamlValu
 
 function appendLists(base: YamlValue[], over: YamlValue[], values: YamlValues): YamlValue[] {
   const list = [...base, ...over];
-  base.forEach((_, i) => values.copy(base, i, list, i));
-  over.forEach((_, i) => values.copy(over, i, list, base.length + i));
+  for (let i = 0; i < base.length; i++) values.copy(base, i, list, i);
+  for (let i = 0; i < over.length; i++) values.copy(over, i, list, base.length + i);
   return list;
 }
 
@@ -74,7 +89,13 @@ const SPECIAL: Record<Path, Merger> = {
     const started = (): YamlValue => ({ condition: 'service_started', required: true });
     return mergeMappings(toMapping(b, started, v), toMapping(o, started, v), p, v);
   },
-  networks: (b, o, p, v) => mergeMappings(toMapping(b, () => null, v), toMapping(o, () => null, v), p, v),
+  networks: (b, o, p, v) =>
+    mergeMappings(
+      toMapping(b, () => null, v),
+      toMapping(o, () => null, v),
+      p,
+      v,
+    ),
   build: (b, o, p, v) => {
     const asBuild = (x: YamlValue): YamlMap => (typeof x === 'string' ? { context: x } : isYamlMap(x) ? x : {});
     return mergeMappings(asBuild(b), asBuild(o), p, v);
@@ -124,7 +145,8 @@ export function mergeService(base: YamlMap, over: YamlMap, values: YamlValues): 
 
 /** The key compose-go dedupes a list entry by, per list (`override/uncity.go`). */
 function indexer(path: Path): ((entry: YamlValue) => string) | undefined {
-  const text = (entry: YamlValue) => (entry === null || typeof entry === 'object' ? JSON.stringify(entry) : String(entry));
+  const text = (entry: YamlValue) =>
+    entry === null || typeof entry === 'object' ? JSON.stringify(entry) : String(entry);
   switch (path) {
     case 'environment':
     case 'labels':
@@ -145,7 +167,10 @@ function indexer(path: Path): ((entry: YamlValue) => string) | undefined {
     case 'env_file':
       return (e) => (isYamlMap(e) ? text(e.path ?? null) : text(e));
     case 'ports':
-      return (e) => (isYamlMap(e) ? `${text(e.host_ip ?? '0.0.0.0')}:${text(e.published ?? null)}:${text(e.target ?? null)}/${text(e.protocol ?? 'tcp')}` : text(e));
+      return (e) =>
+        isYamlMap(e)
+          ? `${text(e.host_ip ?? '0.0.0.0')}:${text(e.published ?? null)}:${text(e.target ?? null)}/${text(e.protocol ?? 'tcp')}`
+          : text(e);
     case 'volumes':
       return (e) => {
         if (isYamlMap(e)) return text(e.target ?? null);

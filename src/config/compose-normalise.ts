@@ -8,8 +8,10 @@ import { isYamlMap as isMap, type YamlMap, type YamlValue, type YamlValues } fro
 
 /** A compose service's YAML values → the model difyctl uses (after include, extends and merges). */
 
-const asString = (v: YamlValue | undefined): string | undefined => (v === null || v === undefined ? undefined : typeof v === 'object' ? undefined : String(v));
-const asBool = (v: YamlValue | undefined): boolean => v === true || (typeof v === 'string' && /^(true|yes|1|on)$/i.test(v));
+const asString = (v: YamlValue | undefined): string | undefined =>
+  v === null || v === undefined ? undefined : typeof v === 'object' ? undefined : String(v);
+const asBool = (v: YamlValue | undefined): boolean =>
+  v === true || (typeof v === 'string' && /^(true|yes|1|on)$/i.test(v));
 
 export interface NormaliseArgs {
   name: string;
@@ -29,7 +31,8 @@ export function normaliseService(args: NormaliseArgs): ComposeService {
   const { name, node, error } = args;
   const stringList = (v: YamlValue | undefined) => (Array.isArray(v) ? v.map((x) => asString(x) ?? '') : asString(v));
   /** Relative paths resolve against the directory of the file each entry was written in. */
-  const dirOf = (container: object, key: string | number) => (args.values.origin(container, key)?.scope ?? args.scope).workingDir;
+  const dirOf = (container: object, key: string | number) =>
+    (args.values.origin(container, key)?.scope ?? args.scope).workingDir;
   const ports = node.ports;
   const volumes = node.volumes;
   return {
@@ -38,7 +41,18 @@ export function normaliseService(args: NormaliseArgs): ComposeService {
     command: stringList(node.command),
     entrypoint: stringList(node.entrypoint),
     environment: environment(args),
-    ports: Array.isArray(ports) ? ports.map((p, i) => port(p, () => error(`service "${name}": invalid port "${String(p)}"`, ports, i, 'Use HOST:CONTAINER, e.g. "127.0.0.1:5432:5432".'))) : [],
+    ports: Array.isArray(ports)
+      ? ports.map((p, i) =>
+          port(p, () =>
+            error(
+              `service "${name}": invalid port "${String(p)}"`,
+              ports,
+              i,
+              'Use HOST:CONTAINER, e.g. "127.0.0.1:5432:5432".',
+            ),
+          ),
+        )
+      : [],
     volumes: Array.isArray(volumes) ? volumes.flatMap((v, i) => volume(v, dirOf(volumes, i))) : [],
     healthcheck: healthcheck(node.healthcheck),
     dependsOn: dependsOn(node.depends_on),
@@ -46,7 +60,11 @@ export function normaliseService(args: NormaliseArgs): ComposeService {
     restart: asString(node.restart),
     labels: labels(node.labels),
     containerName: asString(node.container_name),
-    networks: Array.isArray(node.networks) ? node.networks.map((n) => asString(n) ?? '') : isMap(node.networks) ? Object.keys(node.networks) : [],
+    networks: Array.isArray(node.networks)
+      ? node.networks.map((n) => asString(n) ?? '')
+      : isMap(node.networks)
+        ? Object.keys(node.networks)
+        : [],
     line: args.line,
     file: args.file,
   };
@@ -65,7 +83,13 @@ function environment(args: NormaliseArgs): Map<string, EnvValue> {
   for (const { entry, container, key } of fileEntries) {
     const file = isMap(entry) ? asString(entry.path) : asString(entry);
     const required = isMap(entry) ? entry.required !== false : true;
-    if (file) for (const [k, v] of args.loadEnvFile(path.resolve(scopeOf(container, key).workingDir, file), required, args.at(container, key))) env.set(k, v);
+    if (file)
+      for (const [k, v] of args.loadEnvFile(
+        path.resolve(scopeOf(container, key).workingDir, file),
+        required,
+        args.at(container, key),
+      ))
+        env.set(k, v);
   }
   const declared = node.environment;
   const fromFile = (container: object, key: string | number): SettingSource => {
@@ -83,13 +107,15 @@ function environment(args: NormaliseArgs): Map<string, EnvValue> {
   if (isMap(declared)) {
     for (const [key, value] of Object.entries(declared)) {
       if (value === null) env.set(key, inherit(key, declared, key));
-      else if (typeof value === 'object') throw error(`service "${name}": environment.${key} must be a string, number or boolean`, declared, key);
+      else if (typeof value === 'object')
+        throw error(`service "${name}": environment.${key} must be a string, number or boolean`, declared, key);
       else env.set(key, { value: String(value), source: fromFile(declared, key) });
     }
   } else if (Array.isArray(declared)) {
     declared.forEach((item, i) => {
       const text = asString(item);
-      if (text === undefined) throw error(`service "${name}": environment entries must be KEY=VALUE strings`, declared, i);
+      if (text === undefined)
+        throw error(`service "${name}": environment entries must be KEY=VALUE strings`, declared, i);
       const eq = text.indexOf('=');
       if (eq < 0) env.set(text, inherit(text, declared, i));
       else env.set(text.slice(0, eq), { value: text.slice(eq + 1), source: fromFile(declared, i) });
@@ -113,29 +139,50 @@ function port(value: YamlValue, invalid: () => DifyctlError): PortMapping {
   const target = Number(parts.pop());
   const published = parts.length ? parts.pop() : undefined;
   const hostIp = parts.length ? parts.join(':').replace(/^\[|\]$/g, '') : undefined;
-  if (!Number.isInteger(target) || (published !== undefined && published !== '' && !/^\d+$/.test(published))) throw invalid();
-  return { target, published: published ? Number(published) : undefined, hostIp: hostIp || undefined, protocol: proto === 'udp' ? 'udp' : 'tcp' };
+  if (!Number.isInteger(target) || (published !== undefined && published !== '' && !/^\d+$/.test(published)))
+    throw invalid();
+  return {
+    target,
+    published: published ? Number(published) : undefined,
+    hostIp: hostIp || undefined,
+    protocol: proto === 'udp' ? 'udp' : 'tcp',
+  };
 }
 
 function volume(value: YamlValue, baseDir: string): VolumeMount[] {
-  const resolveSource = (src: string) => (src.startsWith('~') ? path.join(process.env.HOME ?? '', src.slice(1)) : path.resolve(baseDir, src));
+  const resolveSource = (src: string) =>
+    src.startsWith('~') ? path.join(process.env.HOME ?? '', src.slice(1)) : path.resolve(baseDir, src);
   if (isMap(value)) {
     const source = asString(value.source) ?? '';
     const target = asString(value.target) ?? '';
     const type = value.type === 'bind' ? 'bind' : 'volume';
-    return [{ type, source: type === 'bind' ? resolveSource(source) : source, target, readOnly: value.read_only === true }];
+    return [
+      { type, source: type === 'bind' ? resolveSource(source) : source, target, readOnly: value.read_only === true },
+    ];
   }
   const text = asString(value) ?? '';
   const [src = '', dst, mode] = text.split(':');
   if (dst === undefined) return []; // an anonymous volume: nothing on the host to manage
   const isPath = /^[./~]/.test(src);
-  return [{ type: isPath ? 'bind' : 'volume', source: isPath ? resolveSource(src) : src, target: dst, readOnly: mode?.split(',').includes('ro') ?? false }];
+  return [
+    {
+      type: isPath ? 'bind' : 'volume',
+      source: isPath ? resolveSource(src) : src,
+      target: dst,
+      readOnly: mode?.split(',').includes('ro') ?? false,
+    },
+  ];
 }
 
 function healthcheck(value: YamlValue | undefined): Healthcheck | undefined {
   if (!isMap(value)) return undefined;
-  const test = Array.isArray(value.test) ? value.test.map((t) => asString(t) ?? '') : typeof value.test === 'string' ? ['CMD-SHELL', value.test] : [];
-  const duration = (v: YamlValue | undefined) => (typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined);
+  const test = Array.isArray(value.test)
+    ? value.test.map((t) => asString(t) ?? '')
+    : typeof value.test === 'string'
+      ? ['CMD-SHELL', value.test]
+      : [];
+  const duration = (v: YamlValue | undefined) =>
+    typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
   const retries = asString(value.retries);
   return {
     test,
@@ -159,7 +206,10 @@ function dependsOn(value: YamlValue | undefined): Record<string, Dependency> {
       const m = isMap(spec) ? spec : {};
       const condition = asString(m.condition);
       out[name] = {
-        condition: condition === 'service_healthy' || condition === 'service_completed_successfully' ? condition : 'service_started',
+        condition:
+          condition === 'service_healthy' || condition === 'service_completed_successfully'
+            ? condition
+            : 'service_started',
         required: m.required === undefined ? true : asBool(m.required),
         restart: asBool(m.restart),
       };

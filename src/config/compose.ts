@@ -44,7 +44,13 @@ function interpolationError(err: LocatedInterpolationError, source: SourceFile):
 function parseFile(scope: ComposeScope, values: YamlValues): YamlMap {
   const { source } = scope;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: true, strict: false });
+  const doc = parseDocument(source.text, {
+    merge: true,
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: false,
+  });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const pos = yamlError.linePos?.[0];
@@ -57,7 +63,10 @@ function parseFile(scope: ComposeScope, values: YamlValues): YamlMap {
   }
   try {
     const { root } = toValues(doc, scope.lookup, { values, scope });
-    if (!isYamlMap(root)) throw new DifyctlError('CONFIG.COMPOSE', `${source.display} must be a mapping with a \`services\` key`, { location: source.locationAt(1, 1) });
+    if (!isYamlMap(root))
+      throw new DifyctlError('CONFIG.COMPOSE', `${source.display} must be a mapping with a \`services\` key`, {
+        location: source.locationAt(1, 1),
+      });
     return root;
   } catch (error) {
     if (error instanceof LocatedInterpolationError) throw interpolationError(error, source);
@@ -69,12 +78,16 @@ function parseFile(scope: ComposeScope, values: YamlValues): YamlMap {
 function completeModel(ctx: LoadContext, root: YamlMap, scope: ComposeScope, chain: string[]): YamlMap {
   applyInclude(ctx, root, scope, [...chain, scope.source.absolutePath]);
   applyExtends(ctx, root, scope);
-  if (isYamlMap(root.services)) for (const service of Object.values(root.services)) if (isYamlMap(service)) enforceUnicity(service, ctx.values);
+  if (isYamlMap(root.services))
+    for (const service of Object.values(root.services)) if (isYamlMap(service)) enforceUnicity(service, ctx.values);
   return root;
 }
 
 function createContext(options: ComposeLoadOptions, values: YamlValues): LoadContext {
-  const read = options.readFile ?? ((file: string, what: string, at?: SourceLocation) => readSource({ file, projectDir: options.projectDir, what, at }));
+  const read =
+    options.readFile ??
+    ((file: string, what: string, at?: SourceLocation) =>
+      readSource({ file, projectDir: options.projectDir, what, at }));
   const at = (container: object, key: string | number, part: 'key' | 'value' = 'value'): SourceLocation => {
     const origin = values.origin(container, key);
     const offset = part === 'key' ? (origin?.keyOffset ?? origin?.offset) : origin?.offset;
@@ -87,7 +100,8 @@ function createContext(options: ComposeLoadOptions, values: YamlValues): LoadCon
     parse: (scope) => parseFile(scope, values),
     loadModel: (scope, chain) => completeModel(ctx, parseFile(scope, values), scope, chain),
     at,
-    error: (message, container, key, hint) => new DifyctlError('CONFIG.COMPOSE', message, { location: at(container, key), hint }),
+    error: (message, container, key, hint) =>
+      new DifyctlError('CONFIG.COMPOSE', message, { location: at(container, key), hint }),
   };
   return ctx;
 }
@@ -99,13 +113,21 @@ function createContext(options: ComposeLoadOptions, values: YamlValues): LoadCon
 export function loadCompose(options: ComposeLoadOptions): ComposeProject {
   const values = new YamlValues();
   const ctx = createContext(options, values);
-  const scope: ComposeScope = { source: options.source, workingDir: options.projectDir, lookup: options.lookup, variableSource: options.variableSource };
+  const scope: ComposeScope = {
+    source: options.source,
+    workingDir: options.projectDir,
+    lookup: options.lookup,
+    variableSource: options.variableSource,
+  };
   const parsed = parseFile(scope, values);
   // A file may hold only `include:` (compose allows it); without either key it is not a compose file.
   const declaresInclude = 'include' in parsed;
   const root = completeModel(ctx, parsed, scope, []);
   const servicesNode = root.services ?? (declaresInclude ? {} : undefined);
-  if (servicesNode === undefined) throw new DifyctlError('CONFIG.COMPOSE', `${options.source.display} must be a mapping with a \`services\` key`, { location: options.source.locationAt(1, 1) });
+  if (servicesNode === undefined)
+    throw new DifyctlError('CONFIG.COMPOSE', `${options.source.display} must be a mapping with a \`services\` key`, {
+      location: options.source.locationAt(1, 1),
+    });
   if (!isYamlMap(servicesNode)) throw ctx.error('`services` must be a mapping of service names', root, 'services');
 
   const services: Record<string, ComposeService> = {};

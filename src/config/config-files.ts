@@ -29,8 +29,14 @@ function brokenLink(file: string, what: string, at?: SourceLocation): DifyctlErr
   const resolved = path.resolve(path.dirname(file), target);
   return new DifyctlError(
     'CONFIG.FILE_NOT_FOUND',
-    loops ? `${what} ${file} is a symbolic link that loops (${target})` : `${what} ${file} is a symbolic link to ${resolved}, which does not exist`,
-    { location: at, hint: `Restore ${resolved}, point the link at an existing file, or remove the link.`, details: { link: file, target: resolved } },
+    loops
+      ? `${what} ${file} is a symbolic link that loops (${target})`
+      : `${what} ${file} is a symbolic link to ${resolved}, which does not exist`,
+    {
+      location: at,
+      hint: `Restore ${resolved}, point the link at an existing file, or remove the link.`,
+      details: { link: file, target: resolved },
+    },
   );
 }
 
@@ -64,10 +70,15 @@ export function readSource(args: { file: string; projectDir: string; what: strin
     if (code === 'ENOENT') {
       throw new DifyctlError('CONFIG.FILE_NOT_FOUND', `${what} not found: ${file}`, {
         location: at,
-        hint: at ? `Fix the path at ${at.file}:${at.line}, or create the file.` : 'Check the path, or run `difyctl init` to create the project files.',
+        hint: at
+          ? `Fix the path at ${at.file}:${at.line}, or create the file.`
+          : 'Check the path, or run `difyctl init` to create the project files.',
       });
     }
-    throw new DifyctlError('CONFIG.FILE_UNREADABLE', `cannot read ${what} ${file}: ${(error as Error).message}`, { location: at, cause: error });
+    throw new DifyctlError('CONFIG.FILE_UNREADABLE', `cannot read ${what} ${file}: ${(error as Error).message}`, {
+      location: at,
+      cause: error,
+    });
   }
 }
 
@@ -77,8 +88,14 @@ function dotenvError(error: unknown, source: SourceFile): unknown {
   const cause = error.cause;
   if (cause instanceof InterpolationError) {
     return cause.kind === 'required'
-      ? new DifyctlError('CONFIG.REQUIRED_VARIABLE', cause.message, { location, hint: `Set ${cause.variable} earlier in ${source.display} or in the shell.` })
-      : new DifyctlError('CONFIG.INTERPOLATION', cause.message, { location, hint: 'Close the brace (`${VAR}`) or write `$$` for a literal `$`.' });
+      ? new DifyctlError('CONFIG.REQUIRED_VARIABLE', cause.message, {
+          location,
+          hint: `Set ${cause.variable} earlier in ${source.display} or in the shell.`,
+        })
+      : new DifyctlError('CONFIG.INTERPOLATION', cause.message, {
+          location,
+          hint: 'Close the brace (`${VAR}`) or write `$$` for a literal `$`.',
+        });
   }
   return new DifyctlError('CONFIG.DOTENV', error.message.replace(/^line \d+: /, ''), {
     location,

@@ -36,7 +36,17 @@ const EXPORT = /^export\s+/;
 
 /** The escapes compose-go v2 understands in double quotes; any other `\x` keeps its backslash. */
 const ESCAPE = /\\(?:[abcfnrtv$"\\]|0\d{0,3})/g;
-const SIMPLE: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '"': '"', '\\': '\\' };
+const SIMPLE: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '"': '"',
+  '\\': '\\',
+};
 
 /** Shell escapes of a double-quoted value: `\$` becomes `$$` (a literal `$` for the interpolation), `\0NNN` is octal. */
 function expandEscapes(raw: string): string {
@@ -45,7 +55,9 @@ function expandEscapes(raw: string): string {
     if (c === '$') return '$$';
     if (c.startsWith('0')) {
       const digits = c.slice(1);
-      return digits.length === 3 && /^[0-7]{3}$/.test(digits) && parseInt(digits, 8) < 256 ? String.fromCharCode(parseInt(digits, 8)) : match;
+      return digits.length === 3 && /^[0-7]{3}$/.test(digits) && parseInt(digits, 8) < 256
+        ? String.fromCharCode(parseInt(digits, 8))
+        : match;
     }
     return SIMPLE[c] ?? match;
   });
@@ -58,7 +70,8 @@ export function parseDotenv(text: string, options: { lookup?: Lookup } = {}): Do
   const seen = new Map<string, string>();
   const entries: DotenvEntry[] = [];
   const resolve: Lookup = (name) => lookup(name) ?? seen.get(name);
-  const fail = (message: string, offset: number, cause?: unknown) => new DotenvParseError(message, { ...cursor.position(offset), cause });
+  const fail = (message: string, offset: number, cause?: unknown) =>
+    new DotenvParseError(message, { ...cursor.position(offset), cause });
   const expand = (value: string, valueOffset: number) => {
     try {
       return interpolate(value, resolve);

@@ -48,13 +48,19 @@ function invalid(template: string, at: number, base: number): InterpolationError
   const whole = end < 0 ? template.slice(at) : template.slice(at, end + 1);
   // A message quotes the expression, not a whole (possibly huge) value.
   const snippet = whole.length > 80 ? `${whole.slice(0, 80)}…` : whole;
-  return new InterpolationError(`Invalid template: "${snippet}" (write \${VAR}, \${VAR:-default}, or $$ for a literal $)`, {
-    offset: base + at,
-    kind: 'invalid',
-  });
+  return new InterpolationError(
+    `Invalid template: "${snippet}" (write \${VAR}, \${VAR:-default}, or $$ for a literal $)`,
+    {
+      offset: base + at,
+      kind: 'invalid',
+    },
+  );
 }
 
-function applyOperator(op: Operator, args: { name: string; value: string | undefined; expand: () => string; offset: number }): string {
+function applyOperator(
+  op: Operator,
+  args: { name: string; value: string | undefined; expand: () => string; offset: number },
+): string {
   const { name, value, expand, offset } = args;
   const unset = value === undefined;
   const empty = unset || value === '';

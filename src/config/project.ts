@@ -60,13 +60,16 @@ export function loadProject(options: ProjectOptions = {}): Project {
 
   const envPath = path.resolve(projectDir, options.envFile ?? '.env');
   // A dangling .env link is an error naming the link, not a missing file (which would blame SECRET_KEY).
-  const envFile = options.envFile !== undefined || fileIsPresent(envPath, 'env file') ? read(envPath, 'env file') : undefined;
+  const envFile =
+    options.envFile !== undefined || fileIsPresent(envPath, 'env file') ? read(envPath, 'env file') : undefined;
   const dotenv = envFile ? parseEnvSource(envFile, shell) : new Map<string, DotenvEntry>();
   const lookup: Lookup = (name) => env[name] ?? dotenv.get(name)?.value;
   const variableSource = (name: string): SettingSource | undefined => {
     if (env[name] !== undefined) return { kind: 'shell' };
     const entry = dotenv.get(name);
-    return entry && envFile ? { kind: 'file', file: envFile.display, line: entry.line, column: entry.column } : undefined;
+    return entry && envFile
+      ? { kind: 'file', file: envFile.display, line: entry.line, column: entry.column }
+      : undefined;
   };
 
   const composePath = options.file
@@ -76,18 +79,23 @@ export function loadProject(options: ProjectOptions = {}): Project {
   let compose: ComposeProject | undefined;
   if (composePath) {
     composeFile = read(composePath, 'compose file');
-    const profiles = [...(lookup('COMPOSE_PROFILES') ?? '').split(','), ...(options.profiles ?? [])].map((p) => p.trim()).filter(Boolean);
+    const profiles = [...(lookup('COMPOSE_PROFILES') ?? '').split(','), ...(options.profiles ?? [])]
+      .map((p) => p.trim())
+      .filter(Boolean);
     compose = loadCompose({
       source: composeFile,
       projectDir,
       lookup,
       variableSource,
       profiles,
-      loadEnvFile: (file, required, at) => loadServiceEnvFile({ file: path.resolve(projectDir, file), required, at, read, lookup: shell }),
+      loadEnvFile: (file, required, at) =>
+        loadServiceEnvFile({ file: path.resolve(projectDir, file), required, at, read, lookup: shell }),
       readFile: read,
     });
   }
-  const projectName = normaliseProjectName(options.projectName ?? lookup('COMPOSE_PROJECT_NAME') ?? path.basename(projectDir));
+  const projectName = normaliseProjectName(
+    options.projectName ?? lookup('COMPOSE_PROJECT_NAME') ?? path.basename(projectDir),
+  );
   return { projectDir, projectName, env, composeFile, envFile, dotenv, compose, lookup, variableSource, files };
 }
 
@@ -102,7 +110,10 @@ function loadServiceEnvFile(args: {
   const source = args.read(args.file, 'env_file', args.at);
   const out = new Map<string, EnvValue>();
   for (const [key, entry] of parseEnvSource(source, args.lookup)) {
-    out.set(key, { value: entry.value, source: { kind: 'file', file: source.display, line: entry.line, column: entry.column } });
+    out.set(key, {
+      value: entry.value,
+      source: { kind: 'file', file: source.display, line: entry.line, column: entry.column },
+    });
   }
   return out;
 }

@@ -51,9 +51,15 @@ function pickService(project: Project, options: ResolveOptions): string | undefi
   if (options.service) {
     if (compose.services[options.service]) return options.service;
     const inactive = compose.inactive.includes(options.service);
-    throw new DifyctlError('CONFIG.UNKNOWN_SERVICE', `service "${options.service}" is ${inactive ? 'behind a profile that is not active' : 'not defined'} in ${compose.file}`, {
-      hint: inactive ? 'Add its profile to COMPOSE_PROFILES in .env.' : `Known services: ${Object.keys(compose.services).join(', ')}`,
-    });
+    throw new DifyctlError(
+      'CONFIG.UNKNOWN_SERVICE',
+      `service "${options.service}" is ${inactive ? 'behind a profile that is not active' : 'not defined'} in ${compose.file}`,
+      {
+        hint: inactive
+          ? 'Add its profile to COMPOSE_PROFILES in .env.'
+          : `Known services: ${Object.keys(compose.services).join(', ')}`,
+      },
+    );
   }
   const mode = options.mode ?? 'api';
   const byMode = Object.values(compose.services).find((s) => s.environment.get('MODE')?.value === mode);
@@ -68,7 +74,10 @@ function rawSettings(project: Project, service: string | undefined): Map<string,
   if (service && project.compose) return new Map(project.compose.services[service]?.environment);
   const raw = new Map<string, EnvValue>();
   for (const [key, entry] of project.dotenv) {
-    raw.set(key, { value: entry.value, source: { kind: 'file', file: project.envFile?.display ?? '.env', line: entry.line, column: entry.column } });
+    raw.set(key, {
+      value: entry.value,
+      source: { kind: 'file', file: project.envFile?.display ?? '.env', line: entry.line, column: entry.column },
+    });
   }
   // Without a compose file the shell still beats .env for the settings difyctl knows.
   for (const key of SETTING_KEYS) {
@@ -81,7 +90,9 @@ function rawSettings(project: Project, service: string | undefined): Map<string,
 function locate(project: Project, source: SettingSource | undefined): SourceLocation | undefined {
   if (source?.kind !== 'file') return undefined;
   const file = project.files.get(source.file);
-  return file ? file.locationAt(source.line, source.column) : { file: source.file, line: source.line, column: source.column };
+  return file
+    ? file.locationAt(source.line, source.column)
+    : { file: source.file, line: source.line, column: source.column };
 }
 
 /** Phase two and three: pick the service, type the settings with the schema, apply cross-field rules. */
@@ -126,7 +137,14 @@ export function resolveConfig(project: Project, options: ResolveOptions = {}): R
   for (const [key, { source }] of raw) {
     const suggestion = nearMiss(key, SETTING_KEYS);
     if (suggestion && !raw.has(suggestion)) {
-      diagnostics.push({ level: 'warning', code: 'CONFIG.NEAR_MISS', key, message: `${key} is not a setting difyctl knows; did you mean ${suggestion}?`, hint: `Rename ${key} to ${suggestion}.`, location: locate(project, source) });
+      diagnostics.push({
+        level: 'warning',
+        code: 'CONFIG.NEAR_MISS',
+        key,
+        message: `${key} is not a setting difyctl knows; did you mean ${suggestion}?`,
+        hint: `Rename ${key} to ${suggestion}.`,
+        location: locate(project, source),
+      });
     }
   }
 
@@ -137,10 +155,19 @@ export function resolveConfig(project: Project, options: ResolveOptions = {}): R
     const value = typed ? typed[key] : entry?.value;
     values.set(key, { value, source: entry && entry.value !== undefined ? entry.source : { kind: 'default' } });
   }
-  for (const [key, entry] of raw) if (!values.has(key)) values.set(key, { value: entry.value ?? null, source: entry.source });
+  for (const [key, entry] of raw)
+    if (!values.has(key)) values.set(key, { value: entry.value ?? null, source: entry.source });
 
   const hasErrors = diagnostics.some((d) => d.level === 'error');
-  return { project, service, raw, values, settings: parsed.success && !hasErrors ? parsed.data : undefined, typed: parsed.success ? parsed.data : undefined, diagnostics };
+  return {
+    project,
+    service,
+    raw,
+    values,
+    settings: parsed.success && !hasErrors ? parsed.data : undefined,
+    typed: parsed.success ? parsed.data : undefined,
+    diagnostics,
+  };
 }
 
 export type LoadConfigOptions = ProjectOptions & ResolveOptions;

@@ -13,42 +13,61 @@ const FALSE = /^(false|0|no|off)$/i;
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const bool = (fallback: boolean) =>
-  z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .refine((v) => TRUE.test(v) || FALSE.test(v), { message: 'expected true or false' })
-      .transform((v) => TRUE.test(v))
-      .optional(),
-  ).transform((v) => v ?? fallback);
+  z
+    .preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .refine((v) => TRUE.test(v) || FALSE.test(v), { message: 'expected true or false' })
+        .transform((v) => TRUE.test(v))
+        .optional(),
+    )
+    .transform((v) => v ?? fallback);
 
 const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .regex(/^-?\d+$/, { message: 'expected a whole number' })
-      .transform(Number)
-      .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }))
-      .optional(),
-  ).transform((v) => v ?? fallback);
+  z
+    .preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^-?\d+$/, { message: 'expected a whole number' })
+        .transform(Number)
+        .pipe(
+          z
+            .number()
+            .min(min, { message: `must be at least ${min}` })
+            .max(max, { message: `must be at most ${max}` }),
+        )
+        .optional(),
+    )
+    .transform((v) => v ?? fallback);
 
 const number = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .regex(/^-?\d+(\.\d+)?$/, { message: 'expected a number' })
-      .transform(Number)
-      .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }))
-      .optional(),
-  ).transform((v) => v ?? fallback);
+  z
+    .preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^-?\d+(\.\d+)?$/, { message: 'expected a number' })
+        .transform(Number)
+        .pipe(
+          z
+            .number()
+            .min(min, { message: `must be at least ${min}` })
+            .max(max, { message: `must be at most ${max}` }),
+        )
+        .optional(),
+    )
+    .transform((v) => v ?? fallback);
 
 const str = (fallback: string) => z.preprocess(blankToUndefined, z.string().optional()).transform((v) => v ?? fallback);
 const optionalStr = () => z.preprocess(blankToUndefined, z.string().optional());
 const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
   z
-    .preprocess((v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toUpperCase() : undefined), z.enum(values.map((x) => x.toUpperCase()) as [string, ...string[]]).optional())
+    .preprocess(
+      (v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toUpperCase() : undefined),
+      z.enum(values.map((x) => x.toUpperCase()) as [string, ...string[]]).optional(),
+    )
     .transform((v) => (values.find((x) => x.toUpperCase() === v) ?? fallback) as T);
 const url = (protocols: RegExp, hint: string, several = false) =>
   z.preprocess(
@@ -56,13 +75,17 @@ const url = (protocols: RegExp, hint: string, several = false) =>
     z
       .string()
       // Dify's CELERY_BROKER_URL lists several sentinels separated by ';': each must be a URL.
-      .refine((v) => (several ? v.split(';') : [v]).every((part) => {
-        try {
-          return protocols.test(new URL(part.trim()).protocol);
-        } catch {
-          return false;
-        }
-      }), { message: hint })
+      .refine(
+        (v) =>
+          (several ? v.split(';') : [v]).every((part) => {
+            try {
+              return protocols.test(new URL(part.trim()).protocol);
+            } catch {
+              return false;
+            }
+          }),
+        { message: hint },
+      )
       .optional(),
   );
 
@@ -76,7 +99,10 @@ export const settingsShape = {
   /** @default PRODUCTION */
   DEPLOY_ENV: oneOf(['PRODUCTION', 'DEVELOPMENT', 'TESTING'], 'PRODUCTION'),
   /** Required; signs sessions and tokens. */
-  SECRET_KEY: z.preprocess(blankToUndefined, z.string({ message: 'is required: generate one with `openssl rand -base64 42`' })),
+  SECRET_KEY: z.preprocess(
+    blankToUndefined,
+    z.string({ message: 'is required: generate one with `openssl rand -base64 42`' }),
+  ),
   /** @default INFO */
   LOG_LEVEL: oneOf(['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR', 'CRITICAL'], 'INFO'),
   LOG_FILE: optionalStr(),
@@ -99,7 +125,8 @@ export const settingsShape = {
   RESPECT_XFORWARD_HEADERS_ENABLED: bool(false),
   /** The proxies whose X-Forwarded-For is believed: addresses or CIDR blocks, comma separated, `*` = any (gunicorn's setting). @default 127.0.0.1,::1 */
   FORWARDED_ALLOW_IPS: str(DEFAULT_FORWARDED_ALLOW_IPS).refine((v) => invalidProxyEntries(v).length === 0, {
-    error: (issue) => `expected addresses or CIDR blocks separated by commas (or *), not ${invalidProxyEntries(String(issue.input)).join(', ')}`,
+    error: (issue) =>
+      `expected addresses or CIDR blocks separated by commas (or *), not ${invalidProxyEntries(String(issue.input)).join(', ')}`,
   }),
   // database
   /** @default postgres */
@@ -162,14 +189,23 @@ export const settingsShape = {
   CELERY_SENTINEL_SOCKET_TIMEOUT: number(0.1, 0.001, 3600),
   /** TLS to CELERY_BROKER_URL's Redis (rediss:// does the same), with the REDIS_SSL_* certificates. @default false */
   BROKER_USE_SSL: bool(false),
-  CELERY_BROKER_URL: url(/^(redis|rediss|sentinel):$/, 'expected a redis:// URL, e.g. redis://:password@redis:6379/1', true),
+  CELERY_BROKER_URL: url(
+    /^(redis|rediss|sentinel):$/,
+    'expected a redis:// URL, e.g. redis://:password@redis:6379/1',
+    true,
+  ),
   /** Worker concurrency. @default 1 */
   CELERY_WORKER_AMOUNT: int(1, 1, 1024),
   // startup
   /** @default true */
   MIGRATION_ENABLED: bool(true),
   /** @default api */
-  MODE: z.preprocess((v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toLowerCase() : undefined), z.enum(['api', 'worker', 'beat']).optional()).transform((v) => v ?? 'api'),
+  MODE: z
+    .preprocess(
+      (v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toLowerCase() : undefined),
+      z.enum(['api', 'worker', 'beat']).optional(),
+    )
+    .transform((v) => v ?? 'api'),
   // vector
   /** @default weaviate */
   VECTOR_STORE: str('weaviate').transform((v) => v.toLowerCase()),
@@ -236,9 +272,19 @@ export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
   const issues: CrossFieldIssue[] = [];
   if (s.DEPLOY_ENV === 'PRODUCTION') {
     if (SAMPLE_SECRET_KEYS.includes(s.SECRET_KEY)) {
-      issues.push({ level: 'error', key: 'SECRET_KEY', message: 'is the sample value from Dify\'s .env.example, refused in PRODUCTION', hint: 'Set SECRET_KEY to a fresh value: `openssl rand -base64 42`' });
+      issues.push({
+        level: 'error',
+        key: 'SECRET_KEY',
+        message: "is the sample value from Dify's .env.example, refused in PRODUCTION",
+        hint: 'Set SECRET_KEY to a fresh value: `openssl rand -base64 42`',
+      });
     } else if (s.SECRET_KEY.length < 32) {
-      issues.push({ level: 'error', key: 'SECRET_KEY', message: `is ${s.SECRET_KEY.length} characters; PRODUCTION needs at least 32`, hint: 'Set SECRET_KEY to a fresh value: `openssl rand -base64 42`' });
+      issues.push({
+        level: 'error',
+        key: 'SECRET_KEY',
+        message: `is ${s.SECRET_KEY.length} characters; PRODUCTION needs at least 32`,
+        hint: 'Set SECRET_KEY to a fresh value: `openssl rand -base64 42`',
+      });
     }
   }
   const perProcess = s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW;
@@ -251,11 +297,21 @@ export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
     });
   }
   if (s.CUSTOM_MIDDLEWARE_ENABLED && !s.CUSTOM_MIDDLEWARE_MODULE) {
-    issues.push({ level: 'error', key: 'CUSTOM_MIDDLEWARE_MODULE', message: 'is required when CUSTOM_MIDDLEWARE_ENABLED=true', hint: 'Set CUSTOM_MIDDLEWARE_MODULE to a module path, e.g. ./middleware/example.js' });
+    issues.push({
+      level: 'error',
+      key: 'CUSTOM_MIDDLEWARE_MODULE',
+      message: 'is required when CUSTOM_MIDDLEWARE_ENABLED=true',
+      hint: 'Set CUSTOM_MIDDLEWARE_MODULE to a module path, e.g. ./middleware/example.js',
+    });
   }
   issues.push(...managedDependencyIssues(s), ...dbExtrasIssues(s.DB_EXTRAS));
   if (s.VECTOR_STORE === 'pgvector' && !s.PGVECTOR_HOST) {
-    issues.push({ level: 'warning', key: 'PGVECTOR_HOST', message: 'is not set while VECTOR_STORE=pgvector', hint: 'Set PGVECTOR_HOST (and PGVECTOR_USER, PGVECTOR_PASSWORD, PGVECTOR_DATABASE)' });
+    issues.push({
+      level: 'warning',
+      key: 'PGVECTOR_HOST',
+      message: 'is not set while VECTOR_STORE=pgvector',
+      hint: 'Set PGVECTOR_HOST (and PGVECTOR_USER, PGVECTOR_PASSWORD, PGVECTOR_DATABASE)',
+    });
   }
   return issues;
 }

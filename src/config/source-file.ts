@@ -10,9 +10,9 @@ function excerptLine(text: string, column: number): { shown: string; caretPad: s
   const at = Math.max(0, column - 1);
   const start = text.length <= EXCERPT_WIDTH ? 0 : Math.max(0, Math.min(at - 60, text.length - EXCERPT_WIDTH));
   const end = Math.min(text.length, start + EXCERPT_WIDTH);
-  const escape = (t: string) => escapeControl(t, { keepTabs: true });
-  const before = `${start > 0 ? '…' : ''}${escape(text.slice(start, Math.min(at, end)))}`;
-  const shown = `${before}${escape(text.slice(Math.min(at, end), end))}${end < text.length ? '…' : ''}`;
+  const escaped = (t: string) => escapeControl(t, { keepTabs: true });
+  const before = `${start > 0 ? '…' : ''}${escaped(text.slice(start, Math.min(at, end)))}`;
+  const shown = `${before}${escaped(text.slice(Math.min(at, end), end))}${end < text.length ? '…' : ''}`;
   // Tabs keep their width so the caret lines up.
   return { shown, caretPad: before.replace(/[^\t]/g, ' ') };
 }

@@ -17,7 +17,8 @@ export interface ValueOrigin {
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 export type YamlMap = { [key: string]: YamlValue };
 
-export const isYamlMap = (v: YamlValue | undefined): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isYamlMap = (v: YamlValue | undefined): v is YamlMap =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An interpolation failure with the file offset it points to. */
 export class LocatedInterpolationError extends Error {
@@ -73,7 +74,11 @@ function contentOffset(node: Scalar): number {
  * not keys, as compose does), resolving aliases and `<<` merge keys (explicit keys win over merged
  * ones; earlier merge sources win over later ones), and recording origins for locations.
  */
-export function toValues(doc: Document, lookup: Lookup, options: { values?: YamlValues; scope?: ComposeScope } = {}): { root: YamlValue; values: YamlValues } {
+export function toValues(
+  doc: Document,
+  lookup: Lookup,
+  options: { values?: YamlValues; scope?: ComposeScope } = {},
+): { root: YamlValue; values: YamlValues } {
   const values = options.values ?? new YamlValues();
   const { scope } = options;
   const cache = new Map<Node, YamlValue>();
@@ -99,7 +104,9 @@ export function toValues(doc: Document, lookup: Lookup, options: { values?: Yaml
     } catch (error) {
       if (error instanceof InterpolationError) {
         // Offsets map one-to-one onto plain and single-line quoted scalars; elsewhere point at the node.
-        const exact = node.type === 'PLAIN' || ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && !v.includes('\n'));
+        const exact =
+          node.type === 'PLAIN' ||
+          ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && !v.includes('\n'));
         throw new LocatedInterpolationError(error, exact ? contentOffset(node) + error.offset : offset);
       }
       throw error;
@@ -134,7 +141,10 @@ export function toValues(doc: Document, lookup: Lookup, options: { values?: Yaml
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const { value, origin } = convert(pair.value);
         obj[key] = value;
-        values.record(obj, key, { ...origin, keyOffset: isNode(pair.key) ? (pair.key.range?.[0] ?? origin.offset) : origin.offset });
+        values.record(obj, key, {
+          ...origin,
+          keyOffset: isNode(pair.key) ? (pair.key.range?.[0] ?? origin.offset) : origin.offset,
+        });
       }
       for (const source of merges) {
         const sources = isSeq(source) ? source.items : [source];

@@ -18,9 +18,16 @@ export interface SignedIn {
 }
 
 export async function login(client: ConsoleClient, input: Credentials): Promise<SignedIn> {
-  const answer = await client.call<{ data: { access_token: string; refresh_token: string } }>('POST', '/login', { email: input.email, password: input.password }, { auth: false });
+  const answer = await client.call<{ data: { access_token: string; refresh_token: string } }>(
+    'POST',
+    '/login',
+    { email: input.email, password: input.password },
+    { auth: false },
+  );
   const { access_token, refresh_token } = answer.data;
-  await updateSession(client.projectDir, (s) => Object.assign(s, { server: client.server, email: input.email, access_token, refresh_token }));
+  await updateSession(client.projectDir, (s) =>
+    Object.assign(s, { server: client.server, email: input.email, access_token, refresh_token }),
+  );
   return { email: input.email, server: client.server, sessionFile: sessionPath(client.projectDir) };
 }
 

@@ -22,6 +22,16 @@ export async function serverAddress(ref: ProjectRef): Promise<{ projectDir: stri
   const record = await readRunRecord(projectDir, 'api');
   if (record?.port) return { projectDir, server: `http://127.0.0.1:${record.port}` };
   const { loadConfig } = await import('../config/resolve.js');
-  const config = loadConfig({ projectDir, file: ref.file, envFile: ref.envFile, projectName: ref.projectName, env: ref.env, mode: 'api' });
-  return { projectDir: config.project.projectDir, server: `http://127.0.0.1:${config.typed?.DIFY_PORT ?? DEFAULT_PORT}` };
+  const config = loadConfig({
+    projectDir,
+    file: ref.file,
+    envFile: ref.envFile,
+    projectName: ref.projectName,
+    env: ref.env,
+    mode: 'api',
+  });
+  return {
+    projectDir: config.project.projectDir,
+    server: `http://127.0.0.1:${config.typed?.DIFY_PORT ?? DEFAULT_PORT}`,
+  };
 }

@@ -21,7 +21,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function listApps(client: ConsoleClient, input: { name?: string } = {}): Promise<AppSummary[]> {
   const apps: AppSummary[] = [];
   for (let page = 1; ; page += 1) {
-    const query = new URLSearchParams({ page: String(page), limit: '100', ...(input.name ? { name: input.name } : {}) });
+    const query = new URLSearchParams({
+      page: String(page),
+      limit: '100',
+      ...(input.name ? { name: input.name } : {}),
+    });
     const answer = await client.call<{ data: AppSummary[]; has_more: boolean }>('GET', `/apps?${query}`);
     apps.push(...answer.data);
     if (!answer.has_more) return apps;
@@ -40,9 +44,15 @@ export async function resolveApp(client: ConsoleClient, ref: string): Promise<Ap
   const matches = (await listApps(client, { name: ref })).filter((a) => a.name === ref);
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length > 1) {
-    throw new DifyctlError('CONSOLE.APP_AMBIGUOUS', `${matches.length} apps are named "${ref}": ${matches.map((a) => a.id).join(', ')}`, { hint: 'Name the app by its id.' });
+    throw new DifyctlError(
+      'CONSOLE.APP_AMBIGUOUS',
+      `${matches.length} apps are named "${ref}": ${matches.map((a) => a.id).join(', ')}`,
+      { hint: 'Name the app by its id.' },
+    );
   }
-  throw new DifyctlError('CONSOLE.APP_NOT_FOUND', `no app has the id or name "${ref}"`, { hint: '`difyctl apps list` shows the apps of the workspace.' });
+  throw new DifyctlError('CONSOLE.APP_NOT_FOUND', `no app has the id or name "${ref}"`, {
+    hint: '`difyctl apps list` shows the apps of the workspace.',
+  });
 }
 
 export interface CreateAppInput {
@@ -66,14 +76,27 @@ export async function createApp(client: ConsoleClient, input: CreateAppInput): P
   let model: { provider: string; model: string } | null = null;
   if (input.model) {
     const cut = input.model.indexOf('/');
-    if (cut <= 0) throw new DifyctlError('CLI.USAGE', `--model "${input.model}": expected PROVIDER/MODEL, e.g. openai_api_compatible/llama3`);
+    if (cut <= 0)
+      throw new DifyctlError(
+        'CLI.USAGE',
+        `--model "${input.model}": expected PROVIDER/MODEL, e.g. openai_api_compatible/llama3`,
+      );
     model = { provider: input.model.slice(0, cut), model: input.model.slice(cut + 1) };
   } else if (mode === 'chat' || mode === 'completion') {
     model = await defaultModel(client, 'llm');
   }
-  const app = await client.call<AppSummary>('POST', '/apps', { name: input.name, mode, ...(input.description ? { description: input.description } : {}) });
+  const app = await client.call<AppSummary>('POST', '/apps', {
+    name: input.name,
+    mode,
+    ...(input.description ? { description: input.description } : {}),
+  });
   if (!model || (mode !== 'chat' && mode !== 'completion')) return app;
-  const config = { provider: model.provider, name: model.model, mode: await modelMode(client, model.provider, model.model), completion_params: {} };
+  const config = {
+    provider: model.provider,
+    name: model.model,
+    mode: await modelMode(client, model.provider, model.model),
+    completion_params: {},
+  };
   await client.call('POST', `/apps/${app.id}/model-config`, { model: config, ...promptOf(mode, input.prePrompt) });
   return { ...app, model: config };
 }

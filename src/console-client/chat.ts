@@ -67,7 +67,9 @@ export async function chat(client: ConsoleClient, input: ChatInput): Promise<Cha
     input.onEvent?.(event);
     if (event.event === 'error') {
       const code = typeof event.code === 'string' ? event.code : 'error';
-      throw new DifyctlError('CONSOLE.REFUSED', `the answer failed: ${String(event.message ?? code)} (${code})`, { details: { status: event.status, code, message: event.message } });
+      throw new DifyctlError('CONSOLE.REFUSED', `the answer failed: ${String(event.message ?? code)} (${code})`, {
+        details: { status: event.status, code, message: event.message },
+      });
     }
   }
   return result;

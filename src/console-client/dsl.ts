@@ -21,15 +21,25 @@ export interface ImportResult {
 }
 
 export async function importApp(client: ConsoleClient, input: { yaml: string; name?: string }): Promise<ImportResult> {
-  let result = await client.call<ImportResult>('POST', '/apps/imports', { mode: 'yaml-content', yaml_content: input.yaml, ...(input.name ? { name: input.name } : {}) });
-  if (result.status === 'pending') result = await client.call<ImportResult>('POST', `/apps/imports/${result.id}/confirm`, {});
+  let result = await client.call<ImportResult>('POST', '/apps/imports', {
+    mode: 'yaml-content',
+    yaml_content: input.yaml,
+    ...(input.name ? { name: input.name } : {}),
+  });
+  if (result.status === 'pending')
+    result = await client.call<ImportResult>('POST', `/apps/imports/${result.id}/confirm`, {});
   if (result.status === 'failed' || !result.app_id) {
-    throw new DifyctlError('CONSOLE.REFUSED', `the server did not import the DSL: ${result.error || result.status}`, { details: { status: result.status, error: result.error } });
+    throw new DifyctlError('CONSOLE.REFUSED', `the server did not import the DSL: ${result.error || result.status}`, {
+      details: { status: result.status, error: result.error },
+    });
   }
   return result;
 }
 
-export async function exportApp(client: ConsoleClient, ref: string): Promise<{ app: { id: string; name: string }; yaml: string }> {
+export async function exportApp(
+  client: ConsoleClient,
+  ref: string,
+): Promise<{ app: { id: string; name: string }; yaml: string }> {
   const app = await resolveApp(client, ref);
   const { data } = await client.call<{ data: string }>('GET', `/apps/${app.id}/export`);
   return { app: { id: app.id, name: app.name }, yaml: data };

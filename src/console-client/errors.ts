@@ -16,7 +16,7 @@ const HINTS: Record<string, string> = {
   already_setup: 'The first admin exists: sign in with `difyctl login`.',
   email_or_password_mismatch: 'Check the email and password (`difyctl login`).',
   max_keys_exceeded: 'Remove one with `difyctl keys rm APP KEY_ID` (`difyctl keys list APP` shows them).',
-  provider_not_initialize: 'Add the model\'s provider: `difyctl providers add PROVIDER …`.',
+  provider_not_initialize: "Add the model's provider: `difyctl providers add PROVIDER …`.",
   too_many_requests: 'Wait and retry (the server sent Retry-After).',
   schema_not_migrated: 'Run `difyctl migrate`.',
 };
@@ -29,7 +29,10 @@ export function unreachable(url: string, cause: unknown): DifyctlError {
   });
 }
 
-export function notLoggedIn(why: string, hint = 'Run `difyctl login` (or `difyctl setup` on a fresh database).'): DifyctlError {
+export function notLoggedIn(
+  why: string,
+  hint = 'Run `difyctl login` (or `difyctl setup` on a fresh database).',
+): DifyctlError {
   return new DifyctlError('CONSOLE.NOT_LOGGED_IN', 'not signed in to the console API', { why, hint });
 }
 
@@ -49,7 +52,11 @@ export function asServerError(text: string): ServerError {
     if (parsed && typeof parsed === 'object') {
       // Dify's `{code, message, status}`; a failed DSL import answers `{status: "failed", error}`.
       const body = parsed as ServerError & { error?: unknown }; // fields read optionally
-      return { code: body.code, message: body.message ?? (typeof body.error === 'string' ? body.error : undefined), status: typeof body.status === 'number' ? body.status : undefined };
+      return {
+        code: body.code,
+        message: body.message ?? (typeof body.error === 'string' ? body.error : undefined),
+        status: typeof body.status === 'number' ? body.status : undefined,
+      };
     }
   } catch {
     // not JSON

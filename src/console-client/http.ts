@@ -35,7 +35,13 @@ export async function connectConsole(options: ConsoleOptions = {}): Promise<Cons
   const server = (options.server ?? address.server).replace(/\/+$/, '');
   const { projectDir } = address;
 
-  const send = async (method: string, url: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> => {
+  const send = async (
+    method: string,
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<Response> => {
     try {
       return await fetch(url, {
         method,
@@ -52,10 +58,18 @@ export async function connectConsole(options: ConsoleOptions = {}): Promise<Cons
   const refresh = async (): Promise<string> => {
     const { refresh_token } = await readSession(projectDir);
     if (!refresh_token) throw notLoggedIn('the access token was refused and no refresh token is stored');
-    const res = await send('POST', `${server}/console/api/refresh-token`, { refresh_token }, {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
+    const res = await send(
+      'POST',
+      `${server}/console/api/refresh-token`,
+      { refresh_token },
+      {},
+      AbortSignal.timeout(CALL_TIMEOUT_MS),
+    );
     if (!res.ok) throw notLoggedIn(`the session expired and its refresh was refused (HTTP ${res.status})`);
     const { data } = (await res.json()) as { data: { access_token: string; refresh_token: string } }; // Dify's refresh answer
-    await updateSession(projectDir, (s) => Object.assign(s, { access_token: data.access_token, refresh_token: data.refresh_token, server }));
+    await updateSession(projectDir, (s) =>
+      Object.assign(s, { access_token: data.access_token, refresh_token: data.refresh_token, server }),
+    );
     return data.access_token;
   };
 
@@ -63,7 +77,8 @@ export async function connectConsole(options: ConsoleOptions = {}): Promise<Cons
   const withoutSession = async (): Promise<Error> => {
     const res = await send('GET', `${server}/console/api/setup`, undefined, {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
     const status = res.ok ? ((await res.json()) as { step?: string }) : {}; // Dify's setup status
-    if (status.step === 'not_started') return notLoggedIn('the server has no admin yet', 'Create the first admin: `difyctl setup`.');
+    if (status.step === 'not_started')
+      return notLoggedIn('the server has no admin yet', 'Create the first admin: `difyctl setup`.');
     return notLoggedIn(`no session is stored in this project's .difyctl/console.json`);
   };
 
@@ -75,7 +90,8 @@ export async function connectConsole(options: ConsoleOptions = {}): Promise<Cons
       token = (await readSession(projectDir)).access_token;
       if (!token) throw await withoutSession();
     }
-    const attempt = (t?: string) => send(method, url, body, t ? { authorization: `Bearer ${t}` } : {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
+    const attempt = (t?: string) =>
+      send(method, url, body, t ? { authorization: `Bearer ${t}` } : {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
     let res = await attempt(token);
     if (auth && res.status === 401) res = await attempt(await refresh());
     const text = await res.text();

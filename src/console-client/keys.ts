@@ -30,10 +30,17 @@ export async function listApiKeys(client: ConsoleClient, appRef: string): Promis
   return { app, keys: (await client.call<{ data: ApiKey[] }>('GET', `/apps/${app.id}/api-keys`)).data };
 }
 
-export async function removeApiKey(client: ConsoleClient, appRef: string, keyId: string): Promise<{ app: AppSummary; removed: string }> {
+export async function removeApiKey(
+  client: ConsoleClient,
+  appRef: string,
+  keyId: string,
+): Promise<{ app: AppSummary; removed: string }> {
   const app = await resolveApp(client, appRef);
   const { keys } = await listApiKeys(client, app.id);
-  if (!keys.some((k) => k.id === keyId)) throw new DifyctlError('CLI.USAGE', `app "${app.name}" has no API key ${keyId}`, { hint: `\`difyctl keys list ${app.id}\` shows its keys.` });
+  if (!keys.some((k) => k.id === keyId))
+    throw new DifyctlError('CLI.USAGE', `app "${app.name}" has no API key ${keyId}`, {
+      hint: `\`difyctl keys list ${app.id}\` shows its keys.`,
+    });
   await client.call('DELETE', `/apps/${app.id}/api-keys/${keyId}`);
   await updateSession(client.projectDir, (s) => {
     if (s.app_keys?.[app.id]?.id === keyId) delete s.app_keys[app.id];
@@ -42,7 +49,11 @@ export async function removeApiKey(client: ConsoleClient, appRef: string, keyId:
 }
 
 /** The key `difyctl chat` uses: the one stored for the app, else a new one (stored). */
-export async function appKey(client: ConsoleClient, app: AppSummary, options: { fresh?: boolean } = {}): Promise<{ token: string; created: boolean }> {
+export async function appKey(
+  client: ConsoleClient,
+  app: AppSummary,
+  options: { fresh?: boolean } = {},
+): Promise<{ token: string; created: boolean }> {
   const stored = (await readSession(client.projectDir)).app_keys?.[app.id];
   if (stored && !options.fresh) return { token: stored.token, created: false };
   return { token: (await createApiKey(client, app.id)).key.token, created: true };

@@ -29,16 +29,21 @@ export async function listProviders(client: ConsoleClient): Promise<ProviderInfo
 async function providerInfo(client: ConsoleClient, provider: string): Promise<ProviderInfo> {
   const all = await listProviders(client);
   const found = all.find((p) => p.provider === provider);
-  if (!found) throw new DifyctlError('CLI.USAGE', `unknown provider "${provider}"`, { hint: `Providers here: ${all.map((p) => p.provider).join(', ')}.` });
+  if (!found)
+    throw new DifyctlError('CLI.USAGE', `unknown provider "${provider}"`, {
+      hint: `Providers here: ${all.map((p) => p.provider).join(', ')}.`,
+    });
   return found;
 }
 
 /** Per model (openai_api_compatible, ollama, azure_openai) or per provider (openai, anthropic). */
-const perModel = (info: ProviderInfo) => !info.configurate_methods.includes('predefined-model') || !info.provider_credential_schema;
+const perModel = (info: ProviderInfo) =>
+  !info.configurate_methods.includes('predefined-model') || !info.provider_credential_schema;
 
 /** The variable of the provider's secret field (`api_key`, `openai_api_key`…), where `--api-key-stdin` goes. */
 export function secretField(info: ProviderInfo): string | undefined {
-  const form = (perModel(info) ? info.model_credential_schema : info.provider_credential_schema)?.credential_form_schemas ?? [];
+  const form =
+    (perModel(info) ? info.model_credential_schema : info.provider_credential_schema)?.credential_form_schemas ?? [];
   return form.find((f) => f.type === 'secret-input')?.variable;
 }
 
@@ -75,24 +80,33 @@ export async function addProvider(client: ConsoleClient, input: AddProviderInput
   const base = `/workspaces/current/model-providers/${encodeURIComponent(input.provider)}`;
   const scope = perModel(info) ? 'model' : 'provider';
   if (scope === 'model') {
-    if (!input.model) throw new DifyctlError('CLI.USAGE', `provider ${input.provider} is configured per model: name it with --model`);
+    if (!input.model)
+      throw new DifyctlError('CLI.USAGE', `provider ${input.provider} is configured per model: name it with --model`);
     await client.call('POST', `${base}/models`, { model: input.model, model_type: modelType, credentials });
   } else {
     await client.call('POST', `${base}/credentials`, { credentials });
   }
   const isDefault = Boolean(input.model) && input.setDefault !== false;
   if (isDefault) {
-    await client.call('POST', '/workspaces/current/default-model', { model_settings: [{ model_type: modelType, provider: input.provider, model: input.model }] });
+    await client.call('POST', '/workspaces/current/default-model', {
+      model_settings: [{ model_type: modelType, provider: input.provider, model: input.model }],
+    });
   }
   return { provider: input.provider, model: input.model, modelType, scope, isDefault };
 }
 
 /** Removes a custom model (`model`), else all of the provider's credentials and custom models. */
-export async function removeProvider(client: ConsoleClient, input: { provider: string; model?: string; modelType?: string }): Promise<{ removed: string[] }> {
+export async function removeProvider(
+  client: ConsoleClient,
+  input: { provider: string; model?: string; modelType?: string },
+): Promise<{ removed: string[] }> {
   const info = await providerInfo(client, input.provider);
   const base = `/workspaces/current/model-providers/${encodeURIComponent(input.provider)}`;
-  const models = info.custom_configuration.custom_models.filter((m) => !input.model || (m.model === input.model && (!input.modelType || m.model_type === input.modelType)));
-  if (input.model && !models.length) throw new DifyctlError('CLI.USAGE', `provider ${input.provider} has no model "${input.model}"`);
+  const models = info.custom_configuration.custom_models.filter(
+    (m) => !input.model || (m.model === input.model && (!input.modelType || m.model_type === input.modelType)),
+  );
+  if (input.model && !models.length)
+    throw new DifyctlError('CLI.USAGE', `provider ${input.provider} has no model "${input.model}"`);
   const removed: string[] = [];
   for (const m of models) {
     await client.call('DELETE', `${base}/models`, { model: m.model, model_type: m.model_type });
@@ -106,14 +120,26 @@ export async function removeProvider(client: ConsoleClient, input: { provider: s
 }
 
 /** The workspace's default model of a type, or null. */
-export async function defaultModel(client: ConsoleClient, modelType = 'llm'): Promise<{ provider: string; model: string } | null> {
-  const { data } = await client.call<{ data: { model: string; provider: { provider: string } } | null }>('GET', `/workspaces/current/default-model?model_type=${modelType}`);
+export async function defaultModel(
+  client: ConsoleClient,
+  modelType = 'llm',
+): Promise<{ provider: string; model: string } | null> {
+  const { data } = await client.call<{ data: { model: string; provider: { provider: string } } | null }>(
+    'GET',
+    `/workspaces/current/default-model?model_type=${modelType}`,
+  );
   return data ? { provider: data.provider.provider, model: data.model } : null;
 }
 
 /** A model's properties (mode, context size) from its provider's list. */
-export async function modelMode(client: ConsoleClient, provider: string, model: string): Promise<'chat' | 'completion'> {
-  const { data } = await client.call<{ data: Array<{ model: string; model_type: string; model_properties: { mode?: string } }> }>('GET', `/workspaces/current/model-providers/${encodeURIComponent(provider)}/models`);
+export async function modelMode(
+  client: ConsoleClient,
+  provider: string,
+  model: string,
+): Promise<'chat' | 'completion'> {
+  const { data } = await client.call<{
+    data: Array<{ model: string; model_type: string; model_properties: { mode?: string } }>;
+  }>('GET', `/workspaces/current/model-providers/${encodeURIComponent(provider)}/models`);
   const found = data.find((m) => m.model === model && m.model_type === 'llm');
   return found?.model_properties.mode === 'completion' ? 'completion' : 'chat';
 }

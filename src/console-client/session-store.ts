@@ -46,7 +46,10 @@ export async function writeSession(projectDir: string, session: StoredSession): 
   }
 }
 
-export async function updateSession(projectDir: string, change: (session: StoredSession) => void): Promise<StoredSession> {
+export async function updateSession(
+  projectDir: string,
+  change: (session: StoredSession) => void,
+): Promise<StoredSession> {
   const session = await readSession(projectDir);
   change(session);
   await writeSession(projectDir, session);

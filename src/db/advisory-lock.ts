@@ -16,11 +16,17 @@ export interface HeldLock {
  * `pg_advisory_lock`, waited for (not skipped) up to `timeoutMs`, then `MIGRATE.LOCK_TIMEOUT`.
  * If this process dies, PostgreSQL drops the session and the lock with it.
  */
-export async function acquireMigrationLock(options: { config: pg.ClientConfig; timeoutMs: number; onWait?: () => void }): Promise<HeldLock> {
+export async function acquireMigrationLock(options: {
+  config: pg.ClientConfig;
+  timeoutMs: number;
+  onWait?: () => void;
+}): Promise<HeldLock> {
   const client = new pg.Client(options.config);
   await client.connect();
   try {
-    const tried = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) AS locked`);
+    const tried = await client.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) AS locked`,
+    );
     if (!tried.rows[0]?.locked) {
       options.onWait?.();
       if (options.timeoutMs <= 0) throw lockTimeout(options.timeoutMs);
@@ -46,10 +52,14 @@ export async function acquireMigrationLock(options: { config: pg.ClientConfig; t
 }
 
 function lockTimeout(timeoutMs: number, cause?: unknown): DifyctlError {
-  return new DifyctlError('MIGRATE.LOCK_TIMEOUT', `Another migrator held the migration lock for more than ${timeoutMs / 1000} s`, {
-    why: 'Only one migrator runs at a time; this one waited for the other to finish.',
-    hint: 'Wait for the other `difyctl migrate`/`up` to finish, raise --lock-timeout, or find the holder: SELECT pid, application_name FROM pg_stat_activity JOIN pg_locks USING (pid) WHERE locktype = \'advisory\'.',
-    details: { lockKey: MIGRATION_LOCK_KEY, timeoutMs },
-    cause,
-  });
+  return new DifyctlError(
+    'MIGRATE.LOCK_TIMEOUT',
+    `Another migrator held the migration lock for more than ${timeoutMs / 1000} s`,
+    {
+      why: 'Only one migrator runs at a time; this one waited for the other to finish.',
+      hint: "Wait for the other `difyctl migrate`/`up` to finish, raise --lock-timeout, or find the holder: SELECT pid, application_name FROM pg_stat_activity JOIN pg_locks USING (pid) WHERE locktype = 'advisory'.",
+      details: { lockKey: MIGRATION_LOCK_KEY, timeoutMs },
+      cause,
+    },
+  );
 }

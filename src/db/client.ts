@@ -16,16 +16,32 @@ export function connectionFailed(connection: DbConnection, error: unknown): Dify
   // A refused login or a missing database is the same fault whichever command meets it (as `up` reports it).
   if ('user' in connection) {
     const where = `${connection.host}:${connection.port}`;
-    if (isPgLoginRefused(e.code)) return dbAuthFailed({ where, user: connection.user, message: e.message, cause: error });
-    if (e.code === '3D000') return dbDatabaseMissing({ where, host: connection.host, port: connection.port, user: connection.user, database: connection.database, cause: error });
+    if (isPgLoginRefused(e.code))
+      return dbAuthFailed({ where, user: connection.user, message: e.message, cause: error });
+    if (e.code === '3D000')
+      return dbDatabaseMissing({
+        where,
+        host: connection.host,
+        port: connection.port,
+        user: connection.user,
+        database: connection.database,
+        cause: error,
+      });
   }
   const variable = (e.code && LOGIN_PROBLEMS[e.code]) ?? 'DB_HOST / DB_PORT';
-  const serviceName = e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? ' A compose service name (db) only resolves inside the compose network: from the host use 127.0.0.1, or let `difyctl up` start the stack.' : '';
-  return new DifyctlError('MIGRATE.CONNECT', `Cannot connect to PostgreSQL at ${target}: ${e.message ?? String(error)}`, {
-    hint: `Check ${variable} in .env (or the shell), or start the database with \`difyctl up\`.${serviceName} \`difyctl doctor --only db.connect\` tells which step fails.`,
-    details: { target, code: e.code },
-    cause: error,
-  });
+  const serviceName =
+    e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
+      ? ' A compose service name (db) only resolves inside the compose network: from the host use 127.0.0.1, or let `difyctl up` start the stack.'
+      : '';
+  return new DifyctlError(
+    'MIGRATE.CONNECT',
+    `Cannot connect to PostgreSQL at ${target}: ${e.message ?? String(error)}`,
+    {
+      hint: `Check ${variable} in .env (or the shell), or start the database with \`difyctl up\`.${serviceName} \`difyctl doctor --only db.connect\` tells which step fails.`,
+      details: { target, code: e.code },
+      cause: error,
+    },
+  );
 }
 
 /** A connected client whose connection-level errors reject queries instead of crashing the process. */

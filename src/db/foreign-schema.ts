@@ -11,7 +11,9 @@ export interface ForeignSchema {
 
 /** Recognises Dify's own schema (Flask-Migrate/Alembic keeps its revision in `alembic_version`). */
 export async function detectForeignSchema(client: ClientBase): Promise<ForeignSchema | null> {
-  const { rows } = await client.query<{ exists: boolean }>(`SELECT to_regclass('alembic_version') IS NOT NULL AS exists`);
+  const { rows } = await client.query<{ exists: boolean }>(
+    `SELECT to_regclass('alembic_version') IS NOT NULL AS exists`,
+  );
   if (!rows[0]?.exists) return null;
   const version = await client
     .query<{ version_num: string }>('SELECT version_num FROM alembic_version LIMIT 1')
@@ -21,9 +23,13 @@ export async function detectForeignSchema(client: ClientBase): Promise<ForeignSc
 }
 
 export function foreignSchemaError(foreign: ForeignSchema, database: string): DifyctlError {
-  return new DifyctlError('MIGRATE.FOREIGN_SCHEMA', `Database ${database} holds a Dify schema (alembic_version ${foreign.version ?? 'unknown'}); difyctl will not migrate over it`, {
-    why: "Dify's own migrations (Alembic) manage this database; difyctl's schema is different and would collide with it.",
-    hint: 'Point DB_DATABASE at an empty database for difyctl (e.g. DB_DATABASE=difyctl), or keep using Dify\'s own api image on this one.',
-    details: { table: foreign.table, version: foreign.version },
-  });
+  return new DifyctlError(
+    'MIGRATE.FOREIGN_SCHEMA',
+    `Database ${database} holds a Dify schema (alembic_version ${foreign.version ?? 'unknown'}); difyctl will not migrate over it`,
+    {
+      why: "Dify's own migrations (Alembic) manage this database; difyctl's schema is different and would collide with it.",
+      hint: "Point DB_DATABASE at an empty database for difyctl (e.g. DB_DATABASE=difyctl), or keep using Dify's own api image on this one.",
+      details: { table: foreign.table, version: foreign.version },
+    },
+  );
 }

@@ -8,9 +8,24 @@ import { CREATE_HISTORY_TABLE, historyTableExists, readHistory } from './history
 import { loadMigrations, orderChain } from './registry.js';
 import { seedSql } from './seed.js';
 import { compareStatus, planDown, planUp, type MigrationStatus } from './status.js';
-import { applyMigration, inTransaction, migrationFailed, renderDownScript, renderUpScript, revertMigration } from './transaction.js';
+import {
+  applyMigration,
+  inTransaction,
+  migrationFailed,
+  renderDownScript,
+  renderUpScript,
+  revertMigration,
+} from './transaction.js';
 import { stampTo } from './stamp.js';
-import { silentLogger, toClientConfig, type AppliedMigration, type DbConnection, type KnownMigration, type Migration, type MigratorLogger } from './types.js';
+import {
+  silentLogger,
+  toClientConfig,
+  type AppliedMigration,
+  type DbConnection,
+  type KnownMigration,
+  type Migration,
+  type MigratorLogger,
+} from './types.js';
 
 export interface MigratorOptions {
   connection: DbConnection;
@@ -72,7 +87,9 @@ export function createMigrator(options: MigratorOptions): Migrator {
   const database = describeConnection(options.connection);
   let chainPromise: Promise<KnownMigration[]> | undefined;
   const chain = (): Promise<KnownMigration[]> =>
-    (chainPromise ??= options.migrations ? Promise.resolve(orderChain(options.migrations)) : loadMigrations(options.migrationsDir));
+    (chainPromise ??= options.migrations
+      ? Promise.resolve(orderChain(options.migrations))
+      : loadMigrations(options.migrationsDir));
 
   /** A plain connection for reads: no lock, creates nothing. */
   async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -89,7 +106,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
     const lock = await acquireMigrationLock({
       config,
       timeoutMs: lockTimeoutMs,
-      onWait: () => logger.info(`Waiting for another migrator to release the migration lock (up to ${lockTimeoutMs / 1000} s)…`),
+      onWait: () =>
+        logger.info(`Waiting for another migrator to release the migration lock (up to ${lockTimeoutMs / 1000} s)…`),
     }).catch((error: unknown) => {
       throw error instanceof DifyctlError ? error : connectionFailed(options.connection, error);
     });
@@ -105,7 +123,11 @@ export function createMigrator(options: MigratorOptions): Migrator {
     }
   }
 
-  async function report(client: pg.Client, known: KnownMigration[], applied?: AppliedMigration[]): Promise<StatusReport> {
+  async function report(
+    client: pg.Client,
+    known: KnownMigration[],
+    applied?: AppliedMigration[],
+  ): Promise<StatusReport> {
     const foreign = await detectForeignSchema(client);
     const history = applied ?? (foreign ? [] : await readHistory(client));
     return { ...compareStatus(history, known), foreign };
@@ -113,17 +135,25 @@ export function createMigrator(options: MigratorOptions): Migrator {
 
   function requireRevision(known: KnownMigration[], revision: string, flag: string): void {
     if (revision === 'base' || known.some((m) => m.revision === revision)) return;
-    throw new DifyctlError('MIGRATE.UNKNOWN_REVISION', `${flag} names revision ${revision}, which is not a migration of this difyctl`, {
-      hint: `Known revisions: base, ${known.map((m) => m.revision).join(', ')} (\`difyctl migrate history\`).`,
-    });
+    throw new DifyctlError(
+      'MIGRATE.UNKNOWN_REVISION',
+      `${flag} names revision ${revision}, which is not a migration of this difyctl`,
+      {
+        hint: `Known revisions: base, ${known.map((m) => m.revision).join(', ')} (\`difyctl migrate history\`).`,
+      },
+    );
   }
 
   function refuseUnknown(status: MigrationStatus): void {
     if (status.unknown.length === 0) return;
-    throw new DifyctlError('MIGRATE.DIVERGED', `The database has migrations this difyctl does not know: ${status.unknown.join(', ')}`, {
-      why: 'A newer difyctl (or another migration folder) migrated this database.',
-      hint: 'Use the difyctl version that migrated it, or `difyctl migrate stamp REV` once you know the schema matches.',
-    });
+    throw new DifyctlError(
+      'MIGRATE.DIVERGED',
+      `The database has migrations this difyctl does not know: ${status.unknown.join(', ')}`,
+      {
+        why: 'A newer difyctl (or another migration folder) migrated this database.',
+        hint: 'Use the difyctl version that migrated it, or `difyctl migrate stamp REV` once you know the schema matches.',
+      },
+    );
   }
 
   const migrator: Migrator = {
@@ -143,7 +173,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
         const seedSqlText = seed && known.length > 0 && plan.length === before.pending.length ? seed : undefined;
         return { applied, before, plan, seedSqlText };
       };
-      const listed = (plan: KnownMigration[]) => plan.map((m) => ({ revision: m.revision, description: m.description, durationMs: 0 }));
+      const listed = (plan: KnownMigration[]) =>
+        plan.map((m) => ({ revision: m.revision, description: m.description, durationMs: 0 }));
       if (dryRun) {
         return withClient(async (client) => {
           const foreign = await detectForeignSchema(client);
@@ -156,7 +187,10 @@ export function createMigrator(options: MigratorOptions): Migrator {
       }
       return withLock(async (client) => {
         const { before, plan, seedSqlText } = await planFrom(client);
-        for (const d of before.drift) logger.warn(`Migration ${d.revision} changed since it was applied (checksum drift); it is not rerun. \`difyctl migrate stamp head\` accepts the files as they are.`);
+        for (const d of before.drift)
+          logger.warn(
+            `Migration ${d.revision} changed since it was applied (checksum drift); it is not rerun. \`difyctl migrate stamp head\` accepts the files as they are.`,
+          );
         if (plan.length === 0) logger.info(`Nothing to migrate: the database is at ${before.current ?? 'base'}.`);
         const done: RunResult['migrations'] = [];
         for (const m of plan) {
@@ -182,7 +216,13 @@ export function createMigrator(options: MigratorOptions): Migrator {
         const applied = await readHistory(client);
         refuseUnknown(compareStatus(applied, known));
         const plan = planDown(known, applied, { steps, to });
-        if (!execute) return { migrations: plan.map((m) => ({ revision: m.revision, description: m.description, durationMs: 0 })), seeded: false, sql: renderDownScript(plan), status: await report(client, known, applied) };
+        if (!execute)
+          return {
+            migrations: plan.map((m) => ({ revision: m.revision, description: m.description, durationMs: 0 })),
+            seeded: false,
+            sql: renderDownScript(plan),
+            status: await report(client, known, applied),
+          };
         const done: RunResult['migrations'] = [];
         for (const m of plan) {
           const durationMs = await revertMigration(client, m);
@@ -206,7 +246,9 @@ export function createMigrator(options: MigratorOptions): Migrator {
     },
     async history() {
       const known = await chain();
-      const applied = await withClient(async (client) => ((await detectForeignSchema(client)) ? [] : readHistory(client)));
+      const applied = await withClient(async (client) =>
+        (await detectForeignSchema(client)) ? [] : readHistory(client),
+      );
       const by = new Map(applied.map((a) => [a.revision, a]));
       return known.map((m) => {
         const a = by.get(m.revision);

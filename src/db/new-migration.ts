@@ -17,14 +17,23 @@ const DOWN_REVISION = /export const down_revision\s*=\s*(null|['"]([^'"]+)['"])/
  * import the `.ts` files of a checkout), to find the chain's head.
  */
 export async function readChainHeads(dir: string): Promise<Migration[]> {
-  const names = (await readdir(dir)).filter((n) => /^[0-9A-Za-z]+_[\w-]+\.(?:ts|js|mjs)$/.test(n) && !n.endsWith('.d.ts'));
+  const names = (await readdir(dir)).filter(
+    (n) => /^[0-9A-Za-z]+_[\w-]+\.(?:ts|js|mjs)$/.test(n) && !n.endsWith('.d.ts'),
+  );
   const found: Migration[] = [];
   for (const name of names) {
     const text = await readFile(path.join(dir, name), 'utf8');
     const revision = REVISION.exec(text)?.[1];
     const down = DOWN_REVISION.exec(text);
     if (!revision || !down) continue;
-    found.push({ revision, down_revision: down[1] === 'null' ? null : (down[2] ?? null), description: '', up: '', down: '', file: path.join(dir, name) });
+    found.push({
+      revision,
+      down_revision: down[1] === 'null' ? null : (down[2] ?? null),
+      description: '',
+      up: '',
+      down: '',
+      file: path.join(dir, name),
+    });
   }
   return found;
 }
@@ -37,13 +46,20 @@ export function nextRevision(revisions: string[]): string {
 }
 
 export function slugOf(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (!slug) throw usageError(`migrate new needs a NAME with letters or digits, not "${name}"`);
   return slug;
 }
 
 /** Writes `<revision>_<slug>.ts` from the template, following the current head. */
-export async function writeNewMigration(options: { dir: string; name: string; now?: Date }): Promise<{ file: string; revision: string; down_revision: string | null }> {
+export async function writeNewMigration(options: {
+  dir: string;
+  name: string;
+  now?: Date;
+}): Promise<{ file: string; revision: string; down_revision: string | null }> {
   if (!existsSync(options.dir)) {
     throw new DifyctlError('FS.NOT_FOUND', `Migrations folder not found: ${options.dir}`, {
       hint: 'Run from a difyctl checkout (src/db/migrations/) or pass --dir DIR.',

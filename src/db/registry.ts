@@ -53,9 +53,12 @@ export function orderChain(migrations: Migration[]): KnownMigration[] {
   const childOf = new Map<string | null, Migration>();
   for (const m of migrations) {
     const fail = (message: string): never => {
-      throw new DifyctlError('MIGRATE.INVALID_CHAIN', message, { hint: 'Each migration must follow exactly one other (`down_revision`); the first has null.' });
+      throw new DifyctlError('MIGRATE.INVALID_CHAIN', message, {
+        hint: 'Each migration must follow exactly one other (`down_revision`); the first has null.',
+      });
     };
-    if (byRevision.has(m.revision)) fail(`Two migrations have revision ${m.revision}: ${where(byRevision.get(m.revision)!)} and ${where(m)}`);
+    if (byRevision.has(m.revision))
+      fail(`Two migrations have revision ${m.revision}: ${where(byRevision.get(m.revision)!)} and ${where(m)}`);
     const sibling = childOf.get(m.down_revision);
     if (sibling) fail(`${where(sibling)} and ${where(m)} both follow ${m.down_revision ?? 'base'}: the chain forks`);
     byRevision.set(m.revision, m);
@@ -63,13 +66,19 @@ export function orderChain(migrations: Migration[]): KnownMigration[] {
   }
   for (const m of migrations) {
     if (m.down_revision !== null && !byRevision.has(m.down_revision)) {
-      throw new DifyctlError('MIGRATE.INVALID_CHAIN', `${where(m)} follows ${m.down_revision}, which no migration defines`);
+      throw new DifyctlError(
+        'MIGRATE.INVALID_CHAIN',
+        `${where(m)} follows ${m.down_revision}, which no migration defines`,
+      );
     }
   }
   const ordered: KnownMigration[] = [];
   for (let m = childOf.get(null); m; m = childOf.get(m.revision)) ordered.push({ ...m, checksum: checksumOf(m.up) });
   if (ordered.length !== migrations.length) {
-    throw new DifyctlError('MIGRATE.INVALID_CHAIN', 'The migrations do not form one chain from a single base (a cycle or a second base)');
+    throw new DifyctlError(
+      'MIGRATE.INVALID_CHAIN',
+      'The migrations do not form one chain from a single base (a cycle or a second base)',
+    );
   }
   return ordered;
 }

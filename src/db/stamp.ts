@@ -15,12 +15,10 @@ export async function stampTo(client: ClientBase, chain: KnownMigration[], targe
   await inTransaction(client, async () => {
     if (drop.length > 0) await client.query(`DELETE FROM ${HISTORY_TABLE} WHERE revision = ANY($1::text[])`, [drop]);
     for (const m of keep) {
-      await client.query(`${INSERT_HISTORY} ON CONFLICT (revision) DO UPDATE SET checksum = EXCLUDED.checksum, description = EXCLUDED.description`, [
-        m.revision,
-        m.checksum,
-        m.description,
-        0,
-      ]);
+      await client.query(
+        `${INSERT_HISTORY} ON CONFLICT (revision) DO UPDATE SET checksum = EXCLUDED.checksum, description = EXCLUDED.description`,
+        [m.revision, m.checksum, m.description, 0],
+      );
     }
   });
 }

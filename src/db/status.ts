@@ -37,11 +37,19 @@ export function compareStatus(applied: AppliedMigration[], chain: KnownMigration
       continue;
     }
     current = m.revision;
-    if (a.checksum !== m.checksum) drift.push({ revision: m.revision, appliedChecksum: a.checksum, currentChecksum: m.checksum });
+    if (a.checksum !== m.checksum)
+      drift.push({ revision: m.revision, appliedChecksum: a.checksum, currentChecksum: m.checksum });
   }
   const unknown = applied.filter((a) => !known.has(a.revision)).map((a) => a.revision);
   const head = chain.at(-1)?.revision ?? null;
-  return { current, head, pending, drift, unknown, upToDate: pending.length === 0 && drift.length === 0 && unknown.length === 0 };
+  return {
+    current,
+    head,
+    pending,
+    drift,
+    unknown,
+    upToDate: pending.length === 0 && drift.length === 0 && unknown.length === 0,
+  };
 }
 
 /** The migrations `up` runs to reach `to` (default head): pending ones up to and including `to`. */
@@ -55,7 +63,11 @@ export function planUp(chain: KnownMigration[], applied: AppliedMigration[], to?
  * The migrations `down` reverts, newest first: `steps` applied ones, or every applied one after `to`
  * (`'base'` reverts all).
  */
-export function planDown(chain: KnownMigration[], applied: AppliedMigration[], options: { steps?: number; to?: string }): KnownMigration[] {
+export function planDown(
+  chain: KnownMigration[],
+  applied: AppliedMigration[],
+  options: { steps?: number; to?: string },
+): KnownMigration[] {
   const done = new Set(applied.map((a) => a.revision));
   const appliedChain = chain.filter((m) => done.has(m.revision)).reverse();
   if (options.to !== undefined) {

@@ -1,6 +1,12 @@
 import type { ClientBase } from 'pg';
 import { DifyctlError } from '../errors/index.js';
-import { CREATE_HISTORY_TABLE, DELETE_HISTORY, deleteHistorySql, INSERT_HISTORY, insertHistorySql } from './history-table.js';
+import {
+  CREATE_HISTORY_TABLE,
+  DELETE_HISTORY,
+  deleteHistorySql,
+  INSERT_HISTORY,
+  insertHistorySql,
+} from './history-table.js';
 import type { KnownMigration } from './types.js';
 
 /** The fields of a PostgreSQL error worth reporting (pg's DatabaseError). */
@@ -23,7 +29,11 @@ export interface TransactionOptions {
  * Runs `fn` in BEGIN … COMMIT on one client; anything that throws rolls the whole transaction back.
  * The one place difyctl opens a transaction: the migrator, and the server's pooled `inTransaction`.
  */
-export async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+export async function inTransaction<T>(
+  client: ClientBase,
+  fn: () => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   await client.query('BEGIN');
   try {
     const result = await fn();
@@ -68,7 +78,10 @@ export async function revertMigration(client: ClientBase, m: KnownMigration): Pr
 
 export function migrationFailed(m: KnownMigration, direction: 'up' | 'down' | 'seed', error: unknown): DifyctlError {
   const pgError = error as PgErrorLike; // pg rejects with DatabaseError (or a connection Error) here
-  const what = direction === 'seed' ? 'Seeding after migration' : `Migration ${m.revision} (${m.description})${direction === 'down' ? ' down' : ''}`;
+  const what =
+    direction === 'seed'
+      ? 'Seeding after migration'
+      : `Migration ${m.revision} (${m.description})${direction === 'down' ? ' down' : ''}`;
   return new DifyctlError('MIGRATE.FAILED', `${what} failed: ${pgError.message}`, {
     why: [pgError.detail, pgError.hint].filter(Boolean).join(' ') || undefined,
     hint: `Its transaction was rolled back: nothing of ${m.revision} was applied. Fix ${m.file ?? 'the migration'} or the database, then rerun \`difyctl migrate\`, which retries it.`,
@@ -85,13 +98,15 @@ export function renderUpScript(options: { plan: KnownMigration[]; createHistory:
     parts.push(`-- ${m.revision}: ${m.description}\nBEGIN;\n${m.up.trim()}\n${insertHistorySql(m)}\nCOMMIT;`);
   }
   if (options.seed) parts.push(`-- seed data\nBEGIN;\n${options.seed.trim()}\nCOMMIT;`);
-  if (options.plan.length === 0 && !options.seed) parts.push('-- nothing to apply: the database is at the requested revision');
+  if (options.plan.length === 0 && !options.seed)
+    parts.push('-- nothing to apply: the database is at the requested revision');
   return `${parts.join('\n\n')}\n`;
 }
 
 export function renderDownScript(plan: KnownMigration[]): string {
   const parts = ['-- difyctl migrate down --dry-run: nothing below was executed'];
-  for (const m of plan) parts.push(`-- ${m.revision}: ${m.description}\nBEGIN;\n${m.down.trim()}\n${deleteHistorySql(m)}\nCOMMIT;`);
+  for (const m of plan)
+    parts.push(`-- ${m.revision}: ${m.description}\nBEGIN;\n${m.down.trim()}\n${deleteHistorySql(m)}\nCOMMIT;`);
   if (plan.length === 0) parts.push('-- nothing to revert: the database is at base');
   return `${parts.join('\n\n')}\n`;
 }

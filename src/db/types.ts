@@ -30,7 +30,14 @@ export interface AppliedMigration {
 
 /** Where PostgreSQL is: discrete settings or a URL. */
 export type DbConnection =
-  | { host: string; port: number; user: string; password?: string; database: string; ssl?: false | import('node:tls').ConnectionOptions }
+  | {
+      host: string;
+      port: number;
+      user: string;
+      password?: string;
+      database: string;
+      ssl?: false | import('node:tls').ConnectionOptions;
+    }
   | { connectionString: string };
 
 /** Progress messages of the migrator; services never print, the CLI decides. */

@@ -16,7 +16,14 @@ export interface DoctorOptions {
 /** `difyctl doctor` as a function: every documented troubleshooting step, concurrently. */
 export function runChecks(options: DoctorOptions): Promise<DoctorReport> {
   // A fresh object per run: the checks share what they read of the stack state within one run only.
-  return runDoctor({ checks: options.checks ?? defaultChecks(), config: { ...options.config }, env: options.env, only: options.only, timeoutMs: options.timeoutMs, connect: options.connect });
+  return runDoctor({
+    checks: options.checks ?? defaultChecks(),
+    config: { ...options.config },
+    env: options.env,
+    only: options.only,
+    timeoutMs: options.timeoutMs,
+    connect: options.connect,
+  });
 }
 
 export { defaultChecks, runDoctor };

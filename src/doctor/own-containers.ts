@@ -7,14 +7,20 @@ import { stackState } from './targets.js';
  * Host ports this project's containers publish, with the container's name: whatever listens there
  * (docker-proxy, rootlesskit) forwards to the stack itself. Empty without containers or an engine.
  */
-export async function stackContainerPorts(args: { config: ResolvedConfig; env: NodeJS.ProcessEnv; connect: RuntimeConnector }): Promise<Map<number, string>> {
+export async function stackContainerPorts(args: {
+  config: ResolvedConfig;
+  env: NodeJS.ProcessEnv;
+  connect: RuntimeConnector;
+}): Promise<Map<number, string>> {
   const { config, env } = args;
   const ports = new Map<number, string>();
   const state = await stackState(config);
   const records = Object.values(state.services).filter((r) => r?.provider === 'docker');
   if (!records.length) return ports;
   const engine = await args.connect({ env, timeoutMs: 1500, recorded: state.engine });
-  const containers = await engine?.listContainers({ labels: projectFilter(config.project.projectName).label }).catch(() => undefined);
+  const containers = await engine
+    ?.listContainers({ labels: projectFilter(config.project.projectName).label })
+    .catch(() => undefined);
   if (!containers) {
     // No answer in time: the ports `up` recorded (the docker check reports the engine itself).
     for (const r of records) if (r?.port && r.containerName) ports.set(r.port, r.containerName);

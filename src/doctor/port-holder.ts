@@ -44,7 +44,10 @@ export async function findPortHolder(port: number): Promise<PortHolder | undefin
       const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
       if (inode && inodes.has(inode)) {
-        const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ');
+        const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''))
+          .split('\0')
+          .filter(Boolean)
+          .join(' ');
         return { pid: Number(pid), command: redactCommand(cmdline) || 'unknown' };
       }
     }

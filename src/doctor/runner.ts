@@ -62,12 +62,29 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
         result = { status: 'skip', finding: `skipped: ${blocked[0]} did not pass` };
       } else {
         try {
-          result = await withBudget((signal) => check.run({ config: options.config, env: options.env ?? process.env, signal, dependencies: deps, connect: options.connect ?? dockerode }), budget);
+          result = await withBudget(
+            (signal) =>
+              check.run({
+                config: options.config,
+                env: options.env ?? process.env,
+                signal,
+                dependencies: deps,
+                connect: options.connect ?? dockerode,
+              }),
+            budget,
+          );
         } catch (error) {
           result =
             error instanceof CheckTimeout
-              ? { status: 'fail', finding: `no answer within ${budget / 1000} s`, fix: `Run \`difyctl doctor --only ${check.id} --verbose\` again; if it persists the service is hanging.` }
-              : { status: 'fail', finding: `the check itself failed: ${error instanceof Error ? error.message : String(error)}` };
+              ? {
+                  status: 'fail',
+                  finding: `no answer within ${budget / 1000} s`,
+                  fix: `Run \`difyctl doctor --only ${check.id} --verbose\` again; if it persists the service is hanging.`,
+                }
+              : {
+                  status: 'fail',
+                  finding: `the check itself failed: ${error instanceof Error ? error.message : String(error)}`,
+                };
         }
       }
       return { id: check.id, title: check.title, ...result, duration_ms: Math.round(now() - t0) };
@@ -79,5 +96,14 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   const wanted = options.only?.length ? selected.filter((c) => options.only?.includes(c.id)) : selected;
   const checks = await Promise.all(wanted.map(run));
   const count = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length;
-  return { checks, summary: { ok: count('ok'), warn: count('warn'), fail: count('fail'), skip: count('skip'), duration_ms: Math.round(now() - started) } };
+  return {
+    checks,
+    summary: {
+      ok: count('ok'),
+      warn: count('warn'),
+      fail: count('fail'),
+      skip: count('skip'),
+      duration_ms: Math.round(now() - started),
+    },
+  };
 }

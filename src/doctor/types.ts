@@ -47,4 +47,7 @@ export interface DoctorReport {
 }
 
 /** What a check that needs the typed settings reports when they do not parse (the config check says why). */
-export const SETTINGS_DO_NOT_PARSE: CheckResult = { status: 'skip', finding: 'skipped: the settings do not parse (see config)' };
+export const SETTINGS_DO_NOT_PARSE: CheckResult = {
+  status: 'skip',
+  finding: 'skipped: the settings do not parse (see config)',
+};

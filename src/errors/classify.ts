@@ -24,7 +24,7 @@ export function classify(error: unknown): unknown {
   if (error instanceof DifyctlError) return error;
   const e = asSystemError(error);
   if (!e?.code) return error;
-  const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : e.hostname ?? e.path ?? '';
+  const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : (e.hostname ?? e.path ?? '');
   switch (e.code) {
     case 'EACCES':
     case 'EPERM':
@@ -36,7 +36,9 @@ export function classify(error: unknown): unknown {
     case 'EDQUOT':
       return diskFullError(e.path, error);
     case 'ENOENT':
-      return new DifyctlError('FS.NOT_FOUND', `No such file or directory${where ? `: ${where}` : ''}`, { cause: error });
+      return new DifyctlError('FS.NOT_FOUND', `No such file or directory${where ? `: ${where}` : ''}`, {
+        cause: error,
+      });
     case 'EADDRINUSE':
       return new DifyctlError('NET.ADDRESS_IN_USE', `Address already in use${where ? `: ${where}` : ''}`, {
         hint: 'Stop what holds the port, or choose another port in .env (e.g. DIFY_PORT, EXPOSE_DB_PORT). `difyctl doctor --only ports` names the holder.',

@@ -11,21 +11,36 @@ export const isPgLoginRefused = (code: string | undefined) => code === '28P01' |
 
 export function dbAuthFailed(args: { where: string; user: string; message?: string; cause?: unknown }): DifyctlError {
   const message = args.message ?? '';
-  return new DifyctlError('DB.AUTH_FAILED', `PostgreSQL at ${args.where} refused the login of user "${args.user}": ${message}`.trim(), {
-    hint: /role .* does not exist/.test(message)
-      ? `Set DB_USERNAME to a role that exists on the server (or create "${args.user}").`
-      : `Set DB_PASSWORD (and DB_USERNAME) in .env to the server's credentials. A data directory created earlier keeps its first password.`,
-    cause: args.cause,
-  });
+  return new DifyctlError(
+    'DB.AUTH_FAILED',
+    `PostgreSQL at ${args.where} refused the login of user "${args.user}": ${message}`.trim(),
+    {
+      hint: /role .* does not exist/.test(message)
+        ? `Set DB_USERNAME to a role that exists on the server (or create "${args.user}").`
+        : `Set DB_PASSWORD (and DB_USERNAME) in .env to the server's credentials. A data directory created earlier keeps its first password.`,
+      cause: args.cause,
+    },
+  );
 }
 
 /** The server asks for a password and DB_PASSWORD is empty (pg refuses to send none). */
 export function dbPasswordEmpty(args: { where: string; user: string; cause?: unknown }): DifyctlError {
-  return new DifyctlError('DB.AUTH_FAILED', `PostgreSQL at ${args.where} asks user "${args.user}" for a password and DB_PASSWORD is empty`, { hint: 'Set DB_PASSWORD in .env.', cause: args.cause });
+  return new DifyctlError(
+    'DB.AUTH_FAILED',
+    `PostgreSQL at ${args.where} asks user "${args.user}" for a password and DB_PASSWORD is empty`,
+    { hint: 'Set DB_PASSWORD in .env.', cause: args.cause },
+  );
 }
 
 /** SQLSTATE 3D000. */
-export function dbDatabaseMissing(args: { where: string; host: string; port: number; user: string; database: string; cause?: unknown }): DifyctlError {
+export function dbDatabaseMissing(args: {
+  where: string;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  cause?: unknown;
+}): DifyctlError {
   return new DifyctlError('DB.DATABASE_MISSING', `PostgreSQL at ${args.where} has no database "${args.database}"`, {
     hint: `Create it (\`createdb -h ${args.host} -p ${args.port} -U ${args.user} ${args.database}\`) or set DB_DATABASE to an existing database.`,
     cause: args.cause,

@@ -21,7 +21,8 @@ export function formatBytes(bytes: number): string {
 }
 
 /** `\040` in /proc mountinfo paths is a space (and `\011` a tab, `\012` a newline, `\134` a backslash). */
-const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+const unescapeOctal = (field: string) =>
+  field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
 /** The mount point that holds `target` (longest matching prefix in /proc/self/mountinfo), with its type. */
 export function mountOf(target: string): { mount: string; fstype?: string } | undefined {
@@ -35,11 +36,12 @@ export function mountOf(target: string): { mount: string; fstype?: string } | un
   let best: { mount: string; fstype?: string } | undefined;
   for (const line of text.split('\n')) {
     const fields = line.split(' ');
-    const mount = fields[4] === undefined ? undefined : unescape(fields[4]);
+    const mount = fields[4] === undefined ? undefined : unescapeOctal(fields[4]);
     if (!mount) continue;
     const inside = mount === '/' || absolute === mount || absolute.startsWith(`${mount}/`);
     // Later lines are mounted over earlier ones at the same point: the last match of the longest wins.
-    if (inside && (!best || mount.length >= best.mount.length)) best = { mount, fstype: fields[fields.indexOf('-') + 1] };
+    if (inside && (!best || mount.length >= best.mount.length))
+      best = { mount, fstype: fields[fields.indexOf('-') + 1] };
   }
   return best;
 }
@@ -61,13 +63,26 @@ export function spaceOf(target: string): { free: number; size: number } | undefi
 function describeSpace(target: string | undefined) {
   const mount = target ? mountOf(target) : undefined;
   const space = target ? spaceOf(target) : undefined;
-  const where = mount ? `${mount.mount}${mount.fstype ? ` (${mount.fstype})` : ''}` : target ? path.dirname(path.resolve(target)) : undefined;
-  const facts = space && where ? `${formatBytes(space.free)} free of ${formatBytes(space.size)} on ${where}` : where ? `on ${where}` : undefined;
+  const where = mount
+    ? `${mount.mount}${mount.fstype ? ` (${mount.fstype})` : ''}`
+    : target
+      ? path.dirname(path.resolve(target))
+      : undefined;
+  const facts =
+    space && where
+      ? `${formatBytes(space.free)} free of ${formatBytes(space.size)} on ${where}`
+      : where
+        ? `on ${where}`
+        : undefined;
   const dir = mount?.mount ?? where;
   const hint = dir
     ? `Free space on ${dir} (\`df -h ${dir}\`; \`du -xh --max-depth=2 ${dir} | sort -h | tail\` shows what takes it), then run the command again. \`difyctl down\` still stops the stack on a full disk.`
     : 'Free space on the disk that holds the project (`df -h .`), then run the command again. `difyctl down` still stops the stack on a full disk.';
-  return { facts, hint, details: { path: target, mount: mount?.mount, freeBytes: space?.free, sizeBytes: space?.size } };
+  return {
+    facts,
+    hint,
+    details: { path: target, mount: mount?.mount, freeBytes: space?.free, sizeBytes: space?.size },
+  };
 }
 
 /**
@@ -78,7 +93,11 @@ export function diskFullError(target: string | undefined, cause: unknown, what?:
   const quota = (cause as NodeJS.ErrnoException | undefined)?.code === 'EDQUOT'; // read only for its code
   const { facts, hint, details } = describeSpace(target);
   const writing = what ?? (target ? `writing ${target}` : 'a write');
-  return new DifyctlError('FS.DISK_FULL', `${quota ? 'disk quota exceeded' : 'no space left on the device'} (${writing})${facts ? `: ${facts}` : ''}`, { hint, cause, details });
+  return new DifyctlError(
+    'FS.DISK_FULL',
+    `${quota ? 'disk quota exceeded' : 'no space left on the device'} (${writing})${facts ? `: ${facts}` : ''}`,
+    { hint, cause, details },
+  );
 }
 
 /** FS.DISK_FULL before a write that would fail: `what` needs `needBytes` free where `target` is. */
@@ -86,5 +105,9 @@ export function notEnoughSpace(args: { target: string; needBytes: number; what: 
   const space = spaceOf(args.target);
   if (!space || space.free >= args.needBytes) return undefined;
   const { facts, hint, details } = describeSpace(args.target);
-  return new DifyctlError('FS.DISK_FULL', `${args.what} needs at least ${formatBytes(args.needBytes)} free: ${facts ?? formatBytes(space.free)}`, { hint, details });
+  return new DifyctlError(
+    'FS.DISK_FULL',
+    `${args.what} needs at least ${formatBytes(args.needBytes)} free: ${facts ?? formatBytes(space.free)}`,
+    { hint, details },
+  );
 }

@@ -1,5 +1,11 @@
 export { ERROR_CODES, EXIT, type ErrorCode, type ExitCode } from './codes.js';
-export { DifyctlError, BugError, isDifyctlError, type SourceLocation, type DifyctlErrorOptions } from './difyctl-error.js';
+export {
+  DifyctlError,
+  BugError,
+  isDifyctlError,
+  type SourceLocation,
+  type DifyctlErrorOptions,
+} from './difyctl-error.js';
 export { classify } from './classify.js';
 export { interruptedError, usageError } from './cli-errors.js';
 export { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty, isPgLoginRefused } from './db-login.js';

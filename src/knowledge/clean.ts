@@ -7,7 +7,6 @@ export interface PreProcessingRule {
   enabled: boolean;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE]/g;
 const EXTRA_SPACES = /[\t\f\r\u0020\u00a0\u1680\u180e\u2000-\u200a\u202f\u205f\u3000]{2,}/g;
 const EMAILS = /[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+/g;

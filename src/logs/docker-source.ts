@@ -32,12 +32,19 @@ export function splitDockerLog(buffer: Buffer, tty: boolean): Array<{ stream: 's
       offset += 8 + size;
     }
   }
-  for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) out.push({ stream, text: pending[stream].replace(/\r$/, '') });
+  for (const stream of ['stdout', 'stderr'] as const)
+    if (pending[stream]) out.push({ stream, text: pending[stream].replace(/\r$/, '') });
   return out;
 }
 
 /** Splits a multiplexed Docker log stream (or a TTY container's raw stream) into lines. */
-function collect(docker: Docker, stream: NodeJS.ReadableStream, service: string, onLine: (line: LogLine) => void, tty: boolean): Promise<void> {
+function collect(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  service: string,
+  onLine: (line: LogLine) => void,
+  tty: boolean,
+): Promise<void> {
   const streams = { stdout: new PassThrough(), stderr: new PassThrough() };
   const buffers = { stdout: '', stderr: '' };
   for (const name of ['stdout', 'stderr'] as const) {
@@ -55,7 +62,8 @@ function collect(docker: Docker, stream: NodeJS.ReadableStream, service: string,
   else docker.modem.demuxStream(stream, streams.stdout, streams.stderr);
   return new Promise((resolve, reject) => {
     stream.on('end', () => {
-      for (const name of ['stdout', 'stderr'] as const) if (buffers[name]) onLine(parseDockerLine(service, buffers[name], name));
+      for (const name of ['stdout', 'stderr'] as const)
+        if (buffers[name]) onLine(parseDockerLine(service, buffers[name], name));
       resolve();
     });
     stream.on('close', () => resolve());
@@ -88,7 +96,9 @@ export function dockerLogSource(options: { docker: Docker; containerId: string; 
       const tty = await isTty();
       const stream = await container.logs({ stdout: true, stderr: true, timestamps: true, follow: true, tail: 0 });
       // The log stream is an http.IncomingMessage underneath: destroying it ends the follow.
-      signal.addEventListener('abort', () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy(), { once: true });
+      signal.addEventListener('abort', () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy(), {
+        once: true,
+      });
       await collect(docker, stream, service, onLine, tty).catch(() => undefined);
     },
   };

@@ -71,7 +71,8 @@ export function fileLogSource(options: FileLogSourceOptions): LogSource {
           if (current && current.ino !== inode) {
             // Rotated: finish the old file (now `<file>.1`) before starting on the new one.
             const previous = await stat(`${file}.1`).catch(() => undefined);
-            if (previous && previous.ino === inode && previous.size > offset) emit(await readRange(`${file}.1`, offset, previous.size));
+            if (previous && previous.ino === inode && previous.size > offset)
+              emit(await readRange(`${file}.1`, offset, previous.size));
             offset = 0;
             inode = current.ino;
           } else if (current && current.size < offset) {

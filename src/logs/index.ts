@@ -20,7 +20,12 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogLine[]> {
  * Follows every source until the signal aborts, passing lines through a streaming grep
  * (`-B` lines are kept per service; `-A` counts down after each match).
  */
-export async function followLogs(options: { sources: LogSource[]; grep?: ReadLogsOptions['grep']; onLine: (line: LogLine) => void; signal: AbortSignal }): Promise<void> {
+export async function followLogs(options: {
+  sources: LogSource[];
+  grep?: ReadLogsOptions['grep'];
+  onLine: (line: LogLine) => void;
+  signal: AbortSignal;
+}): Promise<void> {
   const before = new Map<string, LogLine[]>();
   const after = new Map<string, number>();
   const filter = (line: LogLine) => {

@@ -22,7 +22,8 @@ export function grepLines(lines: LogLine[], options: { pattern: RegExp; after?: 
   const keep = new Set<number>();
   lines.forEach((line, i) => {
     if (!options.pattern.test(line.text)) return;
-    for (let j = Math.max(0, i - (options.before ?? 0)); j <= Math.min(lines.length - 1, i + (options.after ?? 0)); j++) keep.add(j);
+    for (let j = Math.max(0, i - (options.before ?? 0)); j <= Math.min(lines.length - 1, i + (options.after ?? 0)); j++)
+      keep.add(j);
   });
   return lines.filter((_, i) => keep.has(i));
 }

@@ -28,14 +28,19 @@ export async function logSources(options: LogSourcesOptions): Promise<LogSource[
   const wanted = options.services.map((s) => options.aliases?.[s] ?? s);
   const unknown = wanted.filter((s) => !(LOG_SERVICES as readonly string[]).includes(s));
   if (unknown.length) {
-    throw usageError(`no such service: ${unknown.join(', ')}`, `Services: ${LOG_SERVICES.join(', ')} (or their compose names).`);
+    throw usageError(
+      `no such service: ${unknown.join(', ')}`,
+      `Services: ${LOG_SERVICES.join(', ')} (or their compose names).`,
+    );
   }
   const state = await readState(options.projectDir, options.projectName);
   const names = wanted.length ? wanted : [...LOG_SERVICES];
   const sources: LogSource[] = [];
   let engine: ReturnType<typeof connectEngine> | undefined;
   for (const service of names) {
-    const record = (state.services as Record<string, { provider?: string; containerId?: string; logFile?: string } | undefined>)[service];
+    const record = (
+      state.services as Record<string, { provider?: string; containerId?: string; logFile?: string } | undefined>
+    )[service];
     if (record?.provider === 'docker' && record.containerId) {
       // The engine `up` used unless the shell names one (DOCKER_HOST unset since `up` still works).
       const { docker } = await (engine ??= connectEngine(options.env, { recorded: state.engine }));

@@ -1,4 +1,17 @@
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+const MONTHS: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
 
 /**
  * The time a log line was written, from the formats the stack's parts use:
@@ -18,7 +31,17 @@ export function parseLineTime(text: string): Date | undefined {
   const redis = /^\d+:[A-Z] (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(text);
   if (redis) {
     const [, d, mon, y, h, mi, s, frac] = redis;
-    return new Date(Date.UTC(Number(y), MONTHS[mon ?? ''] ?? 0, Number(d), Number(h), Number(mi), Number(s), Number((frac ?? '0').padEnd(3, '0'))));
+    return new Date(
+      Date.UTC(
+        Number(y),
+        MONTHS[mon ?? ''] ?? 0,
+        Number(d),
+        Number(h),
+        Number(mi),
+        Number(s),
+        Number((frac ?? '0').padEnd(3, '0')),
+      ),
+    );
   }
   return undefined;
 }

@@ -5,7 +5,14 @@ import { type CallTimeouts, runLlmCall } from './llm-call.js';
 import { describeModel, type ResolvedModel } from './resolve.js';
 import { countTokens } from './tokens.js';
 import type { LanguageModel } from 'ai';
-import { type EmbeddingResult, type LlmCall, type LlmInvocation, type LlmMode, ModelRuntimeError, type ModelType } from './types.js';
+import {
+  type EmbeddingResult,
+  type LlmCall,
+  type LlmInvocation,
+  type LlmMode,
+  ModelRuntimeError,
+  type ModelType,
+} from './types.js';
 import { embeddingPrice } from './usage.js';
 
 /**
@@ -15,8 +22,14 @@ import { embeddingPrice } from './usage.js';
  */
 const builtModels = new WeakMap<ResolvedModel, Map<string, Promise<LanguageModel>>>();
 
-function languageModelOf(resolved: ResolvedModel, model: string, mode: LlmMode, fetch?: typeof globalThis.fetch): Promise<LanguageModel> {
-  const build = async () => resolved.spec.languageModel({ credentials: resolved.credentials, model, mode, ...(fetch ? { fetch } : {}) });
+function languageModelOf(
+  resolved: ResolvedModel,
+  model: string,
+  mode: LlmMode,
+  fetch?: typeof globalThis.fetch,
+): Promise<LanguageModel> {
+  const build = async () =>
+    resolved.spec.languageModel({ credentials: resolved.credentials, model, mode, ...(fetch ? { fetch } : {}) });
   // A call with its own fetch (completion mode rewrites its body) gets its own model.
   if (fetch) return build();
   let models = builtModels.get(resolved);
@@ -48,7 +61,11 @@ export function callLlm(resolved: ResolvedModel, request: LlmInvocation, timeout
   });
 }
 
-export async function callEmbedding(resolved: ResolvedModel, request: { model: string; texts: string[]; signal?: AbortSignal }, timeouts: CallTimeouts): Promise<EmbeddingResult> {
+export async function callEmbedding(
+  resolved: ResolvedModel,
+  request: { model: string; texts: string[]; signal?: AbortSignal },
+  timeouts: CallTimeouts,
+): Promise<EmbeddingResult> {
   const { spec, credentials } = resolved;
   const started = performance.now();
   const usage = (tokens: number): EmbeddingResult['usage'] => ({
@@ -58,9 +75,13 @@ export async function callEmbedding(resolved: ResolvedModel, request: { model: s
     latency: (performance.now() - started) / 1000,
   });
   if (!request.texts.length) return { embeddings: [], usage: usage(0) };
-  if (!spec.embeddingModel) throw new ModelRuntimeError('provider_not_initialize', `Provider ${spec.provider} has no text-embedding models.`);
+  if (!spec.embeddingModel)
+    throw new ModelRuntimeError('provider_not_initialize', `Provider ${spec.provider} has no text-embedding models.`);
   // Loaded before the bound starts: the SDK's first import is not the provider's time.
-  const [{ embedMany }, model] = await Promise.all([import('ai'), spec.embeddingModel({ credentials, model: request.model })]).catch((error: unknown) => {
+  const [{ embedMany }, model] = await Promise.all([
+    import('ai'),
+    spec.embeddingModel({ credentials, model: request.model }),
+  ]).catch((error: unknown) => {
     throw toModelError(spec.provider, error);
   });
   const controller = new AbortController();
@@ -76,7 +97,13 @@ export async function callEmbedding(resolved: ResolvedModel, request: { model: s
     const tokens = result.usage?.tokens || request.texts.reduce((sum, text) => sum + countTokens(text), 0);
     return { embeddings: result.embeddings, usage: usage(tokens) };
   } catch (error) {
-    if (timedOut) throw invokeError(spec.provider, 'connection', `Request timed out: the call took longer than ${timeouts.totalMs / 1000} s.`, { cause: error });
+    if (timedOut)
+      throw invokeError(
+        spec.provider,
+        'connection',
+        `Request timed out: the call took longer than ${timeouts.totalMs / 1000} s.`,
+        { cause: error },
+      );
     if (request.signal?.aborted) throw request.signal.reason ?? error;
     throw toModelError(spec.provider, error);
   } finally {
@@ -92,12 +119,28 @@ const CHECK_TIMEOUTS: CallTimeouts = { idleMs: 15_000, totalMs: 30_000 };
  * Dify validates credentials with one tiny real request (`validate_credentials`: a short prompt,
  * a few tokens; an embedding of one word). @throws ModelRuntimeError describing what failed
  */
-export async function checkCredentials(input: { spec: ProviderSpec; credentials: Credentials; model: string; type: ModelType; timeouts?: CallTimeouts }): Promise<void> {
+export async function checkCredentials(input: {
+  spec: ProviderSpec;
+  credentials: Credentials;
+  model: string;
+  type: ModelType;
+  timeouts?: CallTimeouts;
+}): Promise<void> {
   const resolved = describeModel(input.spec, input.model, input.type, input.credentials);
   const timeouts = input.timeouts ?? CHECK_TIMEOUTS;
   if (input.type === 'text-embedding') {
     await callEmbedding(resolved, { model: input.model, texts: ['ping'] }, timeouts);
     return;
   }
-  await callLlm(resolved, { tenantId: '', provider: input.spec.provider, model: input.model, messages: [{ role: 'user', content: 'ping' }], parameters: { max_tokens: 5 } }, timeouts).result;
+  await callLlm(
+    resolved,
+    {
+      tenantId: '',
+      provider: input.spec.provider,
+      model: input.model,
+      messages: [{ role: 'user', content: 'ping' }],
+      parameters: { max_tokens: 5 },
+    },
+    timeouts,
+  ).result;
 }

@@ -79,7 +79,12 @@ export interface ProviderSpec {
    * An AI SDK language model for these credentials. `fetch`, when given, must be passed to the SDK
    * provider: completion mode uses it to send Dify's prompt as is (the SDK would add role labels).
    */
-  languageModel(input: { credentials: Credentials; model: string; mode: LlmMode; fetch?: typeof globalThis.fetch }): LanguageModel | Promise<LanguageModel>;
+  languageModel(input: {
+    credentials: Credentials;
+    model: string;
+    mode: LlmMode;
+    fetch?: typeof globalThis.fetch;
+  }): LanguageModel | Promise<LanguageModel>;
   /** An AI SDK embedding model, if the provider has text-embedding. */
   embeddingModel?(input: { credentials: Credentials; model: string }): EmbeddingModel | Promise<EmbeddingModel>;
 }

@@ -32,7 +32,11 @@ export interface WorkspaceState {
 }
 
 export async function readWorkspace(pool: pg.Pool, tenantId: string, provider?: string): Promise<WorkspaceState> {
-  const [records, credentials, customModels] = await Promise.all([providerRecords(pool, tenantId), listProviderCredentials(pool, tenantId, provider), listCustomModels(pool, tenantId, provider)]);
+  const [records, credentials, customModels] = await Promise.all([
+    providerRecords(pool, tenantId),
+    listProviderCredentials(pool, tenantId, provider),
+    listCustomModels(pool, tenantId, provider),
+  ]);
   return { records, credentials, customModels };
 }
 
@@ -71,7 +75,9 @@ export function providerConfigured(spec: ProviderSpec, state: WorkspaceState): b
 /** A provider's models: predefined (with the provider's status) and the workspace's custom ones. */
 export function modelsOf(spec: ProviderSpec, state: WorkspaceState, type?: ModelType): ModelEntity[] {
   const predefinedStatus: ModelStatus = providerConfigured(spec, state) ? 'active' : 'no-configure';
-  const out = spec.models.filter((m) => !type || m.model_type === type).map((m) => entity(m, 'predefined-model', predefinedStatus));
+  const out = spec.models
+    .filter((m) => !type || m.model_type === type)
+    .map((m) => entity(m, 'predefined-model', predefinedStatus));
   for (const row of state.customModels) {
     const modelType = modelTypeFromOrigin(row.model_type);
     if (row.provider_name !== spec.provider || !modelType || (type && modelType !== type)) continue;
@@ -82,7 +88,9 @@ export function modelsOf(spec: ProviderSpec, state: WorkspaceState, type?: Model
       model_type: modelType,
       mode: settings.mode === 'completion' ? 'completion' : 'chat',
       ...(Number.isInteger(context) && context > 0 ? { context_size: context } : {}),
-      ...(typeof settings.display_name === 'string' && settings.display_name ? { label: { en_US: settings.display_name } } : {}),
+      ...(typeof settings.display_name === 'string' && settings.display_name
+        ? { label: { en_US: settings.display_name } }
+        : {}),
     };
     const existing = out.findIndex((m) => m.model === custom.model && m.model_type === custom.model_type);
     const value = entity(custom, 'customizable-model', row.credential_id ? 'active' : 'no-configure');
@@ -116,7 +124,9 @@ export function providerResponse(tenantId: string, spec: ProviderSpec, state: Wo
       status: active ? 'active' : 'no-configure',
       current_credential_id: record?.credentialId ?? null,
       current_credential_name: record?.credentialName ?? null,
-      available_credentials: state.credentials.filter((c) => c.provider_name === spec.provider).map((c) => ({ credential_id: c.id, credential_name: c.credential_name })),
+      available_credentials: state.credentials
+        .filter((c) => c.provider_name === spec.provider)
+        .map((c) => ({ credential_id: c.id, credential_name: c.credential_name })),
       custom_models: custom.map((m) => ({
         model: m.model_name,
         model_type: modelTypeFromOrigin(m.model_type) ?? m.model_type,

@@ -6,13 +6,23 @@
  */
 import type { CredentialFormSchema, Credentials, ProviderSpec } from './catalog-types.js';
 import { ModelConfigError } from './config-error.js';
-import { type CredentialKey, HIDDEN_VALUE, decryptSecret, encryptSecret, isEncrypted, obfuscateToken } from './secrets.js';
+import {
+  type CredentialKey,
+  HIDDEN_VALUE,
+  decryptSecret,
+  encryptSecret,
+  isEncrypted,
+  obfuscateToken,
+} from './secrets.js';
 import type { ModelType } from './types.js';
 
 export type CredentialScope = 'provider' | 'model';
 
 export function formOf(spec: ProviderSpec, scope: CredentialScope): CredentialFormSchema[] {
-  return (scope === 'provider' ? spec.provider_credential_schema : spec.model_credential_schema)?.credential_form_schemas ?? [];
+  return (
+    (scope === 'provider' ? spec.provider_credential_schema : spec.model_credential_schema)?.credential_form_schemas ??
+    []
+  );
 }
 
 const shown = (field: { show_on: Array<{ variable: string; value: string }> }, modelType?: ModelType): boolean =>
@@ -28,7 +38,13 @@ function asText(variable: string, value: unknown): string {
  * Validates and filters credentials from a request. `stored` (decrypted) supplies `[__HIDDEN__]`
  * secrets. @throws ModelConfigError invalid_param naming the variable
  */
-export function normalizeCredentials(input: { spec: ProviderSpec; scope: CredentialScope; credentials: Record<string, unknown>; stored?: Credentials; modelType?: ModelType }): Credentials {
+export function normalizeCredentials(input: {
+  spec: ProviderSpec;
+  scope: CredentialScope;
+  credentials: Record<string, unknown>;
+  stored?: Credentials;
+  modelType?: ModelType;
+}): Credentials {
   const { spec, scope, stored, modelType } = input;
   const raw: Record<string, unknown> = { ...input.credentials };
   for (const [alias, variable] of Object.entries(spec.credentialAliases ?? {})) {
@@ -40,7 +56,11 @@ export function normalizeCredentials(input: { spec: ProviderSpec; scope: Credent
     let value = raw[field.variable];
     if (field.type === 'secret-input' && value === HIDDEN_VALUE) {
       value = stored?.[field.variable];
-      if (value === undefined) throw new ModelConfigError('invalid_param', `Variable ${field.variable}: ${HIDDEN_VALUE} given but no value is stored to keep`);
+      if (value === undefined)
+        throw new ModelConfigError(
+          'invalid_param',
+          `Variable ${field.variable}: ${HIDDEN_VALUE} given but no value is stored to keep`,
+        );
     }
     if (value === undefined || value === null || value === '') {
       if (field.default !== undefined && field.default !== null && field.default !== '') value = field.default;
@@ -52,10 +72,18 @@ export function normalizeCredentials(input: { spec: ProviderSpec; scope: Credent
       continue;
     }
     const text = asText(field.variable, value);
-    if (field.max_length && text.length > field.max_length) throw new ModelConfigError('invalid_param', `Variable ${field.variable} length should not be greater than ${field.max_length}`);
+    if (field.max_length && text.length > field.max_length)
+      throw new ModelConfigError(
+        'invalid_param',
+        `Variable ${field.variable} length should not be greater than ${field.max_length}`,
+      );
     if ((field.type === 'select' || field.type === 'radio') && field.options?.length) {
       const allowed = field.options.filter((o) => shown(o, modelType)).map((o) => o.value);
-      if (!allowed.includes(text)) throw new ModelConfigError('invalid_param', `Variable ${field.variable} is not in options (${allowed.join(', ')})`);
+      if (!allowed.includes(text))
+        throw new ModelConfigError(
+          'invalid_param',
+          `Variable ${field.variable} is not in options (${allowed.join(', ')})`,
+        );
     }
     out[field.variable] = text;
   }
@@ -63,14 +91,25 @@ export function normalizeCredentials(input: { spec: ProviderSpec; scope: Credent
 }
 
 const secretsOf = (spec: ProviderSpec, scope: CredentialScope): Set<string> =>
-  new Set(formOf(spec, scope).filter((f) => f.type === 'secret-input').map((f) => f.variable));
+  new Set(
+    formOf(spec, scope)
+      .filter((f) => f.type === 'secret-input')
+      .map((f) => f.variable),
+  );
 
 /** The JSON text stored in `encrypted_config`: secret fields encrypted for this tenant. */
-export function sealCredentials(input: { key: CredentialKey; tenantId: string; spec: ProviderSpec; scope: CredentialScope; credentials: Credentials }): string {
+export function sealCredentials(input: {
+  key: CredentialKey;
+  tenantId: string;
+  spec: ProviderSpec;
+  scope: CredentialScope;
+  credentials: Credentials;
+}): string {
   const secrets = secretsOf(input.spec, input.scope);
   const sealed: Credentials = {};
   for (const [name, value] of Object.entries(input.credentials)) {
-    sealed[name] = secrets.has(name) && typeof value === 'string' && value ? encryptSecret(input.key, value, input.tenantId) : value;
+    sealed[name] =
+      secrets.has(name) && typeof value === 'string' && value ? encryptSecret(input.key, value, input.tenantId) : value;
   }
   return JSON.stringify(sealed);
 }
@@ -79,14 +118,20 @@ export function sealCredentials(input: { key: CredentialKey; tenantId: string; s
 export function openCredentials(input: { key: CredentialKey; tenantId: string; encryptedConfig: string }): Credentials {
   const parsed = JSON.parse(input.encryptedConfig) as Credentials;
   const out: Credentials = {};
-  for (const [name, value] of Object.entries(parsed)) out[name] = isEncrypted(value) ? decryptSecret(input.key, value, input.tenantId) : value;
+  for (const [name, value] of Object.entries(parsed))
+    out[name] = isEncrypted(value) ? decryptSecret(input.key, value, input.tenantId) : value;
   return out;
 }
 
 /** Credentials for display: secret fields as Dify's obfuscated token. */
-export function obfuscateCredentials(spec: ProviderSpec, scope: CredentialScope, credentials: Credentials): Credentials {
+export function obfuscateCredentials(
+  spec: ProviderSpec,
+  scope: CredentialScope,
+  credentials: Credentials,
+): Credentials {
   const secrets = secretsOf(spec, scope);
   const out: Credentials = {};
-  for (const [name, value] of Object.entries(credentials)) out[name] = secrets.has(name) && typeof value === 'string' ? obfuscateToken(value) : value;
+  for (const [name, value] of Object.entries(credentials))
+    out[name] = secrets.has(name) && typeof value === 'string' ? obfuscateToken(value) : value;
   return out;
 }

@@ -22,7 +22,9 @@ const MAX_DETAIL = 500;
  * reading the marks spares importing the SDK until a model is called.
  */
 const marked = (error: unknown, name: string): boolean =>
-  typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[Symbol.for(`vercel.ai.error.${name}`)] === true;
+  typeof error === 'object' &&
+  error !== null &&
+  (error as Record<symbol, unknown>)[Symbol.for(`vercel.ai.error.${name}`)] === true;
 
 interface ApiCallErrorLike extends Error {
   statusCode?: number;
@@ -33,7 +35,12 @@ function detailOf(error: unknown): string {
   return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
 }
 
-export function invokeError(provider: string, kind: InvokeErrorKind, detail: string, extra: { cause?: unknown; upstreamStatus?: number } = {}): ModelRuntimeError {
+export function invokeError(
+  provider: string,
+  kind: InvokeErrorKind,
+  detail: string,
+  extra: { cause?: unknown; upstreamStatus?: number } = {},
+): ModelRuntimeError {
   const message =
     kind === 'authorization'
       ? `[${provider}] Incorrect model credentials provided, please check and try again. `
@@ -61,13 +68,26 @@ export function toModelError(provider: string, error: unknown): ModelRuntimeErro
     return invokeError(provider, kindOfStatus(status), detailOf(call), { cause: call, upstreamStatus: status });
   }
   // A plugin may throw an error carrying the HTTP status it got (`status` or `statusCode`).
-  const status = (inner as { status?: unknown; statusCode?: unknown } | null)?.status ?? (inner as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof status === 'number' && status >= 400) return invokeError(provider, kindOfStatus(status), detailOf(inner), { cause: inner, upstreamStatus: status });
-  if (inner instanceof TypeError || isConnectionFailure(inner)) return invokeError(provider, 'connection', detailOf(inner), { cause: inner });
+  const status =
+    (inner as { status?: unknown; statusCode?: unknown } | null)?.status ??
+    (inner as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400)
+    return invokeError(provider, kindOfStatus(status), detailOf(inner), { cause: inner, upstreamStatus: status });
+  if (inner instanceof TypeError || isConnectionFailure(inner))
+    return invokeError(provider, 'connection', detailOf(inner), { cause: inner });
   return invokeError(provider, 'other', detailOf(inner), { cause: inner });
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function isConnectionFailure(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {

@@ -57,7 +57,9 @@ export async function createModelRuntime(options: ModelRuntimeOptions): Promise<
   const logger = options.logger ?? silent;
   const key = deriveCredentialKey(options.secretKey);
   const registry = createProviderRegistry(BUILTIN_PROVIDERS);
-  const pluginFiles = options.pluginsDir ? await loadProviderPlugins({ dir: options.pluginsDir, registry, logger }) : [];
+  const pluginFiles = options.pluginsDir
+    ? await loadProviderPlugins({ dir: options.pluginsDir, registry, logger })
+    : [];
   const timeouts: CallTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const resolver = createResolver({ pool: options.pool, key, specs: registry, ttlMs: options.credentialCacheTtlMs });
   const service = createModelProviderService({

@@ -61,7 +61,8 @@ export function completionFetch(prompt: string, stop: string[] | undefined): typ
           body.prompt = prompt;
           if (stop?.length) body.stop = stop;
           else delete body.stop;
-          if (body.options && typeof body.options === 'object' && !stop?.length) delete (body.options as Record<string, unknown>).stop;
+          if (body.options && typeof body.options === 'object' && !stop?.length)
+            delete (body.options as Record<string, unknown>).stop;
           return globalThis.fetch(input, { ...init, body: JSON.stringify(body) });
         }
       } catch {
@@ -104,10 +105,21 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
   // Why the stream did not end well: no finish part, or one that reports a failure (finishFailure).
   let unfinished: string | undefined = 'Response stream ended without a finish part.';
   const finish = (reason: LlmResult['finishReason']): LlmResult => {
-    const promptTokens = usage?.inputTokens || countTokens(input.mode === 'completion' ? completionPrompt(input.messages) : input.messages);
+    const promptTokens =
+      usage?.inputTokens ||
+      countTokens(input.mode === 'completion' ? completionPrompt(input.messages) : input.messages);
     const completionTokens = usage?.outputTokens || (text ? countTokens(text) : 0);
     queue.end();
-    return { text, finishReason: reason, usage: llmUsage({ promptTokens, completionTokens, price: input.price, latencySeconds: (performance.now() - started) / 1000 }) };
+    return {
+      text,
+      finishReason: reason,
+      usage: llmUsage({
+        promptTokens,
+        completionTokens,
+        price: input.price,
+        latencySeconds: (performance.now() - started) / 1000,
+      }),
+    };
   };
   const aborted = (): boolean => input.signal?.aborted === true && !timedOut;
 
@@ -115,19 +127,32 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
     if (input.signal?.aborted) return finish('aborted');
     const settings = callSettings(input.parameters, input.maxTokensCap);
     const completion = input.mode === 'completion';
-    const model = await input.model(completion ? completionFetch(completionPrompt(input.messages), settings.stopSequences) : undefined);
-    if (typeof model === 'string') throw new Error(`model "${model}" is a gateway id: hand over a language model object`);
+    const model = await input.model(
+      completion ? completionFetch(completionPrompt(input.messages), settings.stopSequences) : undefined,
+    );
+    if (typeof model === 'string')
+      throw new Error(`model "${model}" is a gateway id: hand over a language model object`);
     if (input.signal?.aborted) return finish('aborted');
     armIdle();
     total = setTimeout(timeout(`the call took longer than ${input.timeouts.totalMs / 1000} s`), input.timeouts.totalMs);
-    const prompt = toProviderPrompt(completion ? [{ role: 'user', content: completionPrompt(input.messages) }] : input.messages);
+    const prompt = toProviderPrompt(
+      completion ? [{ role: 'user', content: completionPrompt(input.messages) }] : input.messages,
+    );
     // V2 and V3 models take the same call options for a text prompt (a plugin may hand over either).
     const { stream } = await (model as LanguageModelV3).doStream({
       prompt,
       ...settings,
       abortSignal: controller.signal,
       // OpenAI's `user` (the end user), under each SDK provider's options key; others ignore it.
-      ...(input.user ? { providerOptions: { openai: { user: input.user }, azure: { user: input.user }, [input.provider]: { user: input.user } } } : {}),
+      ...(input.user
+        ? {
+            providerOptions: {
+              openai: { user: input.user },
+              azure: { user: input.user },
+              [input.provider]: { user: input.user },
+            },
+          }
+        : {}),
     });
     for await (const part of stream as AsyncIterable<LanguageModelV3StreamPart>) {
       armIdle();
@@ -153,7 +178,9 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
     return finish(finishReason);
   } catch (error) {
     if (aborted()) return finish('aborted');
-    const mapped = timedOut ? invokeError(input.provider, 'connection', `Request timed out: ${timedOut}.`, { cause: error }) : toModelError(input.provider, error);
+    const mapped = timedOut
+      ? invokeError(input.provider, 'connection', `Request timed out: ${timedOut}.`, { cause: error })
+      : toModelError(input.provider, error);
     queue.fail(mapped);
     throw mapped;
   } finally {

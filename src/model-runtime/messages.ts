@@ -7,13 +7,20 @@ export function completionPrompt(messages: PromptMessage[]): string {
   return messages.map((m) => textOf(m.content)).join('\n\n');
 }
 
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : typeof value === 'string' && value.trim() && Number.isFinite(Number(value)) ? Number(value) : undefined);
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value)
+    ? value
+    : typeof value === 'string' && value.trim() && Number.isFinite(Number(value))
+      ? Number(value)
+      : undefined;
 
 /** Dify's completion_params → AI SDK call settings; `maxTokensCap` bounds max_tokens (max_tokens_to_sample). */
 export function callSettings(parameters: CompletionParams = {}, maxTokensCap?: number) {
   let maxOutputTokens = num(parameters.max_tokens);
   if (maxTokensCap && maxOutputTokens && maxOutputTokens > maxTokensCap) maxOutputTokens = maxTokensCap;
-  const stop = Array.isArray(parameters.stop) ? parameters.stop.filter((s): s is string => typeof s === 'string' && s.length > 0) : undefined;
+  const stop = Array.isArray(parameters.stop)
+    ? parameters.stop.filter((s): s is string => typeof s === 'string' && s.length > 0)
+    : undefined;
   return {
     ...(num(parameters.temperature) !== undefined ? { temperature: num(parameters.temperature) } : {}),
     ...(num(parameters.top_p) !== undefined ? { topP: num(parameters.top_p) } : {}),

@@ -9,7 +9,13 @@
  *     carry { usage }.
  * embed({ model, texts, credentials, signal }) returns number[][] or { embeddings, usage?: { tokens } }.
  */
-import type { EmbeddingModelV3, LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider';
+import type {
+  EmbeddingModelV3,
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3StreamPart,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
 import type { Credentials } from './catalog-types.js';
 
 export interface PluginUsage {
@@ -33,12 +39,20 @@ export interface PluginInvokeRequest {
 }
 
 export type PluginInvoke = (request: PluginInvokeRequest) => PluginInvokeResult | Promise<PluginInvokeResult>;
-export type PluginEmbed = (request: { model: string; texts: string[]; credentials: Credentials; signal?: AbortSignal }) => unknown;
+export type PluginEmbed = (request: {
+  model: string;
+  texts: string[];
+  credentials: Credentials;
+  signal?: AbortSignal;
+}) => unknown;
 
 function plainMessages(prompt: LanguageModelV3CallOptions['prompt']): Array<{ role: string; content: string }> {
   return prompt.map((message) => ({
     role: message.role,
-    content: typeof message.content === 'string' ? message.content : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+    content:
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
   }));
 }
 
@@ -48,7 +62,9 @@ const usageOf = (usage: PluginUsage | undefined): LanguageModelV3Usage => ({
 });
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === 'object' && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 
 /** A chunk of a plugin's stream: its text and, on the last one, usage. */
 function chunkOf(chunk: unknown): { text: string; usage?: PluginUsage } {
@@ -61,7 +77,12 @@ function chunkOf(chunk: unknown): { text: string; usage?: PluginUsage } {
   return { text: '' };
 }
 
-export function invokeLanguageModel(input: { provider: string; model: string; credentials: Credentials; invoke: PluginInvoke }): LanguageModelV3 {
+export function invokeLanguageModel(input: {
+  provider: string;
+  model: string;
+  credentials: Credentials;
+  invoke: PluginInvoke;
+}): LanguageModelV3 {
   const request = (options: LanguageModelV3CallOptions, stream: boolean): PluginInvokeRequest => ({
     model: input.model,
     messages: plainMessages(options.prompt),
@@ -93,7 +114,12 @@ export function invokeLanguageModel(input: { provider: string; model: string; cr
         text = c.text;
         usage = c.usage;
       }
-      return { content: [{ type: 'text', text }], finishReason: { unified: 'stop', raw: 'stop' }, usage: usageOf(usage), warnings: [] };
+      return {
+        content: [{ type: 'text', text }],
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: usageOf(usage),
+        warnings: [],
+      };
     },
     async doStream(options) {
       const result = await input.invoke(request(options, true));
@@ -110,7 +136,11 @@ export function invokeLanguageModel(input: { provider: string; model: string; cr
               usage = c.usage ?? usage;
             }
             controller.enqueue({ type: 'text-end', id: '0' });
-            controller.enqueue({ type: 'finish', usage: usageOf(usage), finishReason: { unified: 'stop', raw: 'stop' } });
+            controller.enqueue({
+              type: 'finish',
+              usage: usageOf(usage),
+              finishReason: { unified: 'stop', raw: 'stop' },
+            });
           } catch (error) {
             controller.enqueue({ type: 'error', error });
           }
@@ -122,7 +152,12 @@ export function invokeLanguageModel(input: { provider: string; model: string; cr
   };
 }
 
-export function embedModel(input: { provider: string; model: string; credentials: Credentials; embed: PluginEmbed }): EmbeddingModelV3 {
+export function embedModel(input: {
+  provider: string;
+  model: string;
+  credentials: Credentials;
+  embed: PluginEmbed;
+}): EmbeddingModelV3 {
   return {
     specificationVersion: 'v3',
     provider: input.provider,
@@ -130,12 +165,17 @@ export function embedModel(input: { provider: string; model: string; credentials
     maxEmbeddingsPerCall: undefined,
     supportsParallelCalls: false,
     async doEmbed(options) {
-      const result = (await input.embed({ model: input.model, texts: options.values, credentials: input.credentials, signal: options.abortSignal })) as
-        | number[][]
-        | { embeddings?: number[][]; usage?: { tokens?: number } };
+      const result = (await input.embed({
+        model: input.model,
+        texts: options.values,
+        credentials: input.credentials,
+        signal: options.abortSignal,
+      })) as number[][] | { embeddings?: number[][]; usage?: { tokens?: number } };
       const embeddings = Array.isArray(result) ? result : result?.embeddings;
       if (!Array.isArray(embeddings) || embeddings.length !== options.values.length) {
-        throw new Error(`plugin ${input.provider} embed() returned ${Array.isArray(embeddings) ? embeddings.length : 'no'} embeddings for ${options.values.length} texts`);
+        throw new Error(
+          `plugin ${input.provider} embed() returned ${Array.isArray(embeddings) ? embeddings.length : 'no'} embeddings for ${options.values.length} texts`,
+        );
       }
       const tokens = Array.isArray(result) ? undefined : result.usage?.tokens;
       return { embeddings, ...(typeof tokens === 'number' ? { usage: { tokens } } : {}), warnings: [] };

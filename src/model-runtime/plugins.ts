@@ -53,13 +53,20 @@ export interface ProviderRegistry {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 function checkPlugin(plugin: unknown): asserts plugin is PluginProvider {
-  if (!isObject(plugin) || typeof plugin.name !== 'string' || !plugin.name) throw new Error('a provider needs a non-empty name');
+  if (!isObject(plugin) || typeof plugin.name !== 'string' || !plugin.name)
+    throw new Error('a provider needs a non-empty name');
   const name = plugin.name;
   if (!Array.isArray(plugin.models)) throw new Error(`provider ${name} has no models list`);
-  for (const m of plugin.models) if (!isObject(m) || typeof m.name !== 'string' || !m.name) throw new Error(`provider ${name}: every model needs a name`);
-  const aiSdk = typeof plugin.provider === 'function' || (isObject(plugin.provider) && typeof plugin.provider.languageModel === 'function');
-  if (typeof plugin.invoke !== 'function' && !aiSdk) throw new Error(`provider ${name} has no invoke function and no AI SDK provider`);
-  if (plugin.embed !== undefined && typeof plugin.embed !== 'function') throw new Error(`provider ${name}: embed must be a function`);
+  for (const m of plugin.models)
+    if (!isObject(m) || typeof m.name !== 'string' || !m.name)
+      throw new Error(`provider ${name}: every model needs a name`);
+  const aiSdk =
+    typeof plugin.provider === 'function' ||
+    (isObject(plugin.provider) && typeof plugin.provider.languageModel === 'function');
+  if (typeof plugin.invoke !== 'function' && !aiSdk)
+    throw new Error(`provider ${name} has no invoke function and no AI SDK provider`);
+  if (plugin.embed !== undefined && typeof plugin.embed !== 'function')
+    throw new Error(`provider ${name}: embed must be a function`);
 }
 
 /** A plugin as a ProviderSpec: predefined models, optional provider-level credentials. */
@@ -71,13 +78,20 @@ export function pluginSpec(plugin: PluginProvider, source: string): ProviderSpec
     ...(m.context_size ? { context_size: m.context_size } : {}),
   }));
   const types = [...new Set(models.map((m) => m.model_type))];
-  const sdk = (credentials: Credentials): AiSdkProviderLike | undefined => (typeof plugin.provider === 'function' ? plugin.provider(credentials) : plugin.provider);
+  const sdk = (credentials: Credentials): AiSdkProviderLike | undefined =>
+    typeof plugin.provider === 'function' ? plugin.provider(credentials) : plugin.provider;
   return {
     provider: plugin.name,
     label: { en_US: plugin.label ?? plugin.name },
     supported_model_types: types.length ? types : ['llm'],
     configurate_methods: ['predefined-model'],
-    ...(plugin.credentials?.length ? { provider_credential_schema: { credential_form_schemas: plugin.credentials.map((f) => ({ ...f, show_on: f.show_on ?? [] })) } } : {}),
+    ...(plugin.credentials?.length
+      ? {
+          provider_credential_schema: {
+            credential_form_schemas: plugin.credentials.map((f) => ({ ...f, show_on: f.show_on ?? [] })),
+          },
+        }
+      : {}),
     models,
     validationModel: Object.fromEntries(types.map((t) => [t, models.find((m) => m.model_type === t)?.model])),
     source,
@@ -86,7 +100,9 @@ export function pluginSpec(plugin: PluginProvider, source: string): ProviderSpec
       if (provider) return provider.languageModel(model);
       return invokeLanguageModel({ provider: plugin.name, model, credentials, invoke: plugin.invoke as PluginInvoke }); // checkPlugin: invoke or provider
     },
-    ...(plugin.embed || (isObject(plugin.provider) && (plugin.provider.embeddingModel || plugin.provider.textEmbeddingModel)) || typeof plugin.provider === 'function'
+    ...(plugin.embed ||
+    (isObject(plugin.provider) && (plugin.provider.embeddingModel || plugin.provider.textEmbeddingModel)) ||
+    typeof plugin.provider === 'function'
       ? {
           embeddingModel: ({ credentials, model }: { credentials: Credentials; model: string }): EmbeddingModel => {
             const provider = sdk(credentials);
@@ -100,7 +116,9 @@ export function pluginSpec(plugin: PluginProvider, source: string): ProviderSpec
   };
 }
 
-export function createProviderRegistry(builtins: readonly ProviderSpec[] = []): ProviderRegistry & { addSpec(spec: ProviderSpec): void } {
+export function createProviderRegistry(
+  builtins: readonly ProviderSpec[] = [],
+): ProviderRegistry & { addSpec(spec: ProviderSpec): void } {
   const specs = new Map<string, ProviderSpec>(builtins.map((s) => [s.provider, s]));
   return {
     add: (plugin) => {
@@ -119,7 +137,11 @@ export function createProviderRegistry(builtins: readonly ProviderSpec[] = []): 
  * Loads the plugins of `dir` into the registry.
  * @returns the names of the files loaded
  */
-export async function loadProviderPlugins(options: { dir: string; registry: ProviderRegistry & { addSpec(spec: ProviderSpec): void }; logger: RuntimeLogger }): Promise<string[]> {
+export async function loadProviderPlugins(options: {
+  dir: string;
+  registry: ProviderRegistry & { addSpec(spec: ProviderSpec): void };
+  logger: RuntimeLogger;
+}): Promise<string[]> {
   let names: string[];
   try {
     names = (await readdir(options.dir)).filter((n) => /\.(m?js)$/.test(n)).sort();
@@ -150,7 +172,10 @@ export async function loadProviderPlugins(options: { dir: string; registry: Prov
       loaded.push(name);
       options.logger.info({ plugin: file, providers: added.map((s) => s.provider) }, 'provider plugin loaded');
     } catch (error) {
-      options.logger.error({ plugin: file, err: (error as Error).message }, 'provider plugin skipped: it failed to load');
+      options.logger.error(
+        { plugin: file, err: (error as Error).message },
+        'provider plugin skipped: it failed to load',
+      );
     }
   }
   return loaded;

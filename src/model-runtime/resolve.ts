@@ -32,21 +32,34 @@ const positiveInt = (value: unknown): number | undefined => {
 /** Providers whose models carry list prices (priced by the real model behind them). */
 function priceFor(spec: ProviderSpec, model: string, credentials: Credentials): PriceInfo | undefined {
   if (spec.provider === 'openai' || spec.provider === 'anthropic') return priceOf(model);
-  if (spec.provider === 'azure_openai' && typeof credentials.base_model_name === 'string') return priceOf(credentials.base_model_name);
+  if (spec.provider === 'azure_openai' && typeof credentials.base_model_name === 'string')
+    return priceOf(credentials.base_model_name);
   return undefined;
 }
 
-export function describeModel(spec: ProviderSpec, model: string, type: ModelType, credentials: Credentials): ResolvedModel {
+export function describeModel(
+  spec: ProviderSpec,
+  model: string,
+  type: ModelType,
+  credentials: Credentials,
+): ResolvedModel {
   const predefined = spec.models.find((m) => m.model === model && m.model_type === type);
   // Azure names the real model behind a deployment (base_model_name): its mode and window are that model's.
-  const upstream = typeof credentials.base_model_name === 'string' && credentials.base_model_name ? credentials.base_model_name : model;
+  const upstream =
+    typeof credentials.base_model_name === 'string' && credentials.base_model_name
+      ? credentials.base_model_name
+      : model;
   const inferred = predefined?.mode ?? (upstream !== model && /instruct/.test(upstream) ? 'completion' : 'chat');
   const mode = credentials.mode === 'completion' || credentials.mode === 'chat' ? credentials.mode : inferred;
   return {
     spec,
     credentials,
     mode,
-    contextSize: positiveInt(credentials.context_size) ?? predefined?.context_size ?? contextSizeOf(upstream) ?? DEFAULT_CONTEXT_SIZE,
+    contextSize:
+      positiveInt(credentials.context_size) ??
+      predefined?.context_size ??
+      contextSizeOf(upstream) ??
+      DEFAULT_CONTEXT_SIZE,
     price: priceFor(spec, model, credentials),
     maxTokensCap: positiveInt(credentials.max_tokens_to_sample) ?? positiveInt(credentials.max_tokens),
   };
@@ -58,7 +71,12 @@ export interface Resolver {
   invalidate(tenantId: string): void;
 }
 
-export function createResolver(deps: { pool: pg.Pool; key: CredentialKey; specs: { get(name: string): ProviderSpec | undefined }; ttlMs?: number }): Resolver {
+export function createResolver(deps: {
+  pool: pg.Pool;
+  key: CredentialKey;
+  specs: { get(name: string): ProviderSpec | undefined };
+  ttlMs?: number;
+}): Resolver {
   const ttl = deps.ttlMs ?? 2000;
   const cache = new Map<string, { at: number; value: ResolvedModel }>();
 
@@ -66,20 +84,26 @@ export function createResolver(deps: { pool: pg.Pool; key: CredentialKey; specs:
     try {
       return openCredentials({ key: deps.key, tenantId, encryptedConfig });
     } catch {
-      throw new ModelRuntimeError('provider_not_initialize', `The stored credentials of provider ${provider} cannot be decrypted: SECRET_KEY changed since they were saved. Save them again.`);
+      throw new ModelRuntimeError(
+        'provider_not_initialize',
+        `The stored credentials of provider ${provider} cannot be decrypted: SECRET_KEY changed since they were saved. Save them again.`,
+      );
     }
   };
 
   async function lookup(ref: ModelRef, type: ModelType): Promise<ResolvedModel> {
     const spec = deps.specs.get(ref.provider);
     if (!spec) throw new ModelRuntimeError('provider_not_initialize', `Provider ${ref.provider} does not exist.`);
-    if (!spec.supported_model_types.includes(type)) throw new ModelRuntimeError('provider_not_initialize', `Provider ${ref.provider} has no ${type} models.`);
+    if (!spec.supported_model_types.includes(type))
+      throw new ModelRuntimeError('provider_not_initialize', `Provider ${ref.provider} has no ${type} models.`);
     const custom = await customModel(deps.pool, ref.tenantId, ref.provider, ref.model, ORIGIN_MODEL_TYPE[type]);
-    if (custom?.encrypted_config) return describeModel(spec, ref.model, type, open(ref.tenantId, ref.provider, custom.encrypted_config));
+    if (custom?.encrypted_config)
+      return describeModel(spec, ref.model, type, open(ref.tenantId, ref.provider, custom.encrypted_config));
     if (spec.configurate_methods.includes('predefined-model')) {
       if (!spec.provider_credential_schema) return describeModel(spec, ref.model, type, {});
       const active = await activeProviderCredential(deps.pool, ref.tenantId, ref.provider);
-      if (active) return describeModel(spec, ref.model, type, open(ref.tenantId, ref.provider, active.encrypted_config));
+      if (active)
+        return describeModel(spec, ref.model, type, open(ref.tenantId, ref.provider, active.encrypted_config));
     }
     throw new ModelRuntimeError('provider_not_initialize', `Model ${ref.model} credentials is not initialized.`);
   }

@@ -43,7 +43,11 @@ type Db = pg.Pool | pg.PoolClient;
 // ── provider credentials ────────────────────────────────────────────────────────────────────────
 
 /** The provider's active credential (its `providers.credential_id`), if any. */
-export async function activeProviderCredential(db: Db, tenantId: string, provider: string): Promise<CredentialRow | undefined> {
+export async function activeProviderCredential(
+  db: Db,
+  tenantId: string,
+  provider: string,
+): Promise<CredentialRow | undefined> {
   const { rows } = await db.query<CredentialRow>(
     `SELECT c.id, c.credential_name, c.encrypted_config FROM providers p JOIN provider_credentials c ON c.id = p.credential_id
      WHERE p.tenant_id = $1 AND p.provider_name = $2 AND p.provider_type = 'custom' LIMIT 1`,
@@ -52,7 +56,12 @@ export async function activeProviderCredential(db: Db, tenantId: string, provide
   return rows[0];
 }
 
-export async function providerCredential(db: Db, tenantId: string, provider: string, id: string): Promise<CredentialRow | undefined> {
+export async function providerCredential(
+  db: Db,
+  tenantId: string,
+  provider: string,
+  id: string,
+): Promise<CredentialRow | undefined> {
   const { rows } = await db.query<CredentialRow>(
     `SELECT id, credential_name, encrypted_config FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 AND id = $3`,
     [tenantId, provider, id],
@@ -60,7 +69,11 @@ export async function providerCredential(db: Db, tenantId: string, provider: str
   return rows[0];
 }
 
-export async function listProviderCredentials(db: Db, tenantId: string, provider?: string): Promise<Array<CredentialRow & { provider_name: string }>> {
+export async function listProviderCredentials(
+  db: Db,
+  tenantId: string,
+  provider?: string,
+): Promise<Array<CredentialRow & { provider_name: string }>> {
   const { rows } = await db.query<CredentialRow & { provider_name: string }>(
     `SELECT id, provider_name, credential_name, encrypted_config FROM provider_credentials
      WHERE tenant_id = $1 AND ($2::text IS NULL OR provider_name = $2) ORDER BY created_at, id`,
@@ -70,17 +83,31 @@ export async function listProviderCredentials(db: Db, tenantId: string, provider
 }
 
 /** The configured providers of a workspace: name → active credential id (null: none active). */
-export async function providerRecords(db: Db, tenantId: string): Promise<Map<string, { credentialId: string | null; credentialName: string | null }>> {
-  const { rows } = await db.query<{ provider_name: string; credential_id: string | null; credential_name: string | null }>(
+export async function providerRecords(
+  db: Db,
+  tenantId: string,
+): Promise<Map<string, { credentialId: string | null; credentialName: string | null }>> {
+  const { rows } = await db.query<{
+    provider_name: string;
+    credential_id: string | null;
+    credential_name: string | null;
+  }>(
     `SELECT p.provider_name, p.credential_id, c.credential_name FROM providers p LEFT JOIN provider_credentials c ON c.id = p.credential_id
      WHERE p.tenant_id = $1 AND p.provider_type = 'custom'`,
     [tenantId],
   );
-  return new Map(rows.map((r) => [r.provider_name, { credentialId: r.credential_id, credentialName: r.credential_name }]));
+  return new Map(
+    rows.map((r) => [r.provider_name, { credentialId: r.credential_id, credentialName: r.credential_name }]),
+  );
 }
 
 /** Points the provider at a credential (null: none), creating its `providers` row if needed. */
-export async function activateProviderCredential(db: Db, tenantId: string, provider: string, credentialId: string | null): Promise<void> {
+export async function activateProviderCredential(
+  db: Db,
+  tenantId: string,
+  provider: string,
+  credentialId: string | null,
+): Promise<void> {
   await db.query(
     `INSERT INTO providers (tenant_id, provider_name, provider_type, quota_type, credential_id, is_valid) VALUES ($1, $2, 'custom', '', $3::uuid, $3::uuid IS NOT NULL)
      ON CONFLICT (tenant_id, provider_name, provider_type, quota_type)
@@ -89,7 +116,10 @@ export async function activateProviderCredential(db: Db, tenantId: string, provi
   );
 }
 
-export async function insertProviderCredential(db: Db, input: { tenantId: string; provider: string; name: string; encryptedConfig: string }): Promise<string> {
+export async function insertProviderCredential(
+  db: Db,
+  input: { tenantId: string; provider: string; name: string; encryptedConfig: string },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO provider_credentials (tenant_id, provider_name, credential_name, encrypted_config) VALUES ($1, $2, $3, $4) RETURNING id`,
     [input.tenantId, input.provider, input.name, input.encryptedConfig],
@@ -97,7 +127,10 @@ export async function insertProviderCredential(db: Db, input: { tenantId: string
   return (rows[0] as { id: string }).id; // INSERT … RETURNING yields one row
 }
 
-export async function updateProviderCredential(db: Db, input: { tenantId: string; provider: string; id: string; name?: string; encryptedConfig: string }): Promise<boolean> {
+export async function updateProviderCredential(
+  db: Db,
+  input: { tenantId: string; provider: string; id: string; name?: string; encryptedConfig: string },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE provider_credentials SET encrypted_config = $4, credential_name = COALESCE($5, credential_name), updated_at = now()
      WHERE tenant_id = $1 AND provider_name = $2 AND id = $3`,
@@ -107,14 +140,26 @@ export async function updateProviderCredential(db: Db, input: { tenantId: string
 }
 
 /** Deletes credentials (one, or all of the provider's) and repoints the provider at the newest left. */
-export async function deleteProviderCredentials(db: Db, tenantId: string, provider: string, id?: string): Promise<number> {
-  const { rowCount } = await db.query(`DELETE FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 AND ($3::uuid IS NULL OR id = $3)`, [tenantId, provider, id ?? null]);
+export async function deleteProviderCredentials(
+  db: Db,
+  tenantId: string,
+  provider: string,
+  id?: string,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 AND ($3::uuid IS NULL OR id = $3)`,
+    [tenantId, provider, id ?? null],
+  );
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 ORDER BY created_at DESC, id LIMIT 1`,
     [tenantId, provider],
   );
-  const current = await db.query<{ credential_id: string | null }>(`SELECT credential_id FROM providers WHERE tenant_id = $1 AND provider_name = $2 AND provider_type = 'custom'`, [tenantId, provider]);
-  if (current.rows[0] && current.rows[0].credential_id === null) await activateProviderCredential(db, tenantId, provider, rows[0]?.id ?? null);
+  const current = await db.query<{ credential_id: string | null }>(
+    `SELECT credential_id FROM providers WHERE tenant_id = $1 AND provider_name = $2 AND provider_type = 'custom'`,
+    [tenantId, provider],
+  );
+  if (current.rows[0] && current.rows[0].credential_id === null)
+    await activateProviderCredential(db, tenantId, provider, rows[0]?.id ?? null);
   return rowCount ?? 0;
 }
 
@@ -123,17 +168,35 @@ export async function deleteProviderCredentials(db: Db, tenantId: string, provid
 const CUSTOM_MODEL = `SELECT m.id, m.provider_name, m.model_name, m.model_type, m.credential_id, c.credential_name, c.encrypted_config
   FROM provider_models m LEFT JOIN provider_model_credentials c ON c.id = m.credential_id`;
 
-export async function customModel(db: Db, tenantId: string, provider: string, model: string, originType: string): Promise<CustomModelRow | undefined> {
-  const { rows } = await db.query<CustomModelRow>(`${CUSTOM_MODEL} WHERE m.tenant_id = $1 AND m.provider_name = $2 AND m.model_name = $3 AND m.model_type = $4`, [tenantId, provider, model, originType]);
+export async function customModel(
+  db: Db,
+  tenantId: string,
+  provider: string,
+  model: string,
+  originType: string,
+): Promise<CustomModelRow | undefined> {
+  const { rows } = await db.query<CustomModelRow>(
+    `${CUSTOM_MODEL} WHERE m.tenant_id = $1 AND m.provider_name = $2 AND m.model_name = $3 AND m.model_type = $4`,
+    [tenantId, provider, model, originType],
+  );
   return rows[0];
 }
 
 export async function listCustomModels(db: Db, tenantId: string, provider?: string): Promise<CustomModelRow[]> {
-  const { rows } = await db.query<CustomModelRow>(`${CUSTOM_MODEL} WHERE m.tenant_id = $1 AND ($2::text IS NULL OR m.provider_name = $2) ORDER BY m.created_at, m.id`, [tenantId, provider ?? null]);
+  const { rows } = await db.query<CustomModelRow>(
+    `${CUSTOM_MODEL} WHERE m.tenant_id = $1 AND ($2::text IS NULL OR m.provider_name = $2) ORDER BY m.created_at, m.id`,
+    [tenantId, provider ?? null],
+  );
   return rows;
 }
 
-export async function listModelCredentials(db: Db, tenantId: string, provider: string, model: string, originType: string): Promise<CredentialRow[]> {
+export async function listModelCredentials(
+  db: Db,
+  tenantId: string,
+  provider: string,
+  model: string,
+  originType: string,
+): Promise<CredentialRow[]> {
   const { rows } = await db.query<CredentialRow>(
     `SELECT id, credential_name, encrypted_config FROM provider_model_credentials
      WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4 ORDER BY created_at, id`,
@@ -142,7 +205,17 @@ export async function listModelCredentials(db: Db, tenantId: string, provider: s
   return rows;
 }
 
-export async function insertModelCredential(db: Db, input: { tenantId: string; provider: string; model: string; originType: string; name: string; encryptedConfig: string }): Promise<string> {
+export async function insertModelCredential(
+  db: Db,
+  input: {
+    tenantId: string;
+    provider: string;
+    model: string;
+    originType: string;
+    name: string;
+    encryptedConfig: string;
+  },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO provider_model_credentials (tenant_id, provider_name, model_name, model_type, credential_name, encrypted_config) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
     [input.tenantId, input.provider, input.model, input.originType, input.name, input.encryptedConfig],
@@ -150,17 +223,39 @@ export async function insertModelCredential(db: Db, input: { tenantId: string; p
   return (rows[0] as { id: string }).id; // INSERT … RETURNING yields one row
 }
 
-export async function updateModelCredential(db: Db, input: { tenantId: string; provider: string; model: string; originType: string; id: string; name?: string; encryptedConfig: string }): Promise<boolean> {
+export async function updateModelCredential(
+  db: Db,
+  input: {
+    tenantId: string;
+    provider: string;
+    model: string;
+    originType: string;
+    id: string;
+    name?: string;
+    encryptedConfig: string;
+  },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE provider_model_credentials SET encrypted_config = $6, credential_name = COALESCE($7, credential_name), updated_at = now()
      WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4 AND id = $5`,
-    [input.tenantId, input.provider, input.model, input.originType, input.id, input.encryptedConfig, input.name ?? null],
+    [
+      input.tenantId,
+      input.provider,
+      input.model,
+      input.originType,
+      input.id,
+      input.encryptedConfig,
+      input.name ?? null,
+    ],
   );
   return (rowCount ?? 0) > 0;
 }
 
 /** Adds the model to the workspace (or repoints it) with this credential active. */
-export async function activateModelCredential(db: Db, input: { tenantId: string; provider: string; model: string; originType: string; credentialId: string | null }): Promise<void> {
+export async function activateModelCredential(
+  db: Db,
+  input: { tenantId: string; provider: string; model: string; originType: string; credentialId: string | null },
+): Promise<void> {
   await db.query(
     `INSERT INTO provider_models (tenant_id, provider_name, model_name, model_type, credential_id, is_valid) VALUES ($1, $2, $3, $4, $5::uuid, $5::uuid IS NOT NULL)
      ON CONFLICT (tenant_id, provider_name, model_name, model_type)
@@ -170,33 +265,56 @@ export async function activateModelCredential(db: Db, input: { tenantId: string;
 }
 
 /** Deletes a model credential; the model then uses its newest other credential, or none. */
-export async function deleteModelCredential(db: Db, input: { tenantId: string; provider: string; model: string; originType: string; id: string }): Promise<boolean> {
+export async function deleteModelCredential(
+  db: Db,
+  input: { tenantId: string; provider: string; model: string; originType: string; id: string },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `DELETE FROM provider_model_credentials WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4 AND id = $5`,
     [input.tenantId, input.provider, input.model, input.originType, input.id],
   );
   const left = await listModelCredentials(db, input.tenantId, input.provider, input.model, input.originType);
   const row = await customModel(db, input.tenantId, input.provider, input.model, input.originType);
-  if (row && row.credential_id === null) await activateModelCredential(db, { ...input, credentialId: left.at(-1)?.id ?? null });
+  if (row && row.credential_id === null)
+    await activateModelCredential(db, { ...input, credentialId: left.at(-1)?.id ?? null });
   return (rowCount ?? 0) > 0;
 }
 
 /** Removes a custom model and all its credentials. */
-export async function deleteCustomModel(db: Db, input: { tenantId: string; provider: string; model: string; originType: string }): Promise<number> {
+export async function deleteCustomModel(
+  db: Db,
+  input: { tenantId: string; provider: string; model: string; originType: string },
+): Promise<number> {
   const params = [input.tenantId, input.provider, input.model, input.originType];
-  const { rowCount } = await db.query(`DELETE FROM provider_models WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4`, params);
-  await db.query(`DELETE FROM provider_model_credentials WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4`, params);
+  const { rowCount } = await db.query(
+    `DELETE FROM provider_models WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4`,
+    params,
+  );
+  await db.query(
+    `DELETE FROM provider_model_credentials WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4`,
+    params,
+  );
   return rowCount ?? 0;
 }
 
 // ── default models ──────────────────────────────────────────────────────────────────────────────
 
-export async function defaultModelRow(db: Db, tenantId: string, originType: string): Promise<DefaultModelRow | undefined> {
-  const { rows } = await db.query<DefaultModelRow>(`SELECT provider_name, model_name, model_type FROM tenant_default_models WHERE tenant_id = $1 AND model_type = $2`, [tenantId, originType]);
+export async function defaultModelRow(
+  db: Db,
+  tenantId: string,
+  originType: string,
+): Promise<DefaultModelRow | undefined> {
+  const { rows } = await db.query<DefaultModelRow>(
+    `SELECT provider_name, model_name, model_type FROM tenant_default_models WHERE tenant_id = $1 AND model_type = $2`,
+    [tenantId, originType],
+  );
   return rows[0];
 }
 
-export async function setDefaultModelRow(db: Db, input: { tenantId: string; provider: string; model: string; originType: string }): Promise<void> {
+export async function setDefaultModelRow(
+  db: Db,
+  input: { tenantId: string; provider: string; model: string; originType: string },
+): Promise<void> {
   await db.query(
     `INSERT INTO tenant_default_models (tenant_id, provider_name, model_name, model_type) VALUES ($1, $2, $3, $4)
      ON CONFLICT (tenant_id, model_type) DO UPDATE SET provider_name = EXCLUDED.provider_name, model_name = EXCLUDED.model_name, updated_at = now()`,

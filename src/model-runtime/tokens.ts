@@ -29,7 +29,8 @@ export function countTokens(input: string | PromptMessage[]): number {
   const enc = load();
   if (typeof input === 'string') return input ? enc.countTokens(input) : 0;
   let total = input.length ? REPLY_PRIMING : 0;
-  for (const message of input) total += PER_MESSAGE + enc.countTokens(message.role) + enc.countTokens(textOf(message.content));
+  for (const message of input)
+    total += PER_MESSAGE + enc.countTokens(message.role) + enc.countTokens(textOf(message.content));
   return total;
 }
 
@@ -39,6 +40,7 @@ export function countTokens(input: string | PromptMessage[]): number {
  */
 export function tokenUpperBound(input: PromptMessage[]): number {
   let total = input.length ? REPLY_PRIMING : 0;
-  for (const message of input) total += PER_MESSAGE + Buffer.byteLength(message.role) + Buffer.byteLength(textOf(message.content));
+  for (const message of input)
+    total += PER_MESSAGE + Buffer.byteLength(message.role) + Buffer.byteLength(textOf(message.content));
   return total;
 }

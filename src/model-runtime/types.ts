@@ -28,7 +28,9 @@ export type ModelType = 'llm' | 'text-embedding';
 /** How an LLM is driven: chat messages, or one completion prompt. */
 export type LlmMode = 'chat' | 'completion';
 
-export type PromptContent = { type: 'text'; text: string } | { type: 'image'; /** http(s) or data: URL */ url: string; mimeType?: string };
+export type PromptContent =
+  | { type: 'text'; text: string }
+  | { type: 'image' /** http(s) or data: URL */; url: string; mimeType?: string };
 
 export interface PromptMessage {
   role: 'system' | 'user' | 'assistant';
@@ -122,7 +124,13 @@ export type ModelErrorCode =
  * `[openai] Rate Limit Error, …`; the kind is for callers that need more (logs, retries).
  * (Added by the runtime: optional member, the contract's shape is unchanged.)
  */
-export type InvokeErrorKind = 'connection' | 'server_unavailable' | 'rate_limit' | 'authorization' | 'bad_request' | 'other';
+export type InvokeErrorKind =
+  | 'connection'
+  | 'server_unavailable'
+  | 'rate_limit'
+  | 'authorization'
+  | 'bad_request'
+  | 'other';
 
 export class ModelRuntimeError extends Error {
   readonly code: ModelErrorCode;
@@ -131,7 +139,11 @@ export class ModelRuntimeError extends Error {
   readonly kind?: InvokeErrorKind;
   /** The provider's HTTP status, when it answered one. */
   readonly upstreamStatus?: number;
-  constructor(code: ModelErrorCode, message: string, options: { status?: number; cause?: unknown; kind?: InvokeErrorKind; upstreamStatus?: number } = {}) {
+  constructor(
+    code: ModelErrorCode,
+    message: string,
+    options: { status?: number; cause?: unknown; kind?: InvokeErrorKind; upstreamStatus?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ModelRuntimeError';
     this.code = code;

@@ -49,7 +49,12 @@ export function addPrices(a: string, b: string): string {
 }
 
 /** Dify's LLMUsage for a call: token counts, prices where known, latency in seconds. */
-export function llmUsage(input: { promptTokens: number; completionTokens: number; price?: PriceInfo; latencySeconds: number }): LlmUsage {
+export function llmUsage(input: {
+  promptTokens: number;
+  completionTokens: number;
+  price?: PriceInfo;
+  latencySeconds: number;
+}): LlmUsage {
   const { promptTokens, completionTokens, price } = input;
   const promptPrice = price ? priceFor(promptTokens, price.input, price.unit) : '0.0';
   const completionPrice = price ? priceFor(completionTokens, price.output, price.unit) : '0.0';

@@ -19,5 +19,11 @@ export async function doctor(options: DoctorRunOptions = {}): Promise<DoctorRepo
   const unknown = options.only?.filter((id) => !known.includes(id)) ?? [];
   if (unknown.length) throw usageError(`unknown check ${unknown.join(', ')}`, `Checks: ${known.join(', ')}`);
   const config = loadConfig(options);
-  return runChecks({ config, env: options.env ?? process.env, only: options.only, checks, timeoutMs: options.timeoutMs });
+  return runChecks({
+    config,
+    env: options.env ?? process.env,
+    only: options.only,
+    checks,
+    timeoutMs: options.timeoutMs,
+  });
 }

@@ -31,7 +31,12 @@ export async function down(options: DownOptions = {}): Promise<DownOutcome> {
   const config = loadConfig({ ...options, mode: 'api' });
   const env = options.env ?? process.env;
   // On a full disk `down` still stops the stack: without the lock when it cannot be written.
-  const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: options.lockTimeoutMs ?? 60_000, withoutLockOnFullDisk: true, onWait: options.onWaitLock });
+  const lock = await acquireProjectLock({
+    projectDir: config.project.projectDir,
+    timeoutMs: options.lockTimeoutMs ?? 60_000,
+    withoutLockOnFullDisk: true,
+    onWait: options.onWaitLock,
+  });
   if (lock.unwritten) options.onWithoutLock?.(lock.unwritten);
   try {
     const stack = createStack({ config, env, report: options.report });

@@ -34,7 +34,11 @@ export async function logs(options: LogsOptions = {}): Promise<LogsResult> {
   let since: Date | undefined;
   if (typeof options.since === 'string') {
     since = parseSince(options.since);
-    if (!since) throw usageError(`--since ${options.since} is neither a duration (10m, 1h30m) nor a time`, 'e.g. --since 10m or --since 2026-11-26T10:00:00Z');
+    if (!since)
+      throw usageError(
+        `--since ${options.since} is neither a duration (10m, 1h30m) nor a time`,
+        'e.g. --since 10m or --since 2026-11-26T10:00:00Z',
+      );
   } else since = options.since;
   let grep: { pattern: RegExp; after?: number; before?: number } | undefined;
   if (options.grep !== undefined) {
@@ -45,7 +49,13 @@ export async function logs(options: LogsOptions = {}): Promise<LogsResult> {
     }
   }
   const env = options.env ?? process.env;
-  const sources = await logSources({ projectDir: project.projectDir, projectName: project.projectName, env, services: options.services ?? [], aliases: await composeAliases(project) });
+  const sources = await logSources({
+    projectDir: project.projectDir,
+    projectName: project.projectName,
+    env,
+    services: options.services ?? [],
+    aliases: await composeAliases(project),
+  });
   const services = sources.map((s) => s.service);
   const lines = await readLogs({ sources, tail: options.tail, since, grep });
   options.onLines?.(lines, services);
@@ -64,7 +74,10 @@ async function composeAliases(project: Project): Promise<Record<string, string>>
     if (mode === 'api' || mode === 'worker') aliases[name] = mode;
   }
   // The same rule `up` uses: the service DB_HOST / REDIS_HOST names, else the one with the image.
-  for (const [dependency, hostVar] of [['db', 'DB_HOST'], ['redis', 'REDIS_HOST']] as const) {
+  for (const [dependency, hostVar] of [
+    ['db', 'DB_HOST'],
+    ['redis', 'REDIS_HOST'],
+  ] as const) {
     const service = findDependencyService({ compose, name: dependency, host: project.lookup(hostVar) ?? dependency });
     if (service) aliases[service] = dependency;
   }

@@ -36,7 +36,9 @@ export const migrateUsage = (message: string) =>
   usageError(message, 'difyctl migrate [up|down [N]|status|history|current|stamp REV|new NAME] [--to REV] [--dry-run]');
 
 /** The project's database (the running stack's address from `.difyctl/state.json`, else the settings) as a migrator. */
-export async function projectMigrator(options: Omit<MigrateOptions, 'action'> = {}): Promise<{ migrator: Migrator; describe: string }> {
+export async function projectMigrator(
+  options: Omit<MigrateOptions, 'action'> = {},
+): Promise<{ migrator: Migrator; describe: string }> {
   const { loadConfig, requireValid } = await import('../config/resolve.js');
   const { describeConnection } = await import('../db/connection.js');
   const { resolveDbConnection } = await import('../stack/targets.js');
@@ -46,7 +48,12 @@ export async function projectMigrator(options: Omit<MigrateOptions, 'action'> = 
   const settings = requireValid(config);
   const state = await readState(config.project.projectDir, config.project.projectName);
   const target = resolveDbConnection(config.project, settings, state);
-  const migrator = createMigrator({ connection: target.connection, lockTimeoutMs: options.lockTimeoutMs ?? 60_000, migrationsDir: options.dir, logger: options.logger });
+  const migrator = createMigrator({
+    connection: target.connection,
+    lockTimeoutMs: options.lockTimeoutMs ?? 60_000,
+    migrationsDir: options.dir,
+    logger: options.logger,
+  });
   return { migrator, describe: `${describeConnection(target.connection)} (from ${target.source})` };
 }
 
@@ -61,7 +68,8 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
     const dir = path.resolve(options.projectDir ?? process.cwd(), options.dir ?? 'src/db/migrations');
     return { action, written: await writeNewMigration({ dir, name: options.name }) };
   }
-  if (action === 'stamp' && !options.to) throw migrateUsage('migrate stamp needs a revision (a revision id, base or head)');
+  if (action === 'stamp' && !options.to)
+    throw migrateUsage('migrate stamp needs a revision (a revision id, base or head)');
   const { migrator, describe } = await projectMigrator(options);
   options.logger?.debug?.(`database ${describe}`);
   switch (action) {

@@ -34,12 +34,18 @@ export async function serve(options: ServeOptions): Promise<{ mode: 'api' | 'wor
     const { runPrimary } = await import('../server/cluster.js');
     const logger = createLogger({ settings: server.settings, base: { mode: 'api', role: 'primary' } });
     const workers = workerCount(server.settings, os.availableParallelism());
-    logger.info({ workers, port: server.settings.DIFY_PORT, store: server.redisEnabled ? 'redis' : 'postgres' }, 'starting api server');
+    logger.info(
+      { workers, port: server.settings.DIFY_PORT, store: server.redisEnabled ? 'redis' : 'postgres' },
+      'starting api server',
+    );
     await runPrimary({ workers, timeoutSeconds: server.settings.GUNICORN_TIMEOUT, logger });
     return { mode, stopped: true };
   }
   const { isQueueName } = await import('../server/store/queue.js');
-  const queues = (options.queues ?? ALL_QUEUES).split(',').map((q) => q.trim()).filter(Boolean);
+  const queues = (options.queues ?? ALL_QUEUES)
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
   const unknown = queues.filter((q) => !isQueueName(q));
   if (unknown.length > 0 || queues.length === 0) {
     throw usageError(`Unknown queue ${unknown.join(', ') || '(none given)'} in --queues`, `Pick from ${ALL_QUEUES}`);

@@ -53,7 +53,9 @@ const sequential: PhaseRunner = async (phases) => {
 
 /** The mode the requested names pick: both → all, one → that one, none → options.mode. */
 export function modeOf(services: string[], fallback: UpOptions['mode']): UpOptions['mode'] {
-  const processes = services.filter((s): s is (typeof PROCESSES)[number] => (PROCESSES as readonly string[]).includes(s));
+  const processes = services.filter((s): s is (typeof PROCESSES)[number] =>
+    (PROCESSES as readonly string[]).includes(s),
+  );
   return processes.length === 2 ? 'all' : processes.length === 1 ? processes[0] : fallback;
 }
 
@@ -63,7 +65,8 @@ export function modeOf(services: string[], fallback: UpOptions['mode']): UpOptio
  */
 export async function up(options: UpRunOptions): Promise<UpOutcome> {
   const requested = options.services ?? [];
-  if (requested.length > 0 && !requested.some((s) => (PROCESSES as readonly string[]).includes(s))) return upDependencies(options, requested);
+  if (requested.length > 0 && !requested.some((s) => (PROCESSES as readonly string[]).includes(s)))
+    return upDependencies(options, requested);
   const { createStack } = await import('../stack/stack.js');
   const stackUp = createStack({ ...options, mode: modeOf(requested, options.mode) });
   void stackUp.settings; // an invalid configuration starts nothing and takes no lock (throws CONFIG.INVALID)
@@ -103,7 +106,11 @@ async function runPhases(stackUp: Stack, options: UpRunOptions): Promise<{ launc
       skip,
       run: async () => {
         const result = await stackUp.migrate();
-        return result.skipped ? 'Database at head (migrations off)' : result.applied.length ? `Applied ${result.applied.length} migration(s), database at head` : 'Database already at head';
+        return result.skipped
+          ? 'Database at head (migrations off)'
+          : result.applied.length
+            ? `Applied ${result.applied.length} migration(s), database at head`
+            : 'Database already at head';
       },
     },
     {
@@ -112,7 +119,9 @@ async function runPhases(stackUp: Stack, options: UpRunOptions): Promise<{ launc
       skip,
       run: async () => {
         state.launch = await stackUp.launch();
-        return state.launch.services.map((s) => `${s.service} ${s.url ? `healthy at ${s.url}` : 'running'} (pid ${s.record.pid})`).join(', ');
+        return state.launch.services
+          .map((s) => `${s.service} ${s.url ? `healthy at ${s.url}` : 'running'} (pid ${s.record.pid})`)
+          .join(', ');
       },
     },
   ];
@@ -149,9 +158,15 @@ function stopReason(launch: Launch, signal: AbortSignal): Promise<'signal' | 'ga
 async function superviseUntil(stackUp: Stack, launch: Launch, signal: AbortSignal): Promise<void> {
   const how = await stopReason(launch, signal);
   const { stopServices } = await import('../stack/launch/launch.js');
-  await stopServices({ projectDir: stackUp.config.project.projectDir, services: stackUp.services, supervisors: launch.supervisors });
+  await stopServices({
+    projectDir: stackUp.config.project.projectDir,
+    services: stackUp.services,
+    supervisors: launch.supervisors,
+  });
   if (how === 'gave-up') {
-    throw new DifyctlError('SERVER.CRASHED', `${stackUp.services.join('/')} kept crashing and difyctl gave up`, { hint: '`difyctl logs -n 50` and `difyctl doctor` tell why.' });
+    throw new DifyctlError('SERVER.CRASHED', `${stackUp.services.join('/')} kept crashing and difyctl gave up`, {
+      hint: '`difyctl logs -n 50` and `difyctl doctor` tell why.',
+    });
   }
 }
 
@@ -165,7 +180,14 @@ async function upDependencies(options: UpRunOptions, requested: string[]): Promi
   const { loadConfig, requireValid } = await import('../config/resolve.js');
   const { createStack, unknownDependency } = await import('../stack/index.js');
   const config = loadConfig({ ...options, mode: 'api' });
-  const stack = createStack({ config, provider: options.provider, timeoutMs: options.timeoutMs, report: options.report, env: options.env, clock: options.clock });
+  const stack = createStack({
+    config,
+    provider: options.provider,
+    timeoutMs: options.timeoutMs,
+    report: options.report,
+    env: options.env,
+    clock: options.clock,
+  });
   const names = requested.map((name) => {
     const dependency = stack.dependencyNamed(name);
     if (!dependency) throw unknownDependency(name, ['db', 'redis', 'api', 'worker']);
@@ -175,7 +197,11 @@ async function upDependencies(options: UpRunOptions, requested: string[]): Promi
   // Like the full `up`: one change to this project's stack at a time (a concurrent `down` or `up`).
   const { acquireProjectLock } = await import('../supervision/project-lock.js');
   const { DEFAULT_TIMEOUT_MS } = await import('../stack/stack.js');
-  const lock = await acquireProjectLock({ projectDir: config.project.projectDir, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, onWait: options.onWaitLock });
+  const lock = await acquireProjectLock({
+    projectDir: config.project.projectDir,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    onWait: options.onWaitLock,
+  });
   // Aborted while starting: what this run started goes (data stays), then CLI.INTERRUPTED.
   const interrupt = () => void stack.undo();
   options.signal?.addEventListener('abort', interrupt, { once: true });
@@ -187,5 +213,14 @@ async function upDependencies(options: UpRunOptions, requested: string[]): Promi
     options.signal?.removeEventListener('abort', interrupt);
     await lock.release();
   }
-  return { alreadyRunning: false, services: [], dependencies, migrated: [], settings, dependenciesOnly: true, detached: true, rows: [] };
+  return {
+    alreadyRunning: false,
+    services: [],
+    dependencies,
+    migrated: [],
+    settings,
+    dependenciesOnly: true,
+    detached: true,
+    rows: [],
+  };
 }

@@ -27,7 +27,9 @@ function escapeOne(c: string): string {
  * @param options.keepTabs leave tabs alone (file excerpts, where they keep the caret aligned)
  */
 export function escapeControl(text: string, options: { keepNewlines?: boolean; keepTabs?: boolean } = {}): string {
-  return text.replace(UNPRINTABLE, (c) => ((c === '\n' && options.keepNewlines) || (c === '\t' && options.keepTabs) ? c : escapeOne(c)));
+  return text.replace(UNPRINTABLE, (c) =>
+    (c === '\n' && options.keepNewlines) || (c === '\t' && options.keepTabs) ? c : escapeOne(c),
+  );
 }
 
 /** The first `limit` characters and how many UTF-8 bytes were left out (0 when nothing was). */

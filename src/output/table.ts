@@ -12,10 +12,14 @@ export const MAX_COLUMN_WIDTH = 100;
  * printed as given: callers escape and clip values (see printable.ts).
  */
 export function renderTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.min(MAX_COLUMN_WIDTH, Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? '')))));
+  const widths = headers.map((h, i) =>
+    Math.min(MAX_COLUMN_WIDTH, Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? '')))),
+  );
   const format = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(cell)))))
+      .map((cell, i) =>
+        i === cells.length - 1 ? cell : cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(cell))),
+      )
       .join('  ')
       .trimEnd();
   return [format(headers), ...rows.map(format)].join('\n');

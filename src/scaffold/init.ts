@@ -29,9 +29,13 @@ export async function initProject(options: InitOptions): Promise<{ written: stri
   const targets = FILES.map((f) => ({ ...f, path: path.join(options.dir, f.target) }));
   const existing = targets.filter((t) => existsSync(t.path)).map((t) => t.target);
   if (existing.length && !options.force) {
-    throw new DifyctlError('INIT.EXISTS', `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${options.dir}`, {
-      hint: 'Pass --force to overwrite them, or init into another directory.',
-    });
+    throw new DifyctlError(
+      'INIT.EXISTS',
+      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${options.dir}`,
+      {
+        hint: 'Pass --force to overwrite them, or init into another directory.',
+      },
+    );
   }
   const values: Record<string, string> = {
     SECRET_KEY: random(42).toString('base64'),
@@ -42,7 +46,11 @@ export async function initProject(options: InitOptions): Promise<{ written: stri
   for (const t of targets) {
     const text = await readFile(path.join(TEMPLATES_DIR, t.template), 'utf8');
     await mkdir(path.dirname(t.path), { recursive: true });
-    await writeFile(t.path, text.replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) => values[key] ?? m), { mode: t.target === '.env' ? 0o600 : 0o644 });
+    await writeFile(
+      t.path,
+      text.replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) => values[key] ?? m),
+      { mode: t.target === '.env' ? 0o600 : 0o644 },
+    );
     written.push(t.path);
   }
   return { written };

@@ -10,7 +10,12 @@ import { registerAuth } from './hooks/auth.js';
 import { registerConcurrencyLimit } from './hooks/concurrency.js';
 import { frameworkErrors, registerErrorHandlers } from './hooks/error-handler.js';
 import { DEFAULT_BODY_LIMIT, registerRequestGuard } from './hooks/request-guard.js';
-import { clientErrorHandler, registerRequestDeadline, requestTimeoutOptions, type RequestTimeouts } from './hooks/request-timeouts.js';
+import {
+  clientErrorHandler,
+  registerRequestDeadline,
+  requestTimeoutOptions,
+  type RequestTimeouts,
+} from './hooks/request-timeouts.js';
 import { registerVersionHeaders } from './hooks/version-headers.js';
 import { silentLogger, type Logger } from './logger.js';
 import { loadMiddleware, registerMiddleware } from './middleware.js';
@@ -93,12 +98,23 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
   }
 }
 
-async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Pool; backends: Backends }): Promise<AppContext> {
+async function buildContext(input: {
+  deps: AppDeps;
+  logger: Logger;
+  pool: pg.Pool;
+  backends: Backends;
+}): Promise<AppContext> {
   const { deps, logger, pool, backends } = input;
   const { settings } = deps;
   // Built-in providers plus PROVIDER_PLUGINS_DIR plugins (a broken plugin is logged and skipped).
   const modelRuntime =
-    deps.modelRuntime ?? (await createModelRuntime({ pool, secretKey: settings.SECRET_KEY, pluginsDir: path.resolve(deps.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), logger }));
+    deps.modelRuntime ??
+    (await createModelRuntime({
+      pool,
+      secretKey: settings.SECRET_KEY,
+      pluginsDir: path.resolve(deps.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR),
+      logger,
+    }));
   return {
     settings,
     version: serverVersion(),
@@ -120,7 +136,10 @@ async function buildContext(input: { deps: AppDeps; logger: Logger; pool: pg.Poo
     appKeys: createAppKeyResolver({ pool }),
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
     modelRuntime,
-    loginLimiter: backends.store.rateLimiter({ prefix: 'login', ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }) }),
+    loginLimiter: backends.store.rateLimiter({
+      prefix: 'login',
+      ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }),
+    }),
     storage: createFileStorage(settings, deps.baseDir ?? process.cwd()),
   };
 }
@@ -141,15 +160,30 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
     clientErrorHandler: clientErrorHandler({ version, env: settings.DEPLOY_ENV }),
     forceCloseConnections: 'idle',
     // X-Forwarded-For: only with RESPECT_XFORWARD_HEADERS_ENABLED, one hop, from FORWARDED_ALLOW_IPS.
-    trustProxy: trustedProxy({ enabled: settings.RESPECT_XFORWARD_HEADERS_ENABLED, allowIps: settings.FORWARDED_ALLOW_IPS }),
+    trustProxy: trustedProxy({
+      enabled: settings.RESPECT_XFORWARD_HEADERS_ENABLED,
+      allowIps: settings.FORWARDED_ALLOW_IPS,
+    }),
     // Undecodable URLs and over-long path parameters are answered before routing: as Dify errors too.
     frameworkErrors: frameworkErrors({ version, env: settings.DEPLOY_ENV }),
   });
   registerRequestDeadline(app, { timeoutSeconds: settings.GUNICORN_TIMEOUT });
   registerConcurrencyLimit(app, settings.SERVER_WORKER_CONNECTIONS);
-  const captureError = await initSentry({ dsn: settings.SENTRY_DSN, tracesSampleRate: settings.SENTRY_TRACES_SAMPLE_RATE, environment: settings.DEPLOY_ENV, release: version, logger });
+  const captureError = await initSentry({
+    dsn: settings.SENTRY_DSN,
+    tracesSampleRate: settings.SENTRY_TRACES_SAMPLE_RATE,
+    environment: settings.DEPLOY_ENV,
+    release: version,
+    logger,
+  });
   if (settings.CUSTOM_MIDDLEWARE_ENABLED && settings.CUSTOM_MIDDLEWARE_MODULE) {
-    registerMiddleware(app, { middleware: await loadMiddleware({ module: settings.CUSTOM_MIDDLEWARE_MODULE, baseDir: deps.baseDir ?? process.cwd() }), logger });
+    registerMiddleware(app, {
+      middleware: await loadMiddleware({
+        module: settings.CUSTOM_MIDDLEWARE_MODULE,
+        baseDir: deps.baseDir ?? process.cwd(),
+      }),
+      logger,
+    });
   }
   const routeTable = collectRoutes(app);
   registerVersionHeaders(app, { version, env: settings.DEPLOY_ENV });
@@ -158,7 +192,10 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
   // The level is fixed at start (LOG_LEVEL): below debug, requests carry no hook at all.
   if (logger.isLevelEnabled('debug')) {
     app.addHook('onResponse', (request, reply, done) => {
-      logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      logger.debug(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request',
+      );
       done();
     });
   }
@@ -177,8 +214,16 @@ function collectRoutes(app: FastifyInstance): RouteEntry[] {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     // Read lazily: a scope's own onRoute hook (the /v1 scope) may set config.auth after this one.
-    const auth = (): RouteEntry['auth'] => (route.config as { auth?: RouteEntry['auth'] } | undefined)?.auth ?? 'console';
-    for (const method of methods) routeTable.push({ method, url: route.url, get auth() { return auth(); } });
+    const auth = (): RouteEntry['auth'] =>
+      (route.config as { auth?: RouteEntry['auth'] } | undefined)?.auth ?? 'console';
+    for (const method of methods)
+      routeTable.push({
+        method,
+        url: route.url,
+        get auth() {
+          return auth();
+        },
+      });
   });
   return routeTable;
 }

@@ -17,7 +17,8 @@ export interface PrimaryOptions {
 }
 
 /** The code a failed process reported, when it is one of ours; SERVER.START_FAILED otherwise. */
-const knownCode = (code: string | undefined): ErrorCode => (code !== undefined && code in ERROR_CODES ? (code as ErrorCode) : 'SERVER.START_FAILED');
+const knownCode = (code: string | undefined): ErrorCode =>
+  code !== undefined && code in ERROR_CODES ? (code as ErrorCode) : 'SERVER.START_FAILED';
 
 interface Tracked {
   worker: Worker;
@@ -51,7 +52,9 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
       const entry: Tracked = { worker, ready: false, startedAt: Date.now(), lastPong: Date.now() };
       tracked.set(worker.id, entry);
       // The child process's 'error' (an IPC or kill failure) is re-emitted here: unheard, it would end the primary.
-      worker.on('error', (error: Error) => logger.warn({ worker: worker.process.pid, err: error.message }, 'api process error'));
+      worker.on('error', (error: Error) =>
+        logger.warn({ worker: worker.process.pid, err: error.message }, 'api process error'),
+      );
       worker.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return;
         if (message.difyctl === 'pong') entry.lastPong = Date.now();
@@ -74,7 +77,13 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
           return;
         }
         if (!entry.ready && ++earlyDeaths >= MAX_EARLY_DEATHS) {
-          fail(new DifyctlError('SERVER.START_FAILED', `${MAX_EARLY_DEATHS} api processes in a row exited before serving (last: code ${code}, signal ${signal})`, { hint: 'Run with LOG_LEVEL=DEBUG and read the lines above for the cause.' }));
+          fail(
+            new DifyctlError(
+              'SERVER.START_FAILED',
+              `${MAX_EARLY_DEATHS} api processes in a row exited before serving (last: code ${code}, signal ${signal})`,
+              { hint: 'Run with LOG_LEVEL=DEBUG and read the lines above for the cause.' },
+            ),
+          );
           return;
         }
         logger.warn({ worker: worker.process.pid, code, signal }, 'api process exited: starting a replacement');
@@ -99,7 +108,10 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
         const silentFor = now - t.lastPong;
         const limit = t.ready ? timeoutMs : startupMs;
         if (silentFor > limit) {
-          logger.error({ worker: t.worker.process.pid, silentMs: silentFor }, `api process did not answer for longer than GUNICORN_TIMEOUT (${options.timeoutSeconds} s): killing it`);
+          logger.error(
+            { worker: t.worker.process.pid, silentMs: silentFor },
+            `api process did not answer for longer than GUNICORN_TIMEOUT (${options.timeoutSeconds} s): killing it`,
+          );
           t.worker.process.kill('SIGKILL');
           continue;
         }

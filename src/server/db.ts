@@ -5,7 +5,19 @@ import { inTransaction as runInTransaction } from '../db/transaction.js';
 import type { Logger } from './logger.js';
 import { poolTypes } from './pg-timestamps.js';
 
-type DbSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'DB_EXTRAS' | 'SQLALCHEMY_POOL_SIZE' | 'SQLALCHEMY_MAX_OVERFLOW' | 'SQLALCHEMY_POOL_RECYCLE' | 'GUNICORN_TIMEOUT'>;
+type DbSettings = Pick<
+  Settings,
+  | 'DB_HOST'
+  | 'DB_PORT'
+  | 'DB_USERNAME'
+  | 'DB_PASSWORD'
+  | 'DB_DATABASE'
+  | 'DB_EXTRAS'
+  | 'SQLALCHEMY_POOL_SIZE'
+  | 'SQLALCHEMY_MAX_OVERFLOW'
+  | 'SQLALCHEMY_POOL_RECYCLE'
+  | 'GUNICORN_TIMEOUT'
+>;
 
 /** A request's query may run this long at most, whatever GUNICORN_TIMEOUT allows. @default 10 s */
 export const MAX_REQUEST_STATEMENT_MS = 10_000;
@@ -41,7 +53,12 @@ export function requestQueryBounds(settings: Pick<Settings, 'GUNICORN_TIMEOUT'>)
  * requestQueryBounds; the worker passes its own, longer bounds), and so are the wait for a
  * connection and its login: a stalled PostgreSQL costs a request seconds, never forever.
  */
-export function createPool(options: { settings: DbSettings; logger: Logger; applicationName?: string; bounds?: QueryBounds }): pg.Pool {
+export function createPool(options: {
+  settings: DbSettings;
+  logger: Logger;
+  applicationName?: string;
+  bounds?: QueryBounds;
+}): pg.Pool {
   const s = options.settings;
   const bounds = options.bounds ?? requestQueryBounds(s);
   // DB_EXTRAS (Dify's libpq parameters): TLS, login options, a statement_timeout lower than ours.
@@ -70,7 +87,8 @@ export function createPool(options: { settings: DbSettings; logger: Logger; appl
 }
 
 /** pg's error when `query_timeout` passed without an answer: the connection is unusable. */
-export const isQueryReadTimeout = (error: unknown): boolean => error instanceof Error && error.message === 'Query read timeout';
+export const isQueryReadTimeout = (error: unknown): boolean =>
+  error instanceof Error && error.message === 'Query read timeout';
 
 /**
  * Runs `fn` in a transaction on one pooled client. A checked-out client has no error listener of

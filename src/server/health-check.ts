@@ -20,7 +20,10 @@ export interface HealthCheckOptions {
 const within = async (work: () => Promise<unknown>, timeoutMs: number): Promise<boolean> => {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([work(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
+    await Promise.race([
+      work(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs))),
+    ]);
     return true;
   } catch {
     return false;

@@ -60,16 +60,35 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
   process.on('SIGINT', () => (process.send ? undefined : void stop('SIGINT')));
   process.on('disconnect', () => void stop('primary gone'));
   try {
-    app = await createApp({ settings, redisEnabled: options.server.redisEnabled, logger, baseDir: options.baseDir, ...options.extraDeps });
+    app = await createApp({
+      settings,
+      redisEnabled: options.server.redisEnabled,
+      logger,
+      baseDir: options.baseDir,
+      ...options.extraDeps,
+    });
     const address = await app.listen({ host: settings.DIFY_BIND_ADDRESS, port: settings.DIFY_PORT });
     stopMarker = startReadyMarker({ kv: app.difyctx.store.kv, logger });
-    logger.info({ address, connections: settings.SERVER_WORKER_CONNECTIONS, store: app.difyctx.store.kind }, 'api process listening');
+    logger.info(
+      { address, connections: settings.SERVER_WORKER_CONNECTIONS, store: app.difyctx.store.kind },
+      'api process listening',
+    );
     await send({ difyctl: 'ready', address });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const message = e.code === 'EADDRINUSE' ? `DIFY_PORT ${settings.DIFY_PORT} on ${settings.DIFY_BIND_ADDRESS} is already in use` : e.message;
+    const message =
+      e.code === 'EADDRINUSE'
+        ? `DIFY_PORT ${settings.DIFY_PORT} on ${settings.DIFY_BIND_ADDRESS} is already in use`
+        : e.message;
     logger.fatal({ err: e }, 'api process failed to start');
-    await send({ difyctl: 'fatal', error: { code: isDifyctlError(error) ? error.code : e.code === 'EADDRINUSE' ? 'NET.ADDRESS_IN_USE' : undefined, message, hint: isDifyctlError(error) ? error.hint : undefined } });
+    await send({
+      difyctl: 'fatal',
+      error: {
+        code: isDifyctlError(error) ? error.code : e.code === 'EADDRINUSE' ? 'NET.ADDRESS_IN_USE' : undefined,
+        message,
+        hint: isDifyctlError(error) ? error.hint : undefined,
+      },
+    });
     await app?.close().catch(() => {});
     process.exit(1);
   }

@@ -32,14 +32,24 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = LEVELS[options.settings.LOG_LEVEL];
   const console = options.stream ?? process.stderr;
   const streams: StreamEntry[] = [
-    { level, stream: console.isTTY ? pretty({ destination: console, colorize: !process.env.NO_COLOR, sync: true }) : console },
+    {
+      level,
+      stream: console.isTTY ? pretty({ destination: console, colorize: !process.env.NO_COLOR, sync: true }) : console,
+    },
   ];
   if (options.settings.LOG_FILE) {
     mkdirSync(path.dirname(path.resolve(options.settings.LOG_FILE)), { recursive: true });
     // Synchronous: a process killed by the arbiter (GUNICORN_TIMEOUT) still leaves its last lines.
     streams.push({ level, stream: pino.destination({ dest: options.settings.LOG_FILE, sync: true, mkdir: true }) });
   }
-  return pino({ level, base: { pid: process.pid, ...options.base }, redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' } }, pino.multistream(streams));
+  return pino(
+    {
+      level,
+      base: { pid: process.pid, ...options.base },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
+    },
+    pino.multistream(streams),
+  );
 }
 
 /** A logger that drops everything (tests, library use). */

@@ -12,21 +12,32 @@ export type CustomMiddleware = (request: FastifyRequest, reply: FastifyReply, ne
  * @throws DifyctlError CONFIG.INVALID when the module cannot be imported or exports no `middleware`
  */
 export async function loadMiddleware(options: { module: string; baseDir: string }): Promise<CustomMiddleware> {
-  const spec = options.module.startsWith('.') || path.isAbsolute(options.module) ? pathToFileURL(path.resolve(options.baseDir, options.module)).href : options.module;
+  const spec =
+    options.module.startsWith('.') || path.isAbsolute(options.module)
+      ? pathToFileURL(path.resolve(options.baseDir, options.module)).href
+      : options.module;
   let mod: { middleware?: unknown; default?: { middleware?: unknown } };
   try {
     mod = (await import(spec)) as typeof mod;
   } catch (error) {
-    throw new DifyctlError('CONFIG.INVALID', `CUSTOM_MIDDLEWARE_MODULE ${options.module} could not be imported: ${(error as Error).message}`, {
-      hint: 'Point CUSTOM_MIDDLEWARE_MODULE at a .js module (relative to the project directory), or set CUSTOM_MIDDLEWARE_ENABLED=false.',
-      cause: error,
-    });
+    throw new DifyctlError(
+      'CONFIG.INVALID',
+      `CUSTOM_MIDDLEWARE_MODULE ${options.module} could not be imported: ${(error as Error).message}`,
+      {
+        hint: 'Point CUSTOM_MIDDLEWARE_MODULE at a .js module (relative to the project directory), or set CUSTOM_MIDDLEWARE_ENABLED=false.',
+        cause: error,
+      },
+    );
   }
   const fn = mod.middleware ?? mod.default?.middleware;
   if (typeof fn !== 'function') {
-    throw new DifyctlError('CONFIG.INVALID', `CUSTOM_MIDDLEWARE_MODULE ${options.module} does not export a function named middleware`, {
-      hint: 'export async function middleware(request, reply, next) { await next(); } — see templates/middleware/example.js',
-    });
+    throw new DifyctlError(
+      'CONFIG.INVALID',
+      `CUSTOM_MIDDLEWARE_MODULE ${options.module} does not export a function named middleware`,
+      {
+        hint: 'export async function middleware(request, reply, next) { await next(); } — see templates/middleware/example.js',
+      },
+    );
   }
   return fn as CustomMiddleware;
 }
@@ -50,7 +61,10 @@ type WithState = FastifyRequest & { [STATE]?: { handled: Deferred; done: Promise
  * request through and resolves once the response is ready but not yet sent (onSend), so code after
  * `await next()` can still set headers. A middleware that answers itself (reply.send) ends it there.
  */
-export function registerMiddleware(app: FastifyInstance, options: { middleware: CustomMiddleware; logger: Logger }): void {
+export function registerMiddleware(
+  app: FastifyInstance,
+  options: { middleware: CustomMiddleware; logger: Logger },
+): void {
   app.addHook('onRequest', (request, reply, done) => {
     const handled = deferred();
     let continued = false;

@@ -21,7 +21,8 @@ function digits(text: string, at: number, length: number): number {
 }
 
 export function parseTimestamptz(text: string): Date {
-  const shaped = text.length >= 22 && text[4] === '-' && text[7] === '-' && text[10] === ' ' && text[13] === ':' && text[16] === ':';
+  const shaped =
+    text.length >= 22 && text[4] === '-' && text[7] === '-' && text[10] === ' ' && text[13] === ':' && text[16] === ':';
   const year = shaped ? digits(text, 0, 4) : Number.NaN;
   if (!(year >= 100)) return fallback(text) as Date;
   let at = 19;
@@ -37,13 +38,26 @@ export function parseTimestamptz(text: string): Date {
   const sign = text[at] === '-' ? -1 : text[at] === '+' ? 1 : 0;
   const rest = text.length - at - 1;
   if (!sign || (rest !== 2 && rest !== 5 && rest !== 8)) return fallback(text) as Date;
-  const offset = digits(text, at + 1, 2) * 3600 + (rest >= 5 ? digits(text, at + 4, 2) * 60 : 0) + (rest === 8 ? digits(text, at + 7, 2) : 0);
-  const utc = Date.UTC(year, digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), ms);
+  const offset =
+    digits(text, at + 1, 2) * 3600 +
+    (rest >= 5 ? digits(text, at + 4, 2) * 60 : 0) +
+    (rest === 8 ? digits(text, at + 7, 2) : 0);
+  const utc = Date.UTC(
+    year,
+    digits(text, 5, 2) - 1,
+    digits(text, 8, 2),
+    digits(text, 11, 2),
+    digits(text, 14, 2),
+    digits(text, 17, 2),
+    ms,
+  );
   return Number.isNaN(utc + offset) ? (fallback(text) as Date) : new Date(utc - sign * offset * 1000);
 }
 
 /** The pool's type parsers: pg's, with parseTimestamptz for `timestamptz`. */
 export const poolTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === TIMESTAMPTZ_OID && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    oid === TIMESTAMPTZ_OID && format !== 'binary'
+      ? parseTimestamptz
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };

@@ -35,11 +35,25 @@ export async function readReadyMarkerAt(target: {
   db: { host: string; port: number; user: string; password?: string; database: string };
 }): Promise<{ value: string; ttlS: number } | undefined> {
   if (target.redis || target.managedRedis) {
-    const once = { lazyConnect: true, connectTimeout: 800, commandTimeout: 800, maxRetriesPerRequest: 0, retryStrategy: () => null, sentinelRetryStrategy: () => null };
+    const once = {
+      lazyConnect: true,
+      connectTimeout: 800,
+      commandTimeout: 800,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      sentinelRetryStrategy: () => null,
+    };
     const r = target.redis;
     const client = target.managedRedis
       ? clientFor(target.managedRedis, once)
-      : new (await import('ioredis')).Redis({ host: r?.host, port: r?.port, username: r?.username || undefined, password: r?.password || undefined, db: r?.db, ...once });
+      : new (await import('ioredis')).Redis({
+          host: r?.host,
+          port: r?.port,
+          username: r?.username || undefined,
+          password: r?.password || undefined,
+          db: r?.db,
+          ...once,
+        });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -56,7 +70,12 @@ export async function readReadyMarkerAt(target: {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const row = (await client.query<{ value: string; ttl: number | null }>(`SELECT value, EXTRACT(EPOCH FROM expires_at - now())::int AS ttl FROM kv_store WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`, [READY_KEY])).rows[0];
+    const row = (
+      await client.query<{ value: string; ttl: number | null }>(
+        `SELECT value, EXTRACT(EPOCH FROM expires_at - now())::int AS ttl FROM kv_store WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`,
+        [READY_KEY],
+      )
+    ).rows[0];
     return row ? { value: row.value, ttlS: row.ttl ?? Number.POSITIVE_INFINITY } : undefined;
   } catch {
     return undefined;

@@ -18,10 +18,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
-    throw new DifyctlError('CONFIG.INVALID', `Invalid server setting: ${issues[0] ?? 'unknown'}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, {
-      hint: 'Fix the variable in .env or the compose service environment; `difyctl config` lists every problem.',
-      details: { errors: issues },
-    });
+    throw new DifyctlError(
+      'CONFIG.INVALID',
+      `Invalid server setting: ${issues[0] ?? 'unknown'}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
+      {
+        hint: 'Fix the variable in .env or the compose service environment; `difyctl config` lists every problem.',
+        details: { errors: issues },
+      },
+    );
   }
   const errors = crossFieldIssues(parsed.data).filter((i) => i.level === 'error');
   const first = errors[0];

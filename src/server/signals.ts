@@ -3,7 +3,10 @@
  * (an impatient Ctrl-C Ctrl-C): stop waiting, exit now.
  * @returns a function that removes the handlers
  */
-export function onShutdownSignals(options: { onStop: (signal: NodeJS.Signals) => void; onForce?: (signal: NodeJS.Signals) => void }): () => void {
+export function onShutdownSignals(options: {
+  onStop: (signal: NodeJS.Signals) => void;
+  onForce?: (signal: NodeJS.Signals) => void;
+}): () => void {
   let received = false;
   const handler = (signal: NodeJS.Signals): void => {
     if (received) {

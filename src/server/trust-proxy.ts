@@ -43,9 +43,15 @@ const unmapped = (address: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.e
  * address per request to dodge the login rate limit. Off (the default), X-Forwarded-For is never
  * read: every client, on loopback or not, is its socket's address.
  */
-export function trustedProxy(options: { enabled: boolean; allowIps?: string }): (address: string, hop: number) => boolean {
+export function trustedProxy(options: {
+  enabled: boolean;
+  allowIps?: string;
+}): (address: string, hop: number) => boolean {
   if (!options.enabled) return () => false;
-  const entries = (options.allowIps ?? DEFAULT_FORWARDED_ALLOW_IPS).split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = (options.allowIps ?? DEFAULT_FORWARDED_ALLOW_IPS)
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const any = entries.includes('*');
   const allowed = new BlockList();
   for (const entry of entries) {

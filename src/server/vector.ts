@@ -11,7 +11,14 @@ export interface VectorStoreInfo {
  * embeddings, so it only records which store is configured (`document_segments.embedding` is a
  * plain real[] that works without pgvector).
  */
-export function describeVectorStore(settings: Pick<Settings, 'VECTOR_STORE' | 'WEAVIATE_ENDPOINT' | 'PGVECTOR_HOST'>): VectorStoreInfo {
-  const configured = settings.VECTOR_STORE === 'weaviate' ? Boolean(settings.WEAVIATE_ENDPOINT) : settings.VECTOR_STORE === 'pgvector' ? Boolean(settings.PGVECTOR_HOST) : false;
+export function describeVectorStore(
+  settings: Pick<Settings, 'VECTOR_STORE' | 'WEAVIATE_ENDPOINT' | 'PGVECTOR_HOST'>,
+): VectorStoreInfo {
+  const configured =
+    settings.VECTOR_STORE === 'weaviate'
+      ? Boolean(settings.WEAVIATE_ENDPOINT)
+      : settings.VECTOR_STORE === 'pgvector'
+        ? Boolean(settings.PGVECTOR_HOST)
+        : false;
   return { kind: settings.VECTOR_STORE, configured };
 }

@@ -35,4 +35,5 @@ export interface Started {
   afterReady?: (remainingMs: number) => Promise<void>;
 }
 
-export const address = (c: { host: string; port: number }) => `${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
+export const address = (c: { host: string; port: number }) =>
+  `${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;

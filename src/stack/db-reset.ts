@@ -3,7 +3,12 @@ import path from 'node:path';
 import type { ProjectOptions } from '../config/project.js';
 import { loadConfig, requireValid } from '../config/resolve.js';
 import { DifyctlError } from '../errors/index.js';
-import { engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './providers/docker/project-engine.js';
+import {
+  engineMismatch,
+  engineUnreachable,
+  isRecordedEngine,
+  projectEngine,
+} from './providers/docker/project-engine.js';
 import { dataBindSources } from './providers/docker/down.js';
 import { LABEL, ownedBy } from './providers/docker/labels.js';
 import { embeddedPostgresDir, runningPostmaster } from './providers/embedded/postgres.js';
@@ -40,8 +45,11 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
     const { engine, endpoint, recorded } = await projectEngine({ env, state });
     const container = [record.containerName ?? 'the db container'];
     if (!engine) throw engineUnreachable({ endpoint, recorded, containers: container, doing: 'nothing was deleted' });
-    const containers = (await engine.listContainers({ all: true, labels: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] })).filter((c) => ownedBy(c.Labels, projectDir));
-    if (!containers.length && recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers: container, doing: 'nothing was deleted' });
+    const containers = (
+      await engine.listContainers({ all: true, labels: [`${LABEL.project}=${projectName}`, `${LABEL.dependency}=db`] })
+    ).filter((c) => ownedBy(c.Labels, projectDir));
+    if (!containers.length && recorded && !(await isRecordedEngine(engine, recorded)))
+      throw engineMismatch({ endpoint, recorded, containers: container, doing: 'nothing was deleted' });
     for (const info of containers) {
       for (const source of dataBindSources(info)) dirs.add(source);
       await engine.removeContainer(info.Id);
@@ -63,9 +71,13 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
 }
 
 function externalDatabase(where: string): DifyctlError {
-  return new DifyctlError('DB.RESET_EXTERNAL', `the database at ${where} is an external server: difyctl does not delete its data`, {
-    hint: 'Drop and recreate the database on that server yourself, then run `difyctl migrate`.',
-  });
+  return new DifyctlError(
+    'DB.RESET_EXTERNAL',
+    `the database at ${where} is an external server: difyctl does not delete its data`,
+    {
+      hint: 'Drop and recreate the database on that server yourself, then run `difyctl migrate`.',
+    },
+  );
 }
 
 /**
@@ -86,7 +98,11 @@ export async function resetDatabase(options: DbResetOptions): Promise<DbResetRes
       // Nothing recorded (never started, or after `down`): a server answering at DB_HOST:DB_PORT that
       // is not this project's embedded one is somebody else's — refuse before deleting anything.
       const s = requireValid(config);
-      if (!(await runningPostmaster(embeddedPostgresDir(projectDir))) && (await tcpAnswers({ host: s.DB_HOST, port: s.DB_PORT }))) throw externalDatabase(`${s.DB_HOST}:${s.DB_PORT}`);
+      if (
+        !(await runningPostmaster(embeddedPostgresDir(projectDir))) &&
+        (await tcpAnswers({ host: s.DB_HOST, port: s.DB_PORT }))
+      )
+        throw externalDatabase(`${s.DB_HOST}:${s.DB_PORT}`);
     }
     for (const service of ['api', 'worker'] as ServiceName[]) {
       const run = await readRunRecord(projectDir, service);
@@ -98,12 +114,18 @@ export async function resetDatabase(options: DbResetOptions): Promise<DbResetRes
     await lock.release();
   }
   // Start again with the same phases as `up` (it takes the lock itself).
-  const again = createStack({ ...options, mode: running.length === 2 ? 'all' : running[0] ?? 'api', detach: true, report: options.report });
+  const again = createStack({
+    ...options,
+    mode: running.length === 2 ? 'all' : (running[0] ?? 'api'),
+    detach: true,
+    report: options.report,
+  });
   try {
     await again.alreadyRunning();
     const deps = await again.startDependencies();
     const db = deps.find((d) => d.name === 'db');
-    if (db?.provider === 'external' && db.connection) throw externalDatabase(`${db.connection.host}:${db.connection.port}`);
+    if (db?.provider === 'external' && db.connection)
+      throw externalDatabase(`${db.connection.host}:${db.connection.port}`);
     const { applied } = await again.migrate();
     if (running.length) await again.launch();
     return { removed, migrated: applied, restarted: running };

@@ -15,7 +15,15 @@ function imageName(image: string | undefined): string {
  * The compose service that is this dependency: the one DB_HOST / REDIS_HOST names, else an
  * active service whose image is postgres / redis (db_postgres in the newest Dify file, db in 0.15).
  */
-export function findDependencyService({ compose, name, host }: { compose?: ComposeProject; name: DependencyName; host: string }): string | undefined {
+export function findDependencyService({
+  compose,
+  name,
+  host,
+}: {
+  compose?: ComposeProject;
+  name: DependencyName;
+  host: string;
+}): string | undefined {
   if (!compose) return undefined;
   if (compose.services[host]) return host;
   const prefix = IMAGE_PREFIX[name];
@@ -32,17 +40,29 @@ export type AddressSettings = Pick<Settings, 'DB_HOST' | 'DB_PORT' | 'REDIS_HOST
  * must not keep `ps` / `down` from finding what runs): typed settings when valid, else the raw
  * values with the schema's defaults.
  */
-export function addressSettings(config: { settings?: Settings; raw: Map<string, { value: string | undefined }> }): AddressSettings {
+export function addressSettings(config: {
+  settings?: Settings;
+  raw: Map<string, { value: string | undefined }>;
+}): AddressSettings {
   if (config.settings) return config.settings;
   const text = (key: string, fallback: string) => config.raw.get(key)?.value?.trim() || fallback;
   const port = (key: string, fallback: number) => {
     const n = Number(config.raw.get(key)?.value);
     return Number.isInteger(n) && n > 0 && n < 65536 ? n : fallback;
   };
-  return { DB_HOST: text('DB_HOST', 'db'), DB_PORT: port('DB_PORT', 5432), REDIS_HOST: text('REDIS_HOST', 'redis'), REDIS_PORT: port('REDIS_PORT', 6379) };
+  return {
+    DB_HOST: text('DB_HOST', 'db'),
+    DB_PORT: port('DB_PORT', 5432),
+    REDIS_HOST: text('REDIS_HOST', 'redis'),
+    REDIS_PORT: port('REDIS_PORT', 6379),
+  };
 }
 
-export function dependencySpec(args: { name: DependencyName; settings: AddressSettings; compose?: ComposeProject }): DependencySpec {
+export function dependencySpec(args: {
+  name: DependencyName;
+  settings: AddressSettings;
+  compose?: ComposeProject;
+}): DependencySpec {
   const { name, settings, compose } = args;
   const host = name === 'db' ? settings.DB_HOST : settings.REDIS_HOST;
   const port = name === 'db' ? settings.DB_PORT : settings.REDIS_PORT;
@@ -54,7 +74,13 @@ export function dependencySpec(args: { name: DependencyName; settings: AddressSe
 
 /** The credentials from the settings, at the address the dependency is really reachable on. */
 export function dbConnection(settings: Settings, address: { host: string; port: number }): DbConnection {
-  return { ...address, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE, ssl: pgSsl(parseDbExtras(settings.DB_EXTRAS).extras) };
+  return {
+    ...address,
+    user: settings.DB_USERNAME,
+    password: settings.DB_PASSWORD,
+    database: settings.DB_DATABASE,
+    ssl: pgSsl(parseDbExtras(settings.DB_EXTRAS).extras),
+  };
 }
 
 export function redisConnection(settings: Settings, address: { host: string; port: number }): RedisConnection {

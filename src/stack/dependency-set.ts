@@ -5,7 +5,12 @@ import { chooseProvider } from './providers/choose.js';
 import { systemClock, type Clock } from '../supervision/clock.js';
 import { address, type StackContext, type Started } from './context.js';
 import { addressSettings, dependencySpec } from './dependencies.js';
-import { engineToRecord, projectEngine, type ProjectEngine, type ProjectEngineConnector } from './providers/docker/project-engine.js';
+import {
+  engineToRecord,
+  projectEngine,
+  type ProjectEngine,
+  type ProjectEngineConnector,
+} from './providers/docker/project-engine.js';
 import { waitUntilReady } from './ready/wait.js';
 import { resolvedEnvironment } from './resolved-env.js';
 import { rollback } from './rollback.js';
@@ -15,7 +20,14 @@ import { attachExternal } from './providers/external/start.js';
 import { readState, updateState } from './state.js';
 import { checkDown, stackDown, type DownResult } from './stack-down.js';
 import { stackStatus, type StatusRow } from './stack-status.js';
-import { DEPENDENCIES, type DependencyName, type DependencySpec, type ProviderChoice, type Reporter, type ResolvedDependency } from './types.js';
+import {
+  DEPENDENCIES,
+  type DependencyName,
+  type DependencySpec,
+  type ProviderChoice,
+  type Reporter,
+  type ResolvedDependency,
+} from './types.js';
 
 /** SPEC §3: `--timeout` defaults to 120 s. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -62,7 +74,10 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
   let engine: Promise<ProjectEngine> | undefined;
   const env = options.env ?? project.env;
   // The shell's engine, else the one `up` recorded: its containers are there (issue 13, bug 1).
-  const connect = () => (engine ??= readState(project.projectDir, project.projectName).then((state) => (options.connect ?? projectEngine)({ env, state })));
+  const connect = () =>
+    (engine ??= readState(project.projectDir, project.projectName).then((state) =>
+      (options.connect ?? projectEngine)({ env, state }),
+    ));
   const ctx: StackContext = {
     project,
     // Validated when a provider needs it (up): ps and down work on a configuration that is broken.
@@ -76,7 +91,9 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
     projectEngine: connect,
   };
   const addresses = addressSettings(options.config);
-  const specs = Object.fromEntries(DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings: addresses, compose: project.compose })])) as Record<DependencyName, DependencySpec>;
+  const specs = Object.fromEntries(
+    DEPENDENCIES.map((name) => [name, dependencySpec({ name, settings: addresses, compose: project.compose })]),
+  ) as Record<DependencyName, DependencySpec>;
 
   let stateWrites: Promise<unknown> = Promise.resolve();
   /** The ID of the engine the containers run on (asked while they started), next to its endpoint. */
@@ -99,11 +116,20 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
     const choice = await chooseProvider({ ctx, spec, forced: options.provider ?? 'auto', record });
     ctx.report({ type: 'provider', dependency: spec.name, provider: choice.provider, reason: choice.reason });
     const started =
-      choice.provider === 'external' ? await attachExternal(ctx, spec)
-      : choice.provider === 'docker' ? await startDocker(ctx, spec)
-      : spec.name === 'db' ? await startEmbeddedDb(ctx)
-      : await startEmbeddedRedisDependency(ctx);
-    if (started.provider === 'none') ctx.report({ type: 'provider', dependency: spec.name, provider: 'none', reason: 'no redis-server on PATH: PostgreSQL fallback' });
+      choice.provider === 'external'
+        ? await attachExternal(ctx, spec)
+        : choice.provider === 'docker'
+          ? await startDocker(ctx, spec)
+          : spec.name === 'db'
+            ? await startEmbeddedDb(ctx)
+            : await startEmbeddedRedisDependency(ctx);
+    if (started.provider === 'none')
+      ctx.report({
+        type: 'provider',
+        dependency: spec.name,
+        provider: 'none',
+        reason: 'no redis-server on PATH: PostgreSQL fallback',
+      });
     if (started.reused && record?.provider === started.provider) started.record.since = record.since;
     const reached = started.provider === 'docker' ? (await connect()).engine : undefined;
     const recorded = reached ? engineToRecord(reached, before.engine) : undefined;
@@ -123,7 +149,19 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
     return started;
   }
 
-  async function ready({ spec, started, t0, deadline, signal }: { spec: DependencySpec; started: Started; t0: number; deadline: number; signal: AbortSignal }): Promise<ResolvedDependency> {
+  async function ready({
+    spec,
+    started,
+    t0,
+    deadline,
+    signal,
+  }: {
+    spec: DependencySpec;
+    started: Started;
+    t0: number;
+    deadline: number;
+    signal: AbortSignal;
+  }): Promise<ResolvedDependency> {
     if (started.strategy && started.connection) {
       await waitUntilReady({
         dependency: spec.name,
@@ -159,7 +197,11 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
   /** The `up()` in progress, and how to interrupt it. */
   let running: Promise<unknown> | undefined;
   const interrupt = new AbortController();
-  const interrupted = new Promise<never>((_, reject) => interrupt.signal.addEventListener('abort', () => reject(interruptedError('interrupted: stopping what this `up` started'))));
+  const interrupted = new Promise<never>((_, reject) =>
+    interrupt.signal.addEventListener('abort', () =>
+      reject(interruptedError('interrupted: stopping what this `up` started')),
+    ),
+  );
   interrupted.catch(() => undefined);
 
   async function up(names: DependencyName[]): Promise<ResolvedDependency[]> {
@@ -187,7 +229,10 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
     const settled = Promise.allSettled(DEPENDENCIES.filter((n) => names.includes(n)).map((n) => one(specs[n])));
     try {
       const results = await Promise.race([settled, interrupted]);
-      if (results.some((r) => r.status === 'rejected')) throw firstError ?? (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as unknown);
+      if (results.some((r) => r.status === 'rejected'))
+        throw (
+          firstError ?? (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as unknown)
+        );
       lastStarted = started.map(([spec, s]) => [spec.name, s]);
       const deps = results.map((r) => (r as PromiseFulfilledResult<ResolvedDependency>).value); // none rejected: checked above
       if (deps.some((d) => d.provider === 'docker')) await recordEngineId();
@@ -196,7 +241,10 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
       // Starts still in flight finish (and see the abort) before what they created is removed.
       failed.abort();
       await settled;
-      await rollback(ctx, started.map(([spec, s]) => [spec.name, s]));
+      await rollback(
+        ctx,
+        started.map(([spec, s]) => [spec.name, s]),
+      );
       throw error;
     }
   }
@@ -217,7 +265,8 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
     ps: () => stackStatus(ctx, specs),
     down: (o = {}) => stackDown(ctx, { volumes: o.volumes ?? false }),
     checkDown: (o = {}) => checkDown(ctx, { volumes: o.volumes ?? false }),
-    environment: (deps) => resolvedEnvironment(Object.fromEntries([...options.config.raw].map(([k, v]) => [k, v.value])), deps),
+    environment: (deps) =>
+      resolvedEnvironment(Object.fromEntries([...options.config.raw].map(([k, v]) => [k, v.value])), deps),
     dependencyNamed(name) {
       if ((DEPENDENCIES as readonly string[]).includes(name)) return name as DependencyName;
       return DEPENDENCIES.find((d) => specs[d].service === name);

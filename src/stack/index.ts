@@ -2,7 +2,16 @@ export { createStack, unknownDependency, type Stack, type StackOptions, type UpR
 export { resolvedEnvironment } from './resolved-env.js';
 export type { StatusRow } from './stack-status.js';
 export type { DownResult } from './stack-down.js';
-export type { DependencyName, ProviderName, ProviderChoice, ResolvedDependency, StackEvent, Reporter, DbConnection, RedisConnection } from './types.js';
+export type {
+  DependencyName,
+  ProviderName,
+  ProviderChoice,
+  ResolvedDependency,
+  StackEvent,
+  Reporter,
+  DbConnection,
+  RedisConnection,
+} from './types.js';
 export { waitUntilReady } from './ready/wait.js';
 export { tcpStrategy } from './ready/tcp.js';
 export { postgresStrategy } from './ready/postgres.js';

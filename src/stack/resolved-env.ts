@@ -16,7 +16,8 @@ function rewrites(deps: ResolvedDependency[]): Rewrite[] {
     const to = { host: dep.connection.host, port: dep.connection.port };
     out.push({ from: { host: dep.spec.host, port: dep.spec.port }, to });
     // Other keys may name the compose service directly (PGVECTOR_HOST=db) with its port.
-    if (dep.spec.service && dep.spec.service !== dep.spec.host) out.push({ from: { host: dep.spec.service, port: dep.spec.port }, to });
+    if (dep.spec.service && dep.spec.service !== dep.spec.host)
+      out.push({ from: { host: dep.spec.service, port: dep.spec.port }, to });
   }
   return out;
 }
@@ -37,7 +38,10 @@ function rewriteUrl(value: string, rules: Rewrite[]): string {
  * CELERY_BROKER_URL=redis://:pw@redis:6379/1), it is replaced by the address that really serves
  * (127.0.0.1 and the published port): a compose service name does not resolve on the host.
  */
-export function resolvedEnvironment(env: Record<string, string | undefined>, deps: ResolvedDependency[]): Record<string, string | undefined> {
+export function resolvedEnvironment(
+  env: Record<string, string | undefined>,
+  deps: ResolvedDependency[],
+): Record<string, string | undefined> {
   const rules = rewrites(deps);
   const out: Record<string, string | undefined> = { ...env };
   for (const [key, value] of Object.entries(env)) {

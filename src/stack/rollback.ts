@@ -14,10 +14,16 @@ export async function rollback(ctx: StackContext, created: Array<[DependencyName
     const { record } = started;
     if (record.provider === 'docker' && record.containerId) {
       const engine = await ctx.engine();
-      const removed = await engine?.removeContainer(record.containerId).then(() => true, (error: { statusCode?: number }) => error.statusCode === 404); // dockerode errors carry the HTTP status
+      const removed = await engine?.removeContainer(record.containerId).then(
+        () => true,
+        (error: { statusCode?: number }) => error.statusCode === 404,
+      ); // dockerode errors carry the HTTP status
       if (!removed) {
         // Not removed is not gone: its record stays for `ps` and `down` (issue 13, bug 1).
-        ctx.report({ type: 'warning', message: `${record.containerName ?? record.containerId} could not be removed after the failed run: \`difyctl down\` removes it` });
+        ctx.report({
+          type: 'warning',
+          message: `${record.containerName ?? record.containerId} could not be removed after the failed run: \`difyctl down\` removes it`,
+        });
         continue;
       }
     } else if (record.provider === 'embedded' && name === 'db') {
@@ -28,7 +34,11 @@ export async function rollback(ctx: StackContext, created: Array<[DependencyName
     } else {
       continue;
     }
-    ctx.report({ type: 'stopped', dependency: name, detail: `${record.containerName ?? `pid ${record.pid}`} (created by this failed run)` });
+    ctx.report({
+      type: 'stopped',
+      dependency: name,
+      detail: `${record.containerName ?? `pid ${record.pid}`} (created by this failed run)`,
+    });
     await updateState({
       projectDir: ctx.project.projectDir,
       project: ctx.project.projectName,

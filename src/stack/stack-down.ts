@@ -51,7 +51,12 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
   const docker = await ctx.projectEngine();
   const removedDeps: string[] = [];
   if (docker.engine) {
-    const down = await dockerDown({ docker: dockerClient(docker.engine), project: projectName, projectDir, volumes: options.volumes });
+    const down = await dockerDown({
+      docker: dockerClient(docker.engine),
+      project: projectName,
+      projectDir,
+      volumes: options.volumes,
+    });
     result.stopped.push(...down.containers.map((c) => c.name));
     result.removed.push(...down.volumes.map((v) => `volume ${v}`));
     for (const c of down.containers) if (c.dependency) removedDeps.push(c.dependency);
@@ -59,12 +64,21 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
   }
   // Never forget a container not confirmed stopped: its record (and its data) stay.
   const kept = new Set<DependencyName>(await unconfirmedContainers({ state, docker, removed: removedDeps }));
-  for (const [name, record] of Object.entries(state.services)) if (record.provider === 'docker' && !kept.has(name as DependencyName)) for (const dir of record.dataDirs ?? []) dataDirs.add(dir);
+  for (const [name, record] of Object.entries(state.services))
+    if (record.provider === 'docker' && !kept.has(name as DependencyName))
+      for (const dir of record.dataDirs ?? []) dataDirs.add(dir);
   for (const name of kept) for (const dir of state.services[name]?.dataDirs ?? []) dataDirs.delete(dir);
   if (kept.size) {
     result.kept = [...kept].map((name) => state.services[name]?.containerName ?? name);
-    const args = { endpoint: docker.endpoint, containers: result.kept, doing: 'they were left as they are (and their record kept)' };
-    const why = docker.engine && docker.recorded ? engineMismatch({ ...args, recorded: docker.recorded }) : engineUnreachable({ ...args, recorded: docker.recorded });
+    const args = {
+      endpoint: docker.endpoint,
+      containers: result.kept,
+      doing: 'they were left as they are (and their record kept)',
+    };
+    const why =
+      docker.engine && docker.recorded
+        ? engineMismatch({ ...args, recorded: docker.recorded })
+        : engineUnreachable({ ...args, recorded: docker.recorded });
     result.warning = `${why.message}. ${why.hint}`;
     ctx.report({ type: 'warning', message: result.warning });
   }
@@ -72,11 +86,14 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
   // Its supervisor first (or it would start it again), then the server (SIGINT: fast shutdown).
   const db = await stopEmbeddedPostgres({ projectDir, clock: ctx.clock });
   if (db.postmaster || db.supervisor) {
-    const detail = db.postmaster ? `embedded postgres (pid ${db.postmaster})` : `embedded postgres supervisor (pid ${db.supervisor})`;
+    const detail = db.postmaster
+      ? `embedded postgres (pid ${db.postmaster})`
+      : `embedded postgres supervisor (pid ${db.supervisor})`;
     result.stopped.push(detail);
     ctx.report({ type: 'stopped', dependency: 'db', detail });
   }
-  const redis = state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
+  const redis =
+    state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
   if (redis) {
     await stopProcess({ pid: redis.pid, signal: 'SIGTERM', clock: ctx.clock });
     result.stopped.push(`embedded redis-server (pid ${redis.pid})`);
@@ -89,7 +106,10 @@ export async function stackDown(ctx: StackContext, options: { volumes: boolean }
     for (const dir of dataDirs) {
       const rel = path.relative(projectDir, dir);
       if (rel.startsWith('..') || path.isAbsolute(rel) || rel === '') continue;
-      const existed = await rm(dir, { recursive: true }).then(() => true, () => false);
+      const existed = await rm(dir, { recursive: true }).then(
+        () => true,
+        () => false,
+      );
       if (existed) result.removed.push(rel);
     }
   }

@@ -25,9 +25,16 @@ export interface StatusRow {
   restarts?: number;
 }
 
-const uptime = (since: string | undefined, now: number) => (since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : undefined);
+const uptime = (since: string | undefined, now: number) =>
+  since ? Math.max(0, Math.round((now - Date.parse(since)) / 1000)) : undefined;
 
-function dockerRow(args: { name: DependencyName; info: ContainerInfo; record?: DependencyRecord; target: number; now: number }): StatusRow {
+function dockerRow(args: {
+  name: DependencyName;
+  info: ContainerInfo;
+  record?: DependencyRecord;
+  target: number;
+  now: number;
+}): StatusRow {
   const { name, info, record, target, now } = args;
   const health = info.State.Health?.Status ?? (info.State.Running ? 'healthy' : '-');
   const published = publishedPort(info, target) ?? record?.port;
@@ -42,7 +49,12 @@ function dockerRow(args: { name: DependencyName; info: ContainerInfo; record?: D
   };
 }
 
-async function processRow(ctx: StackContext, name: DependencyName, record: DependencyRecord, now: number): Promise<StatusRow> {
+async function processRow(
+  ctx: StackContext,
+  name: DependencyName,
+  record: DependencyRecord,
+  now: number,
+): Promise<StatusRow> {
   // The db runs under a supervisor: restarting (after a crash) or gave-up, with its restarts.
   const db = name === 'db' ? await embeddedDbState(ctx.project.projectDir) : undefined;
   const running = db ? db.running : await runningRedis(ctx.project.projectDir, record);
@@ -61,13 +73,18 @@ async function processRow(ctx: StackContext, name: DependencyName, record: Depen
 }
 
 /** db and redis as they are now: from the state file, checked live (containers by label). */
-export async function stackStatus(ctx: StackContext, specs: Record<DependencyName, DependencySpec>): Promise<StatusRow[]> {
+export async function stackStatus(
+  ctx: StackContext,
+  specs: Record<DependencyName, DependencySpec>,
+): Promise<StatusRow[]> {
   const state = await readState(ctx.project.projectDir, ctx.project.projectName);
   const now = Date.now();
   const docker = await ctx.projectEngine();
   const engine = docker.engine;
   // Another checkout with the same project name labels its containers with its own dir: not ours to show.
-  const containers = (engine ? await engine.listContainers({ all: true, labels: projectFilter(ctx.project.projectName).label }) : []).filter((c) => ownedBy(c.Labels, ctx.project.projectDir));
+  const containers = (
+    engine ? await engine.listContainers({ all: true, labels: projectFilter(ctx.project.projectName).label }) : []
+  ).filter((c) => ownedBy(c.Labels, ctx.project.projectDir));
   const elsewhere = engine && docker.recorded ? !(await isRecordedEngine(engine, docker.recorded)) : false;
   const rows: StatusRow[] = [];
   for (const name of DEPENDENCIES) {
@@ -80,14 +97,27 @@ export async function stackStatus(ctx: StackContext, specs: Record<DependencyNam
     } else if (record?.provider === 'docker' && (!engine || elsewhere)) {
       // Not seen is not absent: the container may run on the engine `up` used (issue 13, bug 1).
       const where = record.port ? address({ host: record.host ?? '127.0.0.1', port: record.port }) : undefined;
-      rows.push({ service: name, provider: 'docker', state: engine ? 'unknown (on another engine)' : 'unknown (engine unreachable)', health: '-', address: where, container: record.containerName });
+      rows.push({
+        service: name,
+        provider: 'docker',
+        state: engine ? 'unknown (on another engine)' : 'unknown (engine unreachable)',
+        health: '-',
+        address: where,
+        container: record.containerName,
+      });
     } else if (record?.provider === 'embedded') {
       rows.push(await processRow(ctx, name, record, now));
     } else if (record?.provider === 'external') {
       const host = record.host ?? specs[name].host;
       const port = record.port ?? specs[name].port;
       const up = await tcpAnswers({ host, port, timeoutMs: 500 });
-      rows.push({ service: name, provider: 'external', state: up ? 'reachable' : 'unreachable', health: up ? 'healthy' : '-', address: address({ host, port }) });
+      rows.push({
+        service: name,
+        provider: 'external',
+        state: up ? 'reachable' : 'unreachable',
+        health: up ? 'healthy' : '-',
+        address: address({ host, port }),
+      });
     } else if (record?.provider === 'none') {
       rows.push({ service: name, provider: 'none', state: 'fallback', health: '-', address: 'PostgreSQL fallback' });
     } else {

@@ -8,7 +8,14 @@ import { readRunRecord, supervisorAlive } from '../supervision/run-file.js';
 import type { Supervisor } from '../supervision/supervisor.js';
 import { DEFAULT_TIMEOUT_MS, dependencySet, type DependencySet } from './dependency-set.js';
 import type { ProjectEngineConnector } from './providers/docker/project-engine.js';
-import { launchServices, stopServices, type Launch, type LaunchOptions, type ServiceName, type SpawnedProcess } from './launch/launch.js';
+import {
+  launchServices,
+  stopServices,
+  type Launch,
+  type LaunchOptions,
+  type ServiceName,
+  type SpawnedProcess,
+} from './launch/launch.js';
 import { httpStrategy } from './ready/http.js';
 import { resolvedEnvironment } from './resolved-env.js';
 import type { DbConnection, ProviderChoice, Reporter, ResolvedDependency } from './types.js';
@@ -81,7 +88,15 @@ export function createStack(options: StackOptions): Stack {
   const config = options.config ?? loadConfig({ ...options, mode: 'api' });
   const clock = options.clock ?? systemClock;
   const deadline = clock.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const deps = dependencySet({ config, provider: options.provider, timeoutMs: options.timeoutMs, report: options.report, clock, env: options.env, connect: options.connect });
+  const deps = dependencySet({
+    config,
+    provider: options.provider,
+    timeoutMs: options.timeoutMs,
+    report: options.report,
+    clock,
+    env: options.env,
+    connect: options.connect,
+  });
   const projectDir = config.project.projectDir;
   const remainingMs = () => Math.max(1000, deadline - clock.now());
   const supervisors: Supervisor[] = [];
@@ -99,7 +114,10 @@ export function createStack(options: StackOptions): Stack {
   /** The environment each service gets: its compose environment with addresses that serve. */
   const environment = (service: ServiceName): Record<string, string | undefined> => {
     const own = service === 'api' ? config : loadConfig({ ...options, mode: 'worker' });
-    const env: Record<string, string | undefined> = resolvedEnvironment(Object.fromEntries([...own.raw].map(([k, v]) => [k, v.value])), dependencies);
+    const env: Record<string, string | undefined> = resolvedEnvironment(
+      Object.fromEntries([...own.raw].map(([k, v]) => [k, v.value])),
+      dependencies,
+    );
     for (const key of INHERITED) if (config.project.env[key] !== undefined) env[key] ??= config.project.env[key];
     if (dependencies.find((d) => d.name === 'redis')?.provider === 'none') env.DIFYCTL_REDIS = 'none';
     env.MODE = service;
@@ -121,11 +139,17 @@ export function createStack(options: StackOptions): Stack {
       for (const service of services) {
         const record = await readRunRecord(projectDir, service);
         if (record?.state !== 'running' || !(await supervisorAlive(record))) return false;
-        if (service === 'api' && !(await httpStrategy({ url: `http://127.0.0.1:${port}/health` }).check({ timeoutMs: 2000 })).ok) return false;
+        if (
+          service === 'api' &&
+          !(await httpStrategy({ url: `http://127.0.0.1:${port}/health` }).check({ timeoutMs: 2000 })).ok
+        )
+          return false;
       }
       // Not on a guess: db and redis are seen serving too (a container on an engine that does not answer is not).
       const serving = ['running', 'reachable', 'fallback'];
-      return (await deps.ps()).every((row) => serving.includes(row.state) && (row.health === 'healthy' || row.state === 'fallback'));
+      return (await deps.ps()).every(
+        (row) => serving.includes(row.state) && (row.health === 'healthy' || row.state === 'fallback'),
+      );
     },
     async startDependencies() {
       dependencies = await deps.up();
@@ -140,9 +164,17 @@ export function createStack(options: StackOptions): Stack {
       if (!skipped) migrated = (await migrator.up()).migrations.map((m) => m.revision);
       const status = await migrator.status();
       if (!status.upToDate || status.foreign) {
-        throw new DifyctlError('MIGRATE.PENDING', status.foreign ? 'the database holds Dify\'s own (alembic) schema' : `the database is not at head: ${status.pending.length} pending, ${status.drift.length} drifted`, {
-          hint: skipped ? 'Run `difyctl migrate` (migrations are off: MIGRATION_ENABLED=false or --no-migrate), then `difyctl up` again.' : 'Run `difyctl migrate status` and `difyctl doctor --only db.migrations`.',
-        });
+        throw new DifyctlError(
+          'MIGRATE.PENDING',
+          status.foreign
+            ? "the database holds Dify's own (alembic) schema"
+            : `the database is not at head: ${status.pending.length} pending, ${status.drift.length} drifted`,
+          {
+            hint: skipped
+              ? 'Run `difyctl migrate` (migrations are off: MIGRATION_ENABLED=false or --no-migrate), then `difyctl up` again.'
+              : 'Run `difyctl migrate status` and `difyctl doctor --only db.migrations`.',
+          },
+        );
       }
       return { applied: migrated, skipped };
     },

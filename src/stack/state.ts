@@ -67,7 +67,15 @@ export async function writeState(projectDir: string, state: StackState): Promise
 }
 
 /** Read, change, write: one record at a time. */
-export async function updateState({ projectDir, project, change }: { projectDir: string; project: string; change: (state: StackState) => void }): Promise<StackState> {
+export async function updateState({
+  projectDir,
+  project,
+  change,
+}: {
+  projectDir: string;
+  project: string;
+  change: (state: StackState) => void;
+}): Promise<StackState> {
   const state = await readState(projectDir, project);
   change(state);
   await writeState(projectDir, state);

@@ -2,7 +2,13 @@ import type { ProjectOptions } from '../config/project.js';
 import { dockerClient } from './providers/docker/runtime.js';
 import { loadProject } from '../config/project.js';
 import { DifyctlError } from '../errors/index.js';
-import { dockerRecords, engineMismatch, engineUnreachable, isRecordedEngine, projectEngine } from './providers/docker/project-engine.js';
+import {
+  dockerRecords,
+  engineMismatch,
+  engineUnreachable,
+  isRecordedEngine,
+  projectEngine,
+} from './providers/docker/project-engine.js';
 import { stopEmbeddedPostgres } from './providers/embedded/postgres-supervision.js';
 import { stopProcess } from '../supervision/process.js';
 import { runningRedis } from './providers/embedded/redis.js';
@@ -41,7 +47,13 @@ async function bootRecordedContainers(state: StackState, env: NodeJS.ProcessEnv)
   const names = dockerRecords(state);
   if (!names.length) return;
   const { engine } = await projectEngine({ env, state });
-  await Promise.all(names.map((name) => state.services[name]?.containerId && engine?.startContainer(state.services[name].containerId).catch(() => undefined)));
+  await Promise.all(
+    names.map(
+      (name) =>
+        state.services[name]?.containerId &&
+        engine?.startContainer(state.services[name].containerId).catch(() => undefined),
+    ),
+  );
 }
 
 /** The containers `stop` can reach: on the engine `up` used, or refused with the engine to reach. */
@@ -57,7 +69,8 @@ async function reachableContainers(state: StackState, env: NodeJS.ProcessEnv) {
     const container = dockerClient(engine).getContainer(record?.containerId ?? record?.containerName ?? name);
     const info = await container.inspect().catch(() => undefined);
     if (info) found.push({ label: info.Name.replace(/^\//, ''), container, running: info.State.Running });
-    else if (recorded && !(await isRecordedEngine(engine, recorded))) throw engineMismatch({ endpoint, recorded, containers, doing: 'nothing was stopped' });
+    else if (recorded && !(await isRecordedEngine(engine, recorded)))
+      throw engineMismatch({ endpoint, recorded, containers, doing: 'nothing was stopped' });
   }
   return found;
 }
@@ -76,23 +89,29 @@ export async function stopStack(options: StopOptions): Promise<{ stopped: string
     const containers = await reachableContainers(state, options.env ?? env);
     // The process launcher (and its process library) loads only when api/worker ran: stop stays quick.
     const ran = (await Promise.all(['api', 'worker'].map((s) => readRunRecord(projectDir, s)))).some(Boolean);
-    const services = ran ? await (await import('./launch/launch.js')).stopServices({ projectDir, services: ['api', 'worker'] }) : [];
+    const services = ran
+      ? await (await import('./launch/launch.js')).stopServices({ projectDir, services: ['api', 'worker'] })
+      : [];
     const stopped: string[] = [...services];
     await Promise.all(
-      containers.filter((c) => c.running).map(async (c) => {
-        await c.container.stop({ t: options.stopTimeoutS ?? 10 });
-        stopped.push(`${c.label} (container kept)`);
-      }),
+      containers
+        .filter((c) => c.running)
+        .map(async (c) => {
+          await c.container.stop({ t: options.stopTimeoutS ?? 10 });
+          stopped.push(`${c.label} (container kept)`);
+        }),
     );
     // The embedded db with its supervisor, which would start it again (it stops it with SIGINT: fast shutdown).
     const db = state.services.db?.provider === 'embedded' ? await stopEmbeddedPostgres({ projectDir }) : undefined;
     if (db?.postmaster) stopped.push(`embedded db (pid ${db.postmaster})`);
-    const redis = state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
+    const redis =
+      state.services.redis?.provider === 'embedded' ? await runningRedis(projectDir, state.services.redis) : undefined;
     if (redis) {
       await stopProcess({ pid: redis.pid, signal: 'SIGTERM' });
       stopped.push(`embedded redis (pid ${redis.pid})`);
     }
-    if (services.length) await updateState({ projectDir, project: projectName, change: (s) => void (s.stoppedServices = services) });
+    if (services.length)
+      await updateState({ projectDir, project: projectName, change: (s) => void (s.stoppedServices = services) });
     return { stopped };
   } finally {
     await lock.release();
@@ -110,7 +129,11 @@ export async function startStack(options: StartOptions): Promise<StartResult> {
   const names = DEPENDENCIES.filter((n) => state.services[n]);
   const services = state.stoppedServices ?? [];
   if (!names.length && !services.length) {
-    throw new DifyctlError('STACK.NOT_CREATED', 'nothing to start: `up` has not created this stack here, or `down` removed it', { hint: 'Run `difyctl up` (or `difyctl up db redis`).' });
+    throw new DifyctlError(
+      'STACK.NOT_CREATED',
+      'nothing to start: `up` has not created this stack here, or `down` removed it',
+      { hint: 'Run `difyctl up` (or `difyctl up db redis`).' },
+    );
   }
   const booting = bootRecordedContainers(state, options.env ?? project.env);
   if (services.length) {
@@ -120,7 +143,11 @@ export async function startStack(options: StartOptions): Promise<StartResult> {
     await updateState({ projectDir, project: projectName, change: (s) => void delete s.stoppedServices });
     return { dependencies: up.dependencies, services: up.alreadyRunning ? [] : services, up };
   }
-  const [{ resolveConfig }, { createStack, DEFAULT_TIMEOUT_MS }] = await Promise.all([import('../config/resolve.js'), import('./stack.js'), booting]);
+  const [{ resolveConfig }, { createStack, DEFAULT_TIMEOUT_MS }] = await Promise.all([
+    import('../config/resolve.js'),
+    import('./stack.js'),
+    booting,
+  ]);
   const config = resolveConfig(project, { mode: 'api' });
   const lock = await acquireProjectLock({ projectDir, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   try {

@@ -91,7 +91,12 @@ export async function sameProcess(pid: number | undefined, start: number | undef
 }
 
 /** Signals the process and waits for it to go; SIGKILL after the timeout. */
-export async function stopProcess(args: { pid: number; signal: NodeJS.Signals; timeoutMs?: number; clock?: Clock }): Promise<void> {
+export async function stopProcess(args: {
+  pid: number;
+  signal: NodeJS.Signals;
+  timeoutMs?: number;
+  clock?: Clock;
+}): Promise<void> {
   const clock = args.clock ?? systemClock;
   const deadline = clock.now() + (args.timeoutMs ?? 30_000);
   try {
@@ -114,7 +119,11 @@ export async function stopProcess(args: { pid: number; signal: NodeJS.Signals; t
 /** The last lines of a log file (none when it does not exist). */
 export async function fileTail(file: string, lines = 30): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-lines);
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-lines);
 }
 
 /** The executable named `name` on PATH, like `which`. */

@@ -73,7 +73,13 @@ async function removeStale(file: string, dead: string): Promise<boolean> {
  * A full disk is FS.DISK_FULL — unless `withoutLockOnFullDisk`: then, when no live difyctl holds
  * the lock, the caller goes on without one (`unwritten` says why).
  */
-export async function acquireProjectLock(args: { projectDir: string; timeoutMs: number; clock?: Clock; onWait?: (holder: number) => void; withoutLockOnFullDisk?: boolean }): Promise<ProjectLock> {
+export async function acquireProjectLock(args: {
+  projectDir: string;
+  timeoutMs: number;
+  clock?: Clock;
+  onWait?: (holder: number) => void;
+  withoutLockOnFullDisk?: boolean;
+}): Promise<ProjectLock> {
   const clock = args.clock ?? systemClock;
   const file = path.join(stateDir(args.projectDir), 'lock');
   const mine = `${process.pid} ${(await processStart(process.pid)) ?? 0}`;

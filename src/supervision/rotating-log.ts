@@ -35,17 +35,21 @@ export class RotatingLog {
 
   /** Appends in order; rotation happens between writes, never inside one. A failed write fails alone. */
   write(chunk: Buffer | string): Promise<void> {
-    this.queue = this.queue.catch(() => undefined).then(async () => {
-      let stream = await this.open();
-      if (this.size > 0 && this.size + chunk.length > this.maxBytes) {
-        await new Promise<void>((resolve) => stream.end(resolve));
-        this.stream = undefined;
-        await rename(this.options.file, `${this.options.file}.1`);
-        stream = await this.open();
-      }
-      this.size += Buffer.byteLength(chunk);
-      await new Promise<void>((resolve, reject) => stream.write(chunk, (error) => (error ? reject(error) : resolve())));
-    });
+    this.queue = this.queue
+      .catch(() => undefined)
+      .then(async () => {
+        let stream = await this.open();
+        if (this.size > 0 && this.size + chunk.length > this.maxBytes) {
+          await new Promise<void>((resolve) => stream.end(resolve));
+          this.stream = undefined;
+          await rename(this.options.file, `${this.options.file}.1`);
+          stream = await this.open();
+        }
+        this.size += Buffer.byteLength(chunk);
+        await new Promise<void>((resolve, reject) =>
+          stream.write(chunk, (error) => (error ? reject(error) : resolve())),
+        );
+      });
     return this.queue;
   }
 

@@ -56,7 +56,8 @@ export async function removeRunRecord(projectDir: string, service: string): Prom
  * The recorded supervisor still runs — and is the same process, not one that got its pid after it
  * died (a reboot, a crash): only then may `down` signal it.
  */
-export const supervisorAlive = (record: RunRecord) => record.supervisorPid === process.pid || sameProcess(record.supervisorPid, record.supervisorStart);
+export const supervisorAlive = (record: RunRecord) =>
+  record.supervisorPid === process.pid || sameProcess(record.supervisorPid, record.supervisorStart);
 
 /** The recorded service process still runs (same pid and start time). */
 export const serviceProcessAlive = (record: RunRecord) => sameProcess(record.pid, record.pidStart);

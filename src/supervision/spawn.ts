@@ -10,7 +10,9 @@ export const DIFYCTL_BIN = fileURLToPath(new URL('../../bin/difyctl.js', import.
  * Preloaded (`node --import`) into the node processes a supervisor runs: they stop gracefully when
  * their supervisor is gone (see exit-with-parent.ts). Compiled, next to the CLI the launcher runs.
  */
-export const PARENT_PIPE_PRELOAD = pathToFileURL(path.join(path.dirname(DIFYCTL_BIN), '..', 'dist', 'supervision', 'exit-with-parent.js')).href;
+export const PARENT_PIPE_PRELOAD = pathToFileURL(
+  path.join(path.dirname(DIFYCTL_BIN), '..', 'dist', 'supervision', 'exit-with-parent.js'),
+).href;
 
 /** The variable that asks the preload to watch stdin (removed before cluster workers fork). */
 export const PARENT_PIPE_ENV = 'DIFYCTL_PARENT_PIPE';
@@ -47,7 +49,8 @@ export interface DetachedSupervisorOptions {
  */
 export async function spawnSupervisor(options: DetachedSupervisorOptions): Promise<SpawnedProcess> {
   const flags = [
-    '--service', options.service,
+    '--service',
+    options.service,
     ...(options.port ? ['--port', String(options.port)] : []),
     ...(options.mode ? ['--mode', options.mode] : []),
     ...(options.stopSignal ? ['--stop-signal', options.stopSignal] : []),

@@ -79,7 +79,16 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = new RotatingLog({ file: options.logFile });
-    this.record = { service: options.service, supervisorPid: process.pid, state: 'starting', restarts: 0, crashStreak: 0, startedAt: new Date(this.clock.now()).toISOString(), logFile: options.logFile, ...options.record };
+    this.record = {
+      service: options.service,
+      supervisorPid: process.pid,
+      state: 'starting',
+      restarts: 0,
+      crashStreak: 0,
+      startedAt: new Date(this.clock.now()).toISOString(),
+      logFile: options.logFile,
+      ...options.record,
+    };
     this.done = new Promise((resolve) => {
       this.finish = (how) => {
         // Supervision is over: no retry may write its record after `down` removed it.
@@ -120,7 +129,8 @@ export class Supervisor {
       await writeRunRecord(this.options.projectDir, this.record);
       this.unwritten = false;
     } catch (error) {
-      if (!this.unwritten) this.emit({ type: 'record-failed', service: this.options.service, error: (error as Error).message });
+      if (!this.unwritten)
+        this.emit({ type: 'record-failed', service: this.options.service, error: (error as Error).message });
       this.unwritten = true;
       if (this.finished) return;
       this.retry = setTimeout(() => void this.save({}), RECORD_RETRY_MS);
@@ -136,7 +146,18 @@ export class Supervisor {
   private spawn(): ResultPromise {
     const { options } = this;
     const stopSignal = options.stopSignal ?? 'SIGTERM';
-    const common = { env: options.env, extendEnv: false, cwd: options.cwd, uid: options.uid, gid: options.gid, stdin: 'pipe', buffer: false, reject: false, killSignal: stopSignal, forceKillAfterDelay: options.stopTimeoutMs ?? 15_000 } as const;
+    const common = {
+      env: options.env,
+      extendEnv: false,
+      cwd: options.cwd,
+      uid: options.uid,
+      gid: options.gid,
+      stdin: 'pipe',
+      buffer: false,
+      reject: false,
+      killSignal: stopSignal,
+      forceKillAfterDelay: options.stopTimeoutMs ?? 15_000,
+    } as const;
     if (!options.logDirect) {
       const child = execa(options.command, options.args, { ...common, all: true });
       child.all?.on('data', (chunk: Buffer) => void this.log.write(chunk).catch(() => undefined));
@@ -160,7 +181,12 @@ export class Supervisor {
       const child = this.spawn();
       this.child = child;
       if (child.pid) {
-        await this.save({ pid: child.pid, pidStart: await processStart(child.pid), state: 'running', runningSince: new Date(started).toISOString() });
+        await this.save({
+          pid: child.pid,
+          pidStart: await processStart(child.pid),
+          state: 'running',
+          runningSince: new Date(started).toISOString(),
+        });
         this.emit({ type: 'spawn', service: this.options.service, pid: child.pid, restarts: this.record.restarts });
       }
       const result = await child;
@@ -186,9 +212,17 @@ export class Supervisor {
         return;
       }
       const delayMs = restartDelay(crashStreak, this.options.backoff);
-      await this.save({ pid: undefined, pidStart: undefined, state: 'backoff', crashStreak, restarts: this.record.restarts + 1, lastExit });
+      await this.save({
+        pid: undefined,
+        pidStart: undefined,
+        state: 'backoff',
+        crashStreak,
+        restarts: this.record.restarts + 1,
+        lastExit,
+      });
       this.emit({ type: 'restart', service: this.options.service, delayMs, crashStreak });
-      if (delayMs > 0) await Promise.race([this.clock.sleep(delayMs), new Promise<void>((resolve) => (this.wake = resolve))]);
+      if (delayMs > 0)
+        await Promise.race([this.clock.sleep(delayMs), new Promise<void>((resolve) => (this.wake = resolve))]);
     }
     await this.log.close();
     this.finish('stopped');

@@ -27,12 +27,18 @@ describe('difyctl config --json on the real Dify files', () => {
     it(`resolves the ${pair} pair, with secrets as *** and the shell winning`, async () => {
       const p = await difyProject(pair);
       cleanups.push(p.cleanup);
-      const result = await runCli(['config', '--json'], { cwd: p.dir, env: { DB_HOST: 'x', SECRET_KEY: 'a-fresh-secret-key-that-is-long-enough-0123456789' } });
+      const result = await runCli(['config', '--json'], {
+        cwd: p.dir,
+        env: { DB_HOST: 'x', SECRET_KEY: 'a-fresh-secret-key-that-is-long-enough-0123456789' },
+      });
       expect(result.exitCode).toBe(0);
       const doc = JSON.parse(result.stdout);
       expect(doc).toMatchObject({ ok: true, command: 'config' });
       expect(doc.data.service).toBe('api');
-      expect(doc.data.settings.MODE).toEqual({ value: 'api', source: expect.stringMatching(/^docker-compose\.yaml:\d+$/) });
+      expect(doc.data.settings.MODE).toEqual({
+        value: 'api',
+        source: expect.stringMatching(/^docker-compose\.yaml:\d+$/),
+      });
       expect(doc.data.settings.DB_HOST).toEqual({ value: 'x', source: 'shell' });
       expect(doc.data.settings.DIFY_PORT.value).toBe(5001);
       expect(doc.data.settings.SECRET_KEY.value).toBe('***');
@@ -60,14 +66,23 @@ describe('difyctl config --json on the real Dify files', () => {
     expect(result.exitCode).toBe(2);
     const doc = JSON.parse(result.stdout);
     expect(doc.ok).toBe(false);
-    expect(doc.data.errors).toEqual([expect.objectContaining({ code: 'CONFIG.INVALID', key: 'SECRET_KEY', location: { file: '.env', line: 104, column: 1 } })]);
+    expect(doc.data.errors).toEqual([
+      expect.objectContaining({
+        code: 'CONFIG.INVALID',
+        key: 'SECRET_KEY',
+        location: { file: '.env', line: 104, column: 1 },
+      }),
+    ]);
     expect(doc.data.settings.SECRET_KEY.value).toBe('***');
   });
 });
 
 describe('bad input exits 2 with file:line:column, a fix, and no stack trace', () => {
   it('malformed YAML', async () => {
-    const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': 'services:\n  api:\n    image: x\n   environment: [\n' });
+    const dir = await project({
+      '.env': GOOD_ENV,
+      'docker-compose.yaml': 'services:\n  api:\n    image: x\n   environment: [\n',
+    });
     const result = await runCli(['config'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/docker-compose\.yaml:\d+:\d+: .*not valid YAML/);
@@ -78,7 +93,10 @@ describe('bad input exits 2 with file:line:column, a fix, and no stack trace', (
   });
 
   it('an unterminated ${ in the compose file', async () => {
-    const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': 'services:\n  api:\n    environment:\n      MODE: api\n      DB_HOST: ${DB_HOST:-db\n' });
+    const dir = await project({
+      '.env': GOOD_ENV,
+      'docker-compose.yaml': 'services:\n  api:\n    environment:\n      MODE: api\n      DB_HOST: ${DB_HOST:-db\n',
+    });
     const result = await runCli(['config'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('docker-compose.yaml:5:16: ');
@@ -88,12 +106,19 @@ describe('bad input exits 2 with file:line:column, a fix, and no stack trace', (
   });
 
   it('a ${VAR:?msg} with VAR unset', async () => {
-    const dir = await project({ '.env': 'DEPLOY_ENV=DEVELOPMENT\n', 'docker-compose.yaml': 'services:\n  api:\n    environment:\n      MODE: api\n      SECRET_KEY: ${SECRET_KEY:?set it in .env}\n' });
+    const dir = await project({
+      '.env': 'DEPLOY_ENV=DEVELOPMENT\n',
+      'docker-compose.yaml':
+        'services:\n  api:\n    environment:\n      MODE: api\n      SECRET_KEY: ${SECRET_KEY:?set it in .env}\n',
+    });
     const result = await runCli(['config', '--json'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     const doc = JSON.parse(result.stdout);
     expect(doc.ok).toBe(false);
-    expect(doc.error).toMatchObject({ code: 'CONFIG.REQUIRED_VARIABLE', location: { file: 'docker-compose.yaml', line: 5, column: 19 } });
+    expect(doc.error).toMatchObject({
+      code: 'CONFIG.REQUIRED_VARIABLE',
+      location: { file: 'docker-compose.yaml', line: 5, column: 19 },
+    });
     expect(doc.error.message).toContain('set it in .env');
     expect(doc.error.hint).toContain('SECRET_KEY');
   });
@@ -129,7 +154,8 @@ describe('include and extends', () => {
       '.env': GOOD_ENV,
       'docker-compose.yaml': 'include:\n  - path: stack/api.yaml\n    env_file: stack/stack.env\n',
       // DEPLOY_ENV and SECRET_KEY come from the including project's .env
-      'stack/api.yaml': 'services:\n  api:\n    extends:\n      file: ../common/base.yaml\n      service: base\n    environment:\n      MODE: api\n      DB_HOST: ${STACK_DB_HOST}\n      DEPLOY_ENV: ${DEPLOY_ENV}\n      SECRET_KEY: ${SECRET_KEY}\n',
+      'stack/api.yaml':
+        'services:\n  api:\n    extends:\n      file: ../common/base.yaml\n      service: base\n    environment:\n      MODE: api\n      DB_HOST: ${STACK_DB_HOST}\n      DEPLOY_ENV: ${DEPLOY_ENV}\n      SECRET_KEY: ${SECRET_KEY}\n',
       'stack/stack.env': 'STACK_DB_HOST=db-from-stack-env\n',
       'common/base.yaml': 'services:\n  base:\n    environment:\n      DB_PORT: "5433"\n      REDIS_HOST: base-redis\n',
     });
@@ -150,7 +176,9 @@ describe('include and extends', () => {
     const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': 'include:\n  - missing.yaml\n' });
     const result = await runCli(['config'], { cwd: dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`docker-compose.yaml:2:5: included compose file not found: ${path.join(dir, 'missing.yaml')} [CONFIG.FILE_NOT_FOUND]`);
+    expect(result.stderr).toContain(
+      `docker-compose.yaml:2:5: included compose file not found: ${path.join(dir, 'missing.yaml')} [CONFIG.FILE_NOT_FOUND]`,
+    );
     noStackTrace(result.stderr);
   });
 });
@@ -182,7 +210,9 @@ describe('dangling symbolic links', () => {
     await symlink(path.join(dir, 'secrets/real.env'), path.join(dir, '.env'));
     const result = await runCli(['config'], { cwd: dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`env file ${path.join(dir, '.env')} is a symbolic link to ${path.join(dir, 'secrets/real.env')}, which does not exist [CONFIG.FILE_NOT_FOUND]`);
+    expect(result.stderr).toContain(
+      `env file ${path.join(dir, '.env')} is a symbolic link to ${path.join(dir, 'secrets/real.env')}, which does not exist [CONFIG.FILE_NOT_FOUND]`,
+    );
     expect(result.stdout + result.stderr).not.toContain('SECRET_KEY');
   });
 
@@ -192,7 +222,13 @@ describe('dangling symbolic links', () => {
     const result = await runCli(['config', '--json'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     const doc = JSON.parse(result.stdout);
-    expect(doc.error).toMatchObject({ code: 'CONFIG.FILE_NOT_FOUND', details: { link: path.join(dir, 'docker-compose.yaml'), target: path.resolve(dir, '../elsewhere/docker-compose.yaml') } });
+    expect(doc.error).toMatchObject({
+      code: 'CONFIG.FILE_NOT_FOUND',
+      details: {
+        link: path.join(dir, 'docker-compose.yaml'),
+        target: path.resolve(dir, '../elsewhere/docker-compose.yaml'),
+      },
+    });
   });
 });
 
@@ -202,7 +238,13 @@ describe('warnings', () => {
     const result = await runCli(['config', '--json'], { cwd: dir });
     expect(result.exitCode).toBe(0);
     const doc = JSON.parse(result.stdout);
-    expect(doc.data.warnings).toEqual([expect.objectContaining({ code: 'CONFIG.NEAR_MISS', key: 'DB_PASWORD', message: expect.stringContaining('DB_PASSWORD') })]);
+    expect(doc.data.warnings).toEqual([
+      expect.objectContaining({
+        code: 'CONFIG.NEAR_MISS',
+        key: 'DB_PASWORD',
+        message: expect.stringContaining('DB_PASSWORD'),
+      }),
+    ]);
   });
 });
 

@@ -13,7 +13,8 @@ import { BIN, baseEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import { NO_DOCKER } from '../helpers/project.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
+type Json = Record<string, any>;
 
 const REPLY = 'Oolong sits between green and black tea.';
 const ADMIN = { email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' };
@@ -24,7 +25,8 @@ let project: { dir: string; cleanup: () => Promise<void> };
 /** `export DIFY_PORT=…` of the user's script (a free port), and no Docker: the embedded default. */
 let env: Record<string, string>;
 
-const difyctl = (args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> => runCli(args, { cwd: project.dir, env, ...options });
+const difyctl = (args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> =>
+  runCli(args, { cwd: project.dir, env, ...options });
 const json = (result: CliResult): Json => JSON.parse(result.stdout) as Json;
 const ok = (result: CliResult): CliResult => {
   expect(result.exitCode, result.stderr).toBe(0);
@@ -58,8 +60,13 @@ function terminal(args: string[]) {
     waitFor: async (re: RegExp, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!re.test(plain())) {
-        if (ended || Date.now() > deadline) throw new Error(`${ended ? 'exited' : 'timed out'} waiting for ${re} in:\n${plain()}`);
-        await Promise.race([new Promise((r) => child.stdout.once('data', r)), exited, new Promise((r) => setTimeout(r, 1000))]);
+        if (ended || Date.now() > deadline)
+          throw new Error(`${ended ? 'exited' : 'timed out'} waiting for ${re} in:\n${plain()}`);
+        await Promise.race([
+          new Promise((r) => child.stdout.once('data', r)),
+          exited,
+          new Promise((r) => setTimeout(r, 1000)),
+        ]);
       }
     },
     exit: async () => {
@@ -105,9 +112,16 @@ describe('difyctl console commands against a running stack', () => {
     // Not signed in yet: the console commands say what to run.
     const early = await difyctl(['apps', 'list', '--json']);
     expect(early.exitCode).toBe(1);
-    expect(json(early).error).toMatchObject({ code: 'CONSOLE.NOT_LOGGED_IN', hint: expect.stringContaining('difyctl setup') });
+    expect(json(early).error).toMatchObject({
+      code: 'CONSOLE.NOT_LOGGED_IN',
+      hint: expect.stringContaining('difyctl setup'),
+    });
 
-    const setup = ok(await difyctl(['setup', '--email', ADMIN.email, '--name', ADMIN.name, '--password-stdin', '--json'], { input: `${ADMIN.password}\n` }));
+    const setup = ok(
+      await difyctl(['setup', '--email', ADMIN.email, '--name', ADMIN.name, '--password-stdin', '--json'], {
+        input: `${ADMIN.password}\n`,
+      }),
+    );
     expect(json(setup).data).toMatchObject({ email: ADMIN.email });
     // The session is kept 0600 in the project, and its tokens are never printed.
     const sessionFile = path.join(project.dir, '.difyctl', 'console.json');
@@ -123,14 +137,41 @@ describe('difyctl console commands against a running stack', () => {
     expect(again.stderr).toContain('already_setup');
     expect(again.stderr).toContain('difyctl login');
 
-    const add = ok(await difyctl(['providers', 'add', 'openai_api_compatible', '--endpoint-url', llm.openaiBaseUrl, '--api-key-stdin', '--model', 'llama3', '--json'], { input: LLM_KEY }));
-    expect(json(add).data).toMatchObject({ provider: 'openai_api_compatible', model: 'llama3', scope: 'model', isDefault: true });
+    const add = ok(
+      await difyctl(
+        [
+          'providers',
+          'add',
+          'openai_api_compatible',
+          '--endpoint-url',
+          llm.openaiBaseUrl,
+          '--api-key-stdin',
+          '--model',
+          'llama3',
+          '--json',
+        ],
+        { input: LLM_KEY },
+      ),
+    );
+    expect(json(add).data).toMatchObject({
+      provider: 'openai_api_compatible',
+      model: 'llama3',
+      scope: 'model',
+      isDefault: true,
+    });
     expect(add.stdout).not.toContain(LLM_KEY);
     const providers = json(ok(await difyctl(['providers', 'list', '--json']))).data.providers as Json[];
-    expect(providers.find((p) => p.provider === 'openai_api_compatible')).toMatchObject({ status: 'active', models: ['llama3 (llm)'] });
+    expect(providers.find((p) => p.provider === 'openai_api_compatible')).toMatchObject({
+      status: 'active',
+      models: ['llama3 (llm)'],
+    });
 
     const app = json(ok(await difyctl(['apps', 'create', 'Tea helper', '--json']))).data;
-    expect(app).toMatchObject({ name: 'Tea helper', mode: 'chat', model: { provider: 'openai_api_compatible', name: 'llama3', mode: 'chat' } });
+    expect(app).toMatchObject({
+      name: 'Tea helper',
+      mode: 'chat',
+      model: { provider: 'openai_api_compatible', name: 'llama3', mode: 'chat' },
+    });
 
     const key = ok(await difyctl(['keys', 'create', 'Tea helper']));
     expect(key.stdout.trim()).toMatch(/^app-\S{20,}$/);
@@ -148,15 +189,24 @@ describe('difyctl console commands against a running stack', () => {
     expect(first.ok).toBe(true);
     expect(first.data.answer).toBe(REPLY);
     const events = first.data.events as Json[];
-    expect(events.filter((e) => e.event === 'message').map((e) => e.answer).join('')).toBe(REPLY);
+    expect(
+      events
+        .filter((e) => e.event === 'message')
+        .map((e) => e.answer)
+        .join(''),
+    ).toBe(REPLY);
     expect(events.at(-1)).toMatchObject({ event: 'message_end', conversation_id: first.data.conversation_id });
 
     const appId = first.data.app.id as string;
     llm.setReply('Yes, it is.');
-    const second = json(ok(await difyctl(['chat', appId, 'Is it oxidised?', '--conversation', first.data.conversation_id, '--json'])));
+    const second = json(
+      ok(await difyctl(['chat', appId, 'Is it oxidised?', '--conversation', first.data.conversation_id, '--json'])),
+    );
     expect(second.data).toMatchObject({ conversation_id: first.data.conversation_id, answer: 'Yes, it is.' });
     // The continued conversation sent the earlier turn as history.
-    const history = JSON.stringify(llm.requests().findLast((r) => JSON.stringify(r.body).includes('Is it oxidised?'))?.body);
+    const history = JSON.stringify(
+      llm.requests().findLast((r) => JSON.stringify(r.body).includes('Is it oxidised?'))?.body,
+    );
     expect(history).toContain('What is oolong?');
     llm.setReply(REPLY);
 
@@ -181,7 +231,9 @@ describe('difyctl console commands against a running stack', () => {
     expect(json(twins).error.code).toBe('CONSOLE.APP_AMBIGUOUS');
     const listed = json(ok(await difyctl(['apps', 'list', '--json']))).data.apps as Json[];
     for (const twin of listed.filter((a) => a.name === 'Twin')) ok(await difyctl(['apps', 'rm', twin.id]));
-    expect((json(ok(await difyctl(['apps', 'list', '--json']))).data.apps as Json[]).map((a) => a.name)).toEqual(['Tea helper']);
+    expect((json(ok(await difyctl(['apps', 'list', '--json']))).data.apps as Json[]).map((a) => a.name)).toEqual([
+      'Tea helper',
+    ]);
   }, 240_000);
 
   it('the session: an expired access token is refreshed; logout, then login', async () => {
@@ -196,7 +248,10 @@ describe('difyctl console commands against a running stack', () => {
 
     ok(await difyctl(['logout']));
     const out = await difyctl(['apps', 'list', '--json']);
-    expect(json(out).error).toMatchObject({ code: 'CONSOLE.NOT_LOGGED_IN', hint: expect.stringContaining('difyctl login') });
+    expect(json(out).error).toMatchObject({
+      code: 'CONSOLE.NOT_LOGGED_IN',
+      hint: expect.stringContaining('difyctl login'),
+    });
     const wrong = await difyctl(['login', '--email', ADMIN.email, '--password-stdin'], { input: 'not-the-password' });
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toContain('email_or_password_mismatch');
@@ -231,7 +286,12 @@ describe('difyctl console commands against a running stack', () => {
     llm.setReply(REPLY);
 
     // Ctrl-C while an answer streams stops it: exit 130, as any interrupted command.
-    llm.mock.prependFixture({ match: { userMessage: 'Tell me slowly' }, response: { content: 'abcd'.repeat(300) }, chunkSize: 4, latency: 20 });
+    llm.mock.prependFixture({
+      match: { userMessage: 'Tell me slowly' },
+      response: { content: 'abcd'.repeat(300) },
+      chunkSize: 4,
+      latency: 20,
+    });
     const slow = terminal(['chat', 'Tea helper']);
     await slow.waitFor(/> $/);
     slow.send('Tell me slowly\r');
@@ -241,7 +301,9 @@ describe('difyctl console commands against a running stack', () => {
     expect(slow.output()).toContain('CLI.INTERRUPTED');
     expect(slow.output()).not.toContain('abcd'.repeat(300));
     // Both turns went to one conversation: the second request carried the first as history.
-    expect(JSON.stringify(llm.requests().findLast((r) => JSON.stringify(r.body).includes('Oxidised?'))?.body)).toContain('What is oolong?');
+    expect(
+      JSON.stringify(llm.requests().findLast((r) => JSON.stringify(r.body).includes('Oxidised?'))?.body),
+    ).toContain('What is oolong?');
   }, 120_000);
 
   it('apps import FILE.yml answers; apps export gives Dify DSL that imports again', async () => {
@@ -272,7 +334,9 @@ describe('difyctl console commands against a running stack', () => {
     for (const w of (imported.warnings ?? []) as Json[]) expect(importRun.stderr).toContain(w.message);
     const chat = ok(await difyctl(['chat', 'Imported tea helper', 'hello tea']));
     expect(chat.stdout).toBe(REPLY);
-    expect(JSON.stringify(llm.requests().findLast((r) => JSON.stringify(r.body).includes('hello tea'))?.body)).toContain('You answer questions about tea.');
+    expect(
+      JSON.stringify(llm.requests().findLast((r) => JSON.stringify(r.body).includes('hello tea'))?.body),
+    ).toContain('You answer questions about tea.');
 
     const exported = ok(await difyctl(['apps', 'export', imported.app_id]));
     expect(exported.stdout).toMatch(/^kind: app$/m);

@@ -12,14 +12,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const setupStep = async (port: number) => ((await (await fetch(`http://127.0.0.1:${port}/console/api/setup`)).json()) as { step?: string }).step;
+const setupStep = async (port: number) =>
+  ((await (await fetch(`http://127.0.0.1:${port}/console/api/setup`)).json()) as { step?: string }).step;
 
 describe('difyctl db reset', () => {
   it('on a stack with data: refused without --yes and a TTY; with --yes empty, migrated, seeded, api healthy again', async () => {
     const { dir, port, cleanup } = await initProject();
     cleanups.push(cleanup);
     expect((await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
-    const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }) });
+    const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }),
+    });
     expect(setup.status).toBeLessThan(300);
     expect(await setupStep(port)).toBe('finished');
 
@@ -32,7 +37,11 @@ describe('difyctl db reset', () => {
     const reset = await runCli(['db', 'reset', '--yes', '--json'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 });
     expect(reset.exitCode, reset.stderr).toBe(0);
     const doc = JSON.parse(reset.stdout);
-    expect(doc.data).toMatchObject({ reset: true, restarted: ['api', 'worker'], removed: ['.difyctl/embedded/postgres'] });
+    expect(doc.data).toMatchObject({
+      reset: true,
+      restarted: ['api', 'worker'],
+      removed: ['.difyctl/embedded/postgres'],
+    });
     expect(doc.data.migrated.length).toBe((await loadMigrations()).length);
     expect(await health(port)).toBe(200);
     expect(await setupStep(port)).toBe('not_started');
@@ -40,7 +49,7 @@ describe('difyctl db reset', () => {
     expect(JSON.parse(migrations.stdout).data).toMatchObject({ pending: [], drift: [] });
   });
 
-  it('refuses a database server that is not this project\'s, even with nothing recorded: its data and the project\'s stay', async () => {
+  it("refuses a database server that is not this project's, even with nothing recorded: its data and the project's stay", async () => {
     const server = await startPostgres();
     const { dir, cleanup } = await tempDir('difyctl-reset-external-');
     cleanups.push(async () => {

@@ -18,7 +18,10 @@ const docker = new Docker();
 
 interface Envelope {
   ok: boolean;
-  data: Record<string, unknown> & { services?: Array<Record<string, unknown>>; lines?: Array<{ service: string; text: string }> };
+  data: Record<string, unknown> & {
+    services?: Array<Record<string, unknown>>;
+    lines?: Array<{ service: string; text: string }>;
+  };
   error?: { code: string; message: string; hint?: string };
 }
 const parse = (stdout: string) => JSON.parse(stdout) as Envelope;
@@ -29,11 +32,18 @@ describeDocker('the Docker engine `up` used (issue 13, bugs 1 and 5)', () => {
   let cleanup: () => Promise<void>;
   let env: Record<string, string | undefined>;
   let dbPort: number;
-  const run = (args: string[], extra: Record<string, string | undefined> = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 90_000 });
+  const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
+    runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 90_000 });
   const stateFile = () => path.join(dir, '.difyctl', 'state.json');
   const containers = () => docker.listContainers({ all: true, filters: { label: [`com.difyctl.project=${project}`] } });
   const dbAnswers = async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port: dbPort, user: 'postgres', password: 'difyai123456', database: 'dify' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: dbPort,
+      user: 'postgres',
+      password: 'difyai123456',
+      database: 'dify',
+    });
     await client.connect();
     try {
       const { rows } = await client.query<{ v: string }>('SELECT v FROM kept');
@@ -49,19 +59,31 @@ describeDocker('the Docker engine `up` used (issue 13, bugs 1 and 5)', () => {
     env = { SECRET_KEY, COMPOSE_PROJECT_NAME: project, EXPOSE_DB_PORT: String(dbPort) };
     const up = await run(['up', 'db', 'redis', '--provider', 'docker']);
     expect(up.exitCode, up.stderr).toBe(0);
-    const client = new pg.Client({ host: '127.0.0.1', port: dbPort, user: 'postgres', password: 'difyai123456', database: 'dify' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: dbPort,
+      user: 'postgres',
+      password: 'difyai123456',
+      database: 'dify',
+    });
     await client.connect();
     await client.query('CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$survives$$)');
     await client.end();
   });
   afterAll(async () => {
     await run(['down', '--volumes']).catch(() => undefined);
-    for (const c of await containers()) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    for (const c of await containers())
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     await cleanup();
   });
 
   it('up records the engine; ps and logs use it when DOCKER_HOST is unset', async () => {
-    const state = JSON.parse(readFileSync(stateFile(), 'utf8')) as { engine?: { host: string; source: string; id?: string } };
+    const state = JSON.parse(readFileSync(stateFile(), 'utf8')) as {
+      engine?: { host: string; source: string; id?: string };
+    };
     expect(state.engine).toMatchObject({ host: process.env.DOCKER_HOST, source: 'DOCKER_HOST' });
     expect(state.engine?.id).toBeTruthy();
     const ps = parse((await run(['ps', '--json'], UNSET)).stdout);
@@ -103,7 +125,9 @@ describeDocker('the Docker engine `up` used (issue 13, bugs 1 and 5)', () => {
     expect(await dbAnswers()).toEqual(['survives']);
 
     const ps = parse((await run(['ps', '--json'], DEAD)).stdout);
-    expect(ps.data.services?.filter((s) => s.provider === 'docker').map((s) => [s.service, s.state, s.container])).toEqual([
+    expect(
+      ps.data.services?.filter((s) => s.provider === 'docker').map((s) => [s.service, s.state, s.container]),
+    ).toEqual([
       ['db', 'unknown (engine unreachable)', `${project}-db-1`],
       ['redis', 'unknown (engine unreachable)', `${project}-redis-1`],
     ]);

@@ -21,7 +21,12 @@ async function projectWithEnv(lines: string[]): Promise<string> {
   return dir;
 }
 
-const BASE = ['DEPLOY_ENV=PRODUCTION', 'SECRET_KEY=0123456789abcdef0123456789abcdef-fresh', 'VECTOR_STORE=pgvector', 'PGVECTOR_HOST=127.0.0.1'];
+const BASE = [
+  'DEPLOY_ENV=PRODUCTION',
+  'SECRET_KEY=0123456789abcdef0123456789abcdef-fresh',
+  'VECTOR_STORE=pgvector',
+  'PGVECTOR_HOST=127.0.0.1',
+];
 
 async function doctor(dir: string, only: string[]) {
   const result = await runCli(['doctor', '--json', '--only', ...only], { cwd: dir });
@@ -40,10 +45,20 @@ async function listen(server: net.Server | http.Server): Promise<number> {
 describe('difyctl doctor', () => {
   it('reports the sample SECRET_KEY in PRODUCTION with the fix, while the other checks still report', async () => {
     const port = await getPort();
-    const dir = await projectWithEnv(['DEPLOY_ENV=PRODUCTION', 'SECRET_KEY=sk-9f73s3ljTXVcMT3Blb3ljTqtsKiGHXVcMT3BlbkFJLK7U', `DIFY_PORT=${port}`, 'VECTOR_STORE=pgvector', 'PGVECTOR_HOST=127.0.0.1']);
+    const dir = await projectWithEnv([
+      'DEPLOY_ENV=PRODUCTION',
+      'SECRET_KEY=sk-9f73s3ljTXVcMT3Blb3ljTqtsKiGHXVcMT3BlbkFJLK7U',
+      `DIFY_PORT=${port}`,
+      'VECTOR_STORE=pgvector',
+      'PGVECTOR_HOST=127.0.0.1',
+    ]);
     const { result, byId } = await doctor(dir, ['config', 'ports', 'vector', 'performance']);
     expect(result.exitCode).toBe(1);
-    expect(byId.config).toMatchObject({ status: 'fail', finding: expect.stringContaining('SECRET_KEY is the sample value'), fix: expect.stringContaining('openssl rand') });
+    expect(byId.config).toMatchObject({
+      status: 'fail',
+      finding: expect.stringContaining('SECRET_KEY is the sample value'),
+      fix: expect.stringContaining('openssl rand'),
+    });
     expect(byId.ports.status).toBe('ok');
     expect(byId.vector.status).toBe('ok');
     expect(byId.performance.status).toBe('ok');
@@ -55,19 +70,34 @@ describe('difyctl doctor', () => {
     const dir = await projectWithEnv([...BASE, `DIFY_PORT=${port}`]);
     const { result, byId } = await doctor(dir, ['ports', 'config']);
     expect(result.exitCode).toBe(1);
-    expect(byId.ports).toMatchObject({ status: 'fail', finding: expect.stringContaining(`port ${port} (DIFY_PORT) is taken by pid ${process.pid}`), fix: expect.stringContaining('DIFY_PORT') });
+    expect(byId.ports).toMatchObject({
+      status: 'fail',
+      finding: expect.stringContaining(`port ${port} (DIFY_PORT) is taken by pid ${process.pid}`),
+      fix: expect.stringContaining('DIFY_PORT'),
+    });
     expect(byId.config.status).toBe('ok');
   });
 
   it('names a port holder without printing the secrets on its command line', async () => {
     const port = await getPort();
     // argv[0] set by `exec -a`: the secrets come first, where the finding shows the command line.
-    const holder = spawn('bash', ['-c', `exec -a "redis-server --requirepass hunter2 redis://:hunter3@h" "${process.execPath}" -e 'net.Server().listen(+process.argv[1], "127.0.0.1")' ${port}`], { stdio: 'ignore' });
+    const holder = spawn(
+      'bash',
+      [
+        '-c',
+        `exec -a "redis-server --requirepass hunter2 redis://:hunter3@h" "${process.execPath}" -e 'net.Server().listen(+process.argv[1], "127.0.0.1")' ${port}`,
+      ],
+      { stdio: 'ignore' },
+    );
     cleanups.push(() => void holder.kill('SIGKILL'));
-    while (!(await tcpAnswers({ host: '127.0.0.1', port, timeoutMs: 200 }))) await new Promise((r) => setTimeout(r, 20));
+    while (!(await tcpAnswers({ host: '127.0.0.1', port, timeoutMs: 200 })))
+      await new Promise((r) => setTimeout(r, 20));
     const dir = await projectWithEnv([...BASE, `DIFY_PORT=${port}`]);
     const { byId, result } = await doctor(dir, ['ports']);
-    expect(byId.ports).toMatchObject({ status: 'fail', finding: expect.stringContaining(`taken by pid ${holder.pid} (redis-server --requirepass ***`) });
+    expect(byId.ports).toMatchObject({
+      status: 'fail',
+      finding: expect.stringContaining(`taken by pid ${holder.pid} (redis-server --requirepass ***`),
+    });
     expect(result.stdout).not.toMatch(/hunter[23]/);
   });
 
@@ -78,11 +108,21 @@ describe('difyctl doctor', () => {
         res.end(JSON.stringify({ version: '1.19.0' }));
       }),
     );
-    const weaviate = (key: string, endpoint: string) => projectWithEnv([...BASE.filter((l) => !l.startsWith('VECTOR_STORE')), 'VECTOR_STORE=weaviate', `WEAVIATE_ENDPOINT=${endpoint}`, `WEAVIATE_API_KEY=${key}`]);
+    const weaviate = (key: string, endpoint: string) =>
+      projectWithEnv([
+        ...BASE.filter((l) => !l.startsWith('VECTOR_STORE')),
+        'VECTOR_STORE=weaviate',
+        `WEAVIATE_ENDPOINT=${endpoint}`,
+        `WEAVIATE_API_KEY=${key}`,
+      ]);
 
     const wrongKey = await doctor(await weaviate('wrong', `http://127.0.0.1:${rejecting}`), ['vector']);
     expect(wrongKey.result.exitCode).toBe(1);
-    expect(wrongKey.byId.vector).toMatchObject({ status: 'fail', finding: expect.stringContaining('rejects WEAVIATE_API_KEY (HTTP 401)'), fix: expect.stringContaining('WEAVIATE_API_KEY') });
+    expect(wrongKey.byId.vector).toMatchObject({
+      status: 'fail',
+      finding: expect.stringContaining('rejects WEAVIATE_API_KEY (HTTP 401)'),
+      fix: expect.stringContaining('WEAVIATE_API_KEY'),
+    });
 
     const rightKey = await doctor(await weaviate('right', `http://127.0.0.1:${rejecting}`), ['vector']);
     expect(rightKey.result.exitCode).toBe(0);
@@ -90,12 +130,21 @@ describe('difyctl doctor', () => {
 
     const closed = await getPort();
     const refused = await doctor(await weaviate('right', `http://127.0.0.1:${closed}`), ['vector']);
-    expect(refused.byId.vector).toMatchObject({ status: 'fail', finding: expect.stringContaining('connection refused'), fix: expect.stringContaining('WEAVIATE_ENDPOINT') });
+    expect(refused.byId.vector).toMatchObject({
+      status: 'fail',
+      finding: expect.stringContaining('connection refused'),
+      fix: expect.stringContaining('WEAVIATE_ENDPOINT'),
+    });
     expect(refused.result.stdout).not.toContain('right');
 
     // A password inside the endpoint never reaches the output.
-    const withPassword = await doctor(await weaviate('right', `http://admin:hunter2-secret@127.0.0.1:${closed}`), ['vector']);
-    expect(withPassword.byId.vector).toMatchObject({ status: 'fail', finding: expect.stringContaining('connection refused') });
+    const withPassword = await doctor(await weaviate('right', `http://admin:hunter2-secret@127.0.0.1:${closed}`), [
+      'vector',
+    ]);
+    expect(withPassword.byId.vector).toMatchObject({
+      status: 'fail',
+      finding: expect.stringContaining('connection refused'),
+    });
     expect(withPassword.result.stdout).not.toContain('hunter2-secret');
   });
 
@@ -123,6 +172,9 @@ describe('difyctl doctor', () => {
     expect(crlf.byId.config).toMatchObject({ status: 'warn', finding: expect.stringContaining('CRLF') });
     const quoted = await projectWithEnv([...BASE, `CONSOLE_API_URL='"http://localhost"'`]);
     const q = await doctor(quoted, ['config']);
-    expect(q.byId.config).toMatchObject({ status: 'warn', finding: expect.stringContaining('CONSOLE_API_URL holds literal quotes') });
+    expect(q.byId.config).toMatchObject({
+      status: 'warn',
+      finding: expect.stringContaining('CONSOLE_API_URL holds literal quotes'),
+    });
   });
 });

@@ -16,7 +16,10 @@ interface Report {
   summary: { fail: number; duration_ms: number };
 }
 
-async function doctor(dir: string, env: Record<string, string | undefined> = NO_DOCKER): Promise<{ exitCode: number; report: Report; byId: Record<string, Report['checks'][number]> }> {
+async function doctor(
+  dir: string,
+  env: Record<string, string | undefined> = NO_DOCKER,
+): Promise<{ exitCode: number; report: Report; byId: Record<string, Report['checks'][number]> }> {
   const result = await runCli(['doctor', '--json', '--verbose'], { cwd: dir, env });
   const report = JSON.parse(result.stdout).data as Report;
   return { exitCode: result.exitCode, report, byId: Object.fromEntries(report.checks.map((c) => [c.id, c])) };
@@ -24,12 +27,14 @@ async function doctor(dir: string, env: Record<string, string | undefined> = NO_
 
 describe('difyctl doctor on a running stack', () => {
   it('all ok on a healthy stack; with the db stopped, db.container and db.connect fail with their fixes', async () => {
-    const { dir, port, cleanup } = await initProject();
+    const { dir, cleanup } = await initProject();
     cleanups.push(cleanup);
     expect((await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })).exitCode).toBe(0);
 
     const healthy = await doctor(dir);
-    console.log(`doctor on a healthy stack: ${healthy.report.summary.duration_ms} ms for ${healthy.report.checks.length} checks`);
+    console.log(
+      `doctor on a healthy stack: ${healthy.report.summary.duration_ms} ms for ${healthy.report.checks.length} checks`,
+    );
     expect(healthy.report.checks.filter((c) => c.status !== 'ok')).toEqual([]);
     expect(healthy.exitCode).toBe(0);
 
@@ -40,7 +45,11 @@ describe('difyctl doctor on a running stack', () => {
     const down = await doctor(dir);
     console.log(`doctor with the db stopped: ${down.report.summary.duration_ms} ms`);
     expect(down.exitCode).toBe(1);
-    expect(down.byId['db.container']).toMatchObject({ status: 'fail', finding: expect.stringContaining('not running'), fix: expect.stringContaining('difyctl up') });
+    expect(down.byId['db.container']).toMatchObject({
+      status: 'fail',
+      finding: expect.stringContaining('not running'),
+      fix: expect.stringContaining('difyctl up'),
+    });
     expect(down.byId['db.connect']).toMatchObject({ status: 'fail', fix: expect.stringContaining('DB_PORT') });
     expect(down.byId['db.migrations']?.status).toBe('skip');
     expect(down.byId.config?.status).toBe('ok');
@@ -49,18 +58,23 @@ describe('difyctl doctor on a running stack', () => {
 });
 
 describeDocker('difyctl doctor on a running docker stack (issue 13, bug 8)', () => {
-  it('all ok: the published ports are held by the stack\'s own containers, memory comes from one-shot stats', async () => {
+  it("all ok: the published ports are held by the stack's own containers, memory comes from one-shot stats", async () => {
     const env = { COMPOSE_PROJECT_NAME: `difyctl-doctor-${process.pid}` };
     const { dir, port, cleanup } = await initProject(env);
     cleanups.push(cleanup);
     // Published on fixed ports, as Dify's EXPOSE_* do: docker-proxy holds them.
-    await appendFile(path.join(dir, '.env'), `EXPOSE_DB_PORT=${await getPort()}\nEXPOSE_REDIS_PORT=${await getPort()}\n`);
+    await appendFile(
+      path.join(dir, '.env'),
+      `EXPOSE_DB_PORT=${await getPort()}\nEXPOSE_REDIS_PORT=${await getPort()}\n`,
+    );
     const up = await runCli(['up', '-d', '--provider', 'docker'], { cwd: dir, env, timeoutMs: 240_000 });
     expect(up.exitCode, up.stderr).toBe(0);
     expect(await health(port)).toBe(200);
 
     const healthy = await doctor(dir, env);
-    console.log(`doctor on a healthy docker stack: ${healthy.report.summary.duration_ms} ms for ${healthy.report.checks.length} checks`);
+    console.log(
+      `doctor on a healthy docker stack: ${healthy.report.summary.duration_ms} ms for ${healthy.report.checks.length} checks`,
+    );
     expect(healthy.report.checks.filter((c) => c.status !== 'ok')).toEqual([]);
     expect(healthy.exitCode).toBe(0);
     expect(healthy.byId.ports?.finding).toMatch(/free or held by this stack/);

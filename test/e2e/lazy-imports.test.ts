@@ -15,7 +15,11 @@ async function importsOf(args: string[], exitCode = 0): Promise<string[]> {
   cleanups.push(cleanup);
   const trace = path.join(dir, 'imports.txt');
   const hooks = new URL('../helpers/trace-imports.mjs', import.meta.url).href;
-  const result = await execa(process.execPath, ['--import', hooks, BIN, ...args], { env: { ...baseEnv(), DIFYCTL_TRACE_IMPORTS: trace }, extendEnv: false, reject: false });
+  const result = await execa(process.execPath, ['--import', hooks, BIN, ...args], {
+    env: { ...baseEnv(), DIFYCTL_TRACE_IMPORTS: trace },
+    extendEnv: false,
+    reject: false,
+  });
   expect(result.exitCode).toBe(exitCode);
   return (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
 }

@@ -11,10 +11,16 @@ import { runCli } from '../helpers/cli.js';
 import type { StandIn } from '../helpers/llm-stand-in.js';
 import { initProject, NO_DOCKER } from '../helpers/project.js';
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
+export type Json = Record<string, any>;
 
 export const ADMIN = { email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' };
-export const MODEL = { provider: 'openai_api_compatible', name: 'stand-in-model', mode: 'chat', completion_params: { temperature: 0.2, max_tokens: 256 } };
+export const MODEL = {
+  provider: 'openai_api_compatible',
+  name: 'stand-in-model',
+  mode: 'chat',
+  completion_params: { temperature: 0.2, max_tokens: 256 },
+};
 
 export interface StackOptions {
   /** true: redis-server from PATH; false: no Redis, PostgreSQL carries its duties. */
@@ -37,7 +43,8 @@ export interface Stack {
   down(): Promise<void>;
 }
 
-const dotenv = (text: string, key: string): string | undefined => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1]?.trim();
+const dotenv = (text: string, key: string): string | undefined =>
+  new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1]?.trim();
 
 export async function upStack(options: StackOptions): Promise<Stack> {
   // A Docker socket that does not exist: the embedded default, whatever this machine runs.
@@ -49,21 +56,35 @@ export async function upStack(options: StackOptions): Promise<Stack> {
     await project.cleanup();
   };
   try {
-    const extra = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
+    const extra = Object.entries(options.env ?? {})
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join('');
     if (extra) await import('node:fs/promises').then((fs) => fs.appendFile(path.join(project.dir, '.env'), extra));
     const up = await runCli(['up', '-d', '--mode', 'all'], { cwd: project.dir, env, timeoutMs: 240_000 });
     if (up.exitCode !== 0) throw new Error(`difyctl up failed (${up.exitCode}): ${up.stderr}`);
-    const status = JSON.parse((await runCli(['ps', '--json'], { cwd: project.dir, env })).stdout) as { data: { services: Json[] } };
+    const status = JSON.parse((await runCli(['ps', '--json'], { cwd: project.dir, env })).stdout) as {
+      data: { services: Json[] };
+    };
     const ps = Object.fromEntries(status.data.services.map((s) => [s.service as string, s]));
     const dotEnv = await readFile(path.join(project.dir, '.env'), 'utf8');
     const [host, port] = String(ps.db?.address).split(':');
-    pool = new pg.Pool({ host, port: Number(port), user: dotenv(dotEnv, 'DB_USERNAME') ?? 'postgres', password: dotenv(dotEnv, 'DB_PASSWORD'), database: dotenv(dotEnv, 'DB_DATABASE') ?? 'dify', max: 2 });
+    pool = new pg.Pool({
+      host,
+      port: Number(port),
+      user: dotenv(dotEnv, 'DB_USERNAME') ?? 'postgres',
+      password: dotenv(dotEnv, 'DB_PASSWORD'),
+      database: dotenv(dotEnv, 'DB_DATABASE') ?? 'dify',
+      max: 2,
+    });
     const db = pool;
     const base = `http://127.0.0.1:${project.port}`;
     const call = async (method: string, route: string, body: unknown, token?: string): Promise<Json> => {
       const res = await fetch(`${base}/console/api${route}`, {
         method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -71,7 +92,8 @@ export async function upStack(options: StackOptions): Promise<Stack> {
       return text ? (JSON.parse(text) as Json) : {};
     };
     await call('POST', '/setup', ADMIN);
-    const token = (await call('POST', '/login', { email: ADMIN.email, password: ADMIN.password })).data.access_token as string;
+    const token = (await call('POST', '/login', { email: ADMIN.email, password: ADMIN.password })).data
+      .access_token as string;
     return {
       dir: project.dir,
       base,
@@ -95,13 +117,24 @@ export async function configureProvider(stack: Stack, llm: StandIn): Promise<voi
   await stack.console('POST', '/workspaces/current/model-providers/openai_api_compatible/models', {
     model: MODEL.name,
     model_type: 'llm',
-    credentials: { endpoint_url: llm.openaiBaseUrl, api_key: 'sk-stand-in-key-0001', mode: 'chat', context_size: '16000' },
+    credentials: {
+      endpoint_url: llm.openaiBaseUrl,
+      api_key: 'sk-stand-in-key-0001',
+      mode: 'chat',
+      context_size: '16000',
+    },
   });
-  await stack.console('POST', '/workspaces/current/default-model', { model_settings: [{ model_type: 'llm', provider: MODEL.provider, model: MODEL.name }] });
+  await stack.console('POST', '/workspaces/current/default-model', {
+    model_settings: [{ model_type: 'llm', provider: MODEL.provider, model: MODEL.name }],
+  });
 }
 
 /** An app with its model config and an API key, through the console. */
-export async function createApp(stack: Stack, mode: 'chat' | 'completion', config: Json): Promise<{ appId: string; key: string }> {
+export async function createApp(
+  stack: Stack,
+  mode: 'chat' | 'completion',
+  config: Json,
+): Promise<{ appId: string; key: string }> {
   const appId = (await stack.console('POST', '/apps', { name: `${mode} app`, mode })).id as string;
   await stack.console('POST', `/apps/${appId}/model-config`, { model: MODEL, ...config });
   const key = (await stack.console('POST', `/apps/${appId}/api-keys`)).token as string;

@@ -24,12 +24,25 @@ afterAll(async () => {
 }, 120_000);
 
 describe('up with Redis behind sentinels', () => {
-  it('starts the api on the sentinels\' master, and ps reads its ready marker through them', async () => {
-    const { CELERY_BROKER_URL: _sample, CELERY_USE_SENTINEL: _u, CELERY_SENTINEL_MASTER_NAME: _m, CELERY_SENTINEL_PASSWORD: _p, ...cache } = sentinels.env();
-    await appendFile(path.join(project!.dir, '.env'), Object.entries(cache).map(([k, v]) => `${k}=${v}\n`).join(''));
+  it("starts the api on the sentinels' master, and ps reads its ready marker through them", async () => {
+    const {
+      CELERY_BROKER_URL: _sample,
+      CELERY_USE_SENTINEL: _u,
+      CELERY_SENTINEL_MASTER_NAME: _m,
+      CELERY_SENTINEL_PASSWORD: _p,
+      ...cache
+    } = sentinels.env();
+    await appendFile(
+      path.join(project!.dir, '.env'),
+      Object.entries(cache)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
     const up = await runCli(['up', '-d', '--mode', 'api', '--json'], { cwd: project!.dir, env, timeoutMs: 120_000 });
     expect(up.exitCode, up.stderr + up.stdout).toBe(0);
-    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: project!.dir, env })).stdout) as { data: { services: Array<Record<string, unknown>> } };
+    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: project!.dir, env })).stdout) as {
+      data: { services: Array<Record<string, unknown>> };
+    };
     const rows = Object.fromEntries(ps.data.services.map((s) => [s.service as string, s]));
     expect(rows.redis).toMatchObject({ provider: 'external', address: `127.0.0.1:${sentinels.sentinelPorts[0]}` });
     expect(rows.api).toMatchObject({ ready: 'ready' });

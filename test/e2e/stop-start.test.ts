@@ -18,7 +18,16 @@ afterEach(async () => {
 
 interface Envelope {
   ok: boolean;
-  data: { services: Array<{ service: string; provider: string; state?: string; container?: string; port?: number; pid?: number }> };
+  data: {
+    services: Array<{
+      service: string;
+      provider: string;
+      state?: string;
+      container?: string;
+      port?: number;
+      pid?: number;
+    }>;
+  };
   error?: { code: string; message: string; hint?: string };
 }
 const parse = (stdout: string) => JSON.parse(stdout) as Envelope;
@@ -30,7 +39,11 @@ describe('difyctl stop / start on the embedded default', () => {
     cleanups.push(cleanup);
     const up = await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 });
     expect(up.exitCode, up.stderr).toBe(0);
-    const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }) });
+    const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }),
+    });
     expect(setup.status).toBeLessThan(300);
 
     const stop = await runCli(['stop'], { cwd: dir, env: NO_DOCKER });
@@ -65,8 +78,13 @@ describeDocker('difyctl stop / start with the docker provider', () => {
   it('stop keeps the containers and their data; start starts the same ones; an engine that does not answer is refused', async () => {
     const project = `dtstop${randomBytes(4).toString('hex')}`;
     const { dir, cleanup } = await difyProject('v015');
-    const env = { SECRET_KEY: 'docker-test-secret-key-0123456789abcdef', COMPOSE_PROJECT_NAME: project, EXPOSE_DB_PORT: String(await getPort({ host: '127.0.0.1' })) };
-    const run = (args: string[], extra: Record<string, string | undefined> = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 120_000 });
+    const env = {
+      SECRET_KEY: 'docker-test-secret-key-0123456789abcdef',
+      COMPOSE_PROJECT_NAME: project,
+      EXPOSE_DB_PORT: String(await getPort({ host: '127.0.0.1' })),
+    };
+    const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
+      runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 120_000 });
     cleanups.push(async () => {
       await run(['down', '--volumes']);
       await cleanup();
@@ -75,14 +93,23 @@ describeDocker('difyctl stop / start with the docker provider', () => {
     expect(up.exitCode, up.stderr).toBe(0);
     const dbPort = Number(env.EXPOSE_DB_PORT);
     const query = async (sql: string) => {
-      const client = new pg.Client({ host: '127.0.0.1', port: dbPort, user: 'postgres', password: 'difyai123456', database: 'dify' });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: dbPort,
+        user: 'postgres',
+        password: 'difyai123456',
+        database: 'dify',
+      });
       await client.connect();
       const { rows } = await client.query(sql);
       await client.end();
       return rows as Array<Record<string, unknown>>;
     };
     await query('CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$survives$$)');
-    const ids = async () => (await docker.listContainers({ all: true, filters: { label: [`com.difyctl.project=${project}`] } })).map((c) => `${c.Id} ${c.State}`).sort();
+    const ids = async () =>
+      (await docker.listContainers({ all: true, filters: { label: [`com.difyctl.project=${project}`] } }))
+        .map((c) => `${c.Id} ${c.State}`)
+        .sort();
     const before = (await ids()).map((s) => s.split(' ')[0]);
 
     const refused = await run(['stop', '--json'], { DOCKER_HOST: 'unix:///nonexistent/difyctl-dead/docker.sock' });
@@ -95,11 +122,15 @@ describeDocker('difyctl stop / start with the docker provider', () => {
     expect((await ids()).map((s) => s.split(' ')[1])).toEqual(['exited', 'exited']);
     const ps = parse((await run(['ps', '--json'])).stdout);
     expect(row(ps, 'db')).toMatchObject({ provider: 'docker', state: 'exited', container: `${project}-db-1` });
-    expect(JSON.parse(readFileSync(path.join(dir, '.difyctl', 'state.json'), 'utf8')).services.db.provider).toBe('docker');
+    expect(JSON.parse(readFileSync(path.join(dir, '.difyctl', 'state.json'), 'utf8')).services.db.provider).toBe(
+      'docker',
+    );
 
     const start = await run(['start', '--json']);
     expect(start.exitCode, start.stderr).toBe(0);
-    expect(parse(start.stdout).data.services.map((s) => [s.service, s.provider, s.port === dbPort || s.service === 'redis'])).toEqual([
+    expect(
+      parse(start.stdout).data.services.map((s) => [s.service, s.provider, s.port === dbPort || s.service === 'redis']),
+    ).toEqual([
       ['db', 'docker', true],
       ['redis', 'docker', true],
     ]);

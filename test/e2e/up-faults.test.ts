@@ -19,8 +19,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-type Row = Record<string, unknown> & { service: string; state?: string; pid?: number; restarts?: number; address?: string };
-const ps = async (dir: string): Promise<Row[]> => (JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout) as { data: { services: Row[] } }).data.services;
+type Row = Record<string, unknown> & {
+  service: string;
+  state?: string;
+  pid?: number;
+  restarts?: number;
+  address?: string;
+};
+const ps = async (dir: string): Promise<Row[]> =>
+  (JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout) as { data: { services: Row[] } })
+    .data.services;
 const row = async (dir: string, service: string) => (await ps(dir)).find((r) => r.service === service);
 const until = async (condition: () => Promise<boolean>) => {
   while (!(await condition())) await new Promise((r) => setTimeout(r, 100));
@@ -29,7 +37,14 @@ const until = async (condition: () => Promise<boolean>) => {
 /** Logs in to the embedded PostgreSQL with the project's credentials and runs SELECT 1. */
 async function dbLogin(dir: string, port: number): Promise<boolean> {
   const password = /^DB_PASSWORD=(.+)$/m.exec(await readFile(path.join(dir, '.env'), 'utf8'))?.[1];
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'dify', connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'dify',
+    connectionTimeoutMillis: 2000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -62,7 +77,9 @@ const allGone = async (pids: number[]) => {
 };
 
 describe('the embedded PostgreSQL under a supervisor', () => {
-  it('kill -9 of the postmaster: restarted with backoff, logins and the api come back, ps counts it, down stops it for good', { timeout: 300_000 }, async () => {
+  it('kill -9 of the postmaster: restarted with backoff, logins and the api come back, ps counts it, down stops it for good', {
+    timeout: 300_000,
+  }, async () => {
     const project = await initProject(NO_DOCKER);
     cleanups.push(project.cleanup);
     const { dir, port } = project;
@@ -78,7 +95,9 @@ describe('the embedded PostgreSQL under a supervisor', () => {
     await until(() => dbLogin(dir, dbPort));
     const loginMs = Date.now() - killedAt;
     await until(async () => (await health(port)) === 200);
-    console.log(`embedded PostgreSQL: logins again ${loginMs} ms after kill -9 of the postmaster, api /health 200 after ${Date.now() - killedAt} ms`);
+    console.log(
+      `embedded PostgreSQL: logins again ${loginMs} ms after kill -9 of the postmaster, api /health 200 after ${Date.now() - killedAt} ms`,
+    );
 
     const after = await row(dir, 'db');
     expect(after).toMatchObject({ state: 'running', health: 'healthy', restarts: 1 });
@@ -119,11 +138,18 @@ describe('kill -9 of the db supervisor itself', () => {
 });
 
 describe('kill -9 of a foreground up', () => {
-  it('the api follows it down; ps never says stopped while an api process runs; down leaves no pid running', { timeout: 300_000 }, async () => {
+  it('the api follows it down; ps never says stopped while an api process runs; down leaves no pid running', {
+    timeout: 300_000,
+  }, async () => {
     const project = await initProject(NO_DOCKER);
     cleanups.push(project.cleanup);
     const { dir, port } = project;
-    const up = execa(process.execPath, [BIN, 'up'], { cwd: dir, env: { ...baseEnv(), ...NO_DOCKER, NO_COLOR: '1' }, extendEnv: false, reject: false });
+    const up = execa(process.execPath, [BIN, 'up'], {
+      cwd: dir,
+      env: { ...baseEnv(), ...NO_DOCKER, NO_COLOR: '1' },
+      extendEnv: false,
+      reject: false,
+    });
     cleanups.push(async () => {
       up.kill('SIGKILL');
       await up.catch(() => undefined);
@@ -163,7 +189,9 @@ describe('kill -9 of a foreground up', () => {
 });
 
 describe('a full disk under a running stack (the project on a small tmpfs, filled)', () => {
-  it('down stops everything and names the full disk; up refuses with FS.DISK_FULL, the free space and the mount', { timeout: 300_000 }, async (ctx) => {
+  it('down stops everything and names the full disk; up refuses with FS.DISK_FULL, the free space and the mount', {
+    timeout: 300_000,
+  }, async (ctx) => {
     const disk = await mountTmpfs({ sizeMb: 256, inodes: 4000 });
     if ('skip' in disk) {
       console.warn(`skipped: ${disk.skip}`);

@@ -21,7 +21,8 @@ async function initProject(env: Record<string, string | undefined>): Promise<{ d
   return project;
 }
 
-const json = (stdout: string) => JSON.parse(stdout) as { ok: boolean; data: Record<string, unknown> & { services: Array<Record<string, unknown>> } };
+const json = (stdout: string) =>
+  JSON.parse(stdout) as { ok: boolean; data: Record<string, unknown> & { services: Array<Record<string, unknown>> } };
 const row = (doc: ReturnType<typeof json>, service: string) => doc.data.services.find((s) => s.service === service);
 
 describe('difyctl up on the embedded default (no Docker, no redis-server)', () => {
@@ -36,11 +37,21 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
     const ps = json((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout);
     expect(row(ps, 'db')).toMatchObject({ provider: 'embedded', state: 'running', health: 'healthy' });
     expect(row(ps, 'redis')).toMatchObject({ provider: 'none' });
-    expect(row(ps, 'api')).toMatchObject({ provider: 'process', state: 'running', health: 'healthy', restarts: 0, ready: 'ready' });
+    expect(row(ps, 'api')).toMatchObject({
+      provider: 'process',
+      state: 'running',
+      health: 'healthy',
+      restarts: 0,
+      ready: 'ready',
+    });
     expect((await runCli(['ps'], { cwd: dir, env: NO_DOCKER })).stdout).toMatch(/redis\s+none/);
 
     // Data written through the api survives down + up.
-    const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }) });
+    const setup = await fetch(`http://127.0.0.1:${port}/console/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', name: 'Admin', password: 'correct-horse-battery-1' }),
+    });
     expect(setup.status).toBeLessThan(300);
 
     const again = await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER });
@@ -78,7 +89,10 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
 
   it('gives up on a server that crashes at start: exit 1, the log tail, nothing of this run left', async () => {
     const { dir, port } = await initProject(NO_DOCKER);
-    await appendFile(path.join(dir, '.env'), 'CUSTOM_MIDDLEWARE_ENABLED=true\nCUSTOM_MIDDLEWARE_MODULE=./middleware/missing.js\n');
+    await appendFile(
+      path.join(dir, '.env'),
+      'CUSTOM_MIDDLEWARE_ENABLED=true\nCUSTOM_MIDDLEWARE_MODULE=./middleware/missing.js\n',
+    );
     const up = await runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 });
     expect(up.exitCode).toBe(1);
     expect(up.stderr).toContain('[SERVER.CRASHED]');
@@ -92,7 +106,9 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
 
   it('three up -d at once: one stack, all exit 0, migrations applied once', async () => {
     const { dir, port } = await initProject(NO_DOCKER);
-    const results = await Promise.all([1, 2, 3].map(() => runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => runCli(['up', '-d'], { cwd: dir, env: NO_DOCKER, timeoutMs: 180_000 })),
+    );
     expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0]);
     expect(results.filter((r) => r.stdout.includes('already running'))).toHaveLength(2);
     expect(await health(port)).toBe(200);
@@ -100,7 +116,13 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
     const password = /^DB_PASSWORD=(.+)$/m.exec(env)?.[1];
     const ps = json((await runCli(['ps', '--json'], { cwd: dir, env: NO_DOCKER })).stdout);
     const [, dbPort] = String(row(ps, 'db')?.address).split(':');
-    const client = new pg.Client({ host: '127.0.0.1', port: Number(dbPort), user: 'postgres', password, database: 'dify' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: Number(dbPort),
+      user: 'postgres',
+      password,
+      database: 'dify',
+    });
     await client.connect();
     try {
       const history = await client.query('SELECT revision FROM difyctl_migrations');
@@ -114,7 +136,9 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
   it('an up that times out waiting for the project lock stops nothing of the stack another difyctl runs', async () => {
     const { dir } = await initProject(NO_DOCKER);
     // Stand-ins: a live difyctl holding the lock, and the api supervisor of the running stack.
-    const [holder, supervisor] = [1, 2].map(() => execa(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { reject: false }));
+    const [holder, supervisor] = [1, 2].map(() =>
+      execa(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { reject: false }),
+    );
     cleanups.push(async () => {
       holder.kill('SIGKILL');
       supervisor.kill('SIGKILL');
@@ -122,7 +146,16 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
     });
     await mkdir(path.join(dir, '.difyctl'), { recursive: true });
     await writeFile(path.join(dir, '.difyctl', 'lock'), `${holder.pid} ${await processStart(holder.pid!)}`);
-    await writeRunRecord(dir, { service: 'api', supervisorPid: supervisor.pid!, supervisorStart: await processStart(supervisor.pid!), state: 'running', restarts: 0, crashStreak: 0, startedAt: new Date().toISOString(), logFile: path.join(dir, 'api.log') });
+    await writeRunRecord(dir, {
+      service: 'api',
+      supervisorPid: supervisor.pid!,
+      supervisorStart: await processStart(supervisor.pid!),
+      state: 'running',
+      restarts: 0,
+      crashStreak: 0,
+      startedAt: new Date().toISOString(),
+      logFile: path.join(dir, 'api.log'),
+    });
     const up = await runCli(['up', '-d', '--timeout', '1'], { cwd: dir, env: NO_DOCKER });
     expect(up.exitCode, up.stderr).toBe(3);
     expect(up.stderr).toContain('[STACK.LOCKED]');
@@ -131,7 +164,12 @@ describe('difyctl up on the embedded default (no Docker, no redis-server)', () =
 
   it('foreground: Ctrl-C stops the api gracefully, leaves db running, exits 130', async () => {
     const { dir, port } = await initProject(NO_DOCKER);
-    const child = execa(process.execPath, [BIN, 'up'], { cwd: dir, env: { ...baseEnv(), ...NO_DOCKER, NO_COLOR: '1' }, extendEnv: false, reject: false });
+    const child = execa(process.execPath, [BIN, 'up'], {
+      cwd: dir,
+      env: { ...baseEnv(), ...NO_DOCKER, NO_COLOR: '1' },
+      extendEnv: false,
+      reject: false,
+    });
     cleanups.push(async () => {
       child.kill('SIGKILL');
       await child.catch(() => undefined);
@@ -176,7 +214,11 @@ describeDocker('difyctl up with the docker provider', () => {
   it('runs api and worker (--mode all) from the templates compose file on local images', async () => {
     const env = { COMPOSE_PROJECT_NAME: `difyctl-e2e-${process.pid}` };
     const { dir, port } = await initProject(env);
-    const up = await runCli(['up', '-d', '--mode', 'all', '--provider', 'docker', '--json'], { cwd: dir, env, timeoutMs: 240_000 });
+    const up = await runCli(['up', '-d', '--mode', 'all', '--provider', 'docker', '--json'], {
+      cwd: dir,
+      env,
+      timeoutMs: 240_000,
+    });
     expect(up.exitCode, up.stderr).toBe(0);
     const doc = json(up.stdout);
     expect(doc.ok).toBe(true);

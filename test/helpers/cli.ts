@@ -24,7 +24,15 @@ export function baseEnv(): Record<string, string | undefined> {
  * Runs the built CLI (`npm test` builds first) as a separate process, as a user would, with a
  * small inherited environment (see INHERITED) plus `env`; pass `undefined` to remove a variable.
  */
-export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number; /** what the process reads on stdin (default: none) */ input?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number /** what the process reads on stdin (default: none) */;
+    input?: string;
+  } = {},
+): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...baseEnv(), NO_COLOR: '1', ...options.env };
   const result = await execa(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,

@@ -21,15 +21,23 @@ interface Vectors<C extends VectorCase> {
  * One describe per vector file: a test that the attribution is there and the cases are well-formed,
  * then one `it` per case, grouped by the upstream test file it came from.
  */
-export function describeVectors<C extends VectorCase>(args: { title: string; file: string; expectedType: 'string' | 'object'; run: (c: C) => void }): void {
-  const vectors = JSON.parse(readFileSync(new URL(`../fixtures/compose-go/${args.file}`, import.meta.url), 'utf8')) as Vectors<C>;
+export function describeVectors<C extends VectorCase>(args: {
+  title: string;
+  file: string;
+  expectedType: 'string' | 'object';
+  run: (c: C) => void;
+}): void {
+  const vectors = JSON.parse(
+    readFileSync(new URL(`../fixtures/compose-go/${args.file}`, import.meta.url), 'utf8'),
+  ) as Vectors<C>;
   describe(args.title, () => {
     it('carry the upstream attribution', () => {
       expect(vectors._notice).toContain('github.com/compose-spec/compose-go');
       expect(vectors._license).toBe('Apache-2.0');
       const names = vectors.cases.map((c) => c.name);
       expect(new Set(names).size).toBe(names.length);
-      for (const c of vectors.cases) expect(c.error === true || typeof c.expected === args.expectedType, c.name).toBe(true);
+      for (const c of vectors.cases)
+        expect(c.error === true || typeof c.expected === args.expectedType, c.name).toBe(true);
     });
 
     const groups = new Map<string, C[]>();

@@ -50,19 +50,40 @@ export class FakeRuntime implements ContainerRuntime {
   async listContainers(args: { labels: string[]; all?: boolean }): Promise<ContainerSummary[]> {
     this.calls.push(`list ${args.labels.join(',')}`);
     return [...this.containers.values()]
-      .filter((c) => (args.all || c.running) && args.labels.every((l) => { const [k, v] = l.split('='); return c.labels?.[k ?? ''] === v; }))
-      .map((c) => ({ Id: c.id, Names: [`/${c.name}`], Labels: c.labels ?? {}, State: c.running ? 'running' : 'exited', Ports: Object.entries(c.ports ?? {}).map(([p, h]) => ({ PrivatePort: Number(p), PublicPort: h })) }));
+      .filter(
+        (c) =>
+          (args.all || c.running) &&
+          args.labels.every((l) => {
+            const [k, v] = l.split('=');
+            return c.labels?.[k ?? ''] === v;
+          }),
+      )
+      .map((c) => ({
+        Id: c.id,
+        Names: [`/${c.name}`],
+        Labels: c.labels ?? {},
+        State: c.running ? 'running' : 'exited',
+        Ports: Object.entries(c.ports ?? {}).map(([p, h]) => ({ PrivatePort: Number(p), PublicPort: h })),
+      }));
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {
     this.calls.push(`inspect ${idOrName}`);
     const c = this.find(idOrName);
     if (!c) return undefined;
-    const ports = Object.fromEntries(Object.entries(c.ports ?? {}).map(([p, h]) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: String(h) }]]));
+    const ports = Object.fromEntries(
+      Object.entries(c.ports ?? {}).map(([p, h]) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: String(h) }]]),
+    );
     return {
       Id: c.id,
       Name: `/${c.name}`,
-      State: { Status: c.running ? 'running' : 'exited', Running: c.running ?? false, ExitCode: c.running ? 0 : 1, StartedAt: new Date().toISOString(), Health: c.health ? { Status: c.health } : undefined },
+      State: {
+        Status: c.running ? 'running' : 'exited',
+        Running: c.running ?? false,
+        ExitCode: c.running ? 0 : 1,
+        StartedAt: new Date().toISOString(),
+        Health: c.health ? { Status: c.health } : undefined,
+      },
       NetworkSettings: { Ports: ports },
     };
   }
@@ -92,5 +113,9 @@ export class FakeRuntime implements ContainerRuntime {
 
 /** A connector that hands out `runtime` (or, with none, an engine that does not answer). */
 export function fakeConnector(runtime: FakeRuntime | undefined): ProjectEngineConnector {
-  return async ({ state }): Promise<ProjectEngine> => ({ endpoint: runtime?.endpoint ?? { host: 'unix:///fake/none.sock', source: 'DOCKER_HOST' }, engine: runtime, recorded: state.engine });
+  return async ({ state }): Promise<ProjectEngine> => ({
+    endpoint: runtime?.endpoint ?? { host: 'unix:///fake/none.sock', source: 'DOCKER_HOST' },
+    engine: runtime,
+    recorded: state.engine,
+  });
 }

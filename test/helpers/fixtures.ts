@@ -12,7 +12,9 @@ export const DIFY_PAIRS = {
 } as const;
 
 /** A temp project dir holding one Dify pair as `docker-compose.yaml` + `.env`. */
-export async function difyProject(pair: keyof typeof DIFY_PAIRS): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function difyProject(
+  pair: keyof typeof DIFY_PAIRS,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `difyctl-${pair}-`));
   await copyFile(path.join(DIFY_FIXTURES, DIFY_PAIRS[pair].compose), path.join(dir, 'docker-compose.yaml'));
   await copyFile(path.join(DIFY_FIXTURES, DIFY_PAIRS[pair].env), path.join(dir, '.env'));

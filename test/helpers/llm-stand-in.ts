@@ -61,7 +61,8 @@ export interface StandIn {
 const ADAPTOR_HEADER = 'x-stand-in-adaptor';
 
 /** The path the client called: an adaptor's own hop shows as the adapted endpoint. */
-const adaptedPath = (r: JournalEntry): string => (!r.headers[ADAPTOR_HEADER] ? r.path : r.path === '/v1/embeddings' ? '/api/embed' : '/v1/completions');
+const adaptedPath = (r: JournalEntry): string =>
+  !r.headers[ADAPTOR_HEADER] ? r.path : r.path === '/v1/embeddings' ? '/api/embed' : '/v1/completions';
 
 /** The caller's key headers, so the mock checks keys on an adapted call as on any other. */
 function forwardedHeaders(req: IncomingMessage): Record<string, string> {
@@ -80,12 +81,22 @@ function legacyCompletions(base: () => string) {
       if (req.method !== 'POST' || pathname !== '/') return false;
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model?: string; prompt?: string | string[]; stream?: boolean; [k: string]: unknown };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        model?: string;
+        prompt?: string | string[];
+        stream?: boolean;
+        [k: string]: unknown;
+      };
       const prompt = Array.isArray(body.prompt) ? body.prompt.join('\n') : String(body.prompt ?? '');
       const upstream = await fetch(`${base()}/v1/chat/completions`, {
         method: 'POST',
         headers: forwardedHeaders(req),
-        body: JSON.stringify({ ...body, prompt: undefined, messages: [{ role: 'user', content: prompt }], ...(body.stream ? { stream_options: { include_usage: true } } : {}) }),
+        body: JSON.stringify({
+          ...body,
+          prompt: undefined,
+          messages: [{ role: 'user', content: prompt }],
+          ...(body.stream ? { stream_options: { include_usage: true } } : {}),
+        }),
       });
       res.statusCode = upstream.status;
       res.setHeader('content-type', upstream.headers.get('content-type') ?? 'application/json');
@@ -126,7 +137,11 @@ function ollamaEmbed(base: () => string) {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model?: string; input?: string | string[] };
       const input = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];
-      const upstream = await fetch(`${base()}/v1/embeddings`, { method: 'POST', headers: forwardedHeaders(req), body: JSON.stringify({ model: body.model, input }) });
+      const upstream = await fetch(`${base()}/v1/embeddings`, {
+        method: 'POST',
+        headers: forwardedHeaders(req),
+        body: JSON.stringify({ model: body.model, input }),
+      });
       res.setHeader('content-type', 'application/json');
       res.statusCode = upstream.status;
       if (!upstream.ok) {
@@ -134,22 +149,53 @@ function ollamaEmbed(base: () => string) {
         return true;
       }
       const parsed = (await upstream.json()) as { data: Array<{ embedding: number[] }> };
-      res.end(JSON.stringify({ model: body.model, embeddings: parsed.data.map((d) => d.embedding), total_duration: 0, load_duration: 0, prompt_eval_count: input.length }));
+      res.end(
+        JSON.stringify({
+          model: body.model,
+          embeddings: parsed.data.map((d) => d.embedding),
+          total_duration: 0,
+          load_duration: 0,
+          prompt_eval_count: input.length,
+        }),
+      );
       return true;
     },
   };
 }
 
-type ChatChunk = { id?: string; created?: number; model?: string; usage?: unknown; choices?: Array<{ index?: number; delta?: { content?: string }; message?: { content?: string }; finish_reason?: string | null }> };
+type ChatChunk = {
+  id?: string;
+  created?: number;
+  model?: string;
+  usage?: unknown;
+  choices?: Array<{
+    index?: number;
+    delta?: { content?: string };
+    message?: { content?: string };
+    finish_reason?: string | null;
+  }>;
+};
 
 function legacyChoices(parsed: ChatChunk) {
-  return (parsed.choices ?? []).map((c) => ({ index: c.index ?? 0, text: c.delta?.content ?? c.message?.content ?? '', logprobs: null, finish_reason: c.finish_reason ?? null }));
+  return (parsed.choices ?? []).map((c) => ({
+    index: c.index ?? 0,
+    text: c.delta?.content ?? c.message?.content ?? '',
+    logprobs: null,
+    finish_reason: c.finish_reason ?? null,
+  }));
 }
 
 function mapCompletion(text: string): string {
   try {
     const parsed = JSON.parse(text) as ChatChunk;
-    return JSON.stringify({ id: parsed.id, object: 'text_completion', created: parsed.created, model: parsed.model, choices: legacyChoices(parsed), usage: parsed.usage });
+    return JSON.stringify({
+      id: parsed.id,
+      object: 'text_completion',
+      created: parsed.created,
+      model: parsed.model,
+      choices: legacyChoices(parsed),
+      usage: parsed.usage,
+    });
   } catch {
     return text; // malformed on purpose (chaos): pass it on as is
   }
@@ -159,7 +205,14 @@ function mapEvent(event: string): string {
   if (!event.startsWith('data: ') || event === 'data: [DONE]') return event;
   try {
     const parsed = JSON.parse(event.slice(6)) as ChatChunk;
-    const mapped = { id: parsed.id, object: 'text_completion', created: parsed.created, model: parsed.model, choices: legacyChoices(parsed), ...(parsed.usage ? { usage: parsed.usage } : {}) };
+    const mapped = {
+      id: parsed.id,
+      object: 'text_completion',
+      created: parsed.created,
+      model: parsed.model,
+      choices: legacyChoices(parsed),
+      ...(parsed.usage ? { usage: parsed.usage } : {}),
+    };
     return `data: ${JSON.stringify(mapped)}`;
   } catch {
     return event;
@@ -167,7 +220,12 @@ function mapEvent(event: string): string {
 }
 
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
-  const mock = new LLMock({ port: 0, host: '127.0.0.1', ...(options.apiKeys ? { auth: { apiKeys: options.apiKeys } } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) });
+  const mock = new LLMock({
+    port: 0,
+    host: '127.0.0.1',
+    ...(options.apiKeys ? { auth: { apiKeys: options.apiKeys } } : {}),
+    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+  });
   let reply = options.reply ?? DEFAULT_REPLY;
   // A factory, so setReply takes effect without re-registering fixtures.
   mock.addFixture({
@@ -176,8 +234,14 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     ...(options.latencyMs ? { latency: options.latencyMs } : {}),
   });
   let url = '';
-  mock.mount('/v1/completions', legacyCompletions(() => url));
-  mock.mount('/api/embed', ollamaEmbed(() => url));
+  mock.mount(
+    '/v1/completions',
+    legacyCompletions(() => url),
+  );
+  mock.mount(
+    '/api/embed',
+    ollamaEmbed(() => url),
+  );
   url = await mock.start();
   const openaiBaseUrl = `${url}/v1`;
   return {
@@ -190,7 +254,11 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       reply = text;
     },
     failNext: (status, error) => {
-      mock.nextRequestError(status, { message: error?.message ?? `stand-in error ${status}`, ...(error?.type ? { type: error.type } : {}), ...(error?.code ? { code: error.code } : {}) });
+      mock.nextRequestError(status, {
+        message: error?.message ?? `stand-in error ${status}`,
+        ...(error?.type ? { type: error.type } : {}),
+        ...(error?.code ? { code: error.code } : {}),
+      });
     },
     setChaos: (config) => {
       mock.setChaos(config);
@@ -199,9 +267,12 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       mock.clearChaos();
     },
     requests: () =>
-      mock
-        .getRequests()
-        .map((r: JournalEntry) => ({ method: r.method, path: adaptedPath(r), body: r.body, status: r.response.status })),
+      mock.getRequests().map((r: JournalEntry) => ({
+        method: r.method,
+        path: adaptedPath(r),
+        body: r.body,
+        status: r.response.status,
+      })),
     close: () => mock.stop(),
   };
 }

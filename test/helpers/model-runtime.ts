@@ -3,7 +3,11 @@
  * runtime's integration tests. `stop()` ends the pool (the PostgreSQL server is the caller's).
  */
 import pg from 'pg';
-import { createModelRuntime, type ModelRuntimeOptions, type ModelRuntimeService } from '../../src/model-runtime/index.js';
+import {
+  createModelRuntime,
+  type ModelRuntimeOptions,
+  type ModelRuntimeService,
+} from '../../src/model-runtime/index.js';
 import { migratedDatabase, SECRET_KEY } from '../integration/server-fixtures.js';
 import type { TestPostgres } from './postgres.js';
 
@@ -18,15 +22,28 @@ export interface RuntimeFixture {
   stop(): Promise<void>;
 }
 
-export async function runtimeFixture(server: TestPostgres, options: Partial<ModelRuntimeOptions> = {}): Promise<RuntimeFixture> {
+export async function runtimeFixture(
+  server: TestPostgres,
+  options: Partial<ModelRuntimeOptions> = {},
+): Promise<RuntimeFixture> {
   const db = await migratedDatabase(server);
-  const pool = new pg.Pool({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, max: 5 });
+  const pool = new pg.Pool({
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.database,
+    max: 5,
+  });
   const newTenant = async (): Promise<string> => {
-    const { rows } = await pool.query<{ id: string }>(`INSERT INTO tenants (name) VALUES ('Test workspace') RETURNING id`);
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO tenants (name) VALUES ('Test workspace') RETURNING id`,
+    );
     return (rows[0] as { id: string }).id;
   };
   const tenantId = await newTenant();
-  const build = (more: Partial<ModelRuntimeOptions> = {}) => createModelRuntime({ pool, secretKey: SECRET_KEY, ...options, ...more });
+  const build = (more: Partial<ModelRuntimeOptions> = {}) =>
+    createModelRuntime({ pool, secretKey: SECRET_KEY, ...options, ...more });
   return { pool, tenantId, runtime: await build(), another: build, newTenant, stop: () => pool.end() };
 }
 

@@ -57,11 +57,23 @@ async function runAs(): Promise<{ uid: number; gid: number } | Record<string, ne
 }
 
 function connectionFor(port: number, password: string, database: string): PostgresConnection {
-  return { host: '127.0.0.1', port, user: 'postgres', password, database, url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}` };
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database,
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+  };
 }
 
 /** Polls a login until the server accepts it (or it exits, or `timeoutMs` passes). */
-async function waitForLogin(connection: PostgresConnection, child: ChildProcess, log: () => string, timeoutMs = 15_000): Promise<void> {
+async function waitForLogin(
+  connection: PostgresConnection,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}:\n${log()}`);
@@ -73,7 +85,8 @@ async function waitForLogin(connection: PostgresConnection, child: ChildProcess,
       return;
     } catch (error) {
       await client.end().catch(() => {});
-      if (Date.now() > deadline) throw new Error(`postgres did not accept a login in ${timeoutMs} ms: ${String(error)}\n${log()}`);
+      if (Date.now() > deadline)
+        throw new Error(`postgres did not accept a login in ${timeoutMs} ms: ${String(error)}\n${log()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -82,7 +95,9 @@ async function waitForLogin(connection: PostgresConnection, child: ChildProcess,
 /** `serverArgs`: extra `postgres` arguments, e.g. ['-c', 'ssl=on', …]. */
 export async function startPostgres(options: { database?: string; serverArgs?: string[] } = {}): Promise<TestPostgres> {
   if (!existsSync(path.join(PG_BIN, 'postgres'))) {
-    throw new Error(`No PostgreSQL binaries in ${PG_BIN}: install them (apt-get install postgresql) or set DIFYCTL_PG_BIN to a bin/ folder with initdb and postgres`);
+    throw new Error(
+      `No PostgreSQL binaries in ${PG_BIN}: install them (apt-get install postgresql) or set DIFYCTL_PG_BIN to a bin/ folder with initdb and postgres`,
+    );
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-pg-'));
   const dataDir = path.join(dir, 'data');
@@ -97,15 +112,44 @@ export async function startPostgres(options: { database?: string; serverArgs?: s
       await chown(dir, ids.uid, ids.gid);
       await chown(path.join(dir, 'pwfile'), ids.uid, ids.gid);
     }
-    await execa(path.join(PG_BIN, 'initdb'), [
-      '-D', dataDir, '-U', 'postgres', `--pwfile=${path.join(dir, 'pwfile')}`,
-      '--auth-local=trust', '--auth-host=scram-sha-256', '--no-locale', '-E', 'UTF8', '--no-sync', '--no-instructions',
-    ], { ...ids, cwd: dir, env: { ...process.env, TZ: 'UTC' } });
+    await execa(
+      path.join(PG_BIN, 'initdb'),
+      [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        `--pwfile=${path.join(dir, 'pwfile')}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--no-locale',
+        '-E',
+        'UTF8',
+        '--no-sync',
+        '--no-instructions',
+      ],
+      { ...ids, cwd: dir, env: { ...process.env, TZ: 'UTC' } },
+    );
     const port = await getPort({ host: '127.0.0.1' });
     const args = [
-      '-D', dataDir, '-p', String(port), '-k', dir,
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=100', '-c', 'log_min_messages=warning',
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=100',
+      '-c',
+      'log_min_messages=warning',
       ...(options.serverArgs ?? []),
     ];
     let log = '';
@@ -125,7 +169,9 @@ export async function startPostgres(options: { database?: string; serverArgs?: s
       }
     };
     let counter = 0;
-    const createDatabase = async (name = `${database}_${++counter}_${randomBytes(3).toString('hex')}`): Promise<PostgresConnection> => {
+    const createDatabase = async (
+      name = `${database}_${++counter}_${randomBytes(3).toString('hex')}`,
+    ): Promise<PostgresConnection> => {
       await exec(`CREATE DATABASE "${name}"`, 'postgres');
       return connectionFor(port, password, name);
     };
@@ -135,7 +181,13 @@ export async function startPostgres(options: { database?: string; serverArgs?: s
       ...connectionFor(port, password, database),
       exec,
       createDatabase,
-      env: (db = database) => ({ DB_HOST: '127.0.0.1', DB_PORT: String(port), DB_USERNAME: 'postgres', DB_PASSWORD: password, DB_DATABASE: db }),
+      env: (db = database) => ({
+        DB_HOST: '127.0.0.1',
+        DB_PORT: String(port),
+        DB_USERNAME: 'postgres',
+        DB_PASSWORD: password,
+        DB_DATABASE: db,
+      }),
       process: server,
       stop: async () => {
         process.removeListener('exit', killOnExit);

@@ -10,7 +10,9 @@ export const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker
  * A temp project made by `difyctl init`, with a free DIFY_PORT. Its cleanup runs `down --volumes`
  * (stopping whatever the test started) and removes the dir.
  */
-export async function initProject(env: Record<string, string | undefined> = NO_DOCKER): Promise<{ dir: string; port: number; cleanup: () => Promise<void> }> {
+export async function initProject(
+  env: Record<string, string | undefined> = NO_DOCKER,
+): Promise<{ dir: string; port: number; cleanup: () => Promise<void> }> {
   const { dir, cleanup } = await tempDir('difyctl-project-');
   // The embedded PostgreSQL runs as the postgres user when we are root: it must be able to enter the dir.
   await chmod(dir, 0o755);
@@ -29,4 +31,5 @@ export async function initProject(env: Record<string, string | undefined> = NO_D
 }
 
 /** The status of the api's GET /health, or undefined when nothing answers. */
-export const health = async (port: number) => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status;
+export const health = async (port: number) =>
+  (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status;

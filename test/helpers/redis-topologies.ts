@@ -28,7 +28,17 @@ async function launch(binary: string, dir: string, name: string, lines: string[]
   const config = path.join(dir, `${name}.conf`);
   // A TLS-only server listens on tls-port; its plain port is off.
   const plain = lines.includes('tls-port $PORT') ? 'port 0' : `port ${port}`;
-  await writeFile(config, [plain, 'bind 127.0.0.1', `dir ${dir}`, `logfile ${path.join(dir, `${name}.log`)}`, ...lines.map((l) => l.replaceAll('$PORT', String(port)))].join('\n'), { mode: 0o600 });
+  await writeFile(
+    config,
+    [
+      plain,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `logfile ${path.join(dir, `${name}.log`)}`,
+      ...lines.map((l) => l.replaceAll('$PORT', String(port))),
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   const child = spawn(binary, [config], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { port, process: child, exited };
@@ -46,7 +56,13 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 
 /** One command on a short-lived connection. */
 export async function command(options: RedisOptions, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const client = new Redis({
+    ...options,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -56,7 +72,8 @@ export async function command(options: RedisOptions, ...args: string[]): Promise
   }
 }
 
-const info = async (options: RedisOptions, field: string): Promise<string | undefined> => new RegExp(`^${field}:(.*)$`, 'm').exec(String(await command(options, 'INFO', 'replication')))?.[1]?.trim();
+const info = async (options: RedisOptions, field: string): Promise<string | undefined> =>
+  new RegExp(`^${field}:(.*)$`, 'm').exec(String(await command(options, 'INFO', 'replication')))?.[1]?.trim();
 
 async function stopAll(nodes: Node[], dir: string): Promise<void> {
   for (const node of nodes) {
@@ -117,7 +134,17 @@ export async function startSentinelSet(): Promise<SentinelSet> {
         return peers.length === 2 && replicas.length === 1;
       });
     }
-    const currentMasterPort = async (): Promise<number> => Number(((await command(sentinel(sentinelPorts[0] as number), 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as string[])[1]);
+    const currentMasterPort = async (): Promise<number> =>
+      Number(
+        (
+          (await command(
+            sentinel(sentinelPorts[0] as number),
+            'SENTINEL',
+            'GET-MASTER-ADDR-BY-NAME',
+            'mymaster',
+          )) as string[]
+        )[1],
+      );
     return {
       password,
       sentinelPassword,
@@ -170,16 +197,38 @@ export async function startCluster(): Promise<TestCluster> {
   const nodes: Node[] = [];
   try {
     for (let i = 0; i < 3; i++) {
-      nodes.push(await launch('redis-server', dir, `node${i}`, ['cluster-enabled yes', `cluster-config-file nodes-${i}.conf`, 'cluster-node-timeout 2000', `requirepass ${password}`, `masterauth ${password}`, 'save ""', 'appendonly no']));
+      nodes.push(
+        await launch('redis-server', dir, `node${i}`, [
+          'cluster-enabled yes',
+          `cluster-config-file nodes-${i}.conf`,
+          'cluster-node-timeout 2000',
+          `requirepass ${password}`,
+          `masterauth ${password}`,
+          'save ""',
+          'appendonly no',
+        ]),
+      );
     }
     const ports = nodes.map((n) => n.port);
-    for (const port of ports) await until(`cluster node ${port}`, async () => (await command({ port, password }, 'PING')) === 'PONG');
-    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'], { env: { ...process.env, REDISCLI_AUTH: password }, stdio: 'ignore' });
-    for (const port of ports) await until(`cluster_state:ok on ${port}`, async () => String(await command({ port, password }, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
+    for (const port of ports)
+      await until(`cluster node ${port}`, async () => (await command({ port, password }, 'PING')) === 'PONG');
+    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'], {
+      env: { ...process.env, REDISCLI_AUTH: password },
+      stdio: 'ignore',
+    });
+    for (const port of ports)
+      await until(`cluster_state:ok on ${port}`, async () =>
+        String(await command({ port, password }, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+      );
     return {
       ports,
       password,
-      env: () => ({ REDIS_USE_CLUSTERS: 'true', REDIS_CLUSTERS: ports.map((p) => `127.0.0.1:${p}`).join(','), REDIS_CLUSTERS_PASSWORD: password, CELERY_BROKER_URL: '' }),
+      env: () => ({
+        REDIS_USE_CLUSTERS: 'true',
+        REDIS_CLUSTERS: ports.map((p) => `127.0.0.1:${p}`).join(','),
+        REDIS_CLUSTERS_PASSWORD: password,
+        CELERY_BROKER_URL: '',
+      }),
       stop: () => stopAll(nodes, dir),
     };
   } catch (error) {
@@ -207,22 +256,83 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     const file = (name: string) => path.join(dir, name);
     const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
     for (const ca of ['ca', 'other-ca']) {
-      ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=difyctl test ${ca}`, '-keyout', file(`${ca}.key`), '-out', file(`${ca}.pem`));
+      ssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=difyctl test ${ca}`,
+        '-keyout',
+        file(`${ca}.key`),
+        '-out',
+        file(`${ca}.pem`),
+      );
     }
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      file('server.key'),
+      '-out',
+      file('server.csr'),
+    );
     await writeFile(file('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    ssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.ext'), '-out', file('server.pem'));
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      file('san.ext'),
+      '-out',
+      file('server.pem'),
+    );
     const password = 'tls-pw';
-    const node = await launch('redis-server', dir, 'tls', ['tls-port $PORT', `tls-cert-file ${file('server.pem')}`, `tls-key-file ${file('server.key')}`, `tls-ca-cert-file ${file('ca.pem')}`, 'tls-auth-clients no', `requirepass ${password}`, 'save ""', 'appendonly no']);
+    const node = await launch('redis-server', dir, 'tls', [
+      'tls-port $PORT',
+      `tls-cert-file ${file('server.pem')}`,
+      `tls-key-file ${file('server.key')}`,
+      `tls-ca-cert-file ${file('ca.pem')}`,
+      'tls-auth-clients no',
+      `requirepass ${password}`,
+      'save ""',
+      'appendonly no',
+    ]);
     nodes.push(node);
     const ca = readFileSync(file('ca.pem'));
-    await until('the TLS redis-server', async () => (await command({ port: node.port, password, tls: { ca } }, 'PING')) === 'PONG');
+    await until(
+      'the TLS redis-server',
+      async () => (await command({ port: node.port, password, tls: { ca } }, 'PING')) === 'PONG',
+    );
     return {
       port: node.port,
       password,
       caFile: file('ca.pem'),
       otherCaFile: file('other-ca.pem'),
-      env: () => ({ REDIS_HOST: '127.0.0.1', REDIS_PORT: String(node.port), REDIS_PASSWORD: password, REDIS_USE_SSL: 'true', REDIS_SSL_CERT_REQS: 'CERT_REQUIRED', REDIS_SSL_CA_CERTS: file('ca.pem'), CELERY_BROKER_URL: `rediss://:${password}@127.0.0.1:${node.port}/1` }),
+      env: () => ({
+        REDIS_HOST: '127.0.0.1',
+        REDIS_PORT: String(node.port),
+        REDIS_PASSWORD: password,
+        REDIS_USE_SSL: 'true',
+        REDIS_SSL_CERT_REQS: 'CERT_REQUIRED',
+        REDIS_SSL_CA_CERTS: file('ca.pem'),
+        CELERY_BROKER_URL: `rediss://:${password}@127.0.0.1:${node.port}/1`,
+      }),
       stop: () => stopAll(nodes, dir),
     };
   } catch (error) {

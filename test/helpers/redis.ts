@@ -48,7 +48,18 @@ export async function startRedis(options: { password?: string; binary?: string }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-redis-'));
   const port = await getPort({ host: '127.0.0.1' });
   const config = path.join(dir, 'redis.conf');
-  await writeFile(config, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly no', password ? `requirepass "${password}"` : ''].join('\n'), { mode: 0o600 });
+  await writeFile(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      'save ""',
+      'appendonly no',
+      password ? `requirepass "${password}"` : '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   const child = spawn(options.binary ?? 'redis-server', [config], { stdio: 'ignore' });
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -73,7 +84,12 @@ export async function startRedis(options: { password?: string; binary?: string }
     port,
     password,
     process: child,
-    env: () => ({ REDIS_HOST: '127.0.0.1', REDIS_PORT: String(port), REDIS_PASSWORD: password, CELERY_BROKER_URL: `redis://:${password}@127.0.0.1:${port}/1` }),
+    env: () => ({
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: String(port),
+      REDIS_PASSWORD: password,
+      CELERY_BROKER_URL: `redis://:${password}@127.0.0.1:${port}/1`,
+    }),
     stop,
   };
 }

@@ -29,9 +29,12 @@ const isFull = (error: unknown) => (error as NodeJS.ErrnoException).code === 'EN
 
 /** Mounts a tmpfs of `sizeMb` (and at most `inodes` files) on a new temp dir, mode 0755. */
 export async function mountTmpfs(options: { sizeMb: number; inodes?: number }): Promise<Tmpfs | { skip: string }> {
-  if (process.getuid?.() !== 0) return { skip: 'not root: cannot mount a tmpfs to fill (the full-disk tests need a real full file system)' };
+  if (process.getuid?.() !== 0)
+    return { skip: 'not root: cannot mount a tmpfs to fill (the full-disk tests need a real full file system)' };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-tmpfs-'));
-  const opts = [`size=${options.sizeMb}m`, 'mode=755', ...(options.inodes ? [`nr_inodes=${options.inodes}`] : [])].join(',');
+  const opts = [`size=${options.sizeMb}m`, 'mode=755', ...(options.inodes ? [`nr_inodes=${options.inodes}`] : [])].join(
+    ',',
+  );
   try {
     await exec('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir]);
   } catch (error) {

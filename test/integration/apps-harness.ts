@@ -16,7 +16,12 @@ import type { PostgresConnection, TestPostgres } from '../helpers/postgres.js';
 import { createAppWithKey, modelConfig, signIn } from './apps-fixtures.js';
 import { migratedDatabase, SECRET_KEY, serverEnv, settingsFor, type TestRedis } from './server-fixtures.js';
 
-export const MODEL = { provider: 'openai', name: 'gpt-4o-mini', mode: 'chat', completion_params: { temperature: 0.1, max_tokens: 200 } };
+export const MODEL = {
+  provider: 'openai',
+  name: 'gpt-4o-mini',
+  mode: 'chat',
+  completion_params: { temperature: 0.1, max_tokens: 200 },
+};
 
 export interface Harness {
   app: DifyApp;
@@ -32,11 +37,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis; llm: StandIn; runtime?: Partial<ModelRuntimeOptions> }): Promise<Harness> {
+export async function startHarness(input: {
+  pg: TestPostgres;
+  redis?: TestRedis;
+  llm: StandIn;
+  runtime?: Partial<ModelRuntimeOptions>;
+}): Promise<Harness> {
   const db = await migratedDatabase(input.pg);
   // Uploaded files go to a temp folder, not under the checkout's volumes/.
   const storage = await mkdtemp(path.join(os.tmpdir(), 'difyctl-apps-storage-'));
-  const { settings, redisEnabled } = settingsFor(serverEnv({ db, redis: input.redis, extra: { OPENDAL_FS_ROOT: storage, STORAGE_LOCAL_PATH: storage } }));
+  const { settings, redisEnabled } = settingsFor(
+    serverEnv({ db, redis: input.redis, extra: { OPENDAL_FS_ROOT: storage, STORAGE_LOCAL_PATH: storage } }),
+  );
   const apps: DifyApp[] = [];
   const pools: pg.Pool[] = [];
   // Each instance has its own pool and model runtime, as a separate process would.
@@ -54,14 +66,35 @@ export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis;
   const auth = await signIn(app);
   const chat = await createAppWithKey(app, auth, 'chat');
   const completion = await createAppWithKey(app, auth, 'completion');
-  const sql = async <R extends Record<string, unknown>>(text: string) => (await input.pg.exec<R>(text, db.database)).rows;
-  const tenantId = (await sql<{ tenant_id: string }>(`SELECT tenant_id FROM apps WHERE id = '${chat.appId}'`))[0]!.tenant_id;
-  await app.difyctx.modelRuntime.console.createProviderCredential(tenantId, 'openai', { credentials: { openai_api_key: 'sk-stand-in', openai_api_base: input.llm.url } });
+  const sql = async <R extends Record<string, unknown>>(text: string) =>
+    (await input.pg.exec<R>(text, db.database)).rows;
+  const tenantId = (await sql<{ tenant_id: string }>(`SELECT tenant_id FROM apps WHERE id = '${chat.appId}'`))[0]!
+    .tenant_id;
+  await app.difyctx.modelRuntime.console.createProviderCredential(tenantId, 'openai', {
+    credentials: { openai_api_key: 'sk-stand-in', openai_api_base: input.llm.url },
+  });
   for (const [target, extra] of [
-    [chat, { pre_prompt: 'You talk to {{name}}.', user_input_form: [{ 'text-input': { label: 'Name', variable: 'name', required: true, max_length: 30 } }] }],
-    [completion, { pre_prompt: 'Write about {{topic}}.', user_input_form: [{ 'text-input': { label: 'Topic', variable: 'topic', required: true } }] }],
+    [
+      chat,
+      {
+        pre_prompt: 'You talk to {{name}}.',
+        user_input_form: [{ 'text-input': { label: 'Name', variable: 'name', required: true, max_length: 30 } }],
+      },
+    ],
+    [
+      completion,
+      {
+        pre_prompt: 'Write about {{topic}}.',
+        user_input_form: [{ 'text-input': { label: 'Topic', variable: 'topic', required: true } }],
+      },
+    ],
   ] as const) {
-    const saved = await app.inject({ method: 'POST', url: `/console/api/apps/${target.appId}/model-config`, headers: auth, payload: modelConfig({ model: MODEL, ...extra }) });
+    const saved = await app.inject({
+      method: 'POST',
+      url: `/console/api/apps/${target.appId}/model-config`,
+      headers: auth,
+      payload: modelConfig({ model: MODEL, ...extra }),
+    });
     if (saved.statusCode !== 200) throw new Error(`model config not saved: ${saved.body}`);
   }
   return {
@@ -84,8 +117,10 @@ export async function startHarness(input: { pg: TestPostgres; redis?: TestRedis;
 }
 
 /** The events of an SSE body: `data:` JSON objects and `ping`s, in order. Throws on a malformed frame. */
-export function sseEvents(body: string): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed JSON
-  if (!body.endsWith('\n\n')) throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(body.slice(-40))}`);
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON
+export function sseEvents(body: string): Array<Record<string, any>> {
+  if (!body.endsWith('\n\n'))
+    throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(body.slice(-40))}`);
   return body
     .slice(0, -2)
     .split('\n\n')
@@ -97,7 +132,11 @@ export function sseEvents(body: string): Array<Record<string, any>> { // eslint-
 }
 
 /** Waits until `check` returns a value (polling a condition; no fixed sleeps). */
-export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -23,29 +23,59 @@ describe('app model config (console API)', () => {
     await app?.close();
   });
 
-  const save = (appId: string, payload: unknown) => app.inject({ method: 'POST', url: `/console/api/apps/${appId}/model-config`, headers: auth, payload: payload as object });
+  const save = (appId: string, payload: unknown) =>
+    app.inject({
+      method: 'POST',
+      url: `/console/api/apps/${appId}/model-config`,
+      headers: auth,
+      payload: payload as object,
+    });
 
   it('saves a new config row per save, repoints the app, and shows the config with Dify defaults', async () => {
     const { appId } = await createAppWithKey(app, auth, 'chat');
-    expect(json(await app.inject({ method: 'GET', url: `/console/api/apps/${appId}`, headers: auth })).model_config).toBeNull();
+    expect(
+      json(await app.inject({ method: 'GET', url: `/console/api/apps/${appId}`, headers: auth })).model_config,
+    ).toBeNull();
 
-    const form = [{ 'text-input': { label: 'Name', variable: 'name', required: true, max_length: 20 } }, { select: { label: 'Tone', variable: 'tone', options: ['dry', 'warm'], default: 'warm' } }];
-    const first = await save(appId, modelConfig({ pre_prompt: 'Greet {{name}} in a {{tone}} tone.', user_input_form: form, opening_statement: 'Hi!', suggested_questions: ['What?'] }));
+    const form = [
+      { 'text-input': { label: 'Name', variable: 'name', required: true, max_length: 20 } },
+      { select: { label: 'Tone', variable: 'tone', options: ['dry', 'warm'], default: 'warm' } },
+    ];
+    const first = await save(
+      appId,
+      modelConfig({
+        pre_prompt: 'Greet {{name}} in a {{tone}} tone.',
+        user_input_form: form,
+        opening_statement: 'Hi!',
+        suggested_questions: ['What?'],
+      }),
+    );
     expect(first.statusCode).toBe(200);
     expect(json(first)).toEqual({ result: 'success' });
     const second = await save(appId, modelConfig({ pre_prompt: 'Second.', unknown_key: 1 }));
     expect(second.statusCode).toBe(200);
 
-    const rows = await pg.exec<{ id: string; pre_prompt: string }>(`SELECT id, pre_prompt FROM app_model_configs WHERE app_id = '${appId}' ORDER BY created_at`, app.difyctx.settings.DB_DATABASE);
+    const rows = await pg.exec<{ id: string; pre_prompt: string }>(
+      `SELECT id, pre_prompt FROM app_model_configs WHERE app_id = '${appId}' ORDER BY created_at`,
+      app.difyctx.settings.DB_DATABASE,
+    );
     expect(rows.rows.map((r) => r.pre_prompt)).toEqual(['Greet {{name}} in a {{tone}} tone.', 'Second.']);
-    const pointed = await pg.exec<{ app_model_config_id: string }>(`SELECT app_model_config_id FROM apps WHERE id = '${appId}'`, app.difyctx.settings.DB_DATABASE);
+    const pointed = await pg.exec<{ app_model_config_id: string }>(
+      `SELECT app_model_config_id FROM apps WHERE id = '${appId}'`,
+      app.difyctx.settings.DB_DATABASE,
+    );
     expect(pointed.rows[0]?.app_model_config_id).toBe(rows.rows[1]?.id);
 
     const detail = json(await app.inject({ method: 'GET', url: `/console/api/apps/${appId}`, headers: auth }));
     expect(detail.model_config).toMatchObject({
       pre_prompt: 'Second.',
       prompt_type: 'simple',
-      model: { provider: 'openai_api_compatible', name: 'stand-in-model', mode: 'chat', completion_params: { stop: [], max_tokens: 256 } },
+      model: {
+        provider: 'openai_api_compatible',
+        name: 'stand-in-model',
+        mode: 'chat',
+        completion_params: { stop: [], max_tokens: 256 },
+      },
       suggested_questions_after_answer: { enabled: false },
       speech_to_text: { enabled: false },
       retriever_resource: { enabled: false },
@@ -65,7 +95,9 @@ describe('app model config (console API)', () => {
 
   it('keeps completion-only keys for completion apps and refuses a workflow app', async () => {
     const { appId } = await createAppWithKey(app, auth, 'completion');
-    expect((await save(appId, modelConfig({ more_like_this: { enabled: true }, opening_statement: 'dropped' }))).statusCode).toBe(200);
+    expect(
+      (await save(appId, modelConfig({ more_like_this: { enabled: true }, opening_statement: 'dropped' }))).statusCode,
+    ).toBe(200);
     const config = (await loadAppConfig(app.difyctx.pool, appId))!.config!;
     expect(config.more_like_this).toEqual({ enabled: true });
     expect(config.opening_statement).toBeNull();
@@ -79,10 +111,19 @@ describe('app model config (console API)', () => {
     [{ pre_prompt: 'x' }, 'model is required'],
     [modelConfig({ model: { name: 'm', completion_params: {} } }), 'model.provider'],
     [modelConfig({ model: { provider: 'openai', completion_params: {} } }), 'model.name'],
-    [modelConfig({ model: { provider: 'openai', name: 'm', completion_params: { stop: ['a', 'b', 'c', 'd', 'e'] } } }), 'stop sequences must be less than 4'],
-    [modelConfig({ user_input_form: [{ 'text-input': { label: 'x', variable: '1abc' } }] }), 'user_input_form.0.text-input.variable'],
+    [
+      modelConfig({ model: { provider: 'openai', name: 'm', completion_params: { stop: ['a', 'b', 'c', 'd', 'e'] } } }),
+      'stop sequences must be less than 4',
+    ],
+    [
+      modelConfig({ user_input_form: [{ 'text-input': { label: 'x', variable: '1abc' } }] }),
+      'user_input_form.0.text-input.variable',
+    ],
     [modelConfig({ user_input_form: [{ nope: { label: 'x', variable: 'v' } }] }), 'user_input_form.0'],
-    [modelConfig({ user_input_form: [{ select: { label: 'x', variable: 'v', options: ['a'], default: 'b' } }] }), 'default value in user_input_form must be in the options list'],
+    [
+      modelConfig({ user_input_form: [{ select: { label: 'x', variable: 'v', options: ['a'], default: 'b' } }] }),
+      'default value in user_input_form must be in the options list',
+    ],
     [modelConfig({ prompt_type: 'advanced' }), 'chat_prompt_config or completion_prompt_config is required'],
     [modelConfig({ suggested_questions: [1] }), 'suggested_questions.0'],
     [modelConfig({ sensitive_word_avoidance: { enabled: true } }), 'sensitive_word_avoidance.type'],

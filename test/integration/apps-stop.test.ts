@@ -37,7 +37,8 @@ function frames(body: ReadableStream<Uint8Array>) {
   const decoder = new TextDecoder();
   let pending = '';
   return {
-    async next(): Promise<Record<string, any> | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed JSON
+    // biome-ignore lint/suspicious/noExplicitAny: parsed JSON
+    async next(): Promise<Record<string, any> | undefined> {
       for (;;) {
         const cut = pending.indexOf('\n\n');
         if (cut >= 0) {
@@ -72,7 +73,17 @@ describe.each([
 
   const headers = () => ({ authorization: `Bearer ${h.chat.key}`, 'content-type': 'application/json' });
   const start = (signal?: AbortSignal) =>
-    fetch(`${urlA}/v1/chat-messages`, { method: 'POST', headers: headers(), signal, body: JSON.stringify({ inputs: { name: 'Ada' }, query: 'Talk long', user: 'stopper', response_mode: 'streaming' }) });
+    fetch(`${urlA}/v1/chat-messages`, {
+      method: 'POST',
+      headers: headers(),
+      signal,
+      body: JSON.stringify({
+        inputs: { name: 'Ada' },
+        query: 'Talk long',
+        user: 'stopper',
+        response_mode: 'streaming',
+      }),
+    });
 
   it('ends the stream with message_end and keeps the partial answer when another instance stops the task', async () => {
     const res = await start();
@@ -80,9 +91,17 @@ describe.each([
     const first = (await stream.next())!;
     expect(first.event).toBe('message');
     // Someone else's stop does nothing (the task is not theirs).
-    const foreign = await fetch(`${urlB}/v1/chat-messages/${first.task_id}/stop`, { method: 'POST', headers: headers(), body: JSON.stringify({ user: 'someone-else' }) });
+    const foreign = await fetch(`${urlB}/v1/chat-messages/${first.task_id}/stop`, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify({ user: 'someone-else' }),
+    });
     expect(await foreign.json()).toEqual({ result: 'success' });
-    const stop = await fetch(`${urlB}/v1/chat-messages/${first.task_id}/stop`, { method: 'POST', headers: headers(), body: JSON.stringify({ user: 'stopper' }) });
+    const stop = await fetch(`${urlB}/v1/chat-messages/${first.task_id}/stop`, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify({ user: 'stopper' }),
+    });
     expect(await stop.json()).toEqual({ result: 'success' });
     let answer = first.answer as string;
     let last = first;
@@ -94,7 +113,9 @@ describe.each([
     expect(last.metadata.usage.completion_tokens).toBeGreaterThan(0);
     expect(answer.length).toBeGreaterThan(0);
     expect(answer.length).toBeLessThan(LONG_REPLY.length);
-    const [row] = await h.sql<{ answer: string; status: string; message_metadata: { stopped_by?: string } }>(`SELECT answer, status, message_metadata FROM messages WHERE id = '${first.message_id}'`);
+    const [row] = await h.sql<{ answer: string; status: string; message_metadata: { stopped_by?: string } }>(
+      `SELECT answer, status, message_metadata FROM messages WHERE id = '${first.message_id}'`,
+    );
     expect(row).toMatchObject({ answer, status: 'stopped', message_metadata: { stopped_by: 'user_manual' } });
   });
 
@@ -105,7 +126,9 @@ describe.each([
     const first = (await stream.next())!;
     client.abort();
     const row = await waitFor(async () => {
-      const [r] = await h.sql<{ answer: string; status: string; message_metadata: { stopped_by?: string } | null }>(`SELECT answer, status, message_metadata FROM messages WHERE id = '${first.message_id}'`);
+      const [r] = await h.sql<{ answer: string; status: string; message_metadata: { stopped_by?: string } | null }>(
+        `SELECT answer, status, message_metadata FROM messages WHERE id = '${first.message_id}'`,
+      );
       return r?.message_metadata ? r : undefined;
     }, 'the message row to be completed');
     expect(row.status).toBe('stopped');
@@ -116,27 +139,52 @@ describe.each([
   });
   it('stops a streamed completion from the other instance, and a blocking caller that leaves aborts the call too', async () => {
     const completionHeaders = { authorization: `Bearer ${h.completion.key}`, 'content-type': 'application/json' };
-    const res = await fetch(`${urlA}/v1/completion-messages`, { method: 'POST', headers: completionHeaders, body: JSON.stringify({ inputs: { topic: 'tea' }, user: 'stopper', response_mode: 'streaming' }) });
+    const res = await fetch(`${urlA}/v1/completion-messages`, {
+      method: 'POST',
+      headers: completionHeaders,
+      body: JSON.stringify({ inputs: { topic: 'tea' }, user: 'stopper', response_mode: 'streaming' }),
+    });
     const stream = frames(res.body!);
     const first = (await stream.next())!;
-    const stop = await fetch(`${urlB}/v1/completion-messages/${first.task_id}/stop`, { method: 'POST', headers: completionHeaders, body: JSON.stringify({ user: 'stopper' }) });
+    const stop = await fetch(`${urlB}/v1/completion-messages/${first.task_id}/stop`, {
+      method: 'POST',
+      headers: completionHeaders,
+      body: JSON.stringify({ user: 'stopper' }),
+    });
     expect(await stop.json()).toEqual({ result: 'success' });
     let last = first;
     for (let e = await stream.next(); e; e = await stream.next()) last = e;
     expect(last.event).toBe('message_end');
-    const [stopped] = await h.sql<{ status: string; answer: string }>(`SELECT status, answer FROM messages WHERE id = '${first.message_id}'`);
+    const [stopped] = await h.sql<{ status: string; answer: string }>(
+      `SELECT status, answer FROM messages WHERE id = '${first.message_id}'`,
+    );
     expect(stopped!.status).toBe('stopped');
     expect(stopped!.answer.length).toBeLessThan(LONG_REPLY.length);
 
     // Blocking: the caller gives up while the answer is being generated.
     const client = new AbortController();
-    const pending = fetch(`${urlA}/v1/chat-messages`, { method: 'POST', headers: headers(), signal: client.signal, body: JSON.stringify({ inputs: { name: 'Ada' }, query: 'Talk long', user: 'stopper', response_mode: 'blocking' }) }).catch(() => undefined);
+    const pending = fetch(`${urlA}/v1/chat-messages`, {
+      method: 'POST',
+      headers: headers(),
+      signal: client.signal,
+      body: JSON.stringify({ inputs: { name: 'Ada' }, query: 'Talk long', user: 'stopper', response_mode: 'blocking' }),
+    }).catch(() => undefined);
     // The in-flight message: written before the call, its metadata only once it ends.
-    const created = await waitFor(async () => (await h.sql<{ id: string }>(`SELECT id FROM messages WHERE app_id = '${h.chat.appId}' AND message_metadata IS NULL`))[0], 'the blocking message row');
+    const created = await waitFor(
+      async () =>
+        (
+          await h.sql<{ id: string }>(
+            `SELECT id FROM messages WHERE app_id = '${h.chat.appId}' AND message_metadata IS NULL`,
+          )
+        )[0],
+      'the blocking message row',
+    );
     client.abort();
     await pending;
     const row = await waitFor(async () => {
-      const [r] = await h.sql<{ status: string; answer: string; message_metadata: { stopped_by?: string } | null }>(`SELECT status, answer, message_metadata FROM messages WHERE id = '${created.id}'`);
+      const [r] = await h.sql<{ status: string; answer: string; message_metadata: { stopped_by?: string } | null }>(
+        `SELECT status, answer, message_metadata FROM messages WHERE id = '${created.id}'`,
+      );
       return r?.message_metadata ? r : undefined;
     }, 'the blocking message row to be completed');
     expect(row).toMatchObject({ status: 'stopped', message_metadata: { stopped_by: 'client_disconnect' } });

@@ -9,8 +9,27 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addProvider, chat, connectConsole, createApiKey, createConsoleApp, DifyctlError, exportApp, importApp, listApiKeys, listApps, listProviders,
-  login, logout, removeApiKey, removeApp, removeProvider, resolveApp, setupAdmin, setupDone, type ConsoleClient, type StreamEvent,
+  addProvider,
+  chat,
+  connectConsole,
+  createApiKey,
+  createConsoleApp,
+  DifyctlError,
+  exportApp,
+  importApp,
+  listApiKeys,
+  listApps,
+  listProviders,
+  login,
+  logout,
+  removeApiKey,
+  removeApp,
+  removeProvider,
+  resolveApp,
+  setupAdmin,
+  setupDone,
+  type ConsoleClient,
+  type StreamEvent,
 } from '../../src/index.js';
 import { createApp as createServer, type DifyApp } from '../../src/server/app.js';
 import { tempDir } from '../helpers/cli.js';
@@ -27,7 +46,11 @@ let project: { dir: string; cleanup: () => Promise<void> };
 let client: ConsoleClient;
 
 beforeAll(async () => {
-  [pg, llm, project] = await Promise.all([startPostgres(), startStandIn({ apiKeys: [KEY], reply: REPLY }), tempDir('difyctl-console-client-')]);
+  [pg, llm, project] = await Promise.all([
+    startPostgres(),
+    startStandIn({ apiKeys: [KEY], reply: REPLY }),
+    tempDir('difyctl-console-client-'),
+  ]);
   const { settings } = settingsFor(serverEnv({ db: await migratedDatabase(pg) }));
   server = await createServer({ settings, redisEnabled: false });
   await server.listen({ host: '127.0.0.1', port: 0 });
@@ -41,7 +64,10 @@ afterAll(async () => {
 });
 
 const failure = async (call: Promise<unknown>): Promise<DifyctlError> => {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof DifyctlError)) throw new Error(`expected a DifyctlError, got ${String(error)}`);
   return error;
 };
@@ -61,31 +87,67 @@ describe('the console client', () => {
     expect(signed.sessionFile).toBe(path.join(project.dir, '.difyctl', 'console.json'));
     expect((await stat(signed.sessionFile)).mode & 0o777).toBe(0o600);
     expect(await setupDone(client)).toBe(true);
-    expect(await failure(setupAdmin(client, ADMIN))).toMatchObject({ code: 'CONSOLE.REFUSED', details: { status: 403, code: 'already_setup' } });
+    expect(await failure(setupAdmin(client, ADMIN))).toMatchObject({
+      code: 'CONSOLE.REFUSED',
+      details: { status: 403, code: 'already_setup' },
+    });
     expect(await logout(client)).toEqual({ signedOut: true });
     expect((await failure(listApps(client))).code).toBe('CONSOLE.NOT_LOGGED_IN');
-    expect(await failure(login(client, { email: ADMIN.email, password: 'wrong password' }))).toMatchObject({ details: { code: 'email_or_password_mismatch' } });
+    expect(await failure(login(client, { email: ADMIN.email, password: 'wrong password' }))).toMatchObject({
+      details: { code: 'email_or_password_mismatch' },
+    });
     await login(client, ADMIN);
     expect(await listApps(client)).toEqual([]);
   });
 
   it('providers: provider-level credentials (openai) and a per-model one; rm removes them', async () => {
-    expect(await failure(addProvider(client, { provider: 'openai_api_compatible', credentials: { endpoint_url: llm.openaiBaseUrl }, apiKey: KEY }))).toMatchObject({ code: 'CLI.USAGE' });
+    expect(
+      await failure(
+        addProvider(client, {
+          provider: 'openai_api_compatible',
+          credentials: { endpoint_url: llm.openaiBaseUrl },
+          apiKey: KEY,
+        }),
+      ),
+    ).toMatchObject({ code: 'CLI.USAGE' });
     expect((await failure(addProvider(client, { provider: 'nope' }))).hint).toContain('openai_api_compatible');
     // A wrong key: the provider's refusal comes back as the server's error.
-    expect((await failure(addProvider(client, { provider: 'openai', apiKey: 'sk-wrong', credentials: { openai_api_base: llm.url } }))).code).toBe('CONSOLE.REFUSED');
-    expect(await addProvider(client, { provider: 'openai', apiKey: KEY, credentials: { openai_api_base: llm.url } })).toMatchObject({ scope: 'provider', isDefault: false });
-    expect(await addProvider(client, { provider: 'openai_api_compatible', credentials: { endpoint_url: llm.openaiBaseUrl }, apiKey: KEY, model: 'sencha-7b' })).toMatchObject({ scope: 'model', isDefault: true });
-    const status = (name: string) => listProviders(client).then((all) => all.find((p) => p.provider === name)?.custom_configuration);
+    expect(
+      (
+        await failure(
+          addProvider(client, { provider: 'openai', apiKey: 'sk-wrong', credentials: { openai_api_base: llm.url } }),
+        )
+      ).code,
+    ).toBe('CONSOLE.REFUSED');
+    expect(
+      await addProvider(client, { provider: 'openai', apiKey: KEY, credentials: { openai_api_base: llm.url } }),
+    ).toMatchObject({ scope: 'provider', isDefault: false });
+    expect(
+      await addProvider(client, {
+        provider: 'openai_api_compatible',
+        credentials: { endpoint_url: llm.openaiBaseUrl },
+        apiKey: KEY,
+        model: 'sencha-7b',
+      }),
+    ).toMatchObject({ scope: 'model', isDefault: true });
+    const status = (name: string) =>
+      listProviders(client).then((all) => all.find((p) => p.provider === name)?.custom_configuration);
     expect(await status('openai')).toMatchObject({ status: 'active' });
-    expect((await status('openai_api_compatible'))?.custom_models).toEqual([expect.objectContaining({ model: 'sencha-7b', model_type: 'llm' })]);
+    expect((await status('openai_api_compatible'))?.custom_models).toEqual([
+      expect.objectContaining({ model: 'sencha-7b', model_type: 'llm' }),
+    ]);
     expect(await removeProvider(client, { provider: 'openai' })).toEqual({ removed: ['openai'] });
     expect(await status('openai')).toMatchObject({ status: 'no-configure' });
   });
 
   it('apps and keys: create on the default model, resolve by id or name, chat streams events, remove', async () => {
     const app = await createConsoleApp(client, { name: 'Sencha', prePrompt: 'You know green tea.' });
-    expect(app.model).toEqual({ provider: 'openai_api_compatible', name: 'sencha-7b', mode: 'chat', completion_params: {} });
+    expect(app.model).toEqual({
+      provider: 'openai_api_compatible',
+      name: 'sencha-7b',
+      mode: 'chat',
+      completion_params: {},
+    });
     expect((await resolveApp(client, app.id)).name).toBe('Sencha');
     expect((await resolveApp(client, 'Sencha')).id).toBe(app.id);
     expect((await failure(resolveApp(client, 'Matcha'))).code).toBe('CONSOLE.APP_NOT_FOUND');
@@ -104,17 +166,26 @@ describe('the console client', () => {
     await removeApiKey(client, 'Sencha', key.id);
     expect((await failure(removeApiKey(client, 'Sencha', key.id))).code).toBe('CLI.USAGE');
     // The removed key was the stored one: chat makes another.
-    expect(await chat(client, { app: app.id, query: 'Still there?' })).toMatchObject({ answer: REPLY, keyCreated: true });
+    expect(await chat(client, { app: app.id, query: 'Still there?' })).toMatchObject({
+      answer: REPLY,
+      keyCreated: true,
+    });
 
     const { yaml } = await exportApp(client, 'Sencha');
     expect(yaml).toContain('You know green tea.');
     const imported = await importApp(client, { yaml, name: 'Sencha copy' });
     expect(imported.status).toMatch(/^completed/);
     expect((await chat(client, { app: 'Sencha copy', query: 'Copy?' })).answer).toBe(REPLY);
-    expect((await failure(importApp(client, { yaml: 'kind: app\nworkflow: {}\napp: {mode: workflow, name: W}\n' }))).code).toBe('CONSOLE.REFUSED');
+    expect(
+      (await failure(importApp(client, { yaml: 'kind: app\nworkflow: {}\napp: {mode: workflow, name: W}\n' }))).code,
+    ).toBe('CONSOLE.REFUSED');
 
     // A completion app: created with a `query` input that chat fills.
-    const writer = await createConsoleApp(client, { name: 'Tea writer', mode: 'completion', prePrompt: 'Write about tea.' });
+    const writer = await createConsoleApp(client, {
+      name: 'Tea writer',
+      mode: 'completion',
+      prePrompt: 'Write about tea.',
+    });
     const written = await chat(client, { app: writer.id, query: 'Pu-erh' });
     expect(written.answer).toBe(REPLY);
     expect(JSON.stringify(llm.requests().at(-1)?.body)).toContain('Write about tea.\\n\\nPu-erh');
@@ -122,7 +193,11 @@ describe('the console client', () => {
 
     await removeApp(client, 'Sencha copy');
     expect((await listApps(client)).map((a) => a.name)).toEqual(['Sencha']);
-    expect(await removeProvider(client, { provider: 'openai_api_compatible', model: 'sencha-7b' })).toEqual({ removed: ['openai_api_compatible/sencha-7b'] });
-    expect(await failure(chat(client, { app: 'Sencha', query: 'No model now?' }))).toMatchObject({ code: 'CONSOLE.REFUSED' });
+    expect(await removeProvider(client, { provider: 'openai_api_compatible', model: 'sencha-7b' })).toEqual({
+      removed: ['openai_api_compatible/sencha-7b'],
+    });
+    expect(await failure(chat(client, { app: 'Sencha', query: 'No model now?' }))).toMatchObject({
+      code: 'CONSOLE.REFUSED',
+    });
   });
 });

@@ -55,7 +55,10 @@ describe.skipIf(unavailable !== undefined)('a full disk (a real tmpfs, filled)',
     await d.exhaustInodes();
     const error = await acquireProjectLock({ projectDir: d.dir, timeoutMs: 1000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DifyctlError);
-    expect(error).toMatchObject({ code: 'FS.DISK_FULL', message: expect.stringContaining(`0 B free of 2.0 MiB on ${d.dir} (tmpfs)`) });
+    expect(error).toMatchObject({
+      code: 'FS.DISK_FULL',
+      message: expect.stringContaining(`0 B free of 2.0 MiB on ${d.dir} (tmpfs)`),
+    });
     expect((error as DifyctlError).hint).toContain(`df -h ${d.dir}`);
     expect((error as DifyctlError).hint).toContain('`difyctl down` still stops the stack');
 
@@ -68,7 +71,9 @@ describe.skipIf(unavailable !== undefined)('a full disk (a real tmpfs, filled)',
     await symlink('999999999 1', lockFile);
     await d.fill();
     await d.exhaustInodes();
-    expect((await acquireProjectLock({ projectDir: d.dir, timeoutMs: 1000, withoutLockOnFullDisk: true })).unwritten?.code).toBe('FS.DISK_FULL');
+    expect(
+      (await acquireProjectLock({ projectDir: d.dir, timeoutMs: 1000, withoutLockOnFullDisk: true })).unwritten?.code,
+    ).toBe('FS.DISK_FULL');
 
     // A live holder's lock stands, full disk or not: down waits for it.
     const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
@@ -79,15 +84,24 @@ describe.skipIf(unavailable !== undefined)('a full disk (a real tmpfs, filled)',
     await symlink(`${holder.pid} ${await processStart(holder.pid ?? 0)}`, lockFile);
     await d.fill();
     await d.exhaustInodes();
-    await expect(acquireProjectLock({ projectDir: d.dir, timeoutMs: 300, withoutLockOnFullDisk: true })).rejects.toMatchObject({ code: 'STACK.LOCKED' });
+    await expect(
+      acquireProjectLock({ projectDir: d.dir, timeoutMs: 300, withoutLockOnFullDisk: true }),
+    ).rejects.toMatchObject({ code: 'STACK.LOCKED' });
   });
 
   it('state.json that cannot be rewritten: FS.DISK_FULL naming it; the old file stays whole, no temp file is left', async () => {
     const d = await disk({ sizeMb: 2 });
-    await writeState(d.dir, { version: 1, project: 'p', services: { db: { provider: 'embedded', pid: 4242, since: '2026-01-01T00:00:00.000Z' } } });
+    await writeState(d.dir, {
+      version: 1,
+      project: 'p',
+      services: { db: { provider: 'embedded', pid: 4242, since: '2026-01-01T00:00:00.000Z' } },
+    });
     await d.fill();
     const error = await writeState(d.dir, { version: 1, project: 'p', services: {} }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'FS.DISK_FULL', message: expect.stringContaining(path.join(d.dir, '.difyctl', 'state.json')) });
+    expect(error).toMatchObject({
+      code: 'FS.DISK_FULL',
+      message: expect.stringContaining(path.join(d.dir, '.difyctl', 'state.json')),
+    });
     expect((await readState(d.dir, 'p')).services.db?.pid).toBe(4242);
     expect((await readdir(path.join(d.dir, '.difyctl'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
@@ -95,8 +109,21 @@ describe.skipIf(unavailable !== undefined)('a full disk (a real tmpfs, filled)',
   it('the embedded PostgreSQL is not started with less than a WAL segment free: FS.DISK_FULL, nothing spawned', async () => {
     const d = await disk({ sizeMb: 64 });
     await writeFile(path.join(d.dir, 'filler'), Buffer.alloc(50 * 1024 * 1024)); // 14 MiB left
-    const error = await startEmbeddedPostgres({ projectDir: d.dir, user: 'postgres', password: 'pw', preferredPort: 5432, report: () => undefined }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'FS.DISK_FULL', message: expect.stringMatching(new RegExp(`the embedded PostgreSQL .* needs at least 16\\.0 MiB free: 14\\.\\d MiB free of 64\\.0 MiB on ${d.dir} \\(tmpfs\\)`)) });
+    const error = await startEmbeddedPostgres({
+      projectDir: d.dir,
+      user: 'postgres',
+      password: 'pw',
+      preferredPort: 5432,
+      report: () => undefined,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'FS.DISK_FULL',
+      message: expect.stringMatching(
+        new RegExp(
+          `the embedded PostgreSQL .* needs at least 16\\.0 MiB free: 14\\.\\d MiB free of 64\\.0 MiB on ${d.dir} \\(tmpfs\\)`,
+        ),
+      ),
+    });
     expect(await readRunRecord(d.dir, 'db')).toBeUndefined();
   });
 
@@ -104,14 +131,27 @@ describe.skipIf(unavailable !== undefined)('a full disk (a real tmpfs, filled)',
     const d = await disk({ sizeMb: 2 });
     // An embedded redis-server as down finds one: its command line and its data dir as cwd.
     await mkdir(embeddedRedisDir(d.dir), { recursive: true });
-    const redis = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'redis-server'], { cwd: embeddedRedisDir(d.dir), stdio: 'ignore' });
+    const redis = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'redis-server'], {
+      cwd: embeddedRedisDir(d.dir),
+      stdio: 'ignore',
+    });
     cleanups.push(async () => void redis.kill('SIGKILL'));
     await new Promise((resolve) => redis.once('spawn', resolve));
-    await writeState(d.dir, { version: 1, project: 'p', services: { redis: { provider: 'embedded', host: '127.0.0.1', port: 6399, pid: redis.pid, since: new Date().toISOString() } } });
+    await writeState(d.dir, {
+      version: 1,
+      project: 'p',
+      services: {
+        redis: { provider: 'embedded', host: '127.0.0.1', port: 6399, pid: redis.pid, since: new Date().toISOString() },
+      },
+    });
     await d.fill();
     const env = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', PATH: process.env.PATH };
     const events: string[] = [];
-    const stack = createStack({ config: loadConfig({ projectDir: d.dir, projectName: 'p', env, mode: 'api' }), env, report: (e) => e.type === 'warning' && events.push(e.message) });
+    const stack = createStack({
+      config: loadConfig({ projectDir: d.dir, projectName: 'p', env, mode: 'api' }),
+      env,
+      report: (e) => e.type === 'warning' && events.push(e.message),
+    });
     const result = await stack.down();
     expect(result.stopped).toEqual([`embedded redis-server (pid ${redis.pid})`]);
     expect(await pidAlive(redis.pid)).toBe(false);
@@ -141,7 +181,11 @@ describe.skipIf(unavailable !== undefined)('a full disk (a real tmpfs, filled)',
     });
     cleanups.push(async () => void (await supervisor.stop('SIGKILL')));
     supervisor.start();
-    await until(async () => (await readRunRecord(d.dir, 'api'))?.state === 'running' && (await readFile(logFile, 'utf8').catch(() => '')).includes('tick'));
+    await until(
+      async () =>
+        (await readRunRecord(d.dir, 'api'))?.state === 'running' &&
+        (await readFile(logFile, 'utf8').catch(() => '')).includes('tick'),
+    );
     const first = supervisor.pid;
 
     await d.fill();

@@ -23,7 +23,9 @@ async function requireImage(tag: string): Promise<void> {
   try {
     await docker.getImage(tag).inspect();
   } catch {
-    throw new Error(`image ${tag} is not present: build it with test/docker/build-images.sh (it cannot be pulled here)`);
+    throw new Error(
+      `image ${tag} is not present: build it with test/docker/build-images.sh (it cannot be pulled here)`,
+    );
   }
 }
 
@@ -79,7 +81,10 @@ async function waitUntil<T>(
 }
 
 /** Run a command inside the container (as `docker exec` does for a healthcheck); its exit code. */
-async function execExitCode(container: Docker.Container, cmd: string[]): Promise<{ code: number | null; output: string }> {
+async function execExitCode(
+  container: Docker.Container,
+  cmd: string[],
+): Promise<{ code: number | null; output: string }> {
   const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
@@ -171,13 +176,20 @@ describeDocker('local Docker images (test/docker/build-images.sh)', () => {
         ],
         Cmd: [
           'postgres',
-          '-c', 'max_connections=100',
-          '-c', 'shared_buffers=128MB',
-          '-c', 'work_mem=4MB',
-          '-c', 'maintenance_work_mem=64MB',
-          '-c', 'effective_cache_size=4096MB',
-          '-c', 'statement_timeout=0',
-          '-c', 'idle_in_transaction_session_timeout=0',
+          '-c',
+          'max_connections=100',
+          '-c',
+          'shared_buffers=128MB',
+          '-c',
+          'work_mem=4MB',
+          '-c',
+          'maintenance_work_mem=64MB',
+          '-c',
+          'effective_cache_size=4096MB',
+          '-c',
+          'statement_timeout=0',
+          '-c',
+          'idle_in_transaction_session_timeout=0',
         ],
         HostConfig: { NetworkMode: `difyctl-test-${suffix}` },
         NetworkingConfig: {
@@ -186,7 +198,9 @@ describeDocker('local Docker images (test/docker/build-images.sh)', () => {
       },
       '5432/tcp',
     );
-    const { value, ms } = await waitUntil('postgres login', container, createdAt, () => pgQuery(hostPort, password, 'dify'));
+    const { value, ms } = await waitUntil('postgres login', container, createdAt, () =>
+      pgQuery(hostPort, password, 'dify'),
+    );
     console.log(`postgres:15-alpine accepted a login on 127.0.0.1:${hostPort} ${ms} ms after create`);
     expect(value).toBe(1);
 

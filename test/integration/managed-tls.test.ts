@@ -30,13 +30,56 @@ async function makeCerts(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-pg-tls-'));
   const file = (name: string) => path.join(dir, name);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  for (const ca of ['ca', 'other-ca']) ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=difyctl pg ${ca}`, '-keyout', file(`${ca}.key`), '-out', file(`${ca}.pem`));
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
+  for (const ca of ['ca', 'other-ca'])
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=difyctl pg ${ca}`,
+      '-keyout',
+      file(`${ca}.key`),
+      '-out',
+      file(`${ca}.pem`),
+    );
+  ssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+  );
   await writeFile(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.ext'), '-out', file('server.pem'));
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    file('san.ext'),
+    '-out',
+    file('server.pem'),
+  );
   if (process.getuid?.() === 0) {
     const [uid, gid] = await Promise.all([execa('id', ['-u', 'postgres']), execa('id', ['-g', 'postgres'])]);
-    for (const name of ['.', 'server.pem', 'server.key']) await chown(file(name), Number(uid.stdout), Number(gid.stdout));
+    for (const name of ['.', 'server.pem', 'server.key'])
+      await chown(file(name), Number(uid.stdout), Number(gid.stdout));
   }
   return dir;
 }
@@ -44,7 +87,16 @@ async function makeCerts(): Promise<string> {
 beforeAll(async () => {
   certs = await makeCerts();
   [pg, plainPg, redis] = await Promise.all([
-    startPostgres({ serverArgs: ['-c', 'ssl=on', '-c', `ssl_cert_file=${path.join(certs, 'server.pem')}`, '-c', `ssl_key_file=${path.join(certs, 'server.key')}`] }),
+    startPostgres({
+      serverArgs: [
+        '-c',
+        'ssl=on',
+        '-c',
+        `ssl_cert_file=${path.join(certs, 'server.pem')}`,
+        '-c',
+        `ssl_key_file=${path.join(certs, 'server.key')}`,
+      ],
+    }),
     startPostgres(),
     startTlsRedis(),
   ]);
@@ -60,7 +112,9 @@ describe('PostgreSQL over TLS (DB_EXTRAS)', () => {
     const { settings } = settingsFor(serverEnv({ db: pg, extra: { DB_EXTRAS: extras } }));
     const pool = createPool({ settings, logger: silentLogger() });
     try {
-      const { rows } = await pool.query<{ ssl: boolean; statement_timeout: string }>('SELECT ssl, current_setting(\'statement_timeout\') AS statement_timeout FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      const { rows } = await pool.query<{ ssl: boolean; statement_timeout: string }>(
+        "SELECT ssl, current_setting('statement_timeout') AS statement_timeout FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+      );
       return { ssl: rows[0]?.ssl ?? false, statementTimeout: rows[0]?.statement_timeout ?? '' };
     } finally {
       await pool.end();
@@ -70,13 +124,19 @@ describe('PostgreSQL over TLS (DB_EXTRAS)', () => {
   it('encrypts with sslmode=require, checks the CA and the host name with verify-full, and applies options', async () => {
     expect((await sslOf('')).ssl).toBe(false);
     expect((await sslOf('sslmode=require')).ssl).toBe(true);
-    const full = await sslOf(`sslmode=verify-full&sslrootcert=${path.join(certs, 'ca.pem')}&options=-c statement_timeout=4s`);
+    const full = await sslOf(
+      `sslmode=verify-full&sslrootcert=${path.join(certs, 'ca.pem')}&options=-c statement_timeout=4s`,
+    );
     expect(full).toEqual({ ssl: true, statementTimeout: '4s' });
-    await expect(sslOf(`sslmode=verify-full&sslrootcert=${path.join(certs, 'other-ca.pem')}`)).rejects.toThrow(/certificate/i);
+    await expect(sslOf(`sslmode=verify-full&sslrootcert=${path.join(certs, 'other-ca.pem')}`)).rejects.toThrow(
+      /certificate/i,
+    );
   });
 
   it('fails verify-ca against a server without TLS, instead of falling back to plain text', async () => {
-    const { settings } = settingsFor(serverEnv({ db: plainPg, extra: { DB_EXTRAS: `sslmode=verify-ca&sslrootcert=${path.join(certs, 'ca.pem')}` } }));
+    const { settings } = settingsFor(
+      serverEnv({ db: plainPg, extra: { DB_EXTRAS: `sslmode=verify-ca&sslrootcert=${path.join(certs, 'ca.pem')}` } }),
+    );
     const pool = createPool({ settings, logger: silentLogger() });
     await expect(pool.query('SELECT 1')).rejects.toThrow(/SSL/i);
     await pool.end();
@@ -88,15 +148,27 @@ describe('up and migrate on a PostgreSQL over TLS (DB_EXTRAS)', () => {
     const { dir, cleanup } = await tempDir('difyctl-pg-tls-up-');
     closers.push(cleanup);
     const db = await pg.createDatabase();
-    const env = (ca: string) => ({ SECRET_KEY: 'managed-tls-test-secret-key-0123456789ab', DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', ...pg.env(db.database), DB_EXTRAS: `sslmode=verify-full&sslrootcert=${path.join(certs, ca)}` });
+    const env = (ca: string) => ({
+      SECRET_KEY: 'managed-tls-test-secret-key-0123456789ab',
+      DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock',
+      ...pg.env(db.database),
+      DB_EXTRAS: `sslmode=verify-full&sslrootcert=${path.join(certs, ca)}`,
+    });
     const up = await runCli(['up', 'db', '--provider', 'external', '--json'], { cwd: dir, env: env('ca.pem') });
     expect(up.exitCode, up.stdout + up.stderr).toBe(0);
     const migrate = await runCli(['migrate', 'up', '--json'], { cwd: dir, env: env('ca.pem') });
     expect(migrate.exitCode, migrate.stdout + migrate.stderr).toBe(0);
-    expect((await pg.exec<{ t: string | null }>(`SELECT to_regclass('accounts')::text AS t`, db.database)).rows[0]?.t).toBe('accounts');
+    expect(
+      (await pg.exec<{ t: string | null }>(`SELECT to_regclass('accounts')::text AS t`, db.database)).rows[0]?.t,
+    ).toBe('accounts');
     // migrate connects over TLS too: a CA that did not sign the server's certificate is refused.
-    expect((await runCli(['migrate', 'status', '--json'], { cwd: dir, env: env('other-ca.pem') })).exitCode).not.toBe(0);
-    const refused = await runCli(['up', 'db', '--provider', 'external', '--json'], { cwd: dir, env: env('other-ca.pem') });
+    expect((await runCli(['migrate', 'status', '--json'], { cwd: dir, env: env('other-ca.pem') })).exitCode).not.toBe(
+      0,
+    );
+    const refused = await runCli(['up', 'db', '--provider', 'external', '--json'], {
+      cwd: dir,
+      env: env('other-ca.pem'),
+    });
     expect(refused.exitCode).toBe(1);
     const { error } = JSON.parse(refused.stdout) as { error?: { code: string; hint?: string } };
     expect(error?.code).toBe('DB.TLS_FAILED');
@@ -110,12 +182,20 @@ describe('Redis over TLS (REDIS_USE_SSL)', () => {
     const server = settingsFor(serverEnv({ db, extra: redis.env() }));
     const app: DifyApp = await createApp({ settings: server.settings, redisEnabled: true });
     closers.push(() => app.close());
-    expect((await app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({ status: 'healthy', redis: 'ok' });
+    expect((await app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({
+      status: 'healthy',
+      redis: 'ok',
+    });
     expect((await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN })).statusCode).toBe(201);
     expect((await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).statusCode).toBe(200);
 
     // openBackends needs a pool only for the PostgreSQL fallback; with Redis on, none is used.
-    const backends: Backends = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
+    const backends: Backends = await openBackends({
+      settings: server.settings,
+      redisEnabled: true,
+      pool: undefined as never,
+      logger: silentLogger(),
+    });
     closers.push(() => Promise.allSettled([backends.queue.close(2000), backends.store.close()]));
     const ran: Task[] = [];
     await backends.queue.consume({ queues: ['mail'], concurrency: 1, handler: async (task) => void ran.push(task) });

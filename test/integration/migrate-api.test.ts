@@ -15,13 +15,36 @@ afterAll(async () => {
 });
 
 const SCHEMA_TABLES = [
-  'accounts', 'tenants', 'tenant_account_joins', 'roles', 'permissions', 'role_permissions', 'apps', 'app_model_configs', 'api_tokens',
-  'end_users', 'conversations', 'messages', 'message_feedbacks', 'upload_files', 'message_files', 'datasets', 'app_dataset_joins',
-  'documents', 'document_segments', 'system_settings', 'prompt_templates', 'kv_store', 'dify_setups',
+  'accounts',
+  'tenants',
+  'tenant_account_joins',
+  'roles',
+  'permissions',
+  'role_permissions',
+  'apps',
+  'app_model_configs',
+  'api_tokens',
+  'end_users',
+  'conversations',
+  'messages',
+  'message_feedbacks',
+  'upload_files',
+  'message_files',
+  'datasets',
+  'app_dataset_joins',
+  'documents',
+  'document_segments',
+  'system_settings',
+  'prompt_templates',
+  'kv_store',
+  'dify_setups',
 ];
 
 async function tables(db: PostgresConnection): Promise<string[]> {
-  const { rows } = await server.exec<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`, db.database);
+  const { rows } = await server.exec<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+    db.database,
+  );
   return rows.map((r) => r.table_name);
 }
 
@@ -36,12 +59,21 @@ async function columns(db: PostgresConnection): Promise<string[]> {
 }
 
 async function caught(promise: Promise<unknown>): Promise<DifyctlError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DifyctlError);
   return error as DifyctlError;
 }
 
-const migration = (revision: string, down_revision: string | null, up: string, down = ''): Migration => ({ revision, down_revision, description: `m${revision}`, up, down });
+const migration = (revision: string, down_revision: string | null, up: string, down = ''): Migration => ({
+  revision,
+  down_revision,
+  description: `m${revision}`,
+  up,
+  down,
+});
 
 describe('createMigrator against a real PostgreSQL', () => {
   it('migrates an empty database to head once, seeds it, and a second run finds nothing to do', async () => {
@@ -59,9 +91,15 @@ describe('createMigrator against a real PostgreSQL', () => {
     expect(Number(history.rows[0]?.n)).toBe(chain.length);
     const roles = await server.exec<{ name: string }>('SELECT name FROM roles ORDER BY name', db.database);
     expect(roles.rows.map((r) => r.name)).toEqual(['admin', 'dataset_operator', 'editor', 'normal', 'owner']);
-    const grants = await server.exec<{ n: string }>(`SELECT count(*) AS n FROM role_permissions rp JOIN roles r ON r.id = rp.role_id WHERE r.name = 'owner'`, db.database);
+    const grants = await server.exec<{ n: string }>(
+      `SELECT count(*) AS n FROM role_permissions rp JOIN roles r ON r.id = rp.role_id WHERE r.name = 'owner'`,
+      db.database,
+    );
     expect(Number(grants.rows[0]?.n)).toBeGreaterThan(5);
-    const templates = await server.exec<{ n: string }>('SELECT count(*) AS n FROM prompt_templates WHERE is_builtin', db.database);
+    const templates = await server.exec<{ n: string }>(
+      'SELECT count(*) AS n FROM prompt_templates WHERE is_builtin',
+      db.database,
+    );
     expect(Number(templates.rows[0]?.n)).toBeGreaterThanOrEqual(4);
   });
 
@@ -88,7 +126,12 @@ describe('createMigrator against a real PostgreSQL', () => {
   it('a failing migration leaves no trace of itself, names its revision and the database error, and the next run retries it', async () => {
     const db = await server.createDatabase();
     const good = migration('0001', null, 'CREATE TABLE first_table (id int);', 'DROP TABLE first_table;');
-    const bad = migration('0002', '0001', 'CREATE TABLE half_done (id int); INSERT INTO no_such_table VALUES (1);', 'DROP TABLE half_done;');
+    const bad = migration(
+      '0002',
+      '0001',
+      'CREATE TABLE half_done (id int); INSERT INTO no_such_table VALUES (1);',
+      'DROP TABLE half_done;',
+    );
     const error = await caught(createMigrator({ connection: db, migrations: [good, bad] }).up());
     expect(error.code).toBe('MIGRATE.FAILED');
     expect(error.exitCode).toBe(1);
@@ -131,7 +174,10 @@ describe('createMigrator against a real PostgreSQL', () => {
 
   it('an edited applied migration shows as drift, and stamp head accepts it', async () => {
     const db = await server.createDatabase();
-    const original = [migration('0001', null, 'CREATE TABLE t1 (id int);'), migration('0002', '0001', 'CREATE TABLE t2 (id int);')];
+    const original = [
+      migration('0001', null, 'CREATE TABLE t1 (id int);'),
+      migration('0002', '0001', 'CREATE TABLE t2 (id int);'),
+    ];
     await createMigrator({ connection: db, migrations: original }).up();
     const edited = [original[0]!, migration('0002', '0001', 'CREATE TABLE t2 (id bigint);')];
     const migrator = createMigrator({ connection: db, migrations: edited });
@@ -151,14 +197,21 @@ describe('createMigrator against a real PostgreSQL', () => {
     expect(await tables(db)).toEqual([]);
   });
 
-  it('a database with Dify\'s alembic_version table is reported and never migrated over', async () => {
+  it("a database with Dify's alembic_version table is reported and never migrated over", async () => {
     const db = await server.createDatabase();
-    await server.exec(`CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('64a70a7aab8b');`, db.database);
+    await server.exec(
+      `CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('64a70a7aab8b');`,
+      db.database,
+    );
     const migrator = createMigrator({ connection: db });
     const error = await caught(migrator.up());
     expect(error.code).toBe('MIGRATE.FOREIGN_SCHEMA');
     expect(error.message).toContain('64a70a7aab8b');
-    expect((await migrator.status()).foreign).toEqual({ kind: 'alembic', table: 'alembic_version', version: '64a70a7aab8b' });
+    expect((await migrator.status()).foreign).toEqual({
+      kind: 'alembic',
+      table: 'alembic_version',
+      version: '64a70a7aab8b',
+    });
     expect(await tables(db)).toEqual(['alembic_version']);
   });
 
@@ -174,7 +227,9 @@ describe('createMigrator against a real PostgreSQL', () => {
 
       const waiting = createMigrator({ connection: db, lockTimeoutMs: 30_000 }).up();
       for (;;) {
-        const { rows } = await holder.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+        const { rows } = await holder.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+        );
         if (Number(rows[0]?.n) > 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -217,7 +272,11 @@ describe('createMigrator against a real PostgreSQL', () => {
 
   it('a missing database is DB.DATABASE_MISSING, as `up` reports it; nothing answering stays MIGRATE.CONNECT', async () => {
     const db = await server.createDatabase();
-    expect((await caught(createMigrator({ connection: { ...db, database: 'no_such_db' } }).status())).code).toBe('DB.DATABASE_MISSING');
-    expect((await caught(createMigrator({ connection: { ...db, port: 1 }, connectTimeoutMs: 2000 }).status())).code).toBe('MIGRATE.CONNECT');
+    expect((await caught(createMigrator({ connection: { ...db, database: 'no_such_db' } }).status())).code).toBe(
+      'DB.DATABASE_MISSING',
+    );
+    expect(
+      (await caught(createMigrator({ connection: { ...db, port: 1 }, connectTimeoutMs: 2000 }).status())).code,
+    ).toBe('MIGRATE.CONNECT');
   });
 });

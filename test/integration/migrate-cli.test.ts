@@ -17,7 +17,10 @@ let revisions: string[];
 beforeAll(async () => {
   server = await startPostgres();
   project = await tempDir('difyctl-migrate-');
-  await writeFile(path.join(project.dir, '.env'), 'SECRET_KEY=migrate-test-secret-key-0123456789abcdef\nDEPLOY_ENV=DEVELOPMENT\n');
+  await writeFile(
+    path.join(project.dir, '.env'),
+    'SECRET_KEY=migrate-test-secret-key-0123456789abcdef\nDEPLOY_ENV=DEVELOPMENT\n',
+  );
   revisions = (await loadMigrations()).map((m) => m.revision);
   head = revisions.at(-1)!;
 });
@@ -26,11 +29,16 @@ afterAll(async () => {
   await project?.cleanup();
 });
 
-const migrate = (db: PostgresConnection, args: string[]) => runCli(['-C', project.dir, 'migrate', ...args], { env: server.env(db.database) });
-const json = (stdout: string) => JSON.parse(stdout) as { ok: boolean; data: Record<string, unknown>; error?: { code: string; message: string } };
+const migrate = (db: PostgresConnection, args: string[]) =>
+  runCli(['-C', project.dir, 'migrate', ...args], { env: server.env(db.database) });
+const json = (stdout: string) =>
+  JSON.parse(stdout) as { ok: boolean; data: Record<string, unknown>; error?: { code: string; message: string } };
 
 async function tableCount(db: PostgresConnection): Promise<number> {
-  const { rows } = await server.exec<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'`, db.database);
+  const { rows } = await server.exec<{ n: string }>(
+    `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'`,
+    db.database,
+  );
   return Number(rows[0]?.n);
 }
 
@@ -39,9 +47,14 @@ describe('difyctl migrate (processes, real PostgreSQL)', () => {
     const db = await server.createDatabase();
     const runs = await Promise.all(Array.from({ length: 8 }, () => migrate(db, ['--json'])));
     for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
-    const applied = runs.flatMap((run) => (json(run.stdout).data.migrations as { revision: string }[]).map((m) => m.revision));
+    const applied = runs.flatMap((run) =>
+      (json(run.stdout).data.migrations as { revision: string }[]).map((m) => m.revision),
+    );
     expect(applied.sort()).toEqual([...revisions].sort());
-    const history = await server.exec<{ revision: string }>('SELECT revision FROM difyctl_migrations ORDER BY revision', db.database);
+    const history = await server.exec<{ revision: string }>(
+      'SELECT revision FROM difyctl_migrations ORDER BY revision',
+      db.database,
+    );
     expect(history.rows.map((r) => r.revision)).toEqual(revisions);
     const status = json((await migrate(db, ['status', '--json'])).stdout).data;
     expect(status).toMatchObject({ current: head, head, pending: [], drift: [] });
@@ -54,7 +67,10 @@ describe('difyctl migrate (processes, real PostgreSQL)', () => {
     expect(empty.data).toMatchObject({ current: null, head, pending: revisions, drift: [] });
     expect((await migrate(db, ['up', '--to', revisions[0]!])).exitCode).toBe(0);
     expect(json((await migrate(db, ['current', '--json'])).stdout).data).toEqual({ current: revisions[0] });
-    const history = json((await migrate(db, ['history', '--json'])).stdout).data as unknown as { revision: string; applied: boolean }[];
+    const history = json((await migrate(db, ['history', '--json'])).stdout).data as unknown as {
+      revision: string;
+      applied: boolean;
+    }[];
     expect(history.map((h) => [h.revision, h.applied])).toEqual(revisions.map((r, i) => [r, i === 0]));
     const text = await migrate(db, ['status']);
     expect(text.stdout).toContain(`pending  ${revisions.slice(1).join(', ')}`);
@@ -88,7 +104,10 @@ describe('difyctl migrate (processes, real PostgreSQL)', () => {
     const module = (rev: string, down: string | null, up: string) =>
       `export const revision = '${rev}';\nexport const down_revision = ${down === null ? 'null' : `'${down}'`};\nexport const description = 'test ${rev}';\nexport const up = \`${up}\`;\nexport const down = '';\n`;
     await writeFile(path.join(dir, '0001_ok.mjs'), module('0001', null, 'CREATE TABLE ok_table (id int);'));
-    await writeFile(path.join(dir, '0002_broken.mjs'), module('0002', '0001', 'CREATE TABLE partial (id int); SELECT no_such_column FROM ok_table;'));
+    await writeFile(
+      path.join(dir, '0002_broken.mjs'),
+      module('0002', '0001', 'CREATE TABLE partial (id int); SELECT no_such_column FROM ok_table;'),
+    );
     const failed = await migrate(db, ['--dir', dir]);
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain('0002');
@@ -106,15 +125,21 @@ describe('difyctl migrate (processes, real PostgreSQL)', () => {
   it('an edited applied migration shows as drift in status --json', async () => {
     const db = await server.createDatabase();
     expect((await migrate(db, [])).exitCode).toBe(0);
-    await server.exec(`UPDATE difyctl_migrations SET checksum = 'edited' WHERE revision = '${revisions[0]}'`, db.database);
+    await server.exec(
+      `UPDATE difyctl_migrations SET checksum = 'edited' WHERE revision = '${revisions[0]}'`,
+      db.database,
+    );
     const status = json((await migrate(db, ['status', '--json'])).stdout).data;
     expect(status.drift).toEqual([expect.objectContaining({ revision: revisions[0], appliedChecksum: 'edited' })]);
     expect((await migrate(db, ['status'])).stdout).toContain(`drift    ${revisions[0]}`);
   });
 
-  it('refuses a database with Dify\'s alembic_version table', async () => {
+  it("refuses a database with Dify's alembic_version table", async () => {
     const db = await server.createDatabase();
-    await server.exec(`CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('abc123');`, db.database);
+    await server.exec(
+      `CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('abc123');`,
+      db.database,
+    );
     const run = await migrate(db, ['--json']);
     expect(run.exitCode).toBe(1);
     expect(json(run.stdout).error?.code).toBe('MIGRATE.FOREIGN_SCHEMA');
@@ -144,7 +169,7 @@ describe('difyctl migrate (processes, real PostgreSQL)', () => {
     const second = await runCli(['-C', project.dir, 'migrate', 'new', 'more', '--dir', dir, '--json']);
     expect(json(second.stdout).data).toMatchObject({ revision: '0002', down_revision: '0001' });
     const text = await readFile(path.join(dir, '0001_add_widgets.ts'), 'utf8');
-    expect(text).toContain("export const down_revision = null;");
+    expect(text).toContain('export const down_revision = null;');
     expect(text).toContain("export const description = 'Add widgets';");
   });
 });

@@ -13,7 +13,11 @@ let fx: RuntimeFixture;
 beforeAll(async () => {
   [server, llm] = await Promise.all([startPostgres(), startStandIn({ apiKeys: [KEY] })]);
   fx = await runtimeFixture(server);
-  await fx.runtime.console.createModelCredential(fx.tenantId, 'openai_api_compatible', { model: 'm', type: 'llm', credentials: { endpoint_url: llm.openaiBaseUrl, api_key: KEY, mode: 'chat' } });
+  await fx.runtime.console.createModelCredential(fx.tenantId, 'openai_api_compatible', {
+    model: 'm',
+    type: 'llm',
+    credentials: { endpoint_url: llm.openaiBaseUrl, api_key: KEY, mode: 'chat' },
+  });
 }, 60_000);
 afterAll(async () => {
   llm?.clearChaos();
@@ -21,10 +25,18 @@ afterAll(async () => {
   await Promise.all([llm?.close(), server?.stop()]);
 });
 
-const ask = (tenantId = fx.tenantId, model = 'm') => ({ tenantId, provider: 'openai_api_compatible', model, messages: [{ role: 'user' as const, content: 'Say hello' }] });
+const ask = (tenantId = fx.tenantId, model = 'm') => ({
+  tenantId,
+  provider: 'openai_api_compatible',
+  model,
+  messages: [{ role: 'user' as const, content: 'Say hello' }],
+});
 
 async function failure(promise: Promise<unknown>): Promise<ModelRuntimeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ModelRuntimeError);
   return error as ModelRuntimeError;
 }
@@ -34,9 +46,15 @@ describe('provider failures become Dify errors, never hangs', () => {
     const tenant = await fx.newTenant();
     const call = fx.runtime.invokeLlm(ask(tenant));
     const error = await failure(call.result);
-    expect(error).toMatchObject({ code: 'provider_not_initialize', status: 400, message: 'Model m credentials is not initialized.' });
+    expect(error).toMatchObject({
+      code: 'provider_not_initialize',
+      status: 400,
+      message: 'Model m credentials is not initialized.',
+    });
     await expect(drain(call)).rejects.toMatchObject({ code: 'provider_not_initialize' });
-    expect((await failure(fx.runtime.invokeLlm({ ...ask(), provider: 'nope' }).result)).code).toBe('provider_not_initialize');
+    expect((await failure(fx.runtime.invokeLlm({ ...ask(), provider: 'nope' }).result)).code).toBe(
+      'provider_not_initialize',
+    );
   });
 
   it('401 → completion_request_error saying the credentials are wrong, without echoing them', async () => {
@@ -44,14 +62,23 @@ describe('provider failures become Dify errors, never hangs', () => {
     // Stored while the key was right, then the provider stops accepting it (a revoked key).
     const other = await startStandIn({ apiKeys: ['sk-first-key-0000000000'] });
     try {
-      await fx.runtime.console.createModelCredential(tenant, 'openai_api_compatible', { model: 'm', type: 'llm', credentials: { endpoint_url: other.openaiBaseUrl, api_key: 'sk-first-key-0000000000', mode: 'chat' } });
+      await fx.runtime.console.createModelCredential(tenant, 'openai_api_compatible', {
+        model: 'm',
+        type: 'llm',
+        credentials: { endpoint_url: other.openaiBaseUrl, api_key: 'sk-first-key-0000000000', mode: 'chat' },
+      });
       await other.close();
       const revoked = await startStandIn({ apiKeys: ['sk-other-key'] });
-      await fx.pool.query(`UPDATE provider_model_credentials SET encrypted_config = replace(encrypted_config, $1, $2) WHERE tenant_id = $3`, [other.openaiBaseUrl, revoked.openaiBaseUrl, tenant]);
+      await fx.pool.query(
+        `UPDATE provider_model_credentials SET encrypted_config = replace(encrypted_config, $1, $2) WHERE tenant_id = $3`,
+        [other.openaiBaseUrl, revoked.openaiBaseUrl, tenant],
+      );
       const error = await failure((await fx.another()).invokeLlm(ask(tenant)).result);
       await revoked.close();
       expect(error).toMatchObject({ code: 'completion_request_error', kind: 'authorization', upstreamStatus: 401 });
-      expect(error.message).toBe('[openai_api_compatible] Incorrect model credentials provided, please check and try again. ');
+      expect(error.message).toBe(
+        '[openai_api_compatible] Incorrect model credentials provided, please check and try again. ',
+      );
       expect(error.message).not.toContain('sk-first');
     } finally {
       await other.close().catch(() => {});
@@ -61,7 +88,12 @@ describe('provider failures become Dify errors, never hangs', () => {
   it('429 → Rate Limit Error and 500 → Server Unavailable Error (completion_request_error), streaming or not', async () => {
     llm.failNext(429, { message: 'Rate limit reached for requests', type: 'rate_limit_error' });
     const limited = await failure(fx.runtime.invokeLlm(ask()).result);
-    expect(limited).toMatchObject({ code: 'completion_request_error', status: 400, kind: 'rate_limit', upstreamStatus: 429 });
+    expect(limited).toMatchObject({
+      code: 'completion_request_error',
+      status: 400,
+      kind: 'rate_limit',
+      upstreamStatus: 429,
+    });
     expect(limited.message).toMatch(/^\[openai_api_compatible\] Rate Limit Error, .*Rate limit reached/);
 
     llm.failNext(500, { message: 'upstream exploded' });
@@ -74,17 +106,32 @@ describe('provider failures become Dify errors, never hangs', () => {
 
   it('the mapping is the same for the Anthropic and Azure SDKs (429 from Anthropic, 500 from Azure)', async () => {
     const tenant = await fx.newTenant();
-    await fx.runtime.console.createProviderCredential(tenant, 'anthropic', { credentials: { anthropic_api_key: KEY, anthropic_api_url: llm.url } });
-    await fx.runtime.console.createModelCredential(tenant, 'azure_openai', { model: 'dep', type: 'llm', credentials: { openai_api_base: llm.url, openai_api_key: KEY, openai_api_version: '2024-06-01', base_model_name: 'gpt-4o' } });
+    await fx.runtime.console.createProviderCredential(tenant, 'anthropic', {
+      credentials: { anthropic_api_key: KEY, anthropic_api_url: llm.url },
+    });
+    await fx.runtime.console.createModelCredential(tenant, 'azure_openai', {
+      model: 'dep',
+      type: 'llm',
+      credentials: {
+        openai_api_base: llm.url,
+        openai_api_key: KEY,
+        openai_api_version: '2024-06-01',
+        base_model_name: 'gpt-4o',
+      },
+    });
     llm.failNext(429, { message: 'Number of requests has exceeded your rate limit', type: 'rate_limit_error' });
-    const limited = await failure(fx.runtime.invokeLlm({ ...ask(tenant), provider: 'anthropic', model: 'claude-3-5-haiku-latest' }).result);
+    const limited = await failure(
+      fx.runtime.invokeLlm({ ...ask(tenant), provider: 'anthropic', model: 'claude-3-5-haiku-latest' }).result,
+    );
     expect(limited).toMatchObject({ code: 'completion_request_error', kind: 'rate_limit', upstreamStatus: 429 });
     expect(limited.message).toMatch(/^\[anthropic\] Rate Limit Error, /);
     llm.failNext(500, { message: 'The server had an error' });
     const down = await failure(fx.runtime.invokeLlm({ ...ask(tenant), provider: 'azure_openai', model: 'dep' }).result);
     expect(down).toMatchObject({ kind: 'server_unavailable', upstreamStatus: 500 });
     expect(down.message).toMatch(/^\[azure_openai\] Server Unavailable Error, /);
-    expect((await fx.runtime.invokeLlm({ ...ask(tenant), provider: 'azure_openai', model: 'dep' }).result).text).toBe(DEFAULT_REPLY);
+    expect((await fx.runtime.invokeLlm({ ...ask(tenant), provider: 'azure_openai', model: 'dep' }).result).text).toBe(
+      DEFAULT_REPLY,
+    );
   });
 
   it('a provider slower than the bound: a connection error (timed out), not a hang', async () => {
@@ -116,9 +163,22 @@ describe('provider failures become Dify errors, never hangs', () => {
 
   it('a malformed stream fails every built-in SDK (openai chat and completion, anthropic, azure), blocking and streaming, never an empty answer', async () => {
     const tenant = await fx.newTenant();
-    await fx.runtime.console.createProviderCredential(tenant, 'openai', { credentials: { openai_api_key: KEY, openai_api_base: llm.url } });
-    await fx.runtime.console.createProviderCredential(tenant, 'anthropic', { credentials: { anthropic_api_key: KEY, anthropic_api_url: llm.url } });
-    await fx.runtime.console.createModelCredential(tenant, 'azure_openai', { model: 'dep', type: 'llm', credentials: { openai_api_base: llm.url, openai_api_key: KEY, openai_api_version: '2024-06-01', base_model_name: 'gpt-4o' } });
+    await fx.runtime.console.createProviderCredential(tenant, 'openai', {
+      credentials: { openai_api_key: KEY, openai_api_base: llm.url },
+    });
+    await fx.runtime.console.createProviderCredential(tenant, 'anthropic', {
+      credentials: { anthropic_api_key: KEY, anthropic_api_url: llm.url },
+    });
+    await fx.runtime.console.createModelCredential(tenant, 'azure_openai', {
+      model: 'dep',
+      type: 'llm',
+      credentials: {
+        openai_api_base: llm.url,
+        openai_api_key: KEY,
+        openai_api_version: '2024-06-01',
+        base_model_name: 'gpt-4o',
+      },
+    });
     // @ai-sdk/openai reads a body that is not SSE as a stream without events and finishes it without an error part.
     const requests = [
       { provider: 'openai', model: 'gpt-4o-mini' },
@@ -144,23 +204,39 @@ describe('provider failures become Dify errors, never hangs', () => {
   it('an unreachable port: Connection Error', async () => {
     const tenant = await fx.newTenant();
     const gone = await startStandIn();
-    await fx.runtime.console.createModelCredential(tenant, 'openai_api_compatible', { model: 'm', type: 'llm', credentials: { endpoint_url: gone.openaiBaseUrl, mode: 'chat' } });
+    await fx.runtime.console.createModelCredential(tenant, 'openai_api_compatible', {
+      model: 'm',
+      type: 'llm',
+      credentials: { endpoint_url: gone.openaiBaseUrl, mode: 'chat' },
+    });
     await gone.close();
     const error = await failure(fx.runtime.invokeLlm(ask(tenant)).result);
     expect(error).toMatchObject({ code: 'completion_request_error', kind: 'connection' });
     expect(error.message).toMatch(/^\[openai_api_compatible\] Connection Error, /);
     const free = await getPort({ host: '127.0.0.1' });
-    const check = await fx.runtime.console.validateModelCredentials(tenant, 'openai_api_compatible', { model: 'm', type: 'llm', credentials: { endpoint_url: `http://127.0.0.1:${free}/v1`, mode: 'chat' } });
+    const check = await fx.runtime.console.validateModelCredentials(tenant, 'openai_api_compatible', {
+      model: 'm',
+      type: 'llm',
+      credentials: { endpoint_url: `http://127.0.0.1:${free}/v1`, mode: 'chat' },
+    });
     expect(check).toMatchObject({ result: 'error', error: expect.stringMatching(/Connection Error/) });
   });
 });
 
 describe('abort', () => {
   it('resolves with finishReason aborted and the text streamed so far', async () => {
-    const slow = await startStandIn({ reply: 'one two three four five six seven eight nine ten', chunkSize: 4, latencyMs: 150 });
+    const slow = await startStandIn({
+      reply: 'one two three four five six seven eight nine ten',
+      chunkSize: 4,
+      latencyMs: 150,
+    });
     try {
       const tenant = await fx.newTenant();
-      await fx.runtime.console.createModelCredential(tenant, 'openai_api_compatible', { model: 'm', type: 'llm', credentials: { endpoint_url: slow.openaiBaseUrl, mode: 'chat' } });
+      await fx.runtime.console.createModelCredential(tenant, 'openai_api_compatible', {
+        model: 'm',
+        type: 'llm',
+        credentials: { endpoint_url: slow.openaiBaseUrl, mode: 'chat' },
+      });
       const controller = new AbortController();
       const call = fx.runtime.invokeLlm({ ...ask(tenant), signal: controller.signal });
       const seen: string[] = [];
@@ -177,7 +253,10 @@ describe('abort', () => {
 
       const before = new AbortController();
       before.abort();
-      expect(await fx.runtime.invokeLlm({ ...ask(tenant), signal: before.signal }).result).toMatchObject({ finishReason: 'aborted', text: '' });
+      expect(await fx.runtime.invokeLlm({ ...ask(tenant), signal: before.signal }).result).toMatchObject({
+        finishReason: 'aborted',
+        text: '',
+      });
     } finally {
       await slow.close();
     }

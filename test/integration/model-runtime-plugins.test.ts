@@ -55,13 +55,19 @@ beforeAll(async () => {
   [server, llm] = await Promise.all([startPostgres(), startStandIn({ apiKeys: ['sk-gateway-key-000000'] })]);
   fx = await runtimeFixture(server);
   dir = await mkdtemp(path.join(path.resolve('test'), '.tmp-plugins-'));
-  await writeFile(path.join(dir, 'a-example.js'), await readFile(path.resolve('templates/plugins/providers/example-provider.js'), 'utf8'));
+  await writeFile(
+    path.join(dir, 'a-example.js'),
+    await readFile(path.resolve('templates/plugins/providers/example-provider.js'), 'utf8'),
+  );
   await writeFile(path.join(dir, 'b-streaming.mjs'), STREAMING_PLUGIN);
   await writeFile(path.join(dir, 'c-sdk.js'), SDK_PLUGIN);
   await writeFile(path.join(dir, 'd-throws.js'), 'export function registerProvider() { throw new Error("boom"); }\n');
   await writeFile(path.join(dir, 'e-syntax.js'), 'export function registerProvider( {\n');
   await writeFile(path.join(dir, 'f-none.js'), 'export const nothing = 1;\n');
-  await writeFile(path.join(dir, 'g-invalid.js'), 'export function registerProvider(r) { r.add({ name: "half", models: [{ name: "x" }], invoke() {} }); r.add({ name: "nomodels", invoke() {} }); }\n');
+  await writeFile(
+    path.join(dir, 'g-invalid.js'),
+    'export function registerProvider(r) { r.add({ name: "half", models: [{ name: "x" }], invoke() {} }); r.add({ name: "nomodels", invoke() {} }); }\n',
+  );
   await writeFile(path.join(dir, 'notes.txt'), 'not a plugin');
   runtime = await createModelRuntime({ pool: fx.pool, secretKey: SECRET_KEY, pluginsDir: dir, logger });
 }, 60_000);
@@ -71,13 +77,25 @@ afterAll(async () => {
   await Promise.all([llm?.close(), server?.stop()]);
 });
 
-const ask = (provider: string, model: string, content = 'hi there') => ({ tenantId: fx.tenantId, provider, model, messages: [{ role: 'user' as const, content }] });
+const ask = (provider: string, model: string, content = 'hi there') => ({
+  tenantId: fx.tenantId,
+  provider,
+  model,
+  messages: [{ role: 'user' as const, content }],
+});
 
 describe('PROVIDER_PLUGINS_DIR', () => {
   it('loads good plugins, logs and skips broken ones (a half-registered plugin registers nothing)', () => {
     expect(runtime.pluginFiles).toEqual(['a-example.js', 'b-streaming.mjs', 'c-sdk.js']);
-    expect(runtime.providers().filter((p) => p.source !== 'builtin').map((p) => p.provider)).toEqual(['echo', 'words', 'grumpy', 'my_gateway']);
-    const skipped = logged.filter((l) => l.level !== 'info').map((l) => `${path.basename(String((l.obj as { plugin: string }).plugin))}: ${l.msg}`);
+    expect(
+      runtime
+        .providers()
+        .filter((p) => p.source !== 'builtin')
+        .map((p) => p.provider),
+    ).toEqual(['echo', 'words', 'grumpy', 'my_gateway']);
+    const skipped = logged
+      .filter((l) => l.level !== 'info')
+      .map((l) => `${path.basename(String((l.obj as { plugin: string }).plugin))}: ${l.msg}`);
     expect(skipped).toEqual([
       'd-throws.js: provider plugin skipped: it failed to load',
       'e-syntax.js: provider plugin skipped: it failed to load',
@@ -99,21 +117,43 @@ describe('PROVIDER_PLUGINS_DIR', () => {
     expect(await drain(call)).toEqual(['one', ' two', ' three']);
     expect((await call.result).usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
     expect(await runtime.contextSize({ tenantId: fx.tenantId, provider: 'words', model: 'words-1' })).toBe(2048);
-    const embedded = await runtime.embed({ tenantId: fx.tenantId, provider: 'words', model: 'words-embed', texts: ['ab', 'abcd'] });
-    expect(embedded).toMatchObject({ embeddings: [[2, 1, 0], [4, 1, 0]], usage: { tokens: 2 } });
+    const embedded = await runtime.embed({
+      tenantId: fx.tenantId,
+      provider: 'words',
+      model: 'words-embed',
+      texts: ['ab', 'abcd'],
+    });
+    expect(embedded).toMatchObject({
+      embeddings: [
+        [2, 1, 0],
+        [4, 1, 0],
+      ],
+      usage: { tokens: 2 },
+    });
   });
 
   it("a plugin's error with an HTTP status maps like a provider's", async () => {
-    await expect(runtime.invokeLlm(ask('grumpy', 'g')).result).rejects.toMatchObject({ code: 'completion_request_error', kind: 'rate_limit', message: '[grumpy] Rate Limit Error, too many' });
+    await expect(runtime.invokeLlm(ask('grumpy', 'g')).result).rejects.toMatchObject({
+      code: 'completion_request_error',
+      kind: 'rate_limit',
+      message: '[grumpy] Rate Limit Error, too many',
+    });
   });
 
   it('an AI SDK provider object with credentials configured in the workspace', async () => {
-    await expect(runtime.invokeLlm(ask('my_gateway', 'gw-chat')).result).rejects.toMatchObject({ code: 'provider_not_initialize' });
-    await runtime.console.createProviderCredential(fx.tenantId, 'my_gateway', { credentials: { base_url: llm.openaiBaseUrl, api_key: 'sk-gateway-key-000000' } });
+    await expect(runtime.invokeLlm(ask('my_gateway', 'gw-chat')).result).rejects.toMatchObject({
+      code: 'provider_not_initialize',
+    });
+    await runtime.console.createProviderCredential(fx.tenantId, 'my_gateway', {
+      credentials: { base_url: llm.openaiBaseUrl, api_key: 'sk-gateway-key-000000' },
+    });
     const call = runtime.invokeLlm(ask('my_gateway', 'gw-chat'));
     expect((await drain(call)).join('')).toBe(DEFAULT_REPLY);
     expect(llm.requests().at(-1)?.body).toMatchObject({ model: 'gw-chat' });
-    expect((await runtime.embed({ tenantId: fx.tenantId, provider: 'my_gateway', model: 'gw-embed', texts: ['x'] })).embeddings).toHaveLength(1);
+    expect(
+      (await runtime.embed({ tenantId: fx.tenantId, provider: 'my_gateway', model: 'gw-embed', texts: ['x'] }))
+        .embeddings,
+    ).toHaveLength(1);
     const shown = await runtime.console.providerCredentials(fx.tenantId, 'my_gateway');
     expect(shown).toEqual({ base_url: llm.openaiBaseUrl, api_key: 'sk-gat************00' });
   });

@@ -26,11 +26,19 @@ afterAll(async () => {
 });
 
 const A = DEFAULT_REPLY;
-const turn = (query: string): Json[] => [{ role: 'user', content: query }, { role: 'assistant', content: A }];
+const turn = (query: string): Json[] => [
+  { role: 'user', content: query },
+  { role: 'assistant', content: A },
+];
 
 /** Asks through the door; answers the conversation it went to. */
 async function ask(user: string, messages: Json[]): Promise<string> {
-  const res = await h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${h.chat.key}` }, payload: { model: h.chat.appId, user, inputs: { name: 'Ada' }, messages } });
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${h.chat.key}` },
+    payload: { model: h.chat.appId, user, inputs: { name: 'Ada' }, messages },
+  });
   expect(res.statusCode, res.body).toBe(200);
   expect(json(res).choices[0].message.content).toBe(A);
   return res.headers['x-dify-conversation-id'] as string;
@@ -38,12 +46,24 @@ async function ask(user: string, messages: Json[]): Promise<string> {
 
 /** The user and assistant messages the model got for the request that asked `query`. */
 const promptOf = (query: string): string[] =>
-  ((llm.requests().findLast((r) => JSON.stringify(r.body).includes(query) && !JSON.stringify(r.body).includes('Write a very short title'))?.body as Json).messages as Json[])
+  (
+    (
+      llm
+        .requests()
+        .findLast(
+          (r) => JSON.stringify(r.body).includes(query) && !JSON.stringify(r.body).includes('Write a very short title'),
+        )!.body as Json
+    ).messages as Json[]
+  )
     .filter((m) => m.role !== 'system')
     .map((m) => String(m.content));
 
 const queries = async (conversationId: string): Promise<string[]> =>
-  (await h.sql<{ query: string }>(`SELECT query FROM messages WHERE conversation_id = '${conversationId}' ORDER BY created_at`)).map((r) => r.query);
+  (
+    await h.sql<{ query: string }>(
+      `SELECT query FROM messages WHERE conversation_id = '${conversationId}' ORDER BY created_at`,
+    )
+  ).map((r) => r.query);
 
 describe('the conversation a transcript continues', () => {
   it('continues, branches on an edited turn, continues the branch, and keeps users and deleted conversations apart', async () => {
@@ -65,7 +85,12 @@ describe('the conversation a transcript continues', () => {
     const bobs = await ask('bob', [...turn('q1'), ...turn('q2'), { role: 'user', content: 'q4' }]);
     expect([first, branch]).not.toContain(bobs);
     // A deleted conversation is not continued.
-    const deleted = await h.app.inject({ method: 'DELETE', url: `/v1/conversations/${first}`, headers: { authorization: `Bearer ${h.chat.key}` }, payload: { user: 'alice' } });
+    const deleted = await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/conversations/${first}`,
+      headers: { authorization: `Bearer ${h.chat.key}` },
+      payload: { user: 'alice' },
+    });
     expect(deleted.statusCode).toBe(204);
     const after = await ask('alice', [...turn('q1'), ...turn('q2'), { role: 'user', content: 'q5' }]);
     expect(after).not.toBe(first);

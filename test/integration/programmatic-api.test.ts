@@ -26,7 +26,14 @@ describe('the programmatic API: each command is one function usable without the 
     ({ dir, cleanup } = await tempDir('difyctl-api-'));
     await chmod(dir, 0o755);
     port = await getPort();
-    env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', ...pg.env(), ...redis.env(), DIFY_PORT: String(port) };
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock',
+      ...pg.env(),
+      ...redis.env(),
+      DIFY_PORT: String(port),
+    };
   });
   afterAll(async () => {
     if (dir) await down({ projectDir: dir, env }).catch(() => undefined);
@@ -35,7 +42,9 @@ describe('the programmatic API: each command is one function usable without the 
 
   it('init writes the project; config resolves it with sources', async () => {
     const written = await init({ dir });
-    expect(written.written.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['.env', 'docker-compose.yaml']));
+    expect(written.written.map((f) => path.basename(f))).toEqual(
+      expect.arrayContaining(['.env', 'docker-compose.yaml']),
+    );
     await appendFile(path.join(dir, '.env'), `DIFY_PORT=${port}\n`);
     const resolved = await config({ projectDir: dir, env, mode: 'api' });
     expect(resolved.diagnostics.filter((d) => d.level === 'error')).toEqual([]);
@@ -55,20 +64,31 @@ describe('the programmatic API: each command is one function usable without the 
     const report = await doctor({ projectDir: dir, env, only: ['config', 'db.connect'] });
     expect(report.summary.fail).toBe(0);
     expect(report.checks.map((c) => c.id).sort()).toEqual(['config', 'db.connect']);
-    await expect(doctor({ projectDir: dir, env, only: ['no.such.check'] })).rejects.toMatchObject({ code: 'CLI.USAGE' });
+    await expect(doctor({ projectDir: dir, env, only: ['no.such.check'] })).rejects.toMatchObject({
+      code: 'CLI.USAGE',
+    });
   });
 
   it('up of db and redis attaches to the running servers', async () => {
     const outcome = await up({ projectDir: dir, env, services: ['db', 'redis'] });
     expect(outcome.dependenciesOnly).toBe(true);
-    expect(outcome.dependencies.map((d) => [d.name, d.provider])).toEqual([['db', 'external'], ['redis', 'external']]);
+    expect(outcome.dependencies.map((d) => [d.name, d.provider])).toEqual([
+      ['db', 'external'],
+      ['redis', 'external'],
+    ]);
   });
 
   it('up -d runs the api detached; ps and logs see it; down stops it', async () => {
     const phases: string[] = [];
-    const outcome = await up({ projectDir: dir, env, detach: true, timeoutMs: 90_000, runPhases: async (list) => {
-      for (const phase of list) if (!phase.skip()) phases.push(await phase.run());
-    } });
+    const outcome = await up({
+      projectDir: dir,
+      env,
+      detach: true,
+      timeoutMs: 90_000,
+      runPhases: async (list) => {
+        for (const phase of list) if (!phase.skip()) phases.push(await phase.run());
+      },
+    });
     expect(phases).toHaveLength(4);
     expect(outcome.apiUrl).toBe(`http://127.0.0.1:${port}`);
     expect(outcome.untilStopped).toBeUndefined();
@@ -91,14 +111,18 @@ describe('the programmatic API: each command is one function usable without the 
   });
 
   it('serve runs the worker in-process until a stop signal', async () => {
-    await expect(serve({ mode: 'worker', queues: 'nope', baseDir: dir, env: { ...env, SECRET_KEY: 'k'.repeat(40) } })).rejects.toMatchObject({ code: 'CLI.USAGE' });
+    await expect(
+      serve({ mode: 'worker', queues: 'nope', baseDir: dir, env: { ...env, SECRET_KEY: 'k'.repeat(40) } }),
+    ).rejects.toMatchObject({ code: 'CLI.USAGE' });
     const before = new Set(process.listeners('SIGTERM'));
     const serverEnv = { ...env, SECRET_KEY: 'programmatic-api-secret-0123456789abcdef', DB_DATABASE: pg.database };
     const running = serve({ mode: 'worker', queues: 'mail', baseDir: dir, env: serverEnv });
     let failed: unknown;
     running.catch((error: unknown) => (failed = error));
     // The worker listens for SIGTERM once it consumes: call that listener (not the test runner's own).
-    await expect.poll(() => failed ?? process.listeners('SIGTERM').find((l) => !before.has(l)), { timeout: 30_000 }).toBeTypeOf('function');
+    await expect
+      .poll(() => failed ?? process.listeners('SIGTERM').find((l) => !before.has(l)), { timeout: 30_000 })
+      .toBeTypeOf('function');
     const stop = process.listeners('SIGTERM').find((l) => !before.has(l)) as (signal: NodeJS.Signals) => void;
     stop('SIGTERM');
     await expect(running).resolves.toEqual({ mode: 'worker', stopped: true });

@@ -14,7 +14,8 @@ describe('redis readiness probe against a real redis-server', () => {
   afterAll(async () => {
     await Promise.all([withPassword?.stop(), open?.stop()]);
   });
-  const check = (conn: Partial<Parameters<typeof redisStrategy>[0]> & { port: number }) => redisStrategy({ host: '127.0.0.1', db: 0, ...conn }).check({ timeoutMs: 2000 });
+  const check = (conn: Partial<Parameters<typeof redisStrategy>[0]> & { port: number }) =>
+    redisStrategy({ host: '127.0.0.1', db: 0, ...conn }).check({ timeoutMs: 2000 });
 
   it('is ready with the right password, on the configured db', async () => {
     expect(await check({ port: withPassword.port, password: withPassword.password })).toEqual({ ok: true });

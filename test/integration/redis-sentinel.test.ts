@@ -31,7 +31,8 @@ afterAll(async () => {
   await Promise.all([sentinels?.stop(), pg?.stop()]);
 });
 
-const login = async (a: DifyApp): Promise<number> => (await a.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).statusCode;
+const login = async (a: DifyApp): Promise<number> =>
+  (await a.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).statusCode;
 
 describe('Redis through sentinels', () => {
   it('serves /health and a login through the sentinels, survives a master SIGKILL, and keeps a queued task', async () => {
@@ -46,26 +47,45 @@ describe('Redis through sentinels', () => {
     expect(await login(app)).toBe(200);
 
     // A task queued (through the broker's sentinels) before the master dies, with no worker yet.
-    const producer = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
+    const producer = await openBackends({
+      settings: server.settings,
+      redisEnabled: true,
+      pool: undefined as never,
+      logger: silentLogger(),
+    });
     opened.push(producer);
     const queued = await producer.queue.enqueue('mail', 'before-failover', { n: 1 });
     await sentinels.replicated();
     // A worker that runs through the failover (its blocking connection must find the new master).
-    const survivor = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
+    const survivor = await openBackends({
+      settings: server.settings,
+      redisEnabled: true,
+      pool: undefined as never,
+      logger: silentLogger(),
+    });
     opened.push(survivor);
     const survived: Task[] = [];
-    await survivor.queue.consume({ queues: ['dataset'], concurrency: 1, handler: async (task) => void survived.push(task) });
+    await survivor.queue.consume({
+      queues: ['dataset'],
+      concurrency: 1,
+      handler: async (task) => void survived.push(task),
+    });
 
     // A `difyctl serve` process under load (four clients on /health, which pings Redis) through the kill.
     // serverEnv without its `redis` option says DIFYCTL_REDIS=none; the sentinels are the Redis here.
-    served = await serve({ env: serverEnv({ db, extra: { ...sentinels.env(), DIFYCTL_REDIS: '', SERVER_WORKER_AMOUNT: '1' } }) });
+    served = await serve({
+      env: serverEnv({ db, extra: { ...sentinels.env(), DIFYCTL_REDIS: '', SERVER_WORKER_AMOUNT: '1' } }),
+    });
     const url = served.url;
     let loading = true;
     const failures: number[] = [];
     let answered = 0;
     const client = async (): Promise<void> => {
       while (loading) {
-        const status = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, () => 0);
+        const status = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) }).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (status === 200) answered++;
         else failures.push(Date.now());
         await new Promise((r) => setTimeout(r, 20));
@@ -75,7 +95,10 @@ describe('Redis through sentinels', () => {
     onTestFinished(() => {
       loading = false; // also when an expectation failed half-way
     });
-    await waitFor(async () => (answered > 20 ? true : undefined), { timeoutMs: 10_000, what: 'the served api to answer under load' });
+    await waitFor(async () => (answered > 20 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the served api to answer under load',
+    });
 
     const oldMaster = sentinels.masterPort;
     await sentinels.killMaster();
@@ -89,28 +112,51 @@ describe('Redis through sentinels', () => {
       },
       { timeoutMs: 30_000, what: 'a login after the failover', intervalMs: 100 },
     );
-    console.log(`[measure] sentinel failover: logins failed from ${firstError! - killedAt} ms to ${back - killedAt} ms after the master SIGKILL (gap ${back - firstError!} ms)`);
+    console.log(
+      `[measure] sentinel failover: logins failed from ${firstError! - killedAt} ms to ${back - killedAt} ms after the master SIGKILL (gap ${back - firstError!} ms)`,
+    );
     // Every sentinel learns the new master from the others (hello messages): the first may lag a moment.
-    await waitFor(async () => ((await sentinels.currentMasterPort()) === sentinels.replicaPort ? true : undefined), { timeoutMs: 10_000, what: 'the sentinels to name the replica as master' });
+    await waitFor(async () => ((await sentinels.currentMasterPort()) === sentinels.replicaPort ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the sentinels to name the replica as master',
+    });
     expect(sentinels.replicaPort).not.toBe(oldMaster);
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     // The served process answers again without a restart, and its ready marker reads through the sentinels.
     const before = answered;
-    await waitFor(async () => (answered > before + 20 ? true : undefined), { timeoutMs: 20_000, what: 'the served api to answer after the failover' }).catch(async (error: Error) => {
+    await waitFor(async () => (answered > before + 20 ? true : undefined), {
+      timeoutMs: 20_000,
+      what: 'the served api to answer after the failover',
+    }).catch(async (error: Error) => {
       // What the process says, to tell a stuck client from a slow failover.
-      const last = await fetch(`${url}/health`).then(async (r) => `${r.status} ${await r.text()}`, (e: unknown) => String(e));
+      const last = await fetch(`${url}/health`).then(
+        async (r) => `${r.status} ${await r.text()}`,
+        (e: unknown) => String(e),
+      );
       throw new Error(`${error.message}; /health now: ${last}; output: ${served!.output().slice(-2000)}`);
     });
     loading = false;
     await clients;
-    const window = failures.length ? `${failures[0]! - killedAt}–${failures.at(-1)! - killedAt} ms after the kill` : 'none';
-    console.log(`[measure] served /health under load (4 clients): ${failures.length} failed of ${failures.length + answered}; failures ${window}`);
+    const window = failures.length
+      ? `${failures[0]! - killedAt}–${failures.at(-1)! - killedAt} ms after the kill`
+      : 'none';
+    console.log(
+      `[measure] served /health under load (4 clients): ${failures.length} failed of ${failures.length + answered}; failures ${window}`,
+    );
     expect(served.child.exitCode).toBeNull();
-    const marker = await readReadyMarkerAt({ managedRedis: cacheTarget(server.settings), db: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database } });
+    const marker = await readReadyMarkerAt({
+      managedRedis: cacheTarget(server.settings),
+      db: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database },
+    });
     expect(marker?.value).toBe('ready');
 
     // A worker started now (on the new master) runs the task queued before the kill, and a new one.
-    const consumer = await openBackends({ settings: server.settings, redisEnabled: true, pool: undefined as never, logger: silentLogger() });
+    const consumer = await openBackends({
+      settings: server.settings,
+      redisEnabled: true,
+      pool: undefined as never,
+      logger: silentLogger(),
+    });
     opened.push(consumer);
     const ran: Task[] = [];
     await consumer.queue.consume({ queues: ['mail'], concurrency: 1, handler: async (task) => void ran.push(task) });
@@ -118,7 +164,10 @@ describe('Redis through sentinels', () => {
     await waitFor(async () => (ran.length >= 2 ? true : undefined), { timeoutMs: 10_000, what: 'both tasks to run' });
     expect(ran.map((t) => t.id).sort()).toEqual([queued, after].sort());
     const throughFailover = await producer.queue.enqueue('dataset', 'to-the-running-worker', {});
-    await waitFor(async () => (survived.length ? true : undefined), { timeoutMs: 15_000, what: 'the worker started before the kill to run a task' });
+    await waitFor(async () => (survived.length ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'the worker started before the kill to run a task',
+    });
     expect(survived.map((t) => t.id)).toEqual([throughFailover]);
     expect(await producer.queue.state('mail', queued)).toMatchObject({ state: 'completed' });
   }, 60_000);

@@ -13,6 +13,7 @@ describe.each([
   ['without Redis (PostgreSQL fallback)', false],
 ])('console API %s', (_name, withRedis) => {
   let app: DifyApp;
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
   const json = (res: { body: string }) => JSON.parse(res.body) as Record<string, any>;
 
   beforeAll(async () => {
@@ -28,14 +29,26 @@ describe.each([
     expect(json(await app.inject({ method: 'GET', url: '/console/api/setup' }))).toEqual({ step: 'not_started' });
     const setup = await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN });
     expect(setup.statusCode).toBe(201);
-    const again = await app.inject({ method: 'POST', url: '/console/api/setup', payload: { ...ADMIN, email: 'other@example.com' } });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/console/api/setup',
+      payload: { ...ADMIN, email: 'other@example.com' },
+    });
     expect(again.statusCode).toBe(403);
     expect(json(again)).toMatchObject({ code: 'already_setup', status: 403 });
     expect(json(await app.inject({ method: 'GET', url: '/console/api/setup' })).step).toBe('finished');
 
-    const wrong = await app.inject({ method: 'POST', url: '/console/api/login', payload: { email: ADMIN.email, password: 'nope' } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/console/api/login',
+      payload: { email: ADMIN.email, password: 'nope' },
+    });
     expect(wrong.statusCode).toBe(401);
-    const login = await app.inject({ method: 'POST', url: '/console/api/login', payload: { email: ADMIN.email.toUpperCase(), password: ADMIN.password } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/console/api/login',
+      payload: { email: ADMIN.email.toUpperCase(), password: ADMIN.password },
+    });
     expect(login.statusCode).toBe(200);
     const tokens = json(login).data as { access_token: string; refresh_token: string };
     expect(json(login).result).toBe('success');
@@ -47,18 +60,39 @@ describe.each([
     expect(profile.headers['x-version']).toMatch(/^\d+\.\d+\.\d+/);
     expect(profile.headers['x-env']).toBe('TESTING');
 
-    const created = await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: 'Helper', mode: 'chat', description: 'd' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/console/api/apps',
+      headers: auth,
+      payload: { name: 'Helper', mode: 'chat', description: 'd' },
+    });
     expect(created.statusCode).toBe(201);
     const appId = json(created).id as string;
     const list = json(await app.inject({ method: 'GET', url: '/console/api/apps?page=1&limit=10', headers: auth }));
     expect(list).toMatchObject({ page: 1, limit: 10, total: 1, has_more: false });
     expect(list.data[0]).toMatchObject({ id: appId, name: 'Helper', mode: 'chat' });
-    const updated = await app.inject({ method: 'PUT', url: `/console/api/apps/${appId}`, headers: auth, payload: { name: 'Renamed' } });
+    const updated = await app.inject({
+      method: 'PUT',
+      url: `/console/api/apps/${appId}`,
+      headers: auth,
+      payload: { name: 'Renamed' },
+    });
     expect(json(updated).name).toBe('Renamed');
-    expect(json(await app.inject({ method: 'GET', url: `/console/api/apps/${appId}`, headers: auth })).name).toBe('Renamed');
-    const missing = await app.inject({ method: 'GET', url: '/console/api/apps/00000000-0000-4000-8000-000000000000', headers: auth });
+    expect(json(await app.inject({ method: 'GET', url: `/console/api/apps/${appId}`, headers: auth })).name).toBe(
+      'Renamed',
+    );
+    const missing = await app.inject({
+      method: 'GET',
+      url: '/console/api/apps/00000000-0000-4000-8000-000000000000',
+      headers: auth,
+    });
     expect(missing.statusCode).toBe(404);
-    const badMode = await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: 'x', mode: 'nope' } });
+    const badMode = await app.inject({
+      method: 'POST',
+      url: '/console/api/apps',
+      headers: auth,
+      payload: { name: 'x', mode: 'nope' },
+    });
     expect(json(badMode)).toMatchObject({ code: 'invalid_param', status: 400 });
 
     const key = await app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth });
@@ -68,25 +102,56 @@ describe.each([
     const keys = json(await app.inject({ method: 'GET', url: `/console/api/apps/${appId}/api-keys`, headers: auth }));
     expect(keys.data).toHaveLength(1);
     expect(JSON.stringify(keys)).not.toContain(token);
-    const stored = await pg.exec<{ token_hash: string }>('SELECT token_hash FROM api_tokens', app.difyctx.settings.DB_DATABASE);
+    const stored = await pg.exec<{ token_hash: string }>(
+      'SELECT token_hash FROM api_tokens',
+      app.difyctx.settings.DB_DATABASE,
+    );
     expect(stored.rows[0]?.token_hash).not.toContain(token.slice(4));
     const info = await app.inject({ method: 'GET', url: '/v1/info', headers: { authorization: `Bearer ${token}` } });
     expect(info.statusCode).toBe(200);
     expect(json(info).name).toBe('Renamed');
-    expect((await app.inject({ method: 'GET', url: '/v1/info', headers: { authorization: `Bearer ${token}x` } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/v1/info', headers: { authorization: `Bearer ${token}x` } })).statusCode,
+    ).toBe(401);
 
-    const refreshed = await app.inject({ method: 'POST', url: '/console/api/refresh-token', payload: { refresh_token: tokens.refresh_token } });
+    const refreshed = await app.inject({
+      method: 'POST',
+      url: '/console/api/refresh-token',
+      payload: { refresh_token: tokens.refresh_token },
+    });
     expect(refreshed.statusCode).toBe(200);
     const next = json(refreshed).data as { access_token: string; refresh_token: string };
-    const reused = await app.inject({ method: 'POST', url: '/console/api/refresh-token', payload: { refresh_token: tokens.refresh_token } });
+    const reused = await app.inject({
+      method: 'POST',
+      url: '/console/api/refresh-token',
+      payload: { refresh_token: tokens.refresh_token },
+    });
     expect(reused.statusCode).toBe(401);
-    const logout = await app.inject({ method: 'POST', url: '/console/api/logout', headers: { authorization: `Bearer ${next.access_token}` }, payload: { refresh_token: next.refresh_token } });
+    const logout = await app.inject({
+      method: 'POST',
+      url: '/console/api/logout',
+      headers: { authorization: `Bearer ${next.access_token}` },
+      payload: { refresh_token: next.refresh_token },
+    });
     expect(logout.statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/console/api/refresh-token', payload: { refresh_token: next.refresh_token } })).statusCode).toBe(401);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/console/api/refresh-token',
+          payload: { refresh_token: next.refresh_token },
+        })
+      ).statusCode,
+    ).toBe(401);
 
     const keyId = keys.data[0].id as string;
-    expect((await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}/api-keys/${keyId}`, headers: auth })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'GET', url: '/v1/info', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}/api-keys/${keyId}`, headers: auth }))
+        .statusCode,
+    ).toBe(204);
+    expect(
+      (await app.inject({ method: 'GET', url: '/v1/info', headers: { authorization: `Bearer ${token}` } })).statusCode,
+    ).toBe(401);
 
     const deleted = await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: auth });
     expect(deleted.statusCode).toBe(204);
@@ -96,7 +161,12 @@ describe.each([
   it('reports health with the store in use', async () => {
     const res = await app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
-    expect(json(res)).toMatchObject({ status: 'healthy', pid: process.pid, db: 'ok', redis: withRedis ? 'ok' : 'fallback' });
+    expect(json(res)).toMatchObject({
+      status: 'healthy',
+      pid: process.pid,
+      db: 'ok',
+      redis: withRedis ? 'ok' : 'fallback',
+    });
     expect(res.headers['x-env']).toBe('TESTING');
   });
 
@@ -117,7 +187,10 @@ describe.each([
     // The fallback's own expiry logic: an expired kv_store row reads as absent.
     await kv.set('expiring', 'v', 60);
     await kv.setIfAbsent('held-lock', 'owner', 60);
-    await pg.exec(`UPDATE kv_store SET expires_at = now() - interval '1 second' WHERE key IN ('expiring', 'held-lock')`, app.difyctx.settings.DB_DATABASE);
+    await pg.exec(
+      `UPDATE kv_store SET expires_at = now() - interval '1 second' WHERE key IN ('expiring', 'held-lock')`,
+      app.difyctx.settings.DB_DATABASE,
+    );
     expect(await kv.get('expiring')).toBeNull();
     expect(await kv.present(['expiring'])).toEqual(new Set());
     expect(await kv.take('expiring')).toBeNull();

@@ -60,12 +60,19 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN });
   const login = await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN });
-  auth = { authorization: `Bearer ${(JSON.parse(login.body) as { data: { access_token: string } }).data.access_token}` };
+  auth = {
+    authorization: `Bearer ${(JSON.parse(login.body) as { data: { access_token: string } }).data.access_token}`,
+  };
   if (mountDir) {
-    await pg.exec(`CREATE TABLESPACE tiny_${path.basename(mountDir).replace(/\W/g, '_')} LOCATION '${mountDir}'`, 'postgres');
+    await pg.exec(
+      `CREATE TABLESPACE tiny_${path.basename(mountDir).replace(/\W/g, '_')} LOCATION '${mountDir}'`,
+      'postgres',
+    );
     await pg.exec(`ALTER TABLE apps SET TABLESPACE tiny_${path.basename(mountDir).replace(/\W/g, '_')}`, db.database);
   } else {
-    console.info('[disk-full] no tmpfs can be mounted here (not root): a trigger raises SQLSTATE 53100 from the real server instead');
+    console.info(
+      '[disk-full] no tmpfs can be mounted here (not root): a trigger raises SQLSTATE 53100 from the real server instead',
+    );
     await pg.exec(
       `CREATE FUNCTION pretend_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
          IF EXISTS (SELECT 1 FROM kv_store WHERE key = 'test:disk_full') THEN
@@ -84,7 +91,9 @@ afterAll(async () => {
   if (mountDir) {
     // The tablespace's files go with the database; then the mount can go.
     await pg.exec(`DROP DATABASE IF EXISTS "${db.database}"`, 'postgres').catch(() => {});
-    await pg.exec(`DROP TABLESPACE IF EXISTS tiny_${path.basename(mountDir).replace(/\W/g, '_')}`, 'postgres').catch(() => {});
+    await pg
+      .exec(`DROP TABLESPACE IF EXISTS tiny_${path.basename(mountDir).replace(/\W/g, '_')}`, 'postgres')
+      .catch(() => {});
     try {
       execFileSync('umount', [mountDir], { stdio: 'ignore' });
     } finally {
@@ -99,11 +108,16 @@ async function upload(key: string, bytes: number): Promise<{ status: number; bod
   form.set('user', 'disk-full-test');
   form.set('file', new Blob([Buffer.alloc(bytes, 'x')], { type: 'text/plain' }), 'notes.txt');
   const { port } = app.server.address() as AddressInfo;
-  const res = await fetch(`http://127.0.0.1:${port}/v1/files/upload`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/files/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: form,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const createOne = (name: string) => app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name, mode: 'chat' } });
+const createOne = (name: string) =>
+  app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name, mode: 'chat' } });
 
 describe('a write on a full disk', () => {
   it('answers 507 insufficient_storage, and writes again once space is freed', async () => {
@@ -117,7 +131,11 @@ describe('a write on a full disk', () => {
       if (res.statusCode !== 201) full = res;
     }
     expect(full?.statusCode).toBe(507);
-    expect(JSON.parse(full!.body)).toEqual({ code: 'insufficient_storage', message: expect.stringContaining('no space left'), status: 507 });
+    expect(JSON.parse(full!.body)).toEqual({
+      code: 'insufficient_storage',
+      message: expect.stringContaining('no space left'),
+      status: 507,
+    });
     // Reads still work on a full disk.
     expect((await app.inject({ method: 'GET', url: '/console/api/apps', headers: auth })).statusCode).toBe(200);
 
@@ -128,20 +146,30 @@ describe('a write on a full disk', () => {
 
   it('answers 507 to a file upload the storage cannot write (ENOSPC), and stores it once space is freed', async () => {
     if (!mountDir) {
-      console.info('[disk-full] no tmpfs here: the ENOSPC mapping of file writes is covered by test/unit/server-hooks.test.ts (/dev/full)');
+      console.info(
+        '[disk-full] no tmpfs here: the ENOSPC mapping of file writes is covered by test/unit/server-hooks.test.ts (/dev/full)',
+      );
       return;
     }
     const { readdirSync } = await import('node:fs');
     const freeAll = (): void => {
-      for (const filler of readdirSync(mountDir!).filter((f) => f.startsWith('filler-'))) rmSync(path.join(mountDir!, filler));
+      for (const filler of readdirSync(mountDir!).filter((f) => f.startsWith('filler-')))
+        rmSync(path.join(mountDir!, filler));
     };
     freeAll();
     const appId = (JSON.parse((await createOne('uploads')).body) as { id: string }).id;
-    const key = (JSON.parse((await app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth })).body) as { token: string }).token;
+    const key = (
+      JSON.parse(
+        (await app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth })).body,
+      ) as { token: string }
+    ).token;
     expect((await upload(key, 1000)).status).toBe(201);
     fill(mountDir);
     const full = await upload(key, 100_000);
-    expect(full).toEqual({ status: 507, body: { code: 'insufficient_storage', message: expect.stringContaining('no space left'), status: 507 } });
+    expect(full).toEqual({
+      status: 507,
+      body: { code: 'insufficient_storage', message: expect.stringContaining('no space left'), status: 507 },
+    });
     // Nothing half-written is left behind in the storage.
     const stored = readdirSync(path.join(mountDir, 'storage'), { recursive: true }).map(String);
     expect(stored.filter((f) => f.endsWith('.partial'))).toEqual([]);

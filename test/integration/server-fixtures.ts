@@ -24,7 +24,13 @@ export async function startRedis(): Promise<TestRedis> {
   const redis = await startTestRedis({ password: '' });
   return {
     port: redis.port,
-    env: { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), REDIS_PASSWORD: '', REDIS_DB: '0', CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1` },
+    env: {
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: String(redis.port),
+      REDIS_PASSWORD: '',
+      REDIS_DB: '0',
+      CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+    },
     stop: redis.stop,
   };
 }
@@ -32,14 +38,20 @@ export async function startRedis(): Promise<TestRedis> {
 /** A fresh database at head (schema + seed) through the migrator. */
 export async function migratedDatabase(pg: TestPostgres): Promise<PostgresConnection> {
   const db = await pg.createDatabase();
-  await createMigrator({ connection: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database } }).up();
+  await createMigrator({
+    connection: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database },
+  }).up();
   return db;
 }
 
 export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 
 /** The environment `serve` would get: a database, Redis or none, quiet logs, small pools. */
-export function serverEnv(options: { db: PostgresConnection; redis?: TestRedis; extra?: Record<string, string> }): Record<string, string> {
+export function serverEnv(options: {
+  db: PostgresConnection;
+  redis?: TestRedis;
+  extra?: Record<string, string>;
+}): Record<string, string> {
   return {
     SECRET_KEY,
     DEPLOY_ENV: 'TESTING',
@@ -78,7 +90,10 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
   const { chown, writeFile } = await import('node:fs/promises');
   const pgBin = process.env.DIFYCTL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
   const root = process.getuid?.() === 0;
-  const run = (bin: string, args: string[]) => (root ? execa('runuser', ['-u', 'postgres', '--', path.join(pgBin, bin), ...args]) : execa(path.join(pgBin, bin), args));
+  const run = (bin: string, args: string[]) =>
+    root
+      ? execa('runuser', ['-u', 'postgres', '--', path.join(pgBin, bin), ...args])
+      : execa(path.join(pgBin, bin), args);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-pgr-'));
   const data = path.join(dir, 'data');
   const password = 'outage-test-password';
@@ -88,7 +103,19 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
     await chown(dir, Number(ids[0].stdout), Number(ids[1].stdout));
     await chown(path.join(dir, 'pw'), Number(ids[0].stdout), Number(ids[1].stdout));
   }
-  await run('initdb', ['-D', data, '-U', 'postgres', `--pwfile=${path.join(dir, 'pw')}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--no-locale', '-E', 'UTF8', '--no-sync']);
+  await run('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    `--pwfile=${path.join(dir, 'pw')}`,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--no-locale',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
   const port = await getPort({ host: '127.0.0.1' });
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off`;
   const start = async (): Promise<void> => {
@@ -101,10 +128,21 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
   // On an abrupt exit of the test process: only synchronous work runs in an exit handler.
   const kill = (): void => {
     const args = ['-D', data, '-m', 'immediate', 'stop'];
-    spawnSync(root ? 'runuser' : path.join(pgBin, 'pg_ctl'), root ? ['-u', 'postgres', '--', path.join(pgBin, 'pg_ctl'), ...args] : args, { stdio: 'ignore' });
+    spawnSync(
+      root ? 'runuser' : path.join(pgBin, 'pg_ctl'),
+      root ? ['-u', 'postgres', '--', path.join(pgBin, 'pg_ctl'), ...args] : args,
+      { stdio: 'ignore' },
+    );
   };
   process.once('exit', kill);
-  const connection: PostgresConnection = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres` };
+  const connection: PostgresConnection = {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+  };
   return {
     connection,
     stop,

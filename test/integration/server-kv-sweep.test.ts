@@ -16,21 +16,26 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const rows = async () => (await pool.query<{ key: string }>('SELECT key FROM kv_store ORDER BY key')).rows.map((r) => r.key);
+const rows = async () =>
+  (await pool.query<{ key: string }>('SELECT key FROM kv_store ORDER BY key')).rows.map((r) => r.key);
 
 describe('the PostgreSQL fallback store reclaims expired keys', () => {
   it('sweepExpired deletes expired rows and keeps live and permanent ones', async () => {
     const kv = postgresKeyValue(pool);
     await kv.set('sweep:permanent', 'v');
     await kv.set('sweep:live', 'v', 600);
-    await pool.query(`INSERT INTO kv_store (key, value, expires_at, updated_at) VALUES ('sweep:expired', 'v', now() - interval '1 second', now())`);
+    await pool.query(
+      `INSERT INTO kv_store (key, value, expires_at, updated_at) VALUES ('sweep:expired', 'v', now() - interval '1 second', now())`,
+    );
     expect(await kv.get('sweep:expired')).toBeNull();
     expect(await sweepExpired(pool)).toBeGreaterThanOrEqual(1);
     expect((await rows()).filter((k) => k.startsWith('sweep:'))).toEqual(['sweep:live', 'sweep:permanent']);
   });
 
   it('the store sweeps on its own timer until closed', async () => {
-    await pool.query(`INSERT INTO kv_store (key, value, expires_at, updated_at) VALUES ('timer:expired', 'v', now() - interval '1 second', now())`);
+    await pool.query(
+      `INSERT INTO kv_store (key, value, expires_at, updated_at) VALUES ('timer:expired', 'v', now() - interval '1 second', now())`,
+    );
     const store = postgresStore(pool, { sweepIntervalMs: 20 });
     try {
       while ((await rows()).includes('timer:expired')) await new Promise((r) => setTimeout(r, 20));

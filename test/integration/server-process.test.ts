@@ -43,18 +43,32 @@ afterAll(async () => {
   await Promise.all([pg?.stop(), redis?.stop(), tmp?.cleanup()]);
 });
 
-async function start(options: { redis: boolean; extra?: Record<string, string> }): Promise<ServedProcess & { database: string }> {
+async function start(options: {
+  redis: boolean;
+  extra?: Record<string, string>;
+}): Promise<ServedProcess & { database: string }> {
   const db = await migratedDatabase(pg);
-  const env = serverEnv({ db, redis: options.redis ? redis : undefined, extra: { CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './test-middleware.js', ...options.extra } });
+  const env = serverEnv({
+    db,
+    redis: options.redis ? redis : undefined,
+    extra: { CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './test-middleware.js', ...options.extra },
+  });
   const served = await serve({ env, cwd: tmp.dir });
   running.push(served);
   return Object.assign(served, { database: db.database });
 }
 
-async function call(url: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+async function call(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+): Promise<{ status: number; body: any }> {
   const res = await fetch(url, {
     method: init.method ?? 'GET',
-    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    headers: {
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
     body: init.body ? JSON.stringify(init.body) : undefined,
   });
   const text = await res.text();
@@ -69,7 +83,10 @@ describe.each([
     const served = await start({ redis: withRedis, extra: { SERVER_WORKER_AMOUNT: workers } });
     const api = `${served.url}/console/api`;
     expect((await call(`${api}/setup`, { method: 'POST', body: ADMIN })).status).toBe(201);
-    const login = await call(`${api}/login`, { method: 'POST', body: { email: ADMIN.email, password: ADMIN.password } });
+    const login = await call(`${api}/login`, {
+      method: 'POST',
+      body: { email: ADMIN.email, password: ADMIN.password },
+    });
     expect(login.status).toBe(200);
     const token = login.body.data.access_token as string;
     const app = await call(`${api}/apps`, { method: 'POST', token, body: { name: 'Served', mode: 'completion' } });
@@ -97,7 +114,10 @@ describe.each([
         client.disconnect();
       }
     } else {
-      const marker = await pg.exec<{ value: string }>(`SELECT value FROM kv_store WHERE key = 'api_service_status' AND expires_at > now()`, served.database);
+      const marker = await pg.exec<{ value: string }>(
+        `SELECT value FROM kv_store WHERE key = 'api_service_status' AND expires_at > now()`,
+        served.database,
+      );
       expect(marker.rows[0]?.value).toBe('ready');
     }
     await served.stop();
@@ -111,16 +131,22 @@ describe('process supervision', () => {
     const before = (await health(served.url)).body.pid;
     process.kill(before, 'SIGKILL');
     const killedAt = Date.now();
-    const after = await waitFor(async () => {
-      const h = await health(served.url);
-      return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
-    }, { timeoutMs: 20_000, what: 'a replacement api process' });
+    const after = await waitFor(
+      async () => {
+        const h = await health(served.url);
+        return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
+      },
+      { timeoutMs: 20_000, what: 'a replacement api process' },
+    );
     expect(after).not.toBe(before);
     console.info(`[measure] replacement served ${Date.now() - killedAt} ms after kill -9`);
     // Killed again and SIGTERM at once: the `shutdown` message reaches the next replacement before it
     // listens; it must still stop (execa would SIGKILL the primary after 5 s of waiting).
     process.kill(after, 'SIGKILL');
-    await waitFor(async () => ((served.output().match(/starting a replacement/g) ?? []).length >= 2 ? true : undefined), { timeoutMs: 20_000, what: 'a second replacement' });
+    await waitFor(
+      async () => ((served.output().match(/starting a replacement/g) ?? []).length >= 2 ? true : undefined),
+      { timeoutMs: 20_000, what: 'a second replacement' },
+    );
     served.child.kill('SIGTERM');
     expect((await served.child).exitCode).toBe(0);
     expect(served.output()).not.toMatch(/graceful shutdown timed out/);
@@ -132,12 +158,17 @@ describe('process supervision', () => {
     const blocked = fetch(`${served.url}/health?block=30000`).catch((error: unknown) => error);
     await served.waitForOutput(/blocking the event loop/);
     const blockedAt = Date.now();
-    const after = await waitFor(async () => {
-      const h = await health(served.url);
-      return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
-    }, { timeoutMs: 30_000, what: 'the blocked process to be replaced' });
+    const after = await waitFor(
+      async () => {
+        const h = await health(served.url);
+        return h.status === 200 && h.body.pid !== before ? h.body.pid : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the blocked process to be replaced' },
+    );
     expect(after).not.toBe(before);
-    console.info(`[measure] blocked process replaced and serving ${Date.now() - blockedAt} ms after it blocked (GUNICORN_TIMEOUT=1)`);
+    console.info(
+      `[measure] blocked process replaced and serving ${Date.now() - blockedAt} ms after it blocked (GUNICORN_TIMEOUT=1)`,
+    );
     expect(served.output()).toMatch(/did not answer for longer than GUNICORN_TIMEOUT/);
     await blocked;
     await served.stop();
@@ -157,7 +188,10 @@ describe('process supervision', () => {
         return false;
       }
     };
-    await waitFor(async () => (alive(worker) ? undefined : true), { timeoutMs: 10_000, what: `api process ${worker} to exit after its primary died` });
+    await waitFor(async () => (alive(worker) ? undefined : true), {
+      timeoutMs: 10_000,
+      what: `api process ${worker} to exit after its primary died`,
+    });
   });
 
   it('stops cleanly on Ctrl-C (SIGINT to the whole process group) and exits 0', async () => {
@@ -172,7 +206,10 @@ describe('process supervision', () => {
 
   it('finishes a slow request on SIGTERM, then exits 0', async () => {
     const served = await start({ redis: true, extra: { SERVER_WORKER_AMOUNT: '2' } });
-    const slow = fetch(`${served.url}/health?slow=1500`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string } }));
+    const slow = fetch(`${served.url}/health?slow=1500`).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as { status: string },
+    }));
     await served.waitForOutput(/slow request started/);
     served.child.kill('SIGTERM');
     const response = await slow;
@@ -188,11 +225,18 @@ describe('SERVER_WORKER_CONNECTIONS', () => {
   it('serves at most N requests at once per process; the next one waits its turn, none is dropped', async () => {
     const served = await start({ redis: false, extra: { SERVER_WORKER_AMOUNT: '1', SERVER_WORKER_CONNECTIONS: '2' } });
     const finished: string[] = [];
-    const get = (path: string, name: string) => fetch(`${served.url}${path}`).then((r) => (finished.push(name), r.status));
+    const get = (path: string, name: string) =>
+      fetch(`${served.url}${path}`).then((r) => {
+        finished.push(name);
+        return r.status;
+      });
     // A request counts once its body is read (issue 13): the middleware holds it after next().
     // /health never waits for a slot, so a console route stands in.
     const slow = [get('/console/api/setup?hold=1500', 'slow1'), get('/console/api/setup?hold=1500', 'slow2')];
-    await waitFor(async () => ((served.output().match(/slow request started/g) ?? []).length >= 2 ? true : undefined), { timeoutMs: 5000, what: 'two slow requests' });
+    await waitFor(async () => ((served.output().match(/slow request started/g) ?? []).length >= 2 ? true : undefined), {
+      timeoutMs: 5000,
+      what: 'two slow requests',
+    });
     expect((await health(served.url)).status).toBe(200);
     const third = get('/console/api/setup', 'third');
     expect(await Promise.all([...slow, third])).toEqual([200, 200, 200]);
@@ -208,11 +252,21 @@ describe('startup failures', () => {
     running.push(first);
     const port = new URL(first.url).port;
     const { runCli } = await import('../helpers/cli.js');
-    const taken = await runCli(['serve', '--mode', 'api'], { cwd: tmp.dir, env: { ...serverEnv({ db }), DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: port } });
+    const taken = await runCli(['serve', '--mode', 'api'], {
+      cwd: tmp.dir,
+      env: { ...serverEnv({ db }), DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: port },
+    });
     expect(taken.exitCode).toBe(1);
     expect(taken.stderr).toMatch(/NET\.ADDRESS_IN_USE/);
     expect(taken.stderr).toMatch(new RegExp(`DIFY_PORT ${port}`));
-    const missing = await runCli(['serve'], { cwd: tmp.dir, env: { ...serverEnv({ db, extra: { CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './nope.js' } }), DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(await getPort({ host: '127.0.0.1' })) } });
+    const missing = await runCli(['serve'], {
+      cwd: tmp.dir,
+      env: {
+        ...serverEnv({ db, extra: { CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './nope.js' } }),
+        DIFY_BIND_ADDRESS: '127.0.0.1',
+        DIFY_PORT: String(await getPort({ host: '127.0.0.1' })),
+      },
+    });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/CUSTOM_MIDDLEWARE_MODULE \.\/nope\.js could not be imported/);
     const noSecret = await runCli(['serve'], { cwd: tmp.dir, env: { ...serverEnv({ db }), SECRET_KEY: '' } });

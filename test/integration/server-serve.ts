@@ -12,7 +12,10 @@ export interface ServedProcess {
   stop(): Promise<void>;
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined>, options: { timeoutMs: number; what: string; intervalMs?: number }): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined>,
+  options: { timeoutMs: number; what: string; intervalMs?: number },
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const value = await fn().catch(() => undefined);
@@ -22,12 +25,20 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, options: { ti
   }
 }
 
-export async function health(url: string): Promise<{ status: number; body: { status: string; pid: number; db: string; redis: string } }> {
+export async function health(
+  url: string,
+): Promise<{ status: number; body: { status: string; pid: number; db: string; redis: string } }> {
   const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) });
   return { status: res.status, body: (await res.json()) as { status: string; pid: number; db: string; redis: string } };
 }
 
-export async function serve(options: { env: Record<string, string>; args?: string[]; cwd?: string; readyTimeoutMs?: number; /** Own process group, so a test can signal it like a terminal's Ctrl-C. */ detached?: boolean }): Promise<ServedProcess> {
+export async function serve(options: {
+  env: Record<string, string>;
+  args?: string[];
+  cwd?: string;
+  readyTimeoutMs?: number /** Own process group, so a test can signal it like a terminal's Ctrl-C. */;
+  detached?: boolean;
+}): Promise<ServedProcess> {
   const port = await getPort({ host: '127.0.0.1' });
   const child = execa(process.execPath, [BIN, 'serve', ...(options.args ?? ['--mode', 'api'])], {
     env: { ...baseEnv(), NO_COLOR: '1', DIFY_BIND_ADDRESS: '127.0.0.1', DIFY_PORT: String(port), ...options.env },
@@ -45,7 +56,10 @@ export async function serve(options: { env: Record<string, string>; args?: strin
     url,
     child,
     output: () => out,
-    waitForOutput: (pattern, timeoutMs = 10_000) => waitFor(async () => (pattern.test(out) ? true : undefined), { timeoutMs, what: `output ${pattern}` }).then(() => {}),
+    waitForOutput: (pattern, timeoutMs = 10_000) =>
+      waitFor(async () => (pattern.test(out) ? true : undefined), { timeoutMs, what: `output ${pattern}` }).then(
+        () => {},
+      ),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -57,7 +71,10 @@ export async function serve(options: { env: Record<string, string>; args?: strin
   };
   if (options.args?.includes('worker')) return served;
   try {
-    await waitFor(async () => ((await health(url)).status === 200 ? true : undefined), { timeoutMs: options.readyTimeoutMs ?? 20_000, what: `GET ${url}/health → 200\n${out}` });
+    await waitFor(async () => ((await health(url)).status === 200 ? true : undefined), {
+      timeoutMs: options.readyTimeoutMs ?? 20_000,
+      what: `GET ${url}/health → 200\n${out}`,
+    });
   } catch (error) {
     await served.stop();
     throw new Error(`${(error as Error).message}\n${out}`);

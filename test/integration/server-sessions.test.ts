@@ -17,9 +17,14 @@ useServers((s) => ({ pg, redis } = s));
 const json = (res: { body: string }) => JSON.parse(res.body) as Record<string, unknown>;
 
 /** A fresh database and app with the first admin signed in. */
-async function signedIn(options: { sessionCheckTtlMs?: number } = {}): Promise<{ app: DifyApp; db: PostgresConnection; token: string; auth: { authorization: string } }> {
+async function signedIn(
+  options: { sessionCheckTtlMs?: number } = {},
+): Promise<{ app: DifyApp; db: PostgresConnection; token: string; auth: { authorization: string } }> {
   const db = await migratedDatabase(pg);
-  const app = await createApp({ settings: settingsFor(serverEnv({ db, redis })).settings, sessionCheckTtlMs: options.sessionCheckTtlMs });
+  const app = await createApp({
+    settings: settingsFor(serverEnv({ db, redis })).settings,
+    sessionCheckTtlMs: options.sessionCheckTtlMs,
+  });
   expect((await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN })).statusCode).toBe(201);
   const login = await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN });
   const token = (json(login).data as { access_token: string }).access_token;
@@ -49,21 +54,38 @@ describe('access tokens after db reset', () => {
     await resetData(db);
     // A new first admin with the same email: the old token must not pass for them either.
     expect((await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN })).statusCode).toBe(201);
-    const create = () => app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: 'after reset', mode: 'chat' } });
+    const create = () =>
+      app.inject({
+        method: 'POST',
+        url: '/console/api/apps',
+        headers: auth,
+        payload: { name: 'after reset', mode: 'chat' },
+      });
     // Within the cache window a create may still reach the database: the foreign key then answers 401.
     const statuses = new Set<number>();
-    const refused = await waitFor(async () => {
-      const res = await create();
-      statuses.add(res.statusCode);
-      return res.statusCode === 401 ? res : undefined;
-    }, { timeoutMs: 10_000, what: 'POST /apps with a token from before the reset → 401' });
+    const refused = await waitFor(
+      async () => {
+        const res = await create();
+        statuses.add(res.statusCode);
+        return res.statusCode === 401 ? res : undefined;
+      },
+      { timeoutMs: 10_000, what: 'POST /apps with a token from before the reset → 401' },
+    );
     expect([...statuses]).toEqual([401]);
     expect(json(refused)).toMatchObject({ code: 'unauthorized', status: 401 });
-    await waitFor(async () => ((await app.inject({ method: 'GET', url: '/console/api/apps', headers: auth })).statusCode === 401 ? true : undefined), {
-      timeoutMs: 10_000,
-      what: 'GET /apps with a token from before the reset → 401',
-    });
-    expect((await app.inject({ method: 'GET', url: '/console/api/account/profile', headers: auth })).statusCode).toBe(401);
+    await waitFor(
+      async () =>
+        (await app.inject({ method: 'GET', url: '/console/api/apps', headers: auth })).statusCode === 401
+          ? true
+          : undefined,
+      {
+        timeoutMs: 10_000,
+        what: 'GET /apps with a token from before the reset → 401',
+      },
+    );
+    expect((await app.inject({ method: 'GET', url: '/console/api/account/profile', headers: auth })).statusCode).toBe(
+      401,
+    );
     expect((await pg.exec<{ n: string }>('SELECT count(*) AS n FROM apps', db.database)).rows[0]?.n).toBe('0');
   });
 });
@@ -75,7 +97,12 @@ describe('access tokens while the session check is cached', () => {
     apps.push(app);
     expect((await app.inject({ method: 'GET', url: '/console/api/apps', headers: auth })).statusCode).toBe(200);
     await resetData(db);
-    const res = await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: 'raced', mode: 'chat' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/console/api/apps',
+      headers: auth,
+      payload: { name: 'raced', mode: 'chat' },
+    });
     expect(res.statusCode).toBe(401);
     expect(json(res)).toMatchObject({ code: 'unauthorized', status: 401 });
   });
@@ -88,9 +115,15 @@ describe('access tokens of a banned account', () => {
     const list = () => app.inject({ method: 'GET', url: '/console/api/apps', headers: auth });
     expect((await list()).statusCode).toBe(200);
     await pg.exec(`UPDATE accounts SET status = 'banned'`, db.database);
-    await waitFor(async () => ((await list()).statusCode === 401 ? true : undefined), { timeoutMs: 10_000, what: 'a banned account’s token → 401' });
+    await waitFor(async () => ((await list()).statusCode === 401 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'a banned account’s token → 401',
+    });
     await pg.exec(`UPDATE accounts SET status = 'active'`, db.database);
-    await waitFor(async () => ((await list()).statusCode === 200 ? true : undefined), { timeoutMs: 10_000, what: 'the token to work again once the ban is lifted' });
+    await waitFor(async () => ((await list()).statusCode === 200 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the token to work again once the ban is lifted',
+    });
   });
 });
 
@@ -99,9 +132,13 @@ describe('app list pages', () => {
     const { app, auth } = await signedIn();
     apps.push(app);
     for (const name of ['one', 'two', 'three']) {
-      expect((await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name, mode: 'chat' } })).statusCode).toBe(201);
+      expect(
+        (await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name, mode: 'chat' } }))
+          .statusCode,
+      ).toBe(201);
     }
-    const page = async (n: number) => json(await app.inject({ method: 'GET', url: `/console/api/apps?page=${n}&limit=2`, headers: auth }));
+    const page = async (n: number) =>
+      json(await app.inject({ method: 'GET', url: `/console/api/apps?page=${n}&limit=2`, headers: auth }));
     expect(await page(1)).toMatchObject({ page: 1, limit: 2, total: 3, has_more: true });
     expect(((await page(1)).data as unknown[]).length).toBe(2);
     expect(await page(2)).toMatchObject({ page: 2, total: 3, has_more: false });

@@ -39,7 +39,9 @@ function slowBody(port: number, request: { path: string; token?: string }): Prom
     socket.on('error', () => {});
     socket.once('connect', () => {
       const auth = request.token ? `Authorization: Bearer ${request.token}\r\n` : '';
-      socket.write(`POST ${request.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${auth}Content-Length: 100\r\n\r\n{`);
+      socket.write(
+        `POST ${request.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${auth}Content-Length: 100\r\n\r\n{`,
+      );
       timer = setInterval(() => socket.writable && socket.write(' '), 200);
       resolve({ received: () => data, closed: () => closed, destroy: () => socket.destroy() });
     });
@@ -55,13 +57,23 @@ describe('slow request bodies', () => {
 
   beforeAll(async () => {
     const db = await migratedDatabase(pg);
-    const { settings } = settingsFor(serverEnv({ db, redis, extra: { SERVER_WORKER_CONNECTIONS: String(CONNECTIONS), GUNICORN_TIMEOUT: '60' } }));
+    const { settings } = settingsFor(
+      serverEnv({ db, redis, extra: { SERVER_WORKER_CONNECTIONS: String(CONNECTIONS), GUNICORN_TIMEOUT: '60' } }),
+    );
     app = await createApp({ settings, requestTimeouts: { headersMs: 1000, requestMs: 4000 } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as net.AddressInfo).port;
     url = `http://127.0.0.1:${port}`;
-    await fetch(`${url}/console/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-    const login = await fetch(`${url}/console/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    await fetch(`${url}/console/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
+    const login = await fetch(`${url}/console/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
     token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
   });
   afterAll(async () => {
@@ -70,7 +82,9 @@ describe('slow request bodies', () => {
 
   it(`with ${SLOW} slow bodies open against ${CONNECTIONS} slots, /health and authenticated requests still answer; the slow ones get 408 and are closed`, async () => {
     const slow = await Promise.all(
-      Array.from({ length: SLOW }, (_, i) => slowBody(port, i % 2 ? { path: '/console/api/login' } : { path: '/console/api/apps', token })),
+      Array.from({ length: SLOW }, (_, i) =>
+        slowBody(port, i % 2 ? { path: '/console/api/login' } : { path: '/console/api/apps', token }),
+      ),
     );
     try {
       const auth = { authorization: `Bearer ${token}` };
@@ -79,18 +93,33 @@ describe('slow request bodies', () => {
       expect(health.status).toBe(200);
       const list = await fetch(`${url}/console/api/apps`, { headers: auth, signal: signal() });
       expect(list.status).toBe(200);
-      const created = await fetch(`${url}/console/api/apps`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fast', mode: 'chat' }), signal: signal() });
+      const created = await fetch(`${url}/console/api/apps`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'fast', mode: 'chat' }),
+        signal: signal(),
+      });
       expect(created.status).toBe(201);
       // More normal requests at once than there are slots: they queue behind each other, not behind the slow bodies.
-      const burst = await Promise.all(Array.from({ length: CONNECTIONS * 3 }, () => fetch(`${url}/console/api/apps`, { headers: auth, signal: signal() })));
+      const burst = await Promise.all(
+        Array.from({ length: CONNECTIONS * 3 }, () =>
+          fetch(`${url}/console/api/apps`, { headers: auth, signal: signal() }),
+        ),
+      );
       expect(burst.map((r) => r.status)).toEqual(Array(CONNECTIONS * 3).fill(200));
       // The slow bodies were still open while all that was answered: they proved something.
       expect(slow.filter((c) => c.closed())).toHaveLength(0);
 
-      await waitFor(async () => (slow.every((c) => c.closed()) ? true : undefined), { timeoutMs: 10_000, what: 'every slow body to be cut' });
+      await waitFor(async () => (slow.every((c) => c.closed()) ? true : undefined), {
+        timeoutMs: 10_000,
+        what: 'every slow body to be cut',
+      });
       for (const client of slow) {
         expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
-        expect(JSON.parse(client.received().slice(client.received().indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'request_timeout', status: 408 });
+        expect(JSON.parse(client.received().slice(client.received().indexOf('\r\n\r\n') + 4))).toMatchObject({
+          code: 'request_timeout',
+          status: 408,
+        });
       }
     } finally {
       for (const client of slow) client.destroy();

@@ -30,7 +30,8 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   await post('/console/api/setup', ADMIN);
-  token = ((await (await post('/console/api/login', ADMIN)).json()) as { data: { access_token: string } }).data.access_token;
+  token = ((await (await post('/console/api/login', ADMIN)).json()) as { data: { access_token: string } }).data
+    .access_token;
 });
 afterAll(async () => {
   await app?.close();
@@ -38,11 +39,19 @@ afterAll(async () => {
 });
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(20_000),
+  });
 }
 
 /** A request, how long it took, and its JSON body: a dropped connection or a hang fails the fetch. */
-async function timed(what: string, request: () => Promise<Response>): Promise<{ status: number; body: Record<string, unknown> }> {
+async function timed(
+  what: string,
+  request: () => Promise<Response>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const started = Date.now();
   const res = await request();
   const body = (await res.json()) as Record<string, unknown>;
@@ -60,20 +69,32 @@ describe('a stalled PostgreSQL (SIGSTOP)', () => {
     try {
       const results = await Promise.all([
         timed('GET /console/api/apps, database stalled', listApps),
-        timed('POST /console/api/apps, database stalled', () => post('/console/api/apps', { name: 'stalled', mode: 'chat' }, auth())),
+        timed('POST /console/api/apps, database stalled', () =>
+          post('/console/api/apps', { name: 'stalled', mode: 'chat' }, auth()),
+        ),
         timed('POST /console/api/login, database stalled', () => post('/console/api/login', ADMIN)),
         timed('GET /health, database stalled', () => fetch(`${url}/health`, { signal: AbortSignal.timeout(20_000) })),
       ]);
-      for (const { status, body } of results.slice(0, 3)) expect({ status, code: body.code }).toEqual({ status: 503, code: 'service_unavailable' });
+      for (const { status, body } of results.slice(0, 3))
+        expect({ status, code: body.code }).toEqual({ status: 503, code: 'service_unavailable' });
       expect(results[3]).toMatchObject({ status: 503, body: { status: 'unhealthy', db: 'error' } });
     } finally {
       stall.resume();
     }
-    await waitFor(async () => ((await listApps()).status === 200 ? true : undefined), { timeoutMs: 15_000, what: 'GET /apps → 200 after SIGCONT' });
+    await waitFor(async () => ((await listApps()).status === 200 ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'GET /apps → 200 after SIGCONT',
+    });
   });
 
   it('answers 504 JSON when a live database cancels a statement past statement_timeout (a lock held elsewhere)', async () => {
-    const holder = new pg.Client({ host: database.host, port: database.port, user: database.user, password: database.password, database: app.difyctx.settings.DB_DATABASE });
+    const holder = new pg.Client({
+      host: database.host,
+      port: database.port,
+      user: database.user,
+      password: database.password,
+      database: app.difyctx.settings.DB_DATABASE,
+    });
     await holder.connect();
     try {
       await holder.query('BEGIN');
@@ -94,11 +115,16 @@ describe('a stalled Redis (SIGSTOP)', () => {
     try {
       const login = await timed('POST /console/api/login, Redis stalled', () => post('/console/api/login', ADMIN));
       expect({ status: login.status, code: login.body.code }).toEqual({ status: 503, code: 'service_unavailable' });
-      const health = await timed('GET /health, Redis stalled', () => fetch(`${url}/health`, { signal: AbortSignal.timeout(20_000) }));
+      const health = await timed('GET /health, Redis stalled', () =>
+        fetch(`${url}/health`, { signal: AbortSignal.timeout(20_000) }),
+      );
       expect(health).toMatchObject({ status: 503, body: { redis: 'error' } });
     } finally {
       stall.resume();
     }
-    await waitFor(async () => ((await post('/console/api/login', ADMIN)).status === 200 ? true : undefined), { timeoutMs: 15_000, what: 'login → 200 after SIGCONT' });
+    await waitFor(async () => ((await post('/console/api/login', ADMIN)).status === 200 ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'login → 200 after SIGCONT',
+    });
   });
 });

@@ -3,7 +3,15 @@ import { createApp, type DifyApp } from '../../src/server/app.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
 import type { TestPostgres } from '../helpers/postgres.js';
-import { ADMIN, migratedDatabase, serverEnv, settingsFor, startRedis, useServers, type TestRedis } from './server-fixtures.js';
+import {
+  ADMIN,
+  migratedDatabase,
+  serverEnv,
+  settingsFor,
+  startRedis,
+  useServers,
+  type TestRedis,
+} from './server-fixtures.js';
 import { serve, waitFor } from './server-serve.js';
 
 let pg: TestPostgres;
@@ -11,14 +19,23 @@ let redis: TestRedis;
 
 useServers((servers) => ({ pg, redis } = servers));
 
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
 const json = (res: { body: string }) => JSON.parse(res.body) as Record<string, any>;
 
 /** Signs in and creates an app with a conversation, two messages, feedback and a key. */
 async function appWithMessages(app: DifyApp, database: string): Promise<{ appId: string; token: string }> {
   await app.inject({ method: 'POST', url: '/console/api/setup', payload: ADMIN });
-  const token = json(await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).data.access_token as string;
+  const token = json(await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN })).data
+    .access_token as string;
   const auth = { authorization: `Bearer ${token}` };
-  const appId = json(await app.inject({ method: 'POST', url: '/console/api/apps', headers: auth, payload: { name: 'Doomed', mode: 'chat' } })).id as string;
+  const appId = json(
+    await app.inject({
+      method: 'POST',
+      url: '/console/api/apps',
+      headers: auth,
+      payload: { name: 'Doomed', mode: 'chat' },
+    }),
+  ).id as string;
   await app.inject({ method: 'POST', url: `/console/api/apps/${appId}/api-keys`, headers: auth });
   await pg.exec(
     `WITH c AS (INSERT INTO conversations (app_id, mode, from_source) VALUES ('${appId}', 'chat', 'api') RETURNING id),
@@ -68,21 +85,33 @@ describe.each([
   it('removes a deleted app and all its messages, conversations, feedback and keys', async () => {
     const { appId, token } = await appWithMessages(app, database);
     expect(await countsFor(appId, database)).toEqual({ apps: 1, messages: 2, conversations: 1, feedbacks: 2, keys: 1 });
-    const res = await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: { authorization: `Bearer ${token}` } });
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/console/api/apps/${appId}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(204);
-    const counts = await waitFor(async () => {
-      const c = await countsFor(appId, database);
-      return c.apps === 0 ? c : undefined;
-    }, { timeoutMs: 15_000, what: 'the worker to remove the app' });
+    const counts = await waitFor(
+      async () => {
+        const c = await countsFor(appId, database);
+        return c.apps === 0 ? c : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the worker to remove the app' },
+    );
     expect(counts).toEqual({ apps: 0, messages: 0, conversations: 0, feedbacks: 0, keys: 0 });
   });
 
   it('retries a task that throws, then records it as failed', async () => {
-    const id = await worker.backends.queue.enqueue('app_deletion', 'remove_app_and_related_data', { app_id: 'not-a-uuid' });
-    const state = await waitFor(async () => {
-      const s = await worker.backends.queue.state('app_deletion', id);
-      return s?.state === 'failed' ? s : undefined;
-    }, { timeoutMs: 20_000, what: 'the task to be marked failed', intervalMs: 100 });
+    const id = await worker.backends.queue.enqueue('app_deletion', 'remove_app_and_related_data', {
+      app_id: 'not-a-uuid',
+    });
+    const state = await waitFor(
+      async () => {
+        const s = await worker.backends.queue.state('app_deletion', id);
+        return s?.state === 'failed' ? s : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the task to be marked failed', intervalMs: 100 },
+    );
     expect(state.failedAttempts).toBe(3);
     expect(state.error).toMatch(/app_id must be a UUID/);
   });
@@ -100,9 +129,17 @@ describe('Redis going away', () => {
       // The login rate limit and the refresh tokens live in Redis too.
       const login = await app.inject({ method: 'POST', url: '/console/api/login', payload: ADMIN });
       expect(JSON.parse(login.body)).toMatchObject({ code: 'service_unavailable', status: 503 });
-      const refresh = await app.inject({ method: 'POST', url: '/console/api/refresh-token', payload: { refresh_token: 'x'.repeat(43) } });
+      const refresh = await app.inject({
+        method: 'POST',
+        url: '/console/api/refresh-token',
+        payload: { refresh_token: 'x'.repeat(43) },
+      });
       expect(JSON.parse(refresh.body)).toMatchObject({ code: 'service_unavailable', status: 503 });
-      const res = await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: { authorization: `Bearer ${token}` } });
+      const res = await app.inject({
+        method: 'DELETE',
+        url: `/console/api/apps/${appId}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.statusCode).toBe(503);
       const { rows } = await pg.exec<{ status: string }>(`SELECT status FROM apps WHERE id = '${appId}'`, db.database);
       expect(rows[0]?.status).toBe('normal');
@@ -123,9 +160,22 @@ describe('difyctl serve --mode worker', () => {
     try {
       await worker.waitForOutput(/worker consuming/);
       const { appId, token } = await appWithMessages(app, db.database);
-      await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: { authorization: `Bearer ${token}` } });
-      await waitFor(async () => ((await countsFor(appId, db.database)).apps === 0 ? true : undefined), { timeoutMs: 15_000, what: 'the worker process to remove the app' });
-      expect(await countsFor(appId, db.database)).toEqual({ apps: 0, messages: 0, conversations: 0, feedbacks: 0, keys: 0 });
+      await app.inject({
+        method: 'DELETE',
+        url: `/console/api/apps/${appId}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await waitFor(async () => ((await countsFor(appId, db.database)).apps === 0 ? true : undefined), {
+        timeoutMs: 15_000,
+        what: 'the worker process to remove the app',
+      });
+      expect(await countsFor(appId, db.database)).toEqual({
+        apps: 0,
+        messages: 0,
+        conversations: 0,
+        feedbacks: 0,
+        keys: 0,
+      });
       worker.child.kill('SIGTERM');
       expect((await worker.child).exitCode).toBe(0);
     } finally {
@@ -143,15 +193,31 @@ describe('difyctl serve --mode worker', () => {
       await worker.waitForOutput(/worker consuming/);
       const { appId, token } = await appWithMessages(app, db.database);
       // Enough messages that the batched cascade is still running when the signal arrives.
-      await pg.exec(`INSERT INTO messages (app_id, conversation_id, query, from_source) SELECT app_id, conversation_id, 'q' || g, 'api' FROM messages, generate_series(1, 100000) g WHERE app_id = '${appId}' LIMIT 100000`, db.database);
-      await app.inject({ method: 'DELETE', url: `/console/api/apps/${appId}`, headers: { authorization: `Bearer ${token}` } });
-      await waitFor(async () => {
-        const c = await countsFor(appId, db.database);
-        return c.messages < 100_002 && c.messages > 0 ? true : undefined;
-      }, { timeoutMs: 15_000, what: 'the cascade to be under way', intervalMs: 20 });
+      await pg.exec(
+        `INSERT INTO messages (app_id, conversation_id, query, from_source) SELECT app_id, conversation_id, 'q' || g, 'api' FROM messages, generate_series(1, 100000) g WHERE app_id = '${appId}' LIMIT 100000`,
+        db.database,
+      );
+      await app.inject({
+        method: 'DELETE',
+        url: `/console/api/apps/${appId}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await waitFor(
+        async () => {
+          const c = await countsFor(appId, db.database);
+          return c.messages < 100_002 && c.messages > 0 ? true : undefined;
+        },
+        { timeoutMs: 15_000, what: 'the cascade to be under way', intervalMs: 20 },
+      );
       worker.child.kill('SIGTERM');
       expect((await worker.child).exitCode).toBe(0);
-      expect(await countsFor(appId, db.database)).toEqual({ apps: 0, messages: 0, conversations: 0, feedbacks: 0, keys: 0 });
+      expect(await countsFor(appId, db.database)).toEqual({
+        apps: 0,
+        messages: 0,
+        conversations: 0,
+        feedbacks: 0,
+        keys: 0,
+      });
       const log = worker.output();
       expect(log.indexOf('worker stopping')).toBeGreaterThan(-1);
       expect(log.indexOf('worker stopping')).toBeLessThan(log.indexOf('app and its data removed'));

@@ -23,7 +23,17 @@ async function setup(extra: Record<string, string> = {}) {
   const db = await pg.createDatabase();
   await createMigrator({ connection: db }).up();
   const port = await getPort();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...pg.env(db.database), DIFYCTL_REDIS: 'none', SECRET_KEY: 'test-secret-key-0123456789-0123456789', DEPLOY_ENV: 'DEVELOPMENT', DIFY_PORT: String(port), LOG_LEVEL: 'INFO', ...extra };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...pg.env(db.database),
+    DIFYCTL_REDIS: 'none',
+    SECRET_KEY: 'test-secret-key-0123456789-0123456789',
+    DEPLOY_ENV: 'DEVELOPMENT',
+    DIFY_PORT: String(port),
+    LOG_LEVEL: 'INFO',
+    ...extra,
+  };
   cleanups.push(async () => {
     await stopServices({ projectDir: dir, services: ['api', 'worker'], timeoutMs: 5000 });
     await cleanup();
@@ -36,7 +46,14 @@ const health = async (port: number) => (await fetch(`http://127.0.0.1:${port}/he
 describe('api under a supervisor (real server, real PostgreSQL, no Redis)', () => {
   it('serves /health, replaces a process killed with SIGKILL, and stops', async () => {
     const { dir, port, env } = await setup();
-    const launch = await launchServices({ projectDir: dir, services: ['api'], env, port, detach: false, timeoutMs: 60_000 });
+    const launch = await launchServices({
+      projectDir: dir,
+      services: ['api'],
+      env,
+      port,
+      detach: false,
+      timeoutMs: 60_000,
+    });
     expect(launch.services[0]).toMatchObject({ service: 'api', url: `http://127.0.0.1:${port}` });
     expect(await health(port)).toBe(200);
     const first = (await readRunRecord(dir, 'api'))?.pid;
@@ -55,8 +72,18 @@ describe('api under a supervisor (real server, real PostgreSQL, no Redis)', () =
   });
 
   it('gives up on a server that crashes at start, with the log tail, and leaves nothing running', async () => {
-    const { dir, port, env } = await setup({ CUSTOM_MIDDLEWARE_ENABLED: 'true', CUSTOM_MIDDLEWARE_MODULE: './does-not-exist.js' });
-    const error = await launchServices({ projectDir: dir, services: ['api'], env, port, detach: false, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const { dir, port, env } = await setup({
+      CUSTOM_MIDDLEWARE_ENABLED: 'true',
+      CUSTOM_MIDDLEWARE_MODULE: './does-not-exist.js',
+    });
+    const error = await launchServices({
+      projectDir: dir,
+      services: ['api'],
+      env,
+      port,
+      detach: false,
+      timeoutMs: 60_000,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DifyctlError);
     expect(error).toMatchObject({ code: 'SERVER.CRASHED' });
     expect((error as DifyctlError).why).toContain('does-not-exist');
@@ -66,7 +93,14 @@ describe('api under a supervisor (real server, real PostgreSQL, no Redis)', () =
 
   it('detached: the supervisor outlives the launcher and stops by its pid', async () => {
     const { dir, port, env } = await setup();
-    const launch = await launchServices({ projectDir: dir, services: ['api', 'worker'], env, port, detach: true, timeoutMs: 60_000 });
+    const launch = await launchServices({
+      projectDir: dir,
+      services: ['api', 'worker'],
+      env,
+      port,
+      detach: true,
+      timeoutMs: 60_000,
+    });
     expect(launch.supervisors).toEqual([]);
     const api = await readRunRecord(dir, 'api');
     const worker = await readRunRecord(dir, 'worker');
@@ -91,7 +125,18 @@ describe('api under a supervisor (real server, real PostgreSQL, no Redis)', () =
     const interrupted = new AbortController();
     interrupted.abort();
     const detached: Array<{ pid: number; start?: number }> = [];
-    await expect(launchServices({ projectDir: dir, services: ['api'], env, port, detach: true, timeoutMs: 60_000, detached, signal: interrupted.signal })).rejects.toMatchObject({ code: 'CLI.INTERRUPTED' });
+    await expect(
+      launchServices({
+        projectDir: dir,
+        services: ['api'],
+        env,
+        port,
+        detach: true,
+        timeoutMs: 60_000,
+        detached,
+        signal: interrupted.signal,
+      }),
+    ).rejects.toMatchObject({ code: 'CLI.INTERRUPTED' });
     expect(detached).toHaveLength(1);
     expect(await pidAlive(detached[0]?.pid)).toBe(false);
     expect(await readRunRecord(dir, 'api')).toBeUndefined();

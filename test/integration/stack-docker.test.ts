@@ -18,17 +18,35 @@ const unique = (prefix: string) => `${prefix}${randomBytes(4).toString('hex')}`;
 
 interface Envelope {
   ok: boolean;
-  data: { services: Array<{ service: string; composeService: string; provider: string; port: number; reused: boolean; container: string }> } | null;
+  data: {
+    services: Array<{
+      service: string;
+      composeService: string;
+      provider: string;
+      port: number;
+      reused: boolean;
+      container: string;
+    }>;
+  } | null;
   error?: { code: string; message: string; hint?: string; details?: { logTail?: string[]; image?: string } };
 }
 
-const byProject = (project: string) => docker.listContainers({ all: true, filters: { label: [`com.difyctl.project=${project}`] } });
+const byProject = (project: string) =>
+  docker.listContainers({ all: true, filters: { label: [`com.difyctl.project=${project}`] } });
 
 /** Removes whatever a test left under these project labels (containers, then networks). */
 async function removeProjects(...projects: string[]) {
   for (const project of projects) {
-    for (const c of await byProject(project)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    for (const n of await docker.listNetworks({ filters: { label: [`com.difyctl.project=${project}`] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const c of await byProject(project))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters: { label: [`com.difyctl.project=${project}`] } }))
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
   }
 }
 
@@ -39,7 +57,8 @@ describeDocker('docker provider', () => {
     let dir: string;
     let cleanup: () => Promise<void>;
     let env: Record<string, string>;
-    const run = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra } });
+    const run = (args: string[], extra: Record<string, string> = {}) =>
+      runCli(args, { cwd: dir, env: { ...env, ...extra } });
 
     beforeAll(async () => {
       ({ dir, cleanup } = await difyProject('v015'));
@@ -49,7 +68,12 @@ describeDocker('docker provider', () => {
         name: `${other}-redis-1`,
         Image: 'redis:6-alpine',
         Cmd: ['redis-server'],
-        Labels: { 'com.difyctl.project': other, 'com.difyctl.service': 'redis', 'com.difyctl.dependency': 'redis', 'com.docker.compose.service': 'redis' },
+        Labels: {
+          'com.difyctl.project': other,
+          'com.difyctl.service': 'redis',
+          'com.difyctl.dependency': 'redis',
+          'com.docker.compose.service': 'redis',
+        },
       });
       await foreign.start();
     });
@@ -68,11 +92,23 @@ describeDocker('docker provider', () => {
         ['redis', 'docker', `${project}-redis-1`, false],
       ]);
       expect(first[0]!.port).toBe(Number(env.EXPOSE_DB_PORT));
-      const client = new pg.Client({ host: '127.0.0.1', port: first[0]!.port, user: 'postgres', password: 'difyai123456', database: 'dify' });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: first[0]!.port,
+        user: 'postgres',
+        password: 'difyai123456',
+        database: 'dify',
+      });
       await client.connect();
       await client.query('CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$survives$$)');
       await client.end();
-      const redis = new Redis({ host: '127.0.0.1', port: first[1]!.port, password: 'difyai123456', lazyConnect: true, maxRetriesPerRequest: 0 });
+      const redis = new Redis({
+        host: '127.0.0.1',
+        port: first[1]!.port,
+        password: 'difyai123456',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+      });
       await redis.connect();
       expect(await redis.ping()).toBe('PONG');
       redis.disconnect();
@@ -82,7 +118,9 @@ describeDocker('docker provider', () => {
       const second = (JSON.parse(again.stdout) as Envelope).data!.services;
       expect(second.map((s) => [s.container, s.reused, s.port])).toEqual(first.map((s) => [s.container, true, s.port]));
 
-      const ps = JSON.parse((await run(['ps', '--json'])).stdout) as { data: { services: Array<Record<string, unknown>> } };
+      const ps = JSON.parse((await run(['ps', '--json'])).stdout) as {
+        data: { services: Array<Record<string, unknown>> };
+      };
       expect(ps.data.services.map((s) => [s.service, s.provider, s.state, s.health, s.container])).toEqual([
         ['db', 'docker', 'running', 'healthy', `${project}-db-1`],
         ['redis', 'docker', 'running', 'healthy', `${project}-redis-1`],
@@ -101,7 +139,13 @@ describeDocker('docker provider', () => {
       expect(up.exitCode, up.stderr).toBe(0);
       const db = (JSON.parse(up.stdout) as Envelope).data!.services[0]!;
       expect(db.reused).toBe(false);
-      const client = new pg.Client({ host: '127.0.0.1', port: db.port, user: 'postgres', password: 'difyai123456', database: 'dify' });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: db.port,
+        user: 'postgres',
+        password: 'difyai123456',
+        database: 'dify',
+      });
       await client.connect();
       expect((await client.query('SELECT v FROM kept')).rows).toEqual([{ v: 'survives' }]);
       await client.end();
@@ -185,24 +229,34 @@ describeDocker('docker provider', () => {
 ${db}
 `;
 
-    it('the login is the gate: up returns while Docker\'s healthcheck has not run yet (SPEC §3)', async () => {
-      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+    it("the login is the gate: up returns while Docker's healthcheck has not run yet (SPEC §3)", async () => {
+      await writeFile(
+        path.join(dir, 'docker-compose.yaml'),
+        compose(`    image: postgres:15-alpine
     environment:
       POSTGRES_PASSWORD: pw
       POSTGRES_DB: dify
     healthcheck:
       test: ["CMD", "pg_isready"]
-      interval: 1h`));
-      const up = await runCli(['up', 'db', '--timeout', '60', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+      interval: 1h`),
+      );
+      const up = await runCli(['up', 'db', '--timeout', '60', '--json'], {
+        cwd: dir,
+        env: { COMPOSE_PROJECT_NAME: project },
+      });
       expect(up.exitCode, up.stderr).toBe(0);
       const info = await docker.getContainer(`${project}-db-1`).inspect();
       expect(info.State.Health?.Status).toBe('starting');
-      expect((await runCli(['down', '--volumes'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } })).exitCode).toBe(0);
+      expect((await runCli(['down', '--volumes'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } })).exitCode).toBe(
+        0,
+      );
     });
 
     it('a db container that reports unhealthy fails at once with DOCKER.CONTAINER_FAILED and its log tail', async () => {
       // Its server listens on 5433 inside: the login on 5432 never works, the healthcheck never passes.
-      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+      await writeFile(
+        path.join(dir, 'docker-compose.yaml'),
+        compose(`    image: postgres:15-alpine
     command: ["postgres", "-p", "5433"]
     environment:
       POSTGRES_PASSWORD: pw
@@ -210,8 +264,12 @@ ${db}
     healthcheck:
       test: ["CMD", "false"]
       interval: 1s
-      retries: 1`));
-      const up = await runCli(['up', 'db', '--timeout', '60', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+      retries: 1`),
+      );
+      const up = await runCli(['up', 'db', '--timeout', '60', '--json'], {
+        cwd: dir,
+        env: { COMPOSE_PROJECT_NAME: project },
+      });
       expect(up.exitCode, up.stderr).toBe(1);
       const { error } = JSON.parse(up.stdout) as Envelope;
       expect(error?.code).toBe('DOCKER.CONTAINER_FAILED');
@@ -223,12 +281,18 @@ ${db}
     });
 
     it('a db that never answers its login still times out with exit 3 and the container log tail', async () => {
-      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+      await writeFile(
+        path.join(dir, 'docker-compose.yaml'),
+        compose(`    image: postgres:15-alpine
     command: ["postgres", "-p", "5433"]
     environment:
       POSTGRES_PASSWORD: pw
-      POSTGRES_DB: dify`));
-      const up = await runCli(['up', 'db', '--timeout', '15', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+      POSTGRES_DB: dify`),
+      );
+      const up = await runCli(['up', 'db', '--timeout', '15', '--json'], {
+        cwd: dir,
+        env: { COMPOSE_PROJECT_NAME: project },
+      });
       expect(up.exitCode, up.stderr).toBe(3);
       const { error } = JSON.parse(up.stdout) as Envelope;
       expect(error?.code).toBe('STACK.NOT_READY');
@@ -239,16 +303,19 @@ ${db}
       await runCli(['down', '--volumes'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
     });
 
-    it('down --volumes deletes the db data, never a read-only bind mount (the user\'s init script)', async () => {
+    it("down --volumes deletes the db data, never a read-only bind mount (the user's init script)", async () => {
       await mkdir(path.join(dir, 'init'), { recursive: true });
       await writeFile(path.join(dir, 'init', 'schema.sql'), 'SELECT 1;\n');
-      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+      await writeFile(
+        path.join(dir, 'docker-compose.yaml'),
+        compose(`    image: postgres:15-alpine
     environment:
       POSTGRES_PASSWORD: pw
       POSTGRES_DB: dify
     volumes:
       - ./volumes/db/data:/var/lib/postgresql/data
-      - ./init/schema.sql:/docker-entrypoint-initdb.d/schema.sql:ro`));
+      - ./init/schema.sql:/docker-entrypoint-initdb.d/schema.sql:ro`),
+      );
       const env = { COMPOSE_PROJECT_NAME: project };
       const up = await runCli(['up', 'db'], { cwd: dir, env });
       expect(up.exitCode, up.stderr).toBe(0);
@@ -259,20 +326,30 @@ ${db}
     });
 
     it('another checkout with the same project name keeps its container: up refuses it, down leaves it', async () => {
-      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: postgres:15-alpine
+      await writeFile(
+        path.join(dir, 'docker-compose.yaml'),
+        compose(`    image: postgres:15-alpine
     environment:
-      POSTGRES_PASSWORD: pw`));
+      POSTGRES_PASSWORD: pw`),
+      );
       const elsewhere = await docker.createContainer({
         name: `${project}-db-1`,
         Image: 'postgres:15-alpine',
-        Labels: { 'com.difyctl.project': project, 'com.difyctl.service': 'db', 'com.difyctl.dependency': 'db', 'com.difyctl.project-dir': '/srv/other-checkout/docker' },
+        Labels: {
+          'com.difyctl.project': project,
+          'com.difyctl.service': 'db',
+          'com.difyctl.dependency': 'db',
+          'com.difyctl.project-dir': '/srv/other-checkout/docker',
+        },
       });
       try {
         const env = { COMPOSE_PROJECT_NAME: project };
         const up = await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env });
         expect(up.exitCode).toBe(1);
         expect((JSON.parse(up.stdout) as Envelope).error?.code).toBe('DOCKER.NAME_CONFLICT');
-        const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ service: string; container?: string }> } };
+        const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as {
+          data: { services: Array<{ service: string; container?: string }> };
+        };
         expect(ps.data.services.find((s) => s.service === 'db')?.container).toBeUndefined();
         expect((await runCli(['down', '--volumes'], { cwd: dir, env })).exitCode).toBe(0);
         expect((await elsewhere.inspect()).Config.Labels['com.difyctl.project-dir']).toBe('/srv/other-checkout/docker');
@@ -282,10 +359,16 @@ ${db}
     });
 
     it('an image that is absent and cannot be pulled fails with DOCKER.PULL_FAILED naming it', async () => {
-      await writeFile(path.join(dir, 'docker-compose.yaml'), compose(`    image: difyctl-test/absent-image:never
+      await writeFile(
+        path.join(dir, 'docker-compose.yaml'),
+        compose(`    image: difyctl-test/absent-image:never
     environment:
-      POSTGRES_PASSWORD: pw`));
-      const up = await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env: { COMPOSE_PROJECT_NAME: project } });
+      POSTGRES_PASSWORD: pw`),
+      );
+      const up = await runCli(['up', 'db', '--provider', 'docker', '--json'], {
+        cwd: dir,
+        env: { COMPOSE_PROJECT_NAME: project },
+      });
       expect(up.exitCode).toBe(1);
       const { error } = JSON.parse(up.stdout) as Envelope;
       expect(error?.code).toBe('DOCKER.PULL_FAILED');

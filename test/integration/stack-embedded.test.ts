@@ -20,7 +20,16 @@ const noDocker = { DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock', 
 
 interface UpJson {
   ok: boolean;
-  data: { services: Array<{ service: string; provider: string; host: string | null; port: number | null; reused: boolean; pid: number | null }> } | null;
+  data: {
+    services: Array<{
+      service: string;
+      provider: string;
+      host: string | null;
+      port: number | null;
+      reused: boolean;
+      pid: number | null;
+    }>;
+  } | null;
   error?: { code: string; message: string; hint?: string };
 }
 
@@ -42,7 +51,13 @@ describe('embedded provider: no Docker, no redis-server', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir('difyctl-embedded-'));
     await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres`, which must enter the project dir
-    env = { ...noDocker, DB_USERNAME: 'difyuser', DB_PASSWORD: 'embedded-pw', DB_DATABASE: 'appdb', DB_PORT: String(await getPort({ host: '127.0.0.1' })) };
+    env = {
+      ...noDocker,
+      DB_USERNAME: 'difyuser',
+      DB_PASSWORD: 'embedded-pw',
+      DB_DATABASE: 'appdb',
+      DB_PORT: String(await getPort({ host: '127.0.0.1' })),
+    };
   });
   afterAll(async () => {
     await runCli(['down', '--volumes'], { cwd: dir, env });
@@ -57,7 +72,10 @@ describe('embedded provider: no Docker, no redis-server', () => {
     expect(db).toMatchObject({ provider: 'embedded', host: '127.0.0.1', port: Number(env.DB_PORT), reused: false });
     expect(json.data!.services.find((s) => s.service === 'redis')).toMatchObject({ provider: 'none', host: null });
     expect(existsSync(path.join(dir, '.difyctl/embedded/postgres/PG_VERSION'))).toBe(true);
-    await query({ port: db.port!, user: 'difyuser', password: 'embedded-pw', database: 'appdb' }, 'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$survives$$)');
+    await query(
+      { port: db.port!, user: 'difyuser', password: 'embedded-pw', database: 'appdb' },
+      'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$survives$$)',
+    );
     // The server outlives the CLI process that started it.
     expect(await pidAlive(db.pid!)).toBe(true);
 
@@ -65,8 +83,16 @@ describe('embedded provider: no Docker, no redis-server', () => {
     expect(human.exitCode, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/db\s+embedded\s+127\.0\.0\.1:\d+\s+pid \d+\s+reused/);
 
-    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<Record<string, unknown>> } };
-    expect(ps.data.services[0]).toMatchObject({ service: 'db', provider: 'embedded', state: 'running', health: 'healthy', pid: db.pid });
+    const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as {
+      data: { services: Array<Record<string, unknown>> };
+    };
+    expect(ps.data.services[0]).toMatchObject({
+      service: 'db',
+      provider: 'embedded',
+      state: 'running',
+      health: 'healthy',
+      pid: db.pid,
+    });
     expect(ps.data.services[1]).toMatchObject({ service: 'redis', provider: 'none', state: 'fallback' });
   });
 
@@ -79,7 +105,10 @@ describe('embedded provider: no Docker, no redis-server', () => {
     const up = JSON.parse((await runCli(['up', 'db', '--json'], { cwd: dir, env })).stdout) as UpJson;
     const db = up.data!.services[0]!;
     expect(db.reused).toBe(false);
-    const rows = await query({ port: db.port!, user: 'difyuser', password: 'embedded-pw', database: 'appdb' }, 'SELECT v FROM kept');
+    const rows = await query(
+      { port: db.port!, user: 'difyuser', password: 'embedded-pw', database: 'appdb' },
+      'SELECT v FROM kept',
+    );
     expect(rows.rows).toEqual([{ v: 'survives' }]);
 
     const gone = await runCli(['down', '--volumes'], { cwd: dir, env });
@@ -97,7 +126,9 @@ describe('embedded provider: no Docker, no redis-server', () => {
       const json = JSON.parse(up.stdout) as UpJson;
       expect(json.ok).toBe(true);
       // The configured DB_PORT is taken: the embedded server took a free one instead.
-      const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ state: string; address: string }> } };
+      const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as {
+        data: { services: Array<{ state: string; address: string }> };
+      };
       expect(ps.data.services[0]?.state).toBe('running');
       expect(ps.data.services[0]?.address).not.toBe(`127.0.0.1:${env.DB_PORT}`);
     } finally {
@@ -127,12 +158,22 @@ describe('embedded PostgreSQL when npm skipped the binary package install script
         password: 'links-pw',
         preferredPort: await getPort({ host: '127.0.0.1' }),
         report: (e) => events.push(e.type === 'warning' ? e.message : e.type),
-        binaries: { nativeDir: copy, postgres: path.join(copy, 'bin', 'postgres'), initdb: path.join(copy, 'bin', 'initdb') },
+        binaries: {
+          nativeDir: copy,
+          postgres: path.join(copy, 'bin', 'postgres'),
+          initdb: path.join(copy, 'bin', 'initdb'),
+        },
       });
       expect(events.some((e) => e.includes(`restored ${links.length} library links`))).toBe(true);
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const ok = await query({ port: started.port, user: 'postgres', password: 'links-pw', database: 'postgres' }, 'SELECT 1 AS one').then(() => true, () => false);
+        const ok = await query(
+          { port: started.port, user: 'postgres', password: 'links-pw', database: 'postgres' },
+          'SELECT 1 AS one',
+        ).then(
+          () => true,
+          () => false,
+        );
         if (ok) break;
         expect(Date.now()).toBeLessThan(deadline);
         await new Promise((r) => setTimeout(r, 100));
@@ -152,8 +193,16 @@ describe('a dependency that never becomes ready', () => {
       // A redis-server that starts, logs, and never listens.
       const bin = path.join(dir, 'bin');
       await mkdir(bin);
-      await writeFile(path.join(bin, 'redis-server'), '#!/bin/sh\ntrap \'exit 0\' TERM\necho "fake redis: loading dataset"\necho "fake redis: still loading"\nwhile :; do sleep 0.2; done\n', { mode: 0o755 });
-      const env = { ...noDocker, PATH: `${bin}:/usr/bin:/bin`, REDIS_PORT: String(await getPort({ host: '127.0.0.1' })) };
+      await writeFile(
+        path.join(bin, 'redis-server'),
+        '#!/bin/sh\ntrap \'exit 0\' TERM\necho "fake redis: loading dataset"\necho "fake redis: still loading"\nwhile :; do sleep 0.2; done\n',
+        { mode: 0o755 },
+      );
+      const env = {
+        ...noDocker,
+        PATH: `${bin}:/usr/bin:/bin`,
+        REDIS_PORT: String(await getPort({ host: '127.0.0.1' })),
+      };
       const up = await runCli(['up', 'redis', '--timeout', '2'], { cwd: dir, env });
       expect(up.exitCode, up.stderr).toBe(3);
       expect(up.stderr).toContain('[STACK.NOT_READY]');
@@ -162,7 +211,9 @@ describe('a dependency that never becomes ready', () => {
       expect(up.stderr).toContain('difyctl doctor --only redis');
       // The failed run stopped the process it had started.
       expect(up.stderr).toContain('created by this failed run');
-      const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as { data: { services: Array<{ service: string; state: string }> } };
+      const ps = JSON.parse((await runCli(['ps', '--json'], { cwd: dir, env })).stdout) as {
+        data: { services: Array<{ service: string; state: string }> };
+      };
       expect(ps.data.services.find((s) => s.service === 'redis')?.state).toBe('absent');
     } finally {
       await runCli(['down'], { cwd: dir, env: noDocker });
@@ -176,7 +227,11 @@ describe('Ctrl-C while a dependency starts', () => {
     const pidFile = path.join(dir, 'fake-redis.pid');
     const bin = path.join(dir, 'bin');
     await mkdir(bin);
-    await writeFile(path.join(bin, 'redis-server'), `#!/bin/sh\necho $$ > ${pidFile}\ntrap 'exit 0' TERM\nwhile :; do sleep 0.2; done\n`, { mode: 0o755 });
+    await writeFile(
+      path.join(bin, 'redis-server'),
+      `#!/bin/sh\necho $$ > ${pidFile}\ntrap 'exit 0' TERM\nwhile :; do sleep 0.2; done\n`,
+      { mode: 0o755 },
+    );
     const env = { ...noDocker, PATH: `${bin}:/usr/bin:/bin`, REDIS_PORT: String(await getPort({ host: '127.0.0.1' })) };
     const pid = async () => {
       while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
@@ -188,7 +243,12 @@ describe('Ctrl-C while a dependency starts', () => {
   it('`up redis` interrupted: exit 130, the process it started is stopped', async () => {
     const { dir, cleanup } = await tempDir('difyctl-interrupt-cli-');
     const redis = await fakeRedis(dir);
-    const child = execa(process.execPath, [BIN, 'up', 'redis', '--timeout', '60'], { cwd: dir, env: { ...baseEnv(), ...redis.env, NO_COLOR: '1' }, extendEnv: false, reject: false });
+    const child = execa(process.execPath, [BIN, 'up', 'redis', '--timeout', '60'], {
+      cwd: dir,
+      env: { ...baseEnv(), ...redis.env, NO_COLOR: '1' },
+      extendEnv: false,
+      reject: false,
+    });
     try {
       const pid = await redis.pid();
       child.kill('SIGINT');
@@ -206,7 +266,11 @@ describe('Ctrl-C while a dependency starts', () => {
   it('undo interrupts the readiness wait and stops the process this run started', async () => {
     const { dir, cleanup } = await tempDir('difyctl-interrupt-');
     const redis = await fakeRedis(dir);
-    const stack = createStack({ config: loadConfig({ projectDir: dir, env: redis.env, mode: 'api' }), env: redis.env, timeoutMs: 60_000 });
+    const stack = createStack({
+      config: loadConfig({ projectDir: dir, env: redis.env, mode: 'api' }),
+      env: redis.env,
+      timeoutMs: 60_000,
+    });
     const up = stack.up(['redis']);
     up.catch(() => undefined);
     const pid = await redis.pid();
@@ -228,10 +292,15 @@ describe('provider choice and usage errors', () => {
     const { dir, cleanup } = await tempDir('difyctl-forced-');
     try {
       const env = { ...noDocker, DB_PASSWORD: 'pw' };
-      const noCompose = JSON.parse((await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env })).stdout) as UpJson;
+      const noCompose = JSON.parse(
+        (await runCli(['up', 'db', '--provider', 'docker', '--json'], { cwd: dir, env })).stdout,
+      ) as UpJson;
       expect(noCompose.error?.code).toBe('STACK.PROVIDER_UNAVAILABLE');
 
-      const empty = await runCli(['up', 'db', '--provider', 'embedded', '--json'], { cwd: dir, env: { ...env, DB_PASSWORD: '' } });
+      const empty = await runCli(['up', 'db', '--provider', 'embedded', '--json'], {
+        cwd: dir,
+        env: { ...env, DB_PASSWORD: '' },
+      });
       const emptyJson = JSON.parse(empty.stdout) as UpJson;
       expect(emptyJson.error?.code).toBe('CONFIG.INVALID');
       expect(emptyJson.error?.hint).toContain('DB_PASSWORD');
@@ -257,7 +326,6 @@ describe('provider choice and usage errors', () => {
       const unknown = await runCli(['up', 'nginx'], { cwd: dir, env });
       expect(unknown.exitCode).toBe(2);
       expect(unknown.stderr).toContain('[CONFIG.UNKNOWN_SERVICE]');
-
     } finally {
       await cleanup();
     }

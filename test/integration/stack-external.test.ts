@@ -7,11 +7,23 @@ import { runCli, tempDir } from '../helpers/cli.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
-const base = { SECRET_KEY: 'external-test-secret-key-0123456789abcdef', DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock' };
+const base = {
+  SECRET_KEY: 'external-test-secret-key-0123456789abcdef',
+  DOCKER_HOST: 'unix:///nonexistent/difyctl-test/docker.sock',
+};
 
 interface Envelope {
   ok: boolean;
-  data: { services: Array<{ service: string; provider: string; address: string | null; reused: boolean; pid: number | null; container: string | null }> } | null;
+  data: {
+    services: Array<{
+      service: string;
+      provider: string;
+      address: string | null;
+      reused: boolean;
+      pid: number | null;
+      container: string | null;
+    }>;
+  } | null;
   error?: { code: string; message: string; hint?: string };
 }
 
@@ -29,19 +41,37 @@ describe('external provider: servers already running', () => {
     await Promise.all([pg?.stop(), redis?.stop(), cleanup?.()]);
   });
 
-  const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ...base, ...pg.env(), ...redis.env(), ...env } });
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { cwd: dir, env: { ...base, ...pg.env(), ...redis.env(), ...env } });
 
   it('attaches to both and starts nothing; down leaves them running', async () => {
     const up = await run(['up', 'db', 'redis', '--json']);
     expect(up.exitCode, up.stderr).toBe(0);
     const json = JSON.parse(up.stdout) as Envelope;
     expect(json.data!.services).toEqual([
-      expect.objectContaining({ service: 'db', provider: 'external', address: `127.0.0.1:${pg.port}`, pid: null, container: null }),
-      expect.objectContaining({ service: 'redis', provider: 'external', address: `127.0.0.1:${redis.port}`, pid: null, container: null }),
+      expect.objectContaining({
+        service: 'db',
+        provider: 'external',
+        address: `127.0.0.1:${pg.port}`,
+        pid: null,
+        container: null,
+      }),
+      expect.objectContaining({
+        service: 'redis',
+        provider: 'external',
+        address: `127.0.0.1:${redis.port}`,
+        pid: null,
+        container: null,
+      }),
     ]);
     expect(existsSync(path.join(dir, '.difyctl/embedded'))).toBe(false);
-    const ps = JSON.parse((await run(['ps', '--json'])).stdout) as { data: { services: Array<Record<string, unknown>> } };
-    expect(ps.data.services.map((s) => [s.provider, s.state])).toEqual([['external', 'reachable'], ['external', 'reachable']]);
+    const ps = JSON.parse((await run(['ps', '--json'])).stdout) as {
+      data: { services: Array<Record<string, unknown>> };
+    };
+    expect(ps.data.services.map((s) => [s.provider, s.state])).toEqual([
+      ['external', 'reachable'],
+      ['external', 'reachable'],
+    ]);
 
     const down = await run(['down']);
     expect(down.exitCode, down.stderr).toBe(0);

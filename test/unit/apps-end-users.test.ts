@@ -19,8 +19,18 @@ describe('resolveEndUser', () => {
   it('asks the database once per app and user; a pool remembers the answer', async () => {
     const { db, seen } = countingDb();
     const input = { tenantId: 't1', appId: 'a1', user: 'ada' };
-    expect(await resolveEndUser(db, input)).toEqual({ id: 'end-user-1', tenantId: 't1', appId: 'a1', sessionId: 'ada' });
-    expect(await resolveEndUser(db, input)).toEqual({ id: 'end-user-1', tenantId: 't1', appId: 'a1', sessionId: 'ada' });
+    expect(await resolveEndUser(db, input)).toEqual({
+      id: 'end-user-1',
+      tenantId: 't1',
+      appId: 'a1',
+      sessionId: 'ada',
+    });
+    expect(await resolveEndUser(db, input)).toEqual({
+      id: 'end-user-1',
+      tenantId: 't1',
+      appId: 'a1',
+      sessionId: 'ada',
+    });
     expect(seen).toEqual(['apps.end-user.find']);
     await resolveEndUser(db, { ...input, user: 'bob' });
     await resolveEndUser(db, { ...input, appId: 'a2' });

@@ -14,7 +14,8 @@ function memoryStore(options: { failSet?: boolean } = {}): FlagStore & { data: M
   };
 }
 
-const aborted = (signal: AbortSignal): Promise<void> => new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve())));
+const aborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve())));
 
 describe('stop flags', () => {
   it('stops a task at once in its own process, only for its owner', async () => {

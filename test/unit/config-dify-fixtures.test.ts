@@ -52,7 +52,10 @@ describe('the newest Dify pair (1.13.3)', () => {
     const sample = loadConfig({ projectDir: project.dir, env: {} });
     expect(sample.diagnostics.filter((d) => d.level === 'error').map((d) => d.key)).toEqual(['SECRET_KEY']);
     expect(sample.settings).toBeUndefined();
-    const fresh = loadConfig({ projectDir: project.dir, env: { SECRET_KEY: 'a-fresh-secret-key-that-is-long-enough-0123456789' } });
+    const fresh = loadConfig({
+      projectDir: project.dir,
+      env: { SECRET_KEY: 'a-fresh-secret-key-that-is-long-enough-0123456789' },
+    });
     expect(fresh.diagnostics.filter((d) => d.level === 'error')).toEqual([]);
     expect(fresh.settings?.SECRET_KEY).toBe('a-fresh-secret-key-that-is-long-enough-0123456789');
   });
@@ -63,15 +66,29 @@ describe('the newest Dify pair (1.13.3)', () => {
     expect(compose?.services.db_postgres).toBeDefined();
     expect(compose?.services.weaviate).toBeDefined();
     expect(compose?.inactive).toContain('db_mysql');
-    expect(compose?.services.api?.dependsOn.db_postgres).toEqual({ condition: 'service_healthy', required: false, restart: false });
+    expect(compose?.services.api?.dependsOn.db_postgres).toEqual({
+      condition: 'service_healthy',
+      required: false,
+      restart: false,
+    });
   });
 
   it('normalises the db service: command, volumes, healthcheck', () => {
     const db = loadConfig({ projectDir: project.dir, env: {} }).project.compose?.services.db_postgres;
     expect(db?.image).toBe('postgres:15-alpine');
     expect(String(db?.command)).toContain("-c 'max_connections=100'");
-    expect(db?.volumes[0]).toMatchObject({ type: 'bind', source: `${project.dir}/volumes/db/data`, target: '/var/lib/postgresql/data' });
-    expect(db?.healthcheck).toMatchObject({ test: ['CMD', 'pg_isready', '-h', 'db_postgres', '-U', 'postgres', '-d', 'dify'], intervalMs: 1000, timeoutMs: 3000, retries: 60, disable: false });
+    expect(db?.volumes[0]).toMatchObject({
+      type: 'bind',
+      source: `${project.dir}/volumes/db/data`,
+      target: '/var/lib/postgresql/data',
+    });
+    expect(db?.healthcheck).toMatchObject({
+      test: ['CMD', 'pg_isready', '-h', 'db_postgres', '-U', 'postgres', '-d', 'dify'],
+      intervalMs: 1000,
+      timeoutMs: 3000,
+      retries: 60,
+      disable: false,
+    });
     expect(db?.environment.get('POSTGRES_PASSWORD')?.value).toBe('difyai123456');
   });
 });
@@ -93,7 +110,11 @@ describe('the 0.15-era Dify pair', () => {
 
   it('reads depends_on in list form and the db service named db', () => {
     const compose = loadConfig({ projectDir: project.dir, env: {} }).project.compose;
-    expect(compose?.services.api?.dependsOn.db).toEqual({ condition: 'service_started', required: true, restart: false });
+    expect(compose?.services.api?.dependsOn.db).toEqual({
+      condition: 'service_started',
+      required: true,
+      restart: false,
+    });
     expect(compose?.services.db?.ports[0]).toMatchObject({ published: 5432, target: 5432 });
     expect(value(loadConfig({ projectDir: project.dir, env: {} }), 'DB_HOST')).toBe('db');
   });

@@ -79,11 +79,18 @@ describe('extends in the same file', () => {
   it('merges by compose rules: environment by key, ports/volumes made unique, command overridden, maps merged', async () => {
     const dir = await project({ 'docker-compose.yaml': SAME_FILE });
     const api = loadProject({ projectDir: dir, env: {} }).compose?.services.api;
-    const line = (needle: string, from = 0) => SAME_FILE.split('\n').findIndex((l, i) => i >= from && l.includes(needle)) + 1;
+    const line = (needle: string, from = 0) =>
+      SAME_FILE.split('\n').findIndex((l, i) => i >= from && l.includes(needle)) + 1;
     expect(api?.image).toBe('base:1');
     expect(api?.command).toEqual(['serve', '--api']);
-    expect(api?.environment.get('A')).toMatchObject({ value: 'from-base', source: { file: 'docker-compose.yaml', line: line('A: from-base') } });
-    expect(api?.environment.get('B')).toMatchObject({ value: 'from-api', source: { file: 'docker-compose.yaml', line: line('B=from-api') } });
+    expect(api?.environment.get('A')).toMatchObject({
+      value: 'from-base',
+      source: { file: 'docker-compose.yaml', line: line('A: from-base') },
+    });
+    expect(api?.environment.get('B')).toMatchObject({
+      value: 'from-api',
+      source: { file: 'docker-compose.yaml', line: line('B=from-api') },
+    });
     expect(api?.environment.get('C')?.value).toBe('from-api');
     expect(api?.environment.get('MODE')?.value).toBe('api');
     expect(api?.ports.map((p) => p.published)).toEqual([8000, 9000]);
@@ -104,18 +111,29 @@ describe('extends in the same file', () => {
     const config = loadConfig({ projectDir: dir, env: {} });
     expect(config.service).toBe('base'); // the first service with MODE=api
     const api = loadConfig({ projectDir: dir, env: {}, service: 'api' });
-    expect(api.values.get('MODE')?.source).toMatchObject({ kind: 'file', file: 'docker-compose.yaml', line: SAME_FILE.split('\n').indexOf('      MODE: api') + 1 });
+    expect(api.values.get('MODE')?.source).toMatchObject({
+      kind: 'file',
+      file: 'docker-compose.yaml',
+      line: SAME_FILE.split('\n').indexOf('      MODE: api') + 1,
+    });
   });
 
   it('resolves chains (a service extending one that extends another)', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'services:\n  a:\n    image: a\n    environment: {X: "1"}\n  b:\n    extends: a\n    environment: {Y: "2"}\n  c:\n    extends: {service: b}\n    environment: {Z: "3"}\n' });
+    const dir = await project({
+      'docker-compose.yaml':
+        'services:\n  a:\n    image: a\n    environment: {X: "1"}\n  b:\n    extends: a\n    environment: {Y: "2"}\n  c:\n    extends: {service: b}\n    environment: {Z: "3"}\n',
+    });
     const c = loadProject({ projectDir: dir, env: {} }).compose?.services.c;
     expect(c?.image).toBe('a');
     expect([...(c?.environment.keys() ?? [])].sort()).toEqual(['X', 'Y', 'Z']);
   });
 
   it('can extend an included service', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'include: [lib.yaml]\nservices:\n  mine:\n    extends: shared\n    environment: {OWN: "1"}\n', 'lib.yaml': 'services:\n  shared:\n    image: shared\n    environment: {LIB: "1"}\n' });
+    const dir = await project({
+      'docker-compose.yaml':
+        'include: [lib.yaml]\nservices:\n  mine:\n    extends: shared\n    environment: {OWN: "1"}\n',
+      'lib.yaml': 'services:\n  shared:\n    image: shared\n    environment: {LIB: "1"}\n',
+    });
     const mine = loadProject({ projectDir: dir, env: {} }).compose?.services.mine;
     expect(mine?.image).toBe('shared');
     expect(mine?.environment.get('LIB')?.source).toMatchObject({ file: 'lib.yaml', line: 4 });
@@ -123,19 +141,31 @@ describe('extends in the same file', () => {
 });
 
 describe('extends from another file', () => {
-  it("reads it with the same variables; its relative paths and env_file stay relative to it; nested files relative to each file", async () => {
+  it('reads it with the same variables; its relative paths and env_file stay relative to it; nested files relative to each file', async () => {
     const dir = await project({
-      'docker-compose.yaml': 'services:\n  api:\n    extends:\n      file: common/services.yaml\n      service: web\n    environment:\n      OWN: "1"\n',
-      'common/services.yaml': 'services:\n  web:\n    extends:\n      file: deeper/base.yaml\n      service: root\n    image: web:${TAG}\n    env_file: web.env\n    volumes: ["./static:/static"]\n',
+      'docker-compose.yaml':
+        'services:\n  api:\n    extends:\n      file: common/services.yaml\n      service: web\n    environment:\n      OWN: "1"\n',
+      'common/services.yaml':
+        'services:\n  web:\n    extends:\n      file: deeper/base.yaml\n      service: root\n    image: web:${TAG}\n    env_file: web.env\n    volumes: ["./static:/static"]\n',
       'common/web.env': 'FROM_ENV_FILE=yes\n',
-      'common/deeper/base.yaml': 'services:\n  root:\n    environment:\n      ROOT: "1"\n    volumes: ["./root:/root"]\n',
+      'common/deeper/base.yaml':
+        'services:\n  root:\n    environment:\n      ROOT: "1"\n    volumes: ["./root:/root"]\n',
       '.env': 'TAG=1.2.3\n',
     });
     const api = loadProject({ projectDir: dir, env: {} }).compose?.services.api;
     expect(api?.image).toBe('web:1.2.3');
-    expect(api?.volumes.map((v) => v.source)).toEqual([path.join(dir, 'common/deeper/root'), path.join(dir, 'common/static')]);
-    expect(api?.environment.get('FROM_ENV_FILE')?.source).toMatchObject({ file: path.join('common', 'web.env'), line: 1 });
-    expect(api?.environment.get('ROOT')?.source).toMatchObject({ file: path.join('common', 'deeper', 'base.yaml'), line: 4 });
+    expect(api?.volumes.map((v) => v.source)).toEqual([
+      path.join(dir, 'common/deeper/root'),
+      path.join(dir, 'common/static'),
+    ]);
+    expect(api?.environment.get('FROM_ENV_FILE')?.source).toMatchObject({
+      file: path.join('common', 'web.env'),
+      line: 1,
+    });
+    expect(api?.environment.get('ROOT')?.source).toMatchObject({
+      file: path.join('common', 'deeper', 'base.yaml'),
+      line: 4,
+    });
     expect(api?.environment.get('OWN')?.source).toMatchObject({ file: 'docker-compose.yaml', line: 7 });
     expect(api?.file).toBe('docker-compose.yaml');
   });
@@ -143,10 +173,14 @@ describe('extends from another file', () => {
 
 describe('extends errors name the file, line and column', () => {
   it('a cycle', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'services:\n  a:\n    extends: b\n  b:\n    extends: {service: c}\n  c:\n    extends: a\n' });
+    const dir = await project({
+      'docker-compose.yaml': 'services:\n  a:\n    extends: b\n  b:\n    extends: {service: c}\n  c:\n    extends: a\n',
+    });
     const error = loadError(dir);
     expect(error.code).toBe('CONFIG.COMPOSE');
-    expect(error.message).toBe('extends cycle: a (docker-compose.yaml) → b (docker-compose.yaml) → c (docker-compose.yaml) → a (docker-compose.yaml)');
+    expect(error.message).toBe(
+      'extends cycle: a (docker-compose.yaml) → b (docker-compose.yaml) → c (docker-compose.yaml) → a (docker-compose.yaml)',
+    );
     expect(error.location).toMatchObject({ file: 'docker-compose.yaml', line: 7, column: 14 });
   });
 
@@ -156,19 +190,28 @@ describe('extends errors name the file, line and column', () => {
   });
 
   it('a cycle across files', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'services:\n  a:\n    extends: {file: other.yaml, service: b}\n', 'other.yaml': 'services:\n  b:\n    extends: {file: docker-compose.yaml, service: a}\n' });
-    expect(loadError(dir).message).toBe('extends cycle: a (docker-compose.yaml) → b (other.yaml) → a (docker-compose.yaml)');
+    const dir = await project({
+      'docker-compose.yaml': 'services:\n  a:\n    extends: {file: other.yaml, service: b}\n',
+      'other.yaml': 'services:\n  b:\n    extends: {file: docker-compose.yaml, service: a}\n',
+    });
+    expect(loadError(dir).message).toBe(
+      'extends cycle: a (docker-compose.yaml) → b (other.yaml) → a (docker-compose.yaml)',
+    );
   });
 
   it('an unknown service', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'services:\n  a:\n    image: a\n  b:\n    extends:\n      service: nope\n' });
+    const dir = await project({
+      'docker-compose.yaml': 'services:\n  a:\n    image: a\n  b:\n    extends:\n      service: nope\n',
+    });
     const error = loadError(dir);
     expect(error.message).toBe('service "b" extends "nope", which is not defined in docker-compose.yaml');
     expect(error.location).toMatchObject({ line: 6, column: 16 });
   });
 
   it('a missing file', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'services:\n  b:\n    extends:\n      service: x\n      file: missing/base.yaml\n' });
+    const dir = await project({
+      'docker-compose.yaml': 'services:\n  b:\n    extends:\n      service: x\n      file: missing/base.yaml\n',
+    });
     const error = loadError(dir);
     expect(error.code).toBe('CONFIG.FILE_NOT_FOUND');
     expect(error.message).toContain(path.join(dir, 'missing/base.yaml'));

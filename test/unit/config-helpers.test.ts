@@ -6,7 +6,15 @@ import { SourceFile } from '../../src/config/source-file.js';
 import { SETTING_KEYS } from '../../src/config/schema.js';
 
 describe('secrets', () => {
-  it.each(['DB_PASSWORD', 'SECRET_KEY', 'WEAVIATE_API_KEY', 'INNER_API_KEY_FOR_PLUGIN', 'NOTION_INTERNAL_SECRET', 'SOME_TOKEN', 'SENTRY_DSN'])('%s is secret', (key) => {
+  it.each([
+    'DB_PASSWORD',
+    'SECRET_KEY',
+    'WEAVIATE_API_KEY',
+    'INNER_API_KEY_FOR_PLUGIN',
+    'NOTION_INTERNAL_SECRET',
+    'SOME_TOKEN',
+    'SENTRY_DSN',
+  ])('%s is secret', (key) => {
     expect(isSecretKey(key)).toBe(true);
     expect(redact(key, 'value')).toBe('***');
   });

@@ -60,9 +60,15 @@ describe('include: short syntax', () => {
     expect(db?.line).toBe(2);
     expect(db?.volumes[0]).toMatchObject({ type: 'bind', source: path.join(dir, 'db/data') });
     // env_file relative to the included file, sources naming the real file and line
-    expect(db?.environment.get('POSTGRES_USER')).toEqual({ value: 'pg', source: { kind: 'file', file: path.join('db', 'db.env'), line: 1, column: 1 } });
+    expect(db?.environment.get('POSTGRES_USER')).toEqual({
+      value: 'pg',
+      source: { kind: 'file', file: path.join('db', 'db.env'), line: 1, column: 1 },
+    });
     // a value interpolated from the included .env names that .env line
-    expect(db?.environment.get('POSTGRES_DB')).toEqual({ value: 'from-db-env', source: { kind: 'file', file: path.join('db', '.env'), line: 2, column: 1 } });
+    expect(db?.environment.get('POSTGRES_DB')).toEqual({
+      value: 'from-db-env',
+      source: { kind: 'file', file: path.join('db', '.env'), line: 2, column: 1 },
+    });
     expect(Object.keys(compose?.services ?? {}).sort()).toEqual(['api', 'db']);
   });
 
@@ -76,14 +82,20 @@ describe('include: short syntax', () => {
     });
     const db = loadProject({ projectDir: dir, env: { DB_IMAGE: 'postgres:16' } }).compose?.services.db;
     expect(db?.image).toBe('postgres:16');
-    expect(db?.environment.get('POSTGRES_DB')).toEqual({ value: 'from-main-env', source: { kind: 'file', file: '.env', line: 1, column: 1 } });
+    expect(db?.environment.get('POSTGRES_DB')).toEqual({
+      value: 'from-main-env',
+      source: { kind: 'file', file: '.env', line: 1, column: 1 },
+    });
   });
 
   it('works in a file that holds only include:', async () => {
     const included = 'services:\n  api:\n    environment:\n      MODE: api\n      DB_HOST: included-db\n';
     const dir = await project({ 'docker-compose.yaml': 'include:\n  - stack/api.yaml\n', 'stack/api.yaml': included });
     const api = loadProject({ projectDir: dir, env: {} }).compose?.services.api;
-    expect(api?.environment.get('DB_HOST')).toEqual({ value: 'included-db', source: { kind: 'file', file: path.join('stack', 'api.yaml'), line: lineOf(included, 'DB_HOST'), column: 16 } });
+    expect(api?.environment.get('DB_HOST')).toEqual({
+      value: 'included-db',
+      source: { kind: 'file', file: path.join('stack', 'api.yaml'), line: lineOf(included, 'DB_HOST'), column: 16 },
+    });
   });
 
   it('applies includes recursively, each relative to the file that names it', async () => {
@@ -101,7 +113,8 @@ describe('include: short syntax', () => {
 describe('include: long syntax', () => {
   it('merges a path list (later files override), with project_directory and env_file', async () => {
     const dir = await project({
-      'docker-compose.yaml': 'include:\n  - path:\n      - db/compose.yaml\n      - db/override.yaml\n    project_directory: shared\n    env_file:\n      - envs/one.env\n      - envs/two.env\n',
+      'docker-compose.yaml':
+        'include:\n  - path:\n      - db/compose.yaml\n      - db/override.yaml\n    project_directory: shared\n    env_file:\n      - envs/one.env\n      - envs/two.env\n',
       'db/compose.yaml': DB,
       'db/override.yaml': 'services:\n  db:\n    environment:\n      EXTRA: "1"\n    ports: ["5432:5432"]\n',
       'envs/one.env': 'DB_IMAGE=postgres:14\nDB_NAME=one\n',
@@ -112,7 +125,10 @@ describe('include: long syntax', () => {
     expect(db?.image).toBe('postgres:14');
     expect(db?.environment.get('POSTGRES_DB')?.value).toBe('two-postgres:14');
     expect(db?.environment.get('POSTGRES_DB')?.source).toMatchObject({ file: path.join('envs', 'two.env'), line: 1 });
-    expect(db?.environment.get('EXTRA')).toMatchObject({ value: '1', source: { file: path.join('db', 'override.yaml'), line: 4 } });
+    expect(db?.environment.get('EXTRA')).toMatchObject({
+      value: '1',
+      source: { file: path.join('db', 'override.yaml'), line: 4 },
+    });
     // relative paths against project_directory
     expect(db?.environment.get('FROM_SHARED')?.value).toBe('yes');
     expect(db?.volumes[0]?.source).toBe(path.join(dir, 'shared/data'));
@@ -122,7 +138,9 @@ describe('include: long syntax', () => {
 
 describe('include: errors name the file, line and column of the reference', () => {
   it('a missing included file', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'services:\n  api:\n    image: x\ninclude:\n  - nope/compose.yaml\n' });
+    const dir = await project({
+      'docker-compose.yaml': 'services:\n  api:\n    image: x\ninclude:\n  - nope/compose.yaml\n',
+    });
     const error = loadError(dir);
     expect(error.code).toBe('CONFIG.FILE_NOT_FOUND');
     expect(error.message).toContain(path.join(dir, 'nope/compose.yaml'));
@@ -131,7 +149,10 @@ describe('include: errors name the file, line and column of the reference', () =
   });
 
   it('a missing env_file of an include', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'include:\n  - path: db.yaml\n    env_file: missing.env\n', 'db.yaml': 'services:\n  db:\n    image: x\n' });
+    const dir = await project({
+      'docker-compose.yaml': 'include:\n  - path: db.yaml\n    env_file: missing.env\n',
+      'db.yaml': 'services:\n  db:\n    image: x\n',
+    });
     const error = loadError(dir);
     expect(error.code).toBe('CONFIG.FILE_NOT_FOUND');
     expect(error.location).toMatchObject({ file: 'docker-compose.yaml', line: 3, column: 15 });
@@ -167,8 +188,13 @@ describe('include: errors name the file, line and column of the reference', () =
   });
 
   it('an included service that the including file also defines', async () => {
-    const dir = await project({ 'docker-compose.yaml': 'include:\n  - one.yaml\nservices:\n  db:\n    image: mine\n', 'one.yaml': 'services:\n  db:\n    image: theirs\n' });
-    expect(loadError(dir).message).toBe('services.db from the included one.yaml is already defined at docker-compose.yaml:4');
+    const dir = await project({
+      'docker-compose.yaml': 'include:\n  - one.yaml\nservices:\n  db:\n    image: mine\n',
+      'one.yaml': 'services:\n  db:\n    image: theirs\n',
+    });
+    expect(loadError(dir).message).toBe(
+      'services.db from the included one.yaml is already defined at docker-compose.yaml:4',
+    );
   });
 
   it('the same file included twice is no conflict', async () => {

@@ -7,7 +7,39 @@ import { interpolate, InterpolationError } from '../../src/config/interpolate.js
 import { SourceFile } from '../../src/config/source-file.js';
 
 /** Text biased towards the characters that matter to the parsers. */
-const tricky = fc.string({ unit: fc.constantFrom('$', '{', '}', ':', '-', '+', '?', '=', '#', ' ', '"', "'", '\\', '\n', '\r', 'A', 'b', '_', '1', 'é', '\t', '[', ']', '&', '*', '<', '|', '>') , maxLength: 80 });
+const tricky = fc.string({
+  unit: fc.constantFrom(
+    '$',
+    '{',
+    '}',
+    ':',
+    '-',
+    '+',
+    '?',
+    '=',
+    '#',
+    ' ',
+    '"',
+    "'",
+    '\\',
+    '\n',
+    '\r',
+    'A',
+    'b',
+    '_',
+    '1',
+    'é',
+    '\t',
+    '[',
+    ']',
+    '&',
+    '*',
+    '<',
+    '|',
+    '>',
+  ),
+  maxLength: 80,
+});
 
 const lookup = (name: string) => (name.length % 2 ? `v_${name}` : undefined);
 
@@ -52,9 +84,20 @@ describe('parsers never throw anything but their own errors', () => {
   });
 
   it('loadCompose on generated compose files', () => {
-    const scalar = fc.oneof(tricky, fc.integer().map(String), fc.constantFrom('true', 'null', '~', '[]', '{}', '*a', '&a x', '<<: *a'));
-    const envBlock = fc.array(fc.tuple(fc.stringMatching(/^[A-Z_]{1,6}$/), scalar), { maxLength: 5 }).map((pairs) => pairs.map(([k, v]) => `      ${k}: ${v}`).join('\n'));
-    const compose = fc.tuple(envBlock, scalar, scalar).map(([env, image, port]) => `x-env: &a\n  K: v\nservices:\n  api:\n    image: ${image}\n    ports:\n      - ${port}\n    environment:\n${env}\n`);
+    const scalar = fc.oneof(
+      tricky,
+      fc.integer().map(String),
+      fc.constantFrom('true', 'null', '~', '[]', '{}', '*a', '&a x', '<<: *a'),
+    );
+    const envBlock = fc
+      .array(fc.tuple(fc.stringMatching(/^[A-Z_]{1,6}$/), scalar), { maxLength: 5 })
+      .map((pairs) => pairs.map(([k, v]) => `      ${k}: ${v}`).join('\n'));
+    const compose = fc
+      .tuple(envBlock, scalar, scalar)
+      .map(
+        ([env, image, port]) =>
+          `x-env: &a\n  K: v\nservices:\n  api:\n    image: ${image}\n    ports:\n      - ${port}\n    environment:\n${env}\n`,
+      );
     fc.assert(
       fc.property(fc.oneof(compose, tricky), (text) => {
         try {

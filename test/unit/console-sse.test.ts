@@ -18,7 +18,8 @@ const collect = async (stream: ReadableStream<Uint8Array>) => {
 
 describe("Dify's SSE as events", () => {
   it('reads data frames split anywhere, skips pings, keeps multi-byte characters whole', async () => {
-    const text = 'data: {"event":"message","answer":"h\u00e9"}\n\nevent: ping\n\ndata: {"event":"message_end","conversation_id":"c1"}\n\n';
+    const text =
+      'data: {"event":"message","answer":"h\u00e9"}\n\nevent: ping\n\ndata: {"event":"message_end","conversation_id":"c1"}\n\n';
     const bytes = new TextEncoder().encode(text);
     // Cut inside the two-byte é and inside the blank line.
     const cut1 = text.indexOf('\u00e9') + 1;
@@ -36,7 +37,9 @@ describe("Dify's SSE as events", () => {
   });
 
   it('accepts CRLF line ends and a last frame without its blank line', async () => {
-    expect(await collect(body('data: {"event":"message","answer":"a"}\r\n\r\n', 'data: {"event":"error","code":"x"}'))).toEqual([
+    expect(
+      await collect(body('data: {"event":"message","answer":"a"}\r\n\r\n', 'data: {"event":"error","code":"x"}')),
+    ).toEqual([
       { event: 'message', answer: 'a' },
       { event: 'error', code: 'x' },
     ]);

@@ -38,12 +38,23 @@ const dbContainer = (over: Partial<FakeContainer> = {}): FakeContainer => ({
   ...over,
 });
 
-async function recordDb(record: Partial<DependencyRecord> = {}, engine = { host: 'unix:///fake/docker.sock', source: 'DOCKER_HOST', id: 'FAKE-ENGINE-ID' }) {
+async function recordDb(
+  record: Partial<DependencyRecord> = {},
+  engine = { host: 'unix:///fake/docker.sock', source: 'DOCKER_HOST', id: 'FAKE-ENGINE-ID' },
+) {
   await updateState({
     projectDir: dir,
     project: 'seam',
     change: (state) => {
-      state.services.db = { provider: 'docker', containerId: 'c0ffee', containerName: 'seam-db-1', host: '127.0.0.1', port: 54321, since: new Date().toISOString(), ...record };
+      state.services.db = {
+        provider: 'docker',
+        containerId: 'c0ffee',
+        containerName: 'seam-db-1',
+        host: '127.0.0.1',
+        port: 54321,
+        since: new Date().toISOString(),
+        ...record,
+      };
       state.engine = engine;
     },
   });
@@ -67,19 +78,39 @@ const dbSpec = () => dependencySpec({ name: 'db', settings: addressSettings(conf
 describe('chooseProvider against a fake container runtime', () => {
   it('keeps the container a previous run started when the engine still has it', async () => {
     const runtime = new FakeRuntime({ containers: [dbContainer()] });
-    const record: DependencyRecord = { provider: 'docker', containerId: 'c0ffee', containerName: 'seam-db-1', since: '' };
-    expect(await chooseProvider({ ctx: context(runtime), spec: dbSpec(), forced: 'auto', record })).toEqual({ provider: 'docker', reason: 'container seam-db-1 from a previous run' });
+    const record: DependencyRecord = {
+      provider: 'docker',
+      containerId: 'c0ffee',
+      containerName: 'seam-db-1',
+      since: '',
+    };
+    expect(await chooseProvider({ ctx: context(runtime), spec: dbSpec(), forced: 'auto', record })).toEqual({
+      provider: 'docker',
+      reason: 'container seam-db-1 from a previous run',
+    });
     expect(runtime.calls).toEqual(['inspect c0ffee']);
   });
 
   it('refuses (DOCKER.UNREACHABLE) rather than start a second server when the recorded engine does not answer', async () => {
-    const record: DependencyRecord = { provider: 'docker', containerId: 'c0ffee', containerName: 'seam-db-1', since: '' };
-    await expect(chooseProvider({ ctx: context(undefined), spec: dbSpec(), forced: 'auto', record })).rejects.toMatchObject({ code: 'DOCKER.UNREACHABLE' });
+    const record: DependencyRecord = {
+      provider: 'docker',
+      containerId: 'c0ffee',
+      containerName: 'seam-db-1',
+      since: '',
+    };
+    await expect(
+      chooseProvider({ ctx: context(undefined), spec: dbSpec(), forced: 'auto', record }),
+    ).rejects.toMatchObject({ code: 'DOCKER.UNREACHABLE' });
   });
 
   it('picks docker for a compose service when an engine answers, embedded when none does', async () => {
-    expect(await chooseProvider({ ctx: context(new FakeRuntime()), spec: dbSpec(), forced: 'auto' })).toMatchObject({ provider: 'docker' });
-    expect(await chooseProvider({ ctx: context(undefined), spec: dbSpec(), forced: 'auto' })).toEqual({ provider: 'embedded', reason: 'no Docker engine answers' });
+    expect(await chooseProvider({ ctx: context(new FakeRuntime()), spec: dbSpec(), forced: 'auto' })).toMatchObject({
+      provider: 'docker',
+    });
+    expect(await chooseProvider({ ctx: context(undefined), spec: dbSpec(), forced: 'auto' })).toEqual({
+      provider: 'embedded',
+      reason: 'no Docker engine answers',
+    });
   });
 });
 
@@ -88,7 +119,14 @@ describe('the stack handle with a fake runtime', () => {
     await recordDb();
     const runtime = new FakeRuntime({ containers: [dbContainer()] });
     const rows = await createStack({ config, env, connect: fakeConnector(runtime) }).ps();
-    expect(rows[0]).toMatchObject({ service: 'db', provider: 'docker', state: 'running', health: 'healthy', address: '127.0.0.1:54321', container: 'seam-db-1' });
+    expect(rows[0]).toMatchObject({
+      service: 'db',
+      provider: 'docker',
+      state: 'running',
+      health: 'healthy',
+      address: '127.0.0.1:54321',
+      container: 'seam-db-1',
+    });
   });
 
   it('up (the dependency step) refuses before starting anything when the recorded engine is gone', async () => {
@@ -101,19 +139,29 @@ describe('the stack handle with a fake runtime', () => {
 });
 
 describe("doctor's docker checks against a fake runtime", () => {
-  const doctor = (runtime: FakeRuntime | undefined) => runDoctor({ checks: [dockerCheck, dbContainerCheck], config: { ...config }, env, connect: async () => runtime });
+  const doctor = (runtime: FakeRuntime | undefined) =>
+    runDoctor({ checks: [dockerCheck, dbContainerCheck], config: { ...config }, env, connect: async () => runtime });
 
   it('reports the engine version and a healthy db container', async () => {
     await recordDb();
     const report = await doctor(new FakeRuntime({ containers: [dbContainer()] }));
-    expect(report.checks.map((c) => [c.id, c.status])).toEqual([['docker', 'ok'], ['db.container', 'ok']]);
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['docker', 'ok'],
+      ['db.container', 'ok'],
+    ]);
     expect(report.checks[0]?.finding).toContain('Docker 24.0.0-fake');
     expect(report.checks[1]?.finding).toBe('seam-db-1 runs, healthy');
   });
 
   it('fails db.container with the last log line of an exited container', async () => {
     await recordDb();
-    const report = await doctor(new FakeRuntime({ containers: [dbContainer({ running: false, health: undefined, logs: ['FATAL: data directory has wrong ownership'] })] }));
+    const report = await doctor(
+      new FakeRuntime({
+        containers: [
+          dbContainer({ running: false, health: undefined, logs: ['FATAL: data directory has wrong ownership'] }),
+        ],
+      }),
+    );
     const db = report.checks.find((c) => c.id === 'db.container');
     expect(db).toMatchObject({ status: 'fail' });
     expect(db?.finding).toContain('last log line: FATAL: data directory has wrong ownership');
@@ -122,6 +170,9 @@ describe("doctor's docker checks against a fake runtime", () => {
   it('fails docker when the containers of this stack need an engine that does not answer', async () => {
     await recordDb();
     const report = await doctor(undefined);
-    expect(report.checks.map((c) => [c.id, c.status])).toEqual([['docker', 'fail'], ['db.container', 'skip']]);
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['docker', 'fail'],
+      ['db.container', 'skip'],
+    ]);
   });
 });

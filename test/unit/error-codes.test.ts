@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors/codes.js';
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-const documented = [...doc.matchAll(/^### ([A-Z_]+\.[A-Z_.]+)\s*\nExit (\d+)\./gm)].map((m) => ({ code: m[1] ?? '', exit: Number(m[2]) }));
+const documented = [...doc.matchAll(/^### ([A-Z_]+\.[A-Z_.]+)\s*\nExit (\d+)\./gm)].map((m) => ({
+  code: m[1] ?? '',
+  exit: Number(m[2]),
+}));
 
 describe('error codes', () => {
   it('documents every code in docs/errors.md with its exit code', () => {

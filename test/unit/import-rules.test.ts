@@ -22,19 +22,45 @@ export const ALLOWED: Record<string, string[]> = {
   // The two server modules: how the configured Redis (sentinels, cluster, TLS) is reached, which the
   // stack's readiness and `ps` share with the server. They belong in a lower room (config/) once the
   // managed-Redis work has landed; until then they are the only way into server/ from the stack.
-  stack: ['errors', 'config', 'db', 'output', 'supervision', 'server/store/redis-target.ts', 'server/store/redis-connection.ts'],
+  stack: [
+    'errors',
+    'config',
+    'db',
+    'output',
+    'supervision',
+    'server/store/redis-target.ts',
+    'server/store/redis-connection.ts',
+  ],
   logs: ['errors', 'config', 'stack', 'supervision'],
   doctor: ['errors', 'config', 'db', 'output', 'stack', 'supervision'],
   'console-client': ['errors', 'config', 'output', 'stack', 'supervision'],
   operations: ['errors', 'config', 'db', 'output', 'supervision', 'stack', 'logs', 'doctor', 'scaffold', 'server'],
   cli: ['errors', 'config', 'db', 'output', 'supervision', 'stack', 'logs', 'doctor', 'operations', 'console-client'],
-  index: ['errors', 'config', 'db', 'output', 'supervision', 'stack', 'logs', 'doctor', 'operations', 'scaffold', 'server', 'model-runtime', 'console-client', 'apps', 'knowledge'],
+  index: [
+    'errors',
+    'config',
+    'db',
+    'output',
+    'supervision',
+    'stack',
+    'logs',
+    'doctor',
+    'operations',
+    'scaffold',
+    'server',
+    'model-runtime',
+    'console-client',
+    'apps',
+    'knowledge',
+  ],
 };
 
 /** Single files allowed across the rules, each with its reason. Keep this list short. */
 export const EXCEPTIONS: Record<string, string> = {
-  'src/config/schema.ts -> src/server/trust-proxy.ts': 'FORWARDED_ALLOW_IPS is validated with the parser the server uses',
-  'src/stack/launch/ready-marker.ts -> src/server/ready-marker.ts': 'ps reads the marker with the reader that sits beside its writer',
+  'src/config/schema.ts -> src/server/trust-proxy.ts':
+    'FORWARDED_ALLOW_IPS is validated with the parser the server uses',
+  'src/stack/launch/ready-marker.ts -> src/server/ready-marker.ts':
+    'ps reads the marker with the reader that sits beside its writer',
 };
 
 export interface Violation {
@@ -52,10 +78,16 @@ export function roomOf(file: string): string {
 
 /** The imports of one file as repo-relative `.ts` paths. */
 export function importsOf(file: string, text: string): string[] {
-  return [...text.matchAll(SPEC)].map((m) => path.posix.normalize(path.posix.join(path.posix.dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts'))));
+  return [...text.matchAll(SPEC)].map((m) =>
+    path.posix.normalize(path.posix.join(path.posix.dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts'))),
+  );
 }
 
-export function violations(files: Array<{ file: string; text: string }>, allowed = ALLOWED, exceptions = EXCEPTIONS): Violation[] {
+export function violations(
+  files: Array<{ file: string; text: string }>,
+  allowed = ALLOWED,
+  exceptions = EXCEPTIONS,
+): Violation[] {
   const found: Violation[] = [];
   for (const { file, text } of files) {
     const from = roomOf(file);
@@ -83,7 +115,9 @@ describe('import rules (docs/ARCHITECTURE.md)', () => {
 
   it('every room of src/ has a rule', () => {
     expect([...new Set(files.map((f) => roomOf(f.file)))].filter((room) => !(room in ALLOWED))).toEqual([]);
-    const modules = Object.values(ALLOWED).flat().filter((rule) => rule.includes('/'));
+    const modules = Object.values(ALLOWED)
+      .flat()
+      .filter((rule) => rule.includes('/'));
     expect(modules.filter((m) => !files.some((f) => f.file === `src/${m}`))).toEqual([]);
   });
 

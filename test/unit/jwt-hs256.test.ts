@@ -9,7 +9,13 @@ const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toStr
 
 describe('HS256 tokens with node:crypto', () => {
   it('reads what jose signs, and jose reads what it signs', async () => {
-    const byJose = await new SignJWT({ tid: 't1', typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a1').setIssuer('difyctl').setIssuedAt().setExpirationTime(now + 60).sign(secret);
+    const byJose = await new SignJWT({ tid: 't1', typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a1')
+      .setIssuer('difyctl')
+      .setIssuedAt()
+      .setExpirationTime(now + 60)
+      .sign(secret);
     expect(verifyHs256(byJose, secret, { issuer: 'difyctl' })).toMatchObject({ sub: 'a1', tid: 't1', typ: 'access' });
     const ours = signHs256({ sub: 'a2', tid: 't2', iss: 'difyctl', iat: now, exp: now + 60 }, secret);
     const { payload } = await jwtVerify(ours, secret, { algorithms: ['HS256'], issuer: 'difyctl' });
@@ -27,7 +33,9 @@ describe('HS256 tokens with node:crypto', () => {
     expect(verifyHs256(`${b64({ alg: 'none' })}.${b64(claims)}.`, secret, { issuer: 'difyctl' })).toBeNull();
     const [, body, sig] = good.split('.');
     expect(verifyHs256(`${b64({ alg: 'none' })}.${body}.${sig}`, secret, { issuer: 'difyctl' })).toBeNull();
-    expect(verifyHs256(`${b64({ alg: 'HS256' })}.${b64({ ...claims, sub: 'b' })}.${sig}`, secret, { issuer: 'difyctl' })).toBeNull();
+    expect(
+      verifyHs256(`${b64({ alg: 'HS256' })}.${b64({ ...claims, sub: 'b' })}.${sig}`, secret, { issuer: 'difyctl' }),
+    ).toBeNull();
     for (const junk of ['', '.', '..', 'a.b', 'a.b.c', `${good}x`, good.replace(/\./g, ''), '\u0000.\u0000.\u0000']) {
       expect(verifyHs256(junk, secret, { issuer: 'difyctl' })).toBeNull();
     }

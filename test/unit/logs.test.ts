@@ -37,26 +37,45 @@ describe('line times', () => {
   });
 });
 
-const at = (service: string, iso: string | undefined, text: string): LogLine => ({ service, time: iso ? new Date(iso) : undefined, text });
+const at = (service: string, iso: string | undefined, text: string): LogLine => ({
+  service,
+  time: iso ? new Date(iso) : undefined,
+  text,
+});
 
 describe('merging and grep', () => {
   it('merges services in time order and keeps untimed lines under their message', () => {
-    const api = [at('api', '2026-01-01T00:00:01Z', 'a1'), at('api', undefined, '  trace'), at('api', '2026-01-01T00:00:03Z', 'a3')];
+    const api = [
+      at('api', '2026-01-01T00:00:01Z', 'a1'),
+      at('api', undefined, '  trace'),
+      at('api', '2026-01-01T00:00:03Z', 'a3'),
+    ];
     const db = [at('db', '2026-01-01T00:00:02Z', 'd2')];
     expect(mergeByTime([api, db]).map((l) => l.text)).toEqual(['a1', '  trace', 'd2', 'a3']);
   });
 
   it('keeps context lines after and before a match, like grep -A/-B', () => {
-    const lines = ['ok', 'Error: boom', 'trace 1', 'trace 2', 'ok', 'ok', 'Error again'].map((t) => at('api', undefined, t));
-    expect(grepLines(lines, { pattern: /Error/, after: 2 }).map((l) => l.text)).toEqual(['Error: boom', 'trace 1', 'trace 2', 'Error again']);
+    const lines = ['ok', 'Error: boom', 'trace 1', 'trace 2', 'ok', 'ok', 'Error again'].map((t) =>
+      at('api', undefined, t),
+    );
+    expect(grepLines(lines, { pattern: /Error/, after: 2 }).map((l) => l.text)).toEqual([
+      'Error: boom',
+      'trace 1',
+      'trace 2',
+      'Error again',
+    ]);
     expect(grepLines(lines, { pattern: /again/, before: 1 }).map((l) => l.text)).toEqual(['ok', 'Error again']);
   });
 
   it('renders compose-style prefixes, optional timestamps', () => {
     const line = at('db', '2026-01-01T00:00:02Z', 'ready');
     const color = new Chalk({ level: 0 });
-    expect(renderLine(line, { color, width: 6, timestamps: false, prefix: true, services: ['api', 'db'] })).toBe('db     | ready');
-    expect(renderLine(line, { color, width: 6, timestamps: true, prefix: false, services: ['db'] })).toBe('2026-01-01T00:00:02.000Z ready');
+    expect(renderLine(line, { color, width: 6, timestamps: false, prefix: true, services: ['api', 'db'] })).toBe(
+      'db     | ready',
+    );
+    expect(renderLine(line, { color, width: 6, timestamps: true, prefix: false, services: ['db'] })).toBe(
+      '2026-01-01T00:00:02.000Z ready',
+    );
   });
 });
 
@@ -68,7 +87,9 @@ describe('file log source', () => {
     await writeFile(`${file}.1`, '{"time":1764125170000,"msg":"old"}\n');
     await writeFile(file, '{"time":1764125180000,"msg":"a"}\n{"time":1764125190000,"msg":"b"}\n');
     const source = fileLogSource({ service: 'api', file });
-    expect((await source.read({})).map((l) => l.time?.getTime())).toEqual([1764125170000, 1764125180000, 1764125190000]);
+    expect((await source.read({})).map((l) => l.time?.getTime())).toEqual([
+      1764125170000, 1764125180000, 1764125190000,
+    ]);
     expect((await source.read({ tail: 1 })).map((l) => l.text)).toEqual(['{"time":1764125190000,"msg":"b"}']);
     expect((await source.read({ since: new Date(1764125185000) })).length).toBe(1);
   });

@@ -7,9 +7,21 @@ import { compareStatus, planDown, planUp } from '../../src/db/status.js';
 import type { AppliedMigration, Migration } from '../../src/db/types.js';
 import { DifyctlError } from '../../src/errors/index.js';
 
-const m = (revision: string, down_revision: string | null, up = `-- ${revision}`): Migration => ({ revision, down_revision, description: revision, up, down: '' });
+const m = (revision: string, down_revision: string | null, up = `-- ${revision}`): Migration => ({
+  revision,
+  down_revision,
+  description: revision,
+  up,
+  down: '',
+});
 const chain = orderChain([m('c', 'b'), m('a', null), m('b', 'a')]);
-const applied = (revision: string, up = `-- ${revision}`): AppliedMigration => ({ revision, checksum: checksumOf(up), description: revision, appliedAt: new Date(0), durationMs: 1 });
+const applied = (revision: string, up = `-- ${revision}`): AppliedMigration => ({
+  revision,
+  checksum: checksumOf(up),
+  description: revision,
+  appliedAt: new Date(0),
+  durationMs: 1,
+});
 
 function chainError(migrations: Migration[]): string {
   try {
@@ -42,17 +54,34 @@ describe('the migration chain', () => {
 
 describe('status is a pure comparison of history and chain', () => {
   it('reports current, head, pending, drift and unknown', () => {
-    expect(compareStatus([], chain)).toEqual({ current: null, head: 'c', pending: ['a', 'b', 'c'], drift: [], unknown: [], upToDate: false });
+    expect(compareStatus([], chain)).toEqual({
+      current: null,
+      head: 'c',
+      pending: ['a', 'b', 'c'],
+      drift: [],
+      unknown: [],
+      upToDate: false,
+    });
     const s = compareStatus([applied('a'), applied('b', 'edited'), applied('z')], chain);
     expect(s).toMatchObject({ current: 'b', head: 'c', pending: ['c'], unknown: ['z'], upToDate: false });
-    expect(s.drift).toEqual([{ revision: 'b', appliedChecksum: checksumOf('edited'), currentChecksum: checksumOf('-- b') }]);
-    expect(compareStatus(['a', 'b', 'c'].map((r) => applied(r)), chain).upToDate).toBe(true);
+    expect(s.drift).toEqual([
+      { revision: 'b', appliedChecksum: checksumOf('edited'), currentChecksum: checksumOf('-- b') },
+    ]);
+    expect(
+      compareStatus(
+        ['a', 'b', 'c'].map((r) => applied(r)),
+        chain,
+      ).upToDate,
+    ).toBe(true);
   });
 
   it('pending and current partition the chain for any applied prefix', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3 }), (n) => {
-        const s = compareStatus(chain.slice(0, n).map((x) => applied(x.revision)), chain);
+        const s = compareStatus(
+          chain.slice(0, n).map((x) => applied(x.revision)),
+          chain,
+        );
         expect(s.pending).toEqual(chain.slice(n).map((x) => x.revision));
         expect(s.current).toBe(n === 0 ? null : chain[n - 1]!.revision);
       }),

@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeCredentials, obfuscateCredentials, openCredentials, sealCredentials } from '../../src/model-runtime/credentials.js';
+import {
+  normalizeCredentials,
+  obfuscateCredentials,
+  openCredentials,
+  sealCredentials,
+} from '../../src/model-runtime/credentials.js';
 import { ModelConfigError } from '../../src/model-runtime/config-error.js';
 import { toModelError } from '../../src/model-runtime/errors.js';
 import { contextSizeOf, priceOf } from '../../src/model-runtime/prices.js';
 import { openaiProvider } from '../../src/model-runtime/providers/openai.js';
 import { ollamaProvider } from '../../src/model-runtime/providers/ollama.js';
-import { decryptSecret, deriveCredentialKey, encryptSecret, HIDDEN_VALUE, obfuscateToken } from '../../src/model-runtime/secrets.js';
+import {
+  decryptSecret,
+  deriveCredentialKey,
+  encryptSecret,
+  HIDDEN_VALUE,
+  obfuscateToken,
+} from '../../src/model-runtime/secrets.js';
 import { countTokens } from '../../src/model-runtime/tokens.js';
 import { addPrices, llmUsage, priceFor } from '../../src/model-runtime/usage.js';
 
@@ -39,31 +50,72 @@ describe('credential encryption (AES-256-GCM, key from SECRET_KEY by HKDF)', () 
   });
   it('seals only secret-input fields; opening gives back the credentials; display obfuscates them', () => {
     const creds = { openai_api_key: 'sk-abcdefghijklmnop', openai_api_base: 'http://127.0.0.1:1' };
-    const sealed = sealCredentials({ key, tenantId: TENANT, spec: openaiProvider, scope: 'provider', credentials: creds });
+    const sealed = sealCredentials({
+      key,
+      tenantId: TENANT,
+      spec: openaiProvider,
+      scope: 'provider',
+      credentials: creds,
+    });
     const stored = JSON.parse(sealed) as Record<string, string>;
     expect(stored.openai_api_base).toBe('http://127.0.0.1:1');
     expect(stored.openai_api_key).toMatch(/^aesgcm:v1:/);
     expect(openCredentials({ key, tenantId: TENANT, encryptedConfig: sealed })).toEqual(creds);
-    expect(obfuscateCredentials(openaiProvider, 'provider', creds)).toEqual({ openai_api_key: 'sk-abc************op', openai_api_base: 'http://127.0.0.1:1' });
+    expect(obfuscateCredentials(openaiProvider, 'provider', creds)).toEqual({
+      openai_api_key: 'sk-abc************op',
+      openai_api_base: 'http://127.0.0.1:1',
+    });
   });
 });
 
 describe('credentials through the form schema', () => {
   it('keeps only known variables, accepts the api_key alias, requires required ones', () => {
-    expect(normalizeCredentials({ spec: openaiProvider, scope: 'provider', credentials: { api_key: 'sk-x', extra: 'dropped' } })).toEqual({ openai_api_key: 'sk-x' });
-    expect(() => normalizeCredentials({ spec: openaiProvider, scope: 'provider', credentials: {} })).toThrow(new ModelConfigError('invalid_param', 'Variable openai_api_key is required'));
+    expect(
+      normalizeCredentials({
+        spec: openaiProvider,
+        scope: 'provider',
+        credentials: { api_key: 'sk-x', extra: 'dropped' },
+      }),
+    ).toEqual({ openai_api_key: 'sk-x' });
+    expect(() => normalizeCredentials({ spec: openaiProvider, scope: 'provider', credentials: {} })).toThrow(
+      new ModelConfigError('invalid_param', 'Variable openai_api_key is required'),
+    );
   });
   it('[__HIDDEN__] keeps the stored secret, and is refused when nothing is stored', () => {
-    const out = normalizeCredentials({ spec: openaiProvider, scope: 'provider', credentials: { openai_api_key: HIDDEN_VALUE, openai_organization: 'org-2' }, stored: { openai_api_key: 'sk-stored' } });
+    const out = normalizeCredentials({
+      spec: openaiProvider,
+      scope: 'provider',
+      credentials: { openai_api_key: HIDDEN_VALUE, openai_organization: 'org-2' },
+      stored: { openai_api_key: 'sk-stored' },
+    });
     expect(out).toEqual({ openai_api_key: 'sk-stored', openai_organization: 'org-2' });
-    expect(() => normalizeCredentials({ spec: openaiProvider, scope: 'provider', credentials: { openai_api_key: HIDDEN_VALUE } })).toThrow(/openai_api_key/);
+    expect(() =>
+      normalizeCredentials({ spec: openaiProvider, scope: 'provider', credentials: { openai_api_key: HIDDEN_VALUE } }),
+    ).toThrow(/openai_api_key/);
   });
   it('fills defaults, checks select options, and skips fields not shown for the model type', () => {
-    const llm = normalizeCredentials({ spec: ollamaProvider, scope: 'model', credentials: { base_url: 'http://h:11434', context_size: 8192 }, modelType: 'llm' });
+    const llm = normalizeCredentials({
+      spec: ollamaProvider,
+      scope: 'model',
+      credentials: { base_url: 'http://h:11434', context_size: 8192 },
+      modelType: 'llm',
+    });
     expect(llm).toEqual({ base_url: 'http://h:11434', mode: 'chat', context_size: '8192', max_tokens: '4096' });
-    const embedding = normalizeCredentials({ spec: ollamaProvider, scope: 'model', credentials: { base_url: 'http://h:11434', mode: 'chat' }, modelType: 'text-embedding' });
+    const embedding = normalizeCredentials({
+      spec: ollamaProvider,
+      scope: 'model',
+      credentials: { base_url: 'http://h:11434', mode: 'chat' },
+      modelType: 'text-embedding',
+    });
     expect(embedding).toEqual({ base_url: 'http://h:11434', context_size: '4096' });
-    expect(() => normalizeCredentials({ spec: ollamaProvider, scope: 'model', credentials: { base_url: 'http://h', mode: 'poetry' }, modelType: 'llm' })).toThrow(/mode is not in options/);
+    expect(() =>
+      normalizeCredentials({
+        spec: ollamaProvider,
+        scope: 'model',
+        credentials: { base_url: 'http://h', mode: 'poetry' },
+        modelType: 'llm',
+      }),
+    ).toThrow(/mode is not in options/);
   });
 });
 
@@ -77,7 +129,12 @@ describe('usage arithmetic (Dify: tokens × unit price × price unit, 7 places, 
     expect(priceFor(0, '2.50', '0.000001')).toBe('0.0000000');
   });
   it("builds Dify's LLMUsage, with empty prices for unknown models", () => {
-    const priced = llmUsage({ promptTokens: 1000, completionTokens: 500, price: priceOf('gpt-4o-mini-2024-07-18'), latencySeconds: 0.5 });
+    const priced = llmUsage({
+      promptTokens: 1000,
+      completionTokens: 500,
+      price: priceOf('gpt-4o-mini-2024-07-18'),
+      latencySeconds: 0.5,
+    });
     expect(priced).toEqual({
       prompt_tokens: 1000,
       prompt_unit_price: '0.15',
@@ -92,7 +149,13 @@ describe('usage arithmetic (Dify: tokens × unit price × price unit, 7 places, 
       currency: 'USD',
       latency: 0.5,
     });
-    expect(llmUsage({ promptTokens: 3, completionTokens: 4, latencySeconds: 1 })).toMatchObject({ prompt_price: '0.0', total_price: '0.0', prompt_unit_price: '0.0', currency: 'USD', total_tokens: 7 });
+    expect(llmUsage({ promptTokens: 3, completionTokens: 4, latencySeconds: 1 })).toMatchObject({
+      prompt_price: '0.0',
+      total_price: '0.0',
+      prompt_unit_price: '0.0',
+      currency: 'USD',
+      total_tokens: 7,
+    });
   });
   it('matches models by the longest known prefix', () => {
     expect(priceOf('gpt-4o-2024-08-06')?.input).toBe('2.50');
@@ -119,9 +182,16 @@ describe('token counting', () => {
 describe('error mapping of non-HTTP failures', () => {
   it('a refused connection is a Connection Error; an unknown failure a plain one', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-    expect(toModelError('ollama', refused)).toMatchObject({ code: 'completion_request_error', kind: 'connection', message: '[ollama] Connection Error, connect ECONNREFUSED 127.0.0.1:9' });
+    expect(toModelError('ollama', refused)).toMatchObject({
+      code: 'completion_request_error',
+      kind: 'connection',
+      message: '[ollama] Connection Error, connect ECONNREFUSED 127.0.0.1:9',
+    });
     expect(toModelError('echo', new Error('boom'))).toMatchObject({ kind: 'other', message: '[echo] Error: boom' });
-    expect(toModelError('echo', Object.assign(new Error('slow down'), { status: 429 }))).toMatchObject({ kind: 'rate_limit', upstreamStatus: 429 });
+    expect(toModelError('echo', Object.assign(new Error('slow down'), { status: 429 }))).toMatchObject({
+      kind: 'rate_limit',
+      upstreamStatus: 429,
+    });
   });
 });
 
@@ -130,19 +200,43 @@ describe('prompt and stream parts for the provider', () => {
     const { toProviderPrompt } = await import('../../src/model-runtime/provider-prompt.js');
     const prompt = toProviderPrompt([
       { role: 'system', content: 'sys' },
-      { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', url: 'data:image/png;base64,AAAA' }, { type: 'image', url: 'https://example.com/a.jpg', mimeType: 'image/jpeg' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'image', url: 'data:image/png;base64,AAAA' },
+          { type: 'image', url: 'https://example.com/a.jpg', mimeType: 'image/jpeg' },
+        ],
+      },
       { role: 'assistant', content: 'seen' },
     ]);
     expect(prompt).toEqual([
       { role: 'system', content: 'sys' },
-      { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'file', data: 'AAAA', mediaType: 'image/png' }, { type: 'file', data: new URL('https://example.com/a.jpg'), mediaType: 'image/jpeg' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'file', data: 'AAAA', mediaType: 'image/png' },
+          { type: 'file', data: new URL('https://example.com/a.jpg'), mediaType: 'image/jpeg' },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'text', text: 'seen' }] },
     ]);
   });
   it('reads usage and finish reasons of V3 and V2 models alike', async () => {
     const { finishReasonOf, usageOfFinish } = await import('../../src/model-runtime/provider-prompt.js');
-    expect(usageOfFinish({ inputTokens: { total: 5 }, outputTokens: { total: 7 } })).toEqual({ inputTokens: 5, outputTokens: 7 });
-    expect(usageOfFinish({ inputTokens: 5, outputTokens: undefined })).toEqual({ inputTokens: 5, outputTokens: undefined });
-    expect([finishReasonOf({ unified: 'length', raw: 'max_tokens' }), finishReasonOf('stop'), finishReasonOf('tool-calls')]).toEqual(['length', 'stop', 'other']);
+    expect(usageOfFinish({ inputTokens: { total: 5 }, outputTokens: { total: 7 } })).toEqual({
+      inputTokens: 5,
+      outputTokens: 7,
+    });
+    expect(usageOfFinish({ inputTokens: 5, outputTokens: undefined })).toEqual({
+      inputTokens: 5,
+      outputTokens: undefined,
+    });
+    expect([
+      finishReasonOf({ unified: 'length', raw: 'max_tokens' }),
+      finishReasonOf('stop'),
+      finishReasonOf('tool-calls'),
+    ]).toEqual(['length', 'stop', 'other']);
   });
 });

@@ -32,7 +32,9 @@ const TEN_MB = 10 * 1024 * 1024;
 
 describe('escaping and clipping for text output', () => {
   it('escapes control, DEL, C1 and bidi characters; leaves text and backslashes alone', () => {
-    expect(escapeControl('a\u0000b\nc\r\td\u001b[31me\u007f\u0085\u202ef\\x')).toBe('a\\x00b\\nc\\r\\td\\e[31me\\x7f\\u0085\\u202ef\\x');
+    expect(escapeControl('a\u0000b\nc\r\td\u001b[31me\u007f\u0085\u202ef\\x')).toBe(
+      'a\\x00b\\nc\\r\\td\\e[31me\\x7f\\u0085\\u202ef\\x',
+    );
     expect(escapeControl('line 1\nline 2\u001b', { keepNewlines: true })).toBe('line 1\nline 2\\e');
     expect(escapeControl('héllo — 日本')).toBe('héllo — 日本');
   });
@@ -47,7 +49,9 @@ describe('escaping and clipping for text output', () => {
 
 describe('config text output', () => {
   it('stays small with a 10 MB value (bug: 6.6 s and 3.4 GB), while --json keeps it exact', async () => {
-    const dir = await project({ '.env': `${GOOD_ENV}LOG_FILE=${'a'.repeat(TEN_MB)}\nDIFY_PORT=${'9'.repeat(TEN_MB)}x\n` });
+    const dir = await project({
+      '.env': `${GOOD_ENV}LOG_FILE=${'a'.repeat(TEN_MB)}\nDIFY_PORT=${'9'.repeat(TEN_MB)}x\n`,
+    });
     const config = loadConfig({ projectDir: dir, env: {} });
     const text = renderConfig(config, { showSecrets: false, all: true, color: plain });
     expect(text.length).toBeLessThan(20_000);
@@ -59,7 +63,10 @@ describe('config text output', () => {
   });
 
   it('an error in a 10 MB value quotes a bounded part of it', async () => {
-    const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': `services:\n  api:\n    environment:\n      MODE: api\n      LOG_FILE: "\${${'x'.repeat(TEN_MB)}"\n` });
+    const dir = await project({
+      '.env': GOOD_ENV,
+      'docker-compose.yaml': `services:\n  api:\n    environment:\n      MODE: api\n      LOG_FILE: "\${${'x'.repeat(TEN_MB)}"\n`,
+    });
     let error: unknown;
     try {
       loadProject({ projectDir: dir, env: {} });
@@ -72,7 +79,8 @@ describe('config text output', () => {
   });
 
   it('escapes NUL, newlines and ESC in values, keys of other services and excerpts; --json stays exact', async () => {
-    const compose = 'services:\n  api:\n    environment:\n      MODE: api\n      LOG_FILE: "a\\0b\\nc\\e[2J"\n      "ODD\\e]0;x\\u0007": "1"\n      DIFY_PORT: "5\\e[31m"\n';
+    const compose =
+      'services:\n  api:\n    environment:\n      MODE: api\n      LOG_FILE: "a\\0b\\nc\\e[2J"\n      "ODD\\e]0;x\\u0007": "1"\n      DIFY_PORT: "5\\e[31m"\n';
     const dir = await project({ '.env': GOOD_ENV, 'docker-compose.yaml': compose });
     const config = loadConfig({ projectDir: dir, env: {} });
     const text = renderConfig(config, { showSecrets: false, all: true, color: plain });
@@ -103,7 +111,16 @@ describe('config text output', () => {
 
 describe('other text tables escape values too', () => {
   it('ps', () => {
-    const table = renderStatus([{ service: 'db', provider: 'external', state: 'reachable', health: '-', address: 'evil\u001b[2J:5432', container: 'x\ny' }]);
+    const table = renderStatus([
+      {
+        service: 'db',
+        provider: 'external',
+        state: 'reachable',
+        health: '-',
+        address: 'evil\u001b[2J:5432',
+        container: 'x\ny',
+      },
+    ]);
     expect(table).toContain('evil\\e[2J:5432');
     expect(table).toContain('x\\ny');
     expect(table).not.toContain('\u001b');
@@ -111,7 +128,20 @@ describe('other text tables escape values too', () => {
 
   it('doctor', () => {
     const text = renderDoctor(
-      { checks: [{ id: 'db.connect', title: 'db', status: 'fail', finding: 'cannot reach host\u001b[2J', fix: 'set DB_HOST\u0000', details: ['\u001b]0;title\u0007'], duration_ms: 1 }], summary: { ok: 0, warn: 0, fail: 1, skip: 0, duration_ms: 1 } },
+      {
+        checks: [
+          {
+            id: 'db.connect',
+            title: 'db',
+            status: 'fail',
+            finding: 'cannot reach host\u001b[2J',
+            fix: 'set DB_HOST\u0000',
+            details: ['\u001b]0;title\u0007'],
+            duration_ms: 1,
+          },
+        ],
+        summary: { ok: 0, warn: 0, fail: 1, skip: 0, duration_ms: 1 },
+      },
       { color: plain, verbose: true },
     );
     expect(text).toContain('cannot reach host\\e[2J');
@@ -125,13 +155,17 @@ describe('a dangling symbolic link is named, not treated as absent', () => {
   it('.env pointing at a missing file', async () => {
     const dir = await project({});
     await symlink(path.join(dir, 'gone.env'), path.join(dir, '.env'));
-    expect(() => loadProject({ projectDir: dir, env: {} })).toThrow(`env file ${path.join(dir, '.env')} is a symbolic link to ${path.join(dir, 'gone.env')}, which does not exist`);
+    expect(() => loadProject({ projectDir: dir, env: {} })).toThrow(
+      `env file ${path.join(dir, '.env')} is a symbolic link to ${path.join(dir, 'gone.env')}, which does not exist`,
+    );
   });
 
   it('a compose file pointing at a missing file, and a link that loops', async () => {
     const dir = await project({ '.env': GOOD_ENV });
     await symlink('nowhere/compose.yaml', path.join(dir, 'docker-compose.yaml'));
-    expect(() => loadProject({ projectDir: dir, env: {} })).toThrow(`compose file ${path.join(dir, 'docker-compose.yaml')} is a symbolic link to ${path.join(dir, 'nowhere/compose.yaml')}, which does not exist`);
+    expect(() => loadProject({ projectDir: dir, env: {} })).toThrow(
+      `compose file ${path.join(dir, 'docker-compose.yaml')} is a symbolic link to ${path.join(dir, 'nowhere/compose.yaml')}, which does not exist`,
+    );
     const loop = await project({});
     await symlink('.env', path.join(loop, '.env'));
     expect(() => loadProject({ projectDir: loop, env: {} })).toThrow('is a symbolic link that loops');

@@ -19,7 +19,15 @@ describe('colour', () => {
 
 describe('tables', () => {
   it('aligns columns by visible width', () => {
-    expect(renderTable(['A', 'BB'], [['\u001b[31mxxx\u001b[39m', 'y'], ['z', 'w']])).toBe('A    BB\n\u001b[31mxxx\u001b[39m  y\nz    w');
+    expect(
+      renderTable(
+        ['A', 'BB'],
+        [
+          ['\u001b[31mxxx\u001b[39m', 'y'],
+          ['z', 'w'],
+        ],
+      ),
+    ).toBe('A    BB\n\u001b[31mxxx\u001b[39m  y\nz    w');
   });
 });
 

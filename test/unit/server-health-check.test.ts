@@ -5,7 +5,12 @@ import { createHealthCheck } from '../../src/server/health-check.js';
 /** A stand-in pool: the health check only calls query('SELECT 1'). */
 function fakePool(behaviour: () => Promise<unknown>) {
   let calls = 0;
-  const pool = { query: () => ((calls += 1), behaviour()) } as unknown as pg.Pool;
+  const pool = {
+    query: () => {
+      calls += 1;
+      return behaviour();
+    },
+  } as unknown as pg.Pool;
   return { pool, calls: () => calls };
 }
 
@@ -31,7 +36,10 @@ describe('createHealthCheck', () => {
   });
 
   it('is unhealthy when a configured Redis does not answer', async () => {
-    const check = createHealthCheck({ pool: fakePool(async () => ({})).pool, pingRedis: () => Promise.reject(new Error('no')) });
+    const check = createHealthCheck({
+      pool: fakePool(async () => ({})).pool,
+      pingRedis: () => Promise.reject(new Error('no')),
+    });
     expect(await check()).toEqual({ status: 'unhealthy', db: 'ok', redis: 'error' });
   });
 });

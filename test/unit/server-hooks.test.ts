@@ -43,7 +43,9 @@ describe('error handler', () => {
     // A real ENOSPC: /dev/full refuses every write with it.
     app.get('/file-full', async () => writeFile('/dev/full', 'x'));
     app.get('/redis-misconf', async () => {
-      throw new Error('MISCONF Redis is configured to save RDB snapshots, but it is currently unable to persist to disk.');
+      throw new Error(
+        'MISCONF Redis is configured to save RDB snapshots, but it is currently unable to persist to disk.',
+      );
     });
     app.get('/statement-timeout', async () => {
       throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
@@ -70,10 +72,16 @@ describe('error handler', () => {
       throw Object.assign(new Error('invalid input syntax for type integer: "s3cret-value"'), { code: '22P02' });
     });
     app.get('/redis-away', async () => {
-      throw Object.assign(new Error('Reached the max retries per request limit (which is 1).'), { name: 'MaxRetriesPerRequestError' });
+      throw Object.assign(new Error('Reached the max retries per request limit (which is 1).'), {
+        name: 'MaxRetriesPerRequestError',
+      });
     });
     const bad = await app.inject('/bad-value');
-    expect(bad.json()).toEqual({ code: 'invalid_param', message: 'A value in the request cannot be stored.', status: 400 });
+    expect(bad.json()).toEqual({
+      code: 'invalid_param',
+      message: 'A value in the request cannot be stored.',
+      status: 400,
+    });
     expect((await app.inject('/redis-away')).json()).toMatchObject({ code: 'service_unavailable', status: 503 });
   });
 });
@@ -139,7 +147,9 @@ describe('concurrency limit with clients that hang up', () => {
       const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
       const holding = fetch(`${url}/hold`);
       await holderArrived;
-      const aborted = Array.from({ length: 3 }, () => fetch(`${url}/quick`, { signal: AbortSignal.timeout(100) }).catch(() => 'aborted'));
+      const aborted = Array.from({ length: 3 }, () =>
+        fetch(`${url}/quick`, { signal: AbortSignal.timeout(100) }).catch(() => 'aborted'),
+      );
       expect(await Promise.all(aborted)).toEqual(['aborted', 'aborted', 'aborted']);
       release();
       expect((await holding).status).toBe(200);
@@ -155,17 +165,20 @@ describe('trustedProxy', () => {
   it('believes no X-Forwarded-For by default, from loopback and private addresses included', async () => {
     const { trustedProxy } = await import('../../src/server/trust-proxy.js');
     const off = trustedProxy({ enabled: false, allowIps: '*' });
-    for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '192.168.1.1', '203.0.113.9']) expect(off(peer, 0), peer).toBe(false);
+    for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '192.168.1.1', '203.0.113.9'])
+      expect(off(peer, 0), peer).toBe(false);
   });
 
   it('when enabled, believes one hop from FORWARDED_ALLOW_IPS only (gunicorn default: loopback)', async () => {
     const { trustedProxy } = await import('../../src/server/trust-proxy.js');
     const loopback = trustedProxy({ enabled: true });
     for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(loopback(peer, 0), peer).toBe(true);
-    for (const peer of ['127.0.0.2', '10.1.2.3', '172.20.0.5', 'fd00::5', '203.0.113.9', 'not-an-address']) expect(loopback(peer, 0), peer).toBe(false);
+    for (const peer of ['127.0.0.2', '10.1.2.3', '172.20.0.5', 'fd00::5', '203.0.113.9', 'not-an-address'])
+      expect(loopback(peer, 0), peer).toBe(false);
     expect(loopback('127.0.0.1', 1)).toBe(false);
     const lan = trustedProxy({ enabled: true, allowIps: ' 172.16.0.0/12, fd00::/8 ,192.168.1.7' });
-    for (const peer of ['172.20.0.5', '::ffff:172.18.0.2', 'fd00::5', '192.168.1.7']) expect(lan(peer, 0), peer).toBe(true);
+    for (const peer of ['172.20.0.5', '::ffff:172.18.0.2', 'fd00::5', '192.168.1.7'])
+      expect(lan(peer, 0), peer).toBe(true);
     for (const peer of ['127.0.0.1', '192.168.1.8', '10.0.0.1']) expect(lan(peer, 0), peer).toBe(false);
     const any = trustedProxy({ enabled: true, allowIps: '*' });
     expect(any('203.0.113.9', 0)).toBe(true);
@@ -175,7 +188,12 @@ describe('trustedProxy', () => {
   it('names the entries of FORWARDED_ALLOW_IPS that are not addresses or CIDR blocks', async () => {
     const { invalidProxyEntries } = await import('../../src/server/trust-proxy.js');
     expect(invalidProxyEntries('127.0.0.1,::1, 10.0.0.0/8, *, fd00::/8')).toEqual([]);
-    expect(invalidProxyEntries('127.0.0.1, nginx, 10.0.0.0/33, 10.0.0.0/8/1, ::1/129')).toEqual(['nginx', '10.0.0.0/33', '10.0.0.0/8/1', '::1/129']);
+    expect(invalidProxyEntries('127.0.0.1, nginx, 10.0.0.0/33, 10.0.0.0/8/1, ::1/129')).toEqual([
+      'nginx',
+      '10.0.0.0/33',
+      '10.0.0.0/8/1',
+      '::1/129',
+    ]);
   });
 });
 

@@ -12,7 +12,8 @@ function capture(isTTY: boolean) {
   return { stream, text: () => text };
 }
 
-const flush = (logger: ReturnType<typeof createLogger>) => new Promise<void>((resolve) => logger.flush(() => resolve()));
+const flush = (logger: ReturnType<typeof createLogger>) =>
+  new Promise<void>((resolve) => logger.flush(() => resolve()));
 
 describe('createLogger', () => {
   it('writes JSON lines off a TTY and to LOG_FILE, honouring LOG_LEVEL', async () => {
@@ -20,7 +21,11 @@ describe('createLogger', () => {
     try {
       const file = path.join(tmp.dir, 'logs/api.log');
       const console = capture(false);
-      const logger = createLogger({ settings: { LOG_LEVEL: 'WARNING', LOG_FILE: file }, stream: console.stream, base: { mode: 'api' } });
+      const logger = createLogger({
+        settings: { LOG_LEVEL: 'WARNING', LOG_FILE: file },
+        stream: console.stream,
+        base: { mode: 'api' },
+      });
       logger.info('hidden');
       logger.warn({ port: 5001 }, 'shown');
       await flush(logger);

@@ -31,8 +31,13 @@ describe('settingsFromEnv', () => {
     const { settings } = settingsFromEnv(base);
     expect(settings.RESPECT_XFORWARD_HEADERS_ENABLED).toBe(false);
     expect(settings.FORWARDED_ALLOW_IPS).toBe('127.0.0.1,::1');
-    expect(settingsFromEnv({ ...base, RESPECT_XFORWARD_HEADERS_ENABLED: 'true', FORWARDED_ALLOW_IPS: '172.16.0.0/12' }).settings.FORWARDED_ALLOW_IPS).toBe('172.16.0.0/12');
-    expect(() => settingsFromEnv({ ...base, FORWARDED_ALLOW_IPS: '10.0.0.0/8, nginx' })).toThrow(/FORWARDED_ALLOW_IPS .*nginx/);
+    expect(
+      settingsFromEnv({ ...base, RESPECT_XFORWARD_HEADERS_ENABLED: 'true', FORWARDED_ALLOW_IPS: '172.16.0.0/12' })
+        .settings.FORWARDED_ALLOW_IPS,
+    ).toBe('172.16.0.0/12');
+    expect(() => settingsFromEnv({ ...base, FORWARDED_ALLOW_IPS: '10.0.0.0/8, nginx' })).toThrow(
+      /FORWARDED_ALLOW_IPS .*nginx/,
+    );
   });
 });
 

@@ -6,12 +6,20 @@ import { createFileUrls } from '../../src/server/services/file-urls.js';
 import { parseSuggestions } from '../../src/server/services/suggested-questions.js';
 import { checkUpload, sizeLimit, type UploadLimits } from '../../src/server/services/upload-files.js';
 
-const LIMITS: UploadLimits = { UPLOAD_FILE_SIZE_LIMIT: 15, UPLOAD_IMAGE_FILE_SIZE_LIMIT: 10, UPLOAD_VIDEO_FILE_SIZE_LIMIT: 100, UPLOAD_AUDIO_FILE_SIZE_LIMIT: 50, UPLOAD_FILE_EXTENSION_BLACKLIST: 'exe, .BAT' };
+const LIMITS: UploadLimits = {
+  UPLOAD_FILE_SIZE_LIMIT: 15,
+  UPLOAD_IMAGE_FILE_SIZE_LIMIT: 10,
+  UPLOAD_VIDEO_FILE_SIZE_LIMIT: 100,
+  UPLOAD_AUDIO_FILE_SIZE_LIMIT: 50,
+  UPLOAD_FILE_EXTENSION_BLACKLIST: 'exe, .BAT',
+};
 const MB = 1024 * 1024;
 
 describe('conversation names', () => {
   it('takes "Your Output" of the JSON answer, even wrapped in prose or a code fence', () => {
-    expect(parseConversationName('{"Language Type":"English","Your Reasoning":"x","Your Output":" Tea time "}', 'q')).toBe('Tea time');
+    expect(
+      parseConversationName('{"Language Type":"English","Your Reasoning":"x","Your Output":" Tea time "}', 'q'),
+    ).toBe('Tea time');
     expect(parseConversationName('Here:\n```json\n{"Your Output": "Tea time"}\n```', 'q')).toBe('Tea time');
   });
 
@@ -33,7 +41,11 @@ describe('conversation names', () => {
 
 describe('suggested questions', () => {
   it('reads the first JSON array of strings in the answer, else none', () => {
-    expect(parseSuggestions('Sure: ["What next?", "Why?", "How so?"] enjoy')).toEqual(['What next?', 'Why?', 'How so?']);
+    expect(parseSuggestions('Sure: ["What next?", "Why?", "How so?"] enjoy')).toEqual([
+      'What next?',
+      'Why?',
+      'How so?',
+    ]);
     expect(parseSuggestions('[\n "a",\n " b ", 3, ""\n]')).toEqual(['a', 'b']);
     expect(parseSuggestions('no list')).toEqual([]);
     expect(parseSuggestions('[not json]')).toEqual([]);
@@ -70,7 +82,9 @@ describe('uploads', () => {
   });
 
   it('keeps long names to 200 characters with their extension', () => {
-    expect(checkUpload(LIMITS, { filename: `${'n'.repeat(250)}.png`, mimetype: 'image/png', size: 1 }).name).toBe(`${'n'.repeat(200)}.png`);
+    expect(checkUpload(LIMITS, { filename: `${'n'.repeat(250)}.png`, mimetype: 'image/png', size: 1 }).name).toBe(
+      `${'n'.repeat(200)}.png`,
+    );
   });
 });
 
@@ -79,7 +93,9 @@ describe('storage root', () => {
     const base = { STORAGE_LOCAL_PATH: 'storage', OPENDAL_FS_ROOT: 'storage' };
     expect(storageRoot({ ...base, STORAGE_TYPE: 'opendal' }, '/p')).toBe(path.resolve('/p/volumes/app/storage'));
     expect(storageRoot({ ...base, STORAGE_TYPE: 'opendal', OPENDAL_FS_ROOT: '/srv/files' }, '/p')).toBe('/srv/files');
-    expect(storageRoot({ ...base, STORAGE_TYPE: 'local', STORAGE_LOCAL_PATH: 'data/up' }, '/p')).toBe(path.resolve('/p/volumes/app/data/up'));
+    expect(storageRoot({ ...base, STORAGE_TYPE: 'local', STORAGE_LOCAL_PATH: 'data/up' }, '/p')).toBe(
+      path.resolve('/p/volumes/app/data/up'),
+    );
   });
 });
 
@@ -92,9 +108,18 @@ describe('signed file links', () => {
 
   it("signs Dify's file-preview link and verifies it until FILES_ACCESS_TIMEOUT", () => {
     let clock = 1_800_000_000;
-    const urls = createFileUrls({ secretKey: 'secret-one', filesUrl: 'https://files.example.com/', accessTimeoutSeconds: 300, now: () => clock });
+    const urls = createFileUrls({
+      secretKey: 'secret-one',
+      filesUrl: 'https://files.example.com/',
+      accessTimeoutSeconds: 300,
+      now: () => clock,
+    });
     const link = urls.sign(id);
-    expect(link).toMatch(new RegExp(`^https://files\\.example\\.com/files/${id}/file-preview\\?timestamp=1800000000&nonce=[0-9a-f]{32}&sign=[A-Za-z0-9_-]{43}%3D$`));
+    expect(link).toMatch(
+      new RegExp(
+        `^https://files\\.example\\.com/files/${id}/file-preview\\?timestamp=1800000000&nonce=[0-9a-f]{32}&sign=[A-Za-z0-9_-]{43}%3D$`,
+      ),
+    );
     expect(urls.verify(params(link))).toBe(true);
     clock += 300;
     expect(urls.verify(params(link))).toBe(true);
@@ -108,8 +133,12 @@ describe('signed file links', () => {
     expect(link.startsWith(`/files/${id}/file-preview?`)).toBe(true);
     const good = params(link);
     expect(urls.verify({ ...good, uploadFileId: id.replace('6f', '7f') })).toBe(false);
-    expect(urls.verify({ ...good, nonce: good.nonce.slice(0, -1) + (good.nonce.endsWith('0') ? '1' : '0') })).toBe(false);
+    expect(urls.verify({ ...good, nonce: good.nonce.slice(0, -1) + (good.nonce.endsWith('0') ? '1' : '0') })).toBe(
+      false,
+    );
     expect(urls.verify({ ...good, sign: 'AAAA' })).toBe(false);
-    expect(createFileUrls({ secretKey: 'secret-two', filesUrl: '', accessTimeoutSeconds: 300 }).verify(good)).toBe(false);
+    expect(createFileUrls({ secretKey: 'secret-two', filesUrl: '', accessTimeoutSeconds: 300 }).verify(good)).toBe(
+      false,
+    );
   });
 });

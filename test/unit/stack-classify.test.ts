@@ -2,7 +2,7 @@ import { chmod, mkdtemp, mkdir, writeFile, rm, readlink } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DifyctlError } from '../../src/errors/index.js';
+import type { DifyctlError } from '../../src/errors/index.js';
 import { engineEndpoint, dockerOptions } from '../../src/stack/providers/docker/engine.js';
 import { repairSymlinks } from '../../src/stack/providers/embedded/binaries.js';
 import { checkTraversable } from '../../src/stack/providers/embedded/run-as.js';
@@ -24,7 +24,10 @@ const fatalCode = (p: { ok: boolean; fatal?: DifyctlError }) => p.fatal?.code;
 
 describe('login failures are told apart, each with the variable to fix', () => {
   it('PostgreSQL: wrong password, unknown role, missing database, unknown host are fatal; refused and starting are waited on', () => {
-    const auth = classifyPgError({ code: '28P01', message: 'password authentication failed for user "postgres"' }, conn);
+    const auth = classifyPgError(
+      { code: '28P01', message: 'password authentication failed for user "postgres"' },
+      conn,
+    );
     expect(fatalCode(auth)).toBe('DB.AUTH_FAILED');
     expect(auth.ok === false && auth.fatal?.hint).toContain('DB_PASSWORD');
     const role = classifyPgError({ code: '28000', message: 'role "x" does not exist' }, conn);
@@ -35,8 +38,13 @@ describe('login failures are told apart, each with the variable to fix', () => {
     const dns = classifyPgError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db' }, conn);
     expect(fatalCode(dns)).toBe('NET.HOST_NOT_FOUND');
     expect(dns.ok === false && dns.fatal?.hint).toContain('DB_HOST');
-    expect(classifyPgError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, conn)).toEqual({ ok: false, reason: 'connection refused at 127.0.0.1:5432' });
-    expect(fatalCode(classifyPgError({ code: '57P03', message: 'the database system is starting up' }, conn))).toBeUndefined();
+    expect(classifyPgError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, conn)).toEqual({
+      ok: false,
+      reason: 'connection refused at 127.0.0.1:5432',
+    });
+    expect(
+      fatalCode(classifyPgError({ code: '57P03', message: 'the database system is starting up' }, conn)),
+    ).toBeUndefined();
   });
 
   it('Redis: WRONGPASS / NOAUTH are REDIS.AUTH_FAILED naming REDIS_PASSWORD', () => {
@@ -45,23 +53,45 @@ describe('login failures are told apart, each with the variable to fix', () => {
     expect(fatalCode(wrong)).toBe('REDIS.AUTH_FAILED');
     expect(wrong.ok === false && wrong.fatal?.hint).toContain('REDIS_PASSWORD');
     expect(fatalCode(classifyRedisError(new Error('NOAUTH Authentication required.'), r))).toBe('REDIS.AUTH_FAILED');
-    expect(fatalCode(classifyRedisError(Object.assign(new Error('getaddrinfo ENOTFOUND redis'), { code: 'ENOTFOUND' }), r))).toBe('NET.HOST_NOT_FOUND');
-    expect(fatalCode(classifyRedisError(new Error('LOADING Redis is loading the dataset in memory'), r))).toBeUndefined();
+    expect(
+      fatalCode(classifyRedisError(Object.assign(new Error('getaddrinfo ENOTFOUND redis'), { code: 'ENOTFOUND' }), r)),
+    ).toBe('NET.HOST_NOT_FOUND');
+    expect(
+      fatalCode(classifyRedisError(new Error('LOADING Redis is loading the dataset in memory'), r)),
+    ).toBeUndefined();
   });
 });
 
 describe('Docker engine discovery (like the docker CLI)', () => {
   it('uses DOCKER_HOST, else the current context, else the default socket', async () => {
-    expect(engineEndpoint({ DOCKER_HOST: 'unix:///tmp/x.sock' })).toEqual({ host: 'unix:///tmp/x.sock', source: 'DOCKER_HOST' });
+    expect(engineEndpoint({ DOCKER_HOST: 'unix:///tmp/x.sock' })).toEqual({
+      host: 'unix:///tmp/x.sock',
+      source: 'DOCKER_HOST',
+    });
     const config = await temp();
     const id = createHash('sha256').update('colima').digest('hex');
     await mkdir(path.join(config, 'contexts', 'meta', id), { recursive: true });
     await writeFile(path.join(config, 'config.json'), JSON.stringify({ currentContext: 'colima' }));
-    await writeFile(path.join(config, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: 'colima', Endpoints: { docker: { Host: 'unix:///home/u/.colima/docker.sock' } } }));
-    expect(engineEndpoint({ DOCKER_CONFIG: config })).toEqual({ host: 'unix:///home/u/.colima/docker.sock', source: 'docker context "colima"' });
-    expect(engineEndpoint({}, await temp())).toEqual({ host: 'unix:///var/run/docker.sock', source: 'the default socket' });
-    expect(dockerOptions({ host: 'tcp://10.0.0.2:2375', source: 'DOCKER_HOST' })).toEqual({ protocol: 'http', host: '10.0.0.2', port: 2375 });
-    expect(dockerOptions({ host: 'unix:///var/run/docker.sock', source: 'x' })).toEqual({ socketPath: '/var/run/docker.sock' });
+    await writeFile(
+      path.join(config, 'contexts', 'meta', id, 'meta.json'),
+      JSON.stringify({ Name: 'colima', Endpoints: { docker: { Host: 'unix:///home/u/.colima/docker.sock' } } }),
+    );
+    expect(engineEndpoint({ DOCKER_CONFIG: config })).toEqual({
+      host: 'unix:///home/u/.colima/docker.sock',
+      source: 'docker context "colima"',
+    });
+    expect(engineEndpoint({}, await temp())).toEqual({
+      host: 'unix:///var/run/docker.sock',
+      source: 'the default socket',
+    });
+    expect(dockerOptions({ host: 'tcp://10.0.0.2:2375', source: 'DOCKER_HOST' })).toEqual({
+      protocol: 'http',
+      host: '10.0.0.2',
+      port: 2375,
+    });
+    expect(dockerOptions({ host: 'unix:///var/run/docker.sock', source: 'x' })).toEqual({
+      socketPath: '/var/run/docker.sock',
+    });
   });
 });
 
@@ -70,7 +100,10 @@ describe('repairSymlinks (npm skipped the binary package install script)', () =>
     const pkg = await temp();
     await mkdir(path.join(pkg, 'native', 'lib'), { recursive: true });
     await writeFile(path.join(pkg, 'native', 'lib', 'libpq.so.5.18'), 'lib');
-    await writeFile(path.join(pkg, 'native', 'pg-symlinks.json'), JSON.stringify([{ source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so.5' }]));
+    await writeFile(
+      path.join(pkg, 'native', 'pg-symlinks.json'),
+      JSON.stringify([{ source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so.5' }]),
+    );
     expect(await repairSymlinks(path.join(pkg, 'native'))).toEqual([path.join(pkg, 'native', 'lib', 'libpq.so.5')]);
     expect(await readlink(path.join(pkg, 'native', 'lib', 'libpq.so.5'))).toBe('libpq.so.5.18');
     expect(await repairSymlinks(path.join(pkg, 'native'))).toEqual([]);
@@ -80,7 +113,10 @@ describe('repairSymlinks (npm skipped the binary package install script)', () =>
     const pkg = await temp();
     await mkdir(path.join(pkg, 'native'), { recursive: true });
     await writeFile(path.join(pkg, 'native', 'lib'), 'not a directory');
-    await writeFile(path.join(pkg, 'native', 'pg-symlinks.json'), JSON.stringify([{ source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so.5' }]));
+    await writeFile(
+      path.join(pkg, 'native', 'pg-symlinks.json'),
+      JSON.stringify([{ source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so.5' }]),
+    );
     const error = (await repairSymlinks(path.join(pkg, 'native')).catch((e: unknown) => e)) as DifyctlError;
     expect(error.code).toBe('EMBEDDED.BINARIES_BROKEN');
     expect(error.hint).toContain('hydrate-symlinks.js');

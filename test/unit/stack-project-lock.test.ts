@@ -48,10 +48,13 @@ describe('project lock', () => {
     const dir = await project();
     const other = await bystander(dir);
     await writeFile(path.join(dir, '.difyctl', 'lock'), `${other} ${(await processStart(other)) ?? 0}`);
-    await expect(acquireProjectLock({ projectDir: dir, timeoutMs: 300 })).rejects.toMatchObject({ code: 'STACK.LOCKED', message: expect.stringContaining(`pid ${other}`) });
+    await expect(acquireProjectLock({ projectDir: dir, timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'STACK.LOCKED',
+      message: expect.stringContaining(`pid ${other}`),
+    });
   });
 
-  it('gives a dead holder\'s lock to one waiter at a time, and release never removes another\'s lock', async () => {
+  it("gives a dead holder's lock to one waiter at a time, and release never removes another's lock", async () => {
     const dir = await project();
     const file = path.join(dir, '.difyctl', 'lock');
     let most = 0;
@@ -94,14 +97,25 @@ describe('recorded pids (never signal a process that reused one)', () => {
     const dir = await project();
     const pid = await bystander(dir);
     const start = (await processStart(pid)) ?? 0;
-    const record = { service: 'api', supervisorPid: pid, supervisorStart: start + 1, pid, pidStart: start + 1, state: 'running' as const, restarts: 0, crashStreak: 0, startedAt: new Date().toISOString(), logFile: path.join(dir, 'api.log') };
+    const record = {
+      service: 'api',
+      supervisorPid: pid,
+      supervisorStart: start + 1,
+      pid,
+      pidStart: start + 1,
+      state: 'running' as const,
+      restarts: 0,
+      crashStreak: 0,
+      startedAt: new Date().toISOString(),
+      logFile: path.join(dir, 'api.log'),
+    };
     await writeRunRecord(dir, record);
     expect(await stopServices({ projectDir: dir, services: ['api'], timeoutMs: 500 })).toEqual(['api']);
     expect(await sameProcess(pid, start)).toBe(true);
     expect(await readRunRecord(dir, 'api')).toBeUndefined();
   });
 
-  it('an embedded redis pid running elsewhere (another project) is not this project\'s', async () => {
+  it("an embedded redis pid running elsewhere (another project) is not this project's", async () => {
     const dir = await project();
     const elsewhere = await project();
     await mkdir(embeddedRedisDir(elsewhere), { recursive: true });

@@ -22,13 +22,29 @@ describe('pullImage', () => {
       { status: 'Pull complete', id: 'a1b2' },
     ]);
     await pullImage({ docker, image: 'redis:6-alpine', report: (e) => events.push(e) });
-    expect(events).toContainEqual({ type: 'pull-progress', image: 'redis:6-alpine', layer: 'a1b2', status: 'Downloading', current: 100, total: 400 });
-    expect(events.filter((e) => e.type === 'pull-progress' && e.layer === 'a1b2').map((e) => (e.type === 'pull-progress' ? e.status : ''))).toEqual(['Downloading', 'Download complete', 'Pull complete']);
+    expect(events).toContainEqual({
+      type: 'pull-progress',
+      image: 'redis:6-alpine',
+      layer: 'a1b2',
+      status: 'Downloading',
+      current: 100,
+      total: 400,
+    });
+    expect(
+      events
+        .filter((e) => e.type === 'pull-progress' && e.layer === 'a1b2')
+        .map((e) => (e.type === 'pull-progress' ? e.status : '')),
+    ).toEqual(['Downloading', 'Download complete', 'Pull complete']);
   });
 
   it('turns an error in the stream into DOCKER.PULL_FAILED naming the image', async () => {
-    const docker = engineAnswering([{ status: 'Pulling fs layer', id: 'a1b2' }, { error: 'manifest unknown', errorDetail: { message: 'manifest unknown' } }]);
-    const error = (await pullImage({ docker, image: 'postgres:99', report: () => undefined }).catch((e: unknown) => e)) as DifyctlError;
+    const docker = engineAnswering([
+      { status: 'Pulling fs layer', id: 'a1b2' },
+      { error: 'manifest unknown', errorDetail: { message: 'manifest unknown' } },
+    ]);
+    const error = (await pullImage({ docker, image: 'postgres:99', report: () => undefined }).catch(
+      (e: unknown) => e,
+    )) as DifyctlError;
     expect(error).toBeInstanceOf(DifyctlError);
     expect(error.code).toBe('DOCKER.PULL_FAILED');
     expect(error.message).toContain('postgres:99');

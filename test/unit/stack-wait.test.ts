@@ -9,7 +9,14 @@ import { POLL_MS, waitUntilReady } from '../../src/stack/ready/wait.js';
 function fakeClock(): Clock & { sleeps: number[] } {
   let now = 0;
   const sleeps: number[] = [];
-  return { sleeps, now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
 }
 
 function scripted(probes: Probe[]): ReadinessStrategy & { calls: number } {
@@ -34,7 +41,15 @@ describe('waitUntilReady', () => {
     const clock = fakeClock();
     const controller = new AbortController();
     const strategy = scripted([{ ok: false, reason: 'refused' }]);
-    const waiting = waitUntilReady({ dependency: 'db', label: 'db (external, 127.0.0.1:1)', strategy, timeoutMs: 120_000, clock, signal: controller.signal, onWaiting: () => controller.abort() });
+    const waiting = waitUntilReady({
+      dependency: 'db',
+      label: 'db (external, 127.0.0.1:1)',
+      strategy,
+      timeoutMs: 120_000,
+      clock,
+      signal: controller.signal,
+      onWaiting: () => controller.abort(),
+    });
     await expect(waiting).rejects.toMatchObject({ code: 'CLI.INTERRUPTED' });
     expect(strategy.calls).toBe(1);
   });
@@ -62,7 +77,9 @@ describe('waitUntilReady', () => {
   it('stops at once on a fatal probe', async () => {
     const fatal = new DifyctlError('DB.AUTH_FAILED', 'no');
     const strategy = scripted([{ ok: false, reason: 'auth', fatal }]);
-    await expect(waitUntilReady({ dependency: 'db', label: 'db', strategy, timeoutMs: 10_000, clock: fakeClock() })).rejects.toBe(fatal);
+    await expect(
+      waitUntilReady({ dependency: 'db', label: 'db', strategy, timeoutMs: 10_000, clock: fakeClock() }),
+    ).rejects.toBe(fatal);
     expect(strategy.calls).toBe(1);
   });
 

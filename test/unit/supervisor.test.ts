@@ -64,13 +64,19 @@ describe('supervisor (real processes)', () => {
 
   it('counts a run that fails with an exit code within the startup window as a crash, however long it took', async () => {
     // 1.2 s per run: past minUptimeMs (1 s), as a server that loads slowly and then fails.
-    const { supervisor, events } = await supervise("setTimeout(() => { console.error('Error: fails at start'); process.exit(1); }, 1200)", { maxCrashes: 2 });
+    const { supervisor, events } = await supervise(
+      "setTimeout(() => { console.error('Error: fails at start'); process.exit(1); }, 1200)",
+      { maxCrashes: 2 },
+    );
     expect(await supervisor.done).toBe('gave-up');
     expect(events.filter((e) => e.type === 'exit').every((e) => e.type === 'exit' && e.crash)).toBe(true);
   });
 
   it('gives up after N crashes in a row, with the last log lines', async () => {
-    const { dir, supervisor, events } = await supervise("console.error('Error: bad CUSTOM_MIDDLEWARE_MODULE'); process.exit(3)", { maxCrashes: 3, minUptimeMs: 60_000 }); // every run a crash, however slow the machine
+    const { dir, supervisor, events } = await supervise(
+      "console.error('Error: bad CUSTOM_MIDDLEWARE_MODULE'); process.exit(3)",
+      { maxCrashes: 3, minUptimeMs: 60_000 },
+    ); // every run a crash, however slow the machine
     expect(await supervisor.done).toBe('gave-up');
     const gaveUp = events.find((e) => e.type === 'gave-up');
     expect(gaveUp).toMatchObject({ crashes: 3, tail: expect.arrayContaining(['Error: bad CUSTOM_MIDDLEWARE_MODULE']) });
@@ -80,7 +86,10 @@ describe('supervisor (real processes)', () => {
 
   it('restarts a process killed with SIGKILL and counts the restart; stops gracefully', async () => {
     // minUptimeMs 0: every run counts as healthy, so a kill is restarted at once.
-    const { dir, supervisor, events } = await supervise("process.on('SIGTERM', () => { console.log('draining'); process.exit(0); }); console.log('up'); setInterval(() => {}, 1000)", { minUptimeMs: 0 });
+    const { dir, supervisor, events } = await supervise(
+      "process.on('SIGTERM', () => { console.log('draining'); process.exit(0); }); console.log('up'); setInterval(() => {}, 1000)",
+      { minUptimeMs: 0 },
+    );
     const log = path.join(dir, '.difyctl', 'logs', 'api.log');
     const ups = async () => (await readFile(log, 'utf8').catch(() => '')).split('up\n').length - 1;
     const untilUps = async (n: number) => {

@@ -5,13 +5,16 @@
  */
 import type { DslWarning } from './provider-warnings.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The knowledge base ids a config's `dataset_configs.datasets.datasets[].dataset.id` names. */
 function datasetIds(config: Record<string, unknown>): string[] {
   const outer = isRecord(config.dataset_configs) ? config.dataset_configs.datasets : undefined;
   const list = isRecord(outer) && Array.isArray(outer.datasets) ? outer.datasets : [];
-  return list.map((entry) => (isRecord(entry) && isRecord(entry.dataset) ? String(entry.dataset.id ?? '') : '')).filter(Boolean);
+  return list
+    .map((entry) => (isRecord(entry) && isRecord(entry.dataset) ? String(entry.dataset.id ?? '') : ''))
+    .filter(Boolean);
 }
 
 export function configWarnings(config: Record<string, unknown>): DslWarning[] {
@@ -25,7 +28,9 @@ export function configWarnings(config: Record<string, unknown>): DslWarning[] {
       details: { dataset_ids: ids },
     });
   }
-  const tools = Array.isArray(config.external_data_tools) ? config.external_data_tools.filter((t) => isRecord(t) && t.enabled !== false) : [];
+  const tools = Array.isArray(config.external_data_tools)
+    ? config.external_data_tools.filter((t) => isRecord(t) && t.enabled !== false)
+    : [];
   if (tools.length) {
     warnings.push({
       code: 'external_data_tool_ignored',

@@ -35,7 +35,8 @@ function nulPath(value: unknown, path: string): string | null {
 export function appValues(doc: DslDocument, overrides: AppOverrides) {
   const app = doc.app;
   const name = (overrides.name || app.name || '').trim();
-  if (!name) throw new DslError('app.name is missing: give the app a name (name in the request, or app.name in the file)');
+  if (!name)
+    throw new DslError('app.name is missing: give the app a name (name in the request, or app.name in the file)');
   if (name.length > 255) throw new DslError(`app.name is longer than 255 characters (${name.length})`);
   const iconType = overrides.icon_type || app.icon_type;
   return {
@@ -71,7 +72,16 @@ const isGoneOwner = (error: unknown): boolean => (error as { code?: unknown }).c
  * Inserts the app and its first config row.
  * @throws DslError for values PostgreSQL cannot store; AppRequestError 401 when the session's workspace is gone
  */
-export async function createAppFromDsl(pool: pg.Pool, input: { tenantId: string; accountId: string; doc: DslDocument; overrides: AppOverrides; knownProviders: ReadonlySet<string> }): Promise<{ appId: string; mode: string; provider: string | null; model: string | null }> {
+export async function createAppFromDsl(
+  pool: pg.Pool,
+  input: {
+    tenantId: string;
+    accountId: string;
+    doc: DslDocument;
+    overrides: AppOverrides;
+    knownProviders: ReadonlySet<string>;
+  },
+): Promise<{ appId: string; mode: string; provider: string | null; model: string | null }> {
   const values = appValues(input.doc, input.overrides);
   const config = importedModelConfig(input.doc, input.knownProviders);
   const nul = nulPath(values, 'app') ?? nulPath(config, 'model_config');
@@ -87,7 +97,17 @@ export async function createAppFromDsl(pool: pg.Pool, input: { tenantId: string;
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO apps (tenant_id, name, description, mode, icon_type, icon, icon_background, use_icon_as_answer_icon, enable_site, enable_api, created_by, updated_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, true, $9, $9) RETURNING id`,
-      [input.tenantId, values.name, values.description, values.mode, values.icon_type, values.icon, values.icon_background, values.use_icon_as_answer_icon, input.accountId],
+      [
+        input.tenantId,
+        values.name,
+        values.description,
+        values.mode,
+        values.icon_type,
+        values.icon,
+        values.icon_background,
+        values.use_icon_as_answer_icon,
+        input.accountId,
+      ],
     );
     const appId = rows[0]!.id;
     await saveAppConfig(client, { appId, accountId: input.accountId, config });
@@ -97,7 +117,12 @@ export async function createAppFromDsl(pool: pg.Pool, input: { tenantId: string;
     await client.query('ROLLBACK').catch((rollbackError: Error) => {
       broken ??= rollbackError;
     });
-    if (isGoneOwner(error)) throw new AppRequestError('unauthorized', 'The account or workspace of this session no longer exists. Sign in again.', 401);
+    if (isGoneOwner(error))
+      throw new AppRequestError(
+        'unauthorized',
+        'The account or workspace of this session no longer exists. Sign in again.',
+        401,
+      );
     throw error;
   } finally {
     client.removeListener('error', onError);

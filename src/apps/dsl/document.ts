@@ -43,7 +43,8 @@ export class DslError extends Error {
   }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses YAML text into a mapping; YAML errors name the line and column. @throws DslError */
 export function parseYamlMapping(text: string): Record<string, unknown> {
@@ -52,7 +53,9 @@ export function parseYamlMapping(text: string): Record<string, unknown> {
   const first = doc.errors[0];
   if (first) {
     const at = first.pos[0] !== undefined ? lineCounter.linePos(first.pos[0]) : undefined;
-    throw new DslError(`Invalid YAML format: ${at ? `line ${at.line}, column ${at.col}: ` : ''}${first.message.split('\n')[0]}`);
+    throw new DslError(
+      `Invalid YAML format: ${at ? `line ${at.line}, column ${at.col}: ` : ''}${first.message.split('\n')[0]}`,
+    );
   }
   if (!isMap(doc.contents)) throw new DslError('Invalid YAML format: content must be a mapping');
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
@@ -64,7 +67,10 @@ export function parseYamlMapping(text: string): Record<string, unknown> {
 export function dslVersionOf(data: Record<string, unknown>): string {
   const version = data.version ?? '0.1.0';
   if (version === '' || version === null) return '0.1.0';
-  if (typeof version !== 'string') throw new DslError(`Invalid version type, expected str, got ${typeof version} (${String(version)}): quote it, e.g. version: '0.1.5'`);
+  if (typeof version !== 'string')
+    throw new DslError(
+      `Invalid version type, expected str, got ${typeof version} (${String(version)}): quote it, e.g. version: '0.1.5'`,
+    );
   if (!parseVersion(version)) throw new DslError(`Invalid version: ${version} (expected e.g. 0.1.5)`);
   return version;
 }
@@ -90,13 +96,21 @@ export function readDslDocument(data: Record<string, unknown>): DslDocument {
     throw new DslError(issue.message.startsWith('app.') ? issue.message : `${field}: ${issue.message}`);
   }
   const app = parsed.data;
-  if (!(ALL_MODES as readonly string[]).includes(app.mode)) throw new DslError(`Invalid app mode: ${app.mode} (one of ${ALL_MODES.join(', ')})`);
+  if (!(ALL_MODES as readonly string[]).includes(app.mode))
+    throw new DslError(`Invalid app mode: ${app.mode} (one of ${ALL_MODES.join(', ')})`);
   if (!(DSL_MODES as readonly string[]).includes(app.mode)) throw unsupported(app.mode);
   if (!isRecord(data.model_config)) throw new DslError('Missing model_config for chat/agent-chat/completion app');
   const agent = data.model_config.agent_mode;
   if (isRecord(agent) && agent.enabled === true && Array.isArray(agent.tools) && agent.tools.length > 0) {
-    throw new DslError(`Importing a ${app.mode} app with agent tools (model_config.agent_mode.tools: ${agent.tools.length}) is not supported yet: remove the tools or disable agent_mode.`);
+    throw new DslError(
+      `Importing a ${app.mode} app with agent tools (model_config.agent_mode.tools: ${agent.tools.length}) is not supported yet: remove the tools or disable agent_mode.`,
+    );
   }
   // The mode was checked against DSL_MODES just above.
-  return { version, app: app as DslApp & { mode: DslMode }, modelConfig: data.model_config, hasIconBackground: 'icon_background' in data.app };
+  return {
+    version,
+    app: app as DslApp & { mode: DslMode },
+    modelConfig: data.model_config,
+    hasIconBackground: 'icon_background' in data.app,
+  };
 }

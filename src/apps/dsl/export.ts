@@ -20,7 +20,8 @@ export interface DslAppRecord {
   use_icon_as_answer_icon: boolean;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The model config as a DSL file carries it: workspace-bound tool credential ids removed. */
 export function modelConfigForDsl(config: AppModelConfigDict): Record<string, unknown> {
@@ -51,7 +52,13 @@ export function dslDocument(app: DslAppRecord, config: AppModelConfigDict): Reco
 
 /** YAML as PyYAML's `yaml.dump(allow_unicode=True)`: keys sorted, block style, unicode kept. */
 export function dumpDsl(document: Record<string, unknown>): string {
-  return stringify(document, { sortMapEntries: true, lineWidth: 80, indentSeq: false, singleQuote: true, aliasDuplicateObjects: false });
+  return stringify(document, {
+    sortMapEntries: true,
+    lineWidth: 80,
+    indentSeq: false,
+    singleQuote: true,
+    aliasDuplicateObjects: false,
+  });
 }
 
 /**
@@ -68,7 +75,10 @@ export async function exportAppDsl(pool: pg.Pool, input: { tenantId: string; app
   const app = rows[0];
   if (!app) throw new AppRequestError('app_not_found', 'App not found.', 404);
   if (!(DSL_MODES as readonly string[]).includes(app.mode)) {
-    throw new AppRequestError('app_unavailable', `Exporting ${app.mode} apps is not supported yet: this server exports chat and completion apps.`);
+    throw new AppRequestError(
+      'app_unavailable',
+      `Exporting ${app.mode} apps is not supported yet: this server exports chat and completion apps.`,
+    );
   }
   const record = await loadAppConfig(pool, input.appId);
   if (!record?.config) throw new AppRequestError('invalid_param', 'Missing app configuration, please check.');

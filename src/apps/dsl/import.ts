@@ -66,26 +66,51 @@ const result = (id: string, fields: Partial<ImportResult>): ImportResult => ({
   ...fields,
 });
 
-const failed = (id: string, error: string, imported = ''): ImportResult => result(id, { status: 'failed', error, imported_dsl_version: imported });
+const failed = (id: string, error: string, imported = ''): ImportResult =>
+  result(id, { status: 'failed', error, imported_dsl_version: imported });
 
-async function create(deps: ImportDeps, who: Who, input: { id: string; doc: DslDocument; overrides: AppOverrides }): Promise<ImportResult> {
+async function create(
+  deps: ImportDeps,
+  who: Who,
+  input: { id: string; doc: DslDocument; overrides: AppOverrides },
+): Promise<ImportResult> {
   const { doc } = input;
   const providers = await deps.providers(who.tenantId);
-  const created = await createAppFromDsl(deps.pool, { ...who, doc, overrides: input.overrides, knownProviders: new Set(providers.map((p) => p.provider)) });
+  const created = await createAppFromDsl(deps.pool, {
+    ...who,
+    doc,
+    overrides: input.overrides,
+    knownProviders: new Set(providers.map((p) => p.provider)),
+  });
   const warnings: DslWarning[] = [];
-  if (created.provider && created.model) warnings.push(...providerWarnings({ provider: created.provider, name: created.model }, providers));
+  if (created.provider && created.model)
+    warnings.push(...providerWarnings({ provider: created.provider, name: created.model }, providers));
   warnings.push(...configWarnings(doc.modelConfig));
   if (versionStatus(doc.version) === 'completed-with-warnings') {
-    warnings.push({ code: 'dsl_version_older', path: 'version', message: `The file's DSL version ${doc.version} is older than this server's ${CURRENT_DSL_VERSION}; it was read with the older shapes.`, details: { imported: doc.version, current: CURRENT_DSL_VERSION } });
+    warnings.push({
+      code: 'dsl_version_older',
+      path: 'version',
+      message: `The file's DSL version ${doc.version} is older than this server's ${CURRENT_DSL_VERSION}; it was read with the older shapes.`,
+      details: { imported: doc.version, current: CURRENT_DSL_VERSION },
+    });
   }
-  return result(input.id, { status: warnings.length ? 'completed-with-warnings' : 'completed', app_id: created.appId, app_mode: created.mode, imported_dsl_version: doc.version, warnings });
+  return result(input.id, {
+    status: warnings.length ? 'completed-with-warnings' : 'completed',
+    app_id: created.appId,
+    app_mode: created.mode,
+    imported_dsl_version: doc.version,
+    warnings,
+  });
 }
 
 /** Imports a DSL file as a new app of the workspace; never throws for a bad file (status `failed`). */
 export async function importDsl(deps: ImportDeps, who: Who, params: ImportParams): Promise<ImportResult> {
   const id = randomUUID();
   if (params.mode === 'yaml-url') {
-    return failed(id, 'Importing from a URL (mode yaml-url) is not available: this server does not fetch files from the network. Download the file and import its text with mode yaml-content (difyctl apps import FILE.yml).');
+    return failed(
+      id,
+      'Importing from a URL (mode yaml-url) is not available: this server does not fetch files from the network. Download the file and import its text with mode yaml-content (difyctl apps import FILE.yml).',
+    );
   }
   const yaml = params.yaml_content ?? '';
   if (!yaml.trim()) return failed(id, 'yaml_content is required when import_mode is yaml-content');
@@ -96,11 +121,26 @@ export async function importDsl(deps: ImportDeps, who: Who, params: ImportParams
     version = dslVersionOf(data);
     const doc = readDslDocument(data);
     if (params.app_id) {
-      const { rows } = await deps.pool.query(`SELECT 1 FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`, [params.app_id, who.tenantId]);
-      return failed(id, rows.length ? 'Only workflow or advanced chat apps can be overwritten' : 'App not found', version);
+      const { rows } = await deps.pool.query(
+        `SELECT 1 FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`,
+        [params.app_id, who.tenantId],
+      );
+      return failed(
+        id,
+        rows.length ? 'Only workflow or advanced chat apps can be overwritten' : 'App not found',
+        version,
+      );
     }
     if (versionStatus(version) === 'pending') {
-      const pending = { ...who, yaml_content: yaml, name: params.name, description: params.description, icon_type: params.icon_type, icon: params.icon, icon_background: params.icon_background };
+      const pending = {
+        ...who,
+        yaml_content: yaml,
+        name: params.name,
+        description: params.description,
+        icon_type: params.icon_type,
+        icon: params.icon,
+        icon_background: params.icon_background,
+      };
       await deps.pending.set(`${PENDING_PREFIX}${id}`, JSON.stringify(pending), PENDING_TTL_SECONDS);
       return result(id, { status: 'pending', imported_dsl_version: version });
     }
@@ -117,9 +157,14 @@ export async function confirmImport(deps: ImportDeps, who: Who, importId: string
   const stored = await deps.pending.get(key);
   const pending = stored ? (JSON.parse(stored) as Who & { yaml_content: string } & AppOverrides) : null; // written by importDsl above
   // Another account's pending import is as good as absent (Dify's PendingImportOwner check).
-  if (!pending || pending.tenantId !== who.tenantId || pending.accountId !== who.accountId) return failed(importId, 'Import information expired or does not exist');
+  if (!pending || pending.tenantId !== who.tenantId || pending.accountId !== who.accountId)
+    return failed(importId, 'Import information expired or does not exist');
   try {
-    const done = await create(deps, who, { id: importId, doc: readDslDocument(parseYamlMapping(pending.yaml_content)), overrides: pending });
+    const done = await create(deps, who, {
+      id: importId,
+      doc: readDslDocument(parseYamlMapping(pending.yaml_content)),
+      overrides: pending,
+    });
     await deps.pending.delete(key);
     return done;
   } catch (error) {

@@ -9,6 +9,14 @@
 export { configWarnings } from './config-warnings.js';
 export { DSL_MODES, DslError, parseYamlMapping, readDslDocument, type DslDocument, type DslMode } from './document.js';
 export { dslDocument, dumpDsl, exportAppDsl, modelConfigForDsl, type DslAppRecord } from './export.js';
-export { confirmImport, DSL_MAX_SIZE, importDsl, type ImportDeps, type ImportParams, type ImportResult, type PendingImports } from './import.js';
+export {
+  confirmImport,
+  DSL_MAX_SIZE,
+  importDsl,
+  type ImportDeps,
+  type ImportParams,
+  type ImportResult,
+  type PendingImports,
+} from './import.js';
 export { localProviderName, providerWarnings, type DslWarning, type ProviderView } from './provider-warnings.js';
 export { CURRENT_DSL_VERSION, compareVersions, versionStatus, type ImportStatus } from './version.js';

@@ -61,9 +61,11 @@ export function providerWarnings(model: { provider: string; name: string }, prov
   }
   const custom = view.custom_configuration;
   if (custom.current_credential_id) return [];
-  if (custom.custom_models.some((m) => m.model === model.name && m.model_type === 'llm' && m.current_credential_id)) return [];
+  if (custom.custom_models.some((m) => m.model === model.name && m.model_type === 'llm' && m.current_credential_id))
+    return [];
   const perModel = !view.configurate_methods.includes('predefined-model');
-  const fields = (perModel ? view.model_credential_schema : view.provider_credential_schema)?.credential_form_schemas ?? [];
+  const fields =
+    (perModel ? view.model_credential_schema : view.provider_credential_schema)?.credential_form_schemas ?? [];
   const where = perModel
     ? `POST /console/api/workspaces/current/model-providers/${view.provider}/models with {"model": "${model.name}", "model_type": "llm", "credentials": {…}}`
     : `POST /console/api/workspaces/current/model-providers/${view.provider}/credentials`;

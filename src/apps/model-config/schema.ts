@@ -8,18 +8,39 @@
 import { z } from 'zod';
 import { invalidParam } from '../errors.js';
 
-const enabled = (extra: z.ZodRawShape = {}) => z.looseObject({ enabled: z.boolean().nullish().transform((v) => v ?? false), ...extra });
+const enabled = (extra: z.ZodRawShape = {}) =>
+  z.looseObject({
+    enabled: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? false),
+    ...extra,
+  });
 
 /** Dify's variable name rule (letters, digits, `_`, CJK, some emoji; not starting with a digit). */
 const VARIABLE = /^(?!\d)[\u4e00-\u9fa5A-Za-z0-9_\u{1F300}-\u{1F64F}\u{1F680}-\u{1F6FF}]{1,100}$/u;
 
-export const INPUT_TYPES = ['text-input', 'paragraph', 'select', 'number', 'checkbox', 'file', 'file-list', 'external_data_tool'] as const;
+export const INPUT_TYPES = [
+  'text-input',
+  'paragraph',
+  'select',
+  'number',
+  'checkbox',
+  'file',
+  'file-list',
+  'external_data_tool',
+] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
 const FormItem = z.looseObject({
   label: z.string({ message: 'label is required in user_input_form and must be a string' }),
-  variable: z.string({ message: 'variable is required in user_input_form and must be a string' }).regex(VARIABLE, 'variable in user_input_form must be a string, and cannot start with a number'),
-  required: z.boolean().nullish().transform((v) => v ?? false),
+  variable: z
+    .string({ message: 'variable is required in user_input_form and must be a string' })
+    .regex(VARIABLE, 'variable in user_input_form must be a string, and cannot start with a number'),
+  required: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
   max_length: z.number().int().min(0).nullish(),
   options: z.array(z.string()).nullish(),
   default: z.unknown().optional(),
@@ -34,7 +55,11 @@ const UserInputForm = z
     for (const [index, item] of (items ?? []).entries()) {
       const key = Object.keys(item)[0];
       if (!key || !(INPUT_TYPES as readonly string[]).includes(key)) {
-        ctx.addIssue({ code: 'custom', path: [index], message: `keys in user_input_form can only be ${INPUT_TYPES.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `keys in user_input_form can only be ${INPUT_TYPES.join(', ')}`,
+        });
         continue;
       }
       const parsed = FormItem.safeParse(item[key]);
@@ -47,7 +72,11 @@ const UserInputForm = z
       if (key === 'select') {
         form.options = form.options ?? [];
         if (form.default && !form.options.includes(String(form.default))) {
-          ctx.addIssue({ code: 'custom', path: [index, key, 'default'], message: 'default value in user_input_form must be in the options list' });
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, key, 'default'],
+            message: 'default value in user_input_form must be in the options list',
+          });
         }
       }
       out.push({ [key]: form });
@@ -58,54 +87,127 @@ const UserInputForm = z
 const ModelSection = z.looseObject({
   provider: z.string({ message: 'model.provider is required' }).min(1, 'model.provider is required'),
   name: z.string({ message: 'model.name is required' }).min(1, 'model.name is required'),
-  mode: z.enum(['chat', 'completion']).nullish().transform((v) => v ?? 'chat'),
+  mode: z
+    .enum(['chat', 'completion'])
+    .nullish()
+    .transform((v) => v ?? 'chat'),
   completion_params: z
-    .looseObject({ stop: z.array(z.string()).max(4, 'stop sequences must be less than 4').nullish().transform((v) => v ?? []) })
+    .looseObject({
+      stop: z
+        .array(z.string())
+        .max(4, 'stop sequences must be less than 4')
+        .nullish()
+        .transform((v) => v ?? []),
+    })
     .nullish()
     .transform((v) => v ?? { stop: [] }),
 });
 
-const str = (fallback = '') => z.string().nullish().transform((v) => v ?? fallback);
-const obj = () => z.looseObject({}).nullish().transform((v) => v ?? {});
+const str = (fallback = '') =>
+  z
+    .string()
+    .nullish()
+    .transform((v) => v ?? fallback);
+const obj = () =>
+  z
+    .looseObject({})
+    .nullish()
+    .transform((v) => v ?? {});
 
 /** Every key Dify keeps, for both modes; `configKeys` picks those of a mode. */
 const ModelConfigBody = z.object({
   model: ModelSection,
   user_input_form: UserInputForm,
-  external_data_tools: z.array(z.looseObject({})).nullish().transform((v) => v ?? []),
+  external_data_tools: z
+    .array(z.looseObject({}))
+    .nullish()
+    .transform((v) => v ?? []),
   file_upload: obj(),
-  prompt_type: z.enum(['simple', 'advanced']).nullish().transform((v) => v ?? 'simple'),
+  prompt_type: z
+    .enum(['simple', 'advanced'])
+    .nullish()
+    .transform((v) => v ?? 'simple'),
   pre_prompt: str(),
   chat_prompt_config: obj(),
   completion_prompt_config: obj(),
   agent_mode: z
-    .looseObject({ enabled: z.boolean().nullish(), tools: z.array(z.looseObject({})).nullish(), strategy: z.string().nullish() })
+    .looseObject({
+      enabled: z.boolean().nullish(),
+      tools: z.array(z.looseObject({})).nullish(),
+      strategy: z.string().nullish(),
+    })
     .nullish()
-    .transform((v) => ({ ...v, enabled: v?.enabled ?? false, tools: v?.tools ?? [], strategy: v?.strategy || 'router' })),
+    .transform((v) => ({
+      ...v,
+      enabled: v?.enabled ?? false,
+      tools: v?.tools ?? [],
+      strategy: v?.strategy || 'router',
+    })),
   dataset_configs: z
     .looseObject({ retrieval_model: z.string().nullish(), datasets: z.looseObject({}).nullish() })
     .nullish()
-    .transform((v) => ({ ...v, retrieval_model: v?.retrieval_model ?? 'single', datasets: v?.datasets ?? { strategy: 'router', datasets: [] } })),
-  dataset_query_variable: z.string().nullish().transform((v) => v ?? ''),
+    .transform((v) => ({
+      ...v,
+      retrieval_model: v?.retrieval_model ?? 'single',
+      datasets: v?.datasets ?? { strategy: 'router', datasets: [] },
+    })),
+  dataset_query_variable: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
   opening_statement: str(),
-  suggested_questions: z.array(z.string({ message: 'Elements in suggested_questions list must be of string type' })).nullish().transform((v) => v ?? []),
-  suggested_questions_after_answer: enabled().nullish().transform((v) => v ?? { enabled: false }),
-  speech_to_text: enabled().nullish().transform((v) => v ?? { enabled: false }),
+  suggested_questions: z
+    .array(z.string({ message: 'Elements in suggested_questions list must be of string type' }))
+    .nullish()
+    .transform((v) => v ?? []),
+  suggested_questions_after_answer: enabled()
+    .nullish()
+    .transform((v) => v ?? { enabled: false }),
+  speech_to_text: enabled()
+    .nullish()
+    .transform((v) => v ?? { enabled: false }),
   text_to_speech: enabled({ voice: z.string().nullish(), language: z.string().nullish() })
     .nullish()
     .transform((v) => (v?.enabled ? v : { ...v, enabled: false, voice: '', language: '' })),
-  retriever_resource: enabled().nullish().transform((v) => v ?? { enabled: false }),
-  more_like_this: enabled().nullish().transform((v) => v ?? { enabled: false }),
+  retriever_resource: enabled()
+    .nullish()
+    .transform((v) => v ?? { enabled: false }),
+  more_like_this: enabled()
+    .nullish()
+    .transform((v) => v ?? { enabled: false }),
   sensitive_word_avoidance: enabled({ type: z.string().nullish(), config: z.looseObject({}).nullish() })
     .nullish()
     .transform((v) => v ?? { enabled: false })
-    .refine((v) => !v.enabled || Boolean(v.type), { message: 'sensitive_word_avoidance.type is required', path: ['type'] }),
+    .refine((v) => !v.enabled || Boolean(v.type), {
+      message: 'sensitive_word_avoidance.type is required',
+      path: ['type'],
+    }),
 });
 
 export type ValidatedModelConfig = z.output<typeof ModelConfigBody>;
 
-const SHARED_KEYS = ['model', 'user_input_form', 'external_data_tools', 'file_upload', 'prompt_type', 'pre_prompt', 'chat_prompt_config', 'completion_prompt_config', 'agent_mode', 'dataset_configs', 'dataset_query_variable', 'text_to_speech', 'sensitive_word_avoidance'] as const;
-const CHAT_KEYS = ['opening_statement', 'suggested_questions', 'suggested_questions_after_answer', 'speech_to_text', 'retriever_resource'] as const;
+const SHARED_KEYS = [
+  'model',
+  'user_input_form',
+  'external_data_tools',
+  'file_upload',
+  'prompt_type',
+  'pre_prompt',
+  'chat_prompt_config',
+  'completion_prompt_config',
+  'agent_mode',
+  'dataset_configs',
+  'dataset_query_variable',
+  'text_to_speech',
+  'sensitive_word_avoidance',
+] as const;
+const CHAT_KEYS = [
+  'opening_statement',
+  'suggested_questions',
+  'suggested_questions_after_answer',
+  'speech_to_text',
+  'retriever_resource',
+] as const;
 
 /** The keys a mode's config keeps (ChatAppConfigManager / CompletionAppConfigManager.config_validate). */
 export function configKeys(mode: 'chat' | 'completion' | 'agent-chat'): readonly string[] {
@@ -116,8 +218,12 @@ export function configKeys(mode: 'chat' | 'completion' | 'agent-chat'): readonly
  * Validates a model config body for an app mode and fills Dify's defaults.
  * @throws AppRequestError `invalid_param` naming the field (`user_input_form.0.select.default: …`)
  */
-export function validateModelConfig(mode: 'chat' | 'completion' | 'agent-chat', body: unknown): Partial<ValidatedModelConfig> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidParam('body: the model config must be a JSON object');
+export function validateModelConfig(
+  mode: 'chat' | 'completion' | 'agent-chat',
+  body: unknown,
+): Partial<ValidatedModelConfig> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidParam('body: the model config must be a JSON object');
   if (!('model' in body) || !body.model) throw invalidParam('model is required');
   const result = ModelConfigBody.safeParse(body);
   if (!result.success) {
@@ -126,7 +232,11 @@ export function validateModelConfig(mode: 'chat' | 'completion' | 'agent-chat', 
     throw invalidParam(field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message);
   }
   const config = result.data;
-  if (config.prompt_type === 'advanced' && !Object.keys(config.chat_prompt_config).length && !Object.keys(config.completion_prompt_config).length) {
+  if (
+    config.prompt_type === 'advanced' &&
+    !Object.keys(config.chat_prompt_config).length &&
+    !Object.keys(config.completion_prompt_config).length
+  ) {
     throw invalidParam('chat_prompt_config or completion_prompt_config is required when prompt_type is advanced');
   }
   const picked: Record<string, unknown> = {};

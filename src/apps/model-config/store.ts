@@ -25,7 +25,12 @@ export interface AppModelConfigDict {
   retriever_resource: { enabled: boolean; [key: string]: unknown };
   annotation_reply: { enabled: boolean; [key: string]: unknown };
   more_like_this: { enabled: boolean; [key: string]: unknown };
-  sensitive_word_avoidance: { enabled: boolean; type?: string | null; config?: Record<string, unknown> | null; [key: string]: unknown };
+  sensitive_word_avoidance: {
+    enabled: boolean;
+    type?: string | null;
+    config?: Record<string, unknown> | null;
+    [key: string]: unknown;
+  };
   external_data_tools: Record<string, unknown>[];
   model: ModelSection | null;
   user_input_form: Record<string, FormItem>[];
@@ -72,12 +77,17 @@ interface ConfigRow {
   updated_at: Date | null;
 }
 
-const DEFAULT_FILE_UPLOAD = { image: { enabled: false, number_limits: 3, detail: 'high', transfer_methods: ['remote_url', 'local_file'] } };
+const DEFAULT_FILE_UPLOAD = {
+  image: { enabled: false, number_limits: 3, detail: 'high', transfer_methods: ['remote_url', 'local_file'] },
+};
 
-const nonEmpty = <T extends object>(value: T | null | undefined): value is T => Boolean(value && Object.keys(value).length);
+const nonEmpty = <T extends object>(value: T | null | undefined): value is T =>
+  Boolean(value && Object.keys(value).length);
 
 /** The stored config with Dify's `to_dict()` defaults, keys in Dify's order. */
-export function configDict(row: Omit<ConfigRow, 'app_id' | 'tenant_id' | 'mode' | 'config_id' | 'created_by' | 'created_at' | 'updated_at'>): AppModelConfigDict {
+export function configDict(
+  row: Omit<ConfigRow, 'app_id' | 'tenant_id' | 'mode' | 'config_id' | 'created_by' | 'created_at' | 'updated_at'>,
+): AppModelConfigDict {
   const c = row.configs ?? {};
   return {
     opening_statement: c.opening_statement ?? row.opening_statement ?? null,
@@ -99,8 +109,16 @@ export function configDict(row: Omit<ConfigRow, 'app_id' | 'tenant_id' | 'mode' 
     prompt_type: c.prompt_type ?? (row.prompt_type === 'advanced' ? 'advanced' : 'simple'),
     chat_prompt_config: c.chat_prompt_config ?? {},
     completion_prompt_config: c.completion_prompt_config ?? {},
-    dataset_configs: nonEmpty(c.dataset_configs) ? c.dataset_configs : nonEmpty(row.dataset_configs) ? row.dataset_configs : { retrieval_model: 'multiple' },
-    file_upload: nonEmpty(c.file_upload) ? c.file_upload : nonEmpty(row.file_upload) ? row.file_upload : DEFAULT_FILE_UPLOAD,
+    dataset_configs: nonEmpty(c.dataset_configs)
+      ? c.dataset_configs
+      : nonEmpty(row.dataset_configs)
+        ? row.dataset_configs
+        : { retrieval_model: 'multiple' },
+    file_upload: nonEmpty(c.file_upload)
+      ? c.file_upload
+      : nonEmpty(row.file_upload)
+        ? row.file_upload
+        : DEFAULT_FILE_UPLOAD,
   };
 }
 
@@ -108,7 +126,11 @@ export function configDict(row: Omit<ConfigRow, 'app_id' | 'tenant_id' | 'mode' 
  * The app (any status but being deleted) and its current model config.
  * @returns undefined when the app does not exist
  */
-export async function loadAppConfig(db: pg.Pool | pg.PoolClient, appId: string, options: { configId?: string } = {}): Promise<AppConfigRecord | undefined> {
+export async function loadAppConfig(
+  db: pg.Pool | pg.PoolClient,
+  appId: string,
+  options: { configId?: string } = {},
+): Promise<AppConfigRecord | undefined> {
   // Named: every generation runs it; each connection parses and plans it once.
   const { rows } = await db.query<ConfigRow>({
     name: 'apps.config.load',
@@ -136,7 +158,10 @@ export async function loadAppConfig(db: pg.Pool | pg.PoolClient, appId: string, 
  * Saves a validated config as a new row and points the app at it, in one transaction.
  * @returns the new row's id
  */
-export async function saveAppConfig(client: pg.PoolClient, input: { appId: string; accountId: string | null; config: Partial<ValidatedModelConfig> }): Promise<string> {
+export async function saveAppConfig(
+  client: pg.PoolClient,
+  input: { appId: string; accountId: string | null; config: Partial<ValidatedModelConfig> },
+): Promise<string> {
   const c = input.config;
   const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
   const { rows } = await client.query<{ id: string }>(
@@ -161,6 +186,9 @@ export async function saveAppConfig(client: pg.PoolClient, input: { appId: strin
     ],
   );
   const id = rows[0]!.id;
-  await client.query('UPDATE apps SET app_model_config_id = $2, updated_by = COALESCE($3, updated_by), updated_at = now() WHERE id = $1', [input.appId, id, input.accountId]);
+  await client.query(
+    'UPDATE apps SET app_model_config_id = $2, updated_by = COALESCE($3, updated_by), updated_at = now() WHERE id = $1',
+    [input.appId, id, input.accountId],
+  );
   return id;
 }

@@ -36,15 +36,34 @@ export const usageOf = (metadata: MessageMetadata): OpenAiUsage => ({
 export const finishReasonOf = (e: Extract<AppEvent, { event: 'message_end' }>, replaced: boolean): FinishReason =>
   replaced ? 'content_filter' : e.finishReason === 'length' ? 'length' : 'stop';
 
-const objectOf = (meta: AnswerMeta, chunk: boolean): string => (meta.kind === 'chat' ? (chunk ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion');
+const objectOf = (meta: AnswerMeta, chunk: boolean): string =>
+  meta.kind === 'chat' ? (chunk ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
 
 /** The blocking document. */
-export function answerDocument(meta: AnswerMeta, answer: string, finishReason: FinishReason, usage: OpenAiUsage): Record<string, unknown> {
+export function answerDocument(
+  meta: AnswerMeta,
+  answer: string,
+  finishReason: FinishReason,
+  usage: OpenAiUsage,
+): Record<string, unknown> {
   const choice =
     meta.kind === 'chat'
-      ? { index: 0, message: { role: 'assistant', content: answer, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason }
+      ? {
+          index: 0,
+          message: { role: 'assistant', content: answer, refusal: null, annotations: [] },
+          logprobs: null,
+          finish_reason: finishReason,
+        }
       : { text: answer, index: 0, logprobs: null, finish_reason: finishReason };
-  return { id: meta.id, object: objectOf(meta, false), created: meta.created, model: meta.model, choices: [choice], usage, system_fingerprint: null };
+  return {
+    id: meta.id,
+    object: objectOf(meta, false),
+    created: meta.created,
+    model: meta.model,
+    choices: [choice],
+    usage,
+    system_fingerprint: null,
+  };
 }
 
 const frame = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
@@ -62,7 +81,12 @@ export function streamEncoder(meta: AnswerMeta, options: { includeUsage: boolean
   let replaced = false;
   const chunk = (choices: unknown[], usage?: OpenAiUsage): string =>
     frame({
-      id: meta.id, object: objectOf(meta, true), created: meta.created, model: meta.model, system_fingerprint: null, choices,
+      id: meta.id,
+      object: objectOf(meta, true),
+      created: meta.created,
+      model: meta.model,
+      system_fingerprint: null,
+      choices,
       ...(options.includeUsage ? { usage: usage ?? null } : {}),
     });
   const choice = (content: string | undefined, finishReason: FinishReason | null): unknown => {
@@ -106,7 +130,10 @@ export function streamEncoder(meta: AnswerMeta, options: { includeUsage: boolean
  * The blocking answer: the events collected into one document.
  * @throws AppRequestError the stream's `error` event (its code, message, status and kind)
  */
-export async function collectAnswer(meta: AnswerMeta, events: AsyncIterable<AppEvent>): Promise<Record<string, unknown>> {
+export async function collectAnswer(
+  meta: AnswerMeta,
+  events: AsyncIterable<AppEvent>,
+): Promise<Record<string, unknown>> {
   let answer = '';
   let replaced = false;
   let started = false;
@@ -114,14 +141,14 @@ export async function collectAnswer(meta: AnswerMeta, events: AsyncIterable<AppE
     if (e.event === 'message') {
       answer += e.answer;
       started = true;
-    }
-    else if (e.event === 'message_replace') {
+    } else if (e.event === 'message_replace') {
       answer = e.answer;
       replaced = true;
     } else if (e.event === 'error') {
       const error = started ? afterAnswerStarted(e) : e;
       throw new AppRequestError(error.code, error.message, error.status, error.kind);
-    } else if (e.event === 'message_end') return answerDocument(meta, answer, finishReasonOf(e, replaced), usageOf(e.metadata));
+    } else if (e.event === 'message_end')
+      return answerDocument(meta, answer, finishReasonOf(e, replaced), usageOf(e.metadata));
   }
   throw new AppRequestError('internal_server_error', 'The answer ended without a result.', 500);
 }

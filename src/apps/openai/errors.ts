@@ -44,11 +44,17 @@ export function openAiStatus(error: DifyError): number {
  * whatever the runtime guessed from it (the AI SDK reports an unreadable 200 answer as a bad request).
  */
 export function afterAnswerStarted<E extends DifyError>(error: E): E {
-  if (error.code !== 'completion_request_error' || (error.kind !== undefined && error.kind !== 'bad_request')) return error;
+  if (error.code !== 'completion_request_error' || (error.kind !== undefined && error.kind !== 'bad_request'))
+    return error;
   return { ...error, kind: 'other' };
 }
 
-const CODES: Record<string, string> = { unauthorized: 'invalid_api_key', too_many_requests: 'rate_limit_exceeded', rate_limit_error: 'rate_limit_exceeded', invalid_json: 'invalid_json' };
+const CODES: Record<string, string> = {
+  unauthorized: 'invalid_api_key',
+  too_many_requests: 'rate_limit_exceeded',
+  rate_limit_error: 'rate_limit_exceeded',
+  invalid_json: 'invalid_json',
+};
 
 function typeOf(status: number, code: string): string {
   if (code === 'provider_quota_exceeded') return 'insufficient_quota';

@@ -6,7 +6,10 @@
 import { AppRequestError, invalidParam } from '../errors.js';
 import type { HistoryTurn } from '../prompt.js';
 
-export type OpenAiContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: string } } | { type: string; [key: string]: unknown };
+export type OpenAiContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: string; [key: string]: unknown };
 
 export interface OpenAiMessage {
   role: string;
@@ -31,7 +34,9 @@ const textOf = (content: OpenAiMessage['content'], where: string): string => {
     .map((part, index) => {
       if (part.type === 'text' && typeof part.text === 'string') return part.text;
       if (part.type === 'image_url') return undefined;
-      throw invalidParam(`${where}.content.${index}.type: ${String(part.type)} parts are not supported (text and image_url are)`);
+      throw invalidParam(
+        `${where}.content.${index}.type: ${String(part.type)} parts are not supported (text and image_url are)`,
+      );
     })
     .filter((t): t is string => t !== undefined)
     .join('\n');
@@ -42,7 +47,8 @@ const imagesOf = (content: OpenAiMessage['content'], where: string): string[] =>
   return content.flatMap((part, index) => {
     if (part.type !== 'image_url') return [];
     const url = (part as { image_url?: { url?: unknown } }).image_url?.url;
-    if (typeof url !== 'string' || !/^(https?:\/\/|data:image\/)/.test(url)) throw invalidParam(`${where}.content.${index}.image_url.url: must be an http(s) URL or a data:image/… URL`);
+    if (typeof url !== 'string' || !/^(https?:\/\/|data:image\/)/.test(url))
+      throw invalidParam(`${where}.content.${index}.image_url.url: must be an http(s) URL or a data:image/… URL`);
     return [url];
   });
 };
@@ -55,7 +61,8 @@ export function readTranscript(messages: OpenAiMessage[]): Transcript {
   if (!messages.length) throw invalidParam('messages: must hold at least one message');
   const lastIndex = messages.length - 1;
   const last = messages[lastIndex]!;
-  if (last.role !== 'user') throw invalidParam(`messages.${lastIndex}.role: the last message must be the user's (got ${last.role})`);
+  if (last.role !== 'user')
+    throw invalidParam(`messages.${lastIndex}.role: the last message must be the user's (got ${last.role})`);
   const system: string[] = [];
   const turns: HistoryTurn[] = [];
   let pending: string[] = [];
@@ -66,11 +73,20 @@ export function readTranscript(messages: OpenAiMessage[]): Transcript {
     else if (message.role === 'assistant') {
       turns.push({ query: pending.join('\n'), answer: textOf(message.content, where) });
       pending = [];
-    } else throw new AppRequestError('invalid_param', `${where}.role: ${message.role} messages are not supported (the app's tools are its own)`);
+    } else
+      throw new AppRequestError(
+        'invalid_param',
+        `${where}.role: ${message.role} messages are not supported (the app's tools are its own)`,
+      );
   }
   // User messages in a row before the last one are read as one query with it.
   const query = [...pending, textOf(last.content, `messages.${lastIndex}`)].join('\n');
-  return { query, images: imagesOf(last.content, `messages.${lastIndex}`), system: system.filter(Boolean).join('\n\n'), turns };
+  return {
+    query,
+    images: imagesOf(last.content, `messages.${lastIndex}`),
+    system: system.filter(Boolean).join('\n\n'),
+    turns,
+  };
 }
 
 /** The prompt of a legacy completion request (`prompt`: a string or one string in a list). */
@@ -88,6 +104,10 @@ export function readPrompt(prompt: string | string[]): string {
 export function coveredTurns(transcript: HistoryTurn[], stored: HistoryTurn[]): number {
   if (!stored.length || stored.length > transcript.length) return 0;
   const offset = transcript.length - stored.length;
-  const same = stored.every((turn, i) => turn.query.trim() === transcript[offset + i]!.query.trim() && turn.answer.trim() === transcript[offset + i]!.answer.trim());
+  const same = stored.every(
+    (turn, i) =>
+      turn.query.trim() === transcript[offset + i]!.query.trim() &&
+      turn.answer.trim() === transcript[offset + i]!.answer.trim(),
+  );
   return same ? stored.length : 0;
 }

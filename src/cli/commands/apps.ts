@@ -12,7 +12,12 @@ export const appsListCommand: CommandDefinition = {
     const { renderTable } = await import('../../output/table.js');
     const { escapeControl } = await import('../../output/printable.js');
     const apps = await listApps(client);
-    ctx.out.print(renderTable(['ID', 'NAME', 'MODE', 'CREATED'], apps.map((a) => [a.id, escapeControl(a.name), a.mode, created(a.created_at)])));
+    ctx.out.print(
+      renderTable(
+        ['ID', 'NAME', 'MODE', 'CREATED'],
+        apps.map((a) => [a.id, escapeControl(a.name), a.mode, created(a.created_at)]),
+      ),
+    );
     return { data: { apps } };
   },
 };
@@ -33,11 +38,21 @@ export const appsCreateCommand: CommandDefinition = {
     const { DifyctlError } = await import('../../errors/difyctl-error.js');
     const { createApp, CREATABLE_MODES } = await import('../../console-client/apps.js');
     const mode = CREATABLE_MODES.find((m) => m === o.mode);
-    if (!mode) throw new DifyctlError('CLI.USAGE', `--mode ${String(o.mode)}: expected one of ${CREATABLE_MODES.join(', ')}`);
+    if (!mode)
+      throw new DifyctlError('CLI.USAGE', `--mode ${String(o.mode)}: expected one of ${CREATABLE_MODES.join(', ')}`);
     const client = await connect(ctx);
-    const app = await createApp(client, { name: String(ctx.args[0]), mode, model: str(o.model), prePrompt: str(o.prePrompt), description: str(o.description) });
-    ctx.out.print(`created ${app.mode} app ${app.id} "${app.name}"${app.model ? ` using ${app.model.provider}/${app.model.name}` : ''}`);
-    if (!app.model && (mode === 'chat' || mode === 'completion')) ctx.out.warn('the workspace has no default model yet: `difyctl providers add …`, then set one with `--model`');
+    const app = await createApp(client, {
+      name: String(ctx.args[0]),
+      mode,
+      model: str(o.model),
+      prePrompt: str(o.prePrompt),
+      description: str(o.description),
+    });
+    ctx.out.print(
+      `created ${app.mode} app ${app.id} "${app.name}"${app.model ? ` using ${app.model.provider}/${app.model.name}` : ''}`,
+    );
+    if (!app.model && (mode === 'chat' || mode === 'completion'))
+      ctx.out.warn('the workspace has no default model yet: `difyctl providers add …`, then set one with `--model`');
     return { data: app };
   },
 };
@@ -57,20 +72,28 @@ export const appsRmCommand: CommandDefinition = {
 
 export const appsImportCommand: CommandDefinition = {
   path: ['apps', 'import'],
-  summary: "import an app from a Dify DSL file (kind: app, .yml)",
-  configure: (cmd) => cmd.argument('<file>', 'the DSL file').option('--name <name>', "the app's name (default: the DSL's)"),
+  summary: 'import an app from a Dify DSL file (kind: app, .yml)',
+  configure: (cmd) =>
+    cmd.argument('<file>', 'the DSL file').option('--name <name>', "the app's name (default: the DSL's)"),
   run: async (ctx) => {
     const { readFile } = await import('node:fs/promises');
     const file = String(ctx.args[0]);
     const yaml = await readFile(file, 'utf8'); // ENOENT/EACCES are reported as FS.NOT_FOUND/FS.PERMISSION
     const client = await connect(ctx);
     const { importApp } = await import('../../console-client/dsl.js');
-    const result = await importApp(client, { yaml, name: typeof ctx.options.name === 'string' ? ctx.options.name : undefined });
-    ctx.out.print(`imported ${file} as app ${result.app_id}${result.status === 'completed-with-warnings' ? ' (with warnings)' : ''}`);
+    const result = await importApp(client, {
+      yaml,
+      name: typeof ctx.options.name === 'string' ? ctx.options.name : undefined,
+    });
+    ctx.out.print(
+      `imported ${file} as app ${result.app_id}${result.status === 'completed-with-warnings' ? ' (with warnings)' : ''}`,
+    );
     if (result.error) ctx.out.warn(result.error);
     for (const w of Array.isArray(result.warnings) ? result.warnings : []) {
       const warning = w as { message?: unknown; path?: unknown }; // Dify's DSL import warning
-      ctx.out.warn(`${typeof warning.path === 'string' ? `${warning.path}: ` : ''}${String(warning.message ?? JSON.stringify(w))}`);
+      ctx.out.warn(
+        `${typeof warning.path === 'string' ? `${warning.path}: ` : ''}${String(warning.message ?? JSON.stringify(w))}`,
+      );
     }
     return { data: result };
   },
@@ -78,8 +101,9 @@ export const appsImportCommand: CommandDefinition = {
 
 export const appsExportCommand: CommandDefinition = {
   path: ['apps', 'export'],
-  summary: "print an app as Dify DSL (YAML), or write it with -o",
-  configure: (cmd) => cmd.argument('<app>', 'app id or unique name').option('-o, --output <file>', 'write the DSL to this file'),
+  summary: 'print an app as Dify DSL (YAML), or write it with -o',
+  configure: (cmd) =>
+    cmd.argument('<app>', 'app id or unique name').option('-o, --output <file>', 'write the DSL to this file'),
   run: async (ctx) => {
     const client = await connect(ctx);
     const { exportApp } = await import('../../console-client/dsl.js');

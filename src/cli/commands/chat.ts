@@ -7,7 +7,13 @@ import { collect, connect, keyValues, prompter, readStdin } from '../console-com
 import type { CommandContext, CommandDefinition } from '../types.js';
 
 /** One question, streamed to stdout as it arrives (or collected for --json); Ctrl-C stops it. */
-async function turn(ctx: CommandContext, client: ConsoleClient, app: AppSummary, query: string, conversationId: string | undefined): Promise<ChatResult> {
+async function turn(
+  ctx: CommandContext,
+  client: ConsoleClient,
+  app: AppSummary,
+  query: string,
+  conversationId: string | undefined,
+): Promise<ChatResult> {
   const { chat } = await import('../../console-client/chat.js');
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -15,10 +21,19 @@ async function turn(ctx: CommandContext, client: ConsoleClient, app: AppSummary,
   const write = (event: StreamEvent) => {
     if (ctx.out.json) return;
     if (event.event === 'message' && typeof event.answer === 'string') ctx.out.writeStdout(event.answer);
-    if (event.event === 'message_replace' && typeof event.answer === 'string') ctx.out.writeStdout(`\n[the answer was replaced]\n${event.answer}`);
+    if (event.event === 'message_replace' && typeof event.answer === 'string')
+      ctx.out.writeStdout(`\n[the answer was replaced]\n${event.answer}`);
   };
   try {
-    const result = await chat(client, { app, query, conversationId, inputs: keyValues('--input', ctx.options.input), user: typeof ctx.options.user === 'string' ? ctx.options.user : undefined, signal: controller.signal, onEvent: write });
+    const result = await chat(client, {
+      app,
+      query,
+      conversationId,
+      inputs: keyValues('--input', ctx.options.input),
+      user: typeof ctx.options.user === 'string' ? ctx.options.user : undefined,
+      signal: controller.signal,
+      onEvent: write,
+    });
     if (!ctx.out.json) ctx.out.writeStdout('\n');
     if (result.keyCreated) ctx.out.info(`(created an API key for app "${app.name}", kept in .difyctl/console.json)`);
     return result;
@@ -48,8 +63,21 @@ export const chatCommand: CommandDefinition = {
     const query = typeof ctx.args[1] === 'string' ? ctx.args[1] : undefined;
     if (query !== undefined || !process.stdin.isTTY || ctx.out.json) {
       const result = await turn(ctx, client, app, query ?? (await readStdin('the question')), conversation);
-      if (!ctx.out.json && result.conversationId) ctx.out.info(ctx.out.color.dim(`conversation ${result.conversationId} (continue with --conversation ${result.conversationId})`));
-      return { data: { app: { id: app.id, name: app.name, mode: app.mode }, conversation_id: result.conversationId, message_id: result.messageId, answer: result.answer, events: result.events } };
+      if (!ctx.out.json && result.conversationId)
+        ctx.out.info(
+          ctx.out.color.dim(
+            `conversation ${result.conversationId} (continue with --conversation ${result.conversationId})`,
+          ),
+        );
+      return {
+        data: {
+          app: { id: app.id, name: app.name, mode: app.mode },
+          conversation_id: result.conversationId,
+          message_id: result.messageId,
+          answer: result.answer,
+          events: result.events,
+        },
+      };
     }
     ctx.out.info(ctx.out.color.dim(`chatting with "${app.name}" (${app.mode}); an empty line or Ctrl-D ends`));
     let turns = 0;

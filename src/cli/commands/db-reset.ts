@@ -10,11 +10,19 @@ export const dbResetCommand: CommandDefinition = {
     const { DifyctlError } = await import('../../errors/index.js');
     if (options.yes !== true) {
       if (!process.stdin.isTTY) {
-        throw new DifyctlError('CLI.NO_TTY', 'db reset deletes every row of the database and there is no terminal to confirm on; nothing was deleted', { hint: 'Run `difyctl db reset --yes` to confirm.' });
+        throw new DifyctlError(
+          'CLI.NO_TTY',
+          'db reset deletes every row of the database and there is no terminal to confirm on; nothing was deleted',
+          { hint: 'Run `difyctl db reset --yes` to confirm.' },
+        );
       }
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`This deletes all data of the database of project "${global.projectName ?? global.projectDir}". Type "reset" to continue: `).finally(() => rl.close());
+      const answer = await rl
+        .question(
+          `This deletes all data of the database of project "${global.projectName ?? global.projectDir}". Type "reset" to continue: `,
+        )
+        .finally(() => rl.close());
       if (answer.trim() !== 'reset') {
         out.info('not confirmed: nothing was deleted');
         return { data: { reset: false }, exitCode: 1 };

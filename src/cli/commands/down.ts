@@ -14,9 +14,11 @@ export const downCommand: CommandDefinition = {
       volumes: options.volumes === true,
       report: stackReporter(out),
       onWaitLock: (holder) => out.info(`waiting for another difyctl (pid ${holder}) to finish`),
-      onWithoutLock: (why) => out.warn(`${why.message}: stopping without the project lock [${why.code}]\n  fix: ${why.hint ?? ''}`),
+      onWithoutLock: (why) =>
+        out.warn(`${why.message}: stopping without the project lock [${why.code}]\n  fix: ${why.hint ?? ''}`),
     });
-    if (result.stopped.length === 0 && result.removed.length === 0 && result.kept.length === 0) out.print('nothing to stop');
+    if (result.stopped.length === 0 && result.removed.length === 0 && result.kept.length === 0)
+      out.print('nothing to stop');
     for (const item of result.stopped) out.print(`stopped ${item}`);
     for (const item of result.removed) out.print(`removed ${item}`);
     // Containers it could not reach still run (their record stays): not a success.

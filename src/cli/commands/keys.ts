@@ -26,7 +26,12 @@ export const keysListCommand: CommandDefinition = {
     const { listApiKeys } = await import('../../console-client/keys.js');
     const { renderTable } = await import('../../output/table.js');
     const { app, keys } = await listApiKeys(client, String(ctx.args[0]));
-    ctx.out.print(renderTable(['ID', 'KEY', 'CREATED', 'LAST USED'], keys.map((k) => [k.id, k.token, when(k.created_at), when(k.last_used_at)])));
+    ctx.out.print(
+      renderTable(
+        ['ID', 'KEY', 'CREATED', 'LAST USED'],
+        keys.map((k) => [k.id, k.token, when(k.created_at), when(k.last_used_at)]),
+      ),
+    );
     return { data: { app: { id: app.id, name: app.name }, keys } };
   },
 };
@@ -34,7 +39,8 @@ export const keysListCommand: CommandDefinition = {
 export const keysRmCommand: CommandDefinition = {
   path: ['keys', 'rm'],
   summary: "revoke an app's API key",
-  configure: (cmd) => cmd.argument('<app>', 'app id or unique name').argument('<key-id>', 'the key id (`difyctl keys list APP`)'),
+  configure: (cmd) =>
+    cmd.argument('<app>', 'app id or unique name').argument('<key-id>', 'the key id (`difyctl keys list APP`)'),
   run: async (ctx) => {
     const client = await connect(ctx);
     const { removeApiKey } = await import('../../console-client/keys.js');

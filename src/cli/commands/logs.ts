@@ -16,7 +16,7 @@ export const logsCommand: CommandDefinition = {
       .option('-f, --follow', 'keep printing new lines until Ctrl-C')
       .option('-n, --tail <n>', 'last N lines of each service', int('--tail'))
       .option('--since <when>', 'lines since a duration ago (10m, 1h) or a time')
-      .option('-t, --timestamps', 'print each line\'s time')
+      .option('-t, --timestamps', "print each line's time")
       .option('--grep <regex>', 'only lines matching the regular expression')
       .option('-A, --after-context <n>', 'with --grep: lines after each match', int('-A'))
       .option('-B, --before-context <n>', 'with --grep: lines before each match', int('-B'))
@@ -27,7 +27,8 @@ export const logsCommand: CommandDefinition = {
     const { LOG_SERVICES } = await import('../../logs/index.js');
     const { renderLine } = await import('../../logs/render.js');
     let render: Parameters<typeof renderLine>[1] | undefined;
-    const print = (line: Parameters<typeof renderLine>[0]) => render && out.writeStdout(`${renderLine(line, render)}\n`);
+    const print = (line: Parameters<typeof renderLine>[0]) =>
+      render && out.writeStdout(`${renderLine(line, render)}\n`);
     const json = out.json && !options.follow;
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -46,12 +47,23 @@ export const logsCommand: CommandDefinition = {
         before: options.beforeContext as number | undefined,
         onLines: (lines, services) => {
           const width = Math.max(...services.map((s) => s.length), 0);
-          render = { color: out.color, width, timestamps: options.timestamps === true, prefix: options.logPrefix !== false, services: [...LOG_SERVICES] };
+          render = {
+            color: out.color,
+            width,
+            timestamps: options.timestamps === true,
+            prefix: options.logPrefix !== false,
+            services: [...LOG_SERVICES],
+          };
           if (!json) for (const line of lines) print(line);
         },
         follow: options.follow ? { signal: controller.signal, onLine: print } : undefined,
       });
-      if (json) return { data: { lines: result.lines.map((l) => ({ service: l.service, time: l.time?.toISOString() ?? null, text: l.text })) } };
+      if (json)
+        return {
+          data: {
+            lines: result.lines.map((l) => ({ service: l.service, time: l.time?.toISOString() ?? null, text: l.text })),
+          },
+        };
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

@@ -35,20 +35,30 @@ export const migrateCommand: CommandDefinition = {
       if (!arg) return usage('migrate new needs a NAME');
       const path = await import('node:path');
       const { migrate } = await import('../../operations/migrate.js');
-      const result = await migrate({ projectDir: global.projectDir, action, name: arg, dir: typeof options.dir === 'string' ? options.dir : undefined });
+      const result = await migrate({
+        projectDir: global.projectDir,
+        action,
+        name: arg,
+        dir: typeof options.dir === 'string' ? options.dir : undefined,
+      });
       if (result.action !== 'new') throw new Error('migrate new returned another action');
       const { written } = result;
-      out.print(`${out.color.green('created')} ${path.relative(process.cwd(), written.file) || written.file} (revision ${written.revision}, follows ${written.down_revision ?? 'base'})`);
+      out.print(
+        `${out.color.green('created')} ${path.relative(process.cwd(), written.file) || written.file} (revision ${written.revision}, follows ${written.down_revision ?? 'base'})`,
+      );
       return { data: written };
     }
-    if (arg !== undefined && action !== 'down' && action !== 'stamp') return usage(`migrate ${action} takes no argument (got "${arg}")`);
+    if (arg !== undefined && action !== 'down' && action !== 'stamp')
+      return usage(`migrate ${action} takes no argument (got "${arg}")`);
 
     const lockTimeout = Number(options.lockTimeout ?? 60);
-    if (!Number.isFinite(lockTimeout) || lockTimeout < 0) return usage(`--lock-timeout takes seconds (a number >= 0), not ${String(options.lockTimeout)}`);
+    if (!Number.isFinite(lockTimeout) || lockTimeout < 0)
+      return usage(`--lock-timeout takes seconds (a number >= 0), not ${String(options.lockTimeout)}`);
     let steps: number | undefined;
     if (action === 'down' && arg !== undefined) {
       steps = Number(arg);
-      if (!Number.isInteger(steps) || steps < 1) return usage(`migrate down takes a positive number of steps, not "${arg}"`);
+      if (!Number.isInteger(steps) || steps < 1)
+        return usage(`migrate down takes a positive number of steps, not "${arg}"`);
     }
     if (action === 'stamp' && !arg) return usage('migrate stamp needs a revision (a revision id, base or head)');
     const { migrate } = await import('../../operations/migrate.js');
@@ -59,7 +69,10 @@ export const migrateCommand: CommandDefinition = {
       steps,
       dryRun,
       lockTimeoutMs: lockTimeout * 1000,
-      dir: typeof options.dir === 'string' ? (await import('node:path')).resolve(global.projectDir, options.dir) : undefined,
+      dir:
+        typeof options.dir === 'string'
+          ? (await import('node:path')).resolve(global.projectDir, options.dir)
+          : undefined,
       logger: { info: (m) => out.info(m), warn: (m) => out.warn(m), debug: (m) => out.debug(m) },
     });
     switch (result.action) {

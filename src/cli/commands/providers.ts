@@ -16,7 +16,12 @@ export const providersListCommand: CommandDefinition = {
       configure: p.configurate_methods,
       models: p.custom_configuration.custom_models.map((m) => `${m.model} (${m.model_type})`),
     }));
-    ctx.out.print(renderTable(['PROVIDER', 'STATUS', 'MODEL TYPES', 'MODELS'], providers.map((p) => [p.provider, p.status, p.modelTypes.join(','), p.models.join(', ')])));
+    ctx.out.print(
+      renderTable(
+        ['PROVIDER', 'STATUS', 'MODEL TYPES', 'MODELS'],
+        providers.map((p) => [p.provider, p.status, p.modelTypes.join(','), p.models.join(', ')]),
+      ),
+    );
     return { data: { providers } };
   },
 };
@@ -31,7 +36,11 @@ export const providersAddCommand: CommandDefinition = {
       .option('--model-type <type>', 'llm or text-embedding', 'llm')
       .option('--endpoint-url <url>', 'credential endpoint_url (openai_api_compatible)')
       .option('--api-key-stdin', "read the API key from stdin (stored in the provider's secret field)")
-      .option('--credential <name=value>', "another credential by Dify's field name (repeatable), e.g. context_size=32768", collect)
+      .option(
+        '--credential <name=value>',
+        "another credential by Dify's field name (repeatable), e.g. context_size=32768",
+        collect,
+      )
       .option('--no-default', 'do not make the model the workspace default'),
   run: async (ctx) => {
     const o = ctx.options;
@@ -41,9 +50,20 @@ export const providersAddCommand: CommandDefinition = {
     const modelType = o.modelType === 'text-embedding' ? 'text-embedding' : 'llm';
     const client = await connect(ctx);
     const { addProvider } = await import('../../console-client/providers.js');
-    const added = await addProvider(client, { provider: String(ctx.args[0]), credentials, apiKey, model: typeof o.model === 'string' ? o.model : undefined, modelType, setDefault: o.default !== false });
-    const what = added.model ? `model ${added.provider}/${added.model} (${added.modelType})` : `provider ${added.provider}`;
-    ctx.out.print(`added ${what}: credentials checked by the provider${added.isDefault ? `; the workspace's default ${added.modelType}` : ''}`);
+    const added = await addProvider(client, {
+      provider: String(ctx.args[0]),
+      credentials,
+      apiKey,
+      model: typeof o.model === 'string' ? o.model : undefined,
+      modelType,
+      setDefault: o.default !== false,
+    });
+    const what = added.model
+      ? `model ${added.provider}/${added.model} (${added.modelType})`
+      : `provider ${added.provider}`;
+    ctx.out.print(
+      `added ${what}: credentials checked by the provider${added.isDefault ? `; the workspace's default ${added.modelType}` : ''}`,
+    );
     return { data: added };
   },
 };
@@ -51,12 +71,20 @@ export const providersAddCommand: CommandDefinition = {
 export const providersRmCommand: CommandDefinition = {
   path: ['providers', 'rm'],
   summary: "remove a provider's credentials and custom models (or one model with --model)",
-  configure: (cmd) => cmd.argument('<provider>').option('--model <name>', 'only this custom model').option('--model-type <type>', 'llm or text-embedding'),
+  configure: (cmd) =>
+    cmd
+      .argument('<provider>')
+      .option('--model <name>', 'only this custom model')
+      .option('--model-type <type>', 'llm or text-embedding'),
   run: async (ctx) => {
     const o = ctx.options;
     const client = await connect(ctx);
     const { removeProvider } = await import('../../console-client/providers.js');
-    const result = await removeProvider(client, { provider: String(ctx.args[0]), model: typeof o.model === 'string' ? o.model : undefined, modelType: typeof o.modelType === 'string' ? o.modelType : undefined });
+    const result = await removeProvider(client, {
+      provider: String(ctx.args[0]),
+      model: typeof o.model === 'string' ? o.model : undefined,
+      modelType: typeof o.modelType === 'string' ? o.modelType : undefined,
+    });
     ctx.out.print(result.removed.length ? `removed ${result.removed.join(', ')}` : 'nothing was configured');
     return { data: result };
   },

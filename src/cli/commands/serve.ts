@@ -7,11 +7,20 @@ export const serveCommand: CommandDefinition = {
   summary: 'run the embedded API server (or its worker) in the foreground, from the environment',
   configure: (cmd) =>
     cmd
-      .addOption(new Option('--mode <mode>', 'api: the HTTP server; worker: the task queue consumer').choices(['api', 'worker']).default('api'))
+      .addOption(
+        new Option('--mode <mode>', 'api: the HTTP server; worker: the task queue consumer')
+          .choices(['api', 'worker'])
+          .default('api'),
+      )
       .option('--queues <list>', `queues the worker consumes (comma-separated)`, ALL_QUEUES),
   run: async ({ global, env, options }) => {
     const { serve } = await import('../../operations/serve.js');
-    const data = await serve({ mode: options.mode === 'worker' ? 'worker' : 'api', queues: String(options.queues ?? ALL_QUEUES), baseDir: global.projectDir, env });
+    const data = await serve({
+      mode: options.mode === 'worker' ? 'worker' : 'api',
+      queues: String(options.queues ?? ALL_QUEUES),
+      baseDir: global.projectDir,
+      env,
+    });
     return { data };
   },
 };

@@ -9,13 +9,20 @@ export const startCommand: CommandDefinition = {
     const { out, options } = ctx;
     const { usageError } = await import('../../errors/index.js');
     const timeout = Number(options.timeout);
-    if (!Number.isFinite(timeout) || timeout <= 0) throw usageError(`--timeout must be a positive number of seconds, not "${String(options.timeout)}"`);
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw usageError(`--timeout must be a positive number of seconds, not "${String(options.timeout)}"`);
     const { startStack } = await import('../../stack/stop-start.js');
     const { stackReporter, renderReady, dependencyData } = await import('../render-stack.js');
     const result = await startStack({ ...projectOptions(ctx), report: stackReporter(out), timeoutMs: timeout * 1000 });
     if (result.dependencies.length) out.print(renderReady(result.dependencies, out));
     if (result.up?.apiUrl && result.services.includes('api')) out.print(`API: ${result.up.apiUrl}`);
     if (result.services.length) out.print(`started ${result.services.join(' and ')}`);
-    return { data: { services: result.dependencies.map(dependencyData), started: result.services, apiUrl: result.up?.apiUrl ?? null } };
+    return {
+      data: {
+        services: result.dependencies.map(dependencyData),
+        started: result.services,
+        apiUrl: result.up?.apiUrl ?? null,
+      },
+    };
   },
 };

@@ -46,7 +46,8 @@ export const superviseCommand: CommandDefinition = {
       uid: number(options.uid),
       gid: number(options.gid),
       logDirect: options.logDirect === true,
-      onEvent: (event) => void process.stderr.write(`${new Date().toISOString()} ${JSON.stringify(event)}\n`, () => undefined),
+      onEvent: (event) =>
+        void process.stderr.write(`${new Date().toISOString()} ${JSON.stringify(event)}\n`, () => undefined),
     });
     const stop = () => void supervisor.stop();
     // `on`, not `once`: execa's exit hook (signal-exit) re-raises a signal nobody else listens to,

@@ -29,8 +29,12 @@ export const apiMemoryCheck: Check = {
   title: 'Memory',
   run: async ({ config, env, connect }): Promise<CheckResult> => {
     const state = await stackState(config);
-    const records = Object.entries(state.services as Record<string, { provider?: string; pid?: number; containerId?: string } | undefined>);
-    const engine = records.some(([, r]) => r?.containerId) ? await connect({ env, timeoutMs: 1000, recorded: state.engine }) : undefined;
+    const records = Object.entries(
+      state.services as Record<string, { provider?: string; pid?: number; containerId?: string } | undefined>,
+    );
+    const engine = records.some(([, r]) => r?.containerId)
+      ? await connect({ env, timeoutMs: 1000, recorded: state.engine })
+      : undefined;
     const processes = ['api', 'worker'].map(async (service): Promise<[string, number] | undefined> => {
       const run = await readRunRecord(config.project.projectDir, service);
       // Only the recorded process itself, not one that reused its pid since.
@@ -43,13 +47,25 @@ export const apiMemoryCheck: Check = {
       return usage ? [name, usage] : undefined;
     });
     // All at once: the check has one budget (3 s) for every process and container.
-    const usage = (await Promise.all([...processes, ...dependencies])).filter((u): u is [string, number] => u !== undefined);
+    const usage = (await Promise.all([...processes, ...dependencies])).filter(
+      (u): u is [string, number] => u !== undefined,
+    );
     const total = os.totalmem();
     const available = await availableMemory();
     const listed = usage.map(([n, b]) => `${n} ${Math.round(b / MB)} MB`).join(', ') || 'no stack processes found';
     const finding = `${listed}; host ${Math.round(available / MB)} MB available of ${Math.round(total / MB)} MB`;
-    if (available < total * 0.05) return { status: 'fail', finding, fix: 'The host is nearly out of memory: lower SERVER_WORKER_AMOUNT / CELERY_WORKER_AMOUNT, or stop other services.' };
-    if (available < total * 0.15) return { status: 'warn', finding, fix: 'Memory is tight: lower SERVER_WORKER_AMOUNT or give the host more memory.' };
+    if (available < total * 0.05)
+      return {
+        status: 'fail',
+        finding,
+        fix: 'The host is nearly out of memory: lower SERVER_WORKER_AMOUNT / CELERY_WORKER_AMOUNT, or stop other services.',
+      };
+    if (available < total * 0.15)
+      return {
+        status: 'warn',
+        finding,
+        fix: 'Memory is tight: lower SERVER_WORKER_AMOUNT or give the host more memory.',
+      };
     return { status: 'ok', finding };
   },
 };

@@ -28,10 +28,24 @@ export const apiTimeoutCheck: Check = {
     const needed = (workers + 1) * (s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW);
     const facts = `GUNICORN_TIMEOUT=${s.GUNICORN_TIMEOUT}s, ${workers} process(es) on ${cores} cores, pools need up to ${needed} of max_connections=${max}`;
     if (needed > max) {
-      return { status: 'fail', finding: `(SERVER_WORKER_AMOUNT+1 worker) × (SQLALCHEMY_POOL_SIZE+SQLALCHEMY_MAX_OVERFLOW) = ${needed} exceeds PostgreSQL max_connections=${max}`, fix: `Lower SQLALCHEMY_POOL_SIZE (now ${s.SQLALCHEMY_POOL_SIZE}) or raise POSTGRES_MAX_CONNECTIONS (then restart the db).` };
+      return {
+        status: 'fail',
+        finding: `(SERVER_WORKER_AMOUNT+1 worker) × (SQLALCHEMY_POOL_SIZE+SQLALCHEMY_MAX_OVERFLOW) = ${needed} exceeds PostgreSQL max_connections=${max}`,
+        fix: `Lower SQLALCHEMY_POOL_SIZE (now ${s.SQLALCHEMY_POOL_SIZE}) or raise POSTGRES_MAX_CONNECTIONS (then restart the db).`,
+      };
     }
-    if (s.GUNICORN_TIMEOUT < 60) return { status: 'warn', finding: `GUNICORN_TIMEOUT=${s.GUNICORN_TIMEOUT}s cuts long model calls`, fix: 'Raise GUNICORN_TIMEOUT (Dify uses 360) if requests end with a timeout.' };
-    if (workers > cores * 2) return { status: 'warn', finding: `${workers} processes on ${cores} cores`, fix: `Set SERVER_WORKER_AMOUNT to ${cores} (or 0 for one per core).` };
+    if (s.GUNICORN_TIMEOUT < 60)
+      return {
+        status: 'warn',
+        finding: `GUNICORN_TIMEOUT=${s.GUNICORN_TIMEOUT}s cuts long model calls`,
+        fix: 'Raise GUNICORN_TIMEOUT (Dify uses 360) if requests end with a timeout.',
+      };
+    if (workers > cores * 2)
+      return {
+        status: 'warn',
+        finding: `${workers} processes on ${cores} cores`,
+        fix: `Set SERVER_WORKER_AMOUNT to ${cores} (or 0 for one per core).`,
+      };
     return { status: 'ok', finding: facts };
   },
 };

@@ -14,13 +14,24 @@ export const configCheck: Check = {
     const warnings = config.diagnostics.filter((d) => d.level === 'warning');
     const where = (d: (typeof errors)[number]) => (d.location ? `${d.location.file}:${d.location.line}: ` : '');
     const details = config.diagnostics.map((d) => `${d.level}: ${where(d)}${d.message}`);
-    const files = [project.composeFile?.display, project.envFile?.display].filter(Boolean).join(' + ') || 'no files (defaults)';
+    const files =
+      [project.composeFile?.display, project.envFile?.display].filter(Boolean).join(' + ') || 'no files (defaults)';
     const first = errors[0];
     if (first) {
-      return { status: 'fail', finding: `${where(first)}${first.message}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`, fix: first.hint ?? 'Run `difyctl config` for every problem.', details };
+      return {
+        status: 'fail',
+        finding: `${where(first)}${first.message}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`,
+        fix: first.hint ?? 'Run `difyctl config` for every problem.',
+        details,
+      };
     }
     if (project.envFile?.text.includes('\r\n')) {
-      return { status: 'warn', finding: `${project.envFile.display} has Windows (CRLF) line endings`, fix: `Convert it: \`sed -i 's/\\r$//' ${project.envFile.display}\` (tools other than docker compose may read the \\r into values).`, details };
+      return {
+        status: 'warn',
+        finding: `${project.envFile.display} has Windows (CRLF) line endings`,
+        fix: `Convert it: \`sed -i 's/\\r$//' ${project.envFile.display}\` (tools other than docker compose may read the \\r into values).`,
+        details,
+      };
     }
     for (const [key, entry] of config.raw) {
       if (entry.value && QUOTED.test(entry.value)) {
@@ -34,6 +45,10 @@ export const configCheck: Check = {
     }
     const warning = warnings[0];
     if (warning) return { status: 'warn', finding: `${where(warning)}${warning.message}`, fix: warning.hint, details };
-    return { status: 'ok', finding: `${files} valid (${config.raw.size} keys, service ${config.service ?? 'from .env'})`, details };
+    return {
+      status: 'ok',
+      finding: `${files} valid (${config.raw.size} keys, service ${config.service ?? 'from .env'})`,
+      details,
+    };
   },
 };

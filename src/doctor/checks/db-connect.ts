@@ -23,17 +23,25 @@ export const dbConnectCheck: Check = {
         finding: `DB_HOST=${target.host} does not resolve`,
         fix: services.includes(target.host)
           ? `"${target.host}" is a compose service name, only resolvable inside the compose network: run \`difyctl up db\` (difyctl connects through 127.0.0.1), or set DB_HOST=127.0.0.1.`
-          : 'Set DB_HOST to the database server\'s name or address.',
+          : "Set DB_HOST to the database server's name or address.",
       };
     }
     try {
       await tcpConnect({ host: target.host, port: target.port, timeoutMs: 1000 });
     } catch {
-      return { status: 'fail', finding: `nothing answers at ${where} (${target.from})`, fix: `Start the database (\`difyctl up db\`, \`difyctl ps\`), or fix DB_HOST/DB_PORT (now ${where}).` };
+      return {
+        status: 'fail',
+        finding: `nothing answers at ${where} (${target.from})`,
+        fix: `Start the database (\`difyctl up db\`, \`difyctl ps\`), or fix DB_HOST/DB_PORT (now ${where}).`,
+      };
     }
     const started = Date.now();
     const probe = await postgresStrategy(target).check({ timeoutMs: 2000 });
-    if (probe.ok) return { status: 'ok', finding: `${target.user}@${where}/${target.database}: login and SELECT 1 in ${Date.now() - started} ms` };
+    if (probe.ok)
+      return {
+        status: 'ok',
+        finding: `${target.user}@${where}/${target.database}: login and SELECT 1 in ${Date.now() - started} ms`,
+      };
     const fatal = probe.fatal;
     if (fatal && isDifyctlError(fatal)) {
       if (fatal.code === 'DB.DATABASE_MISSING') {
@@ -45,6 +53,10 @@ export const dbConnectCheck: Check = {
       }
       return { status: 'fail', finding: fatal.message, fix: fatal.hint };
     }
-    return { status: 'fail', finding: `${where}: ${probe.reason}`, fix: 'Is PostgreSQL still starting? `difyctl logs db -n 30`.' };
+    return {
+      status: 'fail',
+      finding: `${where}: ${probe.reason}`,
+      fix: 'Is PostgreSQL still starting? `difyctl logs db -n 30`.',
+    };
   },
 };

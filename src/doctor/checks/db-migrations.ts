@@ -13,16 +13,32 @@ export const dbMigrationsCheck: Check = {
     const { from: _from, ...connection } = dbTarget(s, await stackState(config));
     const status = await createMigrator({ connection, connectTimeoutMs: 1500 }).status();
     if (status.foreign) {
-      return { status: 'fail', finding: `the database holds Dify's own schema (alembic_version ${status.foreign.version ?? '?'}): difyctl will not migrate over it`, fix: 'Point DB_DATABASE at a new database for difyctl, or `difyctl db reset` to start empty.' };
+      return {
+        status: 'fail',
+        finding: `the database holds Dify's own schema (alembic_version ${status.foreign.version ?? '?'}): difyctl will not migrate over it`,
+        fix: 'Point DB_DATABASE at a new database for difyctl, or `difyctl db reset` to start empty.',
+      };
     }
     if (status.drift.length) {
-      return { status: 'fail', finding: `${status.drift.length} applied migration(s) changed since they ran: ${status.drift.map((d) => d.revision).join(', ')}`, fix: 'Restore the original migration files, or `difyctl migrate stamp <rev>` if the change is intended.' };
+      return {
+        status: 'fail',
+        finding: `${status.drift.length} applied migration(s) changed since they ran: ${status.drift.map((d) => d.revision).join(', ')}`,
+        fix: 'Restore the original migration files, or `difyctl migrate stamp <rev>` if the change is intended.',
+      };
     }
     if (status.pending.length) {
-      return { status: 'fail', finding: `${status.pending.length} pending migration(s): ${status.pending.join(', ')} (current ${status.current ?? 'base'})`, fix: 'Run `difyctl migrate` (or `difyctl up`, which migrates when MIGRATION_ENABLED=true).' };
+      return {
+        status: 'fail',
+        finding: `${status.pending.length} pending migration(s): ${status.pending.join(', ')} (current ${status.current ?? 'base'})`,
+        fix: 'Run `difyctl migrate` (or `difyctl up`, which migrates when MIGRATION_ENABLED=true).',
+      };
     }
     if (status.unknown.length) {
-      return { status: 'warn', finding: `the database has revisions this difyctl does not know: ${status.unknown.join(', ')}`, fix: 'A newer difyctl migrated it: upgrade difyctl.' };
+      return {
+        status: 'warn',
+        finding: `the database has revisions this difyctl does not know: ${status.unknown.join(', ')}`,
+        fix: 'A newer difyctl migrated it: upgrade difyctl.',
+      };
     }
     return { status: 'ok', finding: `at head ${status.head ?? '(no migrations)'}` };
   },

@@ -14,10 +14,21 @@ export const dockerCheck: Check = {
     const endpoint = projectEndpoint({ env, recorded: state.engine });
     const engine = await connect({ env, timeoutMs: 1500, recorded: state.engine });
     if (!engine) {
-      if (!usesDocker) return { status: 'ok', finding: `not reachable at ${endpoint.host} (${endpoint.source}); not needed: the stack runs without Docker` };
-      return { status: 'fail', finding: `the engine does not answer at ${endpoint.host} (${endpoint.source}), and this stack's containers need it`, fix: 'Start Docker (`systemctl start docker`), or set DOCKER_HOST; `difyctl up --provider embedded` runs without it.' };
+      if (!usesDocker)
+        return {
+          status: 'ok',
+          finding: `not reachable at ${endpoint.host} (${endpoint.source}); not needed: the stack runs without Docker`,
+        };
+      return {
+        status: 'fail',
+        finding: `the engine does not answer at ${endpoint.host} (${endpoint.source}), and this stack's containers need it`,
+        fix: 'Start Docker (`systemctl start docker`), or set DOCKER_HOST; `difyctl up --provider embedded` runs without it.',
+      };
     }
     const version = await engine.version().catch(() => undefined);
-    return { status: 'ok', finding: `Docker ${version?.Version ?? '?'} (API ${version?.ApiVersion ?? '?'}) at ${endpoint.host}` };
+    return {
+      status: 'ok',
+      finding: `Docker ${version?.Version ?? '?'} (API ${version?.ApiVersion ?? '?'}) at ${endpoint.host}`,
+    };
   },
 };

@@ -16,5 +16,21 @@ import { stackContainerPorts } from '../own-containers.js';
 
 /** Every check, in the order the report lists them (SPEC §6). */
 export function defaultChecks(): Check[] {
-  return [configCheck, dockerCheck, dbContainerCheck, dbConnectCheck, dbMigrationsCheck, redisCheck, apiHealthCheck, apiMemoryCheck, apiTimeoutCheck, createPortsCheck({ ownPids: ({ config }) => stackPids(config.project.projectDir, config.project.projectName), ownPorts: stackContainerPorts }), vectorCheck, performanceCheck];
+  return [
+    configCheck,
+    dockerCheck,
+    dbContainerCheck,
+    dbConnectCheck,
+    dbMigrationsCheck,
+    redisCheck,
+    apiHealthCheck,
+    apiMemoryCheck,
+    apiTimeoutCheck,
+    createPortsCheck({
+      ownPids: ({ config }) => stackPids(config.project.projectDir, config.project.projectName),
+      ownPorts: stackContainerPorts,
+    }),
+    vectorCheck,
+    performanceCheck,
+  ];
 }

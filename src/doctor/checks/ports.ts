@@ -15,7 +15,10 @@ export function portClaims(ctx: Parameters<Check['run']>[0]): PortClaim[] {
   const s = ctx.config.typed;
   const claims: PortClaim[] = [];
   if (s) claims.push({ port: s.DIFY_PORT, setting: 'DIFY_PORT', owner: 'api' });
-  for (const [setting, owner] of [['EXPOSE_DB_PORT', 'db'], ['EXPOSE_REDIS_PORT', 'redis']] as const) {
+  for (const [setting, owner] of [
+    ['EXPOSE_DB_PORT', 'db'],
+    ['EXPOSE_REDIS_PORT', 'redis'],
+  ] as const) {
     const value = Number(ctx.config.project.lookup(setting));
     if (Number.isInteger(value) && value > 0) claims.push({ port: value, setting, owner });
   }
@@ -37,7 +40,10 @@ export function createPortsCheck(options: PortsCheckOptions = {}): Check {
     run: async (ctx): Promise<CheckResult> => {
       const claims = portClaims(ctx);
       if (!claims.length) return { status: 'skip', finding: 'skipped: no ports configured' };
-      const [own, published] = await Promise.all([options.ownPids?.(ctx) ?? new Set<number>(), options.ownPorts?.(ctx) ?? new Map<number, string>()]);
+      const [own, published] = await Promise.all([
+        options.ownPids?.(ctx) ?? new Set<number>(),
+        options.ownPorts?.(ctx) ?? new Map<number, string>(),
+      ]);
       const details: string[] = [];
       for (const claim of claims) {
         if (!(await tcpAnswers({ host: '127.0.0.1', port: claim.port, timeoutMs: 500 }))) {
@@ -46,7 +52,9 @@ export function createPortsCheck(options: PortsCheckOptions = {}): Check {
         }
         const container = published.get(claim.port);
         if (container) {
-          details.push(`${claim.setting}=${claim.port}: published by this stack's ${claim.owner} container ${container}`);
+          details.push(
+            `${claim.setting}=${claim.port}: published by this stack's ${claim.owner} container ${container}`,
+          );
           continue;
         }
         const holder = await findPortHolder(claim.port);
@@ -55,7 +63,11 @@ export function createPortsCheck(options: PortsCheckOptions = {}): Check {
           continue;
         }
         const proxy = holder ? dockerProxyTarget(holder.command) : undefined;
-        const who = holder ? (proxy ? `a Docker container (docker-proxy pid ${holder.pid} → ${proxy.ip}:${proxy.port})` : `pid ${holder.pid} (${holder.command.slice(0, 80)})`) : 'a process difyctl cannot see';
+        const who = holder
+          ? proxy
+            ? `a Docker container (docker-proxy pid ${holder.pid} → ${proxy.ip}:${proxy.port})`
+            : `pid ${holder.pid} (${holder.command.slice(0, 80)})`
+          : 'a process difyctl cannot see';
         return {
           status: 'fail',
           finding: `port ${claim.port} (${claim.setting}) is taken by ${who}`,
@@ -63,7 +75,11 @@ export function createPortsCheck(options: PortsCheckOptions = {}): Check {
           details,
         };
       }
-      return { status: 'ok', finding: claims.map((c) => `${c.port}`).join(', ') + ' free or held by this stack', details };
+      return {
+        status: 'ok',
+        finding: `${claims.map((c) => `${c.port}`).join(', ')} free or held by this stack`,
+        details,
+      };
     },
   };
 }

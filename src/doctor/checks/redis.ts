@@ -12,7 +12,8 @@ export const redisCheck: Check = {
     const s = config.typed;
     if (!s) return SETTINGS_DO_NOT_PARSE;
     const target = redisTarget(s, await stackState(config));
-    if (target === 'none') return { status: 'ok', finding: 'none (PostgreSQL fallback): cache, locks and the task queue run on PostgreSQL' };
+    if (target === 'none')
+      return { status: 'ok', finding: 'none (PostgreSQL fallback): cache, locks and the task queue run on PostgreSQL' };
     const where = `${target.host}:${target.port}`;
     try {
       await tcpConnect({ host: target.host, port: target.port, timeoutMs: 1000 });
@@ -20,7 +21,10 @@ export const redisCheck: Check = {
       const code = (error as NodeJS.ErrnoException).code;
       return {
         status: 'fail',
-        finding: code === 'ENOTFOUND' ? `REDIS_HOST=${target.host} does not resolve` : `nothing answers at ${where} (${target.from})`,
+        finding:
+          code === 'ENOTFOUND'
+            ? `REDIS_HOST=${target.host} does not resolve`
+            : `nothing answers at ${where} (${target.from})`,
         fix: Object.keys(config.project.compose?.services ?? {}).includes(target.host)
           ? `"${target.host}" is a compose service name, only resolvable inside the compose network: run \`difyctl up redis\` (difyctl connects through 127.0.0.1), or set REDIS_HOST=127.0.0.1.`
           : `Start Redis (\`difyctl up redis\`), or fix REDIS_HOST/REDIS_PORT (now ${where}).`,
@@ -28,7 +32,8 @@ export const redisCheck: Check = {
     }
     const probe = await redisStrategy(target).check({ timeoutMs: 1500 });
     if (probe.ok) return { status: 'ok', finding: `PONG from ${where}` };
-    if (probe.fatal && isDifyctlError(probe.fatal)) return { status: 'fail', finding: probe.fatal.message, fix: probe.fatal.hint };
+    if (probe.fatal && isDifyctlError(probe.fatal))
+      return { status: 'fail', finding: probe.fatal.message, fix: probe.fatal.hint };
     return { status: 'fail', finding: `${where}: ${probe.reason}`, fix: '`difyctl logs redis -n 30` shows why.' };
   },
 };

@@ -2,7 +2,15 @@ import type { ProviderSpec } from '../catalog-types.js';
 import { i18n, secret, str, text, trimUrl } from './form.js';
 import { withV1 } from './openai.js';
 
-const MODELS = ['claude-sonnet-4-0', 'claude-opus-4-0', 'claude-3-7-sonnet-latest', 'claude-3-5-sonnet-latest', 'claude-3-5-haiku-latest', 'claude-3-opus-latest', 'claude-3-haiku-20240307'];
+const MODELS = [
+  'claude-sonnet-4-0',
+  'claude-opus-4-0',
+  'claude-3-7-sonnet-latest',
+  'claude-3-5-sonnet-latest',
+  'claude-3-5-haiku-latest',
+  'claude-3-opus-latest',
+  'claude-3-haiku-20240307',
+];
 
 /** Anthropic (Dify's `anthropic`): predefined chat models, provider-level credentials. */
 export const anthropicProvider: ProviderSpec = {
@@ -24,6 +32,10 @@ export const anthropicProvider: ProviderSpec = {
   languageModel: async ({ credentials, model, fetch }) => {
     const { createAnthropic } = await import('@ai-sdk/anthropic');
     // Dify's anthropic_api_url is the host, as the Anthropic SDK takes it; the AI SDK wants …/v1.
-    return createAnthropic({ apiKey: str(credentials.anthropic_api_key) ?? '', baseURL: withV1(trimUrl(credentials.anthropic_api_url)), fetch }).messages(model);
+    return createAnthropic({
+      apiKey: str(credentials.anthropic_api_key) ?? '',
+      baseURL: withV1(trimUrl(credentials.anthropic_api_url)),
+      fetch,
+    }).messages(model);
   },
 };

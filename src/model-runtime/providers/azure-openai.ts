@@ -1,7 +1,14 @@
 import type { Credentials, ProviderSpec } from '../catalog-types.js';
 import { i18n, onEmbedding, onLlm, secret, select, str, text, trimUrl } from './form.js';
 
-export const AZURE_API_VERSIONS = ['2024-10-21', '2024-08-01-preview', '2024-06-01', '2024-02-01', '2023-12-01-preview', '2023-05-15'];
+export const AZURE_API_VERSIONS = [
+  '2024-10-21',
+  '2024-08-01-preview',
+  '2024-06-01',
+  '2024-02-01',
+  '2023-12-01-preview',
+  '2023-05-15',
+];
 
 async function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
   const { createAzure } = await import('@ai-sdk/azure');
@@ -24,17 +31,37 @@ export const azureOpenaiProvider: ProviderSpec = {
   supported_model_types: ['llm', 'text-embedding'],
   configurate_methods: ['customizable-model'],
   model_credential_schema: {
-    model: { label: i18n('Deployment Name'), placeholder: i18n('Enter your Deployment Name here, matching the Azure deployment name.') },
+    model: {
+      label: i18n('Deployment Name'),
+      placeholder: i18n('Enter your Deployment Name here, matching the Azure deployment name.'),
+    },
     credential_form_schemas: [
-      text('openai_api_base', 'API Endpoint URL', { required: true, placeholder: 'Enter your API Endpoint, eg: https://example.com/xxx' }),
+      text('openai_api_base', 'API Endpoint URL', {
+        required: true,
+        placeholder: 'Enter your API Endpoint, eg: https://example.com/xxx',
+      }),
       secret('openai_api_key', 'API Key', { required: true, placeholder: 'Enter your API key here' }),
-      select('openai_api_version', 'API Version', AZURE_API_VERSIONS, { required: true, default: AZURE_API_VERSIONS[0] }),
+      select('openai_api_version', 'API Version', AZURE_API_VERSIONS, {
+        required: true,
+        default: AZURE_API_VERSIONS[0],
+      }),
       select(
         'base_model_name',
         'Base Model',
         [
-          ...['gpt-35-turbo', 'gpt-35-turbo-16k', 'gpt-4', 'gpt-4-32k', 'gpt-4o', 'gpt-4o-mini', 'gpt-35-turbo-instruct'].map((value) => ({ value, showOn: onLlm })),
-          ...['text-embedding-ada-002', 'text-embedding-3-small', 'text-embedding-3-large'].map((value) => ({ value, showOn: onEmbedding })),
+          ...[
+            'gpt-35-turbo',
+            'gpt-35-turbo-16k',
+            'gpt-4',
+            'gpt-4-32k',
+            'gpt-4o',
+            'gpt-4o-mini',
+            'gpt-35-turbo-instruct',
+          ].map((value) => ({ value, showOn: onLlm })),
+          ...['text-embedding-ada-002', 'text-embedding-3-small', 'text-embedding-3-large'].map((value) => ({
+            value,
+            showOn: onEmbedding,
+          })),
         ],
         { required: true, placeholder: 'Enter your model version' },
       ),
@@ -43,6 +70,9 @@ export const azureOpenaiProvider: ProviderSpec = {
   models: [],
   credentialAliases: { api_key: 'openai_api_key', endpoint_url: 'openai_api_base' },
   source: 'builtin',
-  languageModel: async ({ credentials, model, mode, fetch }) => (mode === 'completion' ? (await client(credentials, fetch)).completion(model) : (await client(credentials, fetch)).chat(model)),
+  languageModel: async ({ credentials, model, mode, fetch }) =>
+    mode === 'completion'
+      ? (await client(credentials, fetch)).completion(model)
+      : (await client(credentials, fetch)).chat(model),
   embeddingModel: async ({ credentials, model }) => (await client(credentials)).embedding(model),
 };

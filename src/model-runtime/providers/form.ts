@@ -5,7 +5,12 @@ type FieldOptions = { required?: boolean; default?: string; placeholder?: string
 
 const i18n = (en: string): I18n => ({ en_US: en, zh_Hans: en });
 
-function field(type: CredentialFormSchema['type'], variable: string, label: string, o: FieldOptions = {}): CredentialFormSchema {
+function field(
+  type: CredentialFormSchema['type'],
+  variable: string,
+  label: string,
+  o: FieldOptions = {},
+): CredentialFormSchema {
   return {
     variable,
     label: i18n(label),
@@ -17,13 +22,24 @@ function field(type: CredentialFormSchema['type'], variable: string, label: stri
   };
 }
 
-export const text = (variable: string, label: string, o?: FieldOptions): CredentialFormSchema => field('text-input', variable, label, o);
-export const secret = (variable: string, label: string, o?: FieldOptions): CredentialFormSchema => field('secret-input', variable, label, o);
+export const text = (variable: string, label: string, o?: FieldOptions): CredentialFormSchema =>
+  field('text-input', variable, label, o);
+export const secret = (variable: string, label: string, o?: FieldOptions): CredentialFormSchema =>
+  field('secret-input', variable, label, o);
 
-export function select(variable: string, label: string, values: Array<string | { value: string; showOn?: FormShowOn[] }>, o?: FieldOptions): CredentialFormSchema {
+export function select(
+  variable: string,
+  label: string,
+  values: Array<string | { value: string; showOn?: FormShowOn[] }>,
+  o?: FieldOptions,
+): CredentialFormSchema {
   return {
     ...field('select', variable, label, o),
-    options: values.map((v) => (typeof v === 'string' ? { label: i18n(v), value: v, show_on: [] } : { label: i18n(v.value), value: v.value, show_on: v.showOn ?? [] })),
+    options: values.map((v) =>
+      typeof v === 'string'
+        ? { label: i18n(v), value: v, show_on: [] }
+        : { label: i18n(v.value), value: v.value, show_on: v.showOn ?? [] },
+    ),
   };
 }
 

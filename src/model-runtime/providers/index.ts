@@ -6,4 +6,10 @@ import { openaiProvider } from './openai.js';
 import { openaiCompatibleProvider } from './openai-compatible.js';
 
 /** The built-in providers, in the order the console lists them. */
-export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [openaiProvider, anthropicProvider, azureOpenaiProvider, ollamaProvider, openaiCompatibleProvider];
+export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
+  openaiProvider,
+  anthropicProvider,
+  azureOpenaiProvider,
+  ollamaProvider,
+  openaiCompatibleProvider,
+];

@@ -3,7 +3,8 @@
  * requires `context`, which Ollama sends only on the last line: the other lines — the text — would be
  * dropped. This fetch adds `"context": []` where it is missing, so completion mode streams.
  */
-const urlOf = (input: Parameters<typeof fetch>[0]): string => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+const urlOf = (input: Parameters<typeof fetch>[0]): string =>
+  typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 
 function fixLine(line: string): string {
   try {

@@ -7,15 +7,30 @@ export const ollamaProvider: ProviderSpec = {
   provider: 'ollama',
   label: i18n('Ollama'),
   background: '#F9FAFB',
-  help: { title: i18n('How to integrate with Ollama'), url: i18n('https://docs.dify.ai/tutorials/model-configuration/ollama') },
+  help: {
+    title: i18n('How to integrate with Ollama'),
+    url: i18n('https://docs.dify.ai/tutorials/model-configuration/ollama'),
+  },
   supported_model_types: ['llm', 'text-embedding'],
   configurate_methods: ['customizable-model'],
   model_credential_schema: {
     model: { label: i18n('Model Name'), placeholder: i18n('Enter your model name') },
     credential_form_schemas: [
-      text('base_url', 'Base URL', { required: true, placeholder: 'Base url of Ollama server, e.g. http://192.168.1.100:11434' }),
-      select('mode', 'Completion mode', ['completion', 'chat'], { required: true, default: 'chat', showOn: onLlm, placeholder: 'Select completion mode' }),
-      text('context_size', 'Model context size', { required: true, default: '4096', placeholder: 'Enter your Model context size' }),
+      text('base_url', 'Base URL', {
+        required: true,
+        placeholder: 'Base url of Ollama server, e.g. http://192.168.1.100:11434',
+      }),
+      select('mode', 'Completion mode', ['completion', 'chat'], {
+        required: true,
+        default: 'chat',
+        showOn: onLlm,
+        placeholder: 'Select completion mode',
+      }),
+      text('context_size', 'Model context size', {
+        required: true,
+        default: '4096',
+        placeholder: 'Enter your Model context size',
+      }),
       text('max_tokens', 'Upper bound for max tokens', { required: true, default: '4096', showOn: onLlm }),
     ],
   },
@@ -23,8 +38,14 @@ export const ollamaProvider: ProviderSpec = {
   source: 'builtin',
   languageModel: async ({ credentials, model, mode, fetch }) => {
     const { createOllama } = await import('ollama-ai-provider-v2');
-    const ollama = createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api`, fetch: generateContextFix(fetch) });
+    const ollama = createOllama({
+      baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api`,
+      fetch: generateContextFix(fetch),
+    });
     return mode === 'completion' ? ollama.completion(model) : ollama.chat(model);
   },
-  embeddingModel: async ({ credentials, model }) => (await import('ollama-ai-provider-v2')).createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api` }).embedding(model),
+  embeddingModel: async ({ credentials, model }) =>
+    (await import('ollama-ai-provider-v2'))
+      .createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api` })
+      .embedding(model),
 };

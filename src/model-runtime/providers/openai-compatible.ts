@@ -21,7 +21,9 @@ const upstreamName = (credentials: Credentials, model: string): string => str(cr
 export const openaiCompatibleProvider: ProviderSpec = {
   provider: 'openai_api_compatible',
   label: i18n('OpenAI-API-compatible'),
-  description: i18n("All model providers compatible with OpenAI's API standard, such as vLLM, LM Studio or Together.ai."),
+  description: i18n(
+    "All model providers compatible with OpenAI's API standard, such as vLLM, LM Studio or Together.ai.",
+  ),
   supported_model_types: ['llm', 'text-embedding'],
   configurate_methods: ['customizable-model'],
   model_credential_schema: {
@@ -29,16 +31,33 @@ export const openaiCompatibleProvider: ProviderSpec = {
     credential_form_schemas: [
       text('display_name', 'Model display name', { placeholder: 'The display name of the model in the interface.' }),
       secret('api_key', 'API Key', { placeholder: 'Enter your API Key' }),
-      text('endpoint_url', 'API endpoint URL', { required: true, placeholder: 'Base URL, e.g. https://api.openai.com/v1' }),
-      text('endpoint_model_name', 'API endpoint model name', { placeholder: 'Model name sent to the endpoint, if it differs' }),
-      select('mode', 'Completion mode', ['completion', 'chat'], { required: true, default: 'chat', showOn: onLlm, placeholder: 'Select completion mode' }),
-      text('context_size', 'Model context size', { required: true, default: '4096', placeholder: 'Enter your Model context size' }),
+      text('endpoint_url', 'API endpoint URL', {
+        required: true,
+        placeholder: 'Base URL, e.g. https://api.openai.com/v1',
+      }),
+      text('endpoint_model_name', 'API endpoint model name', {
+        placeholder: 'Model name sent to the endpoint, if it differs',
+      }),
+      select('mode', 'Completion mode', ['completion', 'chat'], {
+        required: true,
+        default: 'chat',
+        showOn: onLlm,
+        placeholder: 'Select completion mode',
+      }),
+      text('context_size', 'Model context size', {
+        required: true,
+        default: '4096',
+        placeholder: 'Enter your Model context size',
+      }),
       text('max_tokens_to_sample', 'Upper bound for max tokens', { default: '4096', showOn: onLlm }),
     ],
   },
   models: [],
   source: 'builtin',
   languageModel: async ({ credentials, model, mode, fetch }) =>
-    mode === 'completion' ? (await client(credentials, fetch)).completionModel(upstreamName(credentials, model)) : (await client(credentials, fetch)).chatModel(upstreamName(credentials, model)),
-  embeddingModel: async ({ credentials, model }) => (await client(credentials)).embeddingModel(upstreamName(credentials, model)),
+    mode === 'completion'
+      ? (await client(credentials, fetch)).completionModel(upstreamName(credentials, model))
+      : (await client(credentials, fetch)).chatModel(upstreamName(credentials, model)),
+  embeddingModel: async ({ credentials, model }) =>
+    (await client(credentials)).embeddingModel(upstreamName(credentials, model)),
 };

@@ -2,7 +2,18 @@ import type { ProviderSpec } from '../catalog-types.js';
 import { contextSizeOf } from '../prices.js';
 import { i18n, secret, str, text, trimUrl } from './form.js';
 
-const CHAT = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o1', 'o3-mini', 'gpt-4-turbo', 'gpt-4', 'gpt-3.5-turbo'];
+const CHAT = [
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4.1-nano',
+  'o1',
+  'o3-mini',
+  'gpt-4-turbo',
+  'gpt-4',
+  'gpt-3.5-turbo',
+];
 const EMBEDDING = ['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002'];
 
 async function client(credentials: Record<string, unknown>, fetch?: typeof globalThis.fetch) {
@@ -36,13 +47,21 @@ export const openaiProvider: ProviderSpec = {
     ],
   },
   models: [
-    ...CHAT.map((model) => ({ model, model_type: 'llm' as const, mode: 'chat' as const, context_size: contextSizeOf(model) })),
+    ...CHAT.map((model) => ({
+      model,
+      model_type: 'llm' as const,
+      mode: 'chat' as const,
+      context_size: contextSizeOf(model),
+    })),
     { model: 'gpt-3.5-turbo-instruct', model_type: 'llm', mode: 'completion', context_size: 4096 },
     ...EMBEDDING.map((model) => ({ model, model_type: 'text-embedding' as const, context_size: 8191 })),
   ],
   validationModel: { llm: 'gpt-4o-mini', 'text-embedding': 'text-embedding-3-small' },
   credentialAliases: { api_key: 'openai_api_key' },
   source: 'builtin',
-  languageModel: async ({ credentials, model, mode, fetch }) => (mode === 'completion' ? (await client(credentials, fetch)).completion(model) : (await client(credentials, fetch)).chat(model)),
+  languageModel: async ({ credentials, model, mode, fetch }) =>
+    mode === 'completion'
+      ? (await client(credentials, fetch)).completion(model)
+      : (await client(credentials, fetch)).chat(model),
   embeddingModel: async ({ credentials, model }) => (await client(credentials)).embedding(model),
 };

@@ -22,7 +22,7 @@ export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens
     const mode: RouteAuth = request.routeOptions.config.auth ?? 'console';
     if (mode === 'none') return;
     const token = bearer(request);
-    if (!token) throw unauthorized('Invalid Authorization header format. Expected \'Bearer <api-key>\' format.');
+    if (!token) throw unauthorized("Invalid Authorization header format. Expected 'Bearer <api-key>' format.");
     if (mode === 'app-key') {
       const owner = await ctx.appKeys(token);
       if (!owner) throw unauthorized('Access token is invalid');

@@ -60,6 +60,9 @@ export function registerConcurrencyLimit(app: FastifyInstance, max: number): voi
       };
       waiting.add(grant);
     });
-    if (slot.state === 'gone') return reply.code(503).send({ code: 'client_closed', message: 'The client closed the connection while waiting.', status: 503 });
+    if (slot.state === 'gone')
+      return reply
+        .code(503)
+        .send({ code: 'client_closed', message: 'The client closed the connection while waiting.', status: 503 });
   });
 }

@@ -14,8 +14,13 @@ export function addressKey(ip: string): string {
   const [head = '', tail = ''] = ip.split('%')[0]!.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -26,7 +31,9 @@ export function limitByAddress(limiter: RateLimiter) {
   return async (request: FastifyRequest): Promise<void> => {
     const result = await limiter.consume(addressKey(request.ip));
     if (!result.allowed) {
-      throw new HttpError(429, 'too_many_requests', 'Too many requests. Please try again later.', { 'Retry-After': String(result.retryAfterSeconds) });
+      throw new HttpError(429, 'too_many_requests', 'Too many requests. Please try again later.', {
+        'Retry-After': String(result.retryAfterSeconds),
+      });
     }
   };
 }
@@ -61,7 +68,12 @@ export function limitByAppKey(store: Pick<Store, 'rateLimiter'>) {
       if (rate <= 0) continue;
       const result = await limiterFor(window.prefix, rate, window.seconds).consume(auth.keyId);
       if (!result.allowed) {
-        throw new HttpError(429, 'too_many_requests', `Rate limit exceeded: ${rate} requests per ${window.unit} for this API key.`, { 'Retry-After': String(result.retryAfterSeconds) });
+        throw new HttpError(
+          429,
+          'too_many_requests',
+          `Rate limit exceeded: ${rate} requests per ${window.unit} for this API key.`,
+          { 'Retry-After': String(result.retryAfterSeconds) },
+        );
       }
     }
   };

@@ -24,17 +24,35 @@ export interface RequestTimeouts {
  * 31 s). Reading is bounded apart from handling: once the request is in, only GUNICORN_TIMEOUT
  * applies (see registerRequestDeadline).
  */
-export function requestTimeoutOptions(timeouts: RequestTimeouts = {}): { requestTimeout: number; http: { headersTimeout: number; connectionsCheckingInterval: number } } {
+export function requestTimeoutOptions(timeouts: RequestTimeouts = {}): {
+  requestTimeout: number;
+  http: { headersTimeout: number; connectionsCheckingInterval: number };
+} {
   const requestMs = timeouts.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const headersMs = Math.min(timeouts.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestMs);
   const checkMs = Math.max(50, Math.min(1000, Math.floor(headersMs / 4)));
   return { requestTimeout: requestMs, http: { headersTimeout: headersMs, connectionsCheckingInterval: checkMs } };
 }
 
-const rawResponse = (status: number, code: string, message: string, headers: { version: string; env: string }): string => {
+const rawResponse = (
+  status: number,
+  code: string,
+  message: string,
+  headers: { version: string; env: string },
+): string => {
   const body = JSON.stringify({ code, message, status });
-  const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-  return [`HTTP/1.1 ${status} ${reason}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, `X-Version: ${headers.version}`, `X-Env: ${headers.env}`, 'Connection: close', '', body].join('\r\n');
+  const reason =
+    status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  return [
+    `HTTP/1.1 ${status} ${reason}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Version: ${headers.version}`,
+    `X-Env: ${headers.env}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
 };
 
 /**
@@ -78,7 +96,9 @@ export function registerRequestDeadline(app: FastifyInstance, options: { timeout
       const bodyPending = !request.raw.complete;
       const status = bodyPending ? 408 : 504;
       const code = bodyPending ? 'request_timeout' : 'gateway_timeout';
-      const message = bodyPending ? 'The request was not received in time.' : `The request did not finish within GUNICORN_TIMEOUT (${options.timeoutSeconds} s).`;
+      const message = bodyPending
+        ? 'The request was not received in time.'
+        : `The request did not finish within GUNICORN_TIMEOUT (${options.timeoutSeconds} s).`;
       reply.code(status).header('Connection', 'close').send({ code, message, status });
     });
   });

@@ -39,10 +39,15 @@ export async function setupFirstAdmin(pool: pg.Pool, input: SetupInput): Promise
       `INSERT INTO accounts (name, email, password_hash, status, initialized_at) VALUES ($1, $2, $3, 'active', now()) RETURNING id`,
       [input.name, input.email, passwordHash],
     );
-    const tenant = await client.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [`${input.name}'s Workspace`]);
+    const tenant = await client.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [
+      `${input.name}'s Workspace`,
+    ]);
     const accountId = account.rows[0]!.id;
     const tenantId = tenant.rows[0]!.id;
-    await client.query(`INSERT INTO tenant_account_joins (tenant_id, account_id, current, role) VALUES ($1, $2, true, 'owner')`, [tenantId, accountId]);
+    await client.query(
+      `INSERT INTO tenant_account_joins (tenant_id, account_id, current, role) VALUES ($1, $2, true, 'owner')`,
+      [tenantId, accountId],
+    );
     await client.query('INSERT INTO dify_setups (version) VALUES ($1)', [input.version]);
     return { id: accountId, name: input.name, email: input.email, tenantId };
   });
@@ -65,12 +70,18 @@ const SELECT_ACCOUNT = `
   ) j ON true`;
 
 /** The account for an email and password, or null (wrong email and wrong password look alike). */
-export async function authenticate(pool: pg.Pool, input: { email: string; password: string; ip: string }): Promise<Account | null> {
+export async function authenticate(
+  pool: pg.Pool,
+  input: { email: string; password: string; ip: string },
+): Promise<Account | null> {
   const { rows } = await pool.query<AccountRow>(`${SELECT_ACCOUNT} WHERE lower(a.email) = lower($1)`, [input.email]);
   const row = rows[0];
   const ok = await verifyPassword(row?.password_hash, input.password);
   if (!row || !ok || row.status !== 'active' || !row.tenant_id) return null;
-  await pool.query('UPDATE accounts SET last_login_at = now(), last_login_ip = $2, updated_at = now() WHERE id = $1', [row.id, input.ip]);
+  await pool.query('UPDATE accounts SET last_login_at = now(), last_login_ip = $2, updated_at = now() WHERE id = $1', [
+    row.id,
+    input.ip,
+  ]);
   return { id: row.id, name: row.name, email: row.email, tenantId: row.tenant_id };
 }
 
@@ -78,7 +89,7 @@ export async function authenticate(pool: pg.Pool, input: { email: string; passwo
 export async function findAccount(pool: pg.Pool, id: string): Promise<Account | null> {
   const { rows } = await pool.query<AccountRow>(`${SELECT_ACCOUNT} WHERE a.id = $1`, [id]);
   const row = rows[0];
-  if (!row || row.status !== 'active' || !row.tenant_id) return null;
+  if (row?.status !== 'active' || !row.tenant_id) return null;
   return { id: row.id, name: row.name, email: row.email, tenantId: row.tenant_id };
 }
 

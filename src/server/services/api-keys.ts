@@ -24,7 +24,13 @@ interface KeyRow {
   created_at: Date;
 }
 
-const keyJson = (r: KeyRow) => ({ id: r.id, type: r.type, token: `${r.token_prefix}…`, last_used_at: unixSeconds(r.last_used_at), created_at: unixSeconds(r.created_at) });
+const keyJson = (r: KeyRow) => ({
+  id: r.id,
+  type: r.type,
+  token: `${r.token_prefix}…`,
+  last_used_at: unixSeconds(r.last_used_at),
+  created_at: unixSeconds(r.created_at),
+});
 
 export async function listKeys(pool: pg.Pool, input: { tenantId: string; appId: string }) {
   const { rows } = await pool.query<KeyRow>(
@@ -41,10 +47,17 @@ export async function listKeys(pool: pg.Pool, input: { tenantId: string; appId: 
  */
 export async function createKey(pool: pg.Pool, input: { tenantId: string; appId: string }) {
   return inTransaction(pool, async (client) => {
-    const app = await client.query(`SELECT 1 FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal' FOR UPDATE`, [input.appId, input.tenantId]);
+    const app = await client.query(
+      `SELECT 1 FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal' FOR UPDATE`,
+      [input.appId, input.tenantId],
+    );
     if (!app.rowCount) throw notFound('App not found.', 'app_not_found');
-    const { rows: count } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM api_tokens WHERE app_id = $1 AND type = 'app'`, [input.appId]);
-    if (Number(count[0]?.n ?? 0) >= MAX_KEYS_PER_APP) throw badRequest(`An app can have at most ${MAX_KEYS_PER_APP} API keys.`, 'max_keys_exceeded');
+    const { rows: count } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM api_tokens WHERE app_id = $1 AND type = 'app'`,
+      [input.appId],
+    );
+    if (Number(count[0]?.n ?? 0) >= MAX_KEYS_PER_APP)
+      throw badRequest(`An app can have at most ${MAX_KEYS_PER_APP} API keys.`, 'max_keys_exceeded');
     const token = generateKey();
     const { rows } = await client.query<KeyRow>(
       `INSERT INTO api_tokens (app_id, tenant_id, type, token_hash, token_prefix) VALUES ($1, $2, 'app', $3, $4)
@@ -55,8 +68,15 @@ export async function createKey(pool: pg.Pool, input: { tenantId: string; appId:
   });
 }
 
-export async function deleteKey(pool: pg.Pool, input: { tenantId: string; appId: string; keyId: string }): Promise<void> {
-  const result = await pool.query(`DELETE FROM api_tokens WHERE id = $1 AND app_id = $2 AND tenant_id = $3`, [input.keyId, input.appId, input.tenantId]);
+export async function deleteKey(
+  pool: pg.Pool,
+  input: { tenantId: string; appId: string; keyId: string },
+): Promise<void> {
+  const result = await pool.query(`DELETE FROM api_tokens WHERE id = $1 AND app_id = $2 AND tenant_id = $3`, [
+    input.keyId,
+    input.appId,
+    input.tenantId,
+  ]);
   if (result.rowCount !== 1) throw notFound('API key not found.', 'api_key_not_found');
 }
 
@@ -75,7 +95,15 @@ export interface AppKeyOwner {
 /** The app behind a service API key, or null. Lookup by digest, then a constant-time comparison. */
 export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKeyOwner | null> {
   const digest = sha256(token);
-  const { rows } = await pool.query<{ id: string; app_id: string; tenant_id: string; token_hash: string; api_rpm: number; api_rph: number; mode: string }>({
+  const { rows } = await pool.query<{
+    id: string;
+    app_id: string;
+    tenant_id: string;
+    token_hash: string;
+    api_rpm: number;
+    api_rph: number;
+    mode: string;
+  }>({
     name: 'api-keys.resolve-app',
     text: `SELECT t.id, t.app_id, t.tenant_id, t.token_hash, a.api_rpm, a.api_rph, a.mode FROM api_tokens t JOIN apps a ON a.id = t.app_id
             WHERE t.token_hash = $1 AND t.type = 'app' AND a.status = 'normal' AND a.enable_api`,
@@ -85,8 +113,20 @@ export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKe
   if (!row || !sameDigest(row.token_hash, digest)) return null;
   // At most one write a minute per key (Dify batches these too): a key under load would otherwise
   // queue every request behind the row lock and commit of the one before.
-  pool.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [row.id]).catch(() => {});
-  return { appId: row.app_id, tenantId: row.tenant_id, keyId: row.id, apiRpm: row.api_rpm, apiRph: row.api_rph, appMode: row.mode };
+  pool
+    .query(
+      `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [row.id],
+    )
+    .catch(() => {});
+  return {
+    appId: row.app_id,
+    tenantId: row.tenant_id,
+    keyId: row.id,
+    apiRpm: row.api_rpm,
+    apiRph: row.api_rph,
+    appMode: row.mode,
+  };
 }
 
 /**

@@ -63,20 +63,34 @@ function where(filter: LogFilter, completion: boolean): { sql: string; params: u
     params.push(value);
     return `$${params.length}`;
   };
-  const clauses = ['c.app_id = $1', 'NOT c.is_deleted', completion ? `c.mode = 'completion'` : `c.mode <> 'completion'`, 'EXISTS (SELECT 1 FROM apps a WHERE a.id = c.app_id AND a.tenant_id = $2)'];
+  const clauses = [
+    'c.app_id = $1',
+    'NOT c.is_deleted',
+    completion ? `c.mode = 'completion'` : `c.mode <> 'completion'`,
+    'EXISTS (SELECT 1 FROM apps a WHERE a.id = c.app_id AND a.tenant_id = $2)',
+  ];
   if (filter.keyword) {
     const k = add(escapeLike(filter.keyword));
     const inMessages = `EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.query ILIKE ${k} OR m.answer ILIKE ${k}))`;
-    clauses.push(completion ? inMessages : `(${inMessages} OR c.name ILIKE ${k} OR c.introduction ILIKE ${k} OR eu.session_id ILIKE ${k})`);
+    clauses.push(
+      completion
+        ? inMessages
+        : `(${inMessages} OR c.name ILIKE ${k} OR c.introduction ILIKE ${k} OR eu.session_id ILIKE ${k})`,
+    );
   }
   // Dify filters chat logs on the sort field, completion logs on created_at.
   const field = completion || filter.sortBy.endsWith('created_at') ? 'c.created_at' : 'c.updated_at';
-  const zone = filter.start || filter.end ? `COALESCE((SELECT timezone FROM accounts WHERE id = ${add(filter.accountId)}), 'UTC')` : '';
+  const zone =
+    filter.start || filter.end
+      ? `COALESCE((SELECT timezone FROM accounts WHERE id = ${add(filter.accountId)}), 'UTC')`
+      : '';
   if (filter.start) clauses.push(`${field} >= (${add(`${filter.start}:00`)}::timestamp AT TIME ZONE ${zone})`);
-  if (filter.end) clauses.push(`${field} ${completion ? '<' : '<='} (${add(`${filter.end}:59`)}::timestamp AT TIME ZONE ${zone})`);
+  if (filter.end)
+    clauses.push(`${field} ${completion ? '<' : '<='} (${add(`${filter.end}:59`)}::timestamp AT TIME ZONE ${zone})`);
   // No annotations are kept in this version: "annotated" is an empty list.
   if (filter.annotationStatus === 'annotated') clauses.push('false');
-  if (filter.messageCountGte) clauses.push(`(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) >= ${add(filter.messageCountGte)}`);
+  if (filter.messageCountGte)
+    clauses.push(`(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) >= ${add(filter.messageCountGte)}`);
   return { sql: clauses.join(' AND '), params };
 }
 
@@ -89,8 +103,10 @@ const ORDER: Record<LogFilter['sortBy'], string> = {
 
 async function logPage(pool: pg.Pool, filter: LogFilter, completion: boolean): Promise<LogRow[]> {
   const w = where(filter, completion);
-  const feedback = (source: string, rating: string) => `(SELECT count(*)::int FROM message_feedbacks f WHERE f.conversation_id = c.id AND f.from_source = '${source}' AND f.rating = '${rating}')`;
-  const first = (column: string) => `(SELECT m.${column} FROM messages m WHERE m.conversation_id = c.id ORDER BY m.created_at, m.id LIMIT 1)`;
+  const feedback = (source: string, rating: string) =>
+    `(SELECT count(*)::int FROM message_feedbacks f WHERE f.conversation_id = c.id AND f.from_source = '${source}' AND f.rating = '${rating}')`;
+  const first = (column: string) =>
+    `(SELECT m.${column} FROM messages m WHERE m.conversation_id = c.id ORDER BY m.created_at, m.id LIMIT 1)`;
   const { rows } = await pool.query<LogRow>(
     `SELECT c.id, c.status, c.from_source, c.from_end_user_id, eu.session_id AS from_end_user_session_id, c.from_account_id, ac.name AS from_account_name,
             c.name, c.summary, c.introduction, c.read_at, c.created_at, c.updated_at,
@@ -117,7 +133,10 @@ async function logPage(pool: pg.Pool, filter: LogFilter, completion: boolean): P
 /** A page past the last one still tells the total (a window count needs a row). */
 async function countAll(pool: pg.Pool, filter: LogFilter, completion: boolean): Promise<number> {
   const w = where(filter, completion);
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM conversations c LEFT JOIN end_users eu ON eu.id = c.from_end_user_id WHERE ${w.sql}`, w.params);
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM conversations c LEFT JOIN end_users eu ON eu.id = c.from_end_user_id WHERE ${w.sql}`,
+    w.params,
+  );
   return rows[0]?.n ?? 0;
 }
 
@@ -134,12 +153,27 @@ const stats = (r: LogRow) => ({
   user_feedback_stats: { like: r.user_like, dislike: r.user_dislike },
   admin_feedback_stats: { like: r.admin_like, dislike: r.admin_dislike },
 });
-const times = (r: LogRow) => ({ read_at: unixSeconds(r.read_at), created_at: unixSeconds(r.created_at), updated_at: unixSeconds(r.updated_at) });
+const times = (r: LogRow) => ({
+  read_at: unixSeconds(r.read_at),
+  created_at: unixSeconds(r.created_at),
+  updated_at: unixSeconds(r.updated_at),
+});
 
-async function paginate(pool: pg.Pool, filter: LogFilter, completion: boolean, json: (row: LogRow) => Record<string, unknown>) {
+async function paginate(
+  pool: pg.Pool,
+  filter: LogFilter,
+  completion: boolean,
+  json: (row: LogRow) => Record<string, unknown>,
+) {
   const rows = await logPage(pool, filter, completion);
   const total = rows[0]?.total ?? (await countAll(pool, filter, completion));
-  return { page: filter.page, limit: filter.limit, total, has_more: filter.page * filter.limit < total, data: rows.map(json) };
+  return {
+    page: filter.page,
+    limit: filter.limit,
+    total,
+    has_more: filter.page * filter.limit < total,
+    data: rows.map(json),
+  };
 }
 
 /** GET /apps/:id/chat-conversations (Dify's conversation_with_summary_pagination_fields). */
@@ -165,7 +199,15 @@ export function completionConversationLogs(pool: pg.Pool, filter: LogFilter) {
     annotation: null,
     model_config: { model: r.model ?? null, pre_prompt: r.pre_prompt },
     ...stats(r),
-    message: r.first_query === null ? null : { inputs: r.first_inputs ?? {}, query: r.first_query, message: r.first_message?.[0]?.text ?? '', answer: r.first_answer ?? '' },
+    message:
+      r.first_query === null
+        ? null
+        : {
+            inputs: r.first_inputs ?? {},
+            query: r.first_query,
+            message: r.first_message?.[0]?.text ?? '',
+            answer: r.first_answer ?? '',
+          },
   }));
 }
 
@@ -174,11 +216,21 @@ export function completionConversationLogs(pool: pg.Pool, filter: LogFilter) {
  * paging, newest page first, each page oldest first.
  * @throws HttpError 404 for an unknown or deleted conversation, or an unknown first_id
  */
-export async function conversationMessageLogs(pool: pg.Pool, input: { appId: string; conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl }) {
-  const { rowCount } = await pool.query('SELECT 1 FROM conversations WHERE id = $1 AND app_id = $2 AND NOT is_deleted', [input.conversationId, input.appId]);
+export async function conversationMessageLogs(
+  pool: pg.Pool,
+  input: { appId: string; conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl },
+) {
+  const { rowCount } = await pool.query(
+    'SELECT 1 FROM conversations WHERE id = $1 AND app_id = $2 AND NOT is_deleted',
+    [input.conversationId, input.appId],
+  );
   if (!rowCount) throw notFound('Conversation Not Exists.');
   const page = await messagesBefore(pool, input);
   if (!page) throw notFound('First message not found');
-  const extras = await messageExtras(pool, page.rows.map((r) => r.id), input.fileUrl);
+  const extras = await messageExtras(
+    pool,
+    page.rows.map((r) => r.id),
+    input.fileUrl,
+  );
   return { limit: input.limit, has_more: page.hasMore, data: page.rows.map((row) => consoleMessageJson(row, extras)) };
 }

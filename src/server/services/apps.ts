@@ -14,9 +14,15 @@ export interface AppInput {
   icon_background?: string | null;
 }
 
-export type AppUpdate = Partial<Omit<AppInput, 'mode'>> & { enable_site?: boolean; enable_api?: boolean; api_rpm?: number; api_rph?: number };
+export type AppUpdate = Partial<Omit<AppInput, 'mode'>> & {
+  enable_site?: boolean;
+  enable_api?: boolean;
+  api_rpm?: number;
+  api_rph?: number;
+};
 
-const COLUMNS = 'id, name, description, mode, icon_type, icon, icon_background, enable_site, enable_api, api_rpm, api_rph, status, created_by, created_at, updated_at';
+const COLUMNS =
+  'id, name, description, mode, icon_type, icon, icon_background, enable_site, enable_api, api_rpm, api_rph, status, created_by, created_at, updated_at';
 
 interface AppRow {
   id: string;
@@ -65,14 +71,21 @@ export async function listApps(pool: pg.Pool, input: { tenantId: string; page: n
     total,
     has_more: input.page * input.limit < total,
     // Past the last page the LEFT JOIN yields one row of nulls: not an app.
-    data: rows.filter((row): row is AppRow & { total: string } => row.id != null).map(({ total: _total, ...row }) => appJson(row)),
+    data: rows
+      .filter((row): row is AppRow & { total: string } => row.id != null)
+      .map(({ total: _total, ...row }) => appJson(row)),
   };
 }
 
 /** The workspace or account of the session vanished under it (`db reset`, removal): its token is void. */
 const isGoneOwner = (error: unknown): boolean => {
   const e = error as { code?: unknown; constraint?: unknown };
-  return e.code === '23503' && (e.constraint === 'apps_tenant_id_fkey' || e.constraint === 'apps_created_by_fkey' || e.constraint === 'apps_updated_by_fkey');
+  return (
+    e.code === '23503' &&
+    (e.constraint === 'apps_tenant_id_fkey' ||
+      e.constraint === 'apps_created_by_fkey' ||
+      e.constraint === 'apps_updated_by_fkey')
+  );
 };
 
 /** @throws HttpError 401 when the workspace or account no longer exists (the session check raced it) */
@@ -81,25 +94,51 @@ export async function createApp(pool: pg.Pool, input: AppInput & { tenantId: str
     const { rows } = await pool.query<AppRow>(
       `INSERT INTO apps (tenant_id, name, description, mode, icon_type, icon, icon_background, created_by, updated_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ${COLUMNS}`,
-      [input.tenantId, input.name, input.description ?? '', input.mode, input.icon_type ?? null, input.icon ?? null, input.icon_background ?? null, input.accountId],
+      [
+        input.tenantId,
+        input.name,
+        input.description ?? '',
+        input.mode,
+        input.icon_type ?? null,
+        input.icon ?? null,
+        input.icon_background ?? null,
+        input.accountId,
+      ],
     );
     return appJson(rows[0]!);
   } catch (error) {
-    if (isGoneOwner(error)) throw unauthorized('The account or workspace of this session no longer exists. Sign in again.');
+    if (isGoneOwner(error))
+      throw unauthorized('The account or workspace of this session no longer exists. Sign in again.');
     throw error;
   }
 }
 
 /** @throws HttpError 404 when the app is not in the workspace (or is being deleted) */
 export async function getApp(pool: pg.Pool, input: { tenantId: string; appId: string }) {
-  const { rows } = await pool.query<AppRow>(`SELECT ${COLUMNS} FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`, [input.appId, input.tenantId]);
+  const { rows } = await pool.query<AppRow>(
+    `SELECT ${COLUMNS} FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`,
+    [input.appId, input.tenantId],
+  );
   if (!rows[0]) throw notFound('App not found.', 'app_not_found');
   return appJson(rows[0]);
 }
 
-const UPDATABLE = ['name', 'description', 'icon_type', 'icon', 'icon_background', 'enable_site', 'enable_api', 'api_rpm', 'api_rph'] as const;
+const UPDATABLE = [
+  'name',
+  'description',
+  'icon_type',
+  'icon',
+  'icon_background',
+  'enable_site',
+  'enable_api',
+  'api_rpm',
+  'api_rph',
+] as const;
 
-export async function updateApp(pool: pg.Pool, input: { tenantId: string; appId: string; accountId: string; changes: AppUpdate }) {
+export async function updateApp(
+  pool: pg.Pool,
+  input: { tenantId: string; appId: string; accountId: string; changes: AppUpdate },
+) {
   const sets: string[] = [];
   const params: unknown[] = [input.appId, input.tenantId, input.accountId];
   for (const key of UPDATABLE) {
@@ -119,7 +158,13 @@ export async function updateApp(pool: pg.Pool, input: { tenantId: string; appId:
  * Hides the app at once (status `deleting`); the `app_deletion` task removes it and its data.
  * @throws HttpError 404 when the app is not in the workspace
  */
-export async function markAppDeleting(db: pg.Pool | pg.PoolClient, input: { tenantId: string; appId: string }): Promise<void> {
-  const result = await db.query(`UPDATE apps SET status = 'deleting', updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`, [input.appId, input.tenantId]);
+export async function markAppDeleting(
+  db: pg.Pool | pg.PoolClient,
+  input: { tenantId: string; appId: string },
+): Promise<void> {
+  const result = await db.query(
+    `UPDATE apps SET status = 'deleting', updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = 'normal'`,
+    [input.appId, input.tenantId],
+  );
   if (result.rowCount !== 1) throw notFound('App not found.', 'app_not_found');
 }

@@ -71,7 +71,10 @@ export function createTokenService(options: {
 
   async function issue(claims: AccessClaims): Promise<TokenPair> {
     const now = Math.floor(Date.now() / 1000);
-    const access = signHs256({ tid: claims.tenantId, typ: 'access', sub: claims.accountId, iss: ISSUER, iat: now, exp: now + accessTtl }, secret);
+    const access = signHs256(
+      { tid: claims.tenantId, typ: 'access', sub: claims.accountId, iss: ISSUER, iat: now, exp: now + accessTtl },
+      secret,
+    );
     const refresh = randomBytes(32).toString('base64url');
     const digest = sha256(refresh);
     await options.kv.set(refreshKey(digest), JSON.stringify({ ...claims, digest }), REFRESH_TOKEN_TTL_SECONDS);

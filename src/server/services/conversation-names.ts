@@ -22,11 +22,22 @@ export interface ConversationNameTask {
  * after the first message of a new conversation is saved, when the request's `auto_generate_name`
  * is not false. A broker that is away costs the name, never the answer: failures are logged only.
  */
-export async function enqueueConversationName(queue: Pick<TaskQueue, 'enqueue'>, task: ConversationNameTask, logger?: Logger): Promise<void> {
+export async function enqueueConversationName(
+  queue: Pick<TaskQueue, 'enqueue'>,
+  task: ConversationNameTask,
+  logger?: Logger,
+): Promise<void> {
   try {
-    await queue.enqueue(CONVERSATION_NAME_QUEUE, CONVERSATION_NAME_TASK, { tenant_id: task.tenantId, app_id: task.appId, conversation_id: task.conversationId });
+    await queue.enqueue(CONVERSATION_NAME_QUEUE, CONVERSATION_NAME_TASK, {
+      tenant_id: task.tenantId,
+      app_id: task.appId,
+      conversation_id: task.conversationId,
+    });
   } catch (error) {
-    logger?.warn({ err: (error as Error).message, conversationId: task.conversationId }, 'conversation name not queued (the conversation keeps its default name)');
+    logger?.warn(
+      { err: (error as Error).message, conversationId: task.conversationId },
+      'conversation name not queued (the conversation keeps its default name)',
+    );
   }
 }
 
@@ -65,7 +76,10 @@ function firstJsonObject(answer: string): unknown {
 export function parseConversationName(answer: string, query: string): string {
   if (answer.trim() === '') return '';
   const parsed = firstJsonObject(answer);
-  const output = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>)['Your Output'] : undefined;
+  const output =
+    parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)['Your Output']
+      : undefined;
   const name = (typeof output === 'string' && output.trim() ? output : query.replace(/\n/g, ' ')).trim();
   return name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH)}...` : name;
 }
@@ -74,7 +88,10 @@ export function parseConversationName(answer: string, query: string): string {
  * The model that writes names and suggestions: the workspace's default LLM (as Dify), else the
  * model the conversation was held with.
  */
-export async function utilityModel(runtime: ModelRuntime, input: { tenantId: string; fallback?: { provider: string | null; model: string | null } }): Promise<{ provider: string; model: string } | undefined> {
+export async function utilityModel(
+  runtime: ModelRuntime,
+  input: { tenantId: string; fallback?: { provider: string | null; model: string | null } },
+): Promise<{ provider: string; model: string } | undefined> {
   const chosen = await runtime.defaultModel(input.tenantId, 'llm');
   if (chosen) return chosen;
   const { provider, model } = input.fallback ?? {};
@@ -82,7 +99,10 @@ export async function utilityModel(runtime: ModelRuntime, input: { tenantId: str
 }
 
 /** A name for a conversation from its first query, through the model runtime. */
-export async function generateConversationName(runtime: ModelRuntime, input: { tenantId: string; query: string; model: { provider: string; model: string } }): Promise<string> {
+export async function generateConversationName(
+  runtime: ModelRuntime,
+  input: { tenantId: string; query: string; model: { provider: string; model: string } },
+): Promise<string> {
   const call = runtime.invokeLlm({
     tenantId: input.tenantId,
     provider: input.model.provider,
@@ -118,15 +138,24 @@ async function firstMessage(pool: pg.Pool, task: ConversationNameTask): Promise<
  * stored name, or undefined when there is nothing to name from (no message, no model).
  * @param keepRenamed true in the worker: a name the user set meanwhile is kept
  */
-export async function nameConversation(deps: { pool: pg.Pool; runtime: ModelRuntime }, task: ConversationNameTask & { keepRenamed: boolean }): Promise<string | undefined> {
+export async function nameConversation(
+  deps: { pool: pg.Pool; runtime: ModelRuntime },
+  task: ConversationNameTask & { keepRenamed: boolean },
+): Promise<string | undefined> {
   const row = await firstMessage(deps.pool, task);
   if (!row?.query) return undefined;
-  const model = await utilityModel(deps.runtime, { tenantId: row.tenant_id, fallback: { provider: row.model_provider, model: row.model_id } });
+  const model = await utilityModel(deps.runtime, {
+    tenantId: row.tenant_id,
+    fallback: { provider: row.model_provider, model: row.model_id },
+  });
   if (!model) return undefined;
   const name = await generateConversationName(deps.runtime, { tenantId: row.tenant_id, query: row.query, model });
   if (!name) return undefined;
   const guard = task.keepRenamed ? ` AND name IN ('', '${DEFAULT_CONVERSATION_NAME}')` : '';
   // As in Dify, a generated name does not move the conversation in the updated_at order.
-  const result = await deps.pool.query(`UPDATE conversations SET name = $1 WHERE id = $2${guard}`, [name, task.conversationId]);
+  const result = await deps.pool.query(`UPDATE conversations SET name = $1 WHERE id = $2${guard}`, [
+    name,
+    task.conversationId,
+  ]);
   return result.rowCount ? name : undefined;
 }

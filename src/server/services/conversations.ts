@@ -47,13 +47,19 @@ export interface EndUserScope {
  * timestamps never skip or repeat a row).
  * @throws HttpError 404 when lastId is not one of this user's conversations
  */
-export async function listConversations(pool: pg.Pool, input: EndUserScope & { lastId?: string; limit: number; sortBy: ConversationSort }) {
+export async function listConversations(
+  pool: pg.Pool,
+  input: EndUserScope & { lastId?: string; limit: number; sortBy: ConversationSort },
+) {
   const field = input.sortBy.replace('-', '') as 'created_at' | 'updated_at';
   const descending = input.sortBy.startsWith('-');
   const params: unknown[] = [input.appId, input.endUserId];
   let after = '';
   if (input.lastId) {
-    const { rowCount } = await pool.query(`SELECT 1 FROM conversations WHERE ${OWNED} AND id = $3`, [...params, input.lastId]);
+    const { rowCount } = await pool.query(`SELECT 1 FROM conversations WHERE ${OWNED} AND id = $3`, [
+      ...params,
+      input.lastId,
+    ]);
     if (!rowCount) throw notFound('Last Conversation Not Exists.');
     params.push(input.lastId);
     // Compared in SQL: a JavaScript Date would cut PostgreSQL's microseconds.
@@ -64,18 +70,31 @@ export async function listConversations(pool: pg.Pool, input: EndUserScope & { l
     `SELECT ${COLUMNS} FROM conversations WHERE ${OWNED}${after} ORDER BY ${field} ${direction}, id ${direction} LIMIT ${input.limit + 1}`,
     params,
   );
-  return { limit: input.limit, has_more: rows.length > input.limit, data: rows.slice(0, input.limit).map(simpleConversationJson) };
+  return {
+    limit: input.limit,
+    has_more: rows.length > input.limit,
+    data: rows.slice(0, input.limit).map(simpleConversationJson),
+  };
 }
 
 /** @throws HttpError 404 "Conversation Not Exists." outside the user's scope */
-export async function getConversation(pool: pg.Pool, input: EndUserScope & { conversationId: string }): Promise<ConversationRow> {
-  const { rows } = await pool.query<ConversationRow>(`SELECT ${COLUMNS} FROM conversations WHERE ${OWNED} AND id = $3`, [input.appId, input.endUserId, input.conversationId]);
+export async function getConversation(
+  pool: pg.Pool,
+  input: EndUserScope & { conversationId: string },
+): Promise<ConversationRow> {
+  const { rows } = await pool.query<ConversationRow>(
+    `SELECT ${COLUMNS} FROM conversations WHERE ${OWNED} AND id = $3`,
+    [input.appId, input.endUserId, input.conversationId],
+  );
   if (!rows[0]) throw notFound('Conversation Not Exists.');
   return rows[0];
 }
 
 /** A name the user chose. */
-export async function renameConversation(pool: pg.Pool, input: EndUserScope & { conversationId: string; name: string }) {
+export async function renameConversation(
+  pool: pg.Pool,
+  input: EndUserScope & { conversationId: string; name: string },
+) {
   const { rows } = await pool.query<ConversationRow>(
     `UPDATE conversations SET name = $4, updated_at = now() WHERE ${OWNED} AND id = $3 RETURNING ${COLUMNS}`,
     [input.appId, input.endUserId, input.conversationId, input.name],
@@ -85,7 +104,13 @@ export async function renameConversation(pool: pg.Pool, input: EndUserScope & { 
 }
 
 /** Hidden from the user and from the console logs; its messages stay for the app's statistics. */
-export async function deleteConversation(pool: pg.Pool, input: EndUserScope & { conversationId: string }): Promise<void> {
-  const result = await pool.query(`UPDATE conversations SET is_deleted = true, updated_at = now() WHERE ${OWNED} AND id = $3`, [input.appId, input.endUserId, input.conversationId]);
+export async function deleteConversation(
+  pool: pg.Pool,
+  input: EndUserScope & { conversationId: string },
+): Promise<void> {
+  const result = await pool.query(
+    `UPDATE conversations SET is_deleted = true, updated_at = now() WHERE ${OWNED} AND id = $3`,
+    [input.appId, input.endUserId, input.conversationId],
+  );
   if (result.rowCount !== 1) throw notFound('Conversation Not Exists.');
 }

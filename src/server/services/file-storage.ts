@@ -20,7 +20,10 @@ export interface FileStorage {
  * `volumes/app`: Dify runs from /app/api and its compose mounts ./volumes/app/storage at
  * /app/api/storage, so the default `storage` lands in volumes/app/storage as with docker compose.
  */
-export function storageRoot(settings: Pick<Settings, 'STORAGE_TYPE' | 'STORAGE_LOCAL_PATH' | 'OPENDAL_FS_ROOT'>, projectDir: string): string {
+export function storageRoot(
+  settings: Pick<Settings, 'STORAGE_TYPE' | 'STORAGE_LOCAL_PATH' | 'OPENDAL_FS_ROOT'>,
+  projectDir: string,
+): string {
   const configured = settings.STORAGE_TYPE === 'local' ? settings.STORAGE_LOCAL_PATH : settings.OPENDAL_FS_ROOT;
   return path.isAbsolute(configured) ? configured : path.resolve(projectDir, 'volumes/app', configured);
 }
@@ -33,7 +36,10 @@ function resolveKey(root: string, key: string): string {
 }
 
 /** The file system storage (OpenDAL's fs scheme and Dify's local storage behave alike). */
-export function createFileStorage(settings: Pick<Settings, 'STORAGE_TYPE' | 'STORAGE_LOCAL_PATH' | 'OPENDAL_FS_ROOT'>, projectDir: string): FileStorage {
+export function createFileStorage(
+  settings: Pick<Settings, 'STORAGE_TYPE' | 'STORAGE_LOCAL_PATH' | 'OPENDAL_FS_ROOT'>,
+  projectDir: string,
+): FileStorage {
   const root = storageRoot(settings, projectDir);
   return {
     type: settings.STORAGE_TYPE,

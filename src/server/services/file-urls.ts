@@ -13,10 +13,16 @@ export interface FileUrls {
   verify(input: { uploadFileId: string; timestamp: string; nonce: string; sign: string }): boolean;
 }
 
-export function createFileUrls(options: { secretKey: string; filesUrl: string; accessTimeoutSeconds: number; now?: () => number }): FileUrls {
+export function createFileUrls(options: {
+  secretKey: string;
+  filesUrl: string;
+  accessTimeoutSeconds: number;
+  now?: () => number;
+}): FileUrls {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const base = options.filesUrl.replace(/\/+$/, '');
-  const mac = (id: string, timestamp: string, nonce: string): Buffer => createHmac('sha256', options.secretKey).update(`file-preview|${id}|${timestamp}|${nonce}`).digest();
+  const mac = (id: string, timestamp: string, nonce: string): Buffer =>
+    createHmac('sha256', options.secretKey).update(`file-preview|${id}|${timestamp}|${nonce}`).digest();
   return {
     sign: (id) => {
       const timestamp = String(now());

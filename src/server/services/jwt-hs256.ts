@@ -24,7 +24,9 @@ export function signHs256(claims: JwtClaims, secret: Buffer): string {
 function decodeJson(part: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -34,7 +36,11 @@ function decodeJson(part: string): Record<string, unknown> | null {
  * @returns the claims of a token signed with `secret` by HS256, from `issuer`, not expired (and
  * with a numeric `exp`); null for anything else — never throws on hostile input.
  */
-export function verifyHs256(token: string, secret: Buffer, options: { issuer: string; nowSeconds?: number }): JwtClaims | null {
+export function verifyHs256(
+  token: string,
+  secret: Buffer,
+  options: { issuer: string; nowSeconds?: number },
+): JwtClaims | null {
   const first = token.indexOf('.');
   const last = token.lastIndexOf('.');
   if (first <= 0 || last === first || last === token.length - 1) return null;
@@ -44,7 +50,7 @@ export function verifyHs256(token: string, secret: Buffer, options: { issuer: st
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   // The signature holds: the header must still say HS256 (no "none", no other algorithm).
   const header = decodeJson(token.slice(0, first));
-  if (header?.alg !== 'HS256' || ('crit' in header)) return null;
+  if (header?.alg !== 'HS256' || 'crit' in header) return null;
   const claims = decodeJson(token.slice(first + 1, last)) as JwtClaims | null;
   if (!claims || claims.iss !== options.issuer || typeof claims.exp !== 'number') return null;
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);

@@ -68,7 +68,8 @@ function fileJson(f: FileRow, fileUrl?: FileUrl) {
 
 /** Files and feedback of a page of messages, two queries for the whole page. */
 export async function messageExtras(pool: pg.Pool, ids: string[], fileUrl?: FileUrl) {
-  if (ids.length === 0) return { files: new Map<string, ReturnType<typeof fileJson>[]>(), feedbacks: new Map<string, FeedbackRow[]>() };
+  if (ids.length === 0)
+    return { files: new Map<string, ReturnType<typeof fileJson>[]>(), feedbacks: new Map<string, FeedbackRow[]>() };
   const [files, feedbacks] = await Promise.all([
     pool.query<FileRow>(
       `SELECT f.message_id, f.id, f.type, f.transfer_method, f.url, f.belongs_to, f.upload_file_id, u.name, u.mime_type, u.size
@@ -130,7 +131,13 @@ export function consoleMessageJson(row: MessageRow, extras: Extras) {
     from_source: row.from_source,
     from_end_user_id: row.from_end_user_id,
     from_account_id: row.from_account_id,
-    feedbacks: (extras.feedbacks.get(row.id) ?? []).map((f) => ({ rating: f.rating, content: f.content, from_source: f.from_source, from_end_user_id: f.from_end_user_id, from_account: null })),
+    feedbacks: (extras.feedbacks.get(row.id) ?? []).map((f) => ({
+      rating: f.rating,
+      content: f.content,
+      from_source: f.from_source,
+      from_end_user_id: f.from_end_user_id,
+      from_account: null,
+    })),
     workflow_run_id: null,
     annotation: null,
     annotation_hit_history: null,
@@ -149,11 +156,17 @@ export function consoleMessageJson(row: MessageRow, extras: Extras) {
  * `limit`, returned oldest first, and whether older ones remain. The caller checked the conversation.
  * @returns undefined when firstId is not a message of the conversation
  */
-export async function messagesBefore(pool: pg.Pool, input: { conversationId: string; firstId?: string; limit: number }): Promise<{ rows: MessageRow[]; hasMore: boolean } | undefined> {
+export async function messagesBefore(
+  pool: pg.Pool,
+  input: { conversationId: string; firstId?: string; limit: number },
+): Promise<{ rows: MessageRow[]; hasMore: boolean } | undefined> {
   const params: unknown[] = [input.conversationId];
   let before = '';
   if (input.firstId) {
-    const { rowCount } = await pool.query('SELECT 1 FROM messages WHERE conversation_id = $1 AND id = $2', [input.conversationId, input.firstId]);
+    const { rowCount } = await pool.query('SELECT 1 FROM messages WHERE conversation_id = $1 AND id = $2', [
+      input.conversationId,
+      input.firstId,
+    ]);
     if (!rowCount) return undefined;
     params.push(input.firstId);
     before = ' AND (m.created_at, m.id) < (SELECT created_at, id FROM messages WHERE id = $2)';

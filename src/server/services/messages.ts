@@ -2,18 +2,32 @@ import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
 import { getConversation, type EndUserScope } from './conversations.js';
-import { MESSAGE_COLUMNS, messageExtras, messagesBefore, serviceMessageJson, type FileUrl, type MessageRow } from './message-json.js';
+import {
+  MESSAGE_COLUMNS,
+  messageExtras,
+  messagesBefore,
+  serviceMessageJson,
+  type FileUrl,
+  type MessageRow,
+} from './message-json.js';
 
 /**
  * GET /messages: the end user's conversation history, newest page first, each page oldest first.
  * @throws HttpError 404 for another user's (or a deleted) conversation, or an unknown first_id
  */
-export async function listMessages(pool: pg.Pool, input: EndUserScope & { conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl }) {
+export async function listMessages(
+  pool: pg.Pool,
+  input: EndUserScope & { conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl },
+) {
   if (!input.conversationId) return { limit: input.limit, has_more: false, data: [] };
   await getConversation(pool, input);
   const page = await messagesBefore(pool, input);
   if (!page) throw notFound('First Message Not Exists.');
-  const extras = await messageExtras(pool, page.rows.map((r) => r.id), input.fileUrl);
+  const extras = await messageExtras(
+    pool,
+    page.rows.map((r) => r.id),
+    input.fileUrl,
+  );
   return { limit: input.limit, has_more: page.hasMore, data: page.rows.map((row) => serviceMessageJson(row, extras)) };
 }
 
@@ -21,7 +35,10 @@ export async function listMessages(pool: pg.Pool, input: EndUserScope & { conver
  * One of the end user's messages in the app (Dify's MessageService.get_message scope).
  * @throws HttpError 404 "Message Not Exists."
  */
-export async function getOwnMessage(db: pg.Pool | pg.PoolClient, input: EndUserScope & { messageId: string }): Promise<MessageRow & { app_model_config_id: string | null }> {
+export async function getOwnMessage(
+  db: pg.Pool | pg.PoolClient,
+  input: EndUserScope & { messageId: string },
+): Promise<MessageRow & { app_model_config_id: string | null }> {
   const { rows } = await db.query<MessageRow & { app_model_config_id: string | null }>(
     `SELECT ${MESSAGE_COLUMNS}, c.app_model_config_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.id = $3 AND m.app_id = $1 AND m.from_source = 'api' AND m.from_end_user_id = $2`,
@@ -35,7 +52,10 @@ export async function getOwnMessage(db: pg.Pool | pg.PoolClient, input: EndUserS
  * The end user's rating of a message: a new one, a changed one, or (rating null) none any more.
  * @throws HttpError 400 when rating is null and there is nothing to revoke; 404 for a foreign message
  */
-export async function setUserFeedback(pool: pg.Pool, input: EndUserScope & { messageId: string; rating: 'like' | 'dislike' | null; content?: string | null }): Promise<void> {
+export async function setUserFeedback(
+  pool: pg.Pool,
+  input: EndUserScope & { messageId: string; rating: 'like' | 'dislike' | null; content?: string | null },
+): Promise<void> {
   await inTransaction(pool, async (client) => {
     const message = await getOwnMessage(client, input);
     // Locks this user's feedback of the message: two requests at once make one row, not two.
@@ -49,7 +69,11 @@ export async function setUserFeedback(pool: pg.Pool, input: EndUserScope & { mes
       if (!existing) throw badRequest('rating cannot be None when feedback not exists');
       await client.query('DELETE FROM message_feedbacks WHERE id = $1', [existing.id]);
     } else if (existing) {
-      await client.query('UPDATE message_feedbacks SET rating = $2, content = $3, updated_at = now() WHERE id = $1', [existing.id, input.rating, input.content ?? null]);
+      await client.query('UPDATE message_feedbacks SET rating = $2, content = $3, updated_at = now() WHERE id = $1', [
+        existing.id,
+        input.rating,
+        input.content ?? null,
+      ]);
     } else {
       await client.query(
         `INSERT INTO message_feedbacks (app_id, conversation_id, message_id, rating, content, from_source, from_end_user_id) VALUES ($1, $2, $3, $4, $5, 'user', $6)`,

@@ -4,7 +4,16 @@
  * itself through the same generators as `/v1/chat-messages` (same rows, stop flags, memory).
  */
 import type pg from 'pg';
-import { CHAT_MODES, generateChat, generateCompletion, resolveEndUser, type AppRef, type FileMapping, type Generation, type GeneratorDeps } from '../../apps/index.js';
+import {
+  CHAT_MODES,
+  generateChat,
+  generateCompletion,
+  resolveEndUser,
+  type AppRef,
+  type FileMapping,
+  type Generation,
+  type GeneratorDeps,
+} from '../../apps/index.js';
 import { loadHistory } from '../../apps/memory.js';
 import { loadAppConfig } from '../../apps/model-config/index.js';
 import { coveredTurns, modelObject, type Transcript } from '../../apps/openai/index.js';
@@ -22,42 +31,71 @@ export interface DoorApp {
   created: number;
 }
 
-const modelNotFound = (model: string): HttpError => new HttpError(404, 'model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`);
+const modelNotFound = (model: string): HttpError =>
+  new HttpError(404, 'model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`);
 
 /** The key's app; `model` must name it (its id or its exact name). */
 export async function appOfModel(pool: pg.Pool, app: AppRef, model: string): Promise<DoorApp> {
-  const { rows } = await pool.query<{ name: string; created_at: Date }>('SELECT name, created_at FROM apps WHERE id = $1', [app.appId]);
+  const { rows } = await pool.query<{ name: string; created_at: Date }>(
+    'SELECT name, created_at FROM apps WHERE id = $1',
+    [app.appId],
+  );
   const row = rows[0];
   if (!row || (model !== app.appId && model !== row.name)) throw modelNotFound(model);
   return { id: app.appId, name: row.name, mode: app.mode, created: unixSeconds(row.created_at) };
 }
 
 /** The workspace's active text-embedding models as [provider, model]. */
-async function embeddingModels(runtime: ModelRuntimeService, tenantId: string): Promise<Array<{ provider: string; model: string }>> {
+async function embeddingModels(
+  runtime: ModelRuntimeService,
+  tenantId: string,
+): Promise<Array<{ provider: string; model: string }>> {
   const providers = await runtime.console.modelsOfType(tenantId, 'text-embedding');
-  return providers.flatMap((p) => p.models.filter((m) => m.status === 'active').map((m) => ({ provider: p.provider, model: m.model })));
+  return providers.flatMap((p) =>
+    p.models.filter((m) => m.status === 'active').map((m) => ({ provider: p.provider, model: m.model })),
+  );
 }
 
 /** `GET /v1/models`: the key's app, then the workspace's text-embedding models (for `/v1/embeddings`). */
-export async function listModels(deps: { pool: pg.Pool; runtime: ModelRuntimeService }, app: AppRef): Promise<Record<string, unknown>> {
-  const { rows } = await deps.pool.query<{ created_at: Date }>('SELECT created_at FROM apps WHERE id = $1', [app.appId]);
+export async function listModels(
+  deps: { pool: pg.Pool; runtime: ModelRuntimeService },
+  app: AppRef,
+): Promise<Record<string, unknown>> {
+  const { rows } = await deps.pool.query<{ created_at: Date }>('SELECT created_at FROM apps WHERE id = $1', [
+    app.appId,
+  ]);
   const created = rows[0] ? unixSeconds(rows[0].created_at) : 0;
   const embeddings = await embeddingModels(deps.runtime, app.tenantId);
-  return { object: 'list', data: [modelObject(app.appId, created, 'dify'), ...embeddings.map((e) => modelObject(e.model, 0, e.provider))] };
+  return {
+    object: 'list',
+    data: [modelObject(app.appId, created, 'dify'), ...embeddings.map((e) => modelObject(e.model, 0, e.provider))],
+  };
 }
 
 /**
  * The embedding model `model` names: one of the workspace's (`name` or `provider/name`), or the app
  * itself for the workspace's default text-embedding model.
  */
-export async function embeddingModelOf(deps: { pool: pg.Pool; runtime: ModelRuntimeService }, app: AppRef, model: string): Promise<{ provider: string; model: string }> {
+export async function embeddingModelOf(
+  deps: { pool: pg.Pool; runtime: ModelRuntimeService },
+  app: AppRef,
+  model: string,
+): Promise<{ provider: string; model: string }> {
   const all = await embeddingModels(deps.runtime, app.tenantId);
   const named = all.find((e) => e.model === model || `${e.provider}/${e.model}` === model);
   if (named) return named;
-  const isApp = await appOfModel(deps.pool, app, model).then(() => true, () => false);
+  const isApp = await appOfModel(deps.pool, app, model).then(
+    () => true,
+    () => false,
+  );
   const fallback = isApp ? await deps.runtime.defaultModel(app.tenantId, 'text-embedding') : undefined;
   if (fallback) return fallback;
-  if (isApp) throw new HttpError(404, 'model_not_found', 'The workspace has no text-embedding model. Add one in Settings → Model Provider.');
+  if (isApp)
+    throw new HttpError(
+      404,
+      'model_not_found',
+      'The workspace has no text-embedding model. Add one in Settings → Model Provider.',
+    );
   throw modelNotFound(model);
 }
 
@@ -66,7 +104,10 @@ export async function embeddingModelOf(deps: { pool: pg.Pool; runtime: ModelRunt
  * the transcript's last ones (the newest such conversation). The transcript's earlier exchanges
  * that it does not hold are given back as `priorTurns` (in the prompt, not stored).
  */
-export async function conversationOfTranscript(pool: pg.Pool, input: { appId: string; endUserId: string; turns: HistoryTurn[] }): Promise<{ conversationId: string | null; priorTurns: HistoryTurn[] }> {
+export async function conversationOfTranscript(
+  pool: pg.Pool,
+  input: { appId: string; endUserId: string; turns: HistoryTurn[] },
+): Promise<{ conversationId: string | null; priorTurns: HistoryTurn[] }> {
   const last = input.turns.at(-1);
   if (!last) return { conversationId: null, priorTurns: [] };
   // Candidates: this user's conversations whose latest exchange (as history counts them) is the
@@ -81,7 +122,8 @@ export async function conversationOfTranscript(pool: pg.Pool, input: { appId: st
   );
   for (const { conversation_id } of rows) {
     const covered = coveredTurns(input.turns, await loadHistory(pool, conversation_id));
-    if (covered) return { conversationId: conversation_id, priorTurns: input.turns.slice(0, input.turns.length - covered) };
+    if (covered)
+      return { conversationId: conversation_id, priorTurns: input.turns.slice(0, input.turns.length - covered) };
   }
   return { conversationId: null, priorTurns: input.turns };
 }
@@ -90,9 +132,12 @@ const DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,(.*)$/is;
 
 /** The images as Dify files: URLs as they are, data: URLs stored as uploads (when the app takes files). */
 async function imageFiles(deps: DoorDeps, app: AppRef, endUserId: string, images: string[]): Promise<FileMapping[]> {
-  if (!images.some((url) => DATA_URL.test(url))) return images.map((url) => ({ type: 'image', transfer_method: 'remote_url', url }));
+  if (!images.some((url) => DATA_URL.test(url)))
+    return images.map((url) => ({ type: 'image', transfer_method: 'remote_url', url }));
   // Nothing is stored for an app that ignores files (Dify ignores them when uploads are off).
-  const upload = (await loadAppConfig(deps.generator.pool, app.appId))?.config?.file_upload as { enabled?: boolean; image?: { enabled?: boolean } } | undefined;
+  const upload = (await loadAppConfig(deps.generator.pool, app.appId))?.config?.file_upload as
+    | { enabled?: boolean; image?: { enabled?: boolean } }
+    | undefined;
   if (!upload?.enabled && !upload?.image?.enabled) return [];
   const files: FileMapping[] = [];
   for (const url of images) {
@@ -105,7 +150,13 @@ async function imageFiles(deps: DoorDeps, app: AppRef, endUserId: string, images
     const extension = mimetype.split('/')[1]!.replace('jpeg', 'jpg').replace('svg+xml', 'svg');
     const saved = await saveUpload(
       { pool: deps.generator.pool, storage: deps.storage, limits: deps.limits },
-      { tenantId: app.tenantId, endUserId, filename: `image.${extension}`, mimetype, content: Buffer.from(data[2]!, 'base64') },
+      {
+        tenantId: app.tenantId,
+        endUserId,
+        filename: `image.${extension}`,
+        mimetype,
+        content: Buffer.from(data[2]!, 'base64'),
+      },
     );
     files.push({ type: 'image', transfer_method: 'local_file', upload_file_id: saved.id });
   }
@@ -135,10 +186,26 @@ export async function startDoorGeneration(deps: DoorDeps, request: DoorRequest):
   const user = request.user ?? '';
   const endUser = await resolveEndUser(deps.generator.pool, { tenantId: app.tenantId, appId: app.appId, user });
   const files = await imageFiles(deps, app, endUser.id, transcript.images);
-  const common = { app, user, inputs: request.inputs ?? {}, query: transcript.query, files, system: transcript.system || undefined, signal: request.signal };
+  const common = {
+    app,
+    user,
+    inputs: request.inputs ?? {},
+    query: transcript.query,
+    files,
+    system: transcript.system || undefined,
+    signal: request.signal,
+  };
   if (!(CHAT_MODES as readonly string[]).includes(app.mode)) return generateCompletion(deps.generator, common);
   const continued = request.conversationId
     ? { conversationId: request.conversationId, priorTurns: [] }
-    : await conversationOfTranscript(deps.generator.pool, { appId: app.appId, endUserId: endUser.id, turns: transcript.turns });
-  return generateChat(deps.generator, { ...common, conversationId: continued.conversationId, priorTurns: continued.priorTurns });
+    : await conversationOfTranscript(deps.generator.pool, {
+        appId: app.appId,
+        endUserId: endUser.id,
+        turns: transcript.turns,
+      });
+  return generateChat(deps.generator, {
+    ...common,
+    conversationId: continued.conversationId,
+    priorTurns: continued.priorTurns,
+  });
 }

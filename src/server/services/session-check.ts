@@ -32,7 +32,9 @@ export function createSessionCheck(options: { pool: pg.Pool; ttlMs?: number; now
     const key = `${claims.accountId}:${claims.tenantId}`;
     const hit = cache.get(key);
     if (hit && now() - hit.at < ttlMs) return hit.answer;
-    const answer = options.pool.query({ name: 'session.still-member', text: STILL_MEMBER, values: [claims.accountId, claims.tenantId] }).then((r) => (r.rowCount ?? 0) > 0);
+    const answer = options.pool
+      .query({ name: 'session.still-member', text: STILL_MEMBER, values: [claims.accountId, claims.tenantId] })
+      .then((r) => (r.rowCount ?? 0) > 0);
     cache.delete(key);
     cache.set(key, { at: now(), answer });
     // A failed check (database away) is not remembered: the next request asks again.

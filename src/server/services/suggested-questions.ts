@@ -12,7 +12,12 @@ const HISTORY_TOKENS = 3000;
 const MAX_TOKENS = 256;
 const TEMPERATURE = 0;
 
-export const suggestionsDisabled = (): HttpError => new HttpError(403, 'app_suggested_questions_after_answer_disabled', 'Function Suggested questions after answer disabled.');
+export const suggestionsDisabled = (): HttpError =>
+  new HttpError(
+    403,
+    'app_suggested_questions_after_answer_disabled',
+    'Function Suggested questions after answer disabled.',
+  );
 
 /** The instruction after the history: three short questions as a JSON array (the shape Dify's parser reads). */
 export function suggestionsPrompt(histories: string): string {
@@ -32,7 +37,9 @@ export function parseSuggestions(text: string): string[] {
   if (!match) return [];
   try {
     const parsed: unknown = JSON.parse(match[0]);
-    return Array.isArray(parsed) ? parsed.filter((q): q is string => typeof q === 'string' && q.trim() !== '').map((q) => q.trim()) : [];
+    return Array.isArray(parsed)
+      ? parsed.filter((q): q is string => typeof q === 'string' && q.trim() !== '').map((q) => q.trim())
+      : [];
   } catch {
     return [];
   }
@@ -55,23 +62,51 @@ async function histories(pool: pg.Pool, runtime: ModelRuntime, conversationId: s
  * questions rather than an error.
  * @throws HttpError 404 for another user's message or a deleted conversation, 403 when disabled, 400 provider_not_initialize without a model
  */
-export async function suggestedQuestions(deps: { pool: pg.Pool; runtime: ModelRuntime }, input: { appId: string; tenantId: string; endUserId: string; messageId: string }): Promise<string[]> {
+export async function suggestedQuestions(
+  deps: { pool: pg.Pool; runtime: ModelRuntime },
+  input: { appId: string; tenantId: string; endUserId: string; messageId: string },
+): Promise<string[]> {
   const message = await getOwnMessage(deps.pool, input);
-  const { rows } = await deps.pool.query<{ app_model_config_id: string | null; model_provider: string | null; model_id: string | null }>(
+  const { rows } = await deps.pool.query<{
+    app_model_config_id: string | null;
+    model_provider: string | null;
+    model_id: string | null;
+  }>(
     `SELECT app_model_config_id, model_provider, model_id FROM conversations WHERE id = $1 AND from_end_user_id = $2 AND NOT is_deleted`,
     [message.conversation_id, input.endUserId],
   );
   const conversation = rows[0];
   if (!conversation) throw notFound('Conversation not found');
-  const record = await loadAppConfig(deps.pool, input.appId, conversation.app_model_config_id ? { configId: conversation.app_model_config_id } : {});
-  if (!record?.config) throw new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
+  const record = await loadAppConfig(
+    deps.pool,
+    input.appId,
+    conversation.app_model_config_id ? { configId: conversation.app_model_config_id } : {},
+  );
+  if (!record?.config)
+    throw new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
   if (!record.config.suggested_questions_after_answer.enabled) throw suggestionsDisabled();
   const appModel = record.config.model;
-  const model = await utilityModel(deps.runtime, { tenantId: input.tenantId, fallback: { provider: appModel?.provider ?? conversation.model_provider, model: appModel?.name ?? conversation.model_id } });
-  if (!model) throw new HttpError(400, 'provider_not_initialize', 'No valid model provider credentials found. Please go to Settings -> Model Provider to complete your provider credentials.');
+  const model = await utilityModel(deps.runtime, {
+    tenantId: input.tenantId,
+    fallback: {
+      provider: appModel?.provider ?? conversation.model_provider,
+      model: appModel?.name ?? conversation.model_id,
+    },
+  });
+  if (!model)
+    throw new HttpError(
+      400,
+      'provider_not_initialize',
+      'No valid model provider credentials found. Please go to Settings -> Model Provider to complete your provider credentials.',
+    );
   const prompt = suggestionsPrompt(await histories(deps.pool, deps.runtime, message.conversation_id));
   try {
-    const call = deps.runtime.invokeLlm({ tenantId: input.tenantId, ...model, messages: [{ role: 'user', content: prompt }], parameters: { max_tokens: MAX_TOKENS, temperature: TEMPERATURE } });
+    const call = deps.runtime.invokeLlm({
+      tenantId: input.tenantId,
+      ...model,
+      messages: [{ role: 'user', content: prompt }],
+      parameters: { max_tokens: MAX_TOKENS, temperature: TEMPERATURE },
+    });
     const result = await call.result;
     return parseSuggestions(result.text);
   } catch (error) {

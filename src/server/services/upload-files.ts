@@ -11,7 +11,14 @@ export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'svg'];
 export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'mpeg', 'webm'];
 export const AUDIO_EXTENSIONS = ['mp3', 'm4a', 'wav', 'amr', 'mpga'];
 
-export type UploadLimits = Pick<Settings, 'UPLOAD_FILE_SIZE_LIMIT' | 'UPLOAD_IMAGE_FILE_SIZE_LIMIT' | 'UPLOAD_VIDEO_FILE_SIZE_LIMIT' | 'UPLOAD_AUDIO_FILE_SIZE_LIMIT' | 'UPLOAD_FILE_EXTENSION_BLACKLIST'>;
+export type UploadLimits = Pick<
+  Settings,
+  | 'UPLOAD_FILE_SIZE_LIMIT'
+  | 'UPLOAD_IMAGE_FILE_SIZE_LIMIT'
+  | 'UPLOAD_VIDEO_FILE_SIZE_LIMIT'
+  | 'UPLOAD_AUDIO_FILE_SIZE_LIMIT'
+  | 'UPLOAD_FILE_EXTENSION_BLACKLIST'
+>;
 
 /** The extension Dify stores: after the last dot, lower case, without the dot. */
 export const extensionOf = (filename: string): string => path.extname(filename).slice(1).toLowerCase();
@@ -31,12 +38,26 @@ export function sizeLimit(limits: UploadLimits, extension: string): { bytes: num
 
 /** The largest file any extension may have: the multipart parser stops reading past it. */
 export const largestLimit = (limits: UploadLimits): number =>
-  Math.max(...(['UPLOAD_FILE_SIZE_LIMIT', 'UPLOAD_IMAGE_FILE_SIZE_LIMIT', 'UPLOAD_VIDEO_FILE_SIZE_LIMIT', 'UPLOAD_AUDIO_FILE_SIZE_LIMIT'] as const).map((k) => limits[k])) * 1024 * 1024;
+  Math.max(
+    ...(
+      [
+        'UPLOAD_FILE_SIZE_LIMIT',
+        'UPLOAD_IMAGE_FILE_SIZE_LIMIT',
+        'UPLOAD_VIDEO_FILE_SIZE_LIMIT',
+        'UPLOAD_AUDIO_FILE_SIZE_LIMIT',
+      ] as const
+    ).map((k) => limits[k]),
+  ) *
+  1024 *
+  1024;
 
-export const fileTooLarge = (detail: string): HttpError => new HttpError(413, 'file_too_large', `File size exceeded. ${detail}`);
+export const fileTooLarge = (detail: string): HttpError =>
+  new HttpError(413, 'file_too_large', `File size exceeded. ${detail}`);
 
 const blacklist = (limits: UploadLimits): string[] =>
-  limits.UPLOAD_FILE_EXTENSION_BLACKLIST.split(',').map((e) => e.trim().replace(/^\./, '').toLowerCase()).filter(Boolean);
+  limits.UPLOAD_FILE_EXTENSION_BLACKLIST.split(',')
+    .map((e) => e.trim().replace(/^\./, '').toLowerCase())
+    .filter(Boolean);
 
 /** A MIME type as RFC 6838 writes it: `type/subtype`. */
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
@@ -46,16 +67,24 @@ const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
  * extension not on UPLOAD_FILE_EXTENSION_BLACKLIST, a MIME type, the size limit of its kind.
  * @throws HttpError 400 filename_not_exists_error / invalid_param / file_extension_blocked, 415 unsupported_file_type, 413 file_too_large
  */
-export function checkUpload(limits: UploadLimits, file: { filename: string; mimetype: string; size: number }): { extension: string; name: string } {
+export function checkUpload(
+  limits: UploadLimits,
+  file: { filename: string; mimetype: string; size: number },
+): { extension: string; name: string } {
   if (!file.filename) throw new HttpError(400, 'filename_not_exists_error', 'The specified filename does not exist.');
   if (/[/\\]/.test(file.filename)) throw badRequest('Filename contains invalid characters');
   if (!MIME.test(file.mimetype)) throw new HttpError(415, 'unsupported_file_type', 'File type not allowed.');
   const extension = extensionOf(file.filename);
-  if (extension && blacklist(limits).includes(extension)) throw new HttpError(400, 'file_extension_blocked', 'The file extension is blocked for security reasons.');
+  if (extension && blacklist(limits).includes(extension))
+    throw new HttpError(400, 'file_extension_blocked', 'The file extension is blocked for security reasons.');
   const limit = sizeLimit(limits, extension);
-  if (file.size > limit.bytes) throw fileTooLarge(`${file.size} bytes > ${limit.bytes} bytes (${limit.setting}=${limits[limit.setting]} MB for .${extension || '(none)'} files).`);
+  if (file.size > limit.bytes)
+    throw fileTooLarge(
+      `${file.size} bytes > ${limit.bytes} bytes (${limit.setting}=${limits[limit.setting]} MB for .${extension || '(none)'} files).`,
+    );
   // Dify keeps names to 200 characters (the extension survives).
-  const name = file.filename.length > 200 ? `${file.filename.split('.')[0]!.slice(0, 200)}.${extension}` : file.filename;
+  const name =
+    file.filename.length > 200 ? `${file.filename.split('.')[0]!.slice(0, 200)}.${extension}` : file.filename;
   return { extension, name };
 }
 
@@ -63,18 +92,44 @@ export function checkUpload(limits: UploadLimits, file: { filename: string; mime
  * Stores an uploaded file (storage first, then its row: a row never points at nothing) and returns
  * Dify's `file_fields`. The storage key is `upload_files/<tenant>/<uuid>.<ext>`, as in Dify.
  */
-export async function saveUpload(deps: { pool: pg.Pool; storage: FileStorage; limits: UploadLimits }, input: { tenantId: string; endUserId: string; filename: string; mimetype: string; content: Buffer }) {
-  const { extension, name } = checkUpload(deps.limits, { filename: input.filename, mimetype: input.mimetype, size: input.content.length });
+export async function saveUpload(
+  deps: { pool: pg.Pool; storage: FileStorage; limits: UploadLimits },
+  input: { tenantId: string; endUserId: string; filename: string; mimetype: string; content: Buffer },
+) {
+  const { extension, name } = checkUpload(deps.limits, {
+    filename: input.filename,
+    mimetype: input.mimetype,
+    size: input.content.length,
+  });
   const key = `upload_files/${input.tenantId}/${randomUUID()}.${extension}`;
   await deps.storage.save(key, input.content);
   try {
     const { rows } = await deps.pool.query<{ id: string; created_at: Date }>(
       `INSERT INTO upload_files (tenant_id, storage_type, key, name, size, extension, mime_type, hash, created_by_role, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'end_user', $9) RETURNING id, created_at`,
-      [input.tenantId, deps.storage.type, key, name, input.content.length, extension, input.mimetype, createHash('sha3-256').update(input.content).digest('hex'), input.endUserId],
+      [
+        input.tenantId,
+        deps.storage.type,
+        key,
+        name,
+        input.content.length,
+        extension,
+        input.mimetype,
+        createHash('sha3-256').update(input.content).digest('hex'),
+        input.endUserId,
+      ],
     );
     const row = rows[0]!;
-    return { id: row.id, name, size: input.content.length, extension, mime_type: input.mimetype, created_by: input.endUserId, created_at: unixSeconds(row.created_at), preview_url: null };
+    return {
+      id: row.id,
+      name,
+      size: input.content.length,
+      extension,
+      mime_type: input.mimetype,
+      created_by: input.endUserId,
+      created_at: unixSeconds(row.created_at),
+      preview_url: null,
+    };
   } catch (error) {
     await deps.storage.delete(key).catch(() => {});
     throw error;

@@ -22,7 +22,15 @@ export interface Backends {
  * The Redis duties on Redis when there is one, on PostgreSQL otherwise (SPEC §3, embedded provider
  * without redis-server). Heavy queue libraries are imported only for the backend in use.
  */
-export async function openBackends(options: { settings: Settings; redisEnabled: boolean; pool: pg.Pool; logger: Logger; retry?: RetryPolicy; supervise?: boolean; pollingIntervalSeconds?: number }): Promise<Backends> {
+export async function openBackends(options: {
+  settings: Settings;
+  redisEnabled: boolean;
+  pool: pg.Pool;
+  logger: Logger;
+  retry?: RetryPolicy;
+  supervise?: boolean;
+  pollingIntervalSeconds?: number;
+}): Promise<Backends> {
   const { settings, logger } = options;
   // A Redis that is away errors on every reconnect attempt: one line per 30 s is enough.
   const lastLogged = new Map<string, number>();
@@ -50,7 +58,14 @@ export async function openBackends(options: { settings: Settings; redisEnabled: 
   return {
     store: postgresStore(options.pool),
     queue: pgBossQueue({
-      connection: { host: settings.DB_HOST, port: settings.DB_PORT, user: settings.DB_USERNAME, password: settings.DB_PASSWORD, database: settings.DB_DATABASE, ssl: pgSsl(parseDbExtras(settings.DB_EXTRAS).extras) },
+      connection: {
+        host: settings.DB_HOST,
+        port: settings.DB_PORT,
+        user: settings.DB_USERNAME,
+        password: settings.DB_PASSWORD,
+        database: settings.DB_DATABASE,
+        ssl: pgSsl(parseDbExtras(settings.DB_EXTRAS).extras),
+      },
       retry: options.retry,
       supervise: options.supervise,
       pollingIntervalSeconds: options.pollingIntervalSeconds,

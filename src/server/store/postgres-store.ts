@@ -7,15 +7,21 @@ import type { KeyValueStore, RateLimiter, RateLimitOptions, Store } from './type
 export const RATE_LIMIT_TABLE = 'difyctl_rate_limits';
 
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
-const expiry = (ttlSeconds?: number): string | null => (ttlSeconds === undefined ? null : new Date(Date.now() + ttlSeconds * 1000).toISOString());
+const expiry = (ttlSeconds?: number): string | null =>
+  ttlSeconds === undefined ? null : new Date(Date.now() + ttlSeconds * 1000).toISOString();
 
 /** The no-Redis fallback: `kv_store(key, value, expires_at)`; an expired row reads as absent. */
 export function postgresKeyValue(pool: pg.Pool): KeyValueStore {
   return {
     kind: 'postgres',
-    get: async (key) => (await pool.query<{ value: string }>(`SELECT value FROM kv_store WHERE key = $1 AND ${LIVE}`, [key])).rows[0]?.value ?? null,
+    get: async (key) =>
+      (await pool.query<{ value: string }>(`SELECT value FROM kv_store WHERE key = $1 AND ${LIVE}`, [key])).rows[0]
+        ?.value ?? null,
     present: async (keys) => {
-      const { rows } = await pool.query<{ key: string }>(`SELECT key FROM kv_store WHERE key = ANY($1::text[]) AND ${LIVE}`, [keys]);
+      const { rows } = await pool.query<{ key: string }>(
+        `SELECT key FROM kv_store WHERE key = ANY($1::text[]) AND ${LIVE}`,
+        [keys],
+      );
       return new Set(rows.map((r) => r.key));
     },
     set: async (key, value, ttlSeconds) => {
@@ -35,11 +41,13 @@ export function postgresKeyValue(pool: pg.Pool): KeyValueStore {
       return result.rowCount === 1;
     },
     take: async (key) =>
-      (await pool.query<{ value: string }>(`DELETE FROM kv_store WHERE key = $1 AND ${LIVE} RETURNING value`, [key])).rows[0]?.value ?? null,
+      (await pool.query<{ value: string }>(`DELETE FROM kv_store WHERE key = $1 AND ${LIVE} RETURNING value`, [key]))
+        .rows[0]?.value ?? null,
     delete: async (key) => {
       await pool.query('DELETE FROM kv_store WHERE key = $1', [key]);
     },
-    deleteIfValue: async (key, value) => (await pool.query('DELETE FROM kv_store WHERE key = $1 AND value = $2', [key, value])).rowCount === 1,
+    deleteIfValue: async (key, value) =>
+      (await pool.query('DELETE FROM kv_store WHERE key = $1 AND value = $2', [key, value])).rowCount === 1,
     ping: async () => {
       await pool.query('SELECT 1');
     },
@@ -58,7 +66,10 @@ export async function sweepExpired(pool: pg.Pool): Promise<number> {
 export function postgresStore(pool: pg.Pool, options: { sweepIntervalMs?: number } = {}): Store {
   const kv = postgresKeyValue(pool);
   // A failed sweep (the database away) is simply tried again next time.
-  const sweeper = setInterval(() => void sweepExpired(pool).catch(() => undefined), options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+  const sweeper = setInterval(
+    () => void sweepExpired(pool).catch(() => undefined),
+    options.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
+  );
   sweeper.unref();
   return {
     kind: 'postgres',
@@ -68,7 +79,15 @@ export function postgresStore(pool: pg.Pool, options: { sweepIntervalMs?: number
       const create = (): Promise<RateLimiterPostgres> =>
         new Promise((resolve, reject) => {
           const limiter: RateLimiterPostgres = new RateLimiterPostgres(
-            { storeClient: pool, storeType: 'pool', tableName: RATE_LIMIT_TABLE, keyPrefix: `rl:${options.prefix}`, points: options.points, duration: options.durationSeconds, clearExpiredByTimeout: false },
+            {
+              storeClient: pool,
+              storeType: 'pool',
+              tableName: RATE_LIMIT_TABLE,
+              keyPrefix: `rl:${options.prefix}`,
+              points: options.points,
+              duration: options.durationSeconds,
+              clearExpiredByTimeout: false,
+            },
             (error?: Error) => (error ? reject(error) : resolve(limiter)),
           );
         });

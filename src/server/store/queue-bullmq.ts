@@ -1,6 +1,15 @@
 import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { BROKER_TUNING, clientFor, type RedisClient, type RedisTarget } from './redis-connection.js';
-import { DEFAULT_RETRY, ENQUEUE_TIMEOUT_MS, withDeadline, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue, type TaskState } from './queue.js';
+import {
+  DEFAULT_RETRY,
+  ENQUEUE_TIMEOUT_MS,
+  withDeadline,
+  type ConsumeOptions,
+  type QueueName,
+  type RetryPolicy,
+  type TaskQueue,
+  type TaskState,
+} from './queue.js';
 
 /**
  * The queues' key prefix. On a cluster it is a hash tag, `{difyctl}`: a BullMQ queue's scripts
@@ -10,7 +19,11 @@ import { DEFAULT_RETRY, ENQUEUE_TIMEOUT_MS, withDeadline, type ConsumeOptions, t
 export const queuePrefix = (target: RedisTarget): string => (target.kind === 'cluster' ? '{difyctl}' : 'difyctl');
 
 /** The task queue on Redis (CELERY_BROKER_URL or REDIS_*; a sentinel master or a cluster too): BullMQ, failed jobs kept. */
-export function bullmqQueue(options: { target: RedisTarget; retry?: RetryPolicy; onError?: (error: Error) => void }): TaskQueue {
+export function bullmqQueue(options: {
+  target: RedisTarget;
+  retry?: RetryPolicy;
+  onError?: (error: Error) => void;
+}): TaskQueue {
   // Connection errors while Redis is away: reported (rate-limited by the caller), never thrown.
   const onError = (error: Error): void => options.onError?.(error);
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -31,7 +44,8 @@ export function bullmqQueue(options: { target: RedisTarget; retry?: RetryPolicy;
     return client as ConnectionOptions;
   };
   let producerConnection: ConnectionOptions | undefined;
-  const producer = (): ConnectionOptions => (producerConnection ??= connectionFor({ ...BROKER_TUNING, maxRetriesPerRequest: 1, enableOfflineQueue: false }));
+  const producer = (): ConnectionOptions =>
+    (producerConnection ??= connectionFor({ ...BROKER_TUNING, maxRetriesPerRequest: 1, enableOfflineQueue: false }));
   const queues = new Map<QueueName, Queue>();
   const workers: Worker[] = [];
   const queueOf = (name: QueueName): Queue => {
@@ -59,13 +73,22 @@ export function bullmqQueue(options: { target: RedisTarget; retry?: RetryPolicy;
     },
     consume: async ({ queues: names, concurrency, handler, onFailure }: ConsumeOptions) => {
       for (const queue of names) {
-        const worker = new Worker(queue, async (job) => handler({ id: String(job.id), queue, name: job.name, data: job.data as Record<string, unknown> }), {
-          connection: connectionFor(BROKER_TUNING),
-          prefix: PREFIX,
-          concurrency,
-        });
+        const worker = new Worker(
+          queue,
+          async (job) =>
+            handler({ id: String(job.id), queue, name: job.name, data: job.data as Record<string, unknown> }),
+          {
+            connection: connectionFor(BROKER_TUNING),
+            prefix: PREFIX,
+            concurrency,
+          },
+        );
         worker.on('failed', (job, error) => {
-          if (job) onFailure?.({ id: String(job.id), queue, name: job.name, data: job.data as Record<string, unknown> }, error);
+          if (job)
+            onFailure?.(
+              { id: String(job.id), queue, name: job.name, data: job.data as Record<string, unknown> },
+              error,
+            );
         });
         worker.on('error', onError);
         await worker.waitUntilReady();
@@ -79,12 +102,23 @@ export function bullmqQueue(options: { target: RedisTarget; retry?: RetryPolicy;
       // Read the job again after its state: a snapshot taken before the last failure landed is stale.
       const job = (await Job.fromId(queueOf(queue), id)) ?? first;
       const state: TaskState['state'] =
-        raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : raw === 'active' ? 'active' : raw === 'delayed' && job.attemptsMade > 0 ? 'retry' : 'waiting';
+        raw === 'completed'
+          ? 'completed'
+          : raw === 'failed'
+            ? 'failed'
+            : raw === 'active'
+              ? 'active'
+              : raw === 'delayed' && job.attemptsMade > 0
+                ? 'retry'
+                : 'waiting';
       return { state, failedAttempts: job.attemptsMade, error: job.failedReason || undefined };
     },
     close: async (timeoutMs = 30_000) => {
       const closing = Promise.all(workers.map((w) => w.close()));
-      const bounded = await Promise.race([closing.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+      const bounded = await Promise.race([
+        closing.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+      ]);
       if (!bounded) await Promise.all(workers.map((w) => w.close(true)));
       await Promise.all([...queues.values()].map((q) => q.close()));
       await Promise.all(owned.map((c) => c.quit().catch(() => c.disconnect())));

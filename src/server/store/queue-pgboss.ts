@@ -1,8 +1,23 @@
 import PgBoss from 'pg-boss';
-import { DEFAULT_RETRY, ENQUEUE_TIMEOUT_MS, withDeadline, type ConsumeOptions, type QueueName, type RetryPolicy, type TaskQueue } from './queue.js';
+import {
+  DEFAULT_RETRY,
+  ENQUEUE_TIMEOUT_MS,
+  withDeadline,
+  type ConsumeOptions,
+  type QueueName,
+  type RetryPolicy,
+  type TaskQueue,
+} from './queue.js';
 
 export interface PgBossQueueOptions {
-  connection: { host: string; port: number; user: string; password?: string; database: string; ssl?: false | import('node:tls').ConnectionOptions };
+  connection: {
+    host: string;
+    port: number;
+    user: string;
+    password?: string;
+    database: string;
+    ssl?: false | import('node:tls').ConnectionOptions;
+  };
   retry?: RetryPolicy;
   /** Maintenance (expiry, archiving) runs in the worker process only. @default false */
   supervise?: boolean;
@@ -21,8 +36,18 @@ export function pgBossQueue(options: PgBossQueueOptions): TaskQueue {
   const retry = options.retry ?? DEFAULT_RETRY;
   // retryDelay is whole seconds in pg-boss; a sub-second backoff means "retry at once". Set on each
   // job too: the queue row keeps the policy of whoever created it first.
-  const retryOptions = { retryLimit: retry.attempts - 1, retryDelay: Math.floor(retry.backoffMs / 1000), retryBackoff: retry.backoffMs >= 1000 };
-  const boss = new PgBoss({ ...options.connection, max: 3, supervise: options.supervise ?? false, schedule: false, application_name: 'difyctl-queue' });
+  const retryOptions = {
+    retryLimit: retry.attempts - 1,
+    retryDelay: Math.floor(retry.backoffMs / 1000),
+    retryBackoff: retry.backoffMs >= 1000,
+  };
+  const boss = new PgBoss({
+    ...options.connection,
+    max: 3,
+    supervise: options.supervise ?? false,
+    schedule: false,
+    application_name: 'difyctl-queue',
+  });
   boss.on('error', (error: Error) => options.onError?.(error));
   let started: Promise<unknown> | undefined;
   const created = new Map<QueueName, Promise<void>>();
@@ -54,16 +79,20 @@ export function pgBossQueue(options: PgBossQueueOptions): TaskQueue {
         await ready(queue);
         // pg-boss 10 has no per-worker concurrency: N polling workers give N tasks at once.
         for (let i = 0; i < concurrency; i++) {
-          await boss.work<Payload>(queue, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async ([job]) => {
-            if (!job) return;
-            const task = { id: job.id, queue, name: job.data.name, data: job.data.data };
-            try {
-              await handler(task);
-            } catch (error) {
-              onFailure?.(task, error);
-              throw error;
-            }
-          });
+          await boss.work<Payload>(
+            queue,
+            { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 },
+            async ([job]) => {
+              if (!job) return;
+              const task = { id: job.id, queue, name: job.data.name, data: job.data.data };
+              try {
+                await handler(task);
+              } catch (error) {
+                onFailure?.(task, error);
+                throw error;
+              }
+            },
+          );
         }
       }
     },

@@ -61,7 +61,13 @@ export const ENQUEUE_TIMEOUT_MS = 3000;
 export async function withDeadline<T>(work: Promise<T>, options: { ms: number; what: string }): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`${options.what} did not answer within ${options.ms} ms`), { code: 'ETIMEDOUT' })), options.ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error(`${options.what} did not answer within ${options.ms} ms`), { code: 'ETIMEDOUT' }),
+        ),
+      options.ms,
+    );
   });
   try {
     return await Promise.race([work, deadline]);

@@ -13,7 +13,8 @@ export function limiterFrom(limiter: RateLimiterAbstract): RateLimiter {
         await limiter.consume(key);
         return { allowed: true, retryAfterSeconds: 0 };
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+        if (rejection instanceof RateLimiterRes)
+          return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
         throw rejection;
       }
     },

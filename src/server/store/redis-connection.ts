@@ -27,7 +27,12 @@ export const CACHE_TUNING: RedisOptions = {
  * design; producers have their own deadline (ENQUEUE_TIMEOUT_MS). BullMQ needs
  * `maxRetriesPerRequest: null` on a worker's connection.
  */
-export const BROKER_TUNING: RedisOptions = { connectTimeout: 2000, maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (times) => Math.min(times * 100, 1000) };
+export const BROKER_TUNING: RedisOptions = {
+  connectTimeout: 2000,
+  maxRetriesPerRequest: null,
+  enableOfflineQueue: true,
+  retryStrategy: (times) => Math.min(times * 100, 1000),
+};
 
 /** A new, unconnected-yet client for `target` with `tuning` (lazyConnect off: it connects at once). */
 export function clientFor(target: RedisTarget, tuning: RedisOptions): RedisClient {
@@ -36,7 +41,11 @@ export function clientFor(target: RedisTarget, tuning: RedisOptions): RedisClien
 }
 
 /** A client whose connection errors are reported to `onError` instead of crashing the process. */
-export function connectRedis(target: RedisTarget, onError: (error: Error) => void, tuning: RedisOptions = CACHE_TUNING): RedisClient {
+export function connectRedis(
+  target: RedisTarget,
+  onError: (error: Error) => void,
+  tuning: RedisOptions = CACHE_TUNING,
+): RedisClient {
   const client = clientFor(target, tuning);
   client.on('error', onError);
   return client;

@@ -37,7 +37,14 @@ export function redisStore(client: RedisClient): Store {
     kind: 'redis',
     kv: redisKeyValue(client),
     rateLimiter: (options: RateLimitOptions): RateLimiter =>
-      limiterFrom(new RateLimiterRedis({ storeClient: client, keyPrefix: `rl:${options.prefix}`, points: options.points, duration: options.durationSeconds })),
+      limiterFrom(
+        new RateLimiterRedis({
+          storeClient: client,
+          keyPrefix: `rl:${options.prefix}`,
+          points: options.points,
+          duration: options.durationSeconds,
+        }),
+      ),
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },

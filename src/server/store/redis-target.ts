@@ -10,29 +10,70 @@ import { DifyctlError } from '../../errors/index.js';
  * (REDIS_USE_CLUSTERS; ioredis follows MOVED/ASK and keeps the slot map). Connection tuning
  * (timeouts, retries) is added by redis-connection.ts.
  */
-export type RedisTarget = { kind: 'single'; options: RedisOptions } | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; options: RedisOptions };
+export type RedisTarget =
+  | { kind: 'single'; options: RedisOptions }
+  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; options: RedisOptions };
 
 export type RedisTargetSettings = Pick<
   Settings,
-  | 'REDIS_HOST' | 'REDIS_PORT' | 'REDIS_USERNAME' | 'REDIS_PASSWORD' | 'REDIS_DB' | 'REDIS_USE_SSL' | 'REDIS_SSL_CERT_REQS' | 'REDIS_SSL_CA_CERTS' | 'REDIS_SSL_CERTFILE' | 'REDIS_SSL_KEYFILE'
-  | 'REDIS_USE_SENTINEL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_SERVICE_NAME' | 'REDIS_SENTINEL_USERNAME' | 'REDIS_SENTINEL_PASSWORD' | 'REDIS_SENTINEL_SOCKET_TIMEOUT'
-  | 'REDIS_USE_CLUSTERS' | 'REDIS_CLUSTERS' | 'REDIS_CLUSTERS_PASSWORD'
+  | 'REDIS_HOST'
+  | 'REDIS_PORT'
+  | 'REDIS_USERNAME'
+  | 'REDIS_PASSWORD'
+  | 'REDIS_DB'
+  | 'REDIS_USE_SSL'
+  | 'REDIS_SSL_CERT_REQS'
+  | 'REDIS_SSL_CA_CERTS'
+  | 'REDIS_SSL_CERTFILE'
+  | 'REDIS_SSL_KEYFILE'
+  | 'REDIS_USE_SENTINEL'
+  | 'REDIS_SENTINELS'
+  | 'REDIS_SENTINEL_SERVICE_NAME'
+  | 'REDIS_SENTINEL_USERNAME'
+  | 'REDIS_SENTINEL_PASSWORD'
+  | 'REDIS_SENTINEL_SOCKET_TIMEOUT'
+  | 'REDIS_USE_CLUSTERS'
+  | 'REDIS_CLUSTERS'
+  | 'REDIS_CLUSTERS_PASSWORD'
 >;
-export type BrokerTargetSettings = RedisTargetSettings & Pick<Settings, 'CELERY_BROKER_URL' | 'CELERY_USE_SENTINEL' | 'CELERY_SENTINEL_MASTER_NAME' | 'CELERY_SENTINEL_PASSWORD' | 'CELERY_SENTINEL_SOCKET_TIMEOUT' | 'BROKER_USE_SSL'>;
+export type BrokerTargetSettings = RedisTargetSettings &
+  Pick<
+    Settings,
+    | 'CELERY_BROKER_URL'
+    | 'CELERY_USE_SENTINEL'
+    | 'CELERY_SENTINEL_MASTER_NAME'
+    | 'CELERY_SENTINEL_PASSWORD'
+    | 'CELERY_SENTINEL_SOCKET_TIMEOUT'
+    | 'BROKER_USE_SSL'
+  >;
 
 /** After a failover the old master, back as a replica, refuses writes with READONLY. */
 const reconnectOnReadonly = (error: Error): boolean => error.message.startsWith('READONLY');
 
-const invalid = (variable: string, message: string, hint: string): DifyctlError => new DifyctlError('CONFIG.INVALID', `${variable} ${message}`, { hint });
+const invalid = (variable: string, message: string, hint: string): DifyctlError =>
+  new DifyctlError('CONFIG.INVALID', `${variable} ${message}`, { hint });
 
 /** `host:port,host:port` → addresses; a bad entry is an error naming the variable. */
 export function parseNodes(variable: string, value: string | undefined): Array<{ host: string; port: number }> {
-  const entries = (value ?? '').split(',').map((e) => e.trim()).filter(Boolean);
-  if (!entries.length) throw invalid(variable, 'is empty', `Set ${variable} to host:port pairs separated by commas, e.g. 10.0.0.1:26379,10.0.0.2:26379`);
+  const entries = (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (!entries.length)
+    throw invalid(
+      variable,
+      'is empty',
+      `Set ${variable} to host:port pairs separated by commas, e.g. 10.0.0.1:26379,10.0.0.2:26379`,
+    );
   return entries.map((entry) => {
     const match = /^(.+):(\d{1,5})$/.exec(entry);
     const port = Number(match?.[2]);
-    if (!match?.[1] || port < 1 || port > 65535) throw invalid(variable, `has "${entry}", expected host:port`, `Write ${variable} as host:port pairs separated by commas.`);
+    if (!match?.[1] || port < 1 || port > 65535)
+      throw invalid(
+        variable,
+        `has "${entry}", expected host:port`,
+        `Write ${variable} as host:port pairs separated by commas.`,
+      );
     return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
   });
 }
@@ -41,9 +82,13 @@ function readPem(variable: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new DifyctlError('CONFIG.INVALID', `${variable}=${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: `Point ${variable} at a readable PEM file.`,
-    });
+    throw new DifyctlError(
+      'CONFIG.INVALID',
+      `${variable}=${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      {
+        hint: `Point ${variable} at a readable PEM file.`,
+      },
+    );
   }
 }
 
@@ -62,7 +107,12 @@ export function redisTlsOptions(s: RedisTargetSettings): TlsOptions {
 export function cacheTarget(s: RedisTargetSettings): RedisTarget {
   const tls = s.REDIS_USE_SSL ? redisTlsOptions(s) : undefined;
   if (s.REDIS_USE_SENTINEL) {
-    if (!s.REDIS_SENTINEL_SERVICE_NAME) throw invalid('REDIS_SENTINEL_SERVICE_NAME', 'is required when REDIS_USE_SENTINEL=true', 'Set it to the master name the sentinels monitor (`sentinel monitor <name> …`).');
+    if (!s.REDIS_SENTINEL_SERVICE_NAME)
+      throw invalid(
+        'REDIS_SENTINEL_SERVICE_NAME',
+        'is required when REDIS_USE_SENTINEL=true',
+        'Set it to the master name the sentinels monitor (`sentinel monitor <name> …`).',
+      );
     return {
       kind: 'single',
       options: {
@@ -85,9 +135,23 @@ export function cacheTarget(s: RedisTargetSettings): RedisTarget {
   }
   if (s.REDIS_USE_CLUSTERS) {
     // As Dify: a cluster has no databases and takes REDIS_CLUSTERS_PASSWORD.
-    return { kind: 'cluster', nodes: parseNodes('REDIS_CLUSTERS', s.REDIS_CLUSTERS), options: { password: s.REDIS_CLUSTERS_PASSWORD, tls } };
+    return {
+      kind: 'cluster',
+      nodes: parseNodes('REDIS_CLUSTERS', s.REDIS_CLUSTERS),
+      options: { password: s.REDIS_CLUSTERS_PASSWORD, tls },
+    };
   }
-  return { kind: 'single', options: { host: s.REDIS_HOST, port: s.REDIS_PORT, username: s.REDIS_USERNAME, password: s.REDIS_PASSWORD, db: s.REDIS_DB, tls } };
+  return {
+    kind: 'single',
+    options: {
+      host: s.REDIS_HOST,
+      port: s.REDIS_PORT,
+      username: s.REDIS_USERNAME,
+      password: s.REDIS_PASSWORD,
+      db: s.REDIS_DB,
+      tls,
+    },
+  };
 }
 
 const decoded = (v: string): string | undefined => (v ? decodeURIComponent(v) : undefined);
@@ -103,9 +167,19 @@ export function brokerTarget(s: BrokerTargetSettings): RedisTarget {
   const first = urls[0] as URL; // the schema refused an empty value
   const db = Number(first.pathname.replace('/', '') || '0');
   const tls = first.protocol === 'rediss:' || s.BROKER_USE_SSL ? redisTlsOptions(s) : undefined;
-  const auth = { username: decoded(first.username), password: decoded(first.password), db: Number.isInteger(db) ? db : 0, tls };
+  const auth = {
+    username: decoded(first.username),
+    password: decoded(first.password),
+    db: Number.isInteger(db) ? db : 0,
+    tls,
+  };
   if (s.CELERY_USE_SENTINEL) {
-    if (!s.CELERY_SENTINEL_MASTER_NAME) throw invalid('CELERY_SENTINEL_MASTER_NAME', 'is required when CELERY_USE_SENTINEL=true', 'Set it to the master name the sentinels monitor.');
+    if (!s.CELERY_SENTINEL_MASTER_NAME)
+      throw invalid(
+        'CELERY_SENTINEL_MASTER_NAME',
+        'is required when CELERY_USE_SENTINEL=true',
+        'Set it to the master name the sentinels monitor.',
+      );
     return {
       kind: 'single',
       options: {
@@ -118,10 +192,19 @@ export function brokerTarget(s: BrokerTargetSettings): RedisTarget {
       },
     };
   }
-  if (first.protocol === 'sentinel:') throw invalid('CELERY_BROKER_URL', 'is a sentinel:// URL but CELERY_USE_SENTINEL is not true', 'Set CELERY_USE_SENTINEL=true and CELERY_SENTINEL_MASTER_NAME, or use redis://host:port/db.');
+  if (first.protocol === 'sentinel:')
+    throw invalid(
+      'CELERY_BROKER_URL',
+      'is a sentinel:// URL but CELERY_USE_SENTINEL is not true',
+      'Set CELERY_USE_SENTINEL=true and CELERY_SENTINEL_MASTER_NAME, or use redis://host:port/db.',
+    );
   const host = first.hostname;
   const port = Number(first.port || 6379);
-  if (s.REDIS_USE_CLUSTERS && parseNodes('REDIS_CLUSTERS', s.REDIS_CLUSTERS).some((n) => n.host === host && n.port === port)) return cacheTarget(s);
+  if (
+    s.REDIS_USE_CLUSTERS &&
+    parseNodes('REDIS_CLUSTERS', s.REDIS_CLUSTERS).some((n) => n.host === host && n.port === port)
+  )
+    return cacheTarget(s);
   // Dify's sample broker URL names the cache's Redis (redis://:pw@redis:6379/1, REDIS_HOST:REDIS_PORT;
   // `up` rewrites both alike): with sentinels or a cluster for the cache, that Redis is reached the same way.
   if ((s.REDIS_USE_SENTINEL || s.REDIS_USE_CLUSTERS) && host === s.REDIS_HOST && port === s.REDIS_PORT) {
@@ -133,7 +216,16 @@ export function brokerTarget(s: BrokerTargetSettings): RedisTarget {
 
 /** ioredis Cluster options around per-node RedisOptions (retry and queueing live at the top level). */
 export function clusterOptions(options: RedisOptions): ClusterOptions {
-  const { retryStrategy, enableOfflineQueue, lazyConnect, host: _host, port: _port, db: _db, sentinels: _s, ...node } = options;
+  const {
+    retryStrategy,
+    enableOfflineQueue,
+    lazyConnect,
+    host: _host,
+    port: _port,
+    db: _db,
+    sentinels: _s,
+    ...node
+  } = options;
   return {
     redisOptions: node,
     lazyConnect,

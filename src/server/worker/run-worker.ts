@@ -41,14 +41,30 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { settings, redisEnabled } = options.server;
   const { logger } = options;
-  const pool = options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker', bounds: TASK_QUERY_BOUNDS });
-  const backends = options.backends ?? (await openBackends({ settings, redisEnabled, pool, logger, retry: options.retry, supervise: true, pollingIntervalSeconds: options.pollingIntervalSeconds }));
+  const pool =
+    options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker', bounds: TASK_QUERY_BOUNDS });
+  const backends =
+    options.backends ??
+    (await openBackends({
+      settings,
+      redisEnabled,
+      pool,
+      logger,
+      retry: options.retry,
+      supervise: true,
+      pollingIntervalSeconds: options.pollingIntervalSeconds,
+    }));
   const concurrency = options.concurrency ?? settings.CELERY_WORKER_AMOUNT;
   // Conversation names and knowledge indexing call models: the runtime (its providers, plugins, credentials) only when needed.
   let runtime = options.runtime;
   if (!runtime && (options.queues.includes('generation') || options.queues.includes('dataset'))) {
     const { createModelRuntime } = await import('../../model-runtime/index.js');
-    runtime = await createModelRuntime({ pool, secretKey: settings.SECRET_KEY, pluginsDir: path.resolve(options.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR), logger });
+    runtime = await createModelRuntime({
+      pool,
+      secretKey: settings.SECRET_KEY,
+      pluginsDir: path.resolve(options.baseDir ?? process.cwd(), settings.PROVIDER_PLUGINS_DIR),
+      logger,
+    });
   }
   // Knowledge documents made from files are read where the api stored them.
   const storage = createFileStorage(settings, options.baseDir ?? process.cwd());
@@ -60,15 +76,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await runTask(task, { pool, logger, runtime, loadFile: storage.load });
       logger.info({ queue: task.queue, task: task.name, id: task.id, ms: Date.now() - started }, 'task done');
     },
-    onFailure: (task, error) => logger.warn({ queue: task.queue, task: task.name, id: task.id, err: (error as Error).message }, 'task failed (retried while attempts remain)'),
+    onFailure: (task, error) =>
+      logger.warn(
+        { queue: task.queue, task: task.name, id: task.id, err: (error as Error).message },
+        'task failed (retried while attempts remain)',
+      ),
   });
   logger.info({ queues: options.queues, concurrency, broker: backends.queue.kind }, 'worker consuming');
   // Knowledge documents a killed worker left half-indexed are queued again (once now, then periodically).
   let sweep: NodeJS.Timeout | undefined;
   if (options.queues.includes('dataset')) {
     const requeue = () =>
-      requeueStalled({ pool, enqueue: (name, data) => backends.queue.enqueue('dataset', name, data) }, { stallMs: options.knowledgeStallMs, task: DOCUMENT_INDEXING_TASK })
-        .then((ids) => ids.length && logger.warn({ documents: ids }, 'knowledge documents left half-indexed: queued again'))
+      requeueStalled(
+        { pool, enqueue: (name, data) => backends.queue.enqueue('dataset', name, data) },
+        { stallMs: options.knowledgeStallMs, task: DOCUMENT_INDEXING_TASK },
+      )
+        .then(
+          (ids) => ids.length && logger.warn({ documents: ids }, 'knowledge documents left half-indexed: queued again'),
+        )
         .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'knowledge stall sweep failed'));
     void requeue();
     sweep = setInterval(requeue, options.knowledgeSweepMs ?? 60_000);

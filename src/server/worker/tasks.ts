@@ -29,9 +29,16 @@ const cleanDataset: TaskFn = async (data, { pool, logger }) => {
 /** Indexes the documents of a create/update request (Dify's document_indexing_task), one after the other. */
 const indexDocuments: TaskFn = async (data, { pool, logger, runtime, loadFile }) => {
   const ids = Array.isArray(data.document_ids) ? data.document_ids : [];
-  if (!ids.length || !ids.every((id) => typeof id === 'string')) throw new Error(`${DOCUMENT_INDEXING_TASK}: document_ids is required`);
+  if (!ids.length || !ids.every((id) => typeof id === 'string'))
+    throw new Error(`${DOCUMENT_INDEXING_TASK}: document_ids is required`);
   if (!runtime) throw new Error(`${DOCUMENT_INDEXING_TASK}: this worker has no model runtime`);
-  const deps = { pool, runtime, store: new PostgresVectorStore(pool), loadFile, log: (facts: Record<string, unknown>, message: string) => logger.info(facts, message) };
+  const deps = {
+    pool,
+    runtime,
+    store: new PostgresVectorStore(pool),
+    loadFile,
+    log: (facts: Record<string, unknown>, message: string) => logger.info(facts, message),
+  };
   for (const id of ids as string[]) await indexDocument(deps, id);
 };
 
@@ -43,10 +50,14 @@ const sendMail: TaskFn = async (data, { logger }) => {
 /** Names a conversation from its first message (Dify does this after the first answer). */
 const generateConversationName: TaskFn = async (data, { pool, logger, runtime }) => {
   const ids = [data.tenant_id, data.app_id, data.conversation_id];
-  if (!ids.every((id) => typeof id === 'string')) throw new Error(`${CONVERSATION_NAME_TASK}: tenant_id, app_id and conversation_id are required`);
+  if (!ids.every((id) => typeof id === 'string'))
+    throw new Error(`${CONVERSATION_NAME_TASK}: tenant_id, app_id and conversation_id are required`);
   if (!runtime) throw new Error(`${CONVERSATION_NAME_TASK}: this worker has no model runtime`);
   const [tenantId, appId, conversationId] = ids as string[];
-  const name = await nameConversation({ pool, runtime }, { tenantId: tenantId!, appId: appId!, conversationId: conversationId!, keepRenamed: true });
+  const name = await nameConversation(
+    { pool, runtime },
+    { tenantId: tenantId!, appId: appId!, conversationId: conversationId!, keepRenamed: true },
+  );
   logger.info({ conversationId, named: name !== undefined }, 'conversation name');
 };
 

@@ -5,13 +5,24 @@ import { httpStrategy } from '../ready/http.js';
 import { notReady, type ReadinessStrategy } from '../ready/strategy.js';
 import { waitUntilReady } from '../ready/wait.js';
 import { logPath } from '../../supervision/paths.js';
-import { readRunRecord, removeRunRecord, serviceProcessAlive, supervisorAlive, type RunRecord } from '../../supervision/run-file.js';
-import { DIFYCTL_BIN, PARENT_PIPE_ENV, PARENT_PIPE_PRELOAD, spawnSupervisor, type SpawnedProcess } from '../../supervision/spawn.js';
+import {
+  readRunRecord,
+  removeRunRecord,
+  serviceProcessAlive,
+  supervisorAlive,
+  type RunRecord,
+} from '../../supervision/run-file.js';
+import {
+  DIFYCTL_BIN,
+  PARENT_PIPE_ENV,
+  PARENT_PIPE_PRELOAD,
+  spawnSupervisor,
+  type SpawnedProcess,
+} from '../../supervision/spawn.js';
 import { Supervisor, type SupervisorEvent } from '../../supervision/supervisor.js';
 
 export type ServiceName = 'api' | 'worker';
 export { DIFYCTL_BIN, type SpawnedProcess };
-
 
 export interface LaunchOptions {
   projectDir: string;
@@ -55,7 +66,15 @@ async function startSupervisor(options: LaunchOptions, service: ServiceName): Pr
   const env = { ...(options.environmentFor?.(service) ?? options.env), [PARENT_PIPE_ENV]: 'stdin' };
   if (options.detach) {
     // Spawned whether or not the caller keeps the list (`?.push(await …)` would skip the spawn).
-    const spawned = await spawnSupervisor({ projectDir: options.projectDir, service, command: process.execPath, args: serveArgs(service), env, port: record.port, mode: service });
+    const spawned = await spawnSupervisor({
+      projectDir: options.projectDir,
+      service,
+      command: process.execPath,
+      args: serveArgs(service),
+      env,
+      port: record.port,
+      mode: service,
+    });
     options.detached?.push(spawned);
     return undefined;
   }
@@ -76,17 +95,25 @@ async function startSupervisor(options: LaunchOptions, service: ServiceName): Pr
 }
 
 function gaveUp(service: ServiceName, record: RunRecord, tail: string[]): DifyctlError {
-  return new DifyctlError('SERVER.CRASHED', `the ${service} process crashed ${record.crashStreak} times in a row at start; difyctl gave up`, {
-    why: tail.length ? `last log lines:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
-    hint: `Read \`difyctl logs ${service} -n 50\` and run \`difyctl doctor\`; a bad CUSTOM_MIDDLEWARE_MODULE or an invalid setting are the usual causes.`,
-  });
+  return new DifyctlError(
+    'SERVER.CRASHED',
+    `the ${service} process crashed ${record.crashStreak} times in a row at start; difyctl gave up`,
+    {
+      why: tail.length ? `last log lines:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
+      hint: `Read \`difyctl logs ${service} -n 50\` and run \`difyctl doctor\`; a bad CUSTOM_MIDDLEWARE_MODULE or an invalid setting are the usual causes.`,
+    },
+  );
 }
 
 /**
  * The readiness of a supervised service, as a wait strategy: the api answers GET /health with 200;
  * the worker has run past its minimum uptime. Fatal at once when its supervisor gives up.
  */
-function serviceStrategy(options: LaunchOptions, service: ServiceName, served: { record?: RunRecord }): ReadinessStrategy {
+function serviceStrategy(
+  options: LaunchOptions,
+  service: ServiceName,
+  served: { record?: RunRecord },
+): ReadinessStrategy {
   const clock = options.clock ?? systemClock;
   const health = httpStrategy({ url: `http://127.0.0.1:${options.port}/health` });
   return {
@@ -94,10 +121,17 @@ function serviceStrategy(options: LaunchOptions, service: ServiceName, served: {
     async check() {
       const record = await readRunRecord(options.projectDir, service);
       served.record = record;
-      if (record?.state === 'gave-up') return { ok: false, reason: 'its supervisor gave up', fatal: gaveUp(service, record, await fileTail(record.logFile, 30)) };
+      if (record?.state === 'gave-up')
+        return {
+          ok: false,
+          reason: 'its supervisor gave up',
+          fatal: gaveUp(service, record, await fileTail(record.logFile, 30)),
+        };
       if (record?.state !== 'running' || !record.pid) return notReady('not started');
       if (service === 'api') return health.check({ timeoutMs: 1000 });
-      return clock.now() - Date.parse(record.runningSince ?? '') >= 1000 && (await serviceProcessAlive(record)) ? { ok: true } : notReady('starting');
+      return clock.now() - Date.parse(record.runningSince ?? '') >= 1000 && (await serviceProcessAlive(record))
+        ? { ok: true }
+        : notReady('starting');
     },
   };
 }
@@ -136,7 +170,11 @@ export async function launchServices(options: LaunchOptions): Promise<Launch> {
   }
   try {
     const services = await Promise.all(
-      options.services.map(async (service) => ({ service, record: await waitServing(options, service, deadline), url: service === 'api' ? `http://127.0.0.1:${options.port}` : undefined })),
+      options.services.map(async (service) => ({
+        service,
+        record: await waitServing(options, service, deadline),
+        url: service === 'api' ? `http://127.0.0.1:${options.port}` : undefined,
+      })),
     );
     return { services, supervisors };
   } catch (error) {
@@ -149,12 +187,23 @@ export async function launchServices(options: LaunchOptions): Promise<Launch> {
  * Stops supervised services (in-process supervisors, detached ones by their pid: those this run
  * spawned in `detached`, earlier ones from their run records); removes their run records.
  */
-export async function stopServices(args: { projectDir: string; services: ServiceName[]; supervisors?: Supervisor[]; detached?: SpawnedProcess[]; timeoutMs?: number }): Promise<ServiceName[]> {
+export async function stopServices(args: {
+  projectDir: string;
+  services: ServiceName[];
+  supervisors?: Supervisor[];
+  detached?: SpawnedProcess[];
+  timeoutMs?: number;
+}): Promise<ServiceName[]> {
   const { stopProcess } = await import('../../supervision/process.js');
   const stopped: ServiceName[] = [];
   await Promise.all((args.supervisors ?? []).map((s) => s.stop()));
   // Spawned by this very run: the pid is known to be ours while it runs `__supervise` here.
-  await Promise.all((args.detached ?? []).map(async ({ pid, start }) => (await sameProcess(pid, start)) && stopProcess({ pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 })));
+  await Promise.all(
+    (args.detached ?? []).map(
+      async ({ pid, start }) =>
+        (await sameProcess(pid, start)) && stopProcess({ pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 }),
+    ),
+  );
   for (const service of args.services) {
     const record = await readRunRecord(args.projectDir, service);
     if (!record) continue;
@@ -162,7 +211,8 @@ export async function stopServices(args: { projectDir: string; services: Service
     if (record.supervisorPid !== process.pid && (await supervisorAlive(record))) {
       await stopProcess({ pid: record.supervisorPid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
     }
-    if (record.pid && (await serviceProcessAlive(record))) await stopProcess({ pid: record.pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
+    if (record.pid && (await serviceProcessAlive(record)))
+      await stopProcess({ pid: record.pid, signal: 'SIGTERM', timeoutMs: args.timeoutMs ?? 30_000 });
     await removeRunRecord(args.projectDir, service);
     stopped.push(service);
   }

@@ -13,7 +13,8 @@ export interface ServiceRow extends StatusRow {
 
 const SERVICES: readonly ServiceName[] = ['api', 'worker'];
 
-const uptimeS = (since: string | undefined) => (since ? Math.max(0, Math.round((Date.now() - Date.parse(since)) / 1000)) : undefined);
+const uptimeS = (since: string | undefined) =>
+  since ? Math.max(0, Math.round((Date.now() - Date.parse(since)) / 1000)) : undefined;
 
 /**
  * api and worker rows for `ps`: from each supervisor's run record, checked live (the supervisor
@@ -21,7 +22,10 @@ const uptimeS = (since: string | undefined) => (since ? Math.max(0, Math.round((
  * runs on after its supervisor died (kill -9 of a foreground `up`, until it follows it down) is
  * `orphaned`, never `stopped`: `down` stops it.
  */
-export async function serviceRows(args: { projectDir: string; readMarker?: () => Promise<{ value: string } | undefined> }): Promise<ServiceRow[]> {
+export async function serviceRows(args: {
+  projectDir: string;
+  readMarker?: () => Promise<{ value: string } | undefined>;
+}): Promise<ServiceRow[]> {
   const rows: ServiceRow[] = [];
   for (const service of SERVICES) {
     const record = await readRunRecord(args.projectDir, service);
@@ -29,9 +33,17 @@ export async function serviceRows(args: { projectDir: string; readMarker?: () =>
     const supervised = await supervisorAlive(record);
     const alive = record.pid !== undefined && (await serviceProcessAlive(record));
     let health = '-';
-    if (alive && service === 'api' && record.port) health = (await httpStrategy({ url: `http://127.0.0.1:${record.port}/health` }).check({ timeoutMs: 1000 })).ok ? 'healthy' : 'unhealthy';
+    if (alive && service === 'api' && record.port)
+      health = (await httpStrategy({ url: `http://127.0.0.1:${record.port}/health` }).check({ timeoutMs: 1000 })).ok
+        ? 'healthy'
+        : 'unhealthy';
     else if (alive) health = 'running';
-    const marker = alive && service === 'api' && args.readMarker ? ((await args.readMarker())?.value === 'ready' ? 'ready' : 'absent') : undefined;
+    const marker =
+      alive && service === 'api' && args.readMarker
+        ? (await args.readMarker())?.value === 'ready'
+          ? 'ready'
+          : 'absent'
+        : undefined;
     rows.push({
       service,
       provider: 'process',

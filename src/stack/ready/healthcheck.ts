@@ -26,7 +26,9 @@ async function failed(args: ContainerProbeArgs, reason: string): Promise<Probe> 
     ok: false,
     reason,
     fatal: new DifyctlError('DOCKER.CONTAINER_FAILED', reason, {
-      why: tail.length ? `last ${tail.length} log lines of ${args.name}:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
+      why: tail.length
+        ? `last ${tail.length} log lines of ${args.name}:\n${tail.map((l) => `    ${l}`).join('\n')}`
+        : undefined,
       hint: `See its logs: \`docker logs ${args.name}\`; \`difyctl doctor\` checks the settings it uses.`,
       details: { container: args.name, logTail: tail },
     }),
@@ -37,8 +39,10 @@ async function failed(args: ContainerProbeArgs, reason: string): Promise<Probe> 
  * One look at the container. Exited without a restart policy is fatal; `unhealthy` is fatal when
  * `unhealthyIsFatal` (compose's `service_healthy` fails the same way); else ready per `gate`.
  */
-async function probe(args: ContainerProbeArgs & { gate: 'healthy' | 'running'; unhealthyIsFatal: boolean }): Promise<Probe> {
-  let info;
+async function probe(
+  args: ContainerProbeArgs & { gate: 'healthy' | 'running'; unhealthyIsFatal: boolean },
+): Promise<Probe> {
+  let info: Awaited<ReturnType<InspectableContainer['inspect']>>;
   try {
     info = await args.container.inspect();
   } catch (error) {
@@ -48,14 +52,16 @@ async function probe(args: ContainerProbeArgs & { gate: 'healthy' | 'running'; u
   if (!state.Running) {
     const restart = info.HostConfig?.RestartPolicy?.Name ?? 'no';
     const reason = `container ${args.name} is ${state.Status ?? 'not running'} (exit code ${state.ExitCode ?? '?'})`;
-    if ((state.Status === 'exited' || state.Status === 'dead') && (restart === 'no' || restart === '')) return failed(args, reason);
+    if ((state.Status === 'exited' || state.Status === 'dead') && (restart === 'no' || restart === ''))
+      return failed(args, reason);
     return notReady(reason);
   }
   const health = state.Health?.Status;
   if (health === undefined || health === 'none' || health === 'healthy') return { ok: true };
   const output = state.Health?.Log?.at(-1)?.Output?.trim().split('\n').at(-1);
   const reason = `healthcheck ${health}${output ? `: ${output}` : ''}`;
-  if (health === 'unhealthy' && args.unhealthyIsFatal) return failed(args, `container ${args.name} reports unhealthy${output ? `: ${output}` : ''}`);
+  if (health === 'unhealthy' && args.unhealthyIsFatal)
+    return failed(args, `container ${args.name} reports unhealthy${output ? `: ${output}` : ''}`);
   return args.gate === 'running' ? { ok: true } : notReady(reason);
 }
 
@@ -76,7 +82,9 @@ export function healthcheckStrategy(args: ContainerProbeArgs): ReadinessStrategy
  * container that exited, or whose healthcheck reports `unhealthy`, fails (within `everyMs`, 250 ms
  * by default) with its log tail.
  */
-export function containerRunningStrategy(args: ContainerProbeArgs & { everyMs?: number; now?: () => number }): ReadinessStrategy {
+export function containerRunningStrategy(
+  args: ContainerProbeArgs & { everyMs?: number; now?: () => number },
+): ReadinessStrategy {
   // The login beside it is tried every 50 ms; the engine is asked at most every `everyMs` (an inspect
   // costs the engine more than a refused login, while it is busy creating containers).
   const everyMs = args.everyMs ?? 250;

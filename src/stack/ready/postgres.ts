@@ -50,10 +50,21 @@ export function classifyPgError(error: unknown, conn: DbConnection): Probe {
       return {
         ok: false,
         reason: e.message ?? 'database does not exist',
-        fatal: dbDatabaseMissing({ where, host: conn.host, port: conn.port, user: conn.user, database: conn.database, cause: error }),
+        fatal: dbDatabaseMissing({
+          where,
+          host: conn.host,
+          port: conn.port,
+          user: conn.user,
+          database: conn.database,
+          cause: error,
+        }),
       };
     case 'ENOTFOUND':
-      return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound({ host: conn.host, hostVar: 'DB_HOST', cause: error }) };
+      return {
+        ok: false,
+        reason: `${conn.host} does not resolve`,
+        fatal: hostNotFound({ host: conn.host, hostVar: 'DB_HOST', cause: error }),
+      };
     case 'ECONNREFUSED':
       return notReady(`connection refused at ${where}`);
     case '57P03':

@@ -8,11 +8,20 @@ const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-passwor
 const TLS_FAILURE = /certificate|self[- ]signed|unable to verify|SSL|TLS|wrong version number|ERR_SSL/i;
 
 /** Sentinels, a cluster, or TLS: what the plain-RESP probe cannot reach and the api connects to through ioredis. */
-export const isManagedRedis = (s: Pick<Settings, 'REDIS_USE_SENTINEL' | 'REDIS_USE_CLUSTERS' | 'REDIS_USE_SSL'>): boolean => s.REDIS_USE_SENTINEL || s.REDIS_USE_CLUSTERS || s.REDIS_USE_SSL;
+export const isManagedRedis = (
+  s: Pick<Settings, 'REDIS_USE_SENTINEL' | 'REDIS_USE_CLUSTERS' | 'REDIS_USE_SSL'>,
+): boolean => s.REDIS_USE_SENTINEL || s.REDIS_USE_CLUSTERS || s.REDIS_USE_SSL;
 
 /** The variables that say where a managed Redis is, for messages. */
-export function managedRedisVars(s: Pick<Settings, 'REDIS_USE_SENTINEL' | 'REDIS_USE_CLUSTERS'>): { where: string; password: string } {
-  if (s.REDIS_USE_SENTINEL) return { where: 'REDIS_SENTINELS / REDIS_SENTINEL_SERVICE_NAME', password: 'REDIS_PASSWORD (the master) or REDIS_SENTINEL_PASSWORD (the sentinels)' };
+export function managedRedisVars(s: Pick<Settings, 'REDIS_USE_SENTINEL' | 'REDIS_USE_CLUSTERS'>): {
+  where: string;
+  password: string;
+} {
+  if (s.REDIS_USE_SENTINEL)
+    return {
+      where: 'REDIS_SENTINELS / REDIS_SENTINEL_SERVICE_NAME',
+      password: 'REDIS_PASSWORD (the master) or REDIS_SENTINEL_PASSWORD (the sentinels)',
+    };
   if (s.REDIS_USE_CLUSTERS) return { where: 'REDIS_CLUSTERS', password: 'REDIS_CLUSTERS_PASSWORD' };
   return { where: 'REDIS_HOST / REDIS_PORT', password: 'REDIS_PASSWORD' };
 }
@@ -23,7 +32,14 @@ export function classifyManagedRedisError(error: unknown, s: Settings): Probe {
   const message = reasonOf(error);
   const vars = managedRedisVars(s);
   if (AUTH_FAILURE.test(message)) {
-    return { ok: false, reason: message, fatal: new DifyctlError('REDIS.AUTH_FAILED', `Redis (${vars.where}) refused the credentials: ${message}`, { hint: `Set ${vars.password} in .env to the server's requirepass.`, cause: error }) };
+    return {
+      ok: false,
+      reason: message,
+      fatal: new DifyctlError('REDIS.AUTH_FAILED', `Redis (${vars.where}) refused the credentials: ${message}`, {
+        hint: `Set ${vars.password} in .env to the server's requirepass.`,
+        cause: error,
+      }),
+    };
   }
   if (s.REDIS_USE_SSL && TLS_FAILURE.test(message)) {
     return {
@@ -52,9 +68,19 @@ export function managedRedisStrategy(settings: Settings): ReadinessStrategy {
       let lastError: Error | undefined;
       try {
         const bound = Math.max(200, timeoutMs);
-        client = clientFor(cacheTarget(settings), { connectTimeout: bound, commandTimeout: bound, maxRetriesPerRequest: 0, enableOfflineQueue: true, lazyConnect: true, retryStrategy: () => null, sentinelRetryStrategy: () => null });
+        client = clientFor(cacheTarget(settings), {
+          connectTimeout: bound,
+          commandTimeout: bound,
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: true,
+          lazyConnect: true,
+          retryStrategy: () => null,
+          sentinelRetryStrategy: () => null,
+        });
         client.on('error', (error: Error) => (lastError = error));
-        const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(lastError ?? new Error(`no answer in ${bound} ms`)), bound).unref());
+        const deadline = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(lastError ?? new Error(`no answer in ${bound} ms`)), bound).unref(),
+        );
         await Promise.race([client.connect(), deadline]);
         if (settings.REDIS_USE_CLUSTERS) {
           const state = /cluster_state:(\w+)/.exec(String(await client.call('CLUSTER', 'INFO')))?.[1];
@@ -63,7 +89,12 @@ export function managedRedisStrategy(settings: Settings): ReadinessStrategy {
         const pong = await Promise.race([client.ping(), deadline]);
         return pong === 'PONG' ? { ok: true } : notReady(`PING answered ${pong}`);
       } catch (error) {
-        return classifyManagedRedisError(lastError && !(error instanceof DifyctlError) && /no answer|Connection is closed/.test(reasonOf(error)) ? lastError : error, settings);
+        return classifyManagedRedisError(
+          lastError && !(error instanceof DifyctlError) && /no answer|Connection is closed/.test(reasonOf(error))
+            ? lastError
+            : error,
+          settings,
+        );
       } finally {
         client?.disconnect();
       }

@@ -24,7 +24,12 @@ export function classifyRedisError(error: unknown, conn: RedisConnection): Probe
       }),
     };
   }
-  if (code === 'ENOTFOUND') return { ok: false, reason: `${conn.host} does not resolve`, fatal: hostNotFound({ host: conn.host, hostVar: 'REDIS_HOST', cause: error }) };
+  if (code === 'ENOTFOUND')
+    return {
+      ok: false,
+      reason: `${conn.host} does not resolve`,
+      fatal: hostNotFound({ host: conn.host, hostVar: 'REDIS_HOST', cause: error }),
+    };
   if (code === 'ECONNREFUSED') return notReady(`connection refused at ${where}`);
   return notReady(`${where}: ${message}`);
 }
@@ -36,15 +41,23 @@ export function redisStrategy(conn: RedisConnection): ReadinessStrategy {
     async check({ timeoutMs }): Promise<Probe> {
       // The commands a client library would send, in one round trip (no library to load per probe).
       const commands: string[][] = [];
-      if (conn.password) commands.push(conn.username ? ['AUTH', conn.username, conn.password] : ['AUTH', conn.password]);
+      if (conn.password)
+        commands.push(conn.username ? ['AUTH', conn.username, conn.password] : ['AUTH', conn.password]);
       if (conn.db) commands.push(['SELECT', String(conn.db)]);
       commands.push(['PING']);
       try {
-        const replies = await redisCommands({ host: conn.host, port: conn.port, commands, timeoutMs: Math.max(100, timeoutMs) });
+        const replies = await redisCommands({
+          host: conn.host,
+          port: conn.port,
+          commands,
+          timeoutMs: Math.max(100, timeoutMs),
+        });
         const refused = replies.find((r) => !r.ok);
         if (refused && !refused.ok) return classifyRedisError(new Error(refused.error), conn);
         const answer = replies.at(-1);
-        return answer?.ok && answer.value === 'PONG' ? { ok: true } : notReady(`PING answered ${answer?.ok ? answer.value : '?'}`);
+        return answer?.ok && answer.value === 'PONG'
+          ? { ok: true }
+          : notReady(`PING answered ${answer?.ok ? answer.value : '?'}`);
       } catch (error) {
         return classifyRedisError(error, conn);
       }

@@ -10,7 +10,15 @@ export interface TcpTarget {
 }
 
 /** Resolves true when a TCP connection opens; rejects with the socket error otherwise. */
-export function tcpConnect({ host, port, timeoutMs }: { host: string; port: number; timeoutMs: number }): Promise<true> {
+export function tcpConnect({
+  host,
+  port,
+  timeoutMs,
+}: {
+  host: string;
+  port: number;
+  timeoutMs: number;
+}): Promise<true> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     const done = (error?: Error) => {
@@ -18,18 +26,36 @@ export function tcpConnect({ host, port, timeoutMs }: { host: string; port: numb
       if (error) reject(error);
       else resolve(true);
     };
-    socket.setTimeout(timeoutMs, () => done(Object.assign(new Error(`connect ETIMEDOUT ${host}:${port}`), { code: 'ETIMEDOUT' })));
+    socket.setTimeout(timeoutMs, () =>
+      done(Object.assign(new Error(`connect ETIMEDOUT ${host}:${port}`), { code: 'ETIMEDOUT' })),
+    );
     socket.once('connect', () => done());
     socket.once('error', done);
   });
 }
 
 /** True when host:port accepts a TCP connection within the timeout. Never throws. */
-export async function tcpAnswers({ host, port, timeoutMs = 1000 }: { host: string; port: number; timeoutMs?: number }): Promise<boolean> {
+export async function tcpAnswers({
+  host,
+  port,
+  timeoutMs = 1000,
+}: {
+  host: string;
+  port: number;
+  timeoutMs?: number;
+}): Promise<boolean> {
   return tcpConnect({ host, port, timeoutMs }).catch(() => false);
 }
 
-export function hostNotFound({ host, hostVar, cause }: { host: string; hostVar: string; cause?: unknown }): DifyctlError {
+export function hostNotFound({
+  host,
+  hostVar,
+  cause,
+}: {
+  host: string;
+  hostVar: string;
+  cause?: unknown;
+}): DifyctlError {
   return new DifyctlError('NET.HOST_NOT_FOUND', `host "${host}" does not resolve (${hostVar})`, {
     hint: `Fix ${hostVar}: a compose service name only resolves inside the compose network; from the host use 127.0.0.1.`,
     cause,
@@ -46,8 +72,17 @@ export function tcpStrategy(target: TcpTarget): ReadinessStrategy {
         return { ok: true };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code; // socket errors carry a code
-        if (code === 'ENOTFOUND') return { ok: false, reason: `${target.host} does not resolve`, fatal: hostNotFound({ host: target.host, hostVar: target.hostVar ?? 'the host', cause: error }) };
-        return notReady(code === 'ECONNREFUSED' ? `connection refused at ${target.host}:${target.port}` : `${target.host}:${target.port}: ${(error as Error).message}`);
+        if (code === 'ENOTFOUND')
+          return {
+            ok: false,
+            reason: `${target.host} does not resolve`,
+            fatal: hostNotFound({ host: target.host, hostVar: target.hostVar ?? 'the host', cause: error }),
+          };
+        return notReady(
+          code === 'ECONNREFUSED'
+            ? `connection refused at ${target.host}:${target.port}`
+            : `${target.host}:${target.port}: ${(error as Error).message}`,
+        );
       }
     },
   };

@@ -53,9 +53,17 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
   }
   const tail = (await options.logTail?.().catch(() => [] as string[])) ?? [];
   const seconds = Math.round((options.totalTimeoutMs ?? options.timeoutMs) / 100) / 10;
-  throw new DifyctlError('STACK.NOT_READY', `${options.label} did not become ready within ${seconds} s: ${lastReason}`, {
-    why: tail.length ? `last ${tail.length} log lines of ${options.dependency}:\n${tail.map((l) => `    ${l}`).join('\n')}` : `no log lines from ${options.dependency}`,
-    hint: options.hint ?? `Run \`difyctl doctor --only ${DOCTOR_CHECK[options.dependency as DependencyName] ?? 'api.health'}\`; on a slow machine raise --timeout.`,
-    details: { dependency: options.dependency, lastReason, logTail: tail },
-  });
+  throw new DifyctlError(
+    'STACK.NOT_READY',
+    `${options.label} did not become ready within ${seconds} s: ${lastReason}`,
+    {
+      why: tail.length
+        ? `last ${tail.length} log lines of ${options.dependency}:\n${tail.map((l) => `    ${l}`).join('\n')}`
+        : `no log lines from ${options.dependency}`,
+      hint:
+        options.hint ??
+        `Run \`difyctl doctor --only ${DOCTOR_CHECK[options.dependency as DependencyName] ?? 'api.health'}\`; on a slow machine raise --timeout.`,
+      details: { dependency: options.dependency, lastReason, logTail: tail },
+    },
+  );
 }

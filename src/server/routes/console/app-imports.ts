@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { confirmImport, DSL_MAX_SIZE, exportAppDsl, importDsl, type ImportDeps, type ImportResult } from '../../../apps/dsl/index.js';
+import {
+  confirmImport,
+  DSL_MAX_SIZE,
+  exportAppDsl,
+  importDsl,
+  type ImportDeps,
+  type ImportResult,
+} from '../../../apps/dsl/index.js';
 import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
 import { appCall } from '../app-errors.js';
@@ -33,7 +40,8 @@ const ExportQuery = z.object({
 const IMPORT_BODY_LIMIT = DSL_MAX_SIZE + 2 * 1024 * 1024;
 
 /** Dify's statuses: 200 done (with or without warnings), 202 waiting for a confirmation, 400 failed. */
-const statusOf = (result: ImportResult): number => (result.status === 'failed' ? 400 : result.status === 'pending' ? 202 : 200);
+const statusOf = (result: ImportResult): number =>
+  result.status === 'failed' ? 400 : result.status === 'pending' ? 202 : 200;
 
 /**
  * Dify's DSL routes for chat and completion apps: `POST /apps/imports` (`yaml-content`; `yaml-url` is

@@ -3,14 +3,23 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
 import { notFound } from '../../http-error.js';
-import { chatConversationLogs, completionConversationLogs, conversationMessageLogs, LOG_SORTS, type LogFilter } from '../../services/app-logs.js';
+import {
+  chatConversationLogs,
+  completionConversationLogs,
+  conversationMessageLogs,
+  LOG_SORTS,
+  type LogFilter,
+} from '../../services/app-logs.js';
 import { getApp } from '../../services/apps.js';
 import { createFileUrls } from '../../services/file-urls.js';
 import { parse, uuidParam } from '../validate.js';
 
 const AppParams = z.object({ appId: uuidParam });
 /** Dify's console date filter: `YYYY-MM-DD HH:MM`, in the account's timezone. */
-const minute = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, 'must be YYYY-MM-DD HH:MM').optional();
+const minute = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, 'must be YYYY-MM-DD HH:MM')
+  .optional();
 const LogQuery = z.object({
   keyword: z.string().max(255).optional(),
   start: minute,
@@ -29,11 +38,16 @@ const MessagesQuery = z.object({
 
 const CHAT_MODES = ['chat', 'agent-chat', 'advanced-chat'];
 /** Dify's get_app_model(mode=…): an app of another mode is "not found" for these routes. */
-const wrongMode = (modes: string[]) => notFound(`App mode is not in the supported list: ${modes.join(', ')}`, 'app_not_found');
+const wrongMode = (modes: string[]) =>
+  notFound(`App mode is not in the supported list: ${modes.join(', ')}`, 'app_not_found');
 
 /** The app's logs: chat and completion conversations, a conversation's messages (Dify's console shapes). */
 export async function appLogRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const urls = createFileUrls({ secretKey: ctx.settings.SECRET_KEY, filesUrl: ctx.settings.FILES_URL, accessTimeoutSeconds: ctx.settings.FILES_ACCESS_TIMEOUT });
+  const urls = createFileUrls({
+    secretKey: ctx.settings.SECRET_KEY,
+    filesUrl: ctx.settings.FILES_URL,
+    accessTimeoutSeconds: ctx.settings.FILES_ACCESS_TIMEOUT,
+  });
   const filterOf = async (request: Parameters<typeof accountOf>[0], modes: string[]): Promise<LogFilter> => {
     const { appId } = parse(AppParams, request.params);
     const who = accountOf(request);
@@ -54,13 +68,23 @@ export async function appLogRoutes(app: FastifyInstance, ctx: AppContext): Promi
       sortBy: q.sort_by,
     };
   };
-  app.get('/apps/:appId/chat-conversations', async (request) => chatConversationLogs(ctx.pool, await filterOf(request, CHAT_MODES)));
-  app.get('/apps/:appId/completion-conversations', async (request) => completionConversationLogs(ctx.pool, await filterOf(request, ['completion'])));
+  app.get('/apps/:appId/chat-conversations', async (request) =>
+    chatConversationLogs(ctx.pool, await filterOf(request, CHAT_MODES)),
+  );
+  app.get('/apps/:appId/completion-conversations', async (request) =>
+    completionConversationLogs(ctx.pool, await filterOf(request, ['completion'])),
+  );
   app.get('/apps/:appId/chat-messages', async (request) => {
     const { appId } = parse(AppParams, request.params);
     const found = await getApp(ctx.pool, { tenantId: accountOf(request).tenantId, appId });
     if (!CHAT_MODES.includes(String(found.mode))) throw wrongMode(CHAT_MODES);
     const q = parse(MessagesQuery, request.query);
-    return conversationMessageLogs(ctx.pool, { appId, conversationId: q.conversation_id, firstId: q.first_id, limit: q.limit, fileUrl: urls.sign });
+    return conversationMessageLogs(ctx.pool, {
+      appId,
+      conversationId: q.conversation_id,
+      firstId: q.first_id,
+      limit: q.limit,
+      fileUrl: urls.sign,
+    });
   });
 }

@@ -13,8 +13,17 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   name: z.string().max(255).optional(),
 });
-const icon = { icon_type: z.string().max(32).nullish(), icon: z.string().max(255).nullish(), icon_background: z.string().max(32).nullish() };
-const CreateBody = z.object({ name: z.string().trim().min(1).max(255), description: z.string().max(4000).optional(), mode: z.enum(APP_MODES), ...icon });
+const icon = {
+  icon_type: z.string().max(32).nullish(),
+  icon: z.string().max(255).nullish(),
+  icon_background: z.string().max(32).nullish(),
+};
+const CreateBody = z.object({
+  name: z.string().trim().min(1).max(255),
+  description: z.string().max(4000).optional(),
+  mode: z.enum(APP_MODES),
+  ...icon,
+});
 const UpdateBody = z.object({
   name: z.string().trim().min(1).max(255).optional(),
   description: z.string().max(4000).optional(),
@@ -45,7 +54,12 @@ export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.put('/apps/:appId', async (request) => {
     const { appId } = parse(AppParams, request.params);
     const who = accountOf(request);
-    const updated = await updateApp(ctx.pool, { tenantId: who.tenantId, accountId: who.accountId, appId, changes: parse(UpdateBody, request.body) });
+    const updated = await updateApp(ctx.pool, {
+      tenantId: who.tenantId,
+      accountId: who.accountId,
+      appId,
+      changes: parse(UpdateBody, request.body),
+    });
     ctx.appKeys.clear();
     return updated;
   });

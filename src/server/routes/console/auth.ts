@@ -6,7 +6,11 @@ import { HttpError, unauthorized } from '../../http-error.js';
 import { authenticate } from '../../services/accounts.js';
 import { parse } from '../validate.js';
 
-const LoginBody = z.object({ email: z.string().trim().min(1).max(255), password: z.string().min(1).max(256), remember_me: z.boolean().optional() });
+const LoginBody = z.object({
+  email: z.string().trim().min(1).max(255),
+  password: z.string().min(1).max(256),
+  remember_me: z.boolean().optional(),
+});
 const RefreshBody = z.object({ refresh_token: z.string().min(1).max(512) });
 const LogoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() });
 

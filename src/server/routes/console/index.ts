@@ -15,5 +15,19 @@ import { setupRoutes } from './setup.js';
 
 /** The console API, mounted at /console/api. */
 export async function consoleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  for (const routes of [setupRoutes, authRoutes, accountRoutes, appRoutes, modelConfigRoutes, apiKeyRoutes, modelProviderRoutes, modelRoutes, appLogRoutes, appImportRoutes, datasetKeyRoutes, datasetConsoleRoutes]) await routes(app, ctx);
+  for (const routes of [
+    setupRoutes,
+    authRoutes,
+    accountRoutes,
+    appRoutes,
+    modelConfigRoutes,
+    apiKeyRoutes,
+    modelProviderRoutes,
+    modelRoutes,
+    appLogRoutes,
+    appImportRoutes,
+    datasetKeyRoutes,
+    datasetConsoleRoutes,
+  ])
+    await routes(app, ctx);
 }

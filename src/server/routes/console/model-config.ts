@@ -17,7 +17,9 @@ export async function modelConfigRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post('/apps/:appId/model-config', async (request) => {
     const { appId } = parse(AppParams, request.params);
     const who = accountOf(request);
-    await appCall(() => updateModelConfig(ctx.pool, { tenantId: who.tenantId, appId, accountId: who.accountId, body: request.body }));
+    await appCall(() =>
+      updateModelConfig(ctx.pool, { tenantId: who.tenantId, appId, accountId: who.accountId, body: request.body }),
+    );
     return { result: 'success' };
   });
 }

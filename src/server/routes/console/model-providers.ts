@@ -12,7 +12,17 @@ import { HttpError } from '../../http-error.js';
 import { parse, uuidParam } from '../validate.js';
 
 /** Dify's ModelType values, and the stored ("origin") names ModelType.value_of also accepts. */
-const MODEL_TYPES = ['llm', 'text-embedding', 'rerank', 'speech2text', 'moderation', 'tts', 'text-generation', 'embeddings', 'reranking'] as const;
+const MODEL_TYPES = [
+  'llm',
+  'text-embedding',
+  'rerank',
+  'speech2text',
+  'moderation',
+  'tts',
+  'text-generation',
+  'embeddings',
+  'reranking',
+] as const;
 export const modelTypeParam = z.enum(MODEL_TYPES, { message: `must be one of ${MODEL_TYPES.slice(0, 6).join(', ')}` });
 
 /** The runtime's model type, or undefined for types it has no models of (rerank, tts…). */
@@ -34,7 +44,8 @@ export async function runtime<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof ModelConfigError || error instanceof ModelRuntimeError) throw new HttpError(error.status, error.code, error.message);
+    if (error instanceof ModelConfigError || error instanceof ModelRuntimeError)
+      throw new HttpError(error.status, error.code, error.message);
     throw error;
   }
 }
@@ -64,14 +75,23 @@ export async function modelProviderRoutes(app: FastifyInstance, ctx: AppContext)
   app.get(`${base}/:provider/credentials`, async (request) => {
     const { provider } = parse(ProviderParams, request.params);
     const { credential_id } = parse(GetQuery, request.query);
-    return { credentials: await runtime(() => service.providerCredentials(accountOf(request).tenantId, provider, credential_id)) };
+    return {
+      credentials: await runtime(() =>
+        service.providerCredentials(accountOf(request).tenantId, provider, credential_id),
+      ),
+    };
   });
 
   // 0.15 saved the one credential here; 1.x adds a named one. Either way it becomes the active one.
   app.post(`${base}/:provider/credentials`, async (request, reply) => {
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(CreateBody, request.body);
-    await runtime(() => service.createProviderCredential(accountOf(request).tenantId, provider, { credentials: body.credentials, name: body.name ?? undefined }));
+    await runtime(() =>
+      service.createProviderCredential(accountOf(request).tenantId, provider, {
+        credentials: body.credentials,
+        name: body.name ?? undefined,
+      }),
+    );
     reply.code(201);
     return { result: 'success' };
   });
@@ -79,7 +99,13 @@ export async function modelProviderRoutes(app: FastifyInstance, ctx: AppContext)
   app.put(`${base}/:provider/credentials`, async (request) => {
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(UpdateBody, request.body);
-    await runtime(() => service.updateProviderCredential(accountOf(request).tenantId, provider, { credentialId: body.credential_id, credentials: body.credentials, name: body.name ?? undefined }));
+    await runtime(() =>
+      service.updateProviderCredential(accountOf(request).tenantId, provider, {
+        credentialId: body.credential_id,
+        credentials: body.credentials,
+        name: body.name ?? undefined,
+      }),
+    );
     return { result: 'success' };
   });
 

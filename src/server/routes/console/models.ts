@@ -21,10 +21,17 @@ const SaveBody = z.object({
   credentials: credentialsObject.optional().nullable(),
   config_from: z.string().max(64).optional().nullable(),
   credential_id: uuidParam.optional().nullable(),
-  load_balancing: z.object({ enabled: z.boolean().optional().nullable(), configs: z.array(z.unknown()).optional().nullable() }).optional().nullable(),
+  load_balancing: z
+    .object({ enabled: z.boolean().optional().nullable(), configs: z.array(z.unknown()).optional().nullable() })
+    .optional()
+    .nullable(),
 });
 const DeleteBody = z.object(ModelRef);
-const CredentialQuery = z.object({ ...ModelRef, credential_id: uuidParam.optional(), config_from: z.string().max(64).optional() });
+const CredentialQuery = z.object({
+  ...ModelRef,
+  credential_id: uuidParam.optional(),
+  config_from: z.string().max(64).optional(),
+});
 const CreateCredentialBody = z.object({ ...ModelRef, credentials: credentialsObject, name });
 const UpdateCredentialBody = z.object({ ...ModelRef, credential_id: uuidParam, credentials: credentialsObject, name });
 const CredentialIdBody = z.object({ ...ModelRef, credential_id: uuidParam });
@@ -32,7 +39,13 @@ const ValidateBody = z.object({ ...ModelRef, credentials: credentialsObject });
 const TypeParams = z.object({ model_type: modelTypeParam });
 const DefaultQuery = z.object({ model_type: modelTypeParam });
 const DefaultBody = z.object({
-  model_settings: z.array(z.object({ model_type: modelTypeParam, model: z.string().max(255), provider: z.string().max(255).optional().nullable() })),
+  model_settings: z.array(
+    z.object({
+      model_type: modelTypeParam,
+      model: z.string().max(255),
+      provider: z.string().max(255).optional().nullable(),
+    }),
+  ),
 });
 
 export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -51,29 +64,62 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(SaveBody, request.body);
     const type = requiredModelType(body.model_type);
-    if (body.credentials) await runtime(() => service.createModelCredential(tenant(request), provider, { model: body.model, type, credentials: body.credentials as Record<string, unknown> }));
-    else if (body.credential_id) await runtime(() => service.switchModelCredential(tenant(request), provider, { model: body.model, type, credentialId: body.credential_id as string }));
-    else if (body.config_from === 'custom-model') throw badRequest('credential_id: required when configuring a custom-model');
+    if (body.credentials)
+      await runtime(() =>
+        service.createModelCredential(tenant(request), provider, {
+          model: body.model,
+          type,
+          credentials: body.credentials as Record<string, unknown>,
+        }),
+      );
+    else if (body.credential_id)
+      await runtime(() =>
+        service.switchModelCredential(tenant(request), provider, {
+          model: body.model,
+          type,
+          credentialId: body.credential_id as string,
+        }),
+      );
+    else if (body.config_from === 'custom-model')
+      throw badRequest('credential_id: required when configuring a custom-model');
     return { result: 'success' };
   });
 
   app.delete(base, async (request, reply) => {
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(DeleteBody, request.body);
-    await runtime(() => service.deleteCustomModel(tenant(request), provider, { model: body.model, type: requiredModelType(body.model_type) }));
+    await runtime(() =>
+      service.deleteCustomModel(tenant(request), provider, {
+        model: body.model,
+        type: requiredModelType(body.model_type),
+      }),
+    );
     reply.code(204);
   });
 
   app.get(`${base}/credentials`, async (request) => {
     const { provider } = parse(ProviderParams, request.params);
     const q = parse(CredentialQuery, request.query);
-    return runtime(() => service.modelCredentials(tenant(request), provider, { model: q.model, type: requiredModelType(q.model_type), credentialId: q.credential_id }));
+    return runtime(() =>
+      service.modelCredentials(tenant(request), provider, {
+        model: q.model,
+        type: requiredModelType(q.model_type),
+        credentialId: q.credential_id,
+      }),
+    );
   });
 
   app.post(`${base}/credentials`, async (request, reply) => {
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(CreateCredentialBody, request.body);
-    await runtime(() => service.createModelCredential(tenant(request), provider, { model: body.model, type: requiredModelType(body.model_type), credentials: body.credentials, name: body.name ?? undefined }));
+    await runtime(() =>
+      service.createModelCredential(tenant(request), provider, {
+        model: body.model,
+        type: requiredModelType(body.model_type),
+        credentials: body.credentials,
+        name: body.name ?? undefined,
+      }),
+    );
     reply.code(201);
     return { result: 'success' };
   });
@@ -82,7 +128,13 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(UpdateCredentialBody, request.body);
     await runtime(() =>
-      service.updateModelCredential(tenant(request), provider, { model: body.model, type: requiredModelType(body.model_type), credentialId: body.credential_id, credentials: body.credentials, name: body.name ?? undefined }),
+      service.updateModelCredential(tenant(request), provider, {
+        model: body.model,
+        type: requiredModelType(body.model_type),
+        credentialId: body.credential_id,
+        credentials: body.credentials,
+        name: body.name ?? undefined,
+      }),
     );
     return { result: 'success' };
   });
@@ -90,21 +142,39 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.delete(`${base}/credentials`, async (request, reply) => {
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(CredentialIdBody, request.body);
-    await runtime(() => service.deleteModelCredential(tenant(request), provider, { model: body.model, type: requiredModelType(body.model_type), credentialId: body.credential_id }));
+    await runtime(() =>
+      service.deleteModelCredential(tenant(request), provider, {
+        model: body.model,
+        type: requiredModelType(body.model_type),
+        credentialId: body.credential_id,
+      }),
+    );
     reply.code(204);
   });
 
   app.post(`${base}/credentials/switch`, async (request) => {
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(CredentialIdBody, request.body);
-    await runtime(() => service.switchModelCredential(tenant(request), provider, { model: body.model, type: requiredModelType(body.model_type), credentialId: body.credential_id }));
+    await runtime(() =>
+      service.switchModelCredential(tenant(request), provider, {
+        model: body.model,
+        type: requiredModelType(body.model_type),
+        credentialId: body.credential_id,
+      }),
+    );
     return { result: 'success' };
   });
 
   app.post(`${base}/credentials/validate`, async (request) => {
     const { provider } = parse(ProviderParams, request.params);
     const body = parse(ValidateBody, request.body);
-    return runtime(() => service.validateModelCredentials(tenant(request), provider, { model: body.model, type: requiredModelType(body.model_type), credentials: body.credentials }));
+    return runtime(() =>
+      service.validateModelCredentials(tenant(request), provider, {
+        model: body.model,
+        type: requiredModelType(body.model_type),
+        credentials: body.credentials,
+      }),
+    );
   });
 
   app.get('/workspaces/current/models/model-types/:model_type', async (request) => {
@@ -119,7 +189,9 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.post('/workspaces/current/default-model', async (request) => {
     const { model_settings } = parse(DefaultBody, request.body);
-    const settings = model_settings.filter((s) => s.provider).map((s) => ({ model_type: requiredModelType(s.model_type), provider: s.provider, model: s.model }));
+    const settings = model_settings
+      .filter((s) => s.provider)
+      .map((s) => ({ model_type: requiredModelType(s.model_type), provider: s.provider, model: s.model }));
     await runtime(() => service.setDefaultModels(tenant(request), settings));
     return { result: 'success' };
   });

@@ -14,25 +14,49 @@ import { ChatCompletionBody, CompletionBody, ConversationHeader, MAX_QUERY } fro
 export const INLINE_IMAGES = 3;
 
 /** The chat route's body limit: 1 MiB plus INLINE_IMAGES images of UPLOAD_IMAGE_FILE_SIZE_LIMIT MB in base64. */
-export const chatBodyLimit = (imageLimitMb: number): number => DEFAULT_BODY_LIMIT + INLINE_IMAGES * Math.ceil((imageLimitMb * 1024 * 1024 * 4) / 3);
+export const chatBodyLimit = (imageLimitMb: number): number =>
+  DEFAULT_BODY_LIMIT + INLINE_IMAGES * Math.ceil((imageLimitMb * 1024 * 1024 * 4) / 3);
 
 /** `POST /v1/chat/completions` and `POST /v1/completions`: validate → the app's generation → OpenAI's answer. */
-export async function completionRoutes(app: FastifyInstance, ctx: AppContext, door: DoorDeps & { pingMs?: number }): Promise<void> {
+export async function completionRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  door: DoorDeps & { pingMs?: number },
+): Promise<void> {
   const onError = (error: unknown): void => ctx.logger.error({ err: error }, 'openai stream failed');
 
-  app.post('/chat/completions', { bodyLimit: chatBodyLimit(ctx.settings.UPLOAD_IMAGE_FILE_SIZE_LIMIT) }, async (request, reply) => {
-    const target = callingApp(request);
-    const body = parse(ChatCompletionBody, request.body);
-    const header = parse(ConversationHeader, request.headers)['x-dify-conversation-id'];
-    await appOfModel(ctx.pool, target, body.model);
-    const transcript = await doorCall(() => readTranscript(body.messages));
-    if (transcript.query.length > MAX_QUERY) throw badRequest(`messages.${body.messages.length - 1}.content: at most ${MAX_QUERY} characters`);
-    const signal = clientGone(reply);
-    const generation = await doorCall(() =>
-      startDoorGeneration(door, { app: target, transcript, user: body.user, conversationId: body.conversation_id || header || null, inputs: body.inputs, signal }),
-    );
-    return renderAnswer(reply, generation, { kind: 'chat', model: body.model, stream: body.stream ?? false, includeUsage: body.stream_options?.include_usage ?? false, pingMs: door.pingMs, onError });
-  });
+  app.post(
+    '/chat/completions',
+    { bodyLimit: chatBodyLimit(ctx.settings.UPLOAD_IMAGE_FILE_SIZE_LIMIT) },
+    async (request, reply) => {
+      const target = callingApp(request);
+      const body = parse(ChatCompletionBody, request.body);
+      const header = parse(ConversationHeader, request.headers)['x-dify-conversation-id'];
+      await appOfModel(ctx.pool, target, body.model);
+      const transcript = await doorCall(() => readTranscript(body.messages));
+      if (transcript.query.length > MAX_QUERY)
+        throw badRequest(`messages.${body.messages.length - 1}.content: at most ${MAX_QUERY} characters`);
+      const signal = clientGone(reply);
+      const generation = await doorCall(() =>
+        startDoorGeneration(door, {
+          app: target,
+          transcript,
+          user: body.user,
+          conversationId: body.conversation_id || header || null,
+          inputs: body.inputs,
+          signal,
+        }),
+      );
+      return renderAnswer(reply, generation, {
+        kind: 'chat',
+        model: body.model,
+        stream: body.stream ?? false,
+        includeUsage: body.stream_options?.include_usage ?? false,
+        pingMs: door.pingMs,
+        onError,
+      });
+    },
+  );
 
   app.post('/completions', async (request, reply) => {
     const target = callingApp(request);
@@ -44,8 +68,22 @@ export async function completionRoutes(app: FastifyInstance, ctx: AppContext, do
     const signal = clientGone(reply);
     const transcript = { query, images: [], system: '', turns: [] };
     const generation = await doorCall(() =>
-      startDoorGeneration(door, { app: target, transcript, user: body.user, conversationId: body.conversation_id || header || null, inputs: body.inputs, signal }),
+      startDoorGeneration(door, {
+        app: target,
+        transcript,
+        user: body.user,
+        conversationId: body.conversation_id || header || null,
+        inputs: body.inputs,
+        signal,
+      }),
     );
-    return renderAnswer(reply, generation, { kind: 'text', model: body.model, stream: body.stream ?? false, includeUsage: body.stream_options?.include_usage ?? false, pingMs: door.pingMs, onError });
+    return renderAnswer(reply, generation, {
+      kind: 'text',
+      model: body.model,
+      stream: body.stream ?? false,
+      includeUsage: body.stream_options?.include_usage ?? false,
+      pingMs: door.pingMs,
+      onError,
+    });
   });
 }

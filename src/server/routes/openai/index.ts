@@ -16,6 +16,11 @@ export async function openAiRoutes(app: FastifyInstance, ctx: AppContext, messag
     if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
     return reshapeErrorPayload(payload, reply.statusCode) ?? payload;
   });
-  await completionRoutes(app, ctx, { generator: messages.generator, storage: ctx.storage, limits: ctx.settings, pingMs: messages.pingMs });
+  await completionRoutes(app, ctx, {
+    generator: messages.generator,
+    storage: ctx.storage,
+    limits: ctx.settings,
+    pingMs: messages.pingMs,
+  });
   await modelRoutes(app, ctx);
 }

@@ -21,7 +21,12 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const { model } = parse(ModelParams, request.params);
     const list = (await listModels(deps, callingApp(request))).data as Array<{ id: string }>;
     const found = list.find((m) => m.id === model);
-    if (!found) throw new HttpError(404, 'model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`);
+    if (!found)
+      throw new HttpError(
+        404,
+        'model_not_found',
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+      );
     return found;
   });
 
@@ -30,7 +35,14 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const body = parse(EmbeddingBody, request.body);
     const model = await embeddingModelOf(deps, target, body.model);
     const texts = typeof body.input === 'string' ? [body.input] : body.input;
-    const result = await doorCall(() => ctx.modelRuntime.embed({ tenantId: target.tenantId, provider: model.provider, model: model.model, texts }));
-    return embeddingsDocument({ model: body.model, embeddings: result.embeddings, tokens: result.usage.tokens, format: body.encoding_format ?? 'float' });
+    const result = await doorCall(() =>
+      ctx.modelRuntime.embed({ tenantId: target.tenantId, provider: model.provider, model: model.model, texts }),
+    );
+    return embeddingsDocument({
+      model: body.model,
+      embeddings: result.embeddings,
+      tokens: result.usage.tokens,
+      format: body.encoding_format ?? 'float',
+    });
   });
 }

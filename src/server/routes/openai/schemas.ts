@@ -6,7 +6,11 @@ export const MAX_QUERY = 100_000;
 const contentPart = z.looseObject({ type: z.string().max(64) });
 const message = z.looseObject({
   role: z.string().max(32),
-  content: z.union([z.string(), z.array(contentPart).max(100), z.null()], { message: 'must be a string or a list of content parts' }).optional(),
+  content: z
+    .union([z.string(), z.array(contentPart).max(100), z.null()], {
+      message: 'must be a string or a list of content parts',
+    })
+    .optional(),
 });
 
 const streamFields = {
@@ -23,7 +27,10 @@ const streamFields = {
 
 export const ChatCompletionBody = z.looseObject({
   ...streamFields,
-  messages: z.array(message, { message: 'must be a list of messages' }).min(1, 'must hold at least one message').max(1000),
+  messages: z
+    .array(message, { message: 'must be a list of messages' })
+    .min(1, 'must hold at least one message')
+    .max(1000),
   tools: z.array(z.unknown()).max(0, "tools are not supported: an app's tools are its own").nullish(),
 });
 
@@ -34,10 +41,15 @@ export const CompletionBody = z.looseObject({
 
 export const EmbeddingBody = z.looseObject({
   model: streamFields.model,
-  input: z.union([z.string().min(1, 'must not be empty'), z.array(z.string().min(1, 'must not be empty')).min(1).max(2048)], { message: 'must be a string or a list of strings (token arrays are not supported)' }),
+  input: z.union(
+    [z.string().min(1, 'must not be empty'), z.array(z.string().min(1, 'must not be empty')).min(1).max(2048)],
+    { message: 'must be a string or a list of strings (token arrays are not supported)' },
+  ),
   encoding_format: z.enum(['float', 'base64'], { message: "must be 'float' or 'base64'" }).nullish(),
   user: z.string().max(255).nullish(),
 });
 
 /** `X-Dify-Conversation-Id`: a conversation to continue, as the header names it. */
-export const ConversationHeader = z.object({ 'x-dify-conversation-id': z.uuid({ message: 'must be a UUID' }).optional() });
+export const ConversationHeader = z.object({
+  'x-dify-conversation-id': z.uuid({ message: 'must be a UUID' }).optional(),
+});

@@ -10,7 +10,12 @@ import { clientGone, renderGeneration } from './render.js';
 
 const ChatBody = z.object({
   inputs: z.record(z.string(), z.unknown(), { message: 'must be an object' }),
-  query: z.string({ error: (issue) => (issue.input === undefined ? 'Missing required parameter in the JSON body' : 'must be a string') }).max(100_000),
+  query: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? 'Missing required parameter in the JSON body' : 'must be a string',
+    })
+    .max(100_000),
   response_mode: responseMode,
   conversation_id: z.union([z.uuid({ message: 'must be a UUID' }), z.literal('')]).nullish(),
   user: userField,
@@ -22,7 +27,8 @@ const ChatBody = z.object({
 const StopParams = z.object({ task_id: z.string().min(1).max(64) });
 const StopBody = z.object({ user: userField });
 
-const notChatApp = (): HttpError => new HttpError(400, 'not_chat_app', 'Please check if your app mode matches the right API route.');
+const notChatApp = (): HttpError =>
+  new HttpError(400, 'not_chat_app', 'Please check if your app mode matches the right API route.');
 
 /** `POST /v1/chat-messages` and `POST /v1/chat-messages/<task_id>/stop`: validate → generateChat → render. */
 export async function chatMessageRoutes(app: FastifyInstance, ctx: AppContext, deps: MessageRoutesDeps): Promise<void> {
@@ -43,7 +49,10 @@ export async function chatMessageRoutes(app: FastifyInstance, ctx: AppContext, d
         signal,
       }),
     );
-    return renderGeneration(reply, generation, body.response_mode, { pingMs: deps.pingMs, onError: (error) => ctx.logger.error({ err: error }, 'chat stream failed') });
+    return renderGeneration(reply, generation, body.response_mode, {
+      pingMs: deps.pingMs,
+      onError: (error) => ctx.logger.error({ err: error }, 'chat stream failed'),
+    });
   });
 
   app.post('/chat-messages/:task_id/stop', async (request) => {

@@ -10,7 +10,11 @@ import { clientGone, renderGeneration } from './render.js';
 
 const CompletionBody = z.object({
   inputs: z.record(z.string(), z.unknown(), { message: 'must be an object' }),
-  query: z.string().max(100_000).nullish().transform((v) => v ?? ''),
+  query: z
+    .string()
+    .max(100_000)
+    .nullish()
+    .transform((v) => v ?? ''),
   response_mode: responseMode,
   user: userField,
   files: filesField,
@@ -20,19 +24,34 @@ const CompletionBody = z.object({
 const StopParams = z.object({ task_id: z.string().min(1).max(64) });
 const StopBody = z.object({ user: userField });
 
-const appUnavailable = (): HttpError => new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
+const appUnavailable = (): HttpError =>
+  new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
 
 /** `POST /v1/completion-messages` and `POST /v1/completion-messages/<task_id>/stop`: validate → generateCompletion → render. */
-export async function completionMessageRoutes(app: FastifyInstance, ctx: AppContext, deps: MessageRoutesDeps): Promise<void> {
+export async function completionMessageRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  deps: MessageRoutesDeps,
+): Promise<void> {
   app.post('/completion-messages', async (request, reply) => {
     const target = callingApp(request);
     if (target.mode !== 'completion') throw appUnavailable();
     const body = parse(CompletionBody, request.body);
     const signal = clientGone(reply);
     const generation = await appCall(() =>
-      generateCompletion(deps.generator, { app: target, user: body.user, inputs: body.inputs, query: body.query, files: body.files, signal }),
+      generateCompletion(deps.generator, {
+        app: target,
+        user: body.user,
+        inputs: body.inputs,
+        query: body.query,
+        files: body.files,
+        signal,
+      }),
     );
-    return renderGeneration(reply, generation, body.response_mode, { pingMs: deps.pingMs, onError: (error) => ctx.logger.error({ err: error }, 'completion stream failed') });
+    return renderGeneration(reply, generation, body.response_mode, {
+      pingMs: deps.pingMs,
+      onError: (error) => ctx.logger.error({ err: error }, 'completion stream failed'),
+    });
   });
 
   app.post('/completion-messages/:task_id/stop', async (request) => {

@@ -4,7 +4,14 @@ import { findEndUser, resolveEndUser } from '../../../apps/end-users.js';
 import type { AppContext } from '../../context.js';
 import { notFound } from '../../http-error.js';
 import { nameConversation } from '../../services/conversation-names.js';
-import { CONVERSATION_SORTS, deleteConversation, getConversation, listConversations, renameConversation, simpleConversationJson } from '../../services/conversations.js';
+import {
+  CONVERSATION_SORTS,
+  deleteConversation,
+  getConversation,
+  listConversations,
+  renameConversation,
+  simpleConversationJson,
+} from '../../services/conversations.js';
 import { parse, uuidParam } from '../validate.js';
 import { chatAppOf, optionalUuid, userField } from './end-user.js';
 
@@ -17,7 +24,10 @@ const ListQuery = z.object({
 const Params = z.object({ conversationId: uuidParam });
 const RenameBody = z
   .object({ user: userField, name: z.string().max(255).nullish(), auto_generate: z.boolean().default(false) })
-  .refine((b) => b.auto_generate || (b.name ?? '').trim() !== '', { message: 'name is required when auto_generate is false', path: ['name'] });
+  .refine((b) => b.auto_generate || (b.name ?? '').trim() !== '', {
+    message: 'name is required when auto_generate is false',
+    path: ['name'],
+  });
 const DeleteBody = z.object({ user: userField });
 
 /** GET /conversations, POST /conversations/:id/name, DELETE /conversations/:id — one end user's chats. */
@@ -30,7 +40,13 @@ export async function conversationRoutes(app: FastifyInstance, ctx: AppContext):
       if (q.last_id) throw notFound('Last Conversation Not Exists.');
       return { limit: q.limit, has_more: false, data: [] };
     }
-    return listConversations(ctx.pool, { appId, endUserId: endUser.id, lastId: q.last_id, limit: q.limit, sortBy: q.sort_by });
+    return listConversations(ctx.pool, {
+      appId,
+      endUserId: endUser.id,
+      lastId: q.last_id,
+      limit: q.limit,
+      sortBy: q.sort_by,
+    });
   });
 
   app.post('/conversations/:conversationId/name', async (request) => {
@@ -42,7 +58,10 @@ export async function conversationRoutes(app: FastifyInstance, ctx: AppContext):
     if (!body.auto_generate) return renameConversation(ctx.pool, { ...scope, name: body.name! });
     await getConversation(ctx.pool, scope);
     // As Dify: a name the model cannot give leaves the conversation as it was.
-    await nameConversation({ pool: ctx.pool, runtime: ctx.modelRuntime }, { tenantId, appId, conversationId, keepRenamed: false }).catch((error: unknown) => {
+    await nameConversation(
+      { pool: ctx.pool, runtime: ctx.modelRuntime },
+      { tenantId, appId, conversationId, keepRenamed: false },
+    ).catch((error: unknown) => {
       request.log.warn({ err: (error as Error).message, conversationId }, 'conversation name not generated');
     });
     return simpleConversationJson(await getConversation(ctx.pool, scope));

@@ -16,7 +16,8 @@ export function appOf(request: FastifyRequest): AppAuth {
 /** Dify's NotChatAppError for conversation routes called with a completion app's key. */
 export function chatAppOf(request: FastifyRequest): AppAuth {
   const app = appOf(request);
-  if (!CONVERSATION_APP_MODES.includes(app.appMode)) throw new HttpError(400, 'not_chat_app', 'Please check if your Chat app mode matches the right API route.');
+  if (!CONVERSATION_APP_MODES.includes(app.appMode))
+    throw new HttpError(400, 'not_chat_app', 'Please check if your Chat app mode matches the right API route.');
   return app;
 }
 
@@ -30,4 +31,7 @@ export function requireUser(user: string | undefined): string {
 }
 
 /** An id that may also be sent empty (`first_id=`, `last_id=`): empty means none, as in Dify. */
-export const optionalUuid = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().uuid({ message: 'must be a UUID' }).optional());
+export const optionalUuid = z.preprocess(
+  (v) => (v === '' || v === null ? undefined : v),
+  z.string().uuid({ message: 'must be a UUID' }).optional(),
+);

@@ -24,7 +24,13 @@ export async function feedbackRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const endUser = await findEndUser(ctx.pool, { appId, user: requireUser(body.user) });
     // A user that never wrote anything has no message to rate.
     if (!endUser) throw notFound('Message Not Exists.');
-    await setUserFeedback(ctx.pool, { appId, endUserId: endUser.id, messageId, rating: body.rating ?? null, content: body.content });
+    await setUserFeedback(ctx.pool, {
+      appId,
+      endUserId: endUser.id,
+      messageId,
+      rating: body.rating ?? null,
+      content: body.content,
+    });
     return { result: 'success' };
   });
 }

@@ -27,7 +27,10 @@ function uploadError(error: unknown, maxBytes: number): unknown {
  * Reads the form: one `file` part (kept in memory up to its kind's size limit, the rest drained so
  * the client reads the answer rather than a reset) and the `user` field, in any order.
  */
-async function readForm(request: FastifyRequest, limits: AppContext['settings']): Promise<{ file?: Upload; user?: string; oversized?: { size: number; limit: number; setting: string } }> {
+async function readForm(
+  request: FastifyRequest,
+  limits: AppContext['settings'],
+): Promise<{ file?: Upload; user?: string; oversized?: { size: number; limit: number; setting: string } }> {
   let file: Upload | undefined;
   let user: string | undefined;
   let oversized: { size: number; limit: number; setting: string } | undefined;
@@ -64,17 +67,23 @@ export async function fileRoutes(app: FastifyInstance, ctx: AppContext): Promise
   // Multipart is accepted on this route only: every other /v1 route stays JSON-only.
   await app.register(async (scope) => {
     const { default: multipart } = await import('@fastify/multipart');
-    await scope.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 } });
+    await scope.register(multipart, {
+      limits: { fileSize: maxBytes, files: 1, fields: 20, parts: 40, fieldSize: 64 * 1024 },
+    });
     scope.post('/files/upload', async (request, reply) => {
       const { appId, tenantId } = appOf(request);
       if (!request.isMultipart()) throw noFile();
       const form = await readForm(request, ctx.settings).catch((error: unknown) => {
         throw uploadError(error, maxBytes);
       });
-      if (form.oversized) throw fileTooLarge(`${form.oversized.size} bytes > ${form.oversized.limit} bytes (${form.oversized.setting}).`);
+      if (form.oversized)
+        throw fileTooLarge(`${form.oversized.size} bytes > ${form.oversized.limit} bytes (${form.oversized.setting}).`);
       if (!form.file) throw noFile();
       const endUser = await resolveEndUser(ctx.pool, { tenantId, appId, user: form.user });
-      const saved = await saveUpload({ pool: ctx.pool, storage: ctx.storage, limits: ctx.settings }, { tenantId, endUserId: endUser.id, ...form.file });
+      const saved = await saveUpload(
+        { pool: ctx.pool, storage: ctx.storage, limits: ctx.settings },
+        { tenantId, endUserId: endUser.id, ...form.file },
+      );
       reply.code(201);
       return saved;
     });

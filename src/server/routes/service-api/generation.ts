@@ -17,8 +17,14 @@ export interface MessageRoutesDeps {
   pingMs?: number;
 }
 
-export function messageRoutesDeps(ctx: AppContext, options: { stopPollMs?: number; pingMs?: number } = {}): MessageRoutesDeps {
-  const stopFlags = createStopFlags(ctx.store.kv, { pollMs: options.stopPollMs, onError: (error) => ctx.logger.warn({ err: String(error) }, 'stop flags not readable (retried)') });
+export function messageRoutesDeps(
+  ctx: AppContext,
+  options: { stopPollMs?: number; pingMs?: number } = {},
+): MessageRoutesDeps {
+  const stopFlags = createStopFlags(ctx.store.kv, {
+    pollMs: options.stopPollMs,
+    onError: (error) => ctx.logger.warn({ err: String(error) }, 'stop flags not readable (retried)'),
+  });
   return {
     stopFlags,
     pingMs: options.pingMs,
@@ -40,9 +46,15 @@ export function callingApp(request: FastifyRequest): AppRef {
 }
 
 /** `user`: Dify requires it on these routes ("Arg user must be provided."). */
-export const userField = z.string({ message: 'Arg user must be provided.' }).min(1, 'Arg user must be provided.').max(255);
+export const userField = z
+  .string({ message: 'Arg user must be provided.' })
+  .min(1, 'Arg user must be provided.')
+  .max(255);
 
-export const responseMode = z.enum(['blocking', 'streaming'], { message: "must be 'blocking' or 'streaming'" }).nullish().transform((v) => v ?? 'blocking');
+export const responseMode = z
+  .enum(['blocking', 'streaming'], { message: "must be 'blocking' or 'streaming'" })
+  .nullish()
+  .transform((v) => v ?? 'blocking');
 
 /** `files` as Dify's clients send them: images by URL (used for vision) or uploaded files. */
 export const filesField = z

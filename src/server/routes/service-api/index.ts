@@ -21,7 +21,10 @@ import { parameterRoutes } from './parameters.js';
  * conversations, feedbacks, parameters and file upload are added here by the service API work;
  * `extraRoutes` is where they plug in.
  */
-export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & { extraRoutes?: ServiceRoutes[] }): Promise<void> {
+export async function serviceApiRoutes(
+  app: FastifyInstance,
+  ctx: AppContext & { extraRoutes?: ServiceRoutes[] },
+): Promise<void> {
   app.addHook('onRoute', (route) => {
     route.config = { auth: 'app-key', ...(route.config as object | undefined) };
   });
@@ -42,7 +45,8 @@ export async function serviceApiRoutes(app: FastifyInstance, ctx: AppContext & {
   await completionMessageRoutes(app, ctx, messages);
   // The OpenAI-compatible door: its own scope, so that only its errors take OpenAI's shape.
   await app.register(async (scope) => openAiRoutes(scope, ctx, messages));
-  for (const routes of [parameterRoutes, metaRoutes, conversationRoutes, messageRoutes, feedbackRoutes, fileRoutes]) await routes(app, ctx);
+  for (const routes of [parameterRoutes, metaRoutes, conversationRoutes, messageRoutes, feedbackRoutes, fileRoutes])
+    await routes(app, ctx);
   // The Knowledge API: its own scope, so that its routes take knowledge keys, not app keys.
   await app.register(async (scope) => knowledgeApiRoutes(scope, ctx));
   for (const routes of ctx.extraRoutes ?? []) await routes(app, ctx);

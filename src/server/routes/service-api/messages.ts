@@ -12,7 +12,9 @@ import { chatAppOf, optionalUuid, requireUser, userField } from './end-user.js';
 const ListQuery = z.object({
   user: userField,
   // Required as in Dify; sent empty it means "no conversation": an empty page.
-  conversation_id: z.union([z.literal(''), z.string().uuid({ message: 'must be a UUID' })], { message: 'must be a UUID' }),
+  conversation_id: z.union([z.literal(''), z.string().uuid({ message: 'must be a UUID' })], {
+    message: 'must be a UUID',
+  }),
   first_id: optionalUuid,
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -21,7 +23,11 @@ const SuggestedQuery = z.object({ user: userField });
 
 /** GET /messages (first_id paging) and GET /messages/:id/suggested. */
 export async function messageRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const urls = createFileUrls({ secretKey: ctx.settings.SECRET_KEY, filesUrl: ctx.settings.FILES_URL, accessTimeoutSeconds: ctx.settings.FILES_ACCESS_TIMEOUT });
+  const urls = createFileUrls({
+    secretKey: ctx.settings.SECRET_KEY,
+    filesUrl: ctx.settings.FILES_URL,
+    accessTimeoutSeconds: ctx.settings.FILES_ACCESS_TIMEOUT,
+  });
   app.get('/messages', async (request) => {
     const { appId } = chatAppOf(request);
     const q = parse(ListQuery, request.query);
@@ -30,7 +36,14 @@ export async function messageRoutes(app: FastifyInstance, ctx: AppContext): Prom
       if (q.conversation_id) throw notFound('Conversation Not Exists.');
       return { limit: q.limit, has_more: false, data: [] };
     }
-    return listMessages(ctx.pool, { appId, endUserId: endUser.id, conversationId: q.conversation_id, firstId: q.first_id, limit: q.limit, fileUrl: urls.sign });
+    return listMessages(ctx.pool, {
+      appId,
+      endUserId: endUser.id,
+      conversationId: q.conversation_id,
+      firstId: q.first_id,
+      limit: q.limit,
+      fileUrl: urls.sign,
+    });
   });
 
   app.get('/messages/:messageId/suggested', async (request) => {
@@ -39,7 +52,10 @@ export async function messageRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = requireUser(parse(SuggestedQuery, request.query).user);
     const endUser = await findEndUser(ctx.pool, { appId, user });
     if (!endUser) throw notFound('Message Not Exists.');
-    const questions = await suggestedQuestions({ pool: ctx.pool, runtime: ctx.modelRuntime }, { appId, tenantId, endUserId: endUser.id, messageId });
+    const questions = await suggestedQuestions(
+      { pool: ctx.pool, runtime: ctx.modelRuntime },
+      { appId, tenantId, endUserId: endUser.id, messageId },
+    );
     return { result: 'success', data: questions };
   });
 }

@@ -15,7 +15,8 @@ export async function metaRoutes(app: FastifyInstance, _ctx: AppContext): Promis
   });
   app.post('/workflows/run', async (request) => {
     const { appMode } = appOf(request);
-    if (appMode !== 'workflow') throw new HttpError(400, 'not_workflow_app', 'Please check if your app mode matches the right API route.');
+    if (appMode !== 'workflow')
+      throw new HttpError(400, 'not_workflow_app', 'Please check if your app mode matches the right API route.');
     throw new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
   });
 }

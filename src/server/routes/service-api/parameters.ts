@@ -4,7 +4,8 @@ import type { AppContext } from '../../context.js';
 import { HttpError } from '../../http-error.js';
 import { appOf } from './end-user.js';
 
-const appUnavailable = (): HttpError => new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
+const appUnavailable = (): HttpError =>
+  new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
 
 /**
  * GET /parameters — what a client needs to render the app (Dify's get_parameters_from_feature_dict):

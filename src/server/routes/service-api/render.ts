@@ -5,7 +5,14 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { collectBlocking, SSE_PING, sseData, streamChunk, type AppEvent, type Generation } from '../../../apps/index.js';
+import {
+  collectBlocking,
+  SSE_PING,
+  sseData,
+  streamChunk,
+  type AppEvent,
+  type Generation,
+} from '../../../apps/index.js';
 import { appCall } from '../app-errors.js';
 
 /** Dify's ping period (AppQueueManager.listen). */
@@ -68,7 +75,14 @@ export function sseStream(generation: Generation, options: SseOptions = {}): Rea
     } catch (error) {
       // Only a bug reaches here (the generator turns failures into events): end the stream with one.
       options.onError?.(error);
-      await write(encode({ event: 'error', code: 'internal_server_error', status: 500, message: 'Internal Server Error, please contact support.' }));
+      await write(
+        encode({
+          event: 'error',
+          code: 'internal_server_error',
+          status: 500,
+          message: 'Internal Server Error, please contact support.',
+        }),
+      );
     } finally {
       clearInterval(pinger);
       if (live()) out.end();
@@ -78,8 +92,16 @@ export function sseStream(generation: Generation, options: SseOptions = {}): Rea
 }
 
 /** Answers a generation as Dify does for its `response_mode`. */
-export async function renderGeneration(reply: FastifyReply, generation: Generation, responseMode: 'blocking' | 'streaming', options: { pingMs?: number; onError?: (error: unknown) => void } = {}): Promise<unknown> {
+export async function renderGeneration(
+  reply: FastifyReply,
+  generation: Generation,
+  responseMode: 'blocking' | 'streaming',
+  options: { pingMs?: number; onError?: (error: unknown) => void } = {},
+): Promise<unknown> {
   if (responseMode === 'blocking') return appCall(() => collectBlocking(generation));
-  reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
+  reply
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .header('x-accel-buffering', 'no');
   return reply.send(sseStream(generation, options));
 }

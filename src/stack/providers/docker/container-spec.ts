@@ -61,7 +61,9 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   const name = containerName(project, service.name);
   const network = networkName(project);
   const env = [...service.environment].filter(([, v]) => v.value !== undefined).map(([k, v]) => `${k}=${v.value}`);
-  const binds = service.volumes.map((v) => `${v.type === 'volume' ? volumeName(project, v.source) : v.source}:${v.target}${v.readOnly ? ':ro' : ''}`);
+  const binds = service.volumes.map(
+    (v) => `${v.type === 'volume' ? volumeName(project, v.source) : v.source}:${v.target}${v.readOnly ? ':ro' : ''}`,
+  );
   const port = `${targetPort}/tcp`;
   const labels = {
     ...service.labels,
@@ -88,9 +90,19 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     },
     NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [service.name] } } },
   };
-  const hashed = { ...create, HostConfig: { ...create.HostConfig, PortBindings: input.hostPortConfigured ? create.HostConfig?.PortBindings : undefined } };
+  const hashed = {
+    ...create,
+    HostConfig: {
+      ...create.HostConfig,
+      PortBindings: input.hostPortConfigured ? create.HostConfig?.PortBindings : undefined,
+    },
+  };
   const hash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
-  create.Labels = { ...labels, [LABEL.configHash]: hash, ...(input.projectDir ? { [LABEL.projectDir]: input.projectDir } : {}) };
+  create.Labels = {
+    ...labels,
+    [LABEL.configHash]: hash,
+    ...(input.projectDir ? { [LABEL.projectDir]: input.projectDir } : {}),
+  };
   return {
     name,
     create,

@@ -22,18 +22,30 @@ export function dataBindSources(info: Pick<ContainerSummary, 'Mounts'>): string[
  * Stops and removes what carries this project's difyctl label: containers, then the network,
  * and named volumes with `volumes`. Nothing of another project or unlabelled is touched.
  */
-export async function dockerDown(args: { docker: Docker; project: string; projectDir?: string; volumes: boolean; stopTimeoutS?: number }): Promise<DockerDownResult> {
+export async function dockerDown(args: {
+  docker: Docker;
+  project: string;
+  projectDir?: string;
+  volumes: boolean;
+  stopTimeoutS?: number;
+}): Promise<DockerDownResult> {
   const { docker, project } = args;
   const result: DockerDownResult = { containers: [], networks: [], volumes: [], bindSources: [] };
   // Another checkout with the same project name keeps its containers.
-  const containers = (await docker.listContainers({ all: true, filters: projectFilter(project) })).filter((c) => !args.projectDir || ownedBy(c.Labels, args.projectDir));
+  const containers = (await docker.listContainers({ all: true, filters: projectFilter(project) })).filter(
+    (c) => !args.projectDir || ownedBy(c.Labels, args.projectDir),
+  );
   await Promise.all(
     containers.map(async (info) => {
       const container = docker.getContainer(info.Id);
       for (const source of dataBindSources(info)) result.bindSources.push(source);
       if (info.State === 'running') await container.stop({ t: args.stopTimeoutS ?? 10 }).catch(() => undefined);
       await container.remove({ force: true, v: args.volumes });
-      result.containers.push({ name: (info.Names[0] ?? info.Id).replace(/^\//, ''), service: info.Labels[LABEL.service] ?? '', dependency: info.Labels[LABEL.dependency] });
+      result.containers.push({
+        name: (info.Names[0] ?? info.Id).replace(/^\//, ''),
+        service: info.Labels[LABEL.service] ?? '',
+        dependency: info.Labels[LABEL.dependency],
+      });
     }),
   );
   for (const network of await docker.listNetworks({ filters: projectFilter(project) })) {
@@ -47,7 +59,11 @@ export async function dockerDown(args: { docker: Docker; project: string; projec
   if (args.volumes) {
     const { Volumes } = await docker.listVolumes({ filters: projectFilter(project) });
     for (const volume of Volumes ?? []) {
-      await docker.getVolume(volume.Name).remove().then(() => result.volumes.push(volume.Name)).catch(() => undefined);
+      await docker
+        .getVolume(volume.Name)
+        .remove()
+        .then(() => result.volumes.push(volume.Name))
+        .catch(() => undefined);
     }
   }
   return result;

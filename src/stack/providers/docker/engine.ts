@@ -32,7 +32,8 @@ function readJson(file: string): Record<string, unknown> | undefined {
 export function engineEndpoint(env: NodeJS.ProcessEnv, home = os.homedir()): EngineEndpoint {
   if (env.DOCKER_HOST) return { host: env.DOCKER_HOST, source: 'DOCKER_HOST' };
   const configDir = env.DOCKER_CONFIG ?? path.join(home, '.docker');
-  const context = env.DOCKER_CONTEXT ?? (readJson(path.join(configDir, 'config.json'))?.currentContext as string | undefined);
+  const context =
+    env.DOCKER_CONTEXT ?? (readJson(path.join(configDir, 'config.json'))?.currentContext as string | undefined);
   if (context && context !== 'default') {
     const id = createHash('sha256').update(context).digest('hex');
     const meta = readJson(path.join(configDir, 'contexts', 'meta', id, 'meta.json'));
@@ -48,7 +49,11 @@ export function engineEndpoint(env: NodeJS.ProcessEnv, home = os.homedir()): Eng
  * `up` recorded in the state file (its containers are there, whatever the shell forgot since);
  * else where the docker CLI would connect.
  */
-export function projectEndpoint(args: { env: NodeJS.ProcessEnv; recorded?: RecordedEngine; home?: string }): EngineEndpoint {
+export function projectEndpoint(args: {
+  env: NodeJS.ProcessEnv;
+  recorded?: RecordedEngine;
+  home?: string;
+}): EngineEndpoint {
   const { env, recorded } = args;
   if (env.DOCKER_HOST || env.DOCKER_CONTEXT || !recorded) return engineEndpoint(env, args.home);
   return { host: recorded.host, source: `recorded by \`up\` in .difyctl/state.json, from ${recorded.source}` };
@@ -92,12 +97,17 @@ export async function connectEngine(env: NodeJS.ProcessEnv, options: ConnectOpti
     await Promise.race([docker.ping(), timeout]);
     return dockerodeRuntime(docker, endpoint);
   } catch (error) {
-    throw new DifyctlError('DOCKER.UNREACHABLE', `the Docker engine does not answer at ${endpoint.host} (${endpoint.source}): ${(error as Error).message}`, {
-      hint: options.recorded && endpoint.host === options.recorded.host
-        ? `This project's containers were started on that engine: start it, or set DOCKER_HOST to where it answers now.`
-        : 'Start Docker (or set DOCKER_HOST), or run without it: `--provider embedded`.',
-      cause: error,
-    });
+    throw new DifyctlError(
+      'DOCKER.UNREACHABLE',
+      `the Docker engine does not answer at ${endpoint.host} (${endpoint.source}): ${(error as Error).message}`,
+      {
+        hint:
+          options.recorded && endpoint.host === options.recorded.host
+            ? `This project's containers were started on that engine: start it, or set DOCKER_HOST to where it answers now.`
+            : 'Start Docker (or set DOCKER_HOST), or run without it: `--provider embedded`.',
+        cause: error,
+      },
+    );
   } finally {
     if (timer) clearTimeout(timer);
   }

@@ -37,14 +37,25 @@ export async function pullImage(args: { docker: Docker; image: string; report: R
       },
       (event: PullProgress) => {
         if (event.error) return;
-        report({ type: 'pull-progress', image, layer: event.id, status: event.status ?? '', current: event.progressDetail?.current, total: event.progressDetail?.total });
+        report({
+          type: 'pull-progress',
+          image,
+          layer: event.id,
+          status: event.status ?? '',
+          current: event.progressDetail?.current,
+          total: event.progressDetail?.total,
+        });
       },
     );
   });
 }
 
 /** The image is present locally, or pulled now. */
-export async function ensureImage(args: { docker: Docker; image: string; report: Reporter }): Promise<'present' | 'pulled'> {
+export async function ensureImage(args: {
+  docker: Docker;
+  image: string;
+  report: Reporter;
+}): Promise<'present' | 'pulled'> {
   try {
     await args.docker.getImage(args.image).inspect();
     return 'present';

@@ -20,4 +20,5 @@ export const projectFilter = (project: string) => ({ label: [`${LABEL.project}=$
  * The container belongs to the project in this directory: same project label and, when it carries
  * one (containers made before the label existed do not), the same directory.
  */
-export const ownedBy = (labels: Record<string, string> | undefined, projectDir: string) => !labels?.[LABEL.projectDir] || labels[LABEL.projectDir] === projectDir;
+export const ownedBy = (labels: Record<string, string> | undefined, projectDir: string) =>
+  !labels?.[LABEL.projectDir] || labels[LABEL.projectDir] === projectDir;

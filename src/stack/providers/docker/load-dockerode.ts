@@ -38,7 +38,9 @@ export function loadDockerode(): Promise<typeof Docker> {
     try {
       const dockerodeDir = path.dirname(require.resolve('dockerode'));
       deferFunctionModule(path.join(dockerodeDir, 'session.js'));
-      deferFunctionModule(path.join(path.dirname(require.resolve('docker-modem', { paths: [dockerodeDir] })), 'ssh.js'));
+      deferFunctionModule(
+        path.join(path.dirname(require.resolve('docker-modem', { paths: [dockerodeDir] })), 'ssh.js'),
+      );
     } catch {
       // Another layout of the packages: load them as they are.
     }

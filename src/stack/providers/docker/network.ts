@@ -39,7 +39,14 @@ async function createNetwork(docker: Docker, project: string): Promise<string> {
 
 export async function ensureVolume(docker: Docker, project: string, name: string): Promise<void> {
   try {
-    await docker.createVolume({ Name: name, Labels: { [LABEL.project]: project, [LABEL.composeProject]: project, 'com.docker.compose.volume': name.slice(volumeName(project, '').length) } });
+    await docker.createVolume({
+      Name: name,
+      Labels: {
+        [LABEL.project]: project,
+        [LABEL.composeProject]: project,
+        'com.docker.compose.volume': name.slice(volumeName(project, '').length),
+      },
+    });
   } catch (error) {
     if (!isConflict(error)) throw error;
   }

@@ -1,4 +1,3 @@
-import type Docker from 'dockerode';
 import type { ContainerInfo } from './runtime.js';
 import type { ComposeService } from '../../../config/compose-model.js';
 import type { Lookup } from '../../../config/interpolate.js';
@@ -25,14 +24,18 @@ export function wantedPort(args: { service: ComposeService; spec: DependencySpec
   const mapping = tcp.find((p) => p.target === spec.port) ?? tcp[0];
   const target = mapping?.target ?? spec.port;
   const variable = EXPOSE_VAR[spec.name];
-  if (mapping?.published !== undefined) return { target, published: mapping.published, configuredBy: `${variable} / the ports of service ${service.name}` };
+  if (mapping?.published !== undefined)
+    return { target, published: mapping.published, configuredBy: `${variable} / the ports of service ${service.name}` };
   const exposed = args.lookup(variable)?.trim();
   if (exposed && /^\d+$/.test(exposed)) return { target, published: Number(exposed), configuredBy: variable };
   return { target };
 }
 
 /** The host port Docker published for the container port, from `docker inspect`. */
-export function publishedPort(info: Pick<ContainerInfo, 'NetworkSettings' | 'HostConfig'>, target: number): number | undefined {
+export function publishedPort(
+  info: Pick<ContainerInfo, 'NetworkSettings' | 'HostConfig'>,
+  target: number,
+): number | undefined {
   const bindings = info.NetworkSettings?.Ports?.[`${target}/tcp`] ?? info.HostConfig?.PortBindings?.[`${target}/tcp`];
   const port = (bindings as Array<{ HostPort?: string }> | null | undefined)?.find((b) => b.HostPort)?.HostPort;
   return port ? Number(port) : undefined;

@@ -15,10 +15,18 @@ export interface ProjectEngine {
 }
 
 /** How a project's engine is reached: `projectEngine` (dockerode), or a fake in unit tests. */
-export type ProjectEngineConnector = (args: { env: NodeJS.ProcessEnv; state: Pick<StackState, 'engine'>; timeoutMs?: number }) => Promise<ProjectEngine>;
+export type ProjectEngineConnector = (args: {
+  env: NodeJS.ProcessEnv;
+  state: Pick<StackState, 'engine'>;
+  timeoutMs?: number;
+}) => Promise<ProjectEngine>;
 
 /** Connects to the project's engine (bounded); never throws. */
-export async function projectEngine(args: { env: NodeJS.ProcessEnv; state: Pick<StackState, 'engine'>; timeoutMs?: number }): Promise<ProjectEngine> {
+export async function projectEngine(args: {
+  env: NodeJS.ProcessEnv;
+  state: Pick<StackState, 'engine'>;
+  timeoutMs?: number;
+}): Promise<ProjectEngine> {
   const recorded = args.state.engine;
   const engine = await tryEngine(args.env, { recorded, timeoutMs: args.timeoutMs });
   return { endpoint: engine?.endpoint ?? projectEndpoint({ env: args.env, recorded }), engine, recorded };
@@ -29,7 +37,10 @@ export async function projectEngine(args: { env: NodeJS.ProcessEnv; state: Pick<
  * endpoint, or (another path to it) the same engine ID. Only then does "no such container"
  * mean the container is gone.
  */
-export async function isRecordedEngine(engine: ContainerRuntime, recorded: RecordedEngine | undefined): Promise<boolean> {
+export async function isRecordedEngine(
+  engine: ContainerRuntime,
+  recorded: RecordedEngine | undefined,
+): Promise<boolean> {
   if (!recorded || engine.endpoint.host === recorded.host) return true;
   return recorded.id !== undefined && (await engine.id()) === recorded.id;
 }
@@ -47,22 +58,45 @@ export function engineToRecord(engine: ContainerRuntime, previous: RecordedEngin
 
 /** The dependencies the state file says run in containers. */
 export function dockerRecords(state: StackState): DependencyName[] {
-  return (Object.keys(state.services) as DependencyName[]).filter((name) => state.services[name]?.provider === 'docker');
+  return (Object.keys(state.services) as DependencyName[]).filter(
+    (name) => state.services[name]?.provider === 'docker',
+  );
 }
 
 /** DOCKER.UNREACHABLE for containers difyctl cannot see: nothing is assumed about them. */
-export function engineUnreachable(args: { endpoint: EngineEndpoint; recorded?: RecordedEngine; containers: string[]; doing: string }): DifyctlError {
+export function engineUnreachable(args: {
+  endpoint: EngineEndpoint;
+  recorded?: RecordedEngine;
+  containers: string[];
+  doing: string;
+}): DifyctlError {
   const { endpoint, recorded, containers, doing } = args;
-  const where = recorded && recorded.host !== endpoint.host ? `on the engine \`up\` used, ${recorded.host} (${recorded.source})` : 'there';
-  return new DifyctlError('DOCKER.UNREACHABLE', `the Docker engine at ${endpoint.host} (${endpoint.source}) does not answer: ${containers.join(', ')} may still run ${where}, so ${doing}`, {
-    hint: `Start the engine at ${recorded?.host ?? endpoint.host}, or set DOCKER_HOST to where it answers now, then run the command again. If that engine is gone for good (its containers with it), remove .difyctl/state.json.`,
-  });
+  const where =
+    recorded && recorded.host !== endpoint.host
+      ? `on the engine \`up\` used, ${recorded.host} (${recorded.source})`
+      : 'there';
+  return new DifyctlError(
+    'DOCKER.UNREACHABLE',
+    `the Docker engine at ${endpoint.host} (${endpoint.source}) does not answer: ${containers.join(', ')} may still run ${where}, so ${doing}`,
+    {
+      hint: `Start the engine at ${recorded?.host ?? endpoint.host}, or set DOCKER_HOST to where it answers now, then run the command again. If that engine is gone for good (its containers with it), remove .difyctl/state.json.`,
+    },
+  );
 }
 
 /** DOCKER.ENGINE_MISMATCH: the shell names another engine than the one running this project's containers. */
-export function engineMismatch(args: { endpoint: EngineEndpoint; recorded: RecordedEngine; containers: string[]; doing: string }): DifyctlError {
+export function engineMismatch(args: {
+  endpoint: EngineEndpoint;
+  recorded: RecordedEngine;
+  containers: string[];
+  doing: string;
+}): DifyctlError {
   const { endpoint, recorded, containers, doing } = args;
-  return new DifyctlError('DOCKER.ENGINE_MISMATCH', `${containers.join(', ')} were started on the Docker engine at ${recorded.host} (${recorded.source}), not on the one at ${endpoint.host} (${endpoint.source}): ${doing}`, {
-    hint: `Unset DOCKER_HOST / DOCKER_CONTEXT (difyctl then uses ${recorded.host}) or point them at that engine, and run \`difyctl down\` there first to move the project.`,
-  });
+  return new DifyctlError(
+    'DOCKER.ENGINE_MISMATCH',
+    `${containers.join(', ')} were started on the Docker engine at ${recorded.host} (${recorded.source}), not on the one at ${endpoint.host} (${endpoint.source}): ${doing}`,
+    {
+      hint: `Unset DOCKER_HOST / DOCKER_CONTEXT (difyctl then uses ${recorded.host}) or point them at that engine, and run \`difyctl down\` there first to move the project.`,
+    },
+  );
 }

@@ -50,22 +50,39 @@ function portInUse({ port, variable, cause }: { port: number; variable: string; 
   });
 }
 
-async function create({ args, spec, port }: { args: DockerStartArgs; spec: ContainerSpec; port: { value: number; configuredBy?: string } }): Promise<Docker.Container> {
+async function create({
+  args,
+  spec,
+  port,
+}: {
+  args: DockerStartArgs;
+  spec: ContainerSpec;
+  port: { value: number; configuredBy?: string };
+}): Promise<Docker.Container> {
   const { docker, project, report } = args;
-  if (!args.service.image) throw new DifyctlError('CONFIG.COMPOSE', `service "${args.service.name}" has no image`, { hint: 'Give the service an `image:`.' });
+  if (!args.service.image)
+    throw new DifyctlError('CONFIG.COMPOSE', `service "${args.service.name}" has no image`, {
+      hint: 'Give the service an `image:`.',
+    });
   await ensureImage({ docker, image: args.service.image, report });
   await ensureNetwork(docker, project);
   for (const volume of spec.volumes) await ensureVolume(docker, project, volume);
   // A missing source becomes a directory, as Docker does; an existing one (a file: `./init.sql:…:ro`) stays.
   for (const source of spec.bindSources) if (!existsSync(source)) await mkdir(source, { recursive: true });
-  if (port.configuredBy && !(await portIsFree(port.value))) throw portInUse({ port: port.value, variable: port.configuredBy });
+  if (port.configuredBy && !(await portIsFree(port.value)))
+    throw portInUse({ port: port.value, variable: port.configuredBy });
   const container = await docker.createContainer(spec.create);
   try {
     await container.start();
   } catch (error) {
     await container.remove({ force: true }).catch(() => undefined);
-    if (/port is already allocated|address already in use/i.test((error as Error).message)) throw portInUse({ port: port.value, variable: port.configuredBy ?? 'the published port', cause: error });
-    throw new DifyctlError('DOCKER.CONTAINER_FAILED', `cannot start container ${spec.name}: ${(error as Error).message}`, { cause: error });
+    if (/port is already allocated|address already in use/i.test((error as Error).message))
+      throw portInUse({ port: port.value, variable: port.configuredBy ?? 'the published port', cause: error });
+    throw new DifyctlError(
+      'DOCKER.CONTAINER_FAILED',
+      `cannot start container ${spec.name}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return container;
 }
@@ -82,13 +99,26 @@ export async function startDockerDependency(args: DockerStartArgs): Promise<Dock
   const labels = existing?.Config.Labels ?? {};
   const foreign = labels[LABEL.project] !== project && labels[LABEL.composeProject] !== project;
   if (existing && (foreign || (args.projectDir && !ownedBy(labels, args.projectDir)))) {
-    throw new DifyctlError('DOCKER.NAME_CONFLICT', `a container named ${name} exists and does not belong to project "${project}"${foreign ? '' : ` in ${args.projectDir}`}`, {
-      hint: `Remove or rename it (\`docker rm -f ${name}\`), or choose another project name with -p / COMPOSE_PROJECT_NAME.`,
-    });
+    throw new DifyctlError(
+      'DOCKER.NAME_CONFLICT',
+      `a container named ${name} exists and does not belong to project "${project}"${foreign ? '' : ` in ${args.projectDir}`}`,
+      {
+        hint: `Remove or rename it (\`docker rm -f ${name}\`), or choose another project name with -p / COMPOSE_PROJECT_NAME.`,
+      },
+    );
   }
   const wanted = wantedPort({ service, spec: dep, lookup: args.lookup });
-  const hostPort = wanted.published ?? (existing ? publishedPort(existing, wanted.target) : undefined) ?? (await freePort());
-  const spec = containerSpec({ project, service, dependency: dep.name, targetPort: wanted.target, hostPort, hostPortConfigured: wanted.published !== undefined, projectDir: args.projectDir });
+  const hostPort =
+    wanted.published ?? (existing ? publishedPort(existing, wanted.target) : undefined) ?? (await freePort());
+  const spec = containerSpec({
+    project,
+    service,
+    dependency: dep.name,
+    targetPort: wanted.target,
+    hostPort,
+    hostPortConfigured: wanted.published !== undefined,
+    projectDir: args.projectDir,
+  });
   if (existing && labels[LABEL.configHash] !== spec.hash) {
     args.report({ type: 'starting', dependency: dep.name, detail: `recreating ${name}: its configuration changed` });
     await handle.remove({ force: true });
@@ -106,5 +136,13 @@ export async function startDockerDependency(args: DockerStartArgs): Promise<Dock
     reused = true;
   }
   const info = await handle.inspect();
-  return { container: handle, containerId: info.Id, containerName: name, image: service.image ?? '', hostPort: publishedPort(info, wanted.target) ?? hostPort, reused, created };
+  return {
+    container: handle,
+    containerId: info.Id,
+    containerName: name,
+    image: service.image ?? '',
+    hostPort: publishedPort(info, wanted.target) ?? hostPort,
+    reused,
+    created,
+  };
 }

@@ -60,7 +60,11 @@ export interface ContainerRuntime {
 }
 
 /** Reaches the engine (bounded); undefined when none answers. The default is dockerode's (`tryEngine`). */
-export type RuntimeConnector = (args: { env: NodeJS.ProcessEnv; recorded?: { host: string; source: string; id?: string }; timeoutMs?: number }) => Promise<ContainerRuntime | undefined>;
+export type RuntimeConnector = (args: {
+  env: NodeJS.ProcessEnv;
+  recorded?: { host: string; source: string; id?: string };
+  timeoutMs?: number;
+}) => Promise<ContainerRuntime | undefined>;
 
 /** The runtime over a dockerode client that answered a ping. */
 export function dockerodeRuntime(docker: Docker, endpoint: EngineEndpoint): ContainerRuntime & { docker: Docker } {
@@ -69,14 +73,21 @@ export function dockerodeRuntime(docker: Docker, endpoint: EngineEndpoint): Cont
   return {
     docker,
     endpoint,
-    id: () => (id ??= docker.info().then((info: { ID?: string }) => info.ID || undefined, () => undefined)),
+    id: () =>
+      (id ??= docker.info().then(
+        (info: { ID?: string }) => info.ID || undefined,
+        () => undefined,
+      )),
     version: () => docker.version().catch(() => undefined),
     listContainers: ({ labels, all }) => docker.listContainers({ all: all ?? false, filters: { label: labels } }),
     inspectContainer: (name) =>
-      docker.getContainer(name).inspect().catch((error: unknown) => {
-        if (missing(error)) return undefined;
-        throw error;
-      }),
+      docker
+        .getContainer(name)
+        .inspect()
+        .catch((error: unknown) => {
+          if (missing(error)) return undefined;
+          throw error;
+        }),
     startContainer: async (name) => {
       await docker.getContainer(name).start();
     },
@@ -85,7 +96,13 @@ export function dockerodeRuntime(docker: Docker, endpoint: EngineEndpoint): Cont
     },
     logTail: (name, lines) => containerLogTail(docker.getContainer(name), lines),
     // One-shot: without it the engine samples twice, a second apart (longer under load).
-    memoryUsage: async (name) => (await docker.getContainer(name).stats({ stream: false, 'one-shot': true }).catch(() => undefined))?.memory_stats?.usage || undefined,
+    memoryUsage: async (name) =>
+      (
+        await docker
+          .getContainer(name)
+          .stats({ stream: false, 'one-shot': true })
+          .catch(() => undefined)
+      )?.memory_stats?.usage || undefined,
   };
 }
 

@@ -35,7 +35,10 @@ export function shellSplit(command: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new DifyctlError('CONFIG.COMPOSE', `unterminated ${quote} quote in command: ${command}`, { hint: 'Close the quote in the service\'s `command:`.' });
+  if (quote)
+    throw new DifyctlError('CONFIG.COMPOSE', `unterminated ${quote} quote in command: ${command}`, {
+      hint: "Close the quote in the service's `command:`.",
+    });
   if (inWord) words.push(word);
   return words;
 }

@@ -15,9 +15,13 @@ import type { DependencySpec } from '../../types.js';
 export async function startDocker(ctx: StackContext, spec: DependencySpec): Promise<Started> {
   const service = spec.service ? ctx.project.compose?.services[spec.service] : undefined;
   if (!service) {
-    throw new DifyctlError('STACK.PROVIDER_UNAVAILABLE', `--provider docker: the compose file defines no service for ${spec.name}`, {
-      hint: `Add a ${spec.name === 'db' ? 'postgres' : 'redis'} service named by ${spec.hostVar}, or use --provider auto.`,
-    });
+    throw new DifyctlError(
+      'STACK.PROVIDER_UNAVAILABLE',
+      `--provider docker: the compose file defines no service for ${spec.name}`,
+      {
+        hint: `Add a ${spec.name === 'db' ? 'postgres' : 'redis'} service named by ${spec.hostVar}, or use --provider auto.`,
+      },
+    );
   }
   const { engine, recorded } = await ctx.projectEngine();
   if (!engine) {
@@ -26,10 +30,21 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
     throw new DifyctlError('DOCKER.UNREACHABLE', 'the Docker engine stopped answering');
   }
   if (!recorded?.id) void engine.id(); // recorded in the state file once ready: asked now, while the container starts
-  const started = await startDockerDependency({ docker: dockerClient(engine), project: ctx.project.projectName, projectDir: ctx.project.projectDir, spec, service, lookup: ctx.project.lookup, report: ctx.report });
+  const started = await startDockerDependency({
+    docker: dockerClient(engine),
+    project: ctx.project.projectName,
+    projectDir: ctx.project.projectDir,
+    spec,
+    service,
+    lookup: ctx.project.lookup,
+    report: ctx.report,
+  });
   const target = { host: '127.0.0.1', port: started.hostPort };
   const connection = spec.name === 'db' ? dbConnection(ctx.settings, target) : redisConnection(ctx.settings, target);
-  const login = spec.name === 'db' ? postgresStrategy(dbConnection(ctx.settings, target)) : redisStrategy(redisConnection(ctx.settings, target));
+  const login =
+    spec.name === 'db'
+      ? postgresStrategy(dbConnection(ctx.settings, target))
+      : redisStrategy(redisConnection(ctx.settings, target));
   const logTail = () => containerLogTail(started.container, 30);
   const inside = (dir: string) => !path.relative(ctx.project.projectDir, dir).startsWith('..');
   return {
@@ -45,11 +60,17 @@ export async function startDocker(ctx: StackContext, spec: DependencySpec): Prom
       containerName: started.containerName,
       image: started.image,
       // Its data: read-write bind mounts inside the project (a read-only one is configuration).
-      dataDirs: service.volumes.filter((v) => v.type === 'bind' && !v.readOnly).map((v) => v.source).filter(inside),
+      dataDirs: service.volumes
+        .filter((v) => v.type === 'bind' && !v.readOnly)
+        .map((v) => v.source)
+        .filter(inside),
       since: new Date().toISOString(),
     },
     // SPEC §3: the login is the gate, not Docker's healthcheck interval; exited or unhealthy still fails.
-    strategy: allAtOnce([containerRunningStrategy({ container: started.container, name: started.containerName, logTail }), login]),
+    strategy: allAtOnce([
+      containerRunningStrategy({ container: started.container, name: started.containerName, logTail }),
+      login,
+    ]),
     logTail,
   };
 }

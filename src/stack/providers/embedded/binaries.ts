@@ -42,17 +42,24 @@ export async function repairSymlinks(nativeDir: string): Promise<string[]> {
   const created: string[] = [];
   for (const { source, target } of entries) {
     const link = path.resolve(packageDir, target);
-    const exists = await lstat(link).then(() => true, () => false);
+    const exists = await lstat(link).then(
+      () => true,
+      () => false,
+    );
     if (exists) continue;
     try {
       await symlink(path.relative(path.dirname(link), path.resolve(packageDir, source)), link);
       created.push(link);
     } catch (error) {
-      throw new DifyctlError('EMBEDDED.BINARIES_BROKEN', `the embedded PostgreSQL library link ${link} is missing and cannot be created: ${(error as Error).message}`, {
-        why: 'npm skipped the install script of the binary package, which restores these links.',
-        hint: `Run \`cd ${packageDir} && node scripts/hydrate-symlinks.js\` as the owner of that directory, or reinstall allowing its script (allowScripts in package.json).`,
-        cause: error,
-      });
+      throw new DifyctlError(
+        'EMBEDDED.BINARIES_BROKEN',
+        `the embedded PostgreSQL library link ${link} is missing and cannot be created: ${(error as Error).message}`,
+        {
+          why: 'npm skipped the install script of the binary package, which restores these links.',
+          hint: `Run \`cd ${packageDir} && node scripts/hydrate-symlinks.js\` as the owner of that directory, or reinstall allowing its script (allowScripts in package.json).`,
+          cause: error,
+        },
+      );
     }
   }
   return created;

@@ -26,11 +26,24 @@ export async function initCluster(args: InitdbArgs): Promise<void> {
     await chown(dataDir, runAs.uid, runAs.gid);
     await chown(pwfile, runAs.uid, runAs.gid);
   }
-  const argv = [`--pgdata=${dataDir}`, `--username=${args.user}`, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-instructions'];
+  const argv = [
+    `--pgdata=${dataDir}`,
+    `--username=${args.user}`,
+    `--pwfile=${pwfile}`,
+    '--auth=scram-sha-256',
+    '--encoding=UTF8',
+    '--no-locale',
+    '--no-instructions',
+  ];
   let output = '';
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(args.initdb, argv, { ...runAs, cwd: path.dirname(dataDir), env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(args.initdb, argv, {
+        ...runAs,
+        cwd: path.dirname(dataDir),
+        env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.once('error', reject);

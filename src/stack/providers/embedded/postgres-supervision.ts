@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { DifyctlError } from '../../../errors/index.js';
 import { systemClock, type Clock } from '../../../supervision/clock.js';
 import { logPath } from '../../../supervision/paths.js';
@@ -34,22 +33,45 @@ export async function embeddedDbState(projectDir: string) {
 }
 
 async function startFailed(projectDir: string, message: string): Promise<DifyctlError> {
-  const tail = [...(await fileTail(logPath(projectDir, 'supervisor'), 5)), ...(await fileTail(logPath(projectDir, DB_SERVICE), 20))];
-  return new DifyctlError('EMBEDDED.START_FAILED', message, { why: tail.map((l) => `    ${l}`).join('\n') || undefined, hint: `See ${logPath(projectDir, DB_SERVICE)} and .difyctl/logs/supervisor.log.` });
+  const tail = [
+    ...(await fileTail(logPath(projectDir, 'supervisor'), 5)),
+    ...(await fileTail(logPath(projectDir, DB_SERVICE), 20)),
+  ];
+  return new DifyctlError('EMBEDDED.START_FAILED', message, {
+    why: tail.map((l) => `    ${l}`).join('\n') || undefined,
+    hint: `See ${logPath(projectDir, DB_SERVICE)} and .difyctl/logs/supervisor.log.`,
+  });
 }
 
 /** Waits until the supervisor runs its postmaster and returns that pid; fails when it died or gave up. */
-export async function waitForPostmaster(args: { projectDir: string; supervisor: SpawnedProcess; timeoutMs: number; clock?: Clock }): Promise<number> {
+export async function waitForPostmaster(args: {
+  projectDir: string;
+  supervisor: SpawnedProcess;
+  timeoutMs: number;
+  clock?: Clock;
+}): Promise<number> {
   const clock = args.clock ?? systemClock;
   const deadline = clock.now() + args.timeoutMs;
   for (;;) {
     const record = await readRunRecord(args.projectDir, DB_SERVICE);
     if (record?.supervisorPid === args.supervisor.pid) {
       if (record.state === 'running' && record.pid) return record.pid;
-      if (record.state === 'gave-up') throw await startFailed(args.projectDir, `the embedded PostgreSQL crashed ${record.crashStreak} times in a row at start; difyctl gave up`);
+      if (record.state === 'gave-up')
+        throw await startFailed(
+          args.projectDir,
+          `the embedded PostgreSQL crashed ${record.crashStreak} times in a row at start; difyctl gave up`,
+        );
     }
-    if (!(await sameProcess(args.supervisor.pid, args.supervisor.start))) throw await startFailed(args.projectDir, `the supervisor of the embedded PostgreSQL (pid ${args.supervisor.pid}) exited`);
-    if (clock.now() > deadline) throw await startFailed(args.projectDir, `the supervisor of the embedded PostgreSQL (pid ${args.supervisor.pid}) did not start it within ${Math.round(args.timeoutMs / 1000)} s`);
+    if (!(await sameProcess(args.supervisor.pid, args.supervisor.start)))
+      throw await startFailed(
+        args.projectDir,
+        `the supervisor of the embedded PostgreSQL (pid ${args.supervisor.pid}) exited`,
+      );
+    if (clock.now() > deadline)
+      throw await startFailed(
+        args.projectDir,
+        `the supervisor of the embedded PostgreSQL (pid ${args.supervisor.pid}) did not start it within ${Math.round(args.timeoutMs / 1000)} s`,
+      );
     await clock.sleep(50);
   }
 }
@@ -60,12 +82,16 @@ export async function waitForPostmaster(args: { projectDir: string; supervisor: 
  * older difyctl, or whose supervisor was killed).
  * @returns the pids stopped
  */
-export async function stopEmbeddedPostgres(args: { projectDir: string; clock?: Clock }): Promise<{ postmaster?: number; supervisor?: number }> {
+export async function stopEmbeddedPostgres(args: {
+  projectDir: string;
+  clock?: Clock;
+}): Promise<{ postmaster?: number; supervisor?: number }> {
   const dataDir = embeddedPostgresDir(args.projectDir);
   const before = await runningPostmaster(dataDir);
   const supervisor = await liveDbSupervisor(args.projectDir);
   // Its server gets 60 s to shut down (the supervisor's stop timeout) before SIGKILL.
-  if (supervisor) await stopProcess({ pid: supervisor.supervisorPid, signal: 'SIGTERM', timeoutMs: 90_000, clock: args.clock });
+  if (supervisor)
+    await stopProcess({ pid: supervisor.supervisorPid, signal: 'SIGTERM', timeoutMs: 90_000, clock: args.clock });
   const left = await runningPostmaster(dataDir);
   if (left) await stopProcess({ pid: left.pid, signal: 'SIGINT', clock: args.clock });
   await removeRunRecord(args.projectDir, DB_SERVICE);

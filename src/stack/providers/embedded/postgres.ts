@@ -35,7 +35,6 @@ export interface EmbeddedStarted {
   reused: boolean;
 }
 
-
 /** How long the db supervisor may take to start its first server (a node process booting). */
 const SUPERVISOR_START_MS = 30_000;
 
@@ -61,24 +60,40 @@ export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise
   const dbSupervisor = await liveDbSupervisor(projectDir);
   if (running) {
     // Started by an older difyctl, or its supervisor was killed: it serves, but nothing restarts it.
-    if (!dbSupervisor) args.report({ type: 'warning', message: `the embedded PostgreSQL (pid ${running.pid}) runs without its supervisor: it will not be restarted if it dies; \`difyctl down\` then \`difyctl up\` puts it under one` });
+    if (!dbSupervisor)
+      args.report({
+        type: 'warning',
+        message: `the embedded PostgreSQL (pid ${running.pid}) runs without its supervisor: it will not be restarted if it dies; \`difyctl down\` then \`difyctl up\` puts it under one`,
+      });
     return { ...running, dataDir, logFile, reused: true };
   }
   if (dbSupervisor) {
     // Between a crash and its restart: wait for that server rather than start a second one.
-    const pid = await waitForPostmaster({ projectDir, supervisor: { pid: dbSupervisor.supervisorPid, start: dbSupervisor.supervisorStart }, timeoutMs: SUPERVISOR_START_MS });
+    const pid = await waitForPostmaster({
+      projectDir,
+      supervisor: { pid: dbSupervisor.supervisorPid, start: dbSupervisor.supervisorStart },
+      timeoutMs: SUPERVISOR_START_MS,
+    });
     const port = dbSupervisor.port ?? (await runningPostmaster(dataDir))?.port ?? args.preferredPort;
     return { pid, port, dataDir, logFile, reused: true };
   }
 
   const binaries = args.binaries ?? (await locatePostgresBinaries());
   const repaired = await repairSymlinks(binaries.nativeDir);
-  if (repaired.length) args.report({ type: 'warning', message: `restored ${repaired.length} library links of the embedded PostgreSQL binaries (npm skipped the package's install script)` });
+  if (repaired.length)
+    args.report({
+      type: 'warning',
+      message: `restored ${repaired.length} library links of the embedded PostgreSQL binaries (npm skipped the package's install script)`,
+    });
   const runAs = await postgresRunAs();
   // Parents must be enterable by the postgres user (as root); the data dir itself stays 0700.
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await checkTraversable(dataDir, runAs);
-  const full = notEnoughSpace({ target: path.dirname(dataDir), needBytes: MIN_FREE_BYTES, what: 'the embedded PostgreSQL (its WAL comes in 16 MiB segments)' });
+  const full = notEnoughSpace({
+    target: path.dirname(dataDir),
+    needBytes: MIN_FREE_BYTES,
+    what: 'the embedded PostgreSQL (its WAL comes in 16 MiB segments)',
+  });
   if (full) throw full;
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     args.report({ type: 'starting', dependency: 'db', detail: `initialising ${path.relative(projectDir, dataDir)}` });
@@ -90,7 +105,19 @@ export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise
     projectDir,
     service: DB_SERVICE,
     command: binaries.postgres,
-    args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${args.maxConnections ?? 100}`, ...CRASH_RECOVERY],
+    args: [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `max_connections=${args.maxConnections ?? 100}`,
+      ...CRASH_RECOVERY,
+    ],
     env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
     cwd: path.dirname(dataDir),
     port,
@@ -110,7 +137,13 @@ export async function startEmbeddedPostgres(args: EmbeddedPostgresArgs): Promise
 }
 
 /** Creates the configured database when the embedded server lacks it (the server is ours). */
-export async function ensureDatabase(conn: { host: string; port: number; user: string; password?: string; database: string }): Promise<boolean> {
+export async function ensureDatabase(conn: {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+}): Promise<boolean> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ ...conn, password: conn.password ?? '', database: 'postgres' });
   client.on('error', () => undefined);

@@ -20,9 +20,14 @@ export interface EmbeddedRedisArgs {
 export const embeddedRedisDir = (projectDir: string) => path.join(projectDir, '.difyctl', 'embedded', 'redis');
 
 /** This project's redis-server from the state file's pid, when it still runs (in its data dir). */
-export async function runningRedis(projectDir: string, previous: { pid?: number; port?: number } | undefined): Promise<{ pid: number; port: number } | undefined> {
+export async function runningRedis(
+  projectDir: string,
+  previous: { pid?: number; port?: number } | undefined,
+): Promise<{ pid: number; port: number } | undefined> {
   if (!previous?.pid || !previous.port) return undefined;
-  return (await pidRuns(previous.pid, 'redis-server', embeddedRedisDir(projectDir))) ? { pid: previous.pid, port: previous.port } : undefined;
+  return (await pidRuns(previous.pid, 'redis-server', embeddedRedisDir(projectDir)))
+    ? { pid: previous.pid, port: previous.port }
+    : undefined;
 }
 
 /**
@@ -44,7 +49,8 @@ export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
   // The password goes in a 0600 config file, not on the command line where `ps` shows it.
   const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${quote(dataDir)}`, 'daemonize no', 'logfile ""'];
-  if (args.username && args.username !== 'default') lines.push(`user ${args.username} on ${quote(`>${args.password ?? ''}`)} ~* &* +@all`, 'user default off');
+  if (args.username && args.username !== 'default')
+    lines.push(`user ${args.username} on ${quote(`>${args.password ?? ''}`)} ~* &* +@all`, 'user default off');
   else if (args.password) lines.push(`requirepass ${quote(args.password)}`);
   const config = path.join(dataDir, 'redis.conf');
   await writeFile(config, `${lines.join('\n')}\n`, { mode: 0o600 });

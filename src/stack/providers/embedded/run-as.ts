@@ -14,8 +14,11 @@ export interface RunAs {
 /** From /etc/passwd (no PATH needed), else `id` (NSS users: LDAP…). */
 async function ids(user: string): Promise<RunAs> {
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  const entry = passwd.split('\n').map((l) => l.split(':')).find((f) => f[0] === user);
-  if (entry && entry[2] && entry[3]) return { uid: Number(entry[2]), gid: Number(entry[3]) };
+  const entry = passwd
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[0] === user);
+  if (entry?.[2] && entry[3]) return { uid: Number(entry[2]), gid: Number(entry[3]) };
   const [uid, gid] = await Promise.all([exec('id', ['-u', user]), exec('id', ['-g', user])]);
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
@@ -34,10 +37,14 @@ export async function postgresRunAs(): Promise<RunAs> {
       await exec('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres']);
       return await ids('postgres');
     } catch (error) {
-      throw new DifyctlError('EMBEDDED.START_FAILED', 'running as root, PostgreSQL needs a `postgres` user, which does not exist and could not be created', {
-        hint: 'Create it (`useradd --system postgres`) or run difyctl as a normal user.',
-        cause: error,
-      });
+      throw new DifyctlError(
+        'EMBEDDED.START_FAILED',
+        'running as root, PostgreSQL needs a `postgres` user, which does not exist and could not be created',
+        {
+          hint: 'Create it (`useradd --system postgres`) or run difyctl as a normal user.',
+          cause: error,
+        },
+      );
     }
   }
 }
@@ -49,12 +56,19 @@ export async function checkTraversable(dir: string, runAs: RunAs): Promise<void>
   for (;;) {
     const info = await stat(current).catch(() => undefined);
     if (info) {
-      const canEnter = (info.mode & 0o001) !== 0 || (info.uid === runAs.uid && (info.mode & 0o100) !== 0) || (info.gid === runAs.gid && (info.mode & 0o010) !== 0);
+      const canEnter =
+        (info.mode & 0o001) !== 0 ||
+        (info.uid === runAs.uid && (info.mode & 0o100) !== 0) ||
+        (info.gid === runAs.gid && (info.mode & 0o010) !== 0);
       if (!canEnter) {
-        throw new DifyctlError('EMBEDDED.DATA_DIR_ACCESS', `the postgres user cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}), a parent of ${dir}`, {
-          why: 'Running as root, the embedded PostgreSQL runs as the unprivileged `postgres` user (PostgreSQL refuses root).',
-          hint: `Allow traversal (\`chmod o+x ${current}\`), keep the project in a directory others can enter, or run difyctl as a normal user.`,
-        });
+        throw new DifyctlError(
+          'EMBEDDED.DATA_DIR_ACCESS',
+          `the postgres user cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}), a parent of ${dir}`,
+          {
+            why: 'Running as root, the embedded PostgreSQL runs as the unprivileged `postgres` user (PostgreSQL refuses root).',
+            hint: `Allow traversal (\`chmod o+x ${current}\`), keep the project in a directory others can enter, or run difyctl as a normal user.`,
+          },
+        );
       }
     }
     const parent = path.dirname(current);

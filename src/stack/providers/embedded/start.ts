@@ -12,14 +12,26 @@ import { readState } from '../../state.js';
 import type { DependencyName } from '../../types.js';
 
 /** Fatal as soon as the process is gone: waiting longer would not help. */
-function processAlive(args: { pid: number; marker: string; dependency: DependencyName; logFile: string }): ReadinessStrategy {
+function processAlive(args: {
+  pid: number;
+  marker: string;
+  dependency: DependencyName;
+  logFile: string;
+}): ReadinessStrategy {
   return {
     name: `process ${args.pid}`,
     async check(): Promise<Probe> {
       if (await pidRuns(args.pid, args.marker)) return { ok: true };
       const tail = await fileTail(args.logFile, 30);
       const reason = `${args.marker} (pid ${args.pid}) exited while starting`;
-      return { ok: false, reason, fatal: new DifyctlError('EMBEDDED.START_FAILED', reason, { why: tail.map((l) => `    ${l}`).join('\n') || undefined, hint: `See ${args.logFile}.` }) };
+      return {
+        ok: false,
+        reason,
+        fatal: new DifyctlError('EMBEDDED.START_FAILED', reason, {
+          why: tail.map((l) => `    ${l}`).join('\n') || undefined,
+          hint: `See ${args.logFile}.`,
+        }),
+      };
     },
   };
 }
@@ -34,15 +46,32 @@ interface EmbeddedProcess {
 }
 
 /** The Started record of an embedded server: its state record, and readiness = alive and `serves`. */
-function embeddedStarted(args: { server: EmbeddedProcess; connection: Started['connection']; serves: ReadinessStrategy; marker: string; dependency: DependencyName }): Started {
+function embeddedStarted(args: {
+  server: EmbeddedProcess;
+  connection: Started['connection'];
+  serves: ReadinessStrategy;
+  marker: string;
+  dependency: DependencyName;
+}): Started {
   const { server } = args;
   return {
     provider: 'embedded',
     connection: args.connection,
     reused: server.reused,
     created: !server.reused,
-    record: { provider: 'embedded', host: '127.0.0.1', port: server.port, pid: server.pid, logFile: server.logFile, dataDirs: [server.dataDir], since: new Date().toISOString() },
-    strategy: allOf([processAlive({ pid: server.pid, marker: args.marker, dependency: args.dependency, logFile: server.logFile }), args.serves]),
+    record: {
+      provider: 'embedded',
+      host: '127.0.0.1',
+      port: server.port,
+      pid: server.pid,
+      logFile: server.logFile,
+      dataDirs: [server.dataDir],
+      since: new Date().toISOString(),
+    },
+    strategy: allOf([
+      processAlive({ pid: server.pid, marker: args.marker, dependency: args.dependency, logFile: server.logFile }),
+      args.serves,
+    ]),
     logTail: () => fileTail(server.logFile, 30),
   };
 }
@@ -51,13 +80,30 @@ export async function startEmbeddedDb(ctx: StackContext): Promise<Started> {
   const s = ctx.settings;
   if (!s.DB_PASSWORD) {
     // The server listens with password authentication; an empty password could never log in.
-    throw new DifyctlError('CONFIG.INVALID', 'DB_PASSWORD is empty: the embedded PostgreSQL is created with the configured password', { hint: 'Set DB_PASSWORD in .env (e.g. `openssl rand -hex 16`).' });
+    throw new DifyctlError(
+      'CONFIG.INVALID',
+      'DB_PASSWORD is empty: the embedded PostgreSQL is created with the configured password',
+      { hint: 'Set DB_PASSWORD in .env (e.g. `openssl rand -hex 16`).' },
+    );
   }
-  const pg = await startEmbeddedPostgres({ projectDir: ctx.project.projectDir, user: s.DB_USERNAME, password: s.DB_PASSWORD, preferredPort: s.DB_PORT, maxConnections: s.POSTGRES_MAX_CONNECTIONS, report: ctx.report });
+  const pg = await startEmbeddedPostgres({
+    projectDir: ctx.project.projectDir,
+    user: s.DB_USERNAME,
+    password: s.DB_PASSWORD,
+    preferredPort: s.DB_PORT,
+    maxConnections: s.POSTGRES_MAX_CONNECTIONS,
+    report: ctx.report,
+  });
   const conn = dbConnection(s, { host: '127.0.0.1', port: pg.port });
   return {
     // The maintenance database first: the configured one may not exist yet on a fresh cluster.
-    ...embeddedStarted({ server: pg, connection: conn, serves: postgresStrategy({ ...conn, database: 'postgres' }), marker: 'postgres', dependency: 'db' }),
+    ...embeddedStarted({
+      server: pg,
+      connection: conn,
+      serves: postgresStrategy({ ...conn, database: 'postgres' }),
+      marker: 'postgres',
+      dependency: 'db',
+    }),
     afterReady: async () => {
       await ensureDatabase(conn);
       const probe = await postgresStrategy(conn).check({ timeoutMs: 3000 });
@@ -80,8 +126,20 @@ export async function startEmbeddedRedisDependency(ctx: StackContext): Promise<S
     previous: previous?.provider === 'embedded' ? previous : undefined,
   });
   if (!redis) {
-    return { provider: 'none', reused: false, created: false, record: { provider: 'none', since: new Date().toISOString() }, logTail: async () => [] };
+    return {
+      provider: 'none',
+      reused: false,
+      created: false,
+      record: { provider: 'none', since: new Date().toISOString() },
+      logTail: async () => [],
+    };
   }
   const conn = redisConnection(s, { host: '127.0.0.1', port: redis.port });
-  return embeddedStarted({ server: redis, connection: conn, serves: redisStrategy(conn), marker: 'redis-server', dependency: 'redis' });
+  return embeddedStarted({
+    server: redis,
+    connection: conn,
+    serves: redisStrategy(conn),
+    marker: 'redis-server',
+    dependency: 'redis',
+  });
 }

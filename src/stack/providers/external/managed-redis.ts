@@ -12,7 +12,11 @@ import type { DependencySpec } from '../../types.js';
  */
 export async function attachManagedRedis(ctx: StackContext, spec: DependencySpec): Promise<Started> {
   const s = ctx.settings;
-  const nodes = s.REDIS_USE_SENTINEL ? parseNodes('REDIS_SENTINELS', s.REDIS_SENTINELS) : s.REDIS_USE_CLUSTERS ? parseNodes('REDIS_CLUSTERS', s.REDIS_CLUSTERS) : [{ host: spec.host, port: spec.port }];
+  const nodes = s.REDIS_USE_SENTINEL
+    ? parseNodes('REDIS_SENTINELS', s.REDIS_SENTINELS)
+    : s.REDIS_USE_CLUSTERS
+      ? parseNodes('REDIS_CLUSTERS', s.REDIS_CLUSTERS)
+      : [{ host: spec.host, port: spec.port }];
   const target = nodes[0] as { host: string; port: number }; // parseNodes refuses an empty list
   const strategy = managedRedisStrategy(s);
   const probe = await strategy.check({ timeoutMs: 3000 });

@@ -18,9 +18,13 @@ export async function attachExternal(ctx: StackContext, spec: DependencySpec): P
   const probe = await tcpStrategy({ ...target, hostVar: spec.hostVar }).check({ timeoutMs: 3000 });
   if (!probe.ok) {
     if (probe.fatal) throw probe.fatal;
-    throw new DifyctlError('NET.CONNECTION_REFUSED', `nothing answers at ${address(target)} (${spec.hostVar}/${spec.portVar}): ${probe.reason}`, {
-      hint: `Start the server at ${address(target)}, or fix ${spec.hostVar} / ${spec.portVar} in .env; without them difyctl can start one itself (--provider auto).`,
-    });
+    throw new DifyctlError(
+      'NET.CONNECTION_REFUSED',
+      `nothing answers at ${address(target)} (${spec.hostVar}/${spec.portVar}): ${probe.reason}`,
+      {
+        hint: `Start the server at ${address(target)}, or fix ${spec.hostVar} / ${spec.portVar} in .env; without them difyctl can start one itself (--provider auto).`,
+      },
+    );
   }
   const connection = spec.name === 'db' ? dbConnection(ctx.settings, target) : redisConnection(ctx.settings, target);
   return {
@@ -29,7 +33,10 @@ export async function attachExternal(ctx: StackContext, spec: DependencySpec): P
     reused: true,
     created: false,
     record: { provider: 'external', host: target.host, port: target.port, since: new Date().toISOString() },
-    strategy: spec.name === 'db' ? postgresStrategy(dbConnection(ctx.settings, target)) : redisStrategy(redisConnection(ctx.settings, target)),
+    strategy:
+      spec.name === 'db'
+        ? postgresStrategy(dbConnection(ctx.settings, target))
+        : redisStrategy(redisConnection(ctx.settings, target)),
     logTail: async () => [],
   };
 }
