@@ -76,6 +76,8 @@ export async function upStack(options: StackOptions): Promise<Stack> {
       database: dotenv(dotEnv, 'DB_DATABASE') ?? 'dify',
       max: 2,
     });
+    // An idle client dropped when the stack stops is the pool's 'error' event: not an uncaught exception.
+    pool.on('error', () => {});
     const db = pool;
     const base = `http://127.0.0.1:${project.port}`;
     const call = async (method: string, route: string, body: unknown, token?: string): Promise<Json> => {

@@ -35,6 +35,8 @@ export async function runtimeFixture(
     database: db.database,
     max: 5,
   });
+  // An idle client dropped by the server's shutdown is the pool's 'error' event: not an uncaught exception.
+  pool.on('error', () => {});
   const newTenant = async (): Promise<string> => {
     const { rows } = await pool.query<{ id: string }>(
       `INSERT INTO tenants (name) VALUES ('Test workspace') RETURNING id`,

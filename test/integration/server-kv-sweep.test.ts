@@ -10,6 +10,9 @@ let pool: pg.Pool;
 beforeAll(async () => {
   server = await startPostgres();
   pool = new pg.Pool(await migratedDatabase(server));
+  // As the server's pool does: an idle client the server drops (its shutdown at the end) is the
+  // pool's 'error' event, which must have a listener or it is an uncaught exception.
+  pool.on('error', () => {});
 });
 afterAll(async () => {
   await pool?.end();

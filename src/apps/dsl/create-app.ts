@@ -8,6 +8,7 @@ import { AppRequestError } from '../errors.js';
 import { saveAppConfig, validateModelConfig } from '../model-config/index.js';
 import { DslError, type DslDocument } from './document.js';
 import { localProviderName } from './provider-warnings.js';
+import { inTransaction } from '../../db/pooled-transaction.js';
 
 /** The request's `name`, `description`, `icon_type`, `icon`, `icon_background` (each wins when set). */
 export interface AppOverrides {
@@ -86,37 +87,28 @@ export async function createAppFromDsl(
   const config = importedModelConfig(input.doc, input.knownProviders);
   const nul = nulPath(values, 'app') ?? nulPath(config, 'model_config');
   if (nul) throw new DslError(`${nul}: must not contain the NUL character (\\u0000)`);
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (error: Error): void => {
-    broken ??= error;
-  };
-  client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO apps (tenant_id, name, description, mode, icon_type, icon, icon_background, use_icon_as_answer_icon, enable_site, enable_api, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, true, $9, $9) RETURNING id`,
-      [
-        input.tenantId,
-        values.name,
-        values.description,
-        values.mode,
-        values.icon_type,
-        values.icon,
-        values.icon_background,
-        values.use_icon_as_answer_icon,
-        input.accountId,
-      ],
-    );
-    const appId = rows[0]!.id;
-    await saveAppConfig(client, { appId, accountId: input.accountId, config });
-    await client.query('COMMIT');
-    return { appId, mode: values.mode, provider: config.model?.provider ?? null, model: config.model?.name ?? null };
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken ??= rollbackError;
+    return await inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `INSERT INTO apps (tenant_id, name, description, mode, icon_type, icon, icon_background, use_icon_as_answer_icon, enable_site, enable_api, created_by, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, true, $9, $9) RETURNING id`,
+        [
+          input.tenantId,
+          values.name,
+          values.description,
+          values.mode,
+          values.icon_type,
+          values.icon,
+          values.icon_background,
+          values.use_icon_as_answer_icon,
+          input.accountId,
+        ],
+      );
+      const appId = rows[0]!.id;
+      await saveAppConfig(client, { appId, accountId: input.accountId, config });
+      return { appId, mode: values.mode, provider: config.model?.provider ?? null, model: config.model?.name ?? null };
     });
+  } catch (error) {
     if (isGoneOwner(error))
       throw new AppRequestError(
         'unauthorized',
@@ -124,8 +116,5 @@ export async function createAppFromDsl(
         401,
       );
     throw error;
-  } finally {
-    client.removeListener('error', onError);
-    client.release(broken);
   }
 }

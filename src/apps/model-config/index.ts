@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { AppRequestError } from '../errors.js';
 import { validateModelConfig } from './schema.js';
 import { saveAppConfig, type AppConfigRecord, type AppModelConfigDict } from './store.js';
+import { inTransaction } from '../../db/pooled-transaction.js';
 
 export {
   configKeys,
@@ -40,14 +41,7 @@ export async function updateModelConfig(
   pool: pg.Pool,
   input: { tenantId: string; appId: string; accountId: string; body: unknown },
 ): Promise<{ configId: string }> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (error: Error): void => {
-    broken ??= error;
-  };
-  client.on('error', onError);
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     // The app row is locked so two saves cannot interleave their "new row + repoint".
     const { rows } = await client.query<{ mode: string }>(
       `SELECT mode FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal' FOR UPDATE`,
@@ -59,17 +53,8 @@ export async function updateModelConfig(
       throw new AppRequestError('app_unavailable', 'App unavailable, please check your app configurations.');
     const config = validateModelConfig(mode, input.body);
     const configId = await saveAppConfig(client, { appId: input.appId, accountId: input.accountId, config });
-    await client.query('COMMIT');
     return { configId };
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken ??= rollbackError;
-    });
-    throw error;
-  } finally {
-    client.removeListener('error', onError);
-    client.release(broken);
-  }
+  });
 }
 
 const unix = (date: Date | null): number | null => (date ? Math.floor(date.getTime() / 1000) : null);

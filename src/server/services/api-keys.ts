@@ -16,7 +16,7 @@ export function generateKey(prefix = 'app-'): string {
   return key;
 }
 
-interface KeyRow {
+export interface KeyRow {
   id: string;
   type: string;
   token_prefix: string;
@@ -24,7 +24,8 @@ interface KeyRow {
   created_at: Date;
 }
 
-const keyJson = (r: KeyRow) => ({
+/** A key as Dify's console lists it: its prefix only, never the key. */
+export const keyJson = (r: KeyRow) => ({
   id: r.id,
   type: r.type,
   token: `${r.token_prefix}…`,

@@ -1,28 +1,11 @@
 import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
-import { generateKey } from './api-keys.js';
+import { generateKey, type KeyRow, keyJson } from './api-keys.js';
 import { sameDigest, sha256 } from './auth-tokens.js';
-import { unixSeconds } from './unix-time.js';
 
 /** Dify allows 10 knowledge API keys per workspace. */
 export const MAX_DATASET_KEYS = 10;
-
-interface KeyRow {
-  id: string;
-  type: string;
-  token_prefix: string;
-  last_used_at: Date | null;
-  created_at: Date;
-}
-
-const keyJson = (r: KeyRow) => ({
-  id: r.id,
-  type: r.type,
-  token: `${r.token_prefix}…`,
-  last_used_at: unixSeconds(r.last_used_at),
-  created_at: unixSeconds(r.created_at),
-});
 
 export async function listDatasetKeys(pool: pg.Pool, tenantId: string) {
   const { rows } = await pool.query<KeyRow>(
