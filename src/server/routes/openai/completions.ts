@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { readPrompt, readTranscript } from '../../../apps/openai/index.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { readPrompt, readTranscript, type Transcript } from '../../../apps/openai/index.js';
 import type { AppContext } from '../../context.js';
 import { DEFAULT_BODY_LIMIT } from '../../hooks/request-guard.js';
 import { badRequest } from '../../http-error.js';
@@ -17,6 +18,12 @@ export const INLINE_IMAGES = 3;
 export const chatBodyLimit = (imageLimitMb: number): number =>
   DEFAULT_BODY_LIMIT + INLINE_IMAGES * Math.ceil((imageLimitMb * 1024 * 1024 * 4) / 3);
 
+/** What the answer needs of either body (chat or completion). */
+type DoorBody = Pick<
+  z.infer<typeof CompletionBody>,
+  'model' | 'user' | 'conversation_id' | 'inputs' | 'stream' | 'stream_options'
+>;
+
 /** `POST /v1/chat/completions` and `POST /v1/completions`: validate → the app's generation → OpenAI's answer. */
 export async function completionRoutes(
   app: FastifyInstance,
@@ -24,66 +31,52 @@ export async function completionRoutes(
   door: DoorDeps & { pingMs?: number },
 ): Promise<void> {
   const onError = (error: unknown): void => ctx.logger.error({ err: error }, 'openai stream failed');
+  /** The part both routes share once the request is read: run the app, answer in OpenAI's shape. */
+  const answer = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { kind: 'chat' | 'text'; body: DoorBody; transcript: Transcript },
+  ) => {
+    const header = parse(ConversationHeader, request.headers)['x-dify-conversation-id'];
+    const signal = clientGone(reply);
+    const generation = await doorCall(() =>
+      startDoorGeneration(door, {
+        app: callingApp(request),
+        transcript: input.transcript,
+        user: input.body.user,
+        conversationId: input.body.conversation_id || header || null,
+        inputs: input.body.inputs,
+        signal,
+      }),
+    );
+    return renderAnswer(reply, generation, {
+      kind: input.kind,
+      model: input.body.model,
+      stream: input.body.stream ?? false,
+      includeUsage: input.body.stream_options?.include_usage ?? false,
+      pingMs: door.pingMs,
+      onError,
+    });
+  };
 
   app.post(
     '/chat/completions',
     { bodyLimit: chatBodyLimit(ctx.settings.UPLOAD_IMAGE_FILE_SIZE_LIMIT) },
     async (request, reply) => {
-      const target = callingApp(request);
       const body = parse(ChatCompletionBody, request.body);
-      const header = parse(ConversationHeader, request.headers)['x-dify-conversation-id'];
-      await appOfModel(ctx.pool, target, body.model);
+      await appOfModel(ctx.pool, callingApp(request), body.model);
       const transcript = await doorCall(() => readTranscript(body.messages));
       if (transcript.query.length > MAX_QUERY)
         throw badRequest(`messages.${body.messages.length - 1}.content: at most ${MAX_QUERY} characters`);
-      const signal = clientGone(reply);
-      const generation = await doorCall(() =>
-        startDoorGeneration(door, {
-          app: target,
-          transcript,
-          user: body.user,
-          conversationId: body.conversation_id || header || null,
-          inputs: body.inputs,
-          signal,
-        }),
-      );
-      return renderAnswer(reply, generation, {
-        kind: 'chat',
-        model: body.model,
-        stream: body.stream ?? false,
-        includeUsage: body.stream_options?.include_usage ?? false,
-        pingMs: door.pingMs,
-        onError,
-      });
+      return answer(request, reply, { kind: 'chat', body, transcript });
     },
   );
 
   app.post('/completions', async (request, reply) => {
-    const target = callingApp(request);
     const body = parse(CompletionBody, request.body);
-    const header = parse(ConversationHeader, request.headers)['x-dify-conversation-id'];
-    await appOfModel(ctx.pool, target, body.model);
+    await appOfModel(ctx.pool, callingApp(request), body.model);
     const query = await doorCall(() => readPrompt(body.prompt));
     if (query.length > MAX_QUERY) throw badRequest(`prompt: at most ${MAX_QUERY} characters`);
-    const signal = clientGone(reply);
-    const transcript = { query, images: [], system: '', turns: [] };
-    const generation = await doorCall(() =>
-      startDoorGeneration(door, {
-        app: target,
-        transcript,
-        user: body.user,
-        conversationId: body.conversation_id || header || null,
-        inputs: body.inputs,
-        signal,
-      }),
-    );
-    return renderAnswer(reply, generation, {
-      kind: 'text',
-      model: body.model,
-      stream: body.stream ?? false,
-      includeUsage: body.stream_options?.include_usage ?? false,
-      pingMs: door.pingMs,
-      onError,
-    });
+    return answer(request, reply, { kind: 'text', body, transcript: { query, images: [], system: '', turns: [] } });
   });
 }
