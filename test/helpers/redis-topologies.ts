@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { makeTestCertificates } from './tls-certs.js';
 import getPort from 'get-port';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -254,54 +255,7 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   const nodes: Node[] = [];
   try {
     const file = (name: string) => path.join(dir, name);
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    for (const ca of ['ca', 'other-ca']) {
-      ssl(
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        `/CN=difyctl test ${ca}`,
-        '-keyout',
-        file(`${ca}.key`),
-        '-out',
-        file(`${ca}.pem`),
-      );
-    }
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-keyout',
-      file('server.key'),
-      '-out',
-      file('server.csr'),
-    );
-    await writeFile(file('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      file('server.csr'),
-      '-CA',
-      file('ca.pem'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      file('san.ext'),
-      '-out',
-      file('server.pem'),
-    );
+    await makeTestCertificates(dir);
     const password = 'tls-pw';
     const node = await launch('redis-server', dir, 'tls', [
       'tls-port $PORT',

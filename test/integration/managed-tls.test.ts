@@ -1,10 +1,4 @@
-/**
- * TLS to managed dependencies, as Dify configures it: a TLS-only redis-server (REDIS_USE_SSL,
- * REDIS_SSL_CERT_REQS, REDIS_SSL_CA_CERTS; the broker on rediss://) and a PostgreSQL with ssl=on
- * (DB_EXTRAS=sslmode=…&sslrootcert=…). Certificates are made by openssl in the test.
- */
-import { execFileSync } from 'node:child_process';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -13,6 +7,7 @@ import { createApp, type DifyApp } from '../../src/server/app.js';
 import { createPool } from '../../src/server/db.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { openBackends, type Backends, type Task } from '../../src/server/store/index.js';
+import { makeTestCertificates } from '../helpers/tls-certs.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startTlsRedis, type TlsRedis } from '../helpers/redis-topologies.js';
@@ -29,53 +24,7 @@ const closers: Array<() => Promise<unknown>> = [];
 async function makeCerts(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-pg-tls-'));
   const file = (name: string) => path.join(dir, name);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  for (const ca of ['ca', 'other-ca'])
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=difyctl pg ${ca}`,
-      '-keyout',
-      file(`${ca}.key`),
-      '-out',
-      file(`${ca}.pem`),
-    );
-  ssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    file('server.key'),
-    '-out',
-    file('server.csr'),
-  );
-  await writeFile(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl(
-    'x509',
-    '-req',
-    '-in',
-    file('server.csr'),
-    '-CA',
-    file('ca.pem'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    file('san.ext'),
-    '-out',
-    file('server.pem'),
-  );
+  await makeTestCertificates(dir);
   if (process.getuid?.() === 0) {
     const [uid, gid] = await Promise.all([execa('id', ['-u', 'postgres']), execa('id', ['-g', 'postgres'])]);
     for (const name of ['.', 'server.pem', 'server.key'])
