@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { treeCpu } from './lib/proc.mjs';
-import { freePort, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { BENCH_SECRET, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
 import { wrk as runWrk } from './lib/wrk.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -24,7 +24,7 @@ const seconds = Number(process.argv[3] ?? 10);
 const profileDir = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin/difyctl.js');
-const SECRET = 'bench-secret-key-0123456789abcdef0123456789';
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function waitFor(url) {
@@ -81,21 +81,7 @@ try {
   const port = await freePort();
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    SECRET_KEY: SECRET,
-    DEPLOY_ENV: 'PRODUCTION',
-    LOG_LEVEL: 'WARNING',
-    DB_HOST: '127.0.0.1',
-    DB_PORT: String(pg.port),
-    DB_USERNAME: 'postgres',
-    DB_PASSWORD: 'bench',
-    DB_DATABASE: 'postgres',
-    REDIS_HOST: '127.0.0.1',
-    REDIS_PORT: String(redis.port),
-    CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
-    DIFY_BIND_ADDRESS: '127.0.0.1',
-    DIFY_PORT: String(port),
+    ...serverEnv({ pg, redis, port }),
     SERVER_WORKER_AMOUNT: '2',
     SERVER_WORKER_CONNECTIONS: '1000',
     SQLALCHEMY_POOL_SIZE: '30',
@@ -160,7 +146,7 @@ try {
       cwd: root,
       env: {
         PATH: process.env.PATH,
-        SECRET_KEY: SECRET,
+        SECRET_KEY: BENCH_SECRET,
         DATABASE_URL: `postgresql+psycopg2://postgres:bench@127.0.0.1:${pg.port}/postgres`,
       },
       stdio: ['ignore', 'inherit', 'inherit'],

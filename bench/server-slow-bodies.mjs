@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
 
 const slowCount = Number(process.argv[2] ?? 1000);
 const requests = Number(process.argv[3] ?? 1000);
@@ -93,21 +93,7 @@ try {
   }).up();
   const port = await freePort();
   const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
-    DEPLOY_ENV: 'PRODUCTION',
-    LOG_LEVEL: 'ERROR',
-    DB_HOST: '127.0.0.1',
-    DB_PORT: String(pg.port),
-    DB_USERNAME: 'postgres',
-    DB_PASSWORD: 'bench',
-    DB_DATABASE: 'postgres',
-    REDIS_HOST: '127.0.0.1',
-    REDIS_PORT: String(redis.port),
-    CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
-    DIFY_BIND_ADDRESS: '127.0.0.1',
-    DIFY_PORT: String(port),
+    ...serverEnv({ pg, redis, port }),
     SERVER_WORKER_AMOUNT: '1',
     SERVER_WORKER_CONNECTIONS: '10',
   };

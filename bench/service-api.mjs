@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LLMock } from '@copilotkit/aimock';
 import { rssMb, treeCpu, childrenOf } from './lib/proc.mjs';
-import { freePort, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
 import { wrk } from './lib/wrk.mjs';
 
 const calls = Number(process.argv[2] ?? 300);
@@ -58,21 +58,7 @@ const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
-  DEPLOY_ENV: 'PRODUCTION',
-  LOG_LEVEL: 'WARNING',
-  DB_HOST: '127.0.0.1',
-  DB_PORT: String(pg.port),
-  DB_USERNAME: 'postgres',
-  DB_PASSWORD: 'bench',
-  DB_DATABASE: 'postgres',
-  REDIS_HOST: '127.0.0.1',
-  REDIS_PORT: String(redis.port),
-  CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
-  DIFY_BIND_ADDRESS: '127.0.0.1',
-  DIFY_PORT: String(port),
+  ...serverEnv({ pg, redis, port }),
   SERVER_WORKER_AMOUNT: '2',
   // Room for the 500 open streams (250 per process); Dify's .env default is 10.
   SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? String(Math.max(300, streams)),

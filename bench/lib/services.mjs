@@ -91,3 +91,24 @@ export async function startRedis() {
   }
   return { port, pid: () => child.pid, stop: () => child.kill() };
 }
+
+export const BENCH_SECRET = 'bench-secret-key-0123456789abcdef0123456789';
+
+/** The environment `difyctl serve` gets in the benchmarks: this PostgreSQL and Redis, on `port`. */
+export const serverEnv = ({ pg, redis, port }) => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  SECRET_KEY: BENCH_SECRET,
+  DEPLOY_ENV: 'PRODUCTION',
+  LOG_LEVEL: 'WARNING',
+  DB_HOST: '127.0.0.1',
+  DB_PORT: String(pg.port),
+  DB_USERNAME: 'postgres',
+  DB_PASSWORD: 'bench',
+  DB_DATABASE: 'postgres',
+  REDIS_HOST: '127.0.0.1',
+  REDIS_PORT: String(redis.port),
+  CELERY_BROKER_URL: `redis://127.0.0.1:${redis.port}/1`,
+  DIFY_BIND_ADDRESS: '127.0.0.1',
+  DIFY_PORT: String(port),
+});
