@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { appConfig } from '../helpers/app-config.js';
 import { prepareInputs } from '../../src/apps/inputs.js';
 import { fitHistory } from '../../src/apps/memory.js';
-import { configDict, type AppModelConfigDict } from '../../src/apps/model-config/index.js';
-import { validateModelConfig } from '../../src/apps/model-config/schema.js';
 import { assemblePrompt, renderTemplate } from '../../src/apps/prompt.js';
 import type { PromptMessage } from '../../src/model-runtime/types.js';
 
-function config(body: Record<string, unknown>, mode: 'chat' | 'completion' = 'chat'): AppModelConfigDict {
-  const validated = validateModelConfig(mode, {
-    model: { provider: 'openai', name: 'gpt-4o-mini', mode: 'chat', completion_params: {} },
-    ...body,
-  });
-  return configDict({
-    configs: validated,
-    model: null,
-    pre_prompt: null,
-    prompt_type: null,
-    opening_statement: null,
-    suggested_questions: null,
-    user_input_form: null,
-    dataset_configs: null,
-    file_upload: null,
-    more_like_this: null,
-  });
-}
+const config = appConfig;
 
 /** A word counter standing in for the tokenizer: memory arithmetic, not BPE, is under test. */
 const words = (input: string | PromptMessage[]): number =>

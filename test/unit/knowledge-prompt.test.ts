@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { configDict, type AppModelConfigDict } from '../../src/apps/model-config/index.js';
-import { validateModelConfig } from '../../src/apps/model-config/schema.js';
+import { appConfig } from '../helpers/app-config.js';
 import { assemblePrompt } from '../../src/apps/prompt.js';
 import { configuredDatasetIds } from '../../src/knowledge/index.js';
 
-function config(body: Record<string, unknown>, mode: 'chat' | 'completion' = 'chat'): AppModelConfigDict {
-  const validated = validateModelConfig(mode, {
-    model: { provider: 'openai', name: 'gpt-4o-mini', mode: 'chat', completion_params: {} },
-    ...body,
-  });
-  return configDict({
-    configs: validated,
-    model: null,
-    pre_prompt: null,
-    prompt_type: null,
-    opening_statement: null,
-    suggested_questions: null,
-    user_input_form: null,
-    dataset_configs: null,
-    file_upload: null,
-    more_like_this: null,
-  });
-}
+const config = appConfig;
 
 describe('knowledge context in prompts', () => {
   it("puts Dify's context prompt before pre_prompt, or where pre_prompt says {{#context#}}", () => {
