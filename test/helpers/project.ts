@@ -19,7 +19,9 @@ export async function initProject(
   const init = await runCli(['init'], { cwd: dir, env });
   if (init.exitCode !== 0) throw new Error(`difyctl init failed: ${init.stderr}`);
   const port = await getPort();
-  await appendFile(path.join(dir, '.env'), `DIFY_PORT=${port}\n`);
+  // Its own database port too: test files run in parallel, and two embedded stacks that both found
+  // 5432 free at the same moment would race for it (the loser's login reaching the winner's server).
+  await appendFile(path.join(dir, '.env'), `DIFY_PORT=${port}\nDB_PORT=${await getPort()}\n`);
   return {
     dir,
     port,
