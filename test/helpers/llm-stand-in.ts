@@ -36,6 +36,8 @@ export interface StandInOptions {
   chunkSize?: number;
   /** Token counts to report instead of aimock's estimate. */
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /** The address it listens on (e.g. a test network's gateway, test/helpers/netns.ts). @default 127.0.0.1 */
+  host?: string;
 }
 
 export interface StandIn {
@@ -222,7 +224,7 @@ function mapEvent(event: string): string {
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const mock = new LLMock({
     port: 0,
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
     ...(options.apiKeys ? { auth: { apiKeys: options.apiKeys } } : {}),
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
   });

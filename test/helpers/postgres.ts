@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -92,8 +92,13 @@ async function waitForLogin(
   }
 }
 
-/** `serverArgs`: extra `postgres` arguments, e.g. ['-c', 'ssl=on', …]. */
-export async function startPostgres(options: { database?: string; serverArgs?: string[] } = {}): Promise<TestPostgres> {
+/**
+ * `serverArgs`: extra `postgres` arguments, e.g. ['-c', 'ssl=on', …]. `alsoListen`: addresses to
+ * accept password logins on besides 127.0.0.1 (e.g. a test network's gateway, test/helpers/netns.ts).
+ */
+export async function startPostgres(
+  options: { database?: string; serverArgs?: string[]; alsoListen?: string[] } = {},
+): Promise<TestPostgres> {
   if (!existsSync(path.join(PG_BIN, 'postgres'))) {
     throw new Error(
       `No PostgreSQL binaries in ${PG_BIN}: install them (apt-get install postgresql) or set DIFYCTL_PG_BIN to a bin/ folder with initdb and postgres`,
@@ -130,6 +135,9 @@ export async function startPostgres(options: { database?: string; serverArgs?: s
       ],
       { ...ids, cwd: dir, env: { ...process.env, TZ: 'UTC' } },
     );
+    const alsoListen = options.alsoListen ?? [];
+    if (alsoListen.length > 0)
+      await appendFile(path.join(dataDir, 'pg_hba.conf'), 'host all all 0.0.0.0/0 scram-sha-256\n');
     const port = await getPort({ host: '127.0.0.1' });
     const args = [
       '-D',
@@ -139,7 +147,7 @@ export async function startPostgres(options: { database?: string; serverArgs?: s
       '-k',
       dir,
       '-c',
-      'listen_addresses=127.0.0.1',
+      `listen_addresses=${['127.0.0.1', ...alsoListen].join(',')}`,
       '-c',
       'fsync=off',
       '-c',

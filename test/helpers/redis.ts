@@ -43,7 +43,10 @@ function pings(port: number, password: string): Promise<boolean> {
   });
 }
 
-export async function startRedis(options: { password?: string; binary?: string } = {}): Promise<TestRedis> {
+/** `alsoBind`: addresses to listen on besides 127.0.0.1 (e.g. a test network's gateway, test/helpers/netns.ts). */
+export async function startRedis(
+  options: { password?: string; binary?: string; alsoBind?: string[] } = {},
+): Promise<TestRedis> {
   const password = options.password ?? `pw${Math.random().toString(36).slice(2)}`;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'difyctl-redis-'));
   const port = await getPort({ host: '127.0.0.1' });
@@ -52,7 +55,7 @@ export async function startRedis(options: { password?: string; binary?: string }
     config,
     [
       `port ${port}`,
-      'bind 127.0.0.1',
+      `bind ${['127.0.0.1', ...(options.alsoBind ?? [])].join(' ')}`,
       `dir ${dir}`,
       'save ""',
       'appendonly no',
