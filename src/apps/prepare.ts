@@ -49,6 +49,8 @@ export interface GenerateRequest {
   autoGenerateName?: boolean;
   /** Fires when the client goes away: the upstream call is aborted, the partial answer kept. */
   signal?: AbortSignal;
+  /** false for a blocking answer: the model is not asked to stream either (as Dify). @default true */
+  stream?: boolean;
 }
 
 export interface Prepared {
@@ -66,6 +68,8 @@ export interface Prepared {
   createdAt: Date;
   /** What the app's knowledge retrieved (`metadata.retriever_resources`; empty when the app shows no sources). */
   retrieverResources: RetrieverResource[];
+  /** Whether the model is asked to stream (GenerateRequest.stream). */
+  stream: boolean;
 }
 
 /** A model runtime error before the stream: the same code and message, as JSON. */
@@ -182,5 +186,6 @@ export async function prepareGeneration(
     messageId: rows.messageId,
     createdAt: rows.createdAt,
     retrieverResources: config.retriever_resource?.enabled === false ? [] : retrieved.resources,
+    stream: req.stream !== false,
   };
 }

@@ -125,6 +125,7 @@ export async function* runGeneration(
         parameters: { ...prepared.model.completion_params, stop: prepared.prompt.stop },
         signal: upstream.signal,
         user: prepared.endUser.sessionId,
+        stream: prepared.stream,
       });
       // Nobody may await `result` later (an error below): keep its rejection from being unhandled.
       call.result.catch(() => undefined);

@@ -58,6 +58,7 @@ export function callLlm(resolved: ResolvedModel, request: LlmInvocation, timeout
     user: request.user,
     price: resolved.price,
     timeouts,
+    stream: request.stream,
   });
 }
 

@@ -46,6 +46,8 @@ export interface LlmCallInput {
   user?: string;
   price?: PriceInfo;
   timeouts: CallTimeouts;
+  /** false: one non-streamed request (the model's doGenerate), as Dify invokes the model for a blocking answer. @default true */
+  stream?: boolean;
 }
 
 /**
@@ -79,6 +81,13 @@ export function runLlmCall(input: LlmCallInput): LlmCall {
   // The caller may only iterate textStream: a failure must not also be an unhandled rejection.
   result.catch(() => {});
   return { textStream: queue.iterable, result };
+}
+
+/** The text of a doGenerate result: V2/V3 `content` parts; V1-era plugins answer `text`. */
+function generatedText(result: unknown): string {
+  const { content, text } = result as { content?: Array<{ type: string; text?: string }>; text?: unknown };
+  if (Array.isArray(content)) return content.map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('');
+  return typeof text === 'string' ? text : '';
 }
 
 async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueue>): Promise<LlmResult> {
@@ -139,7 +148,7 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
       completion ? [{ role: 'user', content: completionPrompt(input.messages) }] : input.messages,
     );
     // V2 and V3 models take the same call options for a text prompt (a plugin may hand over either).
-    const { stream } = await (model as LanguageModelV3).doStream({
+    const options = {
       prompt,
       ...settings,
       abortSignal: controller.signal,
@@ -153,7 +162,24 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
             },
           }
         : {}),
-    });
+    };
+    const v3 = model as LanguageModelV3;
+    if (input.stream === false && typeof v3.doGenerate === 'function') {
+      // One answer, one body: no stream to wait between chunks of, so only the whole-call bound holds.
+      clearTimeout(idle);
+      const generated = await v3.doGenerate(options);
+      text = generatedText(generated);
+      if (text) queue.push(text);
+      usage = usageOfFinish(generated.usage);
+      if (timedOut) throw invokeError(input.provider, 'connection', `Request timed out: ${timedOut}.`);
+      if (aborted()) return finish('aborted');
+      // A whole body was read: only a reported error fails it (a missing finish reason does not).
+      const reason = generated.finishReason as unknown;
+      if ((typeof reason === 'string' ? reason : (reason as { unified?: unknown } | undefined)?.unified) === 'error')
+        throw new Error('the provider reported an error.');
+      return finish(finishReasonOf(reason));
+    }
+    const { stream } = await v3.doStream(options);
     for await (const part of stream as AsyncIterable<LanguageModelV3StreamPart>) {
       armIdle();
       if (part.type === 'text-delta') {

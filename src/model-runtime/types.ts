@@ -65,6 +65,12 @@ export interface LlmInvocation extends ModelRef {
   signal?: AbortSignal;
   /** The end user, passed on as OpenAI's `user`. */
   user?: string;
+  /**
+   * false: the model is asked for the whole answer in one response (Dify invokes the model with the
+   * request's own `stream`: a blocking answer is not streamed upstream either); textStream then
+   * yields it once. @default true
+   */
+  stream?: boolean;
 }
 
 /** Dify's `LLMUsage` exactly as `metadata.usage` carries it (prices are decimal strings). */

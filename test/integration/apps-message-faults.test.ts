@@ -195,7 +195,7 @@ describe('a provider that does not answer in time', () => {
   let hs: Harness;
   beforeAll(async () => {
     slow = await startStandIn({ latencyMs: 400 });
-    hs = await startHarness({ pg, redis, llm: slow, runtime: { timeouts: { idleMs: 150, totalMs: 5000 } } });
+    hs = await startHarness({ pg, redis, llm: slow, runtime: { timeouts: { idleMs: 150, totalMs: 1000 } } });
   });
   afterAll(async () => {
     await hs?.close();
@@ -210,7 +210,14 @@ describe('a provider that does not answer in time', () => {
         headers: { authorization: `Bearer ${hs.chat.key}` },
         payload: { inputs: { name: 'Ada' }, query: 'Hi', user: 'u1', response_mode: mode },
       });
-    expect(json(await send('blocking'))).toMatchObject({ code: 'completion_request_error', status: 400 });
+    // A blocking answer asks the model without streaming (as Dify): only the whole-call bound holds
+    // it, so the stand-in holds its whole answer back past it.
+    slow.setChaos({ latencyMs: 10_000 });
+    try {
+      expect(json(await send('blocking'))).toMatchObject({ code: 'completion_request_error', status: 400 });
+    } finally {
+      slow.clearChaos();
+    }
     expect(sseEvents((await send('streaming')).body).at(-1)).toMatchObject({
       event: 'error',
       code: 'completion_request_error',

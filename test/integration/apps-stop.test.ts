@@ -3,7 +3,7 @@
  * database and the store) and by the client going away. Both end the upstream call early and keep
  * the partial answer in the message row, with status `stopped`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DifyApp } from '../../src/server/app.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
@@ -23,6 +23,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await llm?.close();
 });
+// A test that holds the stand-in's answers back (chaos latency) gives them back, even when it fails.
+afterEach(() => llm?.clearChaos());
 
 async function listen(app: DifyApp): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -161,7 +163,9 @@ describe.each([
     expect(stopped!.status).toBe('stopped');
     expect(stopped!.answer.length).toBeLessThan(LONG_REPLY.length);
 
-    // Blocking: the caller gives up while the answer is being generated.
+    // Blocking: the caller gives up while the answer is being generated. A blocking answer asks the
+    // model without streaming (as Dify), so the stand-in holds its whole answer back for a while.
+    llm.setChaos({ latencyMs: 30_000 });
     const client = new AbortController();
     const pending = fetch(`${urlA}/v1/chat-messages`, {
       method: 'POST',

@@ -178,6 +178,8 @@ export interface DoorRequest {
   conversationId?: string | null;
   inputs?: Record<string, unknown> | null;
   signal: AbortSignal;
+  /** Whether the caller asked for a stream: a blocking answer asks the model without one. */
+  stream: boolean;
 }
 
 /** The app's generation for an OpenAI request: chat apps continue a conversation, completion apps answer the query. */
@@ -194,6 +196,7 @@ export async function startDoorGeneration(deps: DoorDeps, request: DoorRequest):
     files,
     system: transcript.system || undefined,
     signal: request.signal,
+    stream: request.stream,
   };
   if (!(CHAT_MODES as readonly string[]).includes(app.mode)) return generateCompletion(deps.generator, common);
   const continued = request.conversationId

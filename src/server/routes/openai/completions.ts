@@ -47,6 +47,7 @@ export async function completionRoutes(
         conversationId: input.body.conversation_id || header || null,
         inputs: input.body.inputs,
         signal,
+        stream: input.body.stream ?? false,
       }),
     );
     return renderAnswer(reply, generation, {

@@ -47,6 +47,7 @@ export async function chatMessageRoutes(app: FastifyInstance, ctx: AppContext, d
         files: body.files,
         autoGenerateName: body.auto_generate_name ?? true,
         signal,
+        stream: body.response_mode === 'streaming',
       }),
     );
     return renderGeneration(reply, generation, body.response_mode, {

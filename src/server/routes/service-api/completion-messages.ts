@@ -46,6 +46,7 @@ export async function completionMessageRoutes(
         query: body.query,
         files: body.files,
         signal,
+        stream: body.response_mode === 'streaming',
       }),
     );
     return renderGeneration(reply, generation, body.response_mode, {
