@@ -1,13 +1,15 @@
 import { unsupportedFileType, invalidParam } from './errors.js';
+import { extractPdfText } from './parse-pdf.js';
 
 /**
  * Text out of a document's bytes, by extension (Dify's ExtractProcessor): plain text and markdown as
  * they are, HTML without its markup, CSV one line per row as `column: value; …` (Dify's
- * CSVExtractor), JSON pretty-printed, DOCX through mammoth's raw text. PDF is not parsed yet (415).
+ * CSVExtractor), JSON pretty-printed, DOCX through mammoth's raw text, PDF page by page through pdf.js
+ * (parse-pdf.ts).
  */
 export const TEXT_EXTENSIONS = ['txt', 'md', 'markdown', 'mdx', 'html', 'htm', 'csv', 'json'] as const;
 /** Every extension a document file may have. */
-export const DOCUMENT_EXTENSIONS: readonly string[] = [...TEXT_EXTENSIONS, 'docx'];
+export const DOCUMENT_EXTENSIONS: readonly string[] = [...TEXT_EXTENSIONS, 'docx', 'pdf'];
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
@@ -102,9 +104,10 @@ export function extractText(name: string, content: string): string {
   }
 }
 
-/** The text of an uploaded document file (docx unpacked, the rest decoded as UTF-8). */
+/** The text of an uploaded document file (docx unpacked, pdf read page by page, the rest decoded as UTF-8). */
 export async function extractFileText(name: string, content: Buffer): Promise<string> {
   const ext = extensionOf(name);
+  if (ext === 'pdf') return extractPdfText(name, content);
   if (ext === 'docx') {
     const { default: mammoth } = await import('mammoth');
     try {

@@ -1,7 +1,7 @@
-import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/server/logger.js';
 import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
+import { docx, pdf } from '../helpers/document-files.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
 import { json } from './apps-fixtures.js';
@@ -12,25 +12,6 @@ let pg: TestPostgres;
 let redis: TestRedis;
 let llm: StandIn;
 useServers((servers) => ({ pg, redis } = servers));
-
-/** A real .docx (Office Open XML zip) with one paragraph per text. */
-async function docx(paragraphs: string[]): Promise<Buffer> {
-  const zip = new JSZip();
-  zip.file(
-    '[Content_Types].xml',
-    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
-  );
-  zip.file(
-    '_rels/.rels',
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
-  );
-  const body = paragraphs.map((p) => `<w:p><w:r><w:t>${p}</w:t></w:r></w:p>`).join('');
-  zip.file(
-    'word/document.xml',
-    `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
-  );
-  return zip.generateAsync({ type: 'nodebuffer' });
-}
 
 /** A multipart body with a `file` part and a `data` field. */
 function multipart(
@@ -157,6 +138,31 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
     expect((await retrieveFirst('zephyr'))?.content).toContain('room: Zephyr; floor: 7');
   });
 
+  it('indexes a .pdf page by page through pdf.js; an encrypted or damaged one is an indexing error naming the file', async () => {
+    const report = await upload({
+      name: 'handbook.pdf',
+      type: 'application/pdf',
+      content: pdf([['Parking permits are renewed every January.'], ['The cafeteria closes at 3 pm on Fridays.']]),
+    });
+    expect(report.statusCode, report.body).toBe(200);
+    expect(await indexed(json(report).batch)).toMatchObject({ indexing_status: 'completed', total_segments: 2 });
+    expect(await retrieveFirst('cafeteria fridays')).toMatchObject({
+      content: 'The cafeteria closes at 3 pm on Fridays.',
+      document: { name: 'handbook.pdf' },
+    });
+    for (const [name, content, reason] of [
+      ['locked.pdf', pdf([['Salaries']], { encrypted: true }), /^locked\.pdf: the PDF is encrypted with a password/],
+      ['torn.pdf', Buffer.from('%PDF-1.4\n1 0 obj <<'), /^torn\.pdf: not a valid PDF/],
+    ] as const) {
+      const res = await upload({ name, type: 'application/pdf', content });
+      expect(res.statusCode, res.body).toBe(200);
+      const status = await indexed(json(res).batch);
+      expect(status, name).toMatchObject({ indexing_status: 'error', total_segments: 0 });
+      expect(status.error, name).toMatch(reason);
+      expect(status.stopped_at).toEqual(expect.any(Number));
+    }
+  });
+
   it('the console sees the same datasets, documents, indexing status and hit testing for the signed-in workspace', async () => {
     const list = json(await h.app.inject({ method: 'GET', url: '/console/api/datasets', headers: h.auth }));
     expect(list.data.map((d: { id: string }) => d.id)).toContain(datasetId);
@@ -224,9 +230,9 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
   });
 
   it('answers 415 for a type without a parser, 400 without a file, and records a broken .docx as an indexing error', async () => {
-    const pdf = await upload({ name: 'scan.pdf', type: 'application/pdf', content: Buffer.from('%PDF-1.4') });
-    expect(pdf.statusCode).toBe(415);
-    expect(json(pdf)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
+    const slides = await upload({ name: 'deck.pptx', type: 'application/octet-stream', content: Buffer.from('PK') });
+    expect(slides.statusCode).toBe(415);
+    expect(json(slides)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
     const none = await h.app.inject({
       method: 'POST',
       url: `/v1/datasets/${datasetId}/document/create_by_file`,
