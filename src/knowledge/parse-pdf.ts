@@ -59,7 +59,7 @@ export async function extractPdfPages(name: string, content: Buffer): Promise<st
       const page = await doc.getPage(n);
       const content = await page.getTextContent();
       // The items are TextItem | TextMarkedContent; only TextItem has `str`.
-      pages.push(pageText(content.items.filter((i): i is TextItem => 'str' in i)));
+      pages.push(pageText(content.items.flatMap((i) => ('str' in i ? [{ str: i.str, hasEOL: i.hasEOL }] : []))));
       page.cleanup();
     }
     return pages;
