@@ -1,7 +1,7 @@
 // Throwaway PostgreSQL 15 (Debian binaries, durability on) and redis-server on free loopback ports,
 // for the benchmarks. Each `stop()` removes what its start created.
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,7 @@ const pgRun = (cmd, args) =>
  * User `postgres`, password `bench`, database `postgres`; `pid()` is the postmaster's. `settings`
  * are more server settings (`{ fsync: 'off' }`).
  */
-export async function startPostgres({ settings = {} } = {}) {
+export async function startPostgres({ settings = {}, alsoListen = [] } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-pg-'));
   writeFileSync(path.join(dir, 'pw'), 'bench\n');
   if (asRoot) {
@@ -49,6 +49,8 @@ export async function startPostgres({ settings = {} } = {}) {
     '--auth-local=trust',
     '--no-sync',
   ]);
+  // `alsoListen`: addresses besides 127.0.0.1 that take password logins (bench/lib/netns.mjs' gateway).
+  if (alsoListen.length > 0) appendFileSync(`${dir}/data/pg_hba.conf`, 'host all all 0.0.0.0/0 scram-sha-256\n');
   const port = await freePort();
   const more = Object.entries(settings)
     .map(([k, v]) => ` -c ${k}=${v}`)
@@ -59,7 +61,7 @@ export async function startPostgres({ settings = {} } = {}) {
     '-l',
     `${dir}/log`,
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${more}`,
+    `-p ${port} -k ${dir} -c listen_addresses=${['127.0.0.1', ...alsoListen].join(',')} -c max_connections=300${more}`,
     '-w',
     'start',
   ]);
@@ -71,11 +73,16 @@ export async function startPostgres({ settings = {} } = {}) {
   return { port, pid, stop };
 }
 
-export async function startRedis() {
+/** `alsoBind`: addresses to listen on besides 127.0.0.1 (a test network's gateway, bench/lib/netns.mjs). */
+export async function startRedis({ alsoBind = [] } = {}) {
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', ...alsoBind, '--save', '', '--appendonly', 'no'],
+      // No password: Redis 7 answers only loopback clients unless protected mode is off.
+      ...(alsoBind.length > 0 ? ['--protected-mode', 'no'] : []),
+    ],
     { stdio: 'ignore' },
   );
   for (let i = 0; i < 100; i++) {
