@@ -54,7 +54,12 @@ const mock = new LLMock({ port: 0, host: '127.0.0.1' });
 mock.addFixture({ match: { userMessage: 'Keep talking' }, response: { content: SLOW }, chunkSize: 1, latency: 100 });
 mock.addFixture({ match: { endpoint: 'chat' }, response: { content: REPLY } });
 const llmUrl = await mock.start();
-const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+// BENCH_PG_STATS=1: PostgreSQL's own account of the statements (pg_stat_statements), printed at the end.
+const pgStats = process.env.BENCH_PG_STATS === '1';
+const [pg, redis] = await Promise.all([
+  startPostgres(pgStats ? { settings: { shared_preload_libraries: 'pg_stat_statements' } } : {}),
+  startRedis(),
+]);
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = {
@@ -66,6 +71,34 @@ const env = {
   SQLALCHEMY_MAX_OVERFLOW: '10',
 };
 const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
+/** The statements PostgreSQL spent the most time on: calls, ms per call, rows per call. */
+async function printPgStats() {
+  const { default: PG } = await import('pg');
+  const client = new PG.Client({
+    host: '127.0.0.1',
+    port: pg.port,
+    user: 'postgres',
+    password: 'bench',
+    database: 'postgres',
+  });
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const { rows } = await client.query(
+      `SELECT calls, round((total_exec_time / calls)::numeric, 3) AS ms, round(rows::numeric / calls, 1) AS rows,
+              left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
+    );
+    say();
+    say('PostgreSQL statements by total time (pg_stat_statements):');
+    say('| calls | ms/call | rows/call | statement |');
+    say('|---|---|---|---|');
+    for (const r of rows) say(`| ${r.calls} | ${r.ms} | ${r.rows} | \`${r.query}\` |`);
+  } finally {
+    await client.end();
+  }
+}
+
 let server;
 // Killed (Ctrl-C, a timeout): stop what this script started before leaving.
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -310,6 +343,7 @@ try {
       say(`| ${i + 1} (pid ${pid}) | ${before[i].toFixed(1)} | ${during[i].toFixed(1)} |`);
     say(`| primary (pid ${server.pid}) | | ${rssMb(server.pid).toFixed(1)} |`);
   }
+  if (pgStats) await printPgStats();
 } finally {
   await stopServer();
   await mock.stop();
