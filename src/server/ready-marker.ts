@@ -1,5 +1,5 @@
 import type { Logger } from './logger.js';
-import { clientFor, type RedisTarget } from './store/redis-connection.js';
+import { clientFor, type RedisTarget } from '../config/redis-connection.js';
 import type { KeyValueStore } from './store/types.js';
 
 export const READY_KEY = 'api_service_status';

@@ -11,7 +11,7 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startSentinelSet, type SentinelSet } from '../helpers/redis-topologies.js';
 import { ADMIN, migratedDatabase, serverEnv, settingsFor } from './server-fixtures.js';
 import { readReadyMarkerAt } from '../../src/server/ready-marker.js';
-import { cacheTarget } from '../../src/server/store/redis-target.js';
+import { cacheTarget } from '../../src/config/redis-target.js';
 import { serve, waitFor, type ServedProcess } from './server-serve.js';
 
 let pg: TestPostgres;

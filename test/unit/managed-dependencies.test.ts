@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDbExtras, pgSsl } from '../../src/config/db-extras.js';
 import { settingsFromEnv } from '../../src/server/settings.js';
-import { brokerTarget, cacheTarget } from '../../src/server/store/redis-target.js';
+import { brokerTarget, cacheTarget } from '../../src/config/redis-target.js';
 import { queuePrefix } from '../../src/server/store/queue-bullmq.js';
 
 const base = { SECRET_KEY: 'a-secret-key-long-enough-for-production-use' };

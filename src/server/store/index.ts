@@ -4,7 +4,7 @@ import type { Settings } from '../../config/schema.js';
 import type { Logger } from '../logger.js';
 import { postgresStore } from './postgres-store.js';
 import type { RetryPolicy, TaskQueue } from './queue.js';
-import { brokerTarget, cacheTarget, connectRedis } from './redis-connection.js';
+import { brokerTarget, cacheTarget, connectRedis } from '../../config/redis-connection.js';
 import { redisStore } from './redis-store.js';
 import type { Store } from './types.js';
 

@@ -1,5 +1,5 @@
 import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { BROKER_TUNING, clientFor, type RedisClient, type RedisTarget } from './redis-connection.js';
+import { BROKER_TUNING, clientFor, type RedisClient, type RedisTarget } from '../../config/redis-connection.js';
 import {
   DEFAULT_RETRY,
   ENQUEUE_TIMEOUT_MS,

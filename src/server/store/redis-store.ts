@@ -1,7 +1,7 @@
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { KeyValueStore, RateLimiter, RateLimitOptions, Store } from './types.js';
 import { limiterFrom } from './rate-limit.js';
-import type { RedisClient } from './redis-connection.js';
+import type { RedisClient } from '../../config/redis-connection.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 

@@ -1,6 +1,6 @@
 import type { Settings } from '../../config/schema.js';
 import { readReadyMarkerAt } from '../../server/ready-marker.js';
-import { cacheTarget, type RedisTarget } from '../../server/store/redis-target.js';
+import { cacheTarget, type RedisTarget } from '../../config/redis-target.js';
 import { isManagedRedis } from '../ready/redis-managed.js';
 import type { StackState } from '../state.js';
 import { dbTarget, redisTarget } from '../targets.js';

@@ -1,7 +1,7 @@
 import type { Settings } from '../../config/schema.js';
 import { DifyctlError } from '../../errors/index.js';
-import { clientFor, type RedisClient } from '../../server/store/redis-connection.js';
-import { cacheTarget } from '../../server/store/redis-target.js';
+import { clientFor, type RedisClient } from '../../config/redis-connection.js';
+import { cacheTarget } from '../../config/redis-target.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
 
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;

@@ -1,5 +1,5 @@
 import { DifyctlError } from '../../../errors/index.js';
-import { parseNodes } from '../../../server/store/redis-target.js';
+import { parseNodes } from '../../../config/redis-target.js';
 import type { StackContext, Started } from '../../context.js';
 import { redisConnection } from '../../dependencies.js';
 import { managedRedisStrategy, managedRedisVars } from '../../ready/redis-managed.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
-import type { Settings } from '../../config/schema.js';
-import { DifyctlError } from '../../errors/index.js';
+import type { Settings } from './schema.js';
+import { DifyctlError } from '../errors/index.js';
 
 /**
  * Where a Redis duty connects, from Dify's settings: one server (REDIS_HOST/PORT), a master found
