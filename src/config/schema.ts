@@ -216,6 +216,10 @@ export const settingsShape = {
   PGVECTOR_USER: optionalStr(),
   PGVECTOR_PASSWORD: optionalStr(),
   PGVECTOR_DATABASE: optionalStr(),
+  /** Connections the pgvector pool keeps open (Dify's PGVECTOR_MIN_CONNECTION). @default 1 */
+  PGVECTOR_MIN_CONNECTION: int(1, 1, 1024),
+  /** Connections the pgvector pool opens at most, per process. @default 5 */
+  PGVECTOR_MAX_CONNECTION: int(5, 1, 1024),
   // extension
   /** @default false */
   CUSTOM_MIDDLEWARE_ENABLED: bool(false),

@@ -161,6 +161,10 @@ export const ERROR_CODES = {
     summary:
       'An api server process could not start (its error says why); the server stops instead of restarting it in a loop.',
   },
+  'VECTOR.PGVECTOR_MISSING': {
+    exit: EXIT.failure,
+    summary: 'VECTOR_STORE=pgvector and the PGVECTOR_HOST server has no pgvector extension (or may not create it).',
+  },
   'CONSOLE.UNREACHABLE': {
     exit: EXIT.failure,
     summary:

@@ -1,3 +1,5 @@
+import { DifyctlError } from '../errors/index.js';
+
 /**
  * An error of the knowledge domain a client caused or must hear about, with Dify's service API code
  * and status (api/controllers/service_api/dataset/error.py and friends). Routes answer it as
@@ -33,3 +35,21 @@ export const unsupportedFileType = (extension: string): KnowledgeError =>
   new KnowledgeError('unsupported_file_type', `File type not allowed: ${extension || '(none)'}.`, 415);
 export const archivedDocumentImmutable = (): KnowledgeError =>
   new KnowledgeError('archived_document_immutable', 'The archived document is not editable.', 403);
+
+/**
+ * VECTOR_STORE=pgvector and the server at `where` has no pgvector extension (`absent`), or the
+ * PGVECTOR_USER may not create it (`permission`). The message carries the fix: the worker records
+ * only the message on the document.
+ */
+export const pgvectorMissing = (where: string, reason: 'absent' | 'permission', cause: unknown): DifyctlError =>
+  new DifyctlError(
+    'VECTOR.PGVECTOR_MISSING',
+    reason === 'absent'
+      ? `The pgvector extension is not installed on ${where} (VECTOR_STORE=pgvector). Install pgvector for that PostgreSQL server (e.g. the pgvector/pgvector image, or the postgresql-<version>-pgvector package), or use the default store (VECTOR_STORE=postgres).`
+      : `PGVECTOR_USER may not create the pgvector extension on ${where} (VECTOR_STORE=pgvector). Have a superuser run CREATE EXTENSION vector in that database, or use the default store (VECTOR_STORE=postgres).`,
+    {
+      hint: 'Install pgvector on the PGVECTOR_HOST server, or set VECTOR_STORE=postgres.',
+      cause,
+      details: { where },
+    },
+  );

@@ -39,5 +39,6 @@ export {
   type VectorHit,
   type VectorStore,
 } from './vector-store.js';
+export { PgvectorStore, type PgvectorOptions } from './stores/pgvector.js';
 export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';
 export { DEFAULT_STALL_MS, requeueStalled } from './recovery.js';

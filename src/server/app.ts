@@ -2,6 +2,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Settings } from '../config/schema.js';
+import type { VectorStore } from '../knowledge/index.js';
 import { createModelRuntime, type ModelRuntimeService } from '../model-runtime/index.js';
 import type { AppContext } from './context.js';
 import { createPool } from './db.js';
@@ -30,7 +31,7 @@ import { createSessionCheck } from './services/session-check.js';
 import { openBackends, type Backends } from './store/index.js';
 import type { RateLimitOptions } from './store/types.js';
 import { trustedProxy } from './trust-proxy.js';
-import { describeVectorStore } from './vector.js';
+import { describeVectorStore, openVectorStore, type OpenVectorStore } from './vector.js';
 import { serverVersion } from './version.js';
 
 export interface AppDeps {
@@ -79,16 +80,19 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
   const logger = deps.logger ?? silentLogger();
   const pool = deps.pool ?? createPool({ settings, logger });
   let backends: Backends | undefined = deps.backends;
+  let vectors: OpenVectorStore | undefined;
   // What this call opened, it closes: on app.close(), or at once when building fails half-way.
   const release = async (): Promise<void> => {
     if (!deps.backends && backends) await Promise.allSettled([backends.queue.close(5000), backends.store.close()]);
+    await vectors?.close().catch(() => {});
     if (!deps.pool) await pool.end().catch(() => {});
   };
   try {
     backends ??= await openBackends({ settings, redisEnabled: deps.redisEnabled ?? true, pool, logger });
     const vector = describeVectorStore(settings);
     logger.debug({ vector }, 'vector store');
-    const ctx = await buildContext({ deps, logger, pool, backends });
+    vectors = openVectorStore(settings, pool);
+    const ctx = await buildContext({ deps, logger, pool, backends, vectors: vectors.store });
     const app = await buildServer(deps, ctx);
     app.addHook('onClose', release);
     return app;
@@ -103,8 +107,9 @@ async function buildContext(input: {
   logger: Logger;
   pool: pg.Pool;
   backends: Backends;
+  vectors: VectorStore;
 }): Promise<AppContext> {
-  const { deps, logger, pool, backends } = input;
+  const { deps, logger, pool, backends, vectors } = input;
   const { settings } = deps;
   // Built-in providers plus PROVIDER_PLUGINS_DIR plugins (a broken plugin is logged and skipped).
   const modelRuntime =
@@ -141,6 +146,7 @@ async function buildContext(input: {
       ...(deps.loginRateLimit ?? { points: 20, durationSeconds: 60 }),
     }),
     storage: createFileStorage(settings, deps.baseDir ?? process.cwd()),
+    vectors,
   };
 }
 

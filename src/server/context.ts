@@ -8,6 +8,7 @@ import type { AppKeyResolver } from './services/api-keys.js';
 import type { TokenService } from './services/auth-tokens.js';
 import type { TaskQueue } from './store/queue.js';
 import type { RateLimiter, Store } from './store/types.js';
+import type { VectorStore } from '../knowledge/index.js';
 
 /** Who a request acts as, set by the auth hook. */
 export type RequestAuth =
@@ -44,4 +45,6 @@ export interface AppContext {
   loginLimiter: RateLimiter;
   /** Uploaded files (STORAGE_TYPE / OPENDAL_FS_ROOT / STORAGE_LOCAL_PATH under the project). */
   storage: FileStorage;
+  /** The vector store VECTOR_STORE names (src/server/vector.ts), one per process. */
+  vectors: VectorStore;
 }

@@ -42,12 +42,18 @@ export async function startHarness(input: {
   redis?: TestRedis;
   llm: StandIn;
   runtime?: Partial<ModelRuntimeOptions>;
+  /** More server settings (e.g. a pgvector helper's `env`). */
+  env?: Record<string, string>;
 }): Promise<Harness> {
   const db = await migratedDatabase(input.pg);
   // Uploaded files go to a temp folder, not under the checkout's volumes/.
   const storage = await mkdtemp(path.join(os.tmpdir(), 'difyctl-apps-storage-'));
   const { settings, redisEnabled } = settingsFor(
-    serverEnv({ db, redis: input.redis, extra: { OPENDAL_FS_ROOT: storage, STORAGE_LOCAL_PATH: storage } }),
+    serverEnv({
+      db,
+      redis: input.redis,
+      extra: { OPENDAL_FS_ROOT: storage, STORAGE_LOCAL_PATH: storage, ...input.env },
+    }),
   );
   const apps: DifyApp[] = [];
   const pools: pg.Pool[] = [];

@@ -8,6 +8,7 @@ import { openBackends, type Backends } from '../store/index.js';
 import type { QueueName, RetryPolicy } from '../store/queue.js';
 import { createFileStorage } from '../services/file-storage.js';
 import { runTask } from './tasks.js';
+import { openVectorStore } from '../vector.js';
 import { DOCUMENT_INDEXING_TASK, requeueStalled } from '../../knowledge/index.js';
 
 export interface WorkerOptions {
@@ -68,12 +69,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
   // Knowledge documents made from files are read where the api stored them.
   const storage = createFileStorage(settings, options.baseDir ?? process.cwd());
+  const vectors = openVectorStore(settings, pool);
   await backends.queue.consume({
     queues: options.queues,
     concurrency,
     handler: async (task) => {
       const started = Date.now();
-      await runTask(task, { pool, logger, runtime, loadFile: storage.load });
+      await runTask(task, { pool, logger, runtime, loadFile: storage.load, store: vectors.store });
       logger.info({ queue: task.queue, task: task.name, id: task.id, ms: Date.now() - started }, 'task done');
     },
     onFailure: (task, error) =>
@@ -105,6 +107,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       clearInterval(sweep);
       await backends.queue.close(timeoutMs);
       if (!options.backends) await backends.store.close();
+      await vectors.close().catch(() => {});
       if (!options.pool) await pool.end().catch(() => {});
     },
   };

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { DOCUMENT_INDEXING_TASK, indexDocument, PostgresVectorStore } from '../../knowledge/index.js';
+import { DOCUMENT_INDEXING_TASK, indexDocument, PostgresVectorStore, type VectorStore } from '../../knowledge/index.js';
 import type { ModelRuntime } from '../../model-runtime/types.js';
 import type { Logger } from '../logger.js';
 import { CONVERSATION_NAME_TASK, nameConversation } from '../services/conversation-names.js';
@@ -13,13 +13,16 @@ export interface TaskContext {
   runtime?: ModelRuntime;
   /** Reads an uploaded file by its storage key (knowledge documents created from a file). */
   loadFile?: (key: string) => Promise<Buffer>;
+  /** Where indexing writes vectors (VECTOR_STORE); the default store in `pool` without one. */
+  store?: VectorStore;
 }
 
 type TaskFn = (data: Record<string, unknown>, ctx: TaskContext) => Promise<void>;
 
 /** Removes a dataset's documents and segments (Dify's clean_dataset_task), then the dataset. */
-const cleanDataset: TaskFn = async (data, { pool, logger }) => {
+const cleanDataset: TaskFn = async (data, { pool, logger, store }) => {
   if (typeof data.dataset_id !== 'string') throw new Error('clean_dataset: dataset_id is required');
+  await store?.deleteDataset(data.dataset_id);
   await pool.query('DELETE FROM document_segments WHERE dataset_id = $1', [data.dataset_id]);
   await pool.query('DELETE FROM documents WHERE dataset_id = $1', [data.dataset_id]);
   await pool.query('DELETE FROM datasets WHERE id = $1', [data.dataset_id]);
@@ -27,7 +30,7 @@ const cleanDataset: TaskFn = async (data, { pool, logger }) => {
 };
 
 /** Indexes the documents of a create/update request (Dify's document_indexing_task), one after the other. */
-const indexDocuments: TaskFn = async (data, { pool, logger, runtime, loadFile }) => {
+const indexDocuments: TaskFn = async (data, { pool, logger, runtime, loadFile, store }) => {
   const ids = Array.isArray(data.document_ids) ? data.document_ids : [];
   if (!ids.length || !ids.every((id) => typeof id === 'string'))
     throw new Error(`${DOCUMENT_INDEXING_TASK}: document_ids is required`);
@@ -35,7 +38,7 @@ const indexDocuments: TaskFn = async (data, { pool, logger, runtime, loadFile })
   const deps = {
     pool,
     runtime,
-    store: new PostgresVectorStore(pool),
+    store: store ?? new PostgresVectorStore(pool),
     loadFile,
     log: (facts: Record<string, unknown>, message: string) => logger.info(facts, message),
   };

@@ -1,15 +1,15 @@
 import type { FastifyRequest } from 'fastify';
-import { KnowledgeError, PostgresVectorStore, type KnowledgeDeps } from '../../../../knowledge/index.js';
+import { KnowledgeError, type KnowledgeDeps } from '../../../../knowledge/index.js';
 import type { AppContext } from '../../../context.js';
 import { HttpError, unauthorized } from '../../../http-error.js';
 import { ENQUEUE_TIMEOUT_MS, withDeadline } from '../../../store/queue.js';
 
-/** What the knowledge routes hand to src/knowledge: the pool, model runtime, default vector store, `dataset` queue. */
+/** What the knowledge routes hand to src/knowledge: the pool, model runtime, configured vector store, `dataset` queue. */
 export function knowledgeDeps(ctx: AppContext): KnowledgeDeps {
   return {
     pool: ctx.pool,
     runtime: ctx.modelRuntime,
-    store: new PostgresVectorStore(ctx.pool),
+    store: ctx.vectors,
     enqueue: (name, data) =>
       withDeadline(ctx.queue.enqueue('dataset', name, data), { ms: ENQUEUE_TIMEOUT_MS, what: 'the task queue' }),
   };

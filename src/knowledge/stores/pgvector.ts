@@ -1,0 +1,197 @@
+import pg from 'pg';
+import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
+import { touchVectors } from '../vector-store.js';
+import { createExtension, createTable, isMissingTable, tableFor, vectorLiteral } from './pgvector-schema.js';
+
+/** Dify's PGVECTOR_* settings (api/configs/middleware/vdb/pgvector_config.py) with its factory's fallbacks. */
+export interface PgvectorOptions {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  /** @default 1 */
+  minConnections?: number;
+  /** @default 5 */
+  maxConnections?: number;
+}
+
+/** pgvector's HNSW scan returns at most hnsw.ef_search rows; 40 is its default. */
+const EF_SEARCH_MIN = 40;
+const EF_SEARCH_MAX = 1000;
+
+/**
+ * VECTOR_STORE=pgvector: one table per dataset on the PGVECTOR_* server, laid out as Dify's
+ * PGVector does (`embedding_vector_index_<id>_nod…`: id, text, meta jsonb, embedding vector(N), HNSW
+ * cosine index), searched with `<=>` (score = 1 − cosine distance). The segment rows stay in the
+ * stack's database (`stack`): `add` marks them completed there as the default store does, and a
+ * search keeps only hits whose segment and document are still enabled (over-fetching to make up
+ * for the ones it drops), so enabling/disabling/archiving needs no write to the vector table.
+ */
+export class PgvectorStore implements VectorStore {
+  readonly kind = 'pgvector';
+  private readonly pool: pg.Pool;
+  private readonly where: string;
+  private extension?: Promise<void>;
+
+  constructor(
+    private readonly stack: pg.Pool,
+    options: PgvectorOptions,
+  ) {
+    const database = options.database ?? 'postgres';
+    this.where = `${options.host}:${options.port}/${database}`;
+    this.pool = new pg.Pool({
+      host: options.host,
+      port: options.port,
+      user: options.user ?? 'postgres',
+      password: options.password ?? '',
+      database,
+      min: options.minConnections ?? 1,
+      max: options.maxConnections ?? 5,
+      application_name: 'difyctl-pgvector',
+    });
+    // An idle client the server drops is not an uncaught exception; the next query reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  /** Once per store; a failure (e.g. VECTOR.PGVECTOR_MISSING) is retried on the next call. */
+  private ready(): Promise<void> {
+    this.extension ??= createExtension(this.pool, this.where).catch((error: unknown) => {
+      this.extension = undefined;
+      throw error;
+    });
+    return this.extension;
+  }
+
+  async add(datasetId: string, vectors: SegmentVector[]): Promise<void> {
+    if (!vectors.length) return;
+    await this.ready();
+    const ids = vectors.map((v) => v.segmentId);
+    const { rows } = await this.stack.query<{
+      id: string;
+      node: string;
+      hash: string | null;
+      document_id: string;
+      content: string;
+    }>(
+      `SELECT id, coalesce(index_node_id, id::text) AS node, index_node_hash AS hash, document_id, content
+       FROM document_segments WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
+      [datasetId, ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const present = vectors.filter((v) => byId.has(v.segmentId));
+    if (!present.length) return; // the segments were replaced or deleted meanwhile
+    const values = [
+      present.map((v) => byId.get(v.segmentId)!.node),
+      present.map((v) => byId.get(v.segmentId)!.content),
+      present.map((v) => {
+        const r = byId.get(v.segmentId)!;
+        return JSON.stringify({
+          doc_id: r.node,
+          doc_hash: r.hash,
+          document_id: r.document_id,
+          dataset_id: datasetId,
+          segment_id: r.id,
+        });
+      }),
+      present.map((v) => vectorLiteral(v.vector)),
+    ];
+    const insert = () =>
+      this.pool.query(
+        `INSERT INTO ${tableFor(datasetId)} (id, text, meta, embedding)
+         SELECT u.id::uuid, u.text, u.meta::jsonb, u.embedding::vector FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(id, text, meta, embedding)
+         ON CONFLICT (id) DO UPDATE SET text = excluded.text, meta = excluded.meta, embedding = excluded.embedding`,
+        values,
+      );
+    try {
+      await insert();
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+      await createTable(this.pool, datasetId, present[0]!.vector.length);
+      await insert();
+    }
+    await this.dropReplaced(datasetId, [...new Set(rows.map((r) => r.document_id))]);
+    await this.stack.query(
+      `UPDATE document_segments SET status = 'completed', completed_at = now(), updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
+      [datasetId, present.map((v) => v.segmentId)],
+    );
+    await touchVectors(this.stack, datasetId);
+  }
+
+  /** A re-index gives a document new segments: its rows for segments that no longer exist go. */
+  private async dropReplaced(datasetId: string, documentIds: string[]): Promise<void> {
+    for (const documentId of documentIds) {
+      const { rows } = await this.stack.query<{ node: string }>(
+        'SELECT coalesce(index_node_id, id::text) AS node FROM document_segments WHERE document_id = $1',
+        [documentId],
+      );
+      await this.pool.query(
+        `DELETE FROM ${tableFor(datasetId)} WHERE meta->>'document_id' = $1 AND id::text <> ALL($2::text[])`,
+        [documentId, rows.map((r) => r.node)],
+      );
+    }
+  }
+
+  async search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]> {
+    if (topK < 1 || !query.length) return [];
+    await this.ready();
+    let fetch = Math.min(Math.max(topK * 4, topK + 20), EF_SEARCH_MAX);
+    for (;;) {
+      const nearest = await this.nearest(datasetId, query, fetch);
+      if (!nearest.length) return [];
+      const { rows } = await this.stack.query<{ id: string }>(
+        `SELECT s.id FROM document_segments s JOIN documents d ON d.id = s.document_id
+         WHERE s.id = ANY($1::uuid[]) AND s.dataset_id = $2 AND s.enabled AND s.status = 'completed' AND d.enabled AND NOT d.archived`,
+        [nearest.map((h) => h.segmentId), datasetId],
+      );
+      const searchable = new Set(rows.map((r) => r.id));
+      const hits = nearest.filter((h) => searchable.has(h.segmentId));
+      // Fewer than asked while the scan was full: disabled segments took the places; look further.
+      if (hits.length >= topK || nearest.length < fetch || fetch >= EF_SEARCH_MAX) return hits.slice(0, topK);
+      fetch = Math.min(fetch * 4, EF_SEARCH_MAX);
+    }
+  }
+
+  /** The `limit` nearest rows by cosine distance (the HNSW index answers when there is one). */
+  private async nearest(datasetId: string, query: number[], limit: number): Promise<VectorHit[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(`SET hnsw.ef_search = ${Math.max(EF_SEARCH_MIN, limit)}`);
+      const { rows } = await client.query<{ segment_id: string | null; id: string; distance: number }>(
+        `SELECT meta->>'segment_id' AS segment_id, id::text, embedding <=> $1::vector AS distance
+         FROM ${tableFor(datasetId)} ORDER BY distance LIMIT $2`,
+        [vectorLiteral(query), limit],
+      );
+      return rows.map((r) => ({ segmentId: r.segment_id ?? r.id, score: 1 - Number(r.distance) }));
+    } catch (error) {
+      if (isMissingTable(error)) return [];
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async deleteDocument(documentId: string): Promise<void> {
+    const { rows } = await this.stack.query<{ dataset_id: string }>('SELECT dataset_id FROM documents WHERE id = $1', [
+      documentId,
+    ]);
+    const datasetId = rows[0]?.dataset_id;
+    if (!datasetId) return;
+    await this.ready();
+    await this.pool
+      .query(`DELETE FROM ${tableFor(datasetId)} WHERE meta->>'document_id' = $1`, [documentId])
+      .catch((error: unknown) => {
+        if (!isMissingTable(error)) throw error;
+      });
+  }
+
+  async deleteDataset(datasetId: string): Promise<void> {
+    await this.ready();
+    await this.pool.query(`DROP TABLE IF EXISTS ${tableFor(datasetId)}`);
+  }
+
+  /** Closes this store's own pool (the stack's pool belongs to its owner). */
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,223 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDifyctlError } from '../../src/errors/index.js';
+import { PgvectorStore } from '../../src/knowledge/index.js';
+import { silentLogger } from '../../src/server/logger.js';
+import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
+import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
+import { startPgvector, type TestPgvector } from '../helpers/pglite-pgvector.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import { json } from './apps-fixtures.js';
+import { startHarness, waitFor, type Harness } from './apps-harness.js';
+import { serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
+
+let stackPg: TestPostgres;
+let redis: TestRedis;
+let llm: StandIn;
+let pgv: TestPgvector;
+let vdb: pg.Client;
+useServers((servers) => ({ pg: stackPg, redis } = servers));
+beforeAll(async () => {
+  [llm, pgv] = await Promise.all([startStandIn(), startPgvector()]);
+  vdb = new pg.Client({ connectionString: pgv.url });
+  vdb.on('error', () => {});
+  await vdb.connect();
+}, 90_000);
+afterAll(async () => {
+  await vdb?.end().catch(() => {});
+  await Promise.all([llm?.close(), pgv?.stop()]);
+});
+
+const PARAGRAPHS = [
+  'Cats are small carnivorous mammals that people keep as pets. They sleep for most of the day.',
+  'The lighthouse keeper climbs the spiral staircase every evening to light the lamp for passing ships.',
+  'Sourdough bread rises slowly because wild yeast ferments the dough over many hours.',
+];
+const RULE = {
+  mode: 'custom',
+  rules: { pre_processing_rules: [], segmentation: { separator: '\\n\\n', max_tokens: 200, chunk_overlap: 0 } },
+};
+const table = (datasetId: string) => `embedding_vector_index_${datasetId.replaceAll('-', '_')}_node`.slice(0, 63);
+const vsql = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+  (await vdb.query<R>(text, values)).rows;
+
+describe('VECTOR_STORE=pgvector on the real pgvector (PGlite over the wire protocol)', () => {
+  let h: Harness;
+  let worker: RunningWorker;
+  let key: string;
+  let datasetId: string;
+  let documentId: string;
+  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
+  const indexed = async (batch: string) =>
+    waitFor(
+      async () => {
+        const s = json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0];
+        return s.indexing_status === 'completed' || s.indexing_status === 'error' ? s : undefined;
+      },
+      'the document to be indexed',
+      30_000,
+    );
+  const semantic = async (query: string, top_k = 3) =>
+    json(
+      await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+        query,
+        retrieval_model: { search_method: 'semantic_search', top_k },
+      }),
+    ).records as Array<{ score: number; segment: { content: string; document_id: string } }>;
+
+  beforeAll(async () => {
+    h = await startHarness({ pg: stackPg, redis, llm, env: pgv.env });
+    worker = await startWorker({
+      server: settingsFor(serverEnv({ db: h.db, redis, extra: pgv.env })),
+      queues: ['dataset'],
+      logger: silentLogger(),
+      runtime: h.app.difyctx.modelRuntime,
+      retry: { attempts: 2, backoffMs: 20 },
+    });
+    key = json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token;
+    const created = await call('POST', '/v1/datasets', {
+      name: 'Pgvector handbook',
+      indexing_technique: 'high_quality',
+      embedding_model: 'text-embedding-3-small',
+      embedding_model_provider: 'openai',
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    datasetId = json(created).id;
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop(5000);
+    await h?.close();
+  });
+
+  it('the server and worker use the pgvector store', () => {
+    expect(h.app.difyctx.vectors.kind).toBe('pgvector');
+  });
+
+  it("indexes create-by-text into Dify's table layout (id, text, meta, vector(N), HNSW cosine index), not the stack's column", async () => {
+    const res = await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
+      name: 'mixed',
+      text: PARAGRAPHS.join('\n\n'),
+      process_rule: RULE,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    documentId = json(res).document.id;
+    expect(await indexed(json(res).batch)).toMatchObject({
+      indexing_status: 'completed',
+      error: null,
+      total_segments: 3,
+    });
+    const columns = await vsql<{ column_name: string; type: string }>(
+      `SELECT a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+       WHERE a.attrelid = $1::regclass AND a.attnum > 0 ORDER BY a.attnum`,
+      [table(datasetId)],
+    );
+    expect(columns.map((c) => [c.column_name, c.type.replace(/\(\d+\)/, '(N)')])).toEqual([
+      ['id', 'uuid'],
+      ['text', 'text'],
+      ['meta', 'jsonb'],
+      ['embedding', 'vector(N)'],
+    ]);
+    const indexes = await vsql<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE tablename = $1', [
+      table(datasetId),
+    ]);
+    expect(indexes.some((i) => /USING hnsw \(embedding vector_cosine_ops\)/.test(i.indexdef))).toBe(true);
+    const rows = await vsql<{ text: string; meta: Record<string, string> }>(
+      `SELECT text, meta FROM ${table(datasetId)} ORDER BY text`,
+    );
+    expect(rows.map((r) => r.text)).toEqual([...PARAGRAPHS].sort());
+    const segments = await h.sql<{ id: string; index_node_id: string; embedding: unknown }>(
+      `SELECT id, index_node_id, embedding FROM document_segments WHERE document_id = '${documentId}'`,
+    );
+    for (const r of rows) {
+      const segment = segments.find((s) => s.id === r.meta.segment_id);
+      expect(r.meta).toMatchObject({ document_id: documentId, dataset_id: datasetId, doc_id: segment?.index_node_id });
+    }
+    expect(segments.every((s) => s.embedding === null)).toBe(true);
+  });
+
+  it('retrieve (semantic) finds the right segment first, score = 1 − cosine distance', async () => {
+    const records = await semantic(PARAGRAPHS[1]!);
+    expect(records[0]?.segment).toMatchObject({ content: PARAGRAPHS[1], document_id: documentId });
+    expect(records[0]?.score).toBeCloseTo(1, 5);
+    expect(records.length).toBe(3);
+    expect(records[1]!.score).toBeLessThan(records[0]!.score);
+  });
+
+  it('a disabled document drops out of retrieval without touching its vectors, and returns when enabled', async () => {
+    const toggle = async (action: 'disable' | 'enable') =>
+      expect(
+        (
+          await h.app.inject({
+            method: 'PATCH',
+            url: `/v1/datasets/${datasetId}/documents/status/${action}`,
+            headers: { authorization: `Bearer ${key}` },
+            payload: { document_ids: [documentId] },
+          })
+        ).statusCode,
+      ).toBe(200);
+    await toggle('disable');
+    expect(await semantic(PARAGRAPHS[1]!)).toEqual([]);
+    await toggle('enable');
+    expect((await semantic(PARAGRAPHS[1]!))[0]?.segment.content).toBe(PARAGRAPHS[1]);
+  });
+
+  it('re-indexing with new text leaves only the new segments’ rows (no orphans, no duplicates)', async () => {
+    const res = await call('POST', `/v1/datasets/${datasetId}/documents/${documentId}/update-by-text`, {
+      name: 'mixed',
+      text: `${PARAGRAPHS[0]}\n\n${PARAGRAPHS[2]}`,
+      process_rule: RULE,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await indexed(json(res).batch)).toMatchObject({ indexing_status: 'completed' });
+    const rows = await vsql<{ text: string }>(`SELECT text FROM ${table(datasetId)} ORDER BY text`);
+    expect(rows.map((r) => r.text)).toEqual([PARAGRAPHS[0], PARAGRAPHS[2]].sort());
+  });
+
+  it('deleting the document removes its rows; deleting the dataset drops its table', async () => {
+    const other = await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
+      name: 'lighthouse',
+      text: PARAGRAPHS[1],
+      process_rule: RULE,
+    });
+    expect(await indexed(json(other).batch)).toMatchObject({ indexing_status: 'completed' });
+    expect((await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}`)).statusCode).toBe(204);
+    const left = await vsql<{ document_id: string }>(
+      `SELECT meta->>'document_id' AS document_id FROM ${table(datasetId)}`,
+    );
+    expect(left).toEqual([{ document_id: json(other).document.id }]);
+    expect((await semantic(PARAGRAPHS[0]!)).map((r) => r.segment.content)).toEqual([PARAGRAPHS[1]]);
+    expect((await call('DELETE', `/v1/datasets/${datasetId}`)).statusCode).toBe(204);
+    expect(await vsql('SELECT 1 FROM pg_class WHERE relname = $1', [table(datasetId)])).toEqual([]);
+  });
+});
+
+describe('PgvectorStore on a PostgreSQL without pgvector (Debian 15)', () => {
+  it('fails with VECTOR.PGVECTOR_MISSING, naming the server and the fix', async () => {
+    const stack = new pg.Pool({ connectionString: stackPg.url, max: 1 });
+    const store = new PgvectorStore(stack, {
+      host: stackPg.host,
+      port: stackPg.port,
+      user: stackPg.user,
+      password: stackPg.password,
+      database: stackPg.database,
+    });
+    try {
+      for (const attempt of [
+        () => store.search('0b8f5a52-9d55-4d3e-8a53-3c1f27f1b0aa', [1, 0], 3),
+        () => store.deleteDataset('0b8f5a52-9d55-4d3e-8a53-3c1f27f1b0aa'),
+      ]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(isDifyctlError(error) && error.code).toBe('VECTOR.PGVECTOR_MISSING');
+        const message = (error as Error).message;
+        expect(message).toContain(`${stackPg.host}:${stackPg.port}/${stackPg.database}`);
+        expect(message).toMatch(/Install pgvector/);
+        expect(message).toContain('VECTOR_STORE=postgres');
+        expect(message).not.toContain(stackPg.password);
+      }
+    } finally {
+      await store.close();
+      await stack.end();
+    }
+  });
+});
