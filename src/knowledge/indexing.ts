@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { ModelRuntimeError } from '../model-runtime/types.js';
 import { cleanText } from './clean.js';
+import { extractKeywords } from './keywords.js';
 import { extractFileText, extractText } from './parse.js';
 import { AUTOMATIC_RULES, type ProcessRule } from './rules.js';
 import { splitText } from './split.js';
@@ -144,11 +145,13 @@ async function replaceSegments(
     await client.query('DELETE FROM document_segments WHERE document_id = $1', [doc.id]);
     await touchVectors(client, doc.dataset_id);
     const tokens = chunks.map(length);
+    // Each segment's keywords (keyword search, and `keywords` in Dify's segment shape).
+    const keywords = chunks.map((c) => JSON.stringify(extractKeywords(c)));
     const { rows } = await client.query<{ id: string; content: string }>(
-      `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, word_count, tokens, status, indexing_at, index_node_id, index_node_hash)
-       SELECT $1, $2, $3, t.n, t.content, char_length(t.content), t.tokens, 'indexing', now(), gen_random_uuid()::text, md5(t.content)
-       FROM unnest($4::text[], $5::int[]) WITH ORDINALITY AS t(content, tokens, n) ORDER BY t.n RETURNING id, content`,
-      [doc.tenant_id, doc.dataset_id, doc.id, chunks, tokens],
+      `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, word_count, tokens, keywords, status, indexing_at, index_node_id, index_node_hash)
+       SELECT $1, $2, $3, t.n, t.content, char_length(t.content), t.tokens, t.keywords::jsonb, 'indexing', now(), gen_random_uuid()::text, md5(t.content)
+       FROM unnest($4::text[], $5::int[], $6::text[]) WITH ORDINALITY AS t(content, tokens, keywords, n) ORDER BY t.n RETURNING id, content`,
+      [doc.tenant_id, doc.dataset_id, doc.id, chunks, tokens, keywords],
     );
     await client.query(`UPDATE documents SET word_count = $2, tokens = $3 WHERE id = $1`, [
       doc.id,

@@ -3,6 +3,7 @@ import type { ModelRuntime } from '../model-runtime/types.js';
 import type { DatasetRow } from './datasets.js';
 import { DEFAULT_RETRIEVAL_MODEL } from './datasets.js';
 import { invalidParam } from './errors.js';
+import { extractKeywords } from './keywords.js';
 import type { VectorStore } from './vector-store.js';
 
 export type SearchMethod = 'semantic_search' | 'full_text_search' | 'hybrid_search' | 'keyword_search';
@@ -81,6 +82,26 @@ async function fullText(pool: pg.Pool, datasetId: string, query: string, topK: n
   return rows.map((r) => ({ segmentId: r.id, score: Number(r.score) }));
 }
 
+/**
+ * Keyword search (Dify's keyword table): the query's keywords (extracted as the segments' were) are
+ * looked up in each segment's `keywords`; segments are ranked by how many they hold (Dify's order),
+ * the score being that count over the query's keywords (0…1; Dify gives none). Unlike full text,
+ * a word that is in a segment but not among its top keywords does not match.
+ */
+async function keyword(pool: pg.Pool, datasetId: string, query: string, topK: number): Promise<ScoredSegment[]> {
+  const words = extractKeywords(query);
+  if (!words.length) return [];
+  const { rows } = await pool.query<{ id: string; matched: number }>(
+    `SELECT s.id, (SELECT count(*) FROM jsonb_array_elements_text(s.keywords) k WHERE k = ANY($2::text[]))::int AS matched
+     FROM document_segments s JOIN documents d ON d.id = s.document_id
+     WHERE s.dataset_id = $1 AND s.enabled AND s.status = 'completed' AND d.enabled AND NOT d.archived
+       AND jsonb_typeof(s.keywords) = 'array' AND s.keywords ?| $2::text[]
+     ORDER BY matched DESC, s.position LIMIT $3`,
+    [datasetId, words, topK],
+  );
+  return rows.map((r) => ({ segmentId: r.id, score: r.matched / words.length }));
+}
+
 async function semantic(
   deps: RetrievalDeps,
   dataset: DatasetRow,
@@ -100,8 +121,9 @@ async function semantic(
 
 /**
  * The segments of a dataset that answer `query`, best first: semantic (vector store), full text
- * (tsvector) or hybrid (Dify's weighted score: vector_weight × semantic + (1 − vector_weight) ×
- * keyword). Economy datasets have no vectors: every method searches their text.
+ * (tsvector: any word of the query), keyword (the segments' extracted keywords) or hybrid (Dify's
+ * weighted score: vector_weight × semantic + (1 − vector_weight) × full text). Economy datasets have
+ * no vectors: semantic searches their full text.
  */
 export async function retrieve(
   deps: RetrievalDeps,
@@ -111,7 +133,8 @@ export async function retrieve(
 ): Promise<ScoredSegment[]> {
   let hits: ScoredSegment[];
   if (model.search_method === 'semantic_search') hits = await semantic(deps, dataset, query, model.top_k);
-  else if (model.search_method !== 'hybrid_search') hits = await fullText(deps.pool, dataset.id, query, model.top_k);
+  else if (model.search_method === 'keyword_search') hits = await keyword(deps.pool, dataset.id, query, model.top_k);
+  else if (model.search_method === 'full_text_search') hits = await fullText(deps.pool, dataset.id, query, model.top_k);
   else {
     const [vector, text] = await Promise.all([
       semantic(deps, dataset, query, model.top_k * 2),

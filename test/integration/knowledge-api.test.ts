@@ -220,6 +220,42 @@ describe.each([
     });
   });
 
+  it("keyword search matches the segments' extracted keywords (Dify's keyword table), not every word as full text does", async () => {
+    const search = async (search_method: string, query: string) =>
+      json(
+        await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+          query,
+          retrieval_model: { search_method, top_k: 3 },
+        }),
+      ).records as Array<{ score: number; segment: { content: string; keywords: string[] } }>;
+    const [first, ...rest] = await search('keyword_search', 'Where is the lighthouse keeper?');
+    expect(first?.segment.content).toBe(PARAGRAPHS[1]);
+    expect(first?.score).toBe(1);
+    expect(rest).toEqual([]);
+    // Ten keywords per segment, in reading order on a tie; "ships" is the eleventh term.
+    expect(first?.segment.keywords).toEqual([
+      'lighthouse',
+      'keeper',
+      'climbs',
+      'spiral',
+      'staircase',
+      'every',
+      'evening',
+      'light',
+      'lamp',
+      'passing',
+    ]);
+    expect(await search('keyword_search', 'ships')).toEqual([]);
+    expect((await search('full_text_search', 'ships'))[0]?.segment.content).toBe(PARAGRAPHS[1]);
+    // Stopwords are no keywords; the score is the share of the query's keywords a segment holds.
+    expect(await search('keyword', 'the of and')).toEqual([]);
+    const partial = await search('keyword', 'sourdough lighthouse zebra');
+    expect(partial.map((r) => [r.segment.content, r.score])).toEqual([
+      [PARAGRAPHS[1], 1 / 3],
+      [PARAGRAPHS[2], 1 / 3],
+    ]);
+  });
+
   it('another api process (its own pool and vector cache) finds a document indexed after it cached the dataset', async () => {
     const other = await h.second();
     const semantic = (query: string) =>
