@@ -43,7 +43,8 @@ export async function startGeneration(
   // The task is registered for stop requests while the rows are written (it never fails).
   const [prepared, task] = await Promise.allSettled([
     prepareGeneration(deps, appMode, { ...request, record, endUser, taskId }),
-    deps.stopFlags.begin(taskId, ownerOf(endUser.id)),
+    // A blocking answer's task id is known only with the answer: nobody can stop it from elsewhere.
+    deps.stopFlags.begin(taskId, ownerOf(endUser.id), { shared: request.stream !== false }),
   ]);
   if (prepared.status === 'rejected') {
     if (task.status === 'fulfilled') task.value.end();

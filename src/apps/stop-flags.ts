@@ -7,6 +7,9 @@
  *   runs in this process, aborts it at once;
  * - each process polls the flags of its own running tasks (one timer, only while tasks run), so a
  *   stop that reached another process ends the stream here within one poll interval.
+ *
+ * A blocking answer's task id reaches its caller only with the answer, so nobody can ask to stop it:
+ * it is registered in this process alone (`shared: false`), with no store write and no polling.
  */
 /** The part of the store's key-value table this needs (Redis or PostgreSQL). */
 export interface FlagStore {
@@ -31,8 +34,11 @@ export interface RunningTask {
 }
 
 export interface StopFlags {
-  /** Registers a task that starts now, owned by `owner` (ownerOf(endUserId)). Never fails: see onError. */
-  begin(taskId: string, owner: string): Promise<RunningTask>;
+  /**
+   * Registers a task that starts now, owned by `owner` (ownerOf(endUserId)). Never fails: see onError.
+   * `shared: false` keeps it out of the store (a blocking answer, whose task id nobody knows yet).
+   */
+  begin(taskId: string, owner: string, options?: { shared?: boolean }): Promise<RunningTask>;
   /** Stops a task if `owner` owns it (silently nothing otherwise, as Dify). */
   requestStop(taskId: string, owner: string): Promise<void>;
   /** Tasks running in this process. */
@@ -46,6 +52,8 @@ export function createStopFlags(
 ): StopFlags {
   const pollMs = options.pollMs ?? 500;
   const local = new Map<string, AbortController>();
+  /** The tasks of `local` another process may stop: the ones polled. */
+  const shared = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
 
@@ -53,7 +61,10 @@ export function createStopFlags(
     if (polling) return;
     polling = true;
     try {
-      const tasks = [...local];
+      const tasks = [...shared].flatMap((taskId) => {
+        const controller = local.get(taskId);
+        return controller ? [[taskId, controller] as const] : [];
+      });
       if (store.present) {
         const stopped = await store.present(tasks.map(([taskId]) => stoppedKey(taskId)));
         for (const [taskId, controller] of tasks) if (stopped.has(stoppedKey(taskId))) controller.abort();
@@ -72,19 +83,26 @@ export function createStopFlags(
     }
   };
   const schedule = (): void => {
-    if (local.size && !timer) {
+    if (shared.size && !timer) {
       timer = setInterval(() => void poll(), pollMs);
       timer.unref();
-    } else if (!local.size && timer) {
+    } else if (!shared.size && timer) {
       clearInterval(timer);
       timer = undefined;
     }
   };
 
   return {
-    async begin(taskId, owner) {
+    async begin(taskId, owner, task = {}) {
       const controller = new AbortController();
       local.set(taskId, controller);
+      const end = (): void => {
+        local.delete(taskId);
+        shared.delete(taskId);
+        schedule();
+      };
+      if (task.shared === false) return { signal: controller.signal, end };
+      shared.add(taskId);
       try {
         await store.set(belongKey(taskId), owner, BELONG_TTL_SECONDS);
       } catch (error) {
@@ -92,13 +110,7 @@ export function createStopFlags(
         options.onError?.(error);
       }
       schedule();
-      return {
-        signal: controller.signal,
-        end: () => {
-          local.delete(taskId);
-          schedule();
-        },
-      };
+      return { signal: controller.signal, end };
     },
     async requestStop(taskId, owner) {
       if ((await store.get(belongKey(taskId))) !== owner) return;
@@ -110,6 +122,7 @@ export function createStopFlags(
     },
     close() {
       local.clear();
+      shared.clear();
       schedule();
     },
   };

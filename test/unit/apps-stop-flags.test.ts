@@ -30,6 +30,36 @@ describe('stop flags', () => {
     flags.close();
   });
 
+  it('keeps a task that nobody else can stop (a blocking answer) out of the store and the poll', async () => {
+    const store = memoryStore();
+    let lookups = 0;
+    const counted: FlagStore = {
+      ...store,
+      get: async (key) => {
+        lookups += 1;
+        return store.get(key);
+      },
+    };
+    const flags = createStopFlags(counted, { pollMs: 1 });
+    const task = await flags.begin('t0', 'end-user-a', { shared: false });
+    expect(store.data.size).toBe(0);
+    expect(flags.running).toBe(1);
+    // A stop request finds no owner recorded: nothing happens, as for an unknown task.
+    await flags.requestStop('t0', 'end-user-a');
+    expect(task.signal.aborted).toBe(false);
+    expect(lookups).toBe(1);
+    // A shared task started now is polled; the blocking one is not among the keys looked up.
+    const polled = await flags.begin('t1', 'end-user-a');
+    store.data.set('generate_task_stopped:t0', '1');
+    store.data.set('generate_task_stopped:t1', '1');
+    await aborted(polled.signal);
+    expect(task.signal.aborted).toBe(false);
+    task.end();
+    polled.end();
+    expect(flags.running).toBe(0);
+    flags.close();
+  });
+
   it('stops a task of another process through the shared store (polled)', async () => {
     const shared = memoryStore();
     const here = createStopFlags(shared, { pollMs: 5 });
