@@ -220,4 +220,54 @@ describe('PgvectorStore on a PostgreSQL without pgvector (Debian 15)', () => {
       await stack.end();
     }
   });
+  it("indexing through the worker records that error, with its fix, as the document's error", async () => {
+    const noPgvector = {
+      VECTOR_STORE: 'pgvector',
+      PGVECTOR_HOST: stackPg.host,
+      PGVECTOR_PORT: String(stackPg.port),
+      PGVECTOR_USER: stackPg.user,
+      PGVECTOR_PASSWORD: stackPg.password,
+      PGVECTOR_DATABASE: stackPg.database,
+    };
+    const h = await startHarness({ pg: stackPg, redis, llm, env: noPgvector });
+    const worker = await startWorker({
+      server: settingsFor(serverEnv({ db: h.db, redis, extra: noPgvector })),
+      queues: ['dataset'],
+      logger: silentLogger(),
+      runtime: h.app.difyctx.modelRuntime,
+      retry: { attempts: 1, backoffMs: 20 },
+    });
+    try {
+      const key = json(
+        await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth }),
+      ).token;
+      const call = (url: string, payload: object) =>
+        h.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload });
+      const dataset = json(
+        await call('/v1/datasets', {
+          name: 'No pgvector here',
+          indexing_technique: 'high_quality',
+          embedding_model: 'text-embedding-3-small',
+          embedding_model_provider: 'openai',
+        }),
+      );
+      const created = json(
+        await call(`/v1/datasets/${dataset.id}/document/create-by-text`, { name: 'one', text: PARAGRAPHS[0] }),
+      );
+      const row = await waitFor(
+        async () =>
+          (
+            await h.sql<{ indexing_status: string; error: string | null }>(
+              `SELECT indexing_status, error FROM documents WHERE id = '${created.document.id}'`,
+            )
+          ).find((r) => r.indexing_status === 'error'),
+        'the document to fail',
+        30_000,
+      );
+      expect(row.error).toMatch(/pgvector extension is not installed on .*Install pgvector.*VECTOR_STORE=postgres/);
+    } finally {
+      await worker.stop(5000);
+      await h.close();
+    }
+  });
 });
