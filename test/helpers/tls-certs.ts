@@ -5,9 +5,13 @@ import path from 'node:path';
 /**
  * Writes into `dir` (openssl): `ca.pem`/`ca.key`, a second CA `other-ca.pem` that signs nothing
  * (a client trusting only it must refuse the server), and `server.pem`/`server.key` for 127.0.0.1
- * and localhost, signed by the first CA. Valid 2 days.
+ * and localhost, signed by the first CA. Valid 2 days. `days` and `altNames` (openssl's
+ * subjectAltName syntax) change the server certificate's validity and names.
  */
-export async function makeTestCertificates(dir: string): Promise<void> {
+export async function makeTestCertificates(
+  dir: string,
+  options: { days?: number; altNames?: string } = {},
+): Promise<void> {
   const file = (name: string) => path.join(dir, name);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   const key = ['-newkey', 'rsa:2048', '-nodes'];
@@ -27,7 +31,7 @@ export async function makeTestCertificates(dir: string): Promise<void> {
     );
   }
   ssl('req', ...key, '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
-  await writeFile(file('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await writeFile(file('san.ext'), `subjectAltName=${options.altNames ?? 'IP:127.0.0.1,DNS:localhost'}\n`);
   ssl(
     'x509',
     '-req',
@@ -39,7 +43,7 @@ export async function makeTestCertificates(dir: string): Promise<void> {
     file('ca.key'),
     '-CAcreateserial',
     '-days',
-    '2',
+    String(options.days ?? 2),
     '-extfile',
     file('san.ext'),
     '-out',

@@ -10,6 +10,8 @@ import { dockerCheck } from './docker.js';
 import { performanceCheck } from './performance.js';
 import { createPortsCheck } from './ports.js';
 import { redisCheck } from './redis.js';
+import { redisClusterCheck, redisSentinelCheck } from './managed-redis.js';
+import { dbTlsCheck, redisTlsCheck } from './tls.js';
 import { vectorCheck } from './vector.js';
 import { stackPids } from '../../stack/launch/own-pids.js';
 import { stackContainerPorts } from '../own-containers.js';
@@ -21,8 +23,12 @@ export function defaultChecks(): Check[] {
     dockerCheck,
     dbContainerCheck,
     dbConnectCheck,
+    dbTlsCheck,
     dbMigrationsCheck,
     redisCheck,
+    redisSentinelCheck,
+    redisClusterCheck,
+    redisTlsCheck,
     apiHealthCheck,
     apiMemoryCheck,
     apiTimeoutCheck,
