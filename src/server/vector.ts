@@ -39,7 +39,8 @@ export interface OpenVectorStore {
 }
 
 /**
- * The store VECTOR_STORE names, one per process: `pgvector` (its own pool on PGVECTOR_*); anything
+ * The store VECTOR_STORE names, one per process: `pgvector` (its own pool on PGVECTOR_*; without
+ * PGVECTOR_HOST, which the settings warn about, the default store); anything
  * else — `postgres`, and `weaviate` until a Weaviate store exists — is the default store in the
  * stack's PostgreSQL (`pool`).
  */
