@@ -3,8 +3,8 @@
  * loaded only when a command runs), reading a secret from stdin, and asking on a terminal.
  */
 import type { ConsoleClient } from '../console-client/http.js';
-import { DifyctlError } from '../errors/difyctl-error.js';
 import type { CommandContext } from './types.js';
+import { interruptedError, usageError } from '../errors/cli-errors.js';
 
 export async function connect({ global, env }: CommandContext): Promise<ConsoleClient> {
   const { connectConsole } = await import('../console-client/http.js');
@@ -20,7 +20,7 @@ export async function connect({ global, env }: CommandContext): Promise<ConsoleC
 /** All of stdin, without its final line break (`echo $KEY | difyctl … --api-key-stdin`). */
 export async function readStdin(what: string): Promise<string> {
   if (process.stdin.isTTY)
-    throw new DifyctlError('CLI.USAGE', `${what} is read from stdin, which is a terminal`, {
+    throw usageError(`${what} is read from stdin, which is a terminal`, {
       hint: `Pipe it in: \`printf %s "$SECRET" | difyctl … \`.`,
     });
   const chunks: Buffer[] = [];
@@ -29,7 +29,7 @@ export async function readStdin(what: string): Promise<string> {
   const text = Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
-  if (!text) throw new DifyctlError('CLI.USAGE', `${what}: stdin was empty`);
+  if (!text) throw usageError(`${what}: stdin was empty`);
   return text;
 }
 
@@ -57,7 +57,7 @@ export async function prompter(): Promise<Prompter> {
       if (closed) return '';
       let onClose = (): void => undefined;
       const interrupted = new Promise<never>((_, reject) => {
-        onQuestionSigint = () => reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
+        onQuestionSigint = () => reject(interruptedError('interrupted'));
       });
       const ended = new Promise<string>((resolve) => {
         onClose = () => resolve('');
@@ -104,7 +104,7 @@ export async function askSecret(question: string): Promise<string> {
           }
           if (ch === '\u0003') {
             stdin.off('data', onData);
-            reject(new DifyctlError('CLI.INTERRUPTED', 'interrupted'));
+            reject(interruptedError('interrupted'));
             return;
           }
           value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
@@ -125,7 +125,7 @@ export function keyValues(option: string, values: unknown): Record<string, strin
   for (const item of Array.isArray(values) ? values : []) {
     const text = String(item);
     const cut = text.indexOf('=');
-    if (cut <= 0) throw new DifyctlError('CLI.USAGE', `${option} ${text}: expected NAME=VALUE`);
+    if (cut <= 0) throw usageError(`${option} ${text}: expected NAME=VALUE`);
     out[text.slice(0, cut)] = text.slice(cut + 1);
   }
   return out;

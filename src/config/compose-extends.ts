@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { DifyctlError } from '../errors/index.js';
 import { cloneValue, mergeService } from './compose-merge.js';
 import type { ComposeScope, LoadContext } from './compose-scope.js';
 import { isYamlMap, type YamlMap } from './yaml-values.js';
+import { composeError } from './errors.js';
 
 /**
  * A service's `extends` (compose-spec 05-services.md#extends, compose-go `loader/extends.go`):
@@ -31,7 +31,7 @@ function baseServices(
   if (!root) files.set(abs, (root = ctx.parse(scope)));
   const services = root.services;
   if (!isYamlMap(services))
-    throw new DifyctlError('CONFIG.COMPOSE', `${source.display} has no \`services\` mapping to extend`, {
+    throw composeError(`${source.display} has no \`services\` mapping to extend`, {
       location: args.at,
     });
   return { services, scope };
@@ -70,21 +70,17 @@ function resolveService(
     ? baseServices(ctx, files, { scope, file, at: ctx.at(ext as YamlMap, 'file') })
     : { services, scope }; // a file is only read from the mapping form
   if (!(ref in base.services)) {
-    throw new DifyctlError(
-      'CONFIG.COMPOSE',
-      `service "${name}" extends "${ref}", which is not defined in ${base.scope.source.display}`,
-      {
-        location: refAt,
-        hint: `Known services there: ${Object.keys(base.services).join(', ') || 'none'}.`,
-      },
-    );
+    throw composeError(`service "${name}" extends "${ref}", which is not defined in ${base.scope.source.display}`, {
+      location: refAt,
+      hint: `Known services there: ${Object.keys(base.services).join(', ') || 'none'}.`,
+    });
   }
   const here: Frame = { file: scope.source.display, service: name };
   const target: Frame = { file: base.scope.source.display, service: ref };
   const frames = [...chain, here];
   if (frames.some((f) => f.file === target.file && f.service === target.service)) {
     const cycle = [...frames, target].map((f) => `${f.service} (${f.file})`).join(' → ');
-    throw new DifyctlError('CONFIG.COMPOSE', `extends cycle: ${cycle}`, {
+    throw composeError(`extends cycle: ${cycle}`, {
       location: refAt,
       hint: 'Break the cycle: a service cannot extend itself, directly or through others.',
     });

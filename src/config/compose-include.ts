@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { DifyctlError } from '../errors/index.js';
 import { fileIsPresent, parseEnvSource } from './config-files.js';
 import { mergeService } from './compose-merge.js';
 import type { ComposeScope, LoadContext } from './compose-scope.js';
@@ -7,6 +6,7 @@ import type { DotenvEntry } from './dotenv.js';
 import type { SourceFile } from './source-file.js';
 import type { SettingSource } from './sources.js';
 import { isYamlMap, type YamlMap, type YamlValue } from './yaml-values.js';
+import { composeError } from './errors.js';
 
 /**
  * Compose's top-level `include` (compose-spec 14-include.md, compose-go `loader/include.go`): each
@@ -126,8 +126,7 @@ function importResources(
       if (name in to) {
         if (deepEqual(to[name], def)) continue;
         const first = ctx.at(to, name, 'key');
-        throw new DifyctlError(
-          'CONFIG.COMPOSE',
+        throw composeError(
           `${kind}.${name} from the included ${file} is already defined at ${first.file}:${first.line}`,
           {
             location: ctx.at(include, index),
@@ -158,7 +157,7 @@ export function applyInclude(ctx: LoadContext, root: YamlMap, scope: ComposeScop
     if (!main) throw ctx.error('include: `path` must name at least one file', include, index);
     if (chain.includes(main.abs)) {
       const cycle = [...chain, main.abs].map((f) => ctx.display(f)).join(' → ');
-      throw new DifyctlError('CONFIG.COMPOSE', `include cycle: ${cycle}`, {
+      throw composeError(`include cycle: ${cycle}`, {
         location: ctx.at(main.container, main.key),
         hint: 'Remove one of the includes that lead back to a file already being included.',
       });

@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
-import { DifyctlError, type SourceLocation } from '../errors/index.js';
+import type { DifyctlError, SourceLocation } from '../errors/index.js';
 import { displayName, readSource } from './config-files.js';
 import { applyExtends } from './compose-extends.js';
 import { applyInclude } from './compose-include.js';
@@ -11,6 +11,7 @@ import type { Lookup } from './interpolate.js';
 import type { SourceFile } from './source-file.js';
 import type { SettingSource } from './sources.js';
 import { isYamlMap, LocatedInterpolationError, toValues, YamlValues, type YamlMap } from './yaml-values.js';
+import { composeError, invalidInterpolation, requiredVariableUnset, invalidYaml } from './errors.js';
 
 export interface ComposeLoadOptions {
   source: SourceFile;
@@ -29,12 +30,12 @@ export interface ComposeLoadOptions {
 function interpolationError(err: LocatedInterpolationError, source: SourceFile): DifyctlError {
   const location = source.location(err.offset);
   if (err.error.kind === 'required') {
-    return new DifyctlError('CONFIG.REQUIRED_VARIABLE', err.error.message, {
+    return requiredVariableUnset(err.error.message, {
       location,
       hint: `Set ${err.error.variable} in .env or in the shell, e.g. \`${err.error.variable}=… difyctl …\`.`,
     });
   }
-  return new DifyctlError('CONFIG.INTERPOLATION', err.error.message, {
+  return invalidInterpolation(err.error.message, {
     location,
     hint: 'Close the brace (`${VAR}`), use a valid variable name, or write `$$` for a literal `$`.',
   });
@@ -56,7 +57,7 @@ function parseFile(scope: ComposeScope, values: YamlValues): YamlMap {
     const pos = yamlError.linePos?.[0];
     const location = pos ? source.locationAt(pos.line, pos.col) : source.location(yamlError.pos[0]);
     const message = yamlError.message.split('\n')[0] ?? yamlError.message;
-    throw new DifyctlError('CONFIG.YAML', `${source.display} is not valid YAML: ${message}`, {
+    throw invalidYaml(`${source.display} is not valid YAML: ${message}`, {
       location,
       hint: 'Fix the YAML at the marked position (indentation, a missing colon, an unclosed quote or bracket).',
     });
@@ -64,7 +65,7 @@ function parseFile(scope: ComposeScope, values: YamlValues): YamlMap {
   try {
     const { root } = toValues(doc, scope.lookup, { values, scope });
     if (!isYamlMap(root))
-      throw new DifyctlError('CONFIG.COMPOSE', `${source.display} must be a mapping with a \`services\` key`, {
+      throw composeError(`${source.display} must be a mapping with a \`services\` key`, {
         location: source.locationAt(1, 1),
       });
     return root;
@@ -100,8 +101,7 @@ function createContext(options: ComposeLoadOptions, values: YamlValues): LoadCon
     parse: (scope) => parseFile(scope, values),
     loadModel: (scope, chain) => completeModel(ctx, parseFile(scope, values), scope, chain),
     at,
-    error: (message, container, key, hint) =>
-      new DifyctlError('CONFIG.COMPOSE', message, { location: at(container, key), hint }),
+    error: (message, container, key, hint) => composeError(message, { location: at(container, key), hint }),
   };
   return ctx;
 }
@@ -125,7 +125,7 @@ export function loadCompose(options: ComposeLoadOptions): ComposeProject {
   const root = completeModel(ctx, parsed, scope, []);
   const servicesNode = root.services ?? (declaresInclude ? {} : undefined);
   if (servicesNode === undefined)
-    throw new DifyctlError('CONFIG.COMPOSE', `${options.source.display} must be a mapping with a \`services\` key`, {
+    throw composeError(`${options.source.display} must be a mapping with a \`services\` key`, {
       location: options.source.locationAt(1, 1),
     });
   if (!isYamlMap(servicesNode)) throw ctx.error('`services` must be a mapping of service names', root, 'services');

@@ -1,9 +1,16 @@
 import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DifyctlError, type SourceLocation } from '../errors/index.js';
+import type { DifyctlError, SourceLocation } from '../errors/index.js';
 import { dotenvToMap, DotenvParseError, parseDotenv, type DotenvEntry } from './dotenv.js';
 import { InterpolationError, type Lookup } from './interpolate.js';
 import { SourceFile } from './source-file.js';
+import {
+  configFileNotFound,
+  configFileUnreadable,
+  invalidDotenv,
+  invalidInterpolation,
+  requiredVariableUnset,
+} from './errors.js';
 
 /** How a configuration file is named in messages: relative to the project dir. */
 export function displayName(file: string, projectDir: string): string {
@@ -27,8 +34,7 @@ function brokenLink(file: string, what: string, at?: SourceLocation): DifyctlErr
     loops = (error as NodeJS.ErrnoException).code === 'ELOOP'; // fs errors carry an errno code
   }
   const resolved = path.resolve(path.dirname(file), target);
-  return new DifyctlError(
-    'CONFIG.FILE_NOT_FOUND',
+  return configFileNotFound(
     loops
       ? `${what} ${file} is a symbolic link that loops (${target})`
       : `${what} ${file} is a symbolic link to ${resolved}, which does not exist`,
@@ -68,14 +74,14 @@ export function readSource(args: { file: string; projectDir: string; what: strin
     const broken = code === 'ENOENT' || code === 'ELOOP' ? brokenLink(file, what, at) : undefined;
     if (broken) throw broken;
     if (code === 'ENOENT') {
-      throw new DifyctlError('CONFIG.FILE_NOT_FOUND', `${what} not found: ${file}`, {
+      throw configFileNotFound(`${what} not found: ${file}`, {
         location: at,
         hint: at
           ? `Fix the path at ${at.file}:${at.line}, or create the file.`
           : 'Check the path, or run `difyctl init` to create the project files.',
       });
     }
-    throw new DifyctlError('CONFIG.FILE_UNREADABLE', `cannot read ${what} ${file}: ${(error as Error).message}`, {
+    throw configFileUnreadable(`cannot read ${what} ${file}: ${(error as Error).message}`, {
       location: at,
       cause: error,
     });
@@ -88,16 +94,16 @@ function dotenvError(error: unknown, source: SourceFile): unknown {
   const cause = error.cause;
   if (cause instanceof InterpolationError) {
     return cause.kind === 'required'
-      ? new DifyctlError('CONFIG.REQUIRED_VARIABLE', cause.message, {
+      ? requiredVariableUnset(cause.message, {
           location,
           hint: `Set ${cause.variable} earlier in ${source.display} or in the shell.`,
         })
-      : new DifyctlError('CONFIG.INTERPOLATION', cause.message, {
+      : invalidInterpolation(cause.message, {
           location,
           hint: 'Close the brace (`${VAR}`) or write `$$` for a literal `$`.',
         });
   }
-  return new DifyctlError('CONFIG.DOTENV', error.message.replace(/^line \d+: /, ''), {
+  return invalidDotenv(error.message.replace(/^line \d+: /, ''), {
     location,
     hint: 'Write KEY=VALUE; quote values with spaces; close every quote.',
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { DifyctlError } from '../errors/index.js';
 import type { CrossFieldIssue } from './schema.js';
+import { configInvalid } from './errors.js';
 
 /**
  * DB_EXTRAS as Dify reads it: libpq parameters in query-string form, appended to its database URL
@@ -82,8 +82,7 @@ function readPem(param: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new DifyctlError(
-      'CONFIG.INVALID',
+    throw configInvalid(
       `DB_EXTRAS ${param}=${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       { hint: `Point ${param} at a readable PEM file.` },
     );

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { Settings } from './schema.js';
-import { DifyctlError } from '../errors/index.js';
+import type { DifyctlError } from '../errors/index.js';
+import { configInvalid } from './errors.js';
 
 /**
  * Where a Redis duty connects, from Dify's settings: one server (REDIS_HOST/PORT), a master found
@@ -51,7 +52,7 @@ export type BrokerTargetSettings = RedisTargetSettings &
 const reconnectOnReadonly = (error: Error): boolean => error.message.startsWith('READONLY');
 
 const invalid = (variable: string, message: string, hint: string): DifyctlError =>
-  new DifyctlError('CONFIG.INVALID', `${variable} ${message}`, { hint });
+  configInvalid(`${variable} ${message}`, { hint });
 
 /** `host:port,host:port` → addresses; a bad entry is an error naming the variable. */
 export function parseNodes(variable: string, value: string | undefined): Array<{ host: string; port: number }> {
@@ -82,8 +83,7 @@ function readPem(variable: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new DifyctlError(
-      'CONFIG.INVALID',
+    throw configInvalid(
       `${variable}=${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       {
         hint: `Point ${variable} at a readable PEM file.`,

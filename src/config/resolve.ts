@@ -1,4 +1,4 @@
-import { DifyctlError, type ErrorCode, type SourceLocation } from '../errors/index.js';
+import type { ErrorCode, SourceLocation } from '../errors/index.js';
 import { clipValue } from '../output/printable.js';
 import type { EnvValue } from './compose-model.js';
 import { nearMiss } from './near-miss.js';
@@ -6,6 +6,7 @@ import { loadProject, type Project, type ProjectOptions } from './project.js';
 import { crossFieldIssues, SETTING_KEYS, settingsSchema, type SettingKey, type Settings } from './schema.js';
 import { redact } from './secrets.js';
 import { formatSource, type SettingSource } from './sources.js';
+import { configInvalid, unknownService } from './errors.js';
 
 export interface Diagnostic {
   level: 'error' | 'warning';
@@ -51,8 +52,7 @@ function pickService(project: Project, options: ResolveOptions): string | undefi
   if (options.service) {
     if (compose.services[options.service]) return options.service;
     const inactive = compose.inactive.includes(options.service);
-    throw new DifyctlError(
-      'CONFIG.UNKNOWN_SERVICE',
+    throw unknownService(
       `service "${options.service}" is ${inactive ? 'behind a profile that is not active' : 'not defined'} in ${compose.file}`,
       {
         hint: inactive
@@ -65,7 +65,7 @@ function pickService(project: Project, options: ResolveOptions): string | undefi
   const byMode = Object.values(compose.services).find((s) => s.environment.get('MODE')?.value === mode);
   if (byMode) return byMode.name;
   if (compose.services[mode]) return mode;
-  throw new DifyctlError('CONFIG.UNKNOWN_SERVICE', `no service in ${compose.file} runs MODE=${mode}`, {
+  throw unknownService(`no service in ${compose.file} runs MODE=${mode}`, {
     hint: `Add a service "${mode}" with MODE: ${mode} in its environment, or pick one with --service.`,
   });
 }
@@ -183,7 +183,7 @@ export function requireValid(config: ResolvedConfig): Settings {
   const first = errors[0];
   if (config.settings && !first) return config.settings;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more: run \`difyctl config\`)` : '';
-  throw new DifyctlError('CONFIG.INVALID', `${first?.message ?? 'invalid settings'}${more}`, {
+  throw configInvalid(`${first?.message ?? 'invalid settings'}${more}`, {
     location: first?.location,
     hint: first?.hint,
     details: { errors: errors.map(({ code, key, message }) => ({ code, key, message })) },

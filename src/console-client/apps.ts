@@ -2,9 +2,10 @@
  * Apps of the workspace: list, create (with the workspace's default model, so it answers at once),
  * remove, and find one by id or unique name.
  */
-import { DifyctlError } from '../errors/index.js';
+import { DifyctlError, usageError } from '../errors/index.js';
 import type { ConsoleClient } from './http.js';
 import { defaultModel, modelMode } from './providers.js';
+import { appAmbiguous, appNotFound } from './errors.js';
 
 export interface AppSummary {
   id: string;
@@ -44,13 +45,11 @@ export async function resolveApp(client: ConsoleClient, ref: string): Promise<Ap
   const matches = (await listApps(client, { name: ref })).filter((a) => a.name === ref);
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length > 1) {
-    throw new DifyctlError(
-      'CONSOLE.APP_AMBIGUOUS',
-      `${matches.length} apps are named "${ref}": ${matches.map((a) => a.id).join(', ')}`,
-      { hint: 'Name the app by its id.' },
-    );
+    throw appAmbiguous(`${matches.length} apps are named "${ref}": ${matches.map((a) => a.id).join(', ')}`, {
+      hint: 'Name the app by its id.',
+    });
   }
-  throw new DifyctlError('CONSOLE.APP_NOT_FOUND', `no app has the id or name "${ref}"`, {
+  throw appNotFound(`no app has the id or name "${ref}"`, {
     hint: '`difyctl apps list` shows the apps of the workspace.',
   });
 }
@@ -77,10 +76,7 @@ export async function createApp(client: ConsoleClient, input: CreateAppInput): P
   if (input.model) {
     const cut = input.model.indexOf('/');
     if (cut <= 0)
-      throw new DifyctlError(
-        'CLI.USAGE',
-        `--model "${input.model}": expected PROVIDER/MODEL, e.g. openai_api_compatible/llama3`,
-      );
+      throw usageError(`--model "${input.model}": expected PROVIDER/MODEL, e.g. openai_api_compatible/llama3`);
     model = { provider: input.model.slice(0, cut), model: input.model.slice(cut + 1) };
   } else if (mode === 'chat' || mode === 'completion') {
     model = await defaultModel(client, 'llm');

@@ -9,6 +9,7 @@ import { resolveApp, type AppSummary } from './apps.js';
 import type { ConsoleClient } from './http.js';
 import { appKey } from './keys.js';
 import { sseEvents, type StreamEvent } from './sse.js';
+import { consoleRefused } from './errors.js';
 
 export interface ChatInput {
   /** An app (as resolved before, for a conversation of many turns), or its id or unique name. */
@@ -67,7 +68,7 @@ export async function chat(client: ConsoleClient, input: ChatInput): Promise<Cha
     input.onEvent?.(event);
     if (event.event === 'error') {
       const code = typeof event.code === 'string' ? event.code : 'error';
-      throw new DifyctlError('CONSOLE.REFUSED', `the answer failed: ${String(event.message ?? code)} (${code})`, {
+      throw consoleRefused(`the answer failed: ${String(event.message ?? code)} (${code})`, {
         details: { status: event.status, code, message: event.message },
       });
     }

@@ -4,9 +4,9 @@
  * a DSL of another version, is confirmed with `POST /apps/imports/<id>/confirm`), and
  * `GET /apps/<id>/export` (answer `{data: "<yaml>"}`).
  */
-import { DifyctlError } from '../errors/index.js';
 import { resolveApp } from './apps.js';
 import type { ConsoleClient } from './http.js';
+import { consoleRefused } from './errors.js';
 
 export interface ImportResult {
   id: string;
@@ -29,7 +29,7 @@ export async function importApp(client: ConsoleClient, input: { yaml: string; na
   if (result.status === 'pending')
     result = await client.call<ImportResult>('POST', `/apps/imports/${result.id}/confirm`, {});
   if (result.status === 'failed' || !result.app_id) {
-    throw new DifyctlError('CONSOLE.REFUSED', `the server did not import the DSL: ${result.error || result.status}`, {
+    throw consoleRefused(`the server did not import the DSL: ${result.error || result.status}`, {
       details: { status: result.status, error: result.error },
     });
   }

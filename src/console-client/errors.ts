@@ -2,7 +2,16 @@
  * The console client's failures as DifyctlErrors: nothing answers (with the command that starts
  * the server), no session, and the server's own refusals (Dify's `{code, message, status}`).
  */
-import { DifyctlError } from '../errors/index.js';
+import { type DifyctlError, errorFactory } from '../errors/index.js';
+
+/** CONSOLE.REFUSED: the server answered with an error (a refusal, a failed answer or import). */
+export const consoleRefused = errorFactory('CONSOLE.REFUSED');
+/** CONSOLE.APP_NOT_FOUND: no app has the id or name. */
+export const appNotFound = errorFactory('CONSOLE.APP_NOT_FOUND');
+/** CONSOLE.APP_AMBIGUOUS: several apps have the name. */
+export const appAmbiguous = errorFactory('CONSOLE.APP_AMBIGUOUS');
+const consoleUnreachable = errorFactory('CONSOLE.UNREACHABLE');
+const consoleNotLoggedIn = errorFactory('CONSOLE.NOT_LOGGED_IN');
 
 /** Dify's JSON error body. */
 export interface ServerError {
@@ -22,7 +31,7 @@ const HINTS: Record<string, string> = {
 };
 
 export function unreachable(url: string, cause: unknown): DifyctlError {
-  return new DifyctlError('CONSOLE.UNREACHABLE', `no API server answers at ${url}`, {
+  return consoleUnreachable(`no API server answers at ${url}`, {
     hint: 'Start the stack: `difyctl up -d` (`difyctl ps` shows the api and its address).',
     details: { url },
     cause,
@@ -33,13 +42,13 @@ export function notLoggedIn(
   why: string,
   hint = 'Run `difyctl login` (or `difyctl setup` on a fresh database).',
 ): DifyctlError {
-  return new DifyctlError('CONSOLE.NOT_LOGGED_IN', 'not signed in to the console API', { why, hint });
+  return consoleNotLoggedIn('not signed in to the console API', { why, hint });
 }
 
 /** A refusal of `what` (`POST /console/api/apps`) with the server's body. */
 export function refused(what: string, status: number, body: ServerError): DifyctlError {
   const code = body.code ?? `http_${status}`;
-  return new DifyctlError('CONSOLE.REFUSED', `${what}: ${body.message ?? `HTTP ${status}`} (${code}, HTTP ${status})`, {
+  return consoleRefused(`${what}: ${body.message ?? `HTTP ${status}`} (${code}, HTTP ${status})`, {
     hint: HINTS[code],
     details: { status, code, message: body.message },
   });

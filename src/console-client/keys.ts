@@ -2,7 +2,7 @@
  * App API keys: created (the full key is shown once, and kept in `.difyctl/console.json` for
  * `difyctl chat`), listed masked, removed.
  */
-import { DifyctlError } from '../errors/index.js';
+import { usageError } from '../errors/index.js';
 import { resolveApp, type AppSummary } from './apps.js';
 import type { ConsoleClient } from './http.js';
 import { readSession, updateSession } from './session-store.js';
@@ -38,7 +38,7 @@ export async function removeApiKey(
   const app = await resolveApp(client, appRef);
   const { keys } = await listApiKeys(client, app.id);
   if (!keys.some((k) => k.id === keyId))
-    throw new DifyctlError('CLI.USAGE', `app "${app.name}" has no API key ${keyId}`, {
+    throw usageError(`app "${app.name}" has no API key ${keyId}`, {
       hint: `\`difyctl keys list ${app.id}\` shows its keys.`,
     });
   await client.call('DELETE', `/apps/${app.id}/api-keys/${keyId}`);

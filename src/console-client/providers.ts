@@ -3,7 +3,7 @@
  * model's with its credentials, as Dify's console does) and make a model the workspace default.
  * Credentials use Dify's variable names (`endpoint_url`, `api_key`, `openai_api_key`…).
  */
-import { DifyctlError } from '../errors/index.js';
+import { usageError } from '../errors/index.js';
 import type { ConsoleClient } from './http.js';
 
 interface FormField {
@@ -30,7 +30,7 @@ async function providerInfo(client: ConsoleClient, provider: string): Promise<Pr
   const all = await listProviders(client);
   const found = all.find((p) => p.provider === provider);
   if (!found)
-    throw new DifyctlError('CLI.USAGE', `unknown provider "${provider}"`, {
+    throw usageError(`unknown provider "${provider}"`, {
       hint: `Providers here: ${all.map((p) => p.provider).join(', ')}.`,
     });
   return found;
@@ -74,14 +74,13 @@ export async function addProvider(client: ConsoleClient, input: AddProviderInput
   const modelType = input.modelType ?? 'llm';
   if (input.apiKey !== undefined) {
     const field = secretField(info);
-    if (!field) throw new DifyctlError('CLI.USAGE', `provider ${input.provider} takes no API key`);
+    if (!field) throw usageError(`provider ${input.provider} takes no API key`);
     credentials[field] = input.apiKey;
   }
   const base = `/workspaces/current/model-providers/${encodeURIComponent(input.provider)}`;
   const scope = perModel(info) ? 'model' : 'provider';
   if (scope === 'model') {
-    if (!input.model)
-      throw new DifyctlError('CLI.USAGE', `provider ${input.provider} is configured per model: name it with --model`);
+    if (!input.model) throw usageError(`provider ${input.provider} is configured per model: name it with --model`);
     await client.call('POST', `${base}/models`, { model: input.model, model_type: modelType, credentials });
   } else {
     await client.call('POST', `${base}/credentials`, { credentials });
@@ -105,8 +104,7 @@ export async function removeProvider(
   const models = info.custom_configuration.custom_models.filter(
     (m) => !input.model || (m.model === input.model && (!input.modelType || m.model_type === input.modelType)),
   );
-  if (input.model && !models.length)
-    throw new DifyctlError('CLI.USAGE', `provider ${input.provider} has no model "${input.model}"`);
+  if (input.model && !models.length) throw usageError(`provider ${input.provider} has no model "${input.model}"`);
   const removed: string[] = [];
   for (const m of models) {
     await client.call('DELETE', `${base}/models`, { model: m.model, model_type: m.model_type });

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { DifyctlError } from '../errors/index.js';
+import type { DifyctlError } from '../errors/index.js';
+import { migrateLockTimeout } from './errors.js';
 
 /** The one advisory lock key every difyctl migrator takes ("difyct" in ASCII). */
 export const MIGRATION_LOCK_KEY = '110386213008244';
@@ -52,14 +53,10 @@ export async function acquireMigrationLock(options: {
 }
 
 function lockTimeout(timeoutMs: number, cause?: unknown): DifyctlError {
-  return new DifyctlError(
-    'MIGRATE.LOCK_TIMEOUT',
-    `Another migrator held the migration lock for more than ${timeoutMs / 1000} s`,
-    {
-      why: 'Only one migrator runs at a time; this one waited for the other to finish.',
-      hint: "Wait for the other `difyctl migrate`/`up` to finish, raise --lock-timeout, or find the holder: SELECT pid, application_name FROM pg_stat_activity JOIN pg_locks USING (pid) WHERE locktype = 'advisory'.",
-      details: { lockKey: MIGRATION_LOCK_KEY, timeoutMs },
-      cause,
-    },
-  );
+  return migrateLockTimeout(`Another migrator held the migration lock for more than ${timeoutMs / 1000} s`, {
+    why: 'Only one migrator runs at a time; this one waited for the other to finish.',
+    hint: "Wait for the other `difyctl migrate`/`up` to finish, raise --lock-timeout, or find the holder: SELECT pid, application_name FROM pg_stat_activity JOIN pg_locks USING (pid) WHERE locktype = 'advisory'.",
+    details: { lockKey: MIGRATION_LOCK_KEY, timeoutMs },
+    cause,
+  });
 }

@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { dbAuthFailed, dbDatabaseMissing, DifyctlError, isPgLoginRefused } from '../errors/index.js';
+import { dbAuthFailed, dbDatabaseMissing, type DifyctlError, isPgLoginRefused } from '../errors/index.js';
 import { describeConnection } from './connection.js';
 import type { DbConnection } from './types.js';
+import { migrateConnect } from './errors.js';
 
 /** SQLSTATEs of a refused login or a missing database, with the variable that fixes each. */
 const LOGIN_PROBLEMS: Record<string, string> = {
@@ -33,15 +34,11 @@ export function connectionFailed(connection: DbConnection, error: unknown): Dify
     e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
       ? ' A compose service name (db) only resolves inside the compose network: from the host use 127.0.0.1, or let `difyctl up` start the stack.'
       : '';
-  return new DifyctlError(
-    'MIGRATE.CONNECT',
-    `Cannot connect to PostgreSQL at ${target}: ${e.message ?? String(error)}`,
-    {
-      hint: `Check ${variable} in .env (or the shell), or start the database with \`difyctl up\`.${serviceName} \`difyctl doctor --only db.connect\` tells which step fails.`,
-      details: { target, code: e.code },
-      cause: error,
-    },
-  );
+  return migrateConnect(`Cannot connect to PostgreSQL at ${target}: ${e.message ?? String(error)}`, {
+    hint: `Check ${variable} in .env (or the shell), or start the database with \`difyctl up\`.${serviceName} \`difyctl doctor --only db.connect\` tells which step fails.`,
+    details: { target, code: e.code },
+    cause: error,
+  });
 }
 
 /** A connected client whose connection-level errors reject queries instead of crashing the process. */

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
-import { DifyctlError } from '../errors/index.js';
+import type { DifyctlError } from '../errors/index.js';
+import { migrateForeignSchema } from './errors.js';
 
 /** A schema difyctl did not create and must not migrate over. */
 export interface ForeignSchema {
@@ -23,8 +24,7 @@ export async function detectForeignSchema(client: ClientBase): Promise<ForeignSc
 }
 
 export function foreignSchemaError(foreign: ForeignSchema, database: string): DifyctlError {
-  return new DifyctlError(
-    'MIGRATE.FOREIGN_SCHEMA',
+  return migrateForeignSchema(
     `Database ${database} holds a Dify schema (alembic_version ${foreign.version ?? 'unknown'}); difyctl will not migrate over it`,
     {
       why: "Dify's own migrations (Alembic) manage this database; difyctl's schema is different and would collide with it.",

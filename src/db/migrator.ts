@@ -26,6 +26,7 @@ import {
   type Migration,
   type MigratorLogger,
 } from './types.js';
+import { migrateDiverged, migrateUnknownRevision } from './errors.js';
 
 export interface MigratorOptions {
   connection: DbConnection;
@@ -135,25 +136,17 @@ export function createMigrator(options: MigratorOptions): Migrator {
 
   function requireRevision(known: KnownMigration[], revision: string, flag: string): void {
     if (revision === 'base' || known.some((m) => m.revision === revision)) return;
-    throw new DifyctlError(
-      'MIGRATE.UNKNOWN_REVISION',
-      `${flag} names revision ${revision}, which is not a migration of this difyctl`,
-      {
-        hint: `Known revisions: base, ${known.map((m) => m.revision).join(', ')} (\`difyctl migrate history\`).`,
-      },
-    );
+    throw migrateUnknownRevision(`${flag} names revision ${revision}, which is not a migration of this difyctl`, {
+      hint: `Known revisions: base, ${known.map((m) => m.revision).join(', ')} (\`difyctl migrate history\`).`,
+    });
   }
 
   function refuseUnknown(status: MigrationStatus): void {
     if (status.unknown.length === 0) return;
-    throw new DifyctlError(
-      'MIGRATE.DIVERGED',
-      `The database has migrations this difyctl does not know: ${status.unknown.join(', ')}`,
-      {
-        why: 'A newer difyctl (or another migration folder) migrated this database.',
-        hint: 'Use the difyctl version that migrated it, or `difyctl migrate stamp REV` once you know the schema matches.',
-      },
-    );
+    throw migrateDiverged(`The database has migrations this difyctl does not know: ${status.unknown.join(', ')}`, {
+      why: 'A newer difyctl (or another migration folder) migrated this database.',
+      hint: 'Use the difyctl version that migrated it, or `difyctl migrate stamp REV` once you know the schema matches.',
+    });
   }
 
   const migrator: Migrator = {

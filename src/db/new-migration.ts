@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DifyctlError, usageError } from '../errors/index.js';
+import { fsNotFound, usageError } from '../errors/index.js';
 import { orderChain } from './registry.js';
 import type { Migration } from './types.js';
+import { migrateNewExists } from './errors.js';
 
 export const MIGRATION_TEMPLATE = fileURLToPath(new URL('../../templates/migration.ts.template', import.meta.url));
 
@@ -61,7 +62,7 @@ export async function writeNewMigration(options: {
   now?: Date;
 }): Promise<{ file: string; revision: string; down_revision: string | null }> {
   if (!existsSync(options.dir)) {
-    throw new DifyctlError('FS.NOT_FOUND', `Migrations folder not found: ${options.dir}`, {
+    throw fsNotFound(`Migrations folder not found: ${options.dir}`, {
       hint: 'Run from a difyctl checkout (src/db/migrations/) or pass --dir DIR.',
     });
   }
@@ -71,7 +72,7 @@ export async function writeNewMigration(options: {
   const head = chain.at(-1)?.revision ?? null;
   const revision = nextRevision(chain.map((m) => m.revision));
   const file = path.join(options.dir, `${revision}_${slug}.ts`);
-  if (existsSync(file)) throw new DifyctlError('MIGRATE.NEW_EXISTS', `${file} already exists`);
+  if (existsSync(file)) throw migrateNewExists(`${file} already exists`);
   const template = await readFile(MIGRATION_TEMPLATE, 'utf8');
   const text = template
     .replaceAll('{{revision}}', revision)

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DifyctlError } from '../errors/index.js';
 import type { KnownMigration, Migration } from './types.js';
+import { migrateInvalidChain } from './errors.js';
 
 /** The package's own migrations: `src/db/migrations/` under vitest, `dist/db/migrations/` at run time. */
 export const BUILTIN_MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -33,7 +33,7 @@ export async function loadMigrations(dir: string = BUILTIN_MIGRATIONS_DIR): Prom
     const file = path.join(dir, name);
     const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     if (!isMigration(mod)) {
-      throw new DifyctlError('MIGRATE.INVALID_CHAIN', `${file} is not a migration module`, {
+      throw migrateInvalidChain(`${file} is not a migration module`, {
         hint: 'Export `revision`, `down_revision` (null for the first), `description`, `up` and `down` (SQL strings).',
       });
     }
@@ -53,7 +53,7 @@ export function orderChain(migrations: Migration[]): KnownMigration[] {
   const childOf = new Map<string | null, Migration>();
   for (const m of migrations) {
     const fail = (message: string): never => {
-      throw new DifyctlError('MIGRATE.INVALID_CHAIN', message, {
+      throw migrateInvalidChain(message, {
         hint: 'Each migration must follow exactly one other (`down_revision`); the first has null.',
       });
     };
@@ -66,19 +66,13 @@ export function orderChain(migrations: Migration[]): KnownMigration[] {
   }
   for (const m of migrations) {
     if (m.down_revision !== null && !byRevision.has(m.down_revision)) {
-      throw new DifyctlError(
-        'MIGRATE.INVALID_CHAIN',
-        `${where(m)} follows ${m.down_revision}, which no migration defines`,
-      );
+      throw migrateInvalidChain(`${where(m)} follows ${m.down_revision}, which no migration defines`);
     }
   }
   const ordered: KnownMigration[] = [];
   for (let m = childOf.get(null); m; m = childOf.get(m.revision)) ordered.push({ ...m, checksum: checksumOf(m.up) });
   if (ordered.length !== migrations.length) {
-    throw new DifyctlError(
-      'MIGRATE.INVALID_CHAIN',
-      'The migrations do not form one chain from a single base (a cycle or a second base)',
-    );
+    throw migrateInvalidChain('The migrations do not form one chain from a single base (a cycle or a second base)');
   }
   return ordered;
 }

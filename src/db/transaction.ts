@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { DifyctlError } from '../errors/index.js';
+import type { DifyctlError } from '../errors/index.js';
 import {
   CREATE_HISTORY_TABLE,
   DELETE_HISTORY,
@@ -8,6 +8,7 @@ import {
   insertHistorySql,
 } from './history-table.js';
 import type { KnownMigration } from './types.js';
+import { migrateFailed } from './errors.js';
 
 /** The fields of a PostgreSQL error worth reporting (pg's DatabaseError). */
 interface PgErrorLike {
@@ -82,7 +83,7 @@ export function migrationFailed(m: KnownMigration, direction: 'up' | 'down' | 's
     direction === 'seed'
       ? 'Seeding after migration'
       : `Migration ${m.revision} (${m.description})${direction === 'down' ? ' down' : ''}`;
-  return new DifyctlError('MIGRATE.FAILED', `${what} failed: ${pgError.message}`, {
+  return migrateFailed(`${what} failed: ${pgError.message}`, {
     why: [pgError.detail, pgError.hint].filter(Boolean).join(' ') || undefined,
     hint: `Its transaction was rolled back: nothing of ${m.revision} was applied. Fix ${m.file ?? 'the migration'} or the database, then rerun \`difyctl migrate\`, which retries it.`,
     details: { revision: m.revision, direction, sqlstate: pgError.code, position: pgError.position },

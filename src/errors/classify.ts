@@ -1,5 +1,13 @@
 import { DifyctlError } from './difyctl-error.js';
 import { diskFullError } from './disk-full.js';
+import {
+  addressInUse,
+  connectionRefused,
+  fsNotFound,
+  netHostNotFound,
+  networkTimeout,
+  permissionDenied,
+} from './system-errors.js';
 
 interface SystemErrorLike {
   code?: string;
@@ -28,7 +36,7 @@ export function classify(error: unknown): unknown {
   switch (e.code) {
     case 'EACCES':
     case 'EPERM':
-      return new DifyctlError('FS.PERMISSION', `Permission denied${where ? `: ${where}` : ''}`, {
+      return permissionDenied(`Permission denied${where ? `: ${where}` : ''}`, {
         hint: 'Check the owner and mode of the path, or run from a directory you own.',
         cause: error,
       });
@@ -36,27 +44,27 @@ export function classify(error: unknown): unknown {
     case 'EDQUOT':
       return diskFullError(e.path, error);
     case 'ENOENT':
-      return new DifyctlError('FS.NOT_FOUND', `No such file or directory${where ? `: ${where}` : ''}`, {
+      return fsNotFound(`No such file or directory${where ? `: ${where}` : ''}`, {
         cause: error,
       });
     case 'EADDRINUSE':
-      return new DifyctlError('NET.ADDRESS_IN_USE', `Address already in use${where ? `: ${where}` : ''}`, {
+      return addressInUse(`Address already in use${where ? `: ${where}` : ''}`, {
         hint: 'Stop what holds the port, or choose another port in .env (e.g. DIFY_PORT, EXPOSE_DB_PORT). `difyctl doctor --only ports` names the holder.',
         cause: error,
       });
     case 'ECONNREFUSED':
-      return new DifyctlError('NET.CONNECTION_REFUSED', `Connection refused${where ? `: ${where}` : ''}`, {
+      return connectionRefused(`Connection refused${where ? `: ${where}` : ''}`, {
         hint: 'Is the service running? `difyctl ps` and `difyctl doctor` tell.',
         cause: error,
       });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new DifyctlError('NET.HOST_NOT_FOUND', `Host not found${where ? `: ${where}` : ''}`, {
+      return netHostNotFound(`Host not found${where ? `: ${where}` : ''}`, {
         hint: 'A compose service name only resolves inside the compose network; from the host use 127.0.0.1.',
         cause: error,
       });
     case 'ETIMEDOUT':
-      return new DifyctlError('NET.TIMEOUT', `Timed out${where ? `: ${where}` : ''}`, { cause: error });
+      return networkTimeout(`Timed out${where ? `: ${where}` : ''}`, { cause: error });
     default:
       return error;
   }

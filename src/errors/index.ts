@@ -7,6 +7,16 @@ export {
   type DifyctlErrorOptions,
 } from './difyctl-error.js';
 export { classify } from './classify.js';
-export { interruptedError, usageError } from './cli-errors.js';
+export { interruptedError, noTtyError, usageError } from './cli-errors.js';
 export { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty, isPgLoginRefused } from './db-login.js';
 export { diskFullError, isDiskFull, formatBytes, notEnoughSpace } from './disk-full.js';
+export { errorFactory, type ErrorFactory } from './factory.js';
+export {
+  addressInUse,
+  connectionRefused,
+  fsNotFound,
+  netHostNotFound,
+  invariantBroken,
+  networkTimeout,
+  permissionDenied,
+} from './system-errors.js';

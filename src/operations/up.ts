@@ -1,10 +1,11 @@
-import { DifyctlError, interruptedError } from '../errors/index.js';
+import { interruptedError } from '../errors/index.js';
 import type { Launch } from '../stack/launch/launch.js';
 import type { StatusRow } from '../stack/stack-status.js';
 import type { ResolvedDependency } from '../stack/types.js';
 import type { Stack, UpResult } from '../stack/stack.js';
 import type { UpOptions } from '../stack/up.js';
 import type { ServiceRow } from '../stack/launch/status.js';
+import { serverCrashed } from '../stack/errors.js';
 
 /** The processes `up` runs besides db and redis; any other name given to `up` is a dependency. */
 const PROCESSES = ['api', 'worker'] as const;
@@ -164,7 +165,7 @@ async function superviseUntil(stackUp: Stack, launch: Launch, signal: AbortSigna
     supervisors: launch.supervisors,
   });
   if (how === 'gave-up') {
-    throw new DifyctlError('SERVER.CRASHED', `${stackUp.services.join('/')} kept crashing and difyctl gave up`, {
+    throw serverCrashed(`${stackUp.services.join('/')} kept crashing and difyctl gave up`, {
       hint: '`difyctl logs -n 50` and `difyctl doctor` tell why.',
     });
   }

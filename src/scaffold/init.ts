@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DifyctlError } from '../errors/index.js';
+import { initExists } from './errors.js';
 
 /** Template file (under templates/) → where init writes it. */
 const FILES: Array<{ template: string; target: string }> = [
@@ -29,13 +29,9 @@ export async function initProject(options: InitOptions): Promise<{ written: stri
   const targets = FILES.map((f) => ({ ...f, path: path.join(options.dir, f.target) }));
   const existing = targets.filter((t) => existsSync(t.path)).map((t) => t.target);
   if (existing.length && !options.force) {
-    throw new DifyctlError(
-      'INIT.EXISTS',
-      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${options.dir}`,
-      {
-        hint: 'Pass --force to overwrite them, or init into another directory.',
-      },
-    );
+    throw initExists(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${options.dir}`, {
+      hint: 'Pass --force to overwrite them, or init into another directory.',
+    });
   }
   const values: Record<string, string> = {
     SECRET_KEY: random(42).toString('base64'),

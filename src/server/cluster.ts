@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { DifyctlError } from '../errors/index.js';
-import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
+import type { DifyctlError } from '../errors/index.js';
+import { reportedError, serverStartFailed } from './errors.js';
 import { isWorkerMessage, type PrimaryMessage } from './ipc.js';
 import type { Logger } from './logger.js';
 import { delay, onShutdownSignals } from './signals.js';
@@ -15,10 +15,6 @@ export interface PrimaryOptions {
   /** How long a shutdown waits for processes to drain before killing them. @default min(GUNICORN_TIMEOUT, 30) s */
   gracefulSeconds?: number;
 }
-
-/** The code a failed process reported, when it is one of ours; SERVER.START_FAILED otherwise. */
-const knownCode = (code: string | undefined): ErrorCode =>
-  code !== undefined && code in ERROR_CODES ? (code as ErrorCode) : 'SERVER.START_FAILED';
 
 interface Tracked {
   worker: Worker;
@@ -67,7 +63,7 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
           if (shuttingDown) send(entry, { difyctl: 'shutdown' });
         }
         if (message.difyctl === 'fatal') {
-          fail(new DifyctlError(knownCode(message.error.code), message.error.message, { hint: message.error.hint }));
+          fail(reportedError(message.error));
         }
       });
       worker.on('exit', (code, signal) => {
@@ -78,8 +74,7 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
         }
         if (!entry.ready && ++earlyDeaths >= MAX_EARLY_DEATHS) {
           fail(
-            new DifyctlError(
-              'SERVER.START_FAILED',
+            serverStartFailed(
               `${MAX_EARLY_DEATHS} api processes in a row exited before serving (last: code ${code}, signal ${signal})`,
               { hint: 'Run with LOG_LEVEL=DEBUG and read the lines above for the cause.' },
             ),

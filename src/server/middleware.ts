@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DifyctlError } from '../errors/index.js';
 import type { Logger } from './logger.js';
+import { configInvalid } from '../config/errors.js';
 
 /** The shape promised to users (templates/middleware/example.js). */
 export type CustomMiddleware = (request: FastifyRequest, reply: FastifyReply, next: () => Promise<void>) => unknown;
@@ -20,8 +20,7 @@ export async function loadMiddleware(options: { module: string; baseDir: string 
   try {
     mod = (await import(spec)) as typeof mod;
   } catch (error) {
-    throw new DifyctlError(
-      'CONFIG.INVALID',
+    throw configInvalid(
       `CUSTOM_MIDDLEWARE_MODULE ${options.module} could not be imported: ${(error as Error).message}`,
       {
         hint: 'Point CUSTOM_MIDDLEWARE_MODULE at a .js module (relative to the project directory), or set CUSTOM_MIDDLEWARE_ENABLED=false.',
@@ -31,13 +30,9 @@ export async function loadMiddleware(options: { module: string; baseDir: string 
   }
   const fn = mod.middleware ?? mod.default?.middleware;
   if (typeof fn !== 'function') {
-    throw new DifyctlError(
-      'CONFIG.INVALID',
-      `CUSTOM_MIDDLEWARE_MODULE ${options.module} does not export a function named middleware`,
-      {
-        hint: 'export async function middleware(request, reply, next) { await next(); } — see templates/middleware/example.js',
-      },
-    );
+    throw configInvalid(`CUSTOM_MIDDLEWARE_MODULE ${options.module} does not export a function named middleware`, {
+      hint: 'export async function middleware(request, reply, next) { await next(); } — see templates/middleware/example.js',
+    });
   }
   return fn as CustomMiddleware;
 }

@@ -1,5 +1,5 @@
 import { crossFieldIssues, settingsSchema, type Settings } from '../config/schema.js';
-import { DifyctlError } from '../errors/index.js';
+import { configInvalid } from '../config/errors.js';
 
 /** What the server runs with: the typed settings plus the facts the schema cannot express. */
 export interface ServerSettings {
@@ -18,8 +18,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
-    throw new DifyctlError(
-      'CONFIG.INVALID',
+    throw configInvalid(
       `Invalid server setting: ${issues[0] ?? 'unknown'}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
       {
         hint: 'Fix the variable in .env or the compose service environment; `difyctl config` lists every problem.',
@@ -29,7 +28,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
   }
   const errors = crossFieldIssues(parsed.data).filter((i) => i.level === 'error');
   const first = errors[0];
-  if (first) throw new DifyctlError('CONFIG.INVALID', `${first.key} ${first.message}`, { hint: first.hint });
+  if (first) throw configInvalid(`${first.key} ${first.message}`, { hint: first.hint });
   const redisFlag = env.DIFYCTL_REDIS?.trim().toLowerCase();
   const redisEnabled = redisFlag !== 'none' && !(env.REDIS_HOST !== undefined && env.REDIS_HOST.trim() === '');
   return { settings: parsed.data, redisEnabled };

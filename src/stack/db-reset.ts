@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectOptions } from '../config/project.js';
 import { loadConfig, requireValid } from '../config/resolve.js';
-import { DifyctlError } from '../errors/index.js';
+import type { DifyctlError } from '../errors/index.js';
 import {
   engineMismatch,
   engineUnreachable,
@@ -20,6 +20,7 @@ import { readState, updateState } from './state.js';
 import { readRunRecord, supervisorAlive } from '../supervision/run-file.js';
 import type { Reporter } from './types.js';
 import { createStack } from './stack.js';
+import { dbResetExternal } from './errors.js';
 
 export interface DbResetOptions extends ProjectOptions {
   report?: Reporter;
@@ -71,13 +72,9 @@ async function deleteDbData(projectDir: string, projectName: string, env: NodeJS
 }
 
 function externalDatabase(where: string): DifyctlError {
-  return new DifyctlError(
-    'DB.RESET_EXTERNAL',
-    `the database at ${where} is an external server: difyctl does not delete its data`,
-    {
-      hint: 'Drop and recreate the database on that server yourself, then run `difyctl migrate`.',
-    },
-  );
+  return dbResetExternal(`the database at ${where} is an external server: difyctl does not delete its data`, {
+    hint: 'Drop and recreate the database on that server yourself, then run `difyctl migrate`.',
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import { requireValid } from '../config/resolve.js';
-import { DifyctlError, interruptedError } from '../errors/index.js';
+import { type DifyctlError, interruptedError } from '../errors/index.js';
 import { chooseProvider } from './providers/choose.js';
 import { systemClock, type Clock } from '../supervision/clock.js';
 import { address, type StackContext, type Started } from './context.js';
@@ -28,6 +28,7 @@ import {
   type Reporter,
   type ResolvedDependency,
 } from './types.js';
+import { unknownService } from '../config/errors.js';
 
 /** SPEC §3: `--timeout` defaults to 120 s. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -275,7 +276,7 @@ export function dependencySet(options: DependencySetOptions): DependencySet {
 }
 
 export function unknownDependency(name: string, known: string[]): DifyctlError {
-  return new DifyctlError('CONFIG.UNKNOWN_SERVICE', `"${name}" is not a dependency difyctl starts in this version`, {
+  return unknownService(`"${name}" is not a dependency difyctl starts in this version`, {
     hint: `Name ${known.join(', ')}; the api and worker parts come with the full \`difyctl up\`.`,
   });
 }

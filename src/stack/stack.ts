@@ -1,7 +1,7 @@
 import type { ProjectOptions } from '../config/project.js';
 import { loadConfig, requireValid, type ResolvedConfig } from '../config/resolve.js';
 import type { Settings } from '../config/schema.js';
-import { DifyctlError } from '../errors/index.js';
+import { invariantBroken } from '../errors/index.js';
 import { systemClock, type Clock } from '../supervision/clock.js';
 import { acquireProjectLock, type ProjectLock } from '../supervision/project-lock.js';
 import { readRunRecord, supervisorAlive } from '../supervision/run-file.js';
@@ -19,6 +19,7 @@ import {
 import { httpStrategy } from './ready/http.js';
 import { resolvedEnvironment } from './resolved-env.js';
 import type { DbConnection, ProviderChoice, Reporter, ResolvedDependency } from './types.js';
+import { migratePending } from '../db/errors.js';
 
 export { DEFAULT_TIMEOUT_MS, DEPENDENCY_POLL_MS, unknownDependency } from './dependency-set.js';
 
@@ -158,14 +159,13 @@ export function createStack(options: StackOptions): Stack {
     async migrate() {
       const { createMigrator } = await import('../db/migrator.js');
       const db = dependencies.find((d) => d.name === 'db')?.connection as DbConnection | undefined;
-      if (!db) throw new DifyctlError('INTERNAL.BUG', 'no database connection after the dependencies started');
+      if (!db) throw invariantBroken('no database connection after the dependencies started');
       const migrator = createMigrator({ connection: db, lockTimeoutMs: remainingMs() });
       const skipped = options.migrate === false || !settings().MIGRATION_ENABLED;
       if (!skipped) migrated = (await migrator.up()).migrations.map((m) => m.revision);
       const status = await migrator.status();
       if (!status.upToDate || status.foreign) {
-        throw new DifyctlError(
-          'MIGRATE.PENDING',
+        throw migratePending(
           status.foreign
             ? "the database holds Dify's own (alembic) schema"
             : `the database is not at head: ${status.pending.length} pending, ${status.drift.length} drifted`,

@@ -1,7 +1,6 @@
 import type { ProjectOptions } from '../config/project.js';
 import { dockerClient } from './providers/docker/runtime.js';
 import { loadProject } from '../config/project.js';
-import { DifyctlError } from '../errors/index.js';
 import {
   dockerRecords,
   engineMismatch,
@@ -18,6 +17,7 @@ import { readState, updateState, type StackState } from './state.js';
 import { readRunRecord } from '../supervision/run-file.js';
 import { DEPENDENCIES, type Reporter, type ResolvedDependency } from './types.js';
 import type { UpResult } from './up.js';
+import { stackNotCreated } from './errors.js';
 
 export interface StopOptions extends ProjectOptions {
   /** Seconds each container gets to stop before it is killed, as `docker compose stop -t`. @default 10 */
@@ -129,11 +129,9 @@ export async function startStack(options: StartOptions): Promise<StartResult> {
   const names = DEPENDENCIES.filter((n) => state.services[n]);
   const services = state.stoppedServices ?? [];
   if (!names.length && !services.length) {
-    throw new DifyctlError(
-      'STACK.NOT_CREATED',
-      'nothing to start: `up` has not created this stack here, or `down` removed it',
-      { hint: 'Run `difyctl up` (or `difyctl up db redis`).' },
-    );
+    throw stackNotCreated('nothing to start: `up` has not created this stack here, or `down` removed it', {
+      hint: 'Run `difyctl up` (or `difyctl up db redis`).',
+    });
   }
   const booting = bootRecordedContainers(state, options.env ?? project.env);
   if (services.length) {

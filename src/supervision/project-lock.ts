@@ -1,9 +1,10 @@
 import { lstat, mkdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { DifyctlError, diskFullError, isDiskFull } from '../errors/index.js';
+import { type DifyctlError, diskFullError, isDiskFull } from '../errors/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { processStart, sameProcess } from './process.js';
 import { stateDir } from './paths.js';
+import { stackLocked } from './errors.js';
 
 export interface ProjectLock {
   release(): Promise<void>;
@@ -125,7 +126,7 @@ export async function acquireProjectLock(args: {
       told = true;
     }
     if (clock.now() > deadline) {
-      throw new DifyctlError('STACK.LOCKED', `another difyctl (pid ${holder.pid}) is changing this project's stack`, {
+      throw stackLocked(`another difyctl (pid ${holder.pid}) is changing this project's stack`, {
         hint: `Wait for it to finish, or stop it. The lock is ${file}.`,
         exitCode: 3,
       });

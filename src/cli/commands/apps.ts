@@ -35,11 +35,10 @@ export const appsCreateCommand: CommandDefinition = {
   run: async (ctx) => {
     const o = ctx.options;
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const { DifyctlError } = await import('../../errors/difyctl-error.js');
+    const { usageError } = await import('../../errors/cli-errors.js');
     const { createApp, CREATABLE_MODES } = await import('../../console-client/apps.js');
     const mode = CREATABLE_MODES.find((m) => m === o.mode);
-    if (!mode)
-      throw new DifyctlError('CLI.USAGE', `--mode ${String(o.mode)}: expected one of ${CREATABLE_MODES.join(', ')}`);
+    if (!mode) throw usageError(`--mode ${String(o.mode)}: expected one of ${CREATABLE_MODES.join(', ')}`);
     const client = await connect(ctx);
     const app = await createApp(client, {
       name: String(ctx.args[0]),

@@ -1,10 +1,10 @@
-import { DifyctlError } from '../../errors/difyctl-error.js';
 import type { AppSummary } from '../../console-client/apps.js';
 import type { ConsoleClient } from '../../console-client/http.js';
 import type { ChatResult } from '../../console-client/chat.js';
 import type { StreamEvent } from '../../console-client/sse.js';
 import { collect, connect, keyValues, prompter, readStdin } from '../console-common.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
+import { interruptedError } from '../../errors/cli-errors.js';
 
 /** One question, streamed to stdout as it arrives (or collected for --json); Ctrl-C stops it. */
 async function turn(
@@ -38,7 +38,7 @@ async function turn(
     if (result.keyCreated) ctx.out.info(`(created an API key for app "${app.name}", kept in .difyctl/console.json)`);
     return result;
   } catch (error) {
-    if (controller.signal.aborted) throw new DifyctlError('CLI.INTERRUPTED', 'the answer was interrupted');
+    if (controller.signal.aborted) throw interruptedError('the answer was interrupted');
     throw error;
   } finally {
     process.off('SIGINT', onSigint);

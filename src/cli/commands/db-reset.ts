@@ -7,11 +7,10 @@ export const dbResetCommand: CommandDefinition = {
   configure: (cmd) => cmd.option('-y, --yes', 'do not ask (required without a terminal)'),
   run: async (ctx) => {
     const { global, out, options } = ctx;
-    const { DifyctlError } = await import('../../errors/index.js');
+    const { noTtyError } = await import('../../errors/cli-errors.js');
     if (options.yes !== true) {
       if (!process.stdin.isTTY) {
-        throw new DifyctlError(
-          'CLI.NO_TTY',
+        throw noTtyError(
           'db reset deletes every row of the database and there is no terminal to confirm on; nothing was deleted',
           { hint: 'Run `difyctl db reset --yes` to confirm.' },
         );

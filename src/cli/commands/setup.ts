@@ -1,6 +1,6 @@
-import { DifyctlError } from '../../errors/difyctl-error.js';
 import { askSecret, connect, prompter, readStdin } from '../console-common.js';
 import type { CommandContext, CommandDefinition } from '../types.js';
+import { usageError } from '../../errors/cli-errors.js';
 
 /** Email and password from the options and stdin, or asked on the terminal. */
 async function credentials(
@@ -13,13 +13,9 @@ async function credentials(
   let email = typeof o.email === 'string' ? o.email : undefined;
   let name = typeof o.name === 'string' ? o.name : undefined;
   if (!tty && (!email || o.passwordStdin !== true)) {
-    throw new DifyctlError(
-      'CLI.USAGE',
-      `${command} needs --email and --password-stdin when there is no terminal to ask on`,
-      {
-        hint: `\`printf %s "$PASSWORD" | difyctl ${command} --email admin@example.com${withName ? ' --name Admin' : ''} --password-stdin\``,
-      },
-    );
+    throw usageError(`${command} needs --email and --password-stdin when there is no terminal to ask on`, {
+      hint: `\`printf %s "$PASSWORD" | difyctl ${command} --email admin@example.com${withName ? ' --name Admin' : ''} --password-stdin\``,
+    });
   }
   if (tty && (!email || (withName && !name))) {
     const terminal = await prompter();
@@ -30,7 +26,7 @@ async function credentials(
       terminal.close();
     }
   }
-  if (!email) throw new DifyctlError('CLI.USAGE', 'no email given');
+  if (!email) throw usageError('no email given');
   const password = o.passwordStdin === true ? await readStdin('--password-stdin') : await askSecret('Password: ');
   return { email, password, name };
 }

@@ -1,4 +1,4 @@
-import { DifyctlError } from '../../errors/index.js';
+import { type DifyctlError, invariantBroken } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../supervision/clock.js';
 import { fileTail, sameProcess } from '../../supervision/process.js';
 import { httpStrategy } from '../ready/http.js';
@@ -20,6 +20,7 @@ import {
   type SpawnedProcess,
 } from '../../supervision/spawn.js';
 import { Supervisor, type SupervisorEvent } from '../../supervision/supervisor.js';
+import { serverCrashed } from '../errors.js';
 
 export type ServiceName = 'api' | 'worker';
 export { DIFYCTL_BIN, type SpawnedProcess };
@@ -95,8 +96,7 @@ async function startSupervisor(options: LaunchOptions, service: ServiceName): Pr
 }
 
 function gaveUp(service: ServiceName, record: RunRecord, tail: string[]): DifyctlError {
-  return new DifyctlError(
-    'SERVER.CRASHED',
+  return serverCrashed(
     `the ${service} process crashed ${record.crashStreak} times in a row at start; difyctl gave up`,
     {
       why: tail.length ? `last log lines:\n${tail.map((l) => `    ${l}`).join('\n')}` : undefined,
@@ -152,7 +152,7 @@ async function waitServing(options: LaunchOptions, service: ServiceName, deadlin
     signal: options.signal,
     hint: `Run \`difyctl doctor --only api.health\`; \`difyctl logs ${service}\` shows what it is doing.`,
   });
-  if (!served.record) throw new DifyctlError('INTERNAL.BUG', `${service} served without a run record`);
+  if (!served.record) throw invariantBroken(`${service} served without a run record`);
   return served.record;
 }
 

@@ -1,5 +1,5 @@
-import { DifyctlError } from '../../errors/index.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
+import { containerFailed } from '../errors.js';
 
 /** The part of `docker inspect` this strategy reads. */
 export interface ContainerState {
@@ -25,7 +25,7 @@ async function failed(args: ContainerProbeArgs, reason: string): Promise<Probe> 
   return {
     ok: false,
     reason,
-    fatal: new DifyctlError('DOCKER.CONTAINER_FAILED', reason, {
+    fatal: containerFailed(reason, {
       why: tail.length
         ? `last ${tail.length} log lines of ${args.name}:\n${tail.map((l) => `    ${l}`).join('\n')}`
         : undefined,

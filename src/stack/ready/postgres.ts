@@ -1,7 +1,8 @@
-import { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty, DifyctlError } from '../../errors/index.js';
+import { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty } from '../../errors/index.js';
 import type { DbConnection } from '../types.js';
 import { hostNotFound } from './tcp.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
+import { dbTlsFailed } from '../errors.js';
 
 /** Node's certificate verification codes (SELF_SIGNED_CERT_IN_CHAIN, ERR_TLS_CERT_ALTNAME_INVALID…). */
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
@@ -23,7 +24,7 @@ export function classifyPgError(error: unknown, conn: DbConnection): Probe {
     return {
       ok: false,
       reason: e.message ?? 'TLS failed',
-      fatal: new DifyctlError('DB.TLS_FAILED', `TLS to PostgreSQL at ${where} failed: ${e.message ?? e.code}`, {
+      fatal: dbTlsFailed(`TLS to PostgreSQL at ${where} failed: ${e.message ?? e.code}`, {
         hint: 'Fix DB_EXTRAS: sslrootcert=<the CA that signed the server certificate>, sslmode=require to encrypt without checking, or no sslmode for a server without TLS.',
         cause: error,
       }),

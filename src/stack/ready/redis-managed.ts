@@ -3,6 +3,7 @@ import { DifyctlError } from '../../errors/index.js';
 import { clientFor, type RedisClient } from '../../config/redis-connection.js';
 import { cacheTarget } from '../../config/redis-target.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
+import { redisAuthFailed, redisTlsFailed } from '../errors.js';
 
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
 const TLS_FAILURE = /certificate|self[- ]signed|unable to verify|SSL|TLS|wrong version number|ERR_SSL/i;
@@ -35,7 +36,7 @@ export function classifyManagedRedisError(error: unknown, s: Settings): Probe {
     return {
       ok: false,
       reason: message,
-      fatal: new DifyctlError('REDIS.AUTH_FAILED', `Redis (${vars.where}) refused the credentials: ${message}`, {
+      fatal: redisAuthFailed(`Redis (${vars.where}) refused the credentials: ${message}`, {
         hint: `Set ${vars.password} in .env to the server's requirepass.`,
         cause: error,
       }),
@@ -45,7 +46,7 @@ export function classifyManagedRedisError(error: unknown, s: Settings): Probe {
     return {
       ok: false,
       reason: message,
-      fatal: new DifyctlError('REDIS.TLS_FAILED', `TLS to Redis (${vars.where}) failed: ${message}`, {
+      fatal: redisTlsFailed(`TLS to Redis (${vars.where}) failed: ${message}`, {
         hint: 'Point REDIS_SSL_CA_CERTS at the CA that signed the server certificate (REDIS_SSL_CERT_REQS=CERT_NONE encrypts without checking), or set REDIS_USE_SSL=false for a server without TLS.',
         cause: error,
       }),

@@ -1,8 +1,8 @@
-import { DifyctlError } from '../../errors/index.js';
 import type { RedisConnection } from '../types.js';
 import { redisCommands } from './resp.js';
 import { hostNotFound } from './tcp.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
+import { redisAuthFailed } from '../errors.js';
 
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password|without any password configured/i;
 
@@ -16,7 +16,7 @@ export function classifyRedisError(error: unknown, conn: RedisConnection): Probe
     return {
       ok: false,
       reason: message,
-      fatal: new DifyctlError('REDIS.AUTH_FAILED', `Redis at ${where} refused the credentials: ${message}`, {
+      fatal: redisAuthFailed(`Redis at ${where} refused the credentials: ${message}`, {
         hint: noPassword
           ? 'The server has no password: clear REDIS_PASSWORD in .env, or give the server one (requirepass).'
           : `Set REDIS_PASSWORD${conn.username ? ' and REDIS_USERNAME' : ''} in .env to the server's requirepass.`,

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { DifyctlError } from '../../errors/index.js';
+import { type DifyctlError, netHostNotFound } from '../../errors/index.js';
 import { notReady, type Probe, type ReadinessStrategy } from './strategy.js';
 
 export interface TcpTarget {
@@ -56,7 +56,7 @@ export function hostNotFound({
   hostVar: string;
   cause?: unknown;
 }): DifyctlError {
-  return new DifyctlError('NET.HOST_NOT_FOUND', `host "${host}" does not resolve (${hostVar})`, {
+  return netHostNotFound(`host "${host}" does not resolve (${hostVar})`, {
     hint: `Fix ${hostVar}: a compose service name only resolves inside the compose network; from the host use 127.0.0.1.`,
     cause,
   });

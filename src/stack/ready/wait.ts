@@ -1,7 +1,8 @@
-import { DifyctlError, interruptedError } from '../../errors/index.js';
+import { interruptedError } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../supervision/clock.js';
 import type { DependencyName } from '../types.js';
 import type { ReadinessStrategy } from './strategy.js';
+import { stackNotReady } from '../errors.js';
 
 /** @default 250 — the issue's bound on the poll interval. */
 export const POLL_MS = 250;
@@ -53,17 +54,13 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
   }
   const tail = (await options.logTail?.().catch(() => [] as string[])) ?? [];
   const seconds = Math.round((options.totalTimeoutMs ?? options.timeoutMs) / 100) / 10;
-  throw new DifyctlError(
-    'STACK.NOT_READY',
-    `${options.label} did not become ready within ${seconds} s: ${lastReason}`,
-    {
-      why: tail.length
-        ? `last ${tail.length} log lines of ${options.dependency}:\n${tail.map((l) => `    ${l}`).join('\n')}`
-        : `no log lines from ${options.dependency}`,
-      hint:
-        options.hint ??
-        `Run \`difyctl doctor --only ${DOCTOR_CHECK[options.dependency as DependencyName] ?? 'api.health'}\`; on a slow machine raise --timeout.`,
-      details: { dependency: options.dependency, lastReason, logTail: tail },
-    },
-  );
+  throw stackNotReady(`${options.label} did not become ready within ${seconds} s: ${lastReason}`, {
+    why: tail.length
+      ? `last ${tail.length} log lines of ${options.dependency}:\n${tail.map((l) => `    ${l}`).join('\n')}`
+      : `no log lines from ${options.dependency}`,
+    hint:
+      options.hint ??
+      `Run \`difyctl doctor --only ${DOCTOR_CHECK[options.dependency as DependencyName] ?? 'api.health'}\`; on a slow machine raise --timeout.`,
+    details: { dependency: options.dependency, lastReason, logTail: tail },
+  });
 }

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { DifyctlError } from '../../../errors/index.js';
 import { dockerodeRuntime, type ContainerRuntime, type EngineEndpoint } from './runtime.js';
+import { dockerUnreachable } from '../../errors.js';
 
 export type { EngineEndpoint };
 
@@ -67,7 +67,7 @@ export function dockerOptions(endpoint: EngineEndpoint): Docker.DockerOptions {
     const tls = url.protocol === 'https:' || url.port === '2376';
     return { protocol: tls ? 'https' : 'http', host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)) };
   }
-  throw new DifyctlError('DOCKER.UNREACHABLE', `unsupported Docker endpoint ${endpoint.host} (${endpoint.source})`, {
+  throw dockerUnreachable(`unsupported Docker endpoint ${endpoint.host} (${endpoint.source})`, {
     hint: 'Use a unix:// or tcp:// DOCKER_HOST, or `--provider embedded`.',
   });
 }
@@ -97,8 +97,7 @@ export async function connectEngine(env: NodeJS.ProcessEnv, options: ConnectOpti
     await Promise.race([docker.ping(), timeout]);
     return dockerodeRuntime(docker, endpoint);
   } catch (error) {
-    throw new DifyctlError(
-      'DOCKER.UNREACHABLE',
+    throw dockerUnreachable(
       `the Docker engine does not answer at ${endpoint.host} (${endpoint.source}): ${(error as Error).message}`,
       {
         hint:

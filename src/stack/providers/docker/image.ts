@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
-import { DifyctlError } from '../../../errors/index.js';
+import type { DifyctlError } from '../../../errors/index.js';
 import type { Reporter } from '../../types.js';
+import { dockerPullFailed } from '../../errors.js';
 
 interface PullProgress {
   id?: string;
@@ -11,7 +12,7 @@ interface PullProgress {
 
 function pullFailed(image: string, cause: unknown): DifyctlError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new DifyctlError('DOCKER.PULL_FAILED', `image "${image}" is not present and could not be pulled: ${reason}`, {
+  return dockerPullFailed(`image "${image}" is not present and could not be pulled: ${reason}`, {
     hint: `Check the image name in the compose file, your network and registry login (\`docker login\`), or load the image locally (\`docker load -i …\` / \`docker pull ${image}\` elsewhere).`,
     details: { image },
     cause,

@@ -1,8 +1,9 @@
-import { DifyctlError } from '../../../errors/index.js';
+import type { DifyctlError } from '../../../errors/index.js';
 import type { StackState } from '../../state.js';
 import type { DependencyName } from '../../types.js';
 import { projectEndpoint, tryEngine, type EngineEndpoint, type RecordedEngine } from './engine.js';
 import type { ContainerRuntime } from './runtime.js';
+import { dockerUnreachable, dockerEngineMismatch } from '../../errors.js';
 
 /** The Docker engine of a project as `down`, `ps`, `logs`, `doctor` and `db reset` see it. */
 export interface ProjectEngine {
@@ -75,8 +76,7 @@ export function engineUnreachable(args: {
     recorded && recorded.host !== endpoint.host
       ? `on the engine \`up\` used, ${recorded.host} (${recorded.source})`
       : 'there';
-  return new DifyctlError(
-    'DOCKER.UNREACHABLE',
+  return dockerUnreachable(
     `the Docker engine at ${endpoint.host} (${endpoint.source}) does not answer: ${containers.join(', ')} may still run ${where}, so ${doing}`,
     {
       hint: `Start the engine at ${recorded?.host ?? endpoint.host}, or set DOCKER_HOST to where it answers now, then run the command again. If that engine is gone for good (its containers with it), remove .difyctl/state.json.`,
@@ -92,8 +92,7 @@ export function engineMismatch(args: {
   doing: string;
 }): DifyctlError {
   const { endpoint, recorded, containers, doing } = args;
-  return new DifyctlError(
-    'DOCKER.ENGINE_MISMATCH',
+  return dockerEngineMismatch(
     `${containers.join(', ')} were started on the Docker engine at ${recorded.host} (${recorded.source}), not on the one at ${endpoint.host} (${endpoint.source}): ${doing}`,
     {
       hint: `Unset DOCKER_HOST / DOCKER_CONTEXT (difyctl then uses ${recorded.host}) or point them at that engine, and run \`difyctl down\` there first to move the project.`,

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { ComposeService } from '../../../config/compose-model.js';
 import type { Lookup } from '../../../config/interpolate.js';
-import { DifyctlError } from '../../../errors/index.js';
+import type { DifyctlError } from '../../../errors/index.js';
 import { freePort, portIsFree } from '../../ports.js';
 import type { DependencySpec, Reporter } from '../../types.js';
 import { containerSpec, type ContainerSpec } from './container-spec.js';
@@ -11,6 +11,8 @@ import { ensureImage } from './image.js';
 import { containerName, LABEL, ownedBy } from './labels.js';
 import { ensureNetwork, ensureVolume } from './network.js';
 import { publishedPort, wantedPort } from './ports.js';
+import { containerFailed, containerNameConflict, stackPortInUse } from '../../errors.js';
+import { composeError } from '../../../config/errors.js';
 
 export interface DockerStartArgs {
   docker: Docker;
@@ -44,7 +46,7 @@ async function inspectOrUndefined(container: Docker.Container): Promise<Docker.C
 }
 
 function portInUse({ port, variable, cause }: { port: number; variable: string; cause?: unknown }): DifyctlError {
-  return new DifyctlError('STACK.PORT_IN_USE', `port ${port} on 127.0.0.1 is already taken (${variable})`, {
+  return stackPortInUse(`port ${port} on 127.0.0.1 is already taken (${variable})`, {
     hint: `Stop what holds it, or set ${variable} to another port (empty = a free one). \`difyctl doctor --only ports\` names the holder.`,
     cause,
   });
@@ -61,7 +63,7 @@ async function create({
 }): Promise<Docker.Container> {
   const { docker, project, report } = args;
   if (!args.service.image)
-    throw new DifyctlError('CONFIG.COMPOSE', `service "${args.service.name}" has no image`, {
+    throw composeError(`service "${args.service.name}" has no image`, {
       hint: 'Give the service an `image:`.',
     });
   await ensureImage({ docker, image: args.service.image, report });
@@ -78,11 +80,7 @@ async function create({
     await container.remove({ force: true }).catch(() => undefined);
     if (/port is already allocated|address already in use/i.test((error as Error).message))
       throw portInUse({ port: port.value, variable: port.configuredBy ?? 'the published port', cause: error });
-    throw new DifyctlError(
-      'DOCKER.CONTAINER_FAILED',
-      `cannot start container ${spec.name}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw containerFailed(`cannot start container ${spec.name}: ${(error as Error).message}`, { cause: error });
   }
   return container;
 }
@@ -99,8 +97,7 @@ export async function startDockerDependency(args: DockerStartArgs): Promise<Dock
   const labels = existing?.Config.Labels ?? {};
   const foreign = labels[LABEL.project] !== project && labels[LABEL.composeProject] !== project;
   if (existing && (foreign || (args.projectDir && !ownedBy(labels, args.projectDir)))) {
-    throw new DifyctlError(
-      'DOCKER.NAME_CONFLICT',
+    throw containerNameConflict(
       `a container named ${name} exists and does not belong to project "${project}"${foreign ? '' : ` in ${args.projectDir}`}`,
       {
         hint: `Remove or rename it (\`docker rm -f ${name}\`), or choose another project name with -p / COMPOSE_PROJECT_NAME.`,

@@ -1,4 +1,4 @@
-import { DifyctlError } from '../../../errors/index.js';
+import { composeError } from '../../../config/errors.js';
 
 /**
  * Splits a compose string `command:` into argv the way a POSIX shell would (what compose does
@@ -36,7 +36,7 @@ export function shellSplit(command: string): string[] {
     }
   }
   if (quote)
-    throw new DifyctlError('CONFIG.COMPOSE', `unterminated ${quote} quote in command: ${command}`, {
+    throw composeError(`unterminated ${quote} quote in command: ${command}`, {
       hint: "Close the quote in the service's `command:`.",
     });
   if (inWord) words.push(word);

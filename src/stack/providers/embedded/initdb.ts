@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { appendFile, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DifyctlError } from '../../../errors/index.js';
 import type { RunAs } from './run-as.js';
+import { embeddedStartFailed } from '../../errors.js';
 
 export interface InitdbArgs {
   initdb: string;
@@ -53,7 +53,7 @@ export async function initCluster(args: InitdbArgs): Promise<void> {
     await appendFile(args.logFile, output);
     if (code !== 0) {
       const tail = output.trim().split('\n').slice(-10).join('\n');
-      throw new DifyctlError('EMBEDDED.START_FAILED', `initdb failed for ${dataDir} (exit ${code})`, {
+      throw embeddedStartFailed(`initdb failed for ${dataDir} (exit ${code})`, {
         why: tail,
         hint: `See ${args.logFile}. If ${dataDir} holds something else, move it away.`,
       });

@@ -1,10 +1,11 @@
-import { DifyctlError } from '../../../errors/index.js';
+import type { DifyctlError } from '../../../errors/index.js';
 import { systemClock, type Clock } from '../../../supervision/clock.js';
 import { logPath } from '../../../supervision/paths.js';
 import { readRunRecord, removeRunRecord, supervisorAlive, type RunRecord } from '../../../supervision/run-file.js';
 import type { SpawnedProcess } from '../../../supervision/spawn.js';
 import { embeddedPostgresDir, runningPostmaster } from './postmaster.js';
 import { fileTail, sameProcess, stopProcess } from '../../../supervision/process.js';
+import { embeddedStartFailed } from '../../errors.js';
 
 /**
  * The embedded PostgreSQL runs under a detached supervisor (`restart: always`, as compose's `db`
@@ -37,7 +38,7 @@ async function startFailed(projectDir: string, message: string): Promise<Difyctl
     ...(await fileTail(logPath(projectDir, 'supervisor'), 5)),
     ...(await fileTail(logPath(projectDir, DB_SERVICE), 20)),
   ];
-  return new DifyctlError('EMBEDDED.START_FAILED', message, {
+  return embeddedStartFailed(message, {
     why: tail.map((l) => `    ${l}`).join('\n') || undefined,
     hint: `See ${logPath(projectDir, DB_SERVICE)} and .difyctl/logs/supervisor.log.`,
   });

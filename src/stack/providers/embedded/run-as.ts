@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DifyctlError } from '../../../errors/index.js';
+import { embeddedDataDirAccess, embeddedStartFailed } from '../../errors.js';
 
 const exec = promisify(execFile);
 
@@ -37,8 +37,7 @@ export async function postgresRunAs(): Promise<RunAs> {
       await exec('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres']);
       return await ids('postgres');
     } catch (error) {
-      throw new DifyctlError(
-        'EMBEDDED.START_FAILED',
+      throw embeddedStartFailed(
         'running as root, PostgreSQL needs a `postgres` user, which does not exist and could not be created',
         {
           hint: 'Create it (`useradd --system postgres`) or run difyctl as a normal user.',
@@ -61,8 +60,7 @@ export async function checkTraversable(dir: string, runAs: RunAs): Promise<void>
         (info.uid === runAs.uid && (info.mode & 0o100) !== 0) ||
         (info.gid === runAs.gid && (info.mode & 0o010) !== 0);
       if (!canEnter) {
-        throw new DifyctlError(
-          'EMBEDDED.DATA_DIR_ACCESS',
+        throw embeddedDataDirAccess(
           `the postgres user cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}), a parent of ${dir}`,
           {
             why: 'Running as root, the embedded PostgreSQL runs as the unprivileged `postgres` user (PostgreSQL refuses root).',

@@ -1,4 +1,3 @@
-import { DifyctlError } from '../../../errors/index.js';
 import type { StackContext, Started } from '../../context.js';
 import { dbConnection, redisConnection } from '../../dependencies.js';
 import { ensureDatabase, startEmbeddedPostgres } from './postgres.js';
@@ -10,6 +9,8 @@ import { redisStrategy } from '../../ready/redis.js';
 import type { Probe, ReadinessStrategy } from '../../ready/strategy.js';
 import { readState } from '../../state.js';
 import type { DependencyName } from '../../types.js';
+import { embeddedStartFailed } from '../../errors.js';
+import { configInvalid } from '../../../config/errors.js';
 
 /** Fatal as soon as the process is gone: waiting longer would not help. */
 function processAlive(args: {
@@ -27,7 +28,7 @@ function processAlive(args: {
       return {
         ok: false,
         reason,
-        fatal: new DifyctlError('EMBEDDED.START_FAILED', reason, {
+        fatal: embeddedStartFailed(reason, {
           why: tail.map((l) => `    ${l}`).join('\n') || undefined,
           hint: `See ${args.logFile}.`,
         }),
@@ -80,11 +81,9 @@ export async function startEmbeddedDb(ctx: StackContext): Promise<Started> {
   const s = ctx.settings;
   if (!s.DB_PASSWORD) {
     // The server listens with password authentication; an empty password could never log in.
-    throw new DifyctlError(
-      'CONFIG.INVALID',
-      'DB_PASSWORD is empty: the embedded PostgreSQL is created with the configured password',
-      { hint: 'Set DB_PASSWORD in .env (e.g. `openssl rand -hex 16`).' },
-    );
+    throw configInvalid('DB_PASSWORD is empty: the embedded PostgreSQL is created with the configured password', {
+      hint: 'Set DB_PASSWORD in .env (e.g. `openssl rand -hex 16`).',
+    });
   }
   const pg = await startEmbeddedPostgres({
     projectDir: ctx.project.projectDir,

@@ -1,4 +1,4 @@
-import { DifyctlError } from '../../../errors/index.js';
+import { connectionRefused } from '../../../errors/index.js';
 import { parseNodes } from '../../../config/redis-target.js';
 import type { StackContext, Started } from '../../context.js';
 import { redisConnection } from '../../dependencies.js';
@@ -23,7 +23,7 @@ export async function attachManagedRedis(ctx: StackContext, spec: DependencySpec
   if (!probe.ok) {
     if (probe.fatal) throw probe.fatal;
     const { where } = managedRedisVars(s);
-    throw new DifyctlError('NET.CONNECTION_REFUSED', `Redis does not answer through ${where}: ${probe.reason}`, {
+    throw connectionRefused(`Redis does not answer through ${where}: ${probe.reason}`, {
       hint: `Start it, or fix ${where} in .env.`,
     });
   }

@@ -1,4 +1,4 @@
-import { DifyctlError } from '../../../errors/index.js';
+import { connectionRefused } from '../../../errors/index.js';
 import { address, type StackContext, type Started } from '../../context.js';
 import { dbConnection, redisConnection } from '../../dependencies.js';
 import { postgresStrategy } from '../../ready/postgres.js';
@@ -18,8 +18,7 @@ export async function attachExternal(ctx: StackContext, spec: DependencySpec): P
   const probe = await tcpStrategy({ ...target, hostVar: spec.hostVar }).check({ timeoutMs: 3000 });
   if (!probe.ok) {
     if (probe.fatal) throw probe.fatal;
-    throw new DifyctlError(
-      'NET.CONNECTION_REFUSED',
+    throw connectionRefused(
       `nothing answers at ${address(target)} (${spec.hostVar}/${spec.portVar}): ${probe.reason}`,
       {
         hint: `Start the server at ${address(target)}, or fix ${spec.hostVar} / ${spec.portVar} in .env; without them difyctl can start one itself (--provider auto).`,
