@@ -8,8 +8,9 @@ import type { ModelRuntime } from '../model-runtime/types.js';
 import { appUnavailable } from './errors.js';
 import type { Generation } from './events.js';
 import type { LoadUpload } from './files.js';
-import { checkModel, endUserOf, prepareGeneration, type GenerateRequest } from './prepare.js';
-import { loadAppConfig } from './model-config/index.js';
+import type { EndUser } from './end-users.js';
+import { appConfigForGeneration, forgetAppConfig, StaleAppConfig } from './model-config/cache.js';
+import { endUserOf, prepareGeneration, type GenerateRequest, type Prepared } from './prepare.js';
 import { runGeneration, type RunDeps } from './run.js';
 import { ownerOf, type StopFlags } from './stop-flags.js';
 
@@ -27,22 +28,38 @@ export interface GeneratorDeps extends RunDeps {
   }) => void | Promise<void>;
 }
 
+/**
+ * Prepares the generation with the app's remembered config; when the config turns out replaced
+ * (another process saved one, or the app left service) as the message is written, once more with
+ * the config read afresh.
+ */
+async function prepareWithConfig(
+  deps: GeneratorDeps,
+  appMode: 'chat' | 'completion',
+  request: GenerateRequest & { endUser: EndUser; taskId: string },
+): Promise<Prepared> {
+  for (let attempt = 0; ; attempt++) {
+    const record = await appConfigForGeneration(deps.pool, request.app.appId, { fresh: attempt > 0 });
+    if (!record) throw appUnavailable();
+    try {
+      return await prepareGeneration(deps, appMode, { ...request, record });
+    } catch (error) {
+      if (!(error instanceof StaleAppConfig) || attempt > 0) throw error;
+      forgetAppConfig(deps.pool, request.app.appId);
+    }
+  }
+}
+
 export async function startGeneration(
   deps: GeneratorDeps,
   appMode: 'chat' | 'completion',
   request: GenerateRequest,
 ): Promise<Generation> {
-  // The app's config and the end user are independent reads: both at once.
-  const [record, endUser] = await Promise.all([
-    loadAppConfig(deps.pool, request.app.appId),
-    endUserOf(deps.pool, request),
-  ]);
-  if (!record) throw appUnavailable();
-  checkModel(record);
+  const endUser = await endUserOf(deps.pool, request);
   const taskId = randomUUID();
   // The task is registered for stop requests while the rows are written (it never fails).
   const [prepared, task] = await Promise.allSettled([
-    prepareGeneration(deps, appMode, { ...request, record, endUser, taskId }),
+    prepareWithConfig(deps, appMode, { ...request, endUser, taskId }),
     // A blocking answer's task id is known only with the answer: nobody can stop it from elsewhere.
     deps.stopFlags.begin(taskId, ownerOf(endUser.id), { shared: request.stream !== false }),
   ]);

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { LlmUsage, PromptMessage } from '../model-runtime/types.js';
 import { conversationCompleted, conversationNotFound } from './errors.js';
+import { StaleAppConfig } from './model-config/cache.js';
 import type { MessageFile } from './files.js';
 import type { Inputs } from './inputs.js';
 
@@ -59,6 +60,8 @@ export interface NewRecords {
 /**
  * Writes the conversation (when new), the message row and its files in one statement (atomic, one
  * round trip); returns their ids and the creation time.
+ * @throws StaleAppConfig when the app no longer points at `appModelConfigId` (a new conversation) or
+ *   is no longer in service: nothing is written
  */
 export async function createRecords(
   db: pg.Pool,
@@ -78,17 +81,23 @@ export async function createRecords(
     files.map((f) => f.url),
     files.map((f) => f.uploadFileId),
   ];
+  // The guard `ok`: the app is still in service and, for a new conversation, still points at the
+  // config the prompt was built from (a remembered config may have been replaced meanwhile).
   let conversation: string;
   if (input.conversation) {
     params.push(input.conversation.id);
-    conversation = `c AS (UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now() WHERE id = $12 RETURNING id)`;
+    conversation = `ok AS (SELECT 1 FROM apps WHERE id = $1 AND status = 'normal'),
+     c AS (UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now()
+            WHERE id = $12 AND EXISTS (SELECT 1 FROM ok) RETURNING id)`;
   } else {
     params.push(input.appModelConfigId, input.mode, DEFAULT_CONVERSATION_NAME, input.introduction);
-    conversation = `c AS (INSERT INTO conversations (app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
-                          VALUES ($1, $12, $2, $3, $13, $14, $4, $15, 'normal', 'service-api', 'api', $6, 1) RETURNING id)`;
+    conversation = `ok AS (SELECT 1 FROM apps WHERE id = $1 AND status = 'normal' AND app_model_config_id = $12::uuid),
+     c AS (INSERT INTO conversations (app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
+           SELECT $1::uuid, $12::uuid, $2::text, $3::text, $13::text, $14::text, $4::jsonb, $15::text, 'normal', 'service-api', 'api', $6::uuid, 1
+            WHERE EXISTS (SELECT 1 FROM ok) RETURNING id)`;
   }
   // Named (one per form): the statement every generation writes is parsed and planned once per connection.
-  const { rows } = await db.query<{ id: string; created_at: Date; conversation_id: string }>({
+  const { rows } = await db.query<{ ok: boolean; id: string | null; created_at: Date; conversation_id: string }>({
     name: input.conversation ? 'apps.records.continue' : 'apps.records.start',
     text: `WITH ${conversation},
      m AS (INSERT INTO messages (app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
@@ -97,12 +106,14 @@ export async function createRecords(
            RETURNING id, created_at, conversation_id),
      f AS (INSERT INTO message_files (message_id, type, transfer_method, url, belongs_to, upload_file_id, created_by_role, created_by)
            SELECT m.id, t.type, t.method, t.url, 'user', t.upload, 'end_user', $6::uuid FROM m, unnest($8::text[], $9::text[], $10::text[], $11::uuid[]) AS t(type, method, url, upload))
-     SELECT id, created_at, conversation_id FROM m`,
+     SELECT EXISTS (SELECT 1 FROM ok) AS ok, m.id, m.created_at, m.conversation_id FROM (SELECT 1) AS one LEFT JOIN m ON true`,
     values: params,
   });
   const row = rows[0];
-  // No row: the conversation vanished between the check and now (deleted meanwhile).
-  if (!row) throw conversationNotFound();
+  // The app's config was replaced or the app taken out of service since its config was read.
+  if (!row?.ok) throw new StaleAppConfig(input.appId);
+  // No message: the conversation vanished between the check and now (deleted meanwhile).
+  if (!row.id) throw conversationNotFound();
   return { conversationId: row.conversation_id, messageId: row.id, createdAt: row.created_at };
 }
 

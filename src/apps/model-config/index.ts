@@ -9,6 +9,7 @@ import { AppRequestError } from '../errors.js';
 import { validateModelConfig } from './schema.js';
 import { saveAppConfig, type AppConfigRecord, type AppModelConfigDict } from './store.js';
 import { inTransaction } from '../../db/pooled-transaction.js';
+import { forgetAppConfig } from './cache.js';
 
 export {
   configKeys,
@@ -18,6 +19,7 @@ export {
   type InputType,
   type ValidatedModelConfig,
 } from './schema.js';
+export { appConfigForGeneration, forgetAppConfig, StaleAppConfig } from './cache.js';
 export {
   configDict,
   loadAppConfig,
@@ -41,7 +43,7 @@ export async function updateModelConfig(
   pool: pg.Pool,
   input: { tenantId: string; appId: string; accountId: string; body: unknown },
 ): Promise<{ configId: string }> {
-  return inTransaction(pool, async (client) => {
+  const saved = await inTransaction(pool, async (client) => {
     // The app row is locked so two saves cannot interleave their "new row + repoint".
     const { rows } = await client.query<{ mode: string }>(
       `SELECT mode FROM apps WHERE id = $1 AND tenant_id = $2 AND status = 'normal' FOR UPDATE`,
@@ -55,6 +57,9 @@ export async function updateModelConfig(
     const configId = await saveAppConfig(client, { appId: input.appId, accountId: input.accountId, config });
     return { configId };
   });
+  // This process's next generation reads it; the others find out as they write their next message.
+  forgetAppConfig(pool, input.appId);
+  return saved;
 }
 
 const unix = (date: Date | null): number | null => (date ? Math.floor(date.getTime() / 1000) : null);
