@@ -142,8 +142,9 @@ async function replaceSegments(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Recorded first: its dataset lock is then taken before any segment row lock (as store.add does).
+    await touchVectors(client, doc.dataset_id, { documentIds: [doc.id] });
     await client.query('DELETE FROM document_segments WHERE document_id = $1', [doc.id]);
-    await touchVectors(client, doc.dataset_id);
     const tokens = chunks.map(length);
     // Each segment's keywords (keyword search, and `keywords` in Dify's segment shape).
     const keywords = chunks.map((c) => JSON.stringify(extractKeywords(c)));

@@ -254,7 +254,7 @@ export async function setDocumentsStatus(
     `UPDATE documents SET ${set}, updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
     [datasetId, documentIds],
   );
-  await touchVectors(deps.pool, datasetId);
+  await touchVectors(deps.pool, datasetId, { documentIds: rows.map((r) => r.id) });
   return { result: 'success' };
 }
 

@@ -3,7 +3,7 @@
  * segments of a dataset are searchable appends to `vector_changes` (a segment, a whole document, or
  * the whole dataset when both ids are NULL); each api process applies only the changes newer than the
  * version it holds. `embedding_f32` is the segment's vector as float32 big-endian (float4send's
- * order), read in binary: a cold load no longer parses real[] text. Existing vectors are backfilled,
+ * order), read as bytes (base64 on the wire): a cold load no longer parses real[] text. Existing vectors are backfilled,
  * and one dataset-wide change per dataset makes every process load once from the new column.
  */
 export const revision = '0008';
