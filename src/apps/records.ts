@@ -153,7 +153,7 @@ function promptForSaving(prompt: PromptMessage[]): unknown[] {
   }));
 }
 
-/** Completes the message row (and touches the conversation). Retried once: the row must not stay half-written. */
+/** Completes the message row. Retried once: the row must not stay half-written. */
 export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promise<void> {
   const u = outcome.usage;
   const params = [
@@ -173,13 +173,12 @@ export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promi
     outcome.error?.replace(/\u0000/g, '') ?? null,
     JSON.stringify(outcome.metadata),
   ];
-  // One statement: the message and its conversation's updated_at together.
-  const sql = `WITH m AS (
-                 UPDATE messages SET message = $2, message_tokens = $3, message_unit_price = $4, message_price_unit = $5, answer = $6, answer_tokens = $7,
-                        answer_unit_price = $8, answer_price_unit = $9, provider_response_latency = $10, total_price = $11, currency = $12,
-                        status = $13, error = $14, message_metadata = $15, updated_at = now()
-                  WHERE id = $1 RETURNING conversation_id)
-               UPDATE conversations SET updated_at = now() FROM m WHERE conversations.id = m.conversation_id`;
+  // The message alone, as Dify's _save_message: the conversation's updated_at moved when the
+  // message was created (createRecords), so a finished answer rewrites no conversation row.
+  const sql = `UPDATE messages SET message = $2, message_tokens = $3, message_unit_price = $4, message_price_unit = $5, answer = $6, answer_tokens = $7,
+                      answer_unit_price = $8, answer_price_unit = $9, provider_response_latency = $10, total_price = $11, currency = $12,
+                      status = $13, error = $14, message_metadata = $15, updated_at = now()
+                WHERE id = $1`;
   const query = { name: 'apps.message.finish', text: sql, values: params };
   try {
     await db.query(query);
