@@ -1,27 +1,35 @@
 #!/usr/bin/env node
-// Knowledge (issue 12): the default vector store (PostgresVectorStore: `document_segments.embedding`
-// real[] in the stack's PostgreSQL, searched exactly in-process over a Float32Array cache).
-//  1. retrieval latency p50/p99 of store.search() (the dataset-version check query + the exact scan)
-//     and of the scan alone, at 10k and 100k chunks of 384 dimensions (seeded random unit vectors
-//     written straight into document_segments), N queries each on a warm cache; and the first (cold)
-//     load of the 100k vectors (fresh pool: version query, SELECT of 100k real[] rows, Float32Array);
+// Knowledge (issue 12): the default vector store (PostgresVectorStore: `document_segments.embedding_f32`,
+// float32 bytes in the stack's PostgreSQL; each api process keeps a dataset in memory — exact scan
+// below INDEX_THRESHOLD vectors, a usearch HNSW index above — current from the `vector_changes` log).
+//  1. per size (seeded random unit vectors of 384 dimensions written straight into document_segments):
+//     the cold load (fresh pool: the first search reads every vector as bytes and builds the index),
+//     store.search() p50/p99 (the change-log query + the index), the index alone, and the exact scan
+//     alone (the pre-index path) for comparison;
 //  2. recall@10 of store.search() against an exact brute force computed here (float64 cosine);
-//  3. indexing throughput, chunks/s, through the real indexing path in-process: indexDocument()
+//  3. one incremental update seen by a reader: a writer (its own pool, another api process) adds 32
+//     vectors of a new document, then the reader's next search (change log → 32 rows → index add);
+//  4. indexing throughput, chunks/s, through the real indexing path in-process: indexDocument()
 //     (parse → clean → split with the model runtime's token counter → replace segments → embed in
 //     batches of 32 through the model runtime → store.add → completed), the embeddings served by the
 //     LLM stand-in (aimock on loopback, answers at once). Only the queue (pg-boss / Redis) is skipped.
 // Real PostgreSQL 15 (Debian binaries, durability on) on a free loopback port.
-// Usage: npm run build && node bench/knowledge.mjs [queries=200] [index-docs=20]
+// Usage: npm run build && node bench/knowledge.mjs [queries=200] [index-docs=20] [sizes=10000,100000] [ef-search]
+//   (index-docs=0 skips 4; a short check: node bench/knowledge.mjs 50 0 2000,8000)
 import { LLMock } from '@copilotkit/aimock';
 import pg from 'pg';
 import { createMigrator, createModelRuntime } from '../dist/index.js';
-import { indexDocument, PostgresVectorStore, touchVectors } from '../dist/knowledge/index.js';
+import { INDEX_THRESHOLD, indexDocument, PostgresVectorStore, touchVectors } from '../dist/knowledge/index.js';
+import { toF32Bytes } from '../dist/knowledge/stores/postgres.js';
 import { startPostgres } from './lib/services.mjs';
 
 const queries = Number(process.argv[2] ?? 200);
 const indexDocs = Number(process.argv[3] ?? 20);
 const DIMS = 384;
-const SIZES = [10_000, 100_000];
+const SIZES = (process.argv[4] ?? '10000,100000').split(',').map(Number);
+const UPDATES = 20;
+// The HNSW search list (usearch expansion_search); the store's default without it.
+const hnsw = process.argv[5] ? { expansionSearch: Number(process.argv[5]) } : {};
 const K = 10;
 
 const pct = (xs, p) => {
@@ -102,7 +110,7 @@ try {
       )
     ).rows[0].id;
 
-  // --- 1 and 2: retrieval --------------------------------------------------------------------------
+  // --- 1, 2 and 3: retrieval ------------------------------------------------------------------------
   const max = Math.max(...SIZES);
   const vectors = Array.from({ length: max }, unitVector);
   const queryVectors = Array.from({ length: queries }, unitVector);
@@ -118,10 +126,10 @@ try {
     for (let from = 0; from < size; from += 2000) {
       const batch = vectors.slice(from, Math.min(size, from + 2000));
       await pool.query(
-        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, completed_at, embedding)
-         SELECT $1, $2, $3, $4 + t.n, 'chunk ' || ($4 + t.n), 'completed', now(), t.e::real[]
-         FROM unnest($5::text[]) WITH ORDINALITY AS t(e, n)`,
-        [tenantId, datasetId, documentId, from, batch.map((v) => `{${Array.prototype.join.call(v, ',')}}`)],
+        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, completed_at, embedding_f32)
+         SELECT $1, $2, $3, $4 + t.n, 'chunk ' || ($4 + t.n), 'completed', now(), t.e
+         FROM unnest($5::bytea[]) WITH ORDINALITY AS t(e, n)`,
+        [tenantId, datasetId, documentId, from, batch.map((v) => toF32Bytes(v))],
       );
     }
     const { rows } = await pool.query('SELECT id FROM document_segments WHERE dataset_id = $1 ORDER BY position', [
@@ -134,48 +142,78 @@ try {
   console.error(`wrote ${SIZES.join(' + ')} vectors in ${((performance.now() - tWrite) / 1000).toFixed(1)} s`);
 
   say(
-    `Retrieval, default vector store (exact in-process scan), ${DIMS} dimensions, top ${K}, ${queries} queries each on a warm cache (ms)`,
+    `Retrieval, default vector store (exact scan below ${INDEX_THRESHOLD} vectors, usearch HNSW above), ${DIMS} dimensions, top ${K}, ${queries} queries each on a warm cache (ms)`,
     '',
-    '| chunks | cold load (first search) | search() p50 | search() p99 | scan only p50 | scan only p99 | recall@10 vs brute force |',
-    '|---|---|---|---|---|---|---|',
+    '| chunks | cold load (first search) | of which index build | search() p50 | search() p99 | index only p50 | exact scan p50 | recall@10 vs brute force | update: 32 vectors, next search p50 / p99 |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
+  const writer = new PostgresVectorStore(pool);
   for (const size of SIZES) {
     // A fresh pool is a fresh cache (the store's cache is per pool): the first search loads the vectors.
     const fresh = new pg.Pool({ ...connection, max: 2 });
-    const store = new PostgresVectorStore(fresh);
+    const store = new PostgresVectorStore(fresh, { hnsw });
     const datasetId = datasets[size];
     const t0 = performance.now();
     await store.search(datasetId, Array.from(queryVectors[0]), K);
     const cold = performance.now() - t0;
+    const entry = store.cached(datasetId);
     for (let i = 0; i < 20; i++) await store.search(datasetId, Array.from(queryVectors[i % queries]), K);
     const full = [];
-    const scan = [];
+    const alone = [];
+    const exact = [];
     const found = [];
-    const entry = await store.load(datasetId); // the cached entry (a private method: the scan alone is timed below)
     for (let i = 0; i < queries; i++) {
       const q = Array.from(queryVectors[i]);
       const a = performance.now();
       const hits = await store.search(datasetId, q, K);
       const b = performance.now();
-      store.nearest(entry, q, K);
-      scan.push(performance.now() - b);
+      entry.search(q, K);
+      const c = performance.now();
+      entry.exact(queryVectors[i], K);
+      exact.push(performance.now() - c);
+      alone.push(c - b);
       full.push(b - a);
       found.push(hits.map((h) => h.segmentId));
     }
     let recall = 0;
     for (let i = 0; i < queries; i++) {
-      const exact = new Set(bruteForce(vectors, ids[size], size, queryVectors[i]));
-      recall += found[i].filter((id) => exact.has(id)).length / K;
+      const truth = new Set(bruteForce(vectors, ids[size], size, queryVectors[i]));
+      recall += found[i].filter((id) => truth.has(id)).length / K;
     }
     recall /= queries;
+    // One incremental update as a reader sees it: the writer's 32 vectors, then the reader's next search.
+    const updates = [];
+    const deltasBefore = store.stats.deltaLoads;
+    for (let u = 0; u < UPDATES; u++) {
+      const documentId = await newDocument(datasetId, `update-${u}`);
+      const { rows } = await pool.query(
+        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status)
+         SELECT $1, $2, $3, n, 'new ' || n, 'indexing' FROM generate_series(1, 32) AS n RETURNING id`,
+        [tenantId, datasetId, documentId],
+      );
+      const added = rows.map((r) => ({ segmentId: r.id, vector: Array.from(unitVector()) }));
+      await writer.add(datasetId, added);
+      const a = performance.now();
+      const hits = await store.search(datasetId, added[0].vector, 1);
+      updates.push(performance.now() - a);
+      if (hits[0]?.segmentId !== added[0].segmentId) throw new Error('the reader did not find the new vector');
+    }
+    if (store.stats.deltaLoads - deltasBefore !== UPDATES) throw new Error('an update was not applied as a delta');
     say(
-      `| ${size.toLocaleString('en')} | ${ms(cold)} | ${ms(pct(full, 50))} | ${ms(pct(full, 99))} | ${ms(pct(scan, 50))} | ${ms(pct(scan, 99))} | ${recall.toFixed(3)} |`,
+      `| ${size.toLocaleString('en')} | ${ms(cold)} | ${entry.indexed ? ms(entry.buildMs) : 'no index'} | ${ms(pct(full, 50))} | ${ms(pct(full, 99))} | ${ms(pct(alone, 50))} | ${ms(pct(exact, 50))} | ${recall.toFixed(3)} | ${ms(pct(updates, 50))} / ${ms(pct(updates, 99))} |`,
     );
     console.error(`${size}: done`);
     await fresh.end();
   }
+  if (indexDocs) await indexingThroughput(pool, tenantId, newDataset, newDocument);
+  await pool.end();
+} finally {
+  server.stop();
+  await mock.stop();
+}
 
-  // --- 3: indexing throughput ------------------------------------------------------------------------
+// --- 4: indexing throughput ------------------------------------------------------------------------
+async function indexingThroughput(pool, tenantId, newDataset, newDocument) {
   const runtime = await createModelRuntime({ pool, secretKey: 'bench-secret-key' });
   await runtime.console.createProviderCredential(tenantId, 'openai', {
     credentials: { openai_api_key: 'sk-bench', openai_api_base: llmUrl },
@@ -200,8 +238,8 @@ try {
   }
   const seconds = (performance.now() - t1) / 1000;
   const { rows } = await pool.query(
-    `SELECT count(*)::int AS n, sum(tokens)::int AS tokens, min(array_length(embedding, 1)) AS dims
-     FROM document_segments WHERE document_id = ANY($1) AND embedding IS NOT NULL AND status = 'completed'`,
+    `SELECT count(*)::int AS n, sum(tokens)::int AS tokens, min(length(embedding_f32) / 4) AS dims
+     FROM document_segments WHERE document_id = ANY($1) AND embedding_f32 IS NOT NULL AND status = 'completed'`,
     [docIds.slice(1)],
   );
   const embedRequests = mock.getRequests().filter((r) => r.path === '/v1/embeddings').length;
@@ -213,8 +251,4 @@ try {
     '|---|---|---|---|',
     `| ${rows[0].n} | ${rows[0].tokens} | ${seconds.toFixed(2)} | ${(rows[0].n / seconds).toFixed(0)} |`,
   );
-  await pool.end();
-} finally {
-  server.stop();
-  await mock.stop();
 }

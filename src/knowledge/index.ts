@@ -33,8 +33,10 @@ export {
 export { splitText, type SegmentationRule } from './split.js';
 export {
   cosine,
+  INDEX_THRESHOLD,
   MAX_CACHED_VECTORS,
   PostgresVectorStore,
+  type PostgresVectorStoreOptions,
   touchVectors,
   type VectorHit,
   type VectorStore,

@@ -1,23 +1,27 @@
 import type pg from 'pg';
 import { inTransaction } from '../../db/pooled-transaction.js';
 import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
-import { DatasetVectors, type VectorRow } from './dataset-vectors.js';
+import { DatasetVectors, HNSW, type HnswParameters, type VectorRow } from './dataset-vectors.js';
 import { changesSince, currentVersion, touchVectors } from './vector-changes.js';
 
 /** Vectors a process keeps in memory at most (about 150 MB of 384-dimension floats at 100k). */
 export const MAX_CACHED_VECTORS = 100_000;
 /**
  * From this many vectors a dataset is searched through the HNSW index. Below it the exact scan takes
- * a few milliseconds (about 8 ms at 10 000 × 384 on the bench machine) and is exact, and no graph is
- * built (building costs far more than a scan); above it the scan grows linearly (120+ ms at 100 000).
+ * a few milliseconds (about 4 ms at 8 000 × 384 on the bench machine, under load) and is exact, and no
+ * graph is built: building costs far more than scanning (about 0.2–0.6 s per 1 000 vectors of 384
+ * dimensions here), and every process pays it on its cold load. Above it the scan grows linearly
+ * (120+ ms at 100 000).
  */
-export const INDEX_THRESHOLD = 5_000;
+export const INDEX_THRESHOLD = 10_000;
 /** A delta naming more segments or documents than this is applied as a full reload instead. */
 const MAX_DELTA = 20_000;
 
 export interface PostgresVectorStoreOptions {
   /** Vectors from which a dataset gets its approximate index (default INDEX_THRESHOLD). */
   indexThreshold?: number;
+  /** HNSW parameters other than the defaults (bench). */
+  hnsw?: Partial<HnswParameters>;
 }
 
 /** Counters of what this pool's caches read from PostgreSQL (tests, bench). */
@@ -59,6 +63,7 @@ export class PostgresVectorStore implements VectorStore {
   readonly kind = 'postgres';
   private readonly cache: PoolCache;
   private readonly indexThreshold: number;
+  private readonly hnsw: HnswParameters;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -72,6 +77,7 @@ export class PostgresVectorStore implements VectorStore {
     caches.set(pool, cache);
     this.cache = cache;
     this.indexThreshold = options.indexThreshold ?? INDEX_THRESHOLD;
+    this.hnsw = { ...HNSW, ...options.hnsw };
   }
 
   /** What this pool's caches read so far. */
@@ -122,7 +128,7 @@ export class PostgresVectorStore implements VectorStore {
     const version = await currentVersion(this.pool, datasetId);
     const rows = await this.rows(datasetId);
     this.cache.stats.fullLoads++;
-    const entry = new DatasetVectors(version, this.indexThreshold);
+    const entry = new DatasetVectors(version, this.indexThreshold, this.hnsw);
     for (const row of rows) entry.upsert(row);
     entry.settle();
     const { datasets } = this.cache;
