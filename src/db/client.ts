@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { dbAuthFailed, dbDatabaseMissing, type DifyctlError, isPgLoginRefused } from '../errors/index.js';
+import { type DifyctlError, pgLoginFault } from '../errors/index.js';
 import { describeConnection } from './connection.js';
 import type { DbConnection } from './types.js';
 import { migrateConnect } from './errors.js';
@@ -15,20 +15,8 @@ export function connectionFailed(connection: DbConnection, error: unknown): Dify
   const e = error as { code?: string; message?: string }; // pg DatabaseError or a Node system error
   const target = describeConnection(connection);
   // A refused login or a missing database is the same fault whichever command meets it (as `up` reports it).
-  if ('user' in connection) {
-    const where = `${connection.host}:${connection.port}`;
-    if (isPgLoginRefused(e.code))
-      return dbAuthFailed({ where, user: connection.user, message: e.message, cause: error });
-    if (e.code === '3D000')
-      return dbDatabaseMissing({
-        where,
-        host: connection.host,
-        port: connection.port,
-        user: connection.user,
-        database: connection.database,
-        cause: error,
-      });
-  }
+  const login = 'user' in connection ? pgLoginFault(error, connection) : undefined;
+  if (login) return login;
   const variable = (e.code && LOGIN_PROBLEMS[e.code]) ?? 'DB_HOST / DB_PORT';
   const serviceName =
     e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'

@@ -9,6 +9,8 @@ export interface CheckResult {
   finding: string;
   /** For warn/fail: the variable to change or the command to run. */
   fix?: string;
+  /** For fail: the error code `up`, `migrate` and `serve` raise for the same fault (DB.AUTH_FAILED…). */
+  code?: string;
   /** More lines for --verbose (log tails, measurements). Never secrets. */
   details?: string[];
 }

@@ -32,6 +32,25 @@ export function dbPasswordEmpty(args: { where: string; user: string; cause?: unk
   );
 }
 
+/**
+ * The login fault in a PostgreSQL error, whichever path met it (the launcher's readiness probe,
+ * migrate, doctor, an api process starting): DB.AUTH_FAILED for a refused login or an empty
+ * DB_PASSWORD the server asks for, DB.DATABASE_MISSING for SQLSTATE 3D000; undefined otherwise.
+ */
+export function pgLoginFault(
+  error: unknown,
+  conn: { host: string; port: number; user: string; database: string },
+): DifyctlError | undefined {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { code?: string; message?: string }; // pg and socket errors both carry `code`
+  const where = `${conn.host}:${conn.port}`;
+  if (isPgLoginRefused(e.code)) return dbAuthFailed({ where, user: conn.user, message: e.message, cause: error });
+  if (e.code === '3D000') return dbDatabaseMissing({ where, ...conn, cause: error });
+  // pg refuses to answer a SCRAM challenge without a password ("client password must be a string").
+  if (e.code === undefined && /password must be a string/i.test(e.message ?? ''))
+    return dbPasswordEmpty({ where, user: conn.user, cause: error });
+  return undefined;
+}
+
 /** SQLSTATE 3D000. */
 export function dbDatabaseMissing(args: {
   where: string;

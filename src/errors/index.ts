@@ -8,7 +8,13 @@ export {
 } from './difyctl-error.js';
 export { classify } from './classify.js';
 export { interruptedError, noTtyError, usageError } from './cli-errors.js';
-export { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty, isPgLoginRefused } from './db-login.js';
+export {
+  dbAuthFailed,
+  dbDatabaseMissing,
+  dbPasswordEmpty,
+  isPgLoginRefused,
+  pgLoginFault,
+} from './db-login.js';
 export { diskFullError, isDiskFull, formatBytes, notEnoughSpace } from './disk-full.js';
 export { errorFactory, type ErrorFactory } from './factory.js';
 export {

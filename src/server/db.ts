@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { parseDbExtras, pgSsl } from '../config/db-extras.js';
 import type { Settings } from '../config/schema.js';
+import { pgLoginFault } from '../errors/index.js';
 import type { Logger } from './logger.js';
 import { poolTypes } from './pg-timestamps.js';
 
@@ -83,6 +84,26 @@ export function createPool(options: {
   });
   pool.on('error', (error) => options.logger.warn({ err: error.message }, 'database connection lost'));
   return pool;
+}
+
+/**
+ * A process's start (api or worker): a refused login, an empty DB_PASSWORD the server asks for, or a
+ * missing database stops it with DB.AUTH_FAILED / DB.DATABASE_MISSING — the code `up`, `migrate` and
+ * `doctor` give the same fault. A database that is down or slow is not checked here (waited on for
+ * `waitMs` at most): the process starts and /health reports it, as before.
+ */
+export async function checkDbLogin(pool: pg.Pool, s: DbSettings, waitMs = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const fault = await Promise.race([
+    pool.query('SELECT 1').then(
+      () => undefined,
+      (error: unknown) =>
+        pgLoginFault(error, { host: s.DB_HOST, port: s.DB_PORT, user: s.DB_USERNAME, database: s.DB_DATABASE }),
+    ),
+    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs))),
+  ]);
+  clearTimeout(timer);
+  if (fault) throw fault;
 }
 
 export { inTransaction, isQueryReadTimeout } from '../db/pooled-transaction.js';

@@ -1,5 +1,6 @@
 import { isDifyctlError } from '../errors/index.js';
 import { createApp, type AppDeps } from './app.js';
+import { checkDbLogin } from './db.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
 import { createLogger } from './logger.js';
 import { startReadyMarker } from './ready-marker.js';
@@ -67,6 +68,7 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
       baseDir: options.baseDir,
       ...options.extraDeps,
     });
+    await checkDbLogin(app.difyctx.pool, settings);
     const address = await app.listen({ host: settings.DIFY_BIND_ADDRESS, port: settings.DIFY_PORT });
     stopMarker = startReadyMarker({ kv: app.difyctx.store.kv, logger });
     logger.info(

@@ -47,11 +47,12 @@ export const dbConnectCheck: Check = {
       if (fatal.code === 'DB.DATABASE_MISSING') {
         return {
           status: 'fail',
+          code: fatal.code,
           finding: `login ok, but database "${target.database}" does not exist on ${where}`,
           fix: `${fatal.hint ?? ''} A reused data directory keeps its databases: POSTGRES_DB is only created on an empty one (or \`difyctl db reset\`).`.trim(),
         };
       }
-      return { status: 'fail', finding: fatal.message, fix: fatal.hint };
+      return { status: 'fail', code: fatal.code, finding: fatal.message, fix: fatal.hint };
     }
     return {
       status: 'fail',

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type pg from 'pg';
 import type { ModelRuntime } from '../../model-runtime/types.js';
-import { createPool, TASK_QUERY_BOUNDS } from '../db.js';
+import { checkDbLogin, createPool, TASK_QUERY_BOUNDS } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { ServerSettings } from '../settings.js';
 import { openBackends, type Backends } from '../store/index.js';
@@ -44,6 +44,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { logger } = options;
   const pool =
     options.pool ?? createPool({ settings, logger, applicationName: 'difyctl-worker', bounds: TASK_QUERY_BOUNDS });
+  await checkDbLogin(pool, settings).catch(async (error: unknown) => {
+    if (!options.pool) await pool.end().catch(() => {});
+    throw error;
+  });
   const backends =
     options.backends ??
     (await openBackends({

@@ -1,4 +1,4 @@
-import { dbAuthFailed, dbDatabaseMissing, dbPasswordEmpty } from '../../errors/index.js';
+import { pgLoginFault } from '../../errors/index.js';
 import type { DbConnection } from '../types.js';
 import { hostNotFound } from './tcp.js';
 import { notReady, reasonOf, type Probe, type ReadinessStrategy } from './strategy.js';
@@ -30,36 +30,12 @@ export function classifyPgError(error: unknown, conn: DbConnection): Probe {
       }),
     };
   }
+  // A refused login, an empty DB_PASSWORD, a missing database: the same error on every path.
+  const login = pgLoginFault(error, conn);
+  if (login) return { ok: false, reason: login.message, fatal: login };
   switch (e.code) {
-    case '28P01':
-    case '28000':
-      return {
-        ok: false,
-        reason: e.message ?? 'authentication failed',
-        fatal: dbAuthFailed({ where, user: conn.user, message: e.message, cause: error }),
-      };
     case undefined:
-      if (/client password must be a string|password must be a string/i.test(e.message ?? '')) {
-        return {
-          ok: false,
-          reason: 'the server asks for a password and DB_PASSWORD is empty',
-          fatal: dbPasswordEmpty({ where, user: conn.user, cause: error }),
-        };
-      }
       return notReady(`${where}: ${reasonOf(error)}`);
-    case '3D000':
-      return {
-        ok: false,
-        reason: e.message ?? 'database does not exist',
-        fatal: dbDatabaseMissing({
-          where,
-          host: conn.host,
-          port: conn.port,
-          user: conn.user,
-          database: conn.database,
-          cause: error,
-        }),
-      };
     case 'ENOTFOUND':
       return {
         ok: false,
