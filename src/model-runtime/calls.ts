@@ -13,6 +13,7 @@ import {
   ModelRuntimeError,
   type ModelType,
 } from './types.js';
+import { modelFetch } from './model-fetch.js';
 import { embeddingPrice } from './usage.js';
 
 /**
@@ -28,8 +29,9 @@ function languageModelOf(
   mode: LlmMode,
   fetch?: typeof globalThis.fetch,
 ): Promise<LanguageModel> {
+  // Model servers are called through modelFetch (undici's request(), lighter than Node's fetch).
   const build = async () =>
-    resolved.spec.languageModel({ credentials: resolved.credentials, model, mode, ...(fetch ? { fetch } : {}) });
+    resolved.spec.languageModel({ credentials: resolved.credentials, model, mode, fetch: fetch ?? modelFetch });
   // A call with its own fetch (completion mode rewrites its body) gets its own model.
   if (fetch) return build();
   let models = builtModels.get(resolved);

@@ -16,6 +16,7 @@ import { invokeError, toModelError } from './errors.js';
 import { callSettings, completionPrompt } from './messages.js';
 import { finishFailure, finishReasonOf, toProviderPrompt, usageOfFinish } from './provider-prompt.js';
 import type { PriceInfo } from './prices.js';
+import { modelFetch } from './model-fetch.js';
 import { createTextQueue } from './text-queue.js';
 import { countTokens } from './tokens.js';
 import type { CompletionParams, LlmCall, LlmMode, LlmResult, PromptMessage } from './types.js';
@@ -65,13 +66,13 @@ export function completionFetch(prompt: string, stop: string[] | undefined): typ
           else delete body.stop;
           if (body.options && typeof body.options === 'object' && !stop?.length)
             delete (body.options as Record<string, unknown>).stop;
-          return globalThis.fetch(input, { ...init, body: JSON.stringify(body) });
+          return modelFetch(input, { ...init, body: JSON.stringify(body) });
         }
       } catch {
         // not JSON: send it as it is
       }
     }
-    return globalThis.fetch(input, init);
+    return modelFetch(input, init);
   };
 }
 
