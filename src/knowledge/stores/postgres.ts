@@ -180,11 +180,13 @@ export class PostgresVectorStore implements VectorStore {
   /** The vectors are columns of the segment rows: clearing them removes the vectors. */
   async deleteDocument(documentId: string): Promise<void> {
     await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ dataset_id: string }>('SELECT dataset_id FROM documents WHERE id = $1', [
-        documentId,
-      ]);
-      const datasetId = rows[0]?.dataset_id;
-      if (datasetId) await touchVectors(client, datasetId, { documentIds: [documentId] });
+      // The segments name the dataset too: a caller that removed the document row first is still recorded.
+      const { rows } = await client.query<{ dataset_id: string }>(
+        `SELECT dataset_id FROM documents WHERE id = $1
+         UNION SELECT dataset_id FROM document_segments WHERE document_id = $1`,
+        [documentId],
+      );
+      for (const { dataset_id } of rows) await touchVectors(client, dataset_id, { documentIds: [documentId] });
       await client.query('UPDATE document_segments SET embedding = NULL, embedding_f32 = NULL WHERE document_id = $1', [
         documentId,
       ]);
