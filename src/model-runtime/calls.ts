@@ -83,7 +83,7 @@ export async function callEmbedding(
   // Loaded before the bound starts: the SDK's first import is not the provider's time.
   const [{ embedMany }, model] = await Promise.all([
     import('ai'),
-    spec.embeddingModel({ credentials, model: request.model }),
+    spec.embeddingModel({ credentials, model: request.model, fetch: modelFetch }),
   ]).catch((error: unknown) => {
     throw toModelError(spec.provider, error);
   });

@@ -86,7 +86,12 @@ export interface ProviderSpec {
     fetch?: typeof globalThis.fetch;
   }): LanguageModel | Promise<LanguageModel>;
   /** An AI SDK embedding model, if the provider has text-embedding. */
-  embeddingModel?(input: { credentials: Credentials; model: string }): EmbeddingModel | Promise<EmbeddingModel>;
+  /** An AI SDK embedding model; `fetch`, when given, must be passed to the SDK as for languageModel. */
+  embeddingModel?(input: {
+    credentials: Credentials;
+    model: string;
+    fetch?: typeof globalThis.fetch;
+  }): EmbeddingModel | Promise<EmbeddingModel>;
 }
 
 /** Dify's stored ("origin") model type names (provider_models, tenant_default_models). */

@@ -74,5 +74,5 @@ export const azureOpenaiProvider: ProviderSpec = {
     mode === 'completion'
       ? (await client(credentials, fetch)).completion(model)
       : (await client(credentials, fetch)).chat(model),
-  embeddingModel: async ({ credentials, model }) => (await client(credentials)).embedding(model),
+  embeddingModel: async ({ credentials, model, fetch }) => (await client(credentials, fetch)).embedding(model),
 };

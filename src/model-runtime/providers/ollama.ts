@@ -1,5 +1,5 @@
 import type { ProviderSpec } from '../catalog-types.js';
-import { i18n, onLlm, select, text, trimUrl } from './form.js';
+import { i18n, modeAndContextSize, onLlm, text, trimUrl } from './form.js';
 import { generateContextFix } from './ollama-fetch.js';
 
 /** Ollama (Dify's `ollama`): custom models on a server's native API (/api/chat, /api/generate, /api/embed). */
@@ -20,17 +20,7 @@ export const ollamaProvider: ProviderSpec = {
         required: true,
         placeholder: 'Base url of Ollama server, e.g. http://192.168.1.100:11434',
       }),
-      select('mode', 'Completion mode', ['completion', 'chat'], {
-        required: true,
-        default: 'chat',
-        showOn: onLlm,
-        placeholder: 'Select completion mode',
-      }),
-      text('context_size', 'Model context size', {
-        required: true,
-        default: '4096',
-        placeholder: 'Enter your Model context size',
-      }),
+      ...modeAndContextSize(),
       text('max_tokens', 'Upper bound for max tokens', { required: true, default: '4096', showOn: onLlm }),
     ],
   },
@@ -44,8 +34,8 @@ export const ollamaProvider: ProviderSpec = {
     });
     return mode === 'completion' ? ollama.completion(model) : ollama.chat(model);
   },
-  embeddingModel: async ({ credentials, model }) =>
+  embeddingModel: async ({ credentials, model, fetch }) =>
     (await import('ollama-ai-provider-v2'))
-      .createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api` })
+      .createOllama({ baseURL: `${trimUrl(credentials.base_url) ?? 'http://127.0.0.1:11434'}/api`, fetch })
       .embedding(model),
 };

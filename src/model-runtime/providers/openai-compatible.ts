@@ -1,5 +1,5 @@
 import type { Credentials, ProviderSpec } from '../catalog-types.js';
-import { i18n, onLlm, secret, select, str, text, trimUrl } from './form.js';
+import { i18n, modeAndContextSize, onLlm, secret, str, text, trimUrl } from './form.js';
 
 async function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
   const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
@@ -38,17 +38,7 @@ export const openaiCompatibleProvider: ProviderSpec = {
       text('endpoint_model_name', 'API endpoint model name', {
         placeholder: 'Model name sent to the endpoint, if it differs',
       }),
-      select('mode', 'Completion mode', ['completion', 'chat'], {
-        required: true,
-        default: 'chat',
-        showOn: onLlm,
-        placeholder: 'Select completion mode',
-      }),
-      text('context_size', 'Model context size', {
-        required: true,
-        default: '4096',
-        placeholder: 'Enter your Model context size',
-      }),
+      ...modeAndContextSize(),
       text('max_tokens_to_sample', 'Upper bound for max tokens', { default: '4096', showOn: onLlm }),
     ],
   },
@@ -58,6 +48,6 @@ export const openaiCompatibleProvider: ProviderSpec = {
     mode === 'completion'
       ? (await client(credentials, fetch)).completionModel(upstreamName(credentials, model))
       : (await client(credentials, fetch)).chatModel(upstreamName(credentials, model)),
-  embeddingModel: async ({ credentials, model }) =>
-    (await client(credentials)).embeddingModel(upstreamName(credentials, model)),
+  embeddingModel: async ({ credentials, model, fetch }) =>
+    (await client(credentials, fetch)).embeddingModel(upstreamName(credentials, model)),
 };

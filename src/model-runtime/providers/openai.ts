@@ -63,5 +63,5 @@ export const openaiProvider: ProviderSpec = {
     mode === 'completion'
       ? (await client(credentials, fetch)).completion(model)
       : (await client(credentials, fetch)).chat(model),
-  embeddingModel: async ({ credentials, model }) => (await client(credentials)).embedding(model),
+  embeddingModel: async ({ credentials, model, fetch }) => (await client(credentials, fetch)).embedding(model),
 };
