@@ -137,6 +137,8 @@ describe('default vector store: incremental consistency between api processes', 
     }
     await reader.search(datasetId, next(), 10);
     const entry = reader.cached(datasetId)!;
+    // The cold load answers from the exact scan while the index is built between searches.
+    await entry.whenIndexed();
     expect(entry.indexed).toBe(true);
     let recall = 0;
     const queries = 100;

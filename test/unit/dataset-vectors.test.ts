@@ -37,20 +37,36 @@ describe('DatasetVectors (one dataset in an api process)', () => {
     expect(d.search([1, 0, 0], 5)).toEqual([]);
   });
 
-  it('builds the usearch index at the threshold, keeps it current, drops it when the dataset shrinks', () => {
+  it('builds the usearch index at the threshold, keeps it current, drops it when the dataset shrinks', async () => {
     const d = new DatasetVectors('0', 20);
     for (let i = 0; i < 20; i++) d.upsert(row(`s${i}`, `doc${i % 2}`, [Math.cos(i / 4), Math.sin(i / 4), 0.1]));
     d.settle();
+    expect(d.indexed).toBe(false); // built between searches: the exact scan answers meanwhile
+    expect(d.search([Math.cos(3 / 4), Math.sin(3 / 4), 0.1], 1)[0]!.segmentId).toBe('s3');
+    await d.whenIndexed();
     expect(d.indexed).toBe(true);
     expect(d.search([Math.cos(3 / 4), Math.sin(3 / 4), 0.1], 1)[0]!.segmentId).toBe('s3');
     d.upsert(row('new', 'doc2', [0, 0, 1]));
     expect(d.search([0, 0, 1], 1)[0]!.segmentId).toBe('new');
     d.removeDocument('doc0');
     d.settle();
+    await d.whenIndexed();
     expect(d.search([Math.cos(4 / 4), Math.sin(4 / 4), 0.1], 21).map((h) => h.segmentId)).not.toContain('s4');
     d.removeDocument('doc1');
     d.settle();
     expect(d.indexed).toBe(false);
     expect(d.search([0, 0, 1], 5).map((h) => h.segmentId)).toEqual(['new']);
+  });
+
+  it('a segment removed or added while the index is being built is left out of it or found in it', async () => {
+    const d = new DatasetVectors('0', 600);
+    for (let i = 0; i < 600; i++) d.upsert(row(`s${i}`, 'doc', [Math.cos(i / 100), Math.sin(i / 100), 1]));
+    d.settle();
+    d.remove('s599');
+    d.upsert(row('late', 'other', [0, 0, -1]));
+    await d.whenIndexed();
+    expect(d.indexed).toBe(true);
+    expect(d.search([0, 0, -1], 1)[0]!.segmentId).toBe('late');
+    expect(d.search([Math.cos(5.99), Math.sin(5.99), 1], 3).map((h) => h.segmentId)).not.toContain('s599');
   });
 });

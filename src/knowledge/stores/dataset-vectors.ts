@@ -27,6 +27,8 @@ export interface HnswParameters {
   expansionSearch: number;
 }
 export const HNSW: HnswParameters = { connectivity: 16, expansionAdd: 64, expansionSearch: 512 };
+/** Vectors added to a building index at a time: the longest the build holds the event loop. */
+const BUILD_CHUNK = 256;
 
 function unit(v: Float32Array): Float32Array | undefined {
   let n = 0;
@@ -51,6 +53,8 @@ export class DatasetVectors {
   private nextKey = 1;
   private dimensions = 0;
   private index: Index | undefined;
+  /** An index being built (chunk by chunk, between searches); it replaces `index` when complete. */
+  private building: { index: Index; done: Promise<void> } | undefined;
   private removedSinceBuild = 0;
   /** How long the last index build took (ms; bench). */
   buildMs = 0;
@@ -82,6 +86,7 @@ export class DatasetVectors {
     if (!ids) this.byDocument.set(row.documentId, (ids = new Set()));
     ids.add(row.id);
     this.index?.add(BigInt(key), vector);
+    this.building?.index.add(BigInt(key), vector);
   }
 
   remove(segmentId: string): void {
@@ -94,6 +99,8 @@ export class DatasetVectors {
       this.index.remove(BigInt(slot.key));
       this.removedSinceBuild++;
     }
+    // A key not added to it yet is skipped by the build itself; removing it is then a no-op.
+    this.building?.index.remove(BigInt(slot.key));
   }
 
   removeDocument(documentId: string): void {
@@ -104,17 +111,25 @@ export class DatasetVectors {
   /**
    * After a batch of changes: builds the index once the dataset is large enough, rebuilds it when a
    * quarter of it was removed since (usearch marks removed nodes; many of them weaken the graph), and
-   * drops it when the dataset shrank well below the threshold.
+   * drops it when the dataset shrank well below the threshold. The build runs in chunks between
+   * searches (BUILD_CHUNK vectors at a time): meanwhile searches use what there was (the exact scan on
+   * a cold load), and the process keeps answering.
    */
   settle(): void {
-    if (this.slots.size < this.indexThreshold / 2) this.index = undefined;
-    else if (!this.index && this.slots.size >= this.indexThreshold) this.build();
-    else if (this.index && this.removedSinceBuild > this.slots.size / 4) this.build();
+    if (this.slots.size < this.indexThreshold / 2) {
+      this.index = undefined;
+      this.building = undefined;
+    } else if (this.building) return;
+    else if (!this.index && this.slots.size >= this.indexThreshold) this.startBuild();
+    else if (this.index && this.removedSinceBuild > this.slots.size / 4) this.startBuild();
   }
 
-  private build(): void {
-    const started = performance.now();
-    const n = this.slots.size;
+  /** Resolves when no build is under way (tests, bench). */
+  async whenIndexed(): Promise<void> {
+    while (this.building) await this.building.done;
+  }
+
+  private startBuild(): void {
     const index = new Index({
       dimensions: this.dimensions,
       metric: MetricKind.Cos,
@@ -124,17 +139,29 @@ export class DatasetVectors {
       expansion_search: this.hnsw.expansionSearch,
       multi: false,
     });
-    const keys = new BigUint64Array(n);
-    const flat = new Float32Array(n * this.dimensions);
-    let i = 0;
-    for (const slot of this.slots.values()) {
-      keys[i] = BigInt(slot.key);
-      flat.set(slot.vector, i * this.dimensions);
-      i++;
+    const building = { index, done: Promise.resolve() };
+    building.done = this.build(building, [...this.slots.values()]);
+    this.building = building;
+  }
+
+  private async build(building: { index: Index }, slots: Slot[]): Promise<void> {
+    const started = performance.now();
+    const removedBefore = this.removedSinceBuild;
+    for (let from = 0; from < slots.length; from += BUILD_CHUNK) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.building !== building) return; // dropped, or the dataset was reloaded
+      // Segments removed since the build began are left out; those added since went in directly.
+      const chunk = slots.slice(from, from + BUILD_CHUNK).filter((slot) => this.idOfKey.has(slot.key));
+      if (!chunk.length) continue;
+      const keys = BigUint64Array.from(chunk, (slot) => BigInt(slot.key));
+      const flat = new Float32Array(chunk.length * this.dimensions);
+      chunk.forEach((slot, i) => flat.set(slot.vector, i * this.dimensions));
+      building.index.add(keys, flat, 0);
     }
-    if (n) index.add(keys, flat, 0);
-    this.index = index;
-    this.removedSinceBuild = 0;
+    if (this.building !== building) return;
+    this.index = building.index;
+    this.building = undefined;
+    this.removedSinceBuild -= removedBefore;
     this.buildMs = performance.now() - started;
   }
 
