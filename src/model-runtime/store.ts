@@ -40,6 +40,12 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
 
 type Db = pg.Pool | pg.PoolClient;
 
+/** The first row a query returns, if any. */
+async function firstRow<R extends pg.QueryResultRow>(db: Db, text: string, params: unknown[]): Promise<R | undefined> {
+  const { rows } = await db.query<R>(text, params);
+  return rows[0];
+}
+
 // ── provider credentials ────────────────────────────────────────────────────────────────────────
 
 /** The provider's active credential (its `providers.credential_id`), if any. */
@@ -48,12 +54,12 @@ export async function activeProviderCredential(
   tenantId: string,
   provider: string,
 ): Promise<CredentialRow | undefined> {
-  const { rows } = await db.query<CredentialRow>(
+  return firstRow<CredentialRow>(
+    db,
     `SELECT c.id, c.credential_name, c.encrypted_config FROM providers p JOIN provider_credentials c ON c.id = p.credential_id
      WHERE p.tenant_id = $1 AND p.provider_name = $2 AND p.provider_type = 'custom' LIMIT 1`,
     [tenantId, provider],
   );
-  return rows[0];
 }
 
 export async function providerCredential(
@@ -62,11 +68,11 @@ export async function providerCredential(
   provider: string,
   id: string,
 ): Promise<CredentialRow | undefined> {
-  const { rows } = await db.query<CredentialRow>(
+  return firstRow<CredentialRow>(
+    db,
     `SELECT id, credential_name, encrypted_config FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 AND id = $3`,
     [tenantId, provider, id],
   );
-  return rows[0];
 }
 
 export async function listProviderCredentials(
@@ -175,11 +181,11 @@ export async function customModel(
   model: string,
   originType: string,
 ): Promise<CustomModelRow | undefined> {
-  const { rows } = await db.query<CustomModelRow>(
+  return firstRow<CustomModelRow>(
+    db,
     `${CUSTOM_MODEL} WHERE m.tenant_id = $1 AND m.provider_name = $2 AND m.model_name = $3 AND m.model_type = $4`,
     [tenantId, provider, model, originType],
   );
-  return rows[0];
 }
 
 export async function listCustomModels(db: Db, tenantId: string, provider?: string): Promise<CustomModelRow[]> {
@@ -304,11 +310,11 @@ export async function defaultModelRow(
   tenantId: string,
   originType: string,
 ): Promise<DefaultModelRow | undefined> {
-  const { rows } = await db.query<DefaultModelRow>(
+  return firstRow<DefaultModelRow>(
+    db,
     `SELECT provider_name, model_name, model_type FROM tenant_default_models WHERE tenant_id = $1 AND model_type = $2`,
     [tenantId, originType],
   );
-  return rows[0];
 }
 
 export async function setDefaultModelRow(

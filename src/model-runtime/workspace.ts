@@ -33,9 +33,15 @@ export interface WorkspaceDeps {
 
 export type ModelProviderService = ReturnType<typeof createModelProviderService>;
 
-const credentialName = (names: string[]): string => {
+/** The name of a new credential: the one asked for (refused when taken), else the next free `API KEY n`. */
+const newCredentialName = (names: string[], wanted?: string): string => {
+  if (wanted && names.includes(wanted))
+    throw new ModelConfigError('invalid_param', `Credential with name '${wanted}' already exists.`);
+  if (wanted) return wanted;
   for (let n = names.length + 1; ; n++) if (!names.includes(`API KEY ${n}`)) return `API KEY ${n}`;
 };
+
+const credentialNotFound = () => new ModelConfigError('invalid_param', 'Credential record not found.');
 
 export function createModelProviderService(deps: WorkspaceDeps) {
   const spec = (provider: string): ProviderSpec => {
@@ -110,7 +116,7 @@ export function createModelProviderService(deps: WorkspaceDeps) {
       const row = credentialId
         ? await store.providerCredential(deps.pool, tenantId, provider, credentialId)
         : await store.activeProviderCredential(deps.pool, tenantId, provider);
-      if (credentialId && !row) throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (credentialId && !row) throw credentialNotFound();
       const credentials = open(tenantId, row);
       return credentials ? obfuscateCredentials(s, 'provider', credentials) : null;
     },
@@ -131,12 +137,10 @@ export function createModelProviderService(deps: WorkspaceDeps) {
       const credentials = await prepare({ spec: s, scope: 'provider', credentials: input.credentials, stored });
       const id = await store.transaction(deps.pool, async (db) => {
         const names = (await store.listProviderCredentials(db, tenantId, provider)).map((c) => c.credential_name);
-        if (input.name && names.includes(input.name))
-          throw new ModelConfigError('invalid_param', `Credential with name '${input.name}' already exists.`);
         const created = await store.insertProviderCredential(db, {
           tenantId,
           provider,
-          name: input.name || credentialName(names),
+          name: newCredentialName(names, input.name),
           encryptedConfig: seal(tenantId, s, 'provider', credentials),
         });
         await store.activateProviderCredential(db, tenantId, provider, created);
@@ -154,7 +158,7 @@ export function createModelProviderService(deps: WorkspaceDeps) {
     ) {
       const s = spec(provider);
       const row = await store.providerCredential(deps.pool, tenantId, provider, input.credentialId);
-      if (!row) throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (!row) throw credentialNotFound();
       const credentials = await prepare({
         spec: s,
         scope: 'provider',
@@ -177,14 +181,13 @@ export function createModelProviderService(deps: WorkspaceDeps) {
       const removed = await store.transaction(deps.pool, (db) =>
         store.deleteProviderCredentials(db, tenantId, provider, credentialId),
       );
-      if (credentialId && !removed) throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (credentialId && !removed) throw credentialNotFound();
       deps.resolver.invalidate(tenantId);
     },
 
     async switchProviderCredential(tenantId: string, provider: string, credentialId: string) {
       spec(provider);
-      if (!(await store.providerCredential(deps.pool, tenantId, provider, credentialId)))
-        throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (!(await store.providerCredential(deps.pool, tenantId, provider, credentialId))) throw credentialNotFound();
       await store.activateProviderCredential(deps.pool, tenantId, provider, credentialId);
       deps.resolver.invalidate(tenantId);
     },
@@ -242,7 +245,7 @@ export function createModelProviderService(deps: WorkspaceDeps) {
       const row = input.credentialId
         ? all.find((c) => c.id === input.credentialId)
         : all.find((c) => c.id === current?.credential_id);
-      if (input.credentialId && !row) throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (input.credentialId && !row) throw credentialNotFound();
       const credentials = open(tenantId, row);
       return {
         credentials: credentials ? obfuscateCredentials(s, 'model', credentials) : {},
@@ -281,14 +284,12 @@ export function createModelProviderService(deps: WorkspaceDeps) {
         const names = (await store.listModelCredentials(db, tenantId, provider, input.model, origin)).map(
           (c) => c.credential_name,
         );
-        if (input.name && names.includes(input.name))
-          throw new ModelConfigError('invalid_param', `Credential with name '${input.name}' already exists.`);
         const created = await store.insertModelCredential(db, {
           tenantId,
           provider,
           model: input.model,
           originType: origin,
-          name: input.name || credentialName(names),
+          name: newCredentialName(names, input.name),
           encryptedConfig: seal(tenantId, s, 'model', credentials),
         });
         await store.activateModelCredential(db, {
@@ -320,7 +321,7 @@ export function createModelProviderService(deps: WorkspaceDeps) {
       const row = (await store.listModelCredentials(deps.pool, tenantId, provider, input.model, origin)).find(
         (c) => c.id === input.credentialId,
       );
-      if (!row) throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (!row) throw credentialNotFound();
       const credentials = await prepare({
         spec: s,
         scope: 'model',
@@ -356,7 +357,7 @@ export function createModelProviderService(deps: WorkspaceDeps) {
           id: input.credentialId,
         }),
       );
-      if (!removed) throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (!removed) throw credentialNotFound();
       deps.resolver.invalidate(tenantId);
     },
 
@@ -368,8 +369,7 @@ export function createModelProviderService(deps: WorkspaceDeps) {
       spec(provider);
       const origin = ORIGIN_MODEL_TYPE[input.type];
       const all = await store.listModelCredentials(deps.pool, tenantId, provider, input.model, origin);
-      if (!all.some((c) => c.id === input.credentialId))
-        throw new ModelConfigError('invalid_param', 'Credential record not found.');
+      if (!all.some((c) => c.id === input.credentialId)) throw credentialNotFound();
       await store.activateModelCredential(deps.pool, {
         tenantId,
         provider,

@@ -47,6 +47,24 @@ export function select(
 export const onLlm: FormShowOn[] = [{ variable: '__model_type', value: 'llm' }];
 export const onEmbedding: FormShowOn[] = [{ variable: '__model_type', value: 'text-embedding' }];
 
+/**
+ * A custom model's completion mode (chat or completion, LLMs only) and context size, as Dify's
+ * customizable-model providers (ollama, openai_api_compatible) ask for them.
+ */
+export const modeAndContextSize = (): CredentialFormSchema[] => [
+  select('mode', 'Completion mode', ['completion', 'chat'], {
+    required: true,
+    default: 'chat',
+    showOn: onLlm,
+    placeholder: 'Select completion mode',
+  }),
+  text('context_size', 'Model context size', {
+    required: true,
+    default: '4096',
+    placeholder: 'Enter your Model context size',
+  }),
+];
+
 export { i18n };
 
 /** A base URL without trailing slashes. */
