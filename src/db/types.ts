@@ -28,17 +28,19 @@ export interface AppliedMigration {
   durationMs: number;
 }
 
+/** A PostgreSQL server and database by discrete settings (the stack's, the server's, pg-boss's). */
+export interface DbServer {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  /** node-postgres TLS options from DB_EXTRAS (sslmode, sslrootcert…); false or absent = plain. */
+  ssl?: false | import('node:tls').ConnectionOptions;
+}
+
 /** Where PostgreSQL is: discrete settings or a URL. */
-export type DbConnection =
-  | {
-      host: string;
-      port: number;
-      user: string;
-      password?: string;
-      database: string;
-      ssl?: false | import('node:tls').ConnectionOptions;
-    }
-  | { connectionString: string };
+export type DbConnection = DbServer | { connectionString: string };
 
 /** Progress messages of the migrator; services never print, the CLI decides. */
 export interface MigratorLogger {

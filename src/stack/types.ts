@@ -1,3 +1,4 @@
+import type { DbServer } from '../db/types.js';
 /** The dependencies difyctl starts or attaches; api/worker processes are added by the full `up`. */
 export type DependencyName = 'db' | 'redis';
 export const DEPENDENCIES: readonly DependencyName[] = ['db', 'redis'];
@@ -6,15 +7,8 @@ export const DEPENDENCIES: readonly DependencyName[] = ['db', 'redis'];
 export type ProviderName = 'docker' | 'embedded' | 'external' | 'none';
 export type ProviderChoice = 'auto' | 'docker' | 'embedded' | 'external';
 
-export interface DbConnection {
-  host: string;
-  port: number;
-  user: string;
-  password?: string;
-  database: string;
-  /** node-postgres TLS options from DB_EXTRAS (sslmode, sslrootcert…); false or absent = plain. */
-  ssl?: false | import('node:tls').ConnectionOptions;
-}
+/** Where the stack's PostgreSQL answers (the one shape of db/types.ts). */
+export type DbConnection = DbServer;
 
 export interface RedisConnection {
   host: string;

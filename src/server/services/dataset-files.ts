@@ -1,9 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { DOCUMENT_EXTENSIONS } from '../../knowledge/parse.js';
 import { HttpError } from '../http-error.js';
 import type { FileStorage } from './file-storage.js';
-import { checkUpload, type UploadLimits } from './upload-files.js';
+import { checkUpload, storeUploadFile, type UploadLimits } from './upload-files.js';
 
 /**
  * Stores a knowledge document's file (Dify's FileService.upload_file with source `datasets`): the
@@ -27,27 +26,14 @@ export async function saveDatasetFile(
   );
   const owner = owners[0]?.account_id;
   if (!owner) throw new HttpError(400, 'invalid_param', 'The workspace has no member to own the file.');
-  const key = `upload_files/${input.tenantId}/${randomUUID()}.${extension}`;
-  await deps.storage.save(key, input.content);
-  try {
-    const { rows } = await deps.pool.query<{ id: string }>(
-      `INSERT INTO upload_files (tenant_id, storage_type, key, name, size, extension, mime_type, hash, created_by_role, created_by, used, used_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'account', $9, true, now()) RETURNING id`,
-      [
-        input.tenantId,
-        deps.storage.type,
-        key,
-        name,
-        input.content.length,
-        extension,
-        input.mimetype,
-        createHash('sha3-256').update(input.content).digest('hex'),
-        owner,
-      ],
-    );
-    return { id: rows[0]!.id, name, extension };
-  } catch (error) {
-    await deps.storage.delete(key).catch(() => {});
-    throw error;
-  }
+  const { id } = await storeUploadFile(deps, {
+    tenantId: input.tenantId,
+    name,
+    extension,
+    mimetype: input.mimetype,
+    content: input.content,
+    createdBy: { role: 'account', id: owner },
+    used: true,
+  });
+  return { id, name, extension };
 }

@@ -92,6 +92,50 @@ export function checkUpload(
  * Stores an uploaded file (storage first, then its row: a row never points at nothing) and returns
  * Dify's `file_fields`. The storage key is `upload_files/<tenant>/<uuid>.<ext>`, as in Dify.
  */
+/**
+ * Stores a checked upload: the file first, then its upload_files row (the file is removed again when
+ * the row cannot be written). `used` marks a file already attached (a knowledge document's).
+ */
+export async function storeUploadFile(
+  deps: { pool: pg.Pool; storage: FileStorage },
+  input: {
+    tenantId: string;
+    name: string;
+    extension: string;
+    mimetype: string;
+    content: Buffer;
+    createdBy: { role: 'account' | 'end_user'; id: string };
+    used?: boolean;
+  },
+): Promise<{ id: string; created_at: Date }> {
+  const key = `upload_files/${input.tenantId}/${randomUUID()}.${input.extension}`;
+  await deps.storage.save(key, input.content);
+  try {
+    const { rows } = await deps.pool.query<{ id: string; created_at: Date }>(
+      `INSERT INTO upload_files (tenant_id, storage_type, key, name, size, extension, mime_type, hash, created_by_role, created_by, used, used_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::boolean, CASE WHEN $11::boolean THEN now() END)
+       RETURNING id, created_at`,
+      [
+        input.tenantId,
+        deps.storage.type,
+        key,
+        input.name,
+        input.content.length,
+        input.extension,
+        input.mimetype,
+        createHash('sha3-256').update(input.content).digest('hex'),
+        input.createdBy.role,
+        input.createdBy.id,
+        input.used ?? false,
+      ],
+    );
+    return rows[0]!;
+  } catch (error) {
+    await deps.storage.delete(key).catch(() => {});
+    throw error;
+  }
+}
+
 export async function saveUpload(
   deps: { pool: pg.Pool; storage: FileStorage; limits: UploadLimits },
   input: { tenantId: string; endUserId: string; filename: string; mimetype: string; content: Buffer },
@@ -101,37 +145,22 @@ export async function saveUpload(
     mimetype: input.mimetype,
     size: input.content.length,
   });
-  const key = `upload_files/${input.tenantId}/${randomUUID()}.${extension}`;
-  await deps.storage.save(key, input.content);
-  try {
-    const { rows } = await deps.pool.query<{ id: string; created_at: Date }>(
-      `INSERT INTO upload_files (tenant_id, storage_type, key, name, size, extension, mime_type, hash, created_by_role, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'end_user', $9) RETURNING id, created_at`,
-      [
-        input.tenantId,
-        deps.storage.type,
-        key,
-        name,
-        input.content.length,
-        extension,
-        input.mimetype,
-        createHash('sha3-256').update(input.content).digest('hex'),
-        input.endUserId,
-      ],
-    );
-    const row = rows[0]!;
-    return {
-      id: row.id,
-      name,
-      size: input.content.length,
-      extension,
-      mime_type: input.mimetype,
-      created_by: input.endUserId,
-      created_at: unixSeconds(row.created_at),
-      preview_url: null,
-    };
-  } catch (error) {
-    await deps.storage.delete(key).catch(() => {});
-    throw error;
-  }
+  const row = await storeUploadFile(deps, {
+    tenantId: input.tenantId,
+    name,
+    extension,
+    mimetype: input.mimetype,
+    content: input.content,
+    createdBy: { role: 'end_user', id: input.endUserId },
+  });
+  return {
+    id: row.id,
+    name,
+    size: input.content.length,
+    extension,
+    mime_type: input.mimetype,
+    created_by: input.endUserId,
+    created_at: unixSeconds(row.created_at),
+    preview_url: null,
+  };
 }

@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import type { DbServer } from '../../db/types.js';
 import {
   DEFAULT_RETRY,
   ENQUEUE_TIMEOUT_MS,
@@ -10,14 +11,7 @@ import {
 } from './queue.js';
 
 export interface PgBossQueueOptions {
-  connection: {
-    host: string;
-    port: number;
-    user: string;
-    password?: string;
-    database: string;
-    ssl?: false | import('node:tls').ConnectionOptions;
-  };
+  connection: DbServer;
   retry?: RetryPolicy;
   /** Maintenance (expiry, archiving) runs in the worker process only. @default false */
   supervise?: boolean;
