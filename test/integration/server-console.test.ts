@@ -71,6 +71,12 @@ describe.each([
     const list = json(await app.inject({ method: 'GET', url: '/console/api/apps?page=1&limit=10', headers: auth }));
     expect(list).toMatchObject({ page: 1, limit: 10, total: 1, has_more: false });
     expect(list.data[0]).toMatchObject({ id: appId, name: 'Helper', mode: 'chat' });
+    // The list shows an app as its detail and its creation do: the same fields, unix seconds.
+    const detail = json(await app.inject({ method: 'GET', url: `/console/api/apps/${appId}`, headers: auth }));
+    const listed = list.data[0] as Record<string, unknown>;
+    expect(Object.keys(listed).sort()).toEqual(Object.keys(json(created)).sort());
+    expect(listed).toEqual(Object.fromEntries(Object.keys(listed).map((k) => [k, detail[k]])));
+    expect(Number.isInteger(listed.created_at)).toBe(true);
     const updated = await app.inject({
       method: 'PUT',
       url: `/console/api/apps/${appId}`,

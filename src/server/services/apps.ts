@@ -47,6 +47,49 @@ export function appJson(row: AppRow): Record<string, unknown> {
   return { ...row, created_at: unixSeconds(row.created_at), updated_at: unixSeconds(row.updated_at) };
 }
 
+/** The list's columns: timestamps as unix seconds from PostgreSQL itself (no Date parsed per row). */
+const LIST_COLUMNS = COLUMNS.replace(
+  'created_at, updated_at',
+  'floor(extract(epoch FROM created_at))::float8 AS created_at, floor(extract(epoch FROM updated_at))::float8 AS updated_at',
+);
+
+/** An app row of the list: as AppRow, with the timestamps already in unix seconds. */
+type ListedAppRow = Omit<AppRow, 'created_at' | 'updated_at'> & { created_at: number; updated_at: number };
+
+/** The JSON schema of the app list (fastify serializes the response from it; Dify's fields). */
+export const APP_LIST_SCHEMA = {
+  type: 'object',
+  properties: {
+    page: { type: 'integer' },
+    limit: { type: 'integer' },
+    total: { type: 'integer' },
+    has_more: { type: 'boolean' },
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          description: { type: 'string' },
+          mode: { type: 'string' },
+          icon_type: { type: ['string', 'null'] },
+          icon: { type: ['string', 'null'] },
+          icon_background: { type: ['string', 'null'] },
+          enable_site: { type: 'boolean' },
+          enable_api: { type: 'boolean' },
+          api_rpm: { type: 'integer' },
+          api_rph: { type: 'integer' },
+          status: { type: 'string' },
+          created_by: { type: ['string', 'null'] },
+          created_at: { type: 'integer' },
+          updated_at: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const;
+
 /** Apps of a workspace, newest first; apps being deleted are hidden. */
 export async function listApps(pool: pg.Pool, input: { tenantId: string; page: number; limit: number; name?: string }) {
   const params: unknown[] = [input.tenantId];
@@ -58,10 +101,10 @@ export async function listApps(pool: pg.Pool, input: { tenantId: string; page: n
   // The count comes from its own subquery: a window count over the page is absent past the last
   // page (no row to carry it), which read as `total: 0` while apps exist. One row at least, always.
   // A named (prepared) statement: each connection parses and plans it once, not on every request.
-  const { rows } = await pool.query<Partial<AppRow> & { total: string }>({
+  const { rows } = await pool.query<Partial<ListedAppRow> & { total: string }>({
     name: input.name ? 'apps.list-by-name' : 'apps.list',
     text: `SELECT c.total, p.* FROM (SELECT count(*) AS total FROM apps WHERE ${where}) c
-     LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM apps WHERE ${where} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}) p ON true`,
+     LEFT JOIN LATERAL (SELECT ${LIST_COLUMNS} FROM apps WHERE ${where} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}) p ON true`,
     values: [...params, input.limit, (input.page - 1) * input.limit],
   });
   const total = Number(rows[0]?.total ?? 0);
@@ -72,8 +115,8 @@ export async function listApps(pool: pg.Pool, input: { tenantId: string; page: n
     has_more: input.page * input.limit < total,
     // Past the last page the LEFT JOIN yields one row of nulls: not an app.
     data: rows
-      .filter((row): row is AppRow & { total: string } => row.id != null)
-      .map(({ total: _total, ...row }) => appJson(row)),
+      .filter((row): row is ListedAppRow & { total: string } => row.id != null)
+      .map(({ total: _total, ...row }) => row),
   };
 }
 

@@ -4,7 +4,15 @@ import { loadAppConfig, modelConfigJson } from '../../../apps/model-config/index
 import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db.js';
 import { accountOf } from '../../hooks/auth.js';
-import { APP_MODES, createApp, getApp, listApps, markAppDeleting, updateApp } from '../../services/apps.js';
+import {
+  APP_LIST_SCHEMA,
+  APP_MODES,
+  createApp,
+  getApp,
+  listApps,
+  markAppDeleting,
+  updateApp,
+} from '../../services/apps.js';
 import { INT4_MAX, parse, uuidParam } from '../validate.js';
 
 const AppParams = z.object({ appId: uuidParam });
@@ -36,7 +44,7 @@ const UpdateBody = z.object({
 
 /** Apps CRUD of the signed-in account's workspace. Deleting enqueues the `app_deletion` task. */
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/apps', async (request) => {
+  app.get('/apps', { schema: { response: { 200: APP_LIST_SCHEMA } } }, async (request) => {
     const q = parse(ListQuery, request.query);
     return listApps(ctx.pool, { tenantId: accountOf(request).tenantId, ...q });
   });
