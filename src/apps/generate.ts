@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { VectorStore } from '../knowledge/index.js';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { appUnavailable } from './errors.js';
 import type { Generation } from './events.js';
@@ -18,6 +19,8 @@ export interface GeneratorDeps extends RunDeps {
   pool: pg.Pool;
   runtime: ModelRuntime;
   stopFlags: StopFlags;
+  /** The process's vector store (VECTOR_STORE): apps with knowledge search it before answering. */
+  vectors: VectorStore;
   /** Reads an uploaded file (images sent by `local_file` are shown to the model). */
   loadUpload?: LoadUpload;
   /** A new chat conversation got its first message (the worker names it). Failures are the callee's. */

@@ -5,7 +5,7 @@
  * the conversation and message rows.
  */
 import type pg from 'pg';
-import { PostgresVectorStore, retrieveForApp, type RetrieverResource } from '../knowledge/index.js';
+import { retrieveForApp, type RetrieverResource, type VectorStore } from '../knowledge/index.js';
 import { ModelRuntimeError, type ModelRuntime } from '../model-runtime/types.js';
 import { resolveEndUser, type EndUser } from './end-users.js';
 import { AppRequestError, providerNotInitialized } from './errors.js';
@@ -109,7 +109,7 @@ export const endUserOf = (pool: pg.Pool, req: GenerateRequest): Promise<EndUser>
   resolveEndUser(pool, { tenantId: req.app.tenantId, appId: req.app.appId, user: req.user });
 
 export async function prepareGeneration(
-  deps: { pool: pg.Pool; runtime: ModelRuntime; loadUpload?: LoadUpload },
+  deps: { pool: pg.Pool; runtime: ModelRuntime; vectors: VectorStore; loadUpload?: LoadUpload },
   appMode: 'chat' | 'completion',
   req: GenerateRequest & { record: AppConfigRecord; endUser: EndUser; taskId: string },
 ): Promise<Prepared> {
@@ -142,7 +142,7 @@ export async function prepareGeneration(
       ? String(inputs[config.dataset_query_variable] ?? '')
       : req.query;
   const retrieved = await retrieveForApp(
-    { pool: deps.pool, runtime: deps.runtime, store: new PostgresVectorStore(deps.pool) },
+    { pool: deps.pool, runtime: deps.runtime, store: deps.vectors },
     { tenantId: req.app.tenantId, datasetConfigs: config.dataset_configs, query: retrievalQuery },
   ).catch((error: unknown) => {
     throw asRequestError(error);

@@ -33,15 +33,8 @@ const DOCX = ['Expense reports are due by the fifth working day.', 'Travel must 
 /** Long enough for a few segments: the worker is killed while embedding them. */
 const SLOW = Array.from({ length: 6 }, (_, i) => `Section ${i + 1} describes parking rules for building ${i + 1}.`);
 
-/**
- * The stores this flow runs on. `pgvectorVariant` (test/e2e/knowledge-stack.ts) runs it on the real
- * pgvector: upload, indexing, retrieval, the killed worker and deletion pass there, but a chat app's
- * retrieval still searches the default store whatever VECTOR_STORE says (src/apps/prepare.ts builds
- * a PostgresVectorStore per request instead of using the process's store), so its
- * retriever_resources come back empty: add it here once the apps use the configured store.
- */
-const VARIANTS: VectorStoreVariant[] = [defaultStoreVariant];
-export const PENDING_VARIANTS: VectorStoreVariant[] = [pgvectorVariant];
+/** The stores this flow runs on: the default store, and the real pgvector (PGlite, test/e2e/knowledge-stack.ts). */
+const VARIANTS: VectorStoreVariant[] = [defaultStoreVariant, pgvectorVariant];
 
 describe.each(VARIANTS.map((v) => [v.name, v] as const))('knowledge on `difyctl up` with %s', (_name, variant) => {
   let llm: StandIn;
@@ -114,7 +107,7 @@ describe.each(VARIANTS.map((v) => [v.name, v] as const))('knowledge on `difyctl 
       const [first] = await api.retrieve(datasetId, query!, method);
       expect(first?.segment, `${method}: ${query}`).toMatchObject({ content, document: { name: document } });
     }
-  });
+  }, 180_000);
 
   it('a chat app with the dataset in dataset_configs names the right segment in retriever_resources (blocking and message_end)', async () => {
     const { appId, key } = await createApp(stack, 'chat', {

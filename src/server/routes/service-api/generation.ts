@@ -31,6 +31,7 @@ export function messageRoutesDeps(
     generator: {
       pool: ctx.pool,
       runtime: ctx.modelRuntime,
+      vectors: ctx.vectors,
       stopFlags,
       loadUpload: (key) => ctx.storage.load(key),
       logger: ctx.logger,
