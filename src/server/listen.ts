@@ -1,6 +1,6 @@
 import { isDifyctlError } from '../errors/index.js';
 import { createApp, type AppDeps } from './app.js';
-import { checkDbLogin } from './db.js';
+import { checkDbLogin, createPool } from './db.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
 import { createLogger } from './logger.js';
 import { startReadyMarker } from './ready-marker.js';
@@ -61,6 +61,9 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
   process.on('SIGINT', () => (process.send ? undefined : void stop('SIGINT')));
   process.on('disconnect', () => void stop('primary gone'));
   try {
+    // Before the app exists: a `shutdown` that arrives meanwhile ends the process at once.
+    const loginPool = createPool({ settings, logger, applicationName: 'difyctl-api' });
+    await checkDbLogin(loginPool, settings).finally(() => void loginPool.end().catch(() => {}));
     app = await createApp({
       settings,
       redisEnabled: options.server.redisEnabled,
@@ -68,7 +71,6 @@ export async function runApiProcess(options: ApiProcessOptions): Promise<never> 
       baseDir: options.baseDir,
       ...options.extraDeps,
     });
-    await checkDbLogin(app.difyctx.pool, settings);
     const address = await app.listen({ host: settings.DIFY_BIND_ADDRESS, port: settings.DIFY_PORT });
     stopMarker = startReadyMarker({ kv: app.difyctx.store.kv, logger });
     logger.info(
