@@ -24,13 +24,14 @@ const bool = (fallback: boolean) =>
     )
     .transform((v) => v ?? fallback);
 
-const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+/** A number in [min, max] written as `pattern` allows (whole, or with decimals); blank = `fallback`. */
+const numeric = (pattern: RegExp, expected: string, fallback: number, min: number, max: number) =>
   z
     .preprocess(
       blankToUndefined,
       z
         .string()
-        .regex(/^-?\d+$/, { message: 'expected a whole number' })
+        .regex(pattern, { message: expected })
         .transform(Number)
         .pipe(
           z
@@ -42,23 +43,11 @@ const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
     )
     .transform((v) => v ?? fallback);
 
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  numeric(/^-?\d+$/, 'expected a whole number', fallback, min, max);
+
 const number = (fallback: number, min: number, max: number) =>
-  z
-    .preprocess(
-      blankToUndefined,
-      z
-        .string()
-        .regex(/^-?\d+(\.\d+)?$/, { message: 'expected a number' })
-        .transform(Number)
-        .pipe(
-          z
-            .number()
-            .min(min, { message: `must be at least ${min}` })
-            .max(max, { message: `must be at most ${max}` }),
-        )
-        .optional(),
-    )
-    .transform((v) => v ?? fallback);
+  numeric(/^-?\d+(\.\d+)?$/, 'expected a number', fallback, min, max);
 
 const str = (fallback: string) => z.preprocess(blankToUndefined, z.string().optional()).transform((v) => v ?? fallback);
 const optionalStr = () => z.preprocess(blankToUndefined, z.string().optional());
@@ -211,6 +200,8 @@ export const settingsShape = {
   VECTOR_STORE: str('weaviate').transform((v) => v.toLowerCase()),
   WEAVIATE_ENDPOINT: url(/^https?:$/, 'expected an http(s) URL, e.g. http://weaviate:8080'),
   WEAVIATE_API_KEY: optionalStr(),
+  /** grpc://host:port; without it the WEAVIATE_ENDPOINT host on 50051 (443 with https), as Dify. */
+  WEAVIATE_GRPC_ENDPOINT: optionalStr(),
   PGVECTOR_HOST: optionalStr(),
   PGVECTOR_PORT: int(5432, 1, 65535),
   PGVECTOR_USER: optionalStr(),

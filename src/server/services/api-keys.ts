@@ -112,14 +112,7 @@ export async function resolveAppKey(pool: pg.Pool, token: string): Promise<AppKe
   });
   const row = rows[0];
   if (!row || !sameDigest(row.token_hash, digest)) return null;
-  // At most one write a minute per key (Dify batches these too): a key under load would otherwise
-  // queue every request behind the row lock and commit of the one before.
-  pool
-    .query(
-      `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [row.id],
-    )
-    .catch(() => {});
+  touchLastUsed(pool, row.id);
   return {
     appId: row.app_id,
     tenantId: row.tenant_id,
@@ -162,4 +155,17 @@ export function createAppKeyResolver(options: { pool: pg.Pool; ttlMs?: number; n
     return owner;
   };
   return Object.assign(resolve, { clear: () => cache.clear() });
+}
+
+/**
+ * Records a key's use, at most once a minute (Dify batches these too): a key under load would
+ * otherwise queue every request behind the row lock and commit of the one before. Not awaited.
+ */
+export function touchLastUsed(pool: pg.Pool, keyId: string): void {
+  pool
+    .query(
+      `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [keyId],
+    )
+    .catch(() => {});
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
-import { generateKey, type KeyRow, keyJson } from './api-keys.js';
+import { generateKey, type KeyRow, keyJson, touchLastUsed } from './api-keys.js';
 import { sameDigest, sha256 } from './auth-tokens.js';
 
 /** Dify allows 10 knowledge API keys per workspace. */
@@ -60,11 +60,6 @@ export async function resolveDatasetKey(pool: pg.Pool, token: string): Promise<D
   );
   const row = rows[0];
   if (!row || !sameDigest(row.token_hash, digest)) return null;
-  pool
-    .query(
-      `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [row.id],
-    )
-    .catch(() => {});
+  touchLastUsed(pool, row.id);
   return { tenantId: row.tenant_id, keyId: row.id };
 }
