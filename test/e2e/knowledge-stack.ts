@@ -128,17 +128,5 @@ export const sseEvents = (body: string): Json[] =>
     .filter((frame) => frame.startsWith('data: '))
     .map((frame) => JSON.parse(frame.slice(6)) as Json);
 
-/** Polls until `check` returns a value (no fixed sleeps). */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Polls until `check` returns a value (no fixed sleeps): the e2e stacks' one poller. */
+export { waitFor } from './service-api-stack.js';

@@ -8,7 +8,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
-import { configureProvider, createApp, upStack, type Json, type Stack } from './service-api-stack.js';
+import { configureProvider, createApp, upStack, waitFor, type Json, type Stack } from './service-api-stack.js';
 
 const REPLY = 'Oolong is a partly oxidised tea.';
 const SLOW = 'abcd'.repeat(300);
@@ -40,16 +40,6 @@ async function refusal(call: Promise<unknown>): Promise<InstanceType<typeof Open
     throw error;
   }
   throw new Error('the call was not refused');
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ChatClient, CompletionClient, DifyClient } from 'dify-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
-import { configureProvider, createApp, upStack, type Json, type Stack } from './service-api-stack.js';
+import { configureProvider, createApp, upStack, waitFor, type Json, type Stack } from './service-api-stack.js';
 
 const REPLY = 'Tea is brewed from the leaves of Camellia sinensis.';
 const TITLE = 'Tea questions';
@@ -75,17 +75,6 @@ async function refusal(call: Promise<unknown>): Promise<{ status: number; body: 
     throw error;
   }
   throw new Error('the call was not refused');
-}
-
-/** Polls until `check` returns a value (no fixed sleeps). */
-async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** One HTTP request on a given agent (a pinned keep-alive connection), answering the raw response. */

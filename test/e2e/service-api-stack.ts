@@ -142,3 +142,18 @@ export async function createApp(
   const key = (await stack.console('POST', `/apps/${appId}/api-keys`)).token as string;
   return { appId, key };
 }
+
+/** Polls until `check` returns a value (no fixed sleeps). */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
