@@ -165,6 +165,14 @@ export const ERROR_CODES = {
     exit: EXIT.failure,
     summary: 'VECTOR_STORE=pgvector and the PGVECTOR_HOST server has no pgvector extension (or may not create it).',
   },
+  'VECTOR.WEAVIATE_UNREACHABLE': {
+    exit: EXIT.failure,
+    summary: 'VECTOR_STORE=weaviate and nothing answers at WEAVIATE_ENDPOINT (or its gRPC port).',
+  },
+  'VECTOR.WEAVIATE_AUTH': {
+    exit: EXIT.failure,
+    summary: 'VECTOR_STORE=weaviate and Weaviate refuses WEAVIATE_API_KEY (HTTP 401/403).',
+  },
   'CONSOLE.UNREACHABLE': {
     exit: EXIT.failure,
     summary:

@@ -53,3 +53,31 @@ export const pgvectorMissing = (where: string, reason: 'absent' | 'permission', 
       details: { where },
     },
   );
+
+/**
+ * VECTOR_STORE=weaviate and nothing answers at `where`: the REST endpoint (WEAVIATE_ENDPOINT) or,
+ * `grpc`, its gRPC port (WEAVIATE_GRPC_ENDPOINT). The message carries the fix: the worker records
+ * only the message on the document.
+ */
+export const weaviateUnreachable = (where: string, reason: string, grpc: boolean, cause: unknown): DifyctlError =>
+  new DifyctlError(
+    'VECTOR.WEAVIATE_UNREACHABLE',
+    grpc
+      ? `Weaviate's gRPC port ${where} does not answer (${reason}; VECTOR_STORE=weaviate). Publish Weaviate's gRPC port (50051) or set WEAVIATE_GRPC_ENDPOINT to where it is, or use the default store (VECTOR_STORE=postgres).`
+      : `Weaviate at ${where} is unreachable (${reason}; VECTOR_STORE=weaviate). Start Weaviate or fix WEAVIATE_ENDPOINT, or use the default store (VECTOR_STORE=postgres).`,
+    {
+      hint: grpc ? 'Check WEAVIATE_GRPC_ENDPOINT.' : 'Check WEAVIATE_ENDPOINT, or set VECTOR_STORE=postgres.',
+      cause,
+      details: { where },
+    },
+  );
+
+/** VECTOR_STORE=weaviate and the server at `where` refuses WEAVIATE_API_KEY (or its absence). */
+export const weaviateAuthRefused = (where: string, status: number, keySet: boolean, cause: unknown): DifyctlError =>
+  new DifyctlError(
+    'VECTOR.WEAVIATE_AUTH',
+    keySet
+      ? `Weaviate at ${where} refuses WEAVIATE_API_KEY (HTTP ${status}; VECTOR_STORE=weaviate). Set WEAVIATE_API_KEY to a key in Weaviate's AUTHENTICATION_APIKEY_ALLOWED_KEYS.`
+      : `Weaviate at ${where} requires an API key (HTTP ${status}; VECTOR_STORE=weaviate) and WEAVIATE_API_KEY is not set. Set it to a key in Weaviate's AUTHENTICATION_APIKEY_ALLOWED_KEYS.`,
+    { hint: 'Check WEAVIATE_API_KEY.', cause, details: { where, status } },
+  );

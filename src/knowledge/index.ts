@@ -42,5 +42,6 @@ export {
   type VectorStore,
 } from './vector-store.js';
 export { PgvectorStore, type PgvectorOptions } from './stores/pgvector.js';
+export { WeaviateStore, type WeaviateOptions } from './stores/weaviate.js';
 export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';
 export { DEFAULT_STALL_MS, requeueStalled } from './recovery.js';

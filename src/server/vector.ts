@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import type { Settings } from '../config/schema.js';
-import { PgvectorStore, PostgresVectorStore, type VectorStore } from '../knowledge/index.js';
+import { PgvectorStore, PostgresVectorStore, type VectorStore, WeaviateStore } from '../knowledge/index.js';
 
 type VectorSettings = Pick<
   Settings,
   | 'VECTOR_STORE'
   | 'WEAVIATE_ENDPOINT'
+  | 'WEAVIATE_API_KEY'
+  | 'WEAVIATE_GRPC_ENDPOINT'
   | 'PGVECTOR_HOST'
   | 'PGVECTOR_PORT'
   | 'PGVECTOR_USER'
@@ -40,9 +42,9 @@ export interface OpenVectorStore {
 
 /**
  * The store VECTOR_STORE names, one per process: `pgvector` (its own pool on PGVECTOR_*; without
- * PGVECTOR_HOST, which the settings warn about, the default store); anything
- * else — `postgres`, and `weaviate` until a Weaviate store exists — is the default store in the
- * stack's PostgreSQL (`pool`).
+ * PGVECTOR_HOST, which the settings warn about, the default store); `weaviate` with WEAVIATE_ENDPOINT
+ * (the official client, loaded on first use); anything else — `postgres`, `weaviate` without an
+ * endpoint — is the default store in the stack's PostgreSQL (`pool`).
  */
 export function openVectorStore(settings: VectorSettings, pool: pg.Pool): OpenVectorStore {
   if (settings.VECTOR_STORE === 'pgvector' && settings.PGVECTOR_HOST) {
@@ -54,6 +56,14 @@ export function openVectorStore(settings: VectorSettings, pool: pg.Pool): OpenVe
       database: settings.PGVECTOR_DATABASE,
       minConnections: settings.PGVECTOR_MIN_CONNECTION,
       maxConnections: settings.PGVECTOR_MAX_CONNECTION,
+    });
+    return { store, close: () => store.close() };
+  }
+  if (settings.VECTOR_STORE === 'weaviate' && settings.WEAVIATE_ENDPOINT) {
+    const store = new WeaviateStore(pool, {
+      endpoint: settings.WEAVIATE_ENDPOINT,
+      apiKey: settings.WEAVIATE_API_KEY,
+      grpcEndpoint: settings.WEAVIATE_GRPC_ENDPOINT,
     });
     return { store, close: () => store.close() };
   }

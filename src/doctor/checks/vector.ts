@@ -81,9 +81,6 @@ async function probeWeaviate(
         '  ',
         ' ',
       ),
-      details: [
-        "difyctl has no Weaviate store yet: knowledge keeps its vectors in the default store (the stack's PostgreSQL).",
-      ],
     };
   } catch (error) {
     if (signal.aborted) throw error;

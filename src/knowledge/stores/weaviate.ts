@@ -1,0 +1,251 @@
+import type pg from 'pg';
+import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
+import { touchVectors } from '../vector-store.js';
+import {
+  collectionName,
+  documentFilter,
+  idsFilter,
+  PROPERTIES,
+  scoreFromDistance,
+  VECTOR_NAME,
+  weaviateAddress,
+} from './weaviate-config.js';
+import { loadWeaviate, type WeaviateClient } from './weaviate-client.js';
+import { weaviateFault } from './weaviate-errors.js';
+
+/** Dify's WEAVIATE_* settings (api/configs/middleware/vdb/weaviate_config.py). */
+export interface WeaviateOptions {
+  endpoint: string;
+  apiKey?: string;
+  /** grpc://host:port; without it the HTTP host on 50051 (443 when HTTPS), as Dify. */
+  grpcEndpoint?: string;
+  /** Objects per insert batch. @default 100 */
+  batchSize?: number;
+}
+
+const SEARCH_MAX = 1000;
+/** Weaviate's default QUERY_MAXIMUM_RESULTS. */
+const LIST_MAX = 10_000;
+
+/**
+ * VECTOR_STORE=weaviate with the official client: one collection per dataset as Dify lays it out
+ * (`Vector_index_<id>_Node`, properties text / document_id / doc_id, the self-provided vector
+ * `default`, cosine distance; score = 1 − distance). As the pgvector store, the segment rows stay in
+ * the stack's database (`stack`): `add` marks them completed there, and a search keeps only hits
+ * whose segment and document are still enabled (looking further when disabled ones took places).
+ */
+export class WeaviateStore implements VectorStore {
+  readonly kind = 'weaviate';
+  private client?: Promise<WeaviateClient>;
+
+  constructor(
+    private readonly stack: pg.Pool,
+    private readonly options: WeaviateOptions,
+  ) {}
+
+  /** Connects once, checking the endpoint and the key on /v1/meta; a failure is retried next call. */
+  private connect(): Promise<WeaviateClient> {
+    this.client ??= (async () => {
+      const { default: weaviate } = await loadWeaviate();
+      const a = weaviateAddress(this.options.endpoint, this.options.grpcEndpoint);
+      const client = await weaviate.connectToCustom({
+        httpHost: a.httpHost,
+        httpPort: a.httpPort,
+        httpSecure: a.httpSecure,
+        httpPath: a.httpPath,
+        grpcHost: a.grpcHost,
+        grpcPort: a.grpcPort,
+        grpcSecure: a.grpcSecure,
+        authCredentials: this.options.apiKey || undefined,
+        // As Dify: no start-up round trips (gRPC health, version); /v1/meta below checks endpoint and key.
+        skipInitChecks: true,
+        timeout: { init: 5, query: 30, insert: 90 },
+      });
+      try {
+        // GET /v1/meta with the key: checks endpoint and key, and caches the version the client's
+        // collection helpers otherwise fetch eagerly with no one awaiting (an unhandled rejection).
+        await client.getWeaviateVersion();
+      } catch (error) {
+        await client.close().catch(() => {});
+        throw error;
+      }
+      return client;
+    })().catch((error: unknown) => {
+      this.client = undefined;
+      throw this.fault(error);
+    });
+    return this.client;
+  }
+
+  private fault(error: unknown): unknown {
+    const a = weaviateAddress(this.options.endpoint, this.options.grpcEndpoint);
+    const origin = new URL(this.options.endpoint).origin;
+    return weaviateFault(error, { origin, grpc: `${a.grpcHost}:${a.grpcPort}`, keySet: Boolean(this.options.apiKey) });
+  }
+
+  /** `work` on the client; the client's faults become VECTOR.WEAVIATE_* errors. */
+  private async run<T>(work: (client: WeaviateClient) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      return await work(client);
+    } catch (error) {
+      throw this.fault(error);
+    }
+  }
+
+  async add(datasetId: string, vectors: SegmentVector[]): Promise<void> {
+    if (!vectors.length) return;
+    const { rows } = await this.stack.query<{
+      id: string;
+      node: string;
+      hash: string | null;
+      document_id: string;
+      content: string;
+    }>(
+      `SELECT id, coalesce(index_node_id, id::text) AS node, index_node_hash AS hash, document_id, content
+       FROM document_segments WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
+      [datasetId, vectors.map((v) => v.segmentId)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const present = vectors.filter((v) => byId.has(v.segmentId));
+    if (!present.length) return; // the segments were replaced or deleted meanwhile
+    const name = collectionName(datasetId);
+    await this.run(async (client) => {
+      await this.ensureCollection(client, name);
+      const collection = client.collections.use(name);
+      const size = this.options.batchSize ?? 100;
+      for (let i = 0; i < present.length; i += size) {
+        const objects = present.slice(i, i + size).map((v) => {
+          const r = byId.get(v.segmentId)!;
+          return {
+            // The node id is a UUID: re-indexing a segment replaces its object.
+            id: r.node,
+            properties: {
+              text: r.content,
+              document_id: r.document_id,
+              doc_id: r.node,
+              doc_hash: r.hash ?? '',
+              dataset_id: datasetId,
+              segment_id: r.id,
+            },
+            vectors: { [VECTOR_NAME]: v.vector },
+          };
+        });
+        const result = await collection.data.insertMany(objects);
+        if (result.hasErrors) {
+          const first = Object.values(result.errors)[0];
+          throw new Error(`Weaviate rejected ${Object.keys(result.errors).length} object(s): ${first?.message}`);
+        }
+      }
+      await this.dropReplaced(client, name, [...new Set(rows.map((r) => r.document_id))]);
+    });
+    await this.stack.query(
+      `UPDATE document_segments SET status = 'completed', completed_at = now(), updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
+      [datasetId, present.map((v) => v.segmentId)],
+    );
+    await touchVectors(this.stack, datasetId);
+  }
+
+  private async ensureCollection(client: WeaviateClient, name: string): Promise<void> {
+    if (await client.collections.exists(name)) return;
+    const { configure } = await loadWeaviate();
+    try {
+      await client.collections.create({
+        name,
+        properties: PROPERTIES.map((p) =>
+          p === 'text'
+            ? { name: p, dataType: 'text' as const, tokenization: 'word' as const }
+            : { name: p, dataType: 'text' as const },
+        ),
+        vectorizers: configure.vectors.selfProvided({
+          name: VECTOR_NAME,
+          vectorIndexConfig: configure.vectorIndex.hnsw({ distanceMetric: 'cosine' }),
+        }),
+      });
+    } catch (error) {
+      // Another process created it meanwhile (Dify takes a Redis lock for the same race).
+      if (!(await client.collections.exists(name))) throw error;
+    }
+  }
+
+  /** A re-index gives a document new segments: its objects for segments that no longer exist go. */
+  private async dropReplaced(client: WeaviateClient, name: string, documentIds: string[]): Promise<void> {
+    const collection = client.collections.use(name);
+    for (const documentId of documentIds) {
+      const { rows } = await this.stack.query<{ node: string }>(
+        'SELECT coalesce(index_node_id, id::text) AS node FROM document_segments WHERE document_id = $1',
+        [documentId],
+      );
+      const keep = new Set(rows.map((r) => r.node));
+      // ContainsNone needs Weaviate 1.32: list the document's objects and delete the stale ones by id.
+      const existing = await collection.query.fetchObjects({
+        filters: documentFilter(collection.filter, documentId),
+        limit: LIST_MAX,
+        returnProperties: [],
+      });
+      const stale = existing.objects.map((o) => o.uuid).filter((id) => !keep.has(id));
+      if (stale.length) await collection.data.deleteMany(idsFilter(collection.filter, stale));
+    }
+  }
+
+  async search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]> {
+    if (topK < 1 || !query.length) return [];
+    const name = collectionName(datasetId);
+    let fetch = Math.min(Math.max(topK * 4, topK + 20), SEARCH_MAX);
+    for (;;) {
+      const nearest = await this.run(async (client) => {
+        if (!(await client.collections.exists(name))) return [];
+        const result = await client.collections.use(name).query.nearVector(query, {
+          limit: fetch,
+          targetVector: VECTOR_NAME,
+          returnMetadata: ['distance'],
+          returnProperties: ['segment_id'],
+        });
+        return result.objects.map((o) => ({
+          segmentId: String(o.properties.segment_id ?? o.uuid),
+          score: scoreFromDistance(o.metadata?.distance),
+        }));
+      });
+      if (!nearest.length) return [];
+      const { rows } = await this.stack.query<{ id: string }>(
+        `SELECT s.id FROM document_segments s JOIN documents d ON d.id = s.document_id
+         WHERE s.id = ANY($1::uuid[]) AND s.dataset_id = $2 AND s.enabled AND s.status = 'completed' AND d.enabled AND NOT d.archived`,
+        [nearest.map((h) => h.segmentId), datasetId],
+      );
+      const searchable = new Set(rows.map((r) => r.id));
+      const hits = nearest.filter((h) => searchable.has(h.segmentId));
+      if (hits.length >= topK || nearest.length < fetch || fetch >= SEARCH_MAX) return hits.slice(0, topK);
+      fetch = Math.min(fetch * 4, SEARCH_MAX);
+    }
+  }
+
+  async deleteDocument(documentId: string): Promise<void> {
+    // The document row may be gone already: its segments still name the dataset.
+    const { rows } = await this.stack.query<{ dataset_id: string }>(
+      `SELECT dataset_id FROM documents WHERE id = $1
+       UNION ALL SELECT dataset_id FROM document_segments WHERE document_id = $1 LIMIT 1`,
+      [documentId],
+    );
+    const datasetId = rows[0]?.dataset_id;
+    if (!datasetId) return;
+    const name = collectionName(datasetId);
+    await this.run(async (client) => {
+      if (!(await client.collections.exists(name))) return;
+      const collection = client.collections.use(name);
+      await collection.data.deleteMany(documentFilter(collection.filter, documentId));
+    });
+  }
+
+  async deleteDataset(datasetId: string): Promise<void> {
+    const name = collectionName(datasetId);
+    await this.run(async (client) => {
+      if (await client.collections.exists(name)) await client.collections.delete(name);
+    });
+  }
+
+  async close(): Promise<void> {
+    const client = await this.client?.catch(() => undefined);
+    this.client = undefined;
+    await client?.close();
+  }
+}
