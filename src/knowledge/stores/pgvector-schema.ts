@@ -48,11 +48,10 @@ export async function createExtension(pool: pg.Pool, where: string): Promise<voi
  * its HNSW cosine index, plus an index on meta->>'document_id' for document deletes. Two writers
  * creating the same table wait on an advisory lock instead of racing in the catalog.
  */
-export async function createTable(pool: pg.Pool, datasetId: string, dimensions: number): Promise<void> {
+export async function createTable(client: pg.PoolClient, datasetId: string, dimensions: number): Promise<void> {
   if (!Number.isInteger(dimensions) || dimensions < 1) throw new Error(`pgvector: bad vector dimensions ${dimensions}`);
   const table = tableFor(datasetId);
   const names = indexNames(datasetId);
-  const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
@@ -68,8 +67,6 @@ export async function createTable(pool: pg.Pool, datasetId: string, dimensions: 
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
-  } finally {
-    client.release();
   }
 }
 

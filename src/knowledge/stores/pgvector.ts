@@ -33,6 +33,8 @@ export class PgvectorStore implements VectorStore {
   private readonly pool: pg.Pool;
   private readonly where: string;
   private extension?: Promise<void>;
+  /** Dataset tables this store made or saw (CREATE … IF NOT EXISTS once per process). */
+  private readonly tables = new Set<string>();
 
   constructor(
     private readonly stack: pg.Pool,
@@ -96,20 +98,27 @@ export class PgvectorStore implements VectorStore {
       }),
       present.map((v) => vectorLiteral(v.vector)),
     ];
-    const insert = () =>
-      this.pool.query(
+    const insert = (client: pg.PoolClient) =>
+      client.query(
         `INSERT INTO ${tableFor(datasetId)} (id, text, meta, embedding)
          SELECT u.id::uuid, u.text, u.meta::jsonb, u.embedding::vector FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(id, text, meta, embedding)
          ON CONFLICT (id) DO UPDATE SET text = excluded.text, meta = excluded.meta, embedding = excluded.embedding`,
         values,
       );
-    try {
-      await insert();
-    } catch (error) {
-      if (!isMissingTable(error)) throw error;
-      await createTable(this.pool, datasetId, present[0]!.vector.length);
-      await insert();
+    // The table is made before the first insert (idempotent), not after an insert failed: a failed
+    // statement costs pg's pool its connection, and pglite-socket's protocol state too.
+    const table = tableFor(datasetId);
+    const dimensions = present[0]!.vector.length;
+    if (!this.tables.has(table)) {
+      await this.withClient((client) => createTable(client, datasetId, dimensions));
+      this.tables.add(table);
     }
+    await this.withClient(insert).catch(async (error: unknown) => {
+      if (!isMissingTable(error)) throw error;
+      // Dropped meanwhile by another process (a re-index, a dataset delete): made again.
+      await this.withClient((client) => createTable(client, datasetId, dimensions));
+      await this.withClient(insert);
+    });
     await this.dropReplaced(datasetId, [...new Set(rows.map((r) => r.document_id))]);
     await this.stack.query(
       `UPDATE document_segments SET status = 'completed', completed_at = now(), updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
@@ -153,20 +162,33 @@ export class PgvectorStore implements VectorStore {
   }
 
   /** The `limit` nearest rows by cosine distance (the HNSW index answers when there is one). */
-  private async nearest(datasetId: string, query: number[], limit: number): Promise<VectorHit[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(`SET hnsw.ef_search = ${Math.max(EF_SEARCH_MIN, limit)}`);
+  private nearest(datasetId: string, query: number[], limit: number): Promise<VectorHit[]> {
+    return this.withClient(async (client) => {
+      // One round trip: the session's ef_search, and whether the dataset has its table yet.
+      const { rows: checked } = await client.query<{ present: boolean }>(
+        `SELECT set_config('hnsw.ef_search', $1, false), to_regclass($2) IS NOT NULL AS present`,
+        [String(Math.max(EF_SEARCH_MIN, limit)), tableFor(datasetId)],
+      );
+      if (!checked[0]?.present) return [];
       const { rows } = await client.query<{ segment_id: string | null; id: string; distance: number }>(
         `SELECT meta->>'segment_id' AS segment_id, id::text, embedding <=> $1::vector AS distance
          FROM ${tableFor(datasetId)} ORDER BY distance LIMIT $2`,
         [vectorLiteral(query), limit],
       );
       return rows.map((r) => ({ segmentId: r.segment_id ?? r.id, score: 1 - Number(r.distance) }));
-    } catch (error) {
-      if (isMissingTable(error)) return [];
-      throw error;
+    });
+  }
+
+  /** Queries on one checked-out client (a session setting, a transaction). */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // A connection lost mid-work fails the query; its 'error' event must not be an uncaught exception.
+    const ignore = () => {};
+    client.on('error', ignore);
+    try {
+      return await work(client);
     } finally {
+      client.off('error', ignore);
       client.release();
     }
   }
@@ -178,16 +200,17 @@ export class PgvectorStore implements VectorStore {
     const datasetId = rows[0]?.dataset_id;
     if (!datasetId) return;
     await this.ready();
-    await this.pool
-      .query(`DELETE FROM ${tableFor(datasetId)} WHERE meta->>'document_id' = $1`, [documentId])
-      .catch((error: unknown) => {
-        if (!isMissingTable(error)) throw error;
-      });
+    const table = tableFor(datasetId);
+    await this.withClient(async (client) => {
+      const { rows: found } = await client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [table]);
+      if (found.length) await client.query(`DELETE FROM ${table} WHERE meta->>'document_id' = $1`, [documentId]);
+    });
   }
 
   async deleteDataset(datasetId: string): Promise<void> {
     await this.ready();
     await this.pool.query(`DROP TABLE IF EXISTS ${tableFor(datasetId)}`);
+    this.tables.delete(tableFor(datasetId));
   }
 
   /** Closes this store's own pool (the stack's pool belongs to its owner). */
