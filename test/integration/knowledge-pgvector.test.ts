@@ -9,7 +9,7 @@ import { startPgvector, type TestPgvector } from '../helpers/pglite-pgvector.js'
 import type { TestPostgres } from '../helpers/postgres.js';
 import { json } from './apps-fixtures.js';
 import { startHarness, waitFor, type Harness } from './apps-harness.js';
-import { serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
+import { migratedDatabase, serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
 
 let stackPg: TestPostgres;
 let redis: TestRedis;
@@ -270,4 +270,45 @@ describe('PgvectorStore on a PostgreSQL without pgvector (Debian 15)', () => {
       await h.close();
     }
   });
+});
+
+describe('PgvectorStore on a one-connection pgvector (PGlite serving a single client)', () => {
+  it('a first add creates the table without losing its only connection; search and delete on a missing table answer', async () => {
+    const single = await startPgvector({ maxConnections: 1 });
+    const db = await migratedDatabase(stackPg);
+    const stack = new pg.Pool({ ...db, max: 2 });
+    const store = new PgvectorStore(stack, {
+      host: single.host,
+      port: single.port,
+      password: 'postgres',
+      maxConnections: 1,
+    });
+    try {
+      const one = async (text: string, values: unknown[] = []) =>
+        (await stack.query(text, values)).rows[0].id as string;
+      const tenantId = await one(`INSERT INTO tenants (name) VALUES ('t') RETURNING id`);
+      const datasetId = await one(`INSERT INTO datasets (tenant_id, name) VALUES ($1, 'd') RETURNING id`, [tenantId]);
+      const documentId = await one(
+        `INSERT INTO documents (tenant_id, dataset_id, name, indexing_status) VALUES ($1, $2, 'doc', 'completed') RETURNING id`,
+        [tenantId, datasetId],
+      );
+      const segmentId = await one(
+        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, index_node_id)
+         VALUES ($1, $2, $3, 1, 'alpha', 'indexing', gen_random_uuid()::text) RETURNING id`,
+        [tenantId, datasetId, documentId],
+      );
+      expect(await store.search(datasetId, [1, 0, 0], 3)).toEqual([]);
+      await store.deleteDocument(documentId);
+      await store.add(datasetId, [{ segmentId, vector: [1, 0, 0] }]);
+      const hits = await store.search(datasetId, [1, 0.1, 0], 3);
+      expect(hits.map((h) => h.segmentId)).toEqual([segmentId]);
+      expect(hits[0]!.score).toBeCloseTo(1 / Math.sqrt(1.01), 5);
+      await store.deleteDocument(documentId);
+      expect(await store.search(datasetId, [1, 0, 0], 3)).toEqual([]);
+    } finally {
+      await store.close();
+      await stack.end();
+      await single.stop();
+    }
+  }, 90_000);
 });
