@@ -6,6 +6,7 @@ import { isDifyctlError } from '../../src/errors/index.js';
 import { WeaviateStore } from '../../src/knowledge/index.js';
 import { loadWeaviate } from '../../src/knowledge/stores/weaviate-client.js';
 import {
+  collectionConfig,
   collectionName,
   documentFilter,
   idsFilter,
@@ -27,6 +28,7 @@ interface Seen {
 const KEY = 'right-key-0123';
 const seen: Seen[] = [];
 const classes = new Set<string>();
+const posted: unknown[] = [];
 let server: http.Server;
 let endpoint: string;
 const stack = new pg.Pool({ max: 1 }); // never connects: these calls do not reach the stack's database
@@ -66,6 +68,19 @@ beforeAll(async () => {
       return send(res, 200, { hostname: 'http://[::]:8080', version: '1.27.0' });
     if (req.method === 'GET' && req.url === '/v1/schema')
       return send(res, 200, { classes: [...classes].map((c) => ({ class: c, properties: [] })) });
+    if (req.method === 'POST' && req.url === '/v1/schema') {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        const created = JSON.parse(body) as { class: string };
+        posted.push(created);
+        classes.add(created.class);
+        send(res, 200, created);
+      });
+      return;
+    }
     const drop = req.method === 'DELETE' && /^\/v1\/schema\/([^/?]+)$/.exec(req.url ?? '');
     if (drop) {
       classes.delete(decodeURIComponent(drop[1]!));
@@ -143,6 +158,7 @@ describe('Weaviate store against a REST stand-in (the real weaviate-client)', ()
     classes.add(collectionName(datasetId));
     const grpc = `127.0.0.1:${await closedPort()}`;
     const store = new WeaviateStore(stack, { endpoint, apiKey: KEY, grpcEndpoint: grpc });
+    // The client itself retries UNAVAILABLE 5 times with backoff (about 20 s), printing each attempt.
     const error = await failure(store.search(datasetId, [1, 0], 3));
     expect(error.code).toBe('VECTOR.WEAVIATE_UNREACHABLE');
     expect(error.message).toContain(`gRPC port ${grpc} does not answer`);
@@ -167,6 +183,35 @@ describe('Weaviate store against a REST stand-in (the real weaviate-client)', ()
         value: 'doc-1',
       });
       expect(idsFilter(filter, ['u1', 'u2'])).toMatchObject({ operator: 'ContainsAny', value: ['u1', 'u2'] });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("creates a dataset's collection as Dify's: class name, text properties, the self-provided vector `default`, cosine", async () => {
+    const { default: weaviate, configure } = await loadWeaviate();
+    const client = await weaviate.connectToCustom({
+      ...weaviateAddress(endpoint),
+      authCredentials: KEY,
+      skipInitChecks: true,
+      timeout: { init: 2, query: 2, insert: 2 },
+    });
+    try {
+      await client.getWeaviateVersion();
+      const name = collectionName('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
+      await client.collections.create(collectionConfig(configure, name));
+      expect(posted.at(-1)).toMatchObject({
+        class: 'Vector_index_9a8b7c6d_5e4f_4a3b_8c2d_1e0f9a8b7c6d_Node',
+        properties: expect.arrayContaining([
+          expect.objectContaining({ name: 'text', dataType: ['text'], tokenization: 'word' }),
+          expect.objectContaining({ name: 'document_id', dataType: ['text'] }),
+          expect.objectContaining({ name: 'doc_id', dataType: ['text'] }),
+          expect.objectContaining({ name: 'segment_id', dataType: ['text'] }),
+        ]),
+        vectorConfig: {
+          default: { vectorizer: { none: {} }, vectorIndexType: 'hnsw', vectorIndexConfig: { distance: 'cosine' } },
+        },
+      });
     } finally {
       await client.close();
     }

@@ -1,3 +1,5 @@
+import type { WeaviateModule } from './weaviate-client.js';
+
 /**
  * The pure parts of the Weaviate store, laid out as Dify's WeaviateVector
  * (api/core/rag/datasource/vdb/weaviate/weaviate_vector.py): the collection of a dataset, where the
@@ -14,6 +16,22 @@ export const VECTOR_NAME = 'default';
 
 /** Properties of each object: Dify's text / document_id / doc_id, plus what difyctl reads back. */
 export const PROPERTIES = ['text', 'document_id', 'doc_id', 'doc_hash', 'dataset_id', 'segment_id'] as const;
+
+/** The collection of a dataset as Dify creates it: text properties, our vectors as `default`, cosine. */
+export function collectionConfig(configure: WeaviateModule['configure'], name: string) {
+  return {
+    name,
+    properties: PROPERTIES.map((p) =>
+      p === 'text'
+        ? { name: p, dataType: 'text' as const, tokenization: 'word' as const }
+        : { name: p, dataType: 'text' as const },
+    ),
+    vectorizers: configure.vectors.selfProvided({
+      name: VECTOR_NAME,
+      vectorIndexConfig: configure.vectorIndex.hnsw({ distanceMetric: 'cosine' }),
+    }),
+  };
+}
 
 export interface WeaviateAddress {
   httpHost: string;

@@ -2,10 +2,10 @@ import type pg from 'pg';
 import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
 import { touchVectors } from '../vector-store.js';
 import {
+  collectionConfig,
   collectionName,
   documentFilter,
   idsFilter,
-  PROPERTIES,
   scoreFromDistance,
   VECTOR_NAME,
   weaviateAddress,
@@ -37,6 +37,11 @@ const LIST_MAX = 10_000;
 export class WeaviateStore implements VectorStore {
   readonly kind = 'weaviate';
   private client?: Promise<WeaviateClient>;
+  /**
+   * Collections seen to exist: the client's `exists` lists the whole schema (GET /v1/schema), too
+   * much for every search. Deleting a dataset forgets its collection.
+   */
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly stack: pg.Pool,
@@ -146,25 +151,22 @@ export class WeaviateStore implements VectorStore {
     await touchVectors(this.stack, datasetId);
   }
 
+  private async exists(client: WeaviateClient, name: string): Promise<boolean> {
+    if (this.known.has(name)) return true;
+    const exists = await client.collections.exists(name);
+    if (exists) this.known.add(name);
+    return exists;
+  }
+
   private async ensureCollection(client: WeaviateClient, name: string): Promise<void> {
-    if (await client.collections.exists(name)) return;
+    if (await this.exists(client, name)) return;
     const { configure } = await loadWeaviate();
     try {
-      await client.collections.create({
-        name,
-        properties: PROPERTIES.map((p) =>
-          p === 'text'
-            ? { name: p, dataType: 'text' as const, tokenization: 'word' as const }
-            : { name: p, dataType: 'text' as const },
-        ),
-        vectorizers: configure.vectors.selfProvided({
-          name: VECTOR_NAME,
-          vectorIndexConfig: configure.vectorIndex.hnsw({ distanceMetric: 'cosine' }),
-        }),
-      });
+      await client.collections.create(collectionConfig(configure, name));
+      this.known.add(name);
     } catch (error) {
       // Another process created it meanwhile (Dify takes a Redis lock for the same race).
-      if (!(await client.collections.exists(name))) throw error;
+      if (!(await this.exists(client, name))) throw error;
     }
   }
 
@@ -194,7 +196,7 @@ export class WeaviateStore implements VectorStore {
     let fetch = Math.min(Math.max(topK * 4, topK + 20), SEARCH_MAX);
     for (;;) {
       const nearest = await this.run(async (client) => {
-        if (!(await client.collections.exists(name))) return [];
+        if (!(await this.exists(client, name))) return [];
         const result = await client.collections.use(name).query.nearVector(query, {
           limit: fetch,
           targetVector: VECTOR_NAME,
@@ -230,7 +232,7 @@ export class WeaviateStore implements VectorStore {
     if (!datasetId) return;
     const name = collectionName(datasetId);
     await this.run(async (client) => {
-      if (!(await client.collections.exists(name))) return;
+      if (!(await this.exists(client, name))) return;
       const collection = client.collections.use(name);
       await collection.data.deleteMany(documentFilter(collection.filter, documentId));
     });
@@ -239,6 +241,7 @@ export class WeaviateStore implements VectorStore {
   async deleteDataset(datasetId: string): Promise<void> {
     const name = collectionName(datasetId);
     await this.run(async (client) => {
+      this.known.delete(name);
       if (await client.collections.exists(name)) await client.collections.delete(name);
     });
   }
