@@ -155,7 +155,7 @@ export class DatasetVectors {
       if (!chunk.length) continue;
       const keys = BigUint64Array.from(chunk, (slot) => BigInt(slot.key));
       const flat = new Float32Array(chunk.length * this.dimensions);
-      chunk.forEach((slot, i) => flat.set(slot.vector, i * this.dimensions));
+      for (const [i, slot] of chunk.entries()) flat.set(slot.vector, i * this.dimensions);
       building.index.add(keys, flat, 0);
     }
     if (this.building !== building) return;
