@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
-import { touchVectors } from '../vector-store.js';
 import { createExtension, createTable, isMissingTable, tableFor, vectorLiteral } from './pgvector-schema.js';
+import { currentNodes, markAdded, searchEnabled, segmentsToAdd } from './segment-rows.js';
 
 /** Dify's PGVECTOR_* settings (api/configs/middleware/vdb/pgvector_config.py) with its factory's fallbacks. */
 export interface PgvectorOptions {
@@ -68,20 +68,7 @@ export class PgvectorStore implements VectorStore {
   async add(datasetId: string, vectors: SegmentVector[]): Promise<void> {
     if (!vectors.length) return;
     await this.ready();
-    const ids = vectors.map((v) => v.segmentId);
-    const { rows } = await this.stack.query<{
-      id: string;
-      node: string;
-      hash: string | null;
-      document_id: string;
-      content: string;
-    }>(
-      `SELECT id, coalesce(index_node_id, id::text) AS node, index_node_hash AS hash, document_id, content
-       FROM document_segments WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
-      [datasetId, ids],
-    );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const present = vectors.filter((v) => byId.has(v.segmentId));
+    const { byId, present, documentIds } = await segmentsToAdd(this.stack, datasetId, vectors);
     if (!present.length) return; // the segments were replaced or deleted meanwhile
     const values = [
       present.map((v) => byId.get(v.segmentId)!.node),
@@ -119,24 +106,16 @@ export class PgvectorStore implements VectorStore {
       await this.withClient((client) => createTable(client, datasetId, dimensions));
       await this.withClient(insert);
     });
-    await this.dropReplaced(datasetId, [...new Set(rows.map((r) => r.document_id))]);
-    await this.stack.query(
-      `UPDATE document_segments SET status = 'completed', completed_at = now(), updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
-      [datasetId, present.map((v) => v.segmentId)],
-    );
-    await touchVectors(this.stack, datasetId);
+    await this.dropReplaced(datasetId, documentIds);
+    await markAdded(this.stack, datasetId, present);
   }
 
   /** A re-index gives a document new segments: its rows for segments that no longer exist go. */
   private async dropReplaced(datasetId: string, documentIds: string[]): Promise<void> {
     for (const documentId of documentIds) {
-      const { rows } = await this.stack.query<{ node: string }>(
-        'SELECT coalesce(index_node_id, id::text) AS node FROM document_segments WHERE document_id = $1',
-        [documentId],
-      );
       await this.pool.query(
         `DELETE FROM ${tableFor(datasetId)} WHERE meta->>'document_id' = $1 AND id::text <> ALL($2::text[])`,
-        [documentId, rows.map((r) => r.node)],
+        [documentId, await currentNodes(this.stack, documentId)],
       );
     }
   }
@@ -144,21 +123,7 @@ export class PgvectorStore implements VectorStore {
   async search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]> {
     if (topK < 1 || !query.length) return [];
     await this.ready();
-    let fetch = Math.min(Math.max(topK * 4, topK + 20), EF_SEARCH_MAX);
-    for (;;) {
-      const nearest = await this.nearest(datasetId, query, fetch);
-      if (!nearest.length) return [];
-      const { rows } = await this.stack.query<{ id: string }>(
-        `SELECT s.id FROM document_segments s JOIN documents d ON d.id = s.document_id
-         WHERE s.id = ANY($1::uuid[]) AND s.dataset_id = $2 AND s.enabled AND s.status = 'completed' AND d.enabled AND NOT d.archived`,
-        [nearest.map((h) => h.segmentId), datasetId],
-      );
-      const searchable = new Set(rows.map((r) => r.id));
-      const hits = nearest.filter((h) => searchable.has(h.segmentId));
-      // Fewer than asked while the scan was full: disabled segments took the places; look further.
-      if (hits.length >= topK || nearest.length < fetch || fetch >= EF_SEARCH_MAX) return hits.slice(0, topK);
-      fetch = Math.min(fetch * 4, EF_SEARCH_MAX);
-    }
+    return searchEnabled(this.stack, datasetId, topK, EF_SEARCH_MAX, (limit) => this.nearest(datasetId, query, limit));
   }
 
   /** The `limit` nearest rows by cosine distance (the HNSW index answers when there is one). */

@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
-import { touchVectors } from '../vector-store.js';
 import {
   collectionConfig,
   collectionName,
@@ -10,6 +9,7 @@ import {
   VECTOR_NAME,
   weaviateAddress,
 } from './weaviate-config.js';
+import { currentNodes, markAdded, searchEnabled, segmentsToAdd } from './segment-rows.js';
 import { loadWeaviate, type WeaviateClient } from './weaviate-client.js';
 import { weaviateFault } from './weaviate-errors.js';
 
@@ -100,19 +100,7 @@ export class WeaviateStore implements VectorStore {
 
   async add(datasetId: string, vectors: SegmentVector[]): Promise<void> {
     if (!vectors.length) return;
-    const { rows } = await this.stack.query<{
-      id: string;
-      node: string;
-      hash: string | null;
-      document_id: string;
-      content: string;
-    }>(
-      `SELECT id, coalesce(index_node_id, id::text) AS node, index_node_hash AS hash, document_id, content
-       FROM document_segments WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
-      [datasetId, vectors.map((v) => v.segmentId)],
-    );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const present = vectors.filter((v) => byId.has(v.segmentId));
+    const { byId, present, documentIds } = await segmentsToAdd(this.stack, datasetId, vectors);
     if (!present.length) return; // the segments were replaced or deleted meanwhile
     const name = collectionName(datasetId);
     await this.run(async (client) => {
@@ -142,13 +130,9 @@ export class WeaviateStore implements VectorStore {
           throw new Error(`Weaviate rejected ${Object.keys(result.errors).length} object(s): ${first?.message}`);
         }
       }
-      await this.dropReplaced(client, name, [...new Set(rows.map((r) => r.document_id))]);
+      await this.dropReplaced(client, name, documentIds);
     });
-    await this.stack.query(
-      `UPDATE document_segments SET status = 'completed', completed_at = now(), updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
-      [datasetId, present.map((v) => v.segmentId)],
-    );
-    await touchVectors(this.stack, datasetId);
+    await markAdded(this.stack, datasetId, present);
   }
 
   private async exists(client: WeaviateClient, name: string): Promise<boolean> {
@@ -174,11 +158,7 @@ export class WeaviateStore implements VectorStore {
   private async dropReplaced(client: WeaviateClient, name: string, documentIds: string[]): Promise<void> {
     const collection = client.collections.use(name);
     for (const documentId of documentIds) {
-      const { rows } = await this.stack.query<{ node: string }>(
-        'SELECT coalesce(index_node_id, id::text) AS node FROM document_segments WHERE document_id = $1',
-        [documentId],
-      );
-      const keep = new Set(rows.map((r) => r.node));
+      const keep = new Set(await currentNodes(this.stack, documentId));
       // ContainsNone needs Weaviate 1.32: list the document's objects and delete the stale ones by id.
       const existing = await collection.query.fetchObjects({
         filters: documentFilter(collection.filter, documentId),
@@ -193,12 +173,11 @@ export class WeaviateStore implements VectorStore {
   async search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]> {
     if (topK < 1 || !query.length) return [];
     const name = collectionName(datasetId);
-    let fetch = Math.min(Math.max(topK * 4, topK + 20), SEARCH_MAX);
-    for (;;) {
-      const nearest = await this.run(async (client) => {
+    return searchEnabled(this.stack, datasetId, topK, SEARCH_MAX, (limit) =>
+      this.run(async (client) => {
         if (!(await this.exists(client, name))) return [];
         const result = await client.collections.use(name).query.nearVector(query, {
-          limit: fetch,
+          limit,
           targetVector: VECTOR_NAME,
           returnMetadata: ['distance'],
           returnProperties: ['segment_id'],
@@ -207,18 +186,8 @@ export class WeaviateStore implements VectorStore {
           segmentId: String(o.properties.segment_id ?? o.uuid),
           score: scoreFromDistance(o.metadata?.distance),
         }));
-      });
-      if (!nearest.length) return [];
-      const { rows } = await this.stack.query<{ id: string }>(
-        `SELECT s.id FROM document_segments s JOIN documents d ON d.id = s.document_id
-         WHERE s.id = ANY($1::uuid[]) AND s.dataset_id = $2 AND s.enabled AND s.status = 'completed' AND d.enabled AND NOT d.archived`,
-        [nearest.map((h) => h.segmentId), datasetId],
-      );
-      const searchable = new Set(rows.map((r) => r.id));
-      const hits = nearest.filter((h) => searchable.has(h.segmentId));
-      if (hits.length >= topK || nearest.length < fetch || fetch >= SEARCH_MAX) return hits.slice(0, topK);
-      fetch = Math.min(fetch * 4, SEARCH_MAX);
-    }
+      }),
+    );
   }
 
   async deleteDocument(documentId: string): Promise<void> {
