@@ -55,14 +55,19 @@ export interface WeaviateClient {
   close(): Promise<void>;
 }
 
-export interface ConnectToCustomOptions {
+/** Where the client connects (weaviate-config.ts's weaviateAddress works it out from the settings). */
+export interface WeaviateAddress {
   httpHost: string;
   httpPort: number;
   httpSecure: boolean;
+  /** A path prefix when Weaviate sits behind a proxy at http://host/weaviate. */
   httpPath: string;
   grpcHost: string;
   grpcPort: number;
   grpcSecure: boolean;
+}
+
+export interface ConnectToCustomOptions extends WeaviateAddress {
   /** An API key as a string (the client's isApiKey accepts one). */
   authCredentials?: string;
   skipInitChecks: boolean;

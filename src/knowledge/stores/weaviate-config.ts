@@ -1,4 +1,4 @@
-import type { WeaviateModule } from './weaviate-client.js';
+import type { WeaviateAddress, WeaviateModule } from './weaviate-client.js';
 
 /**
  * The pure parts of the Weaviate store, laid out as Dify's WeaviateVector
@@ -31,17 +31,6 @@ export function collectionConfig(configure: WeaviateModule['configure'], name: s
       vectorIndexConfig: configure.vectorIndex.hnsw({ distanceMetric: 'cosine' }),
     }),
   };
-}
-
-export interface WeaviateAddress {
-  httpHost: string;
-  httpPort: number;
-  httpSecure: boolean;
-  /** A path prefix when Weaviate sits behind a proxy at http://host/weaviate. */
-  httpPath: string;
-  grpcHost: string;
-  grpcPort: number;
-  grpcSecure: boolean;
 }
 
 /**

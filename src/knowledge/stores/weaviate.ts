@@ -52,15 +52,8 @@ export class WeaviateStore implements VectorStore {
   private connect(): Promise<WeaviateClient> {
     this.client ??= (async () => {
       const { default: weaviate } = await loadWeaviate();
-      const a = weaviateAddress(this.options.endpoint, this.options.grpcEndpoint);
       const client = await weaviate.connectToCustom({
-        httpHost: a.httpHost,
-        httpPort: a.httpPort,
-        httpSecure: a.httpSecure,
-        httpPath: a.httpPath,
-        grpcHost: a.grpcHost,
-        grpcPort: a.grpcPort,
-        grpcSecure: a.grpcSecure,
+        ...weaviateAddress(this.options.endpoint, this.options.grpcEndpoint),
         authCredentials: this.options.apiKey || undefined,
         // As Dify: no start-up round trips (gRPC health, version); /v1/meta below checks endpoint and key.
         skipInitChecks: true,
