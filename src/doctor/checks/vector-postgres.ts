@@ -1,20 +1,11 @@
 import pg from 'pg';
 import type { Settings } from '../../config/schema.js';
+import type { DbServer } from '../../db/types.js';
 import type { CheckResult } from '../types.js';
-
-/** A PostgreSQL to probe (the stack's carries DB_EXTRAS's TLS options). */
-interface Connection {
-  host: string;
-  port: number;
-  user: string;
-  password?: string;
-  database: string;
-  ssl?: false | import('node:tls').ConnectionOptions;
-}
 
 /** Connects with a short timeout; a refusal becomes the finding, naming the variables to fix. */
 async function connect(
-  connection: Connection,
+  connection: DbServer,
   names: { host: string; port: string; user: string; password: string; database: string },
 ): Promise<pg.Client | CheckResult> {
   const where = `${connection.host}:${connection.port}`;
@@ -68,7 +59,7 @@ const INSTALL_FIX =
 /** VECTOR_STORE=pgvector: the login, then the extension (installed, or creatable by PGVECTOR_USER). */
 export async function probePgvector(s: Settings & { PGVECTOR_HOST: string }): Promise<CheckResult> {
   // Dify's PGVectorFactory fallbacks for the unset ones.
-  const connection: Connection = {
+  const connection: DbServer = {
     host: s.PGVECTOR_HOST,
     port: s.PGVECTOR_PORT,
     user: s.PGVECTOR_USER ?? 'postgres',
@@ -108,7 +99,7 @@ export async function probePgvector(s: Settings & { PGVECTOR_HOST: string }): Pr
 }
 
 /** The default store: the stack's database has `document_segments.embedding` (real[], no extension). */
-export async function probeDefaultStore(connection: Connection): Promise<CheckResult> {
+export async function probeDefaultStore(connection: DbServer): Promise<CheckResult> {
   const where = `${connection.host}:${connection.port}/${connection.database}`;
   const client = await connect(connection, {
     host: 'DB_HOST',
