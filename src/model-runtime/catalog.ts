@@ -142,8 +142,8 @@ export function providerResponse(tenantId: string, spec: ProviderSpec, state: Wo
   };
 }
 
-/** Dify's SimpleProviderEntityResponse (inside default-model answers). */
-export function simpleProvider(tenantId: string, spec: ProviderSpec) {
+/** The fields Dify's provider answers open with (SimpleProviderEntityResponse, ProviderWithModelsResponse). */
+export function providerHead(tenantId: string, spec: ProviderSpec) {
   return {
     tenant_id: tenantId,
     provider: spec.provider,
@@ -151,6 +151,10 @@ export function simpleProvider(tenantId: string, spec: ProviderSpec) {
     icon_small: spec.icon_small ?? null,
     icon_small_dark: null,
     icon_large: spec.icon_large ?? null,
-    supported_model_types: spec.supported_model_types,
   };
+}
+
+/** Dify's SimpleProviderEntityResponse (inside default-model answers). */
+export function simpleProvider(tenantId: string, spec: ProviderSpec) {
+  return { ...providerHead(tenantId, spec), supported_model_types: spec.supported_model_types };
 }

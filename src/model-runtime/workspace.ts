@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { type Credentials, ORIGIN_MODEL_TYPE, type ProviderSpec } from './catalog-types.js';
-import { modelsOf, providerResponse, readWorkspace } from './catalog.js';
+import { modelsOf, providerHead, providerResponse, readWorkspace } from './catalog.js';
 import { checkCredentials } from './calls.js';
 import { ModelConfigError } from './config-error.js';
 import {
@@ -220,16 +220,7 @@ export function createModelProviderService(deps: WorkspaceDeps) {
         .filter((s) => s.supported_model_types.includes(type))
         .map((s) => ({ spec: s, models: modelsOf(s, state, type) }))
         .filter((p) => p.models.length > 0)
-        .map(({ spec: s, models }) => ({
-          tenant_id: tenantId,
-          provider: s.provider,
-          label: { zh_Hans: s.label.zh_Hans ?? s.label.en_US, en_US: s.label.en_US },
-          icon_small: s.icon_small ?? null,
-          icon_small_dark: null,
-          icon_large: s.icon_large ?? null,
-          status: 'active' as const,
-          models,
-        }));
+        .map(({ spec: s, models }) => ({ ...providerHead(tenantId, s), status: 'active' as const, models }));
     },
 
     /** GET models/credentials: a custom model's active (or given) credential and the others. */
