@@ -1,5 +1,6 @@
 import type { Credentials, ProviderSpec } from '../catalog-types.js';
 import { i18n, onEmbedding, onLlm, secret, select, str, text, trimUrl } from './form.js';
+import { sdkModels } from './sdk-models.js';
 
 export const AZURE_API_VERSIONS = [
   '2024-10-21',
@@ -70,9 +71,5 @@ export const azureOpenaiProvider: ProviderSpec = {
   models: [],
   credentialAliases: { api_key: 'openai_api_key', endpoint_url: 'openai_api_base' },
   source: 'builtin',
-  languageModel: async ({ credentials, model, mode, fetch }) =>
-    mode === 'completion'
-      ? (await client(credentials, fetch)).completion(model)
-      : (await client(credentials, fetch)).chat(model),
-  embeddingModel: async ({ credentials, model, fetch }) => (await client(credentials, fetch)).embedding(model),
+  ...sdkModels(client),
 };

@@ -1,6 +1,7 @@
 import type { ProviderSpec } from '../catalog-types.js';
 import { contextSizeOf } from '../prices.js';
 import { i18n, secret, str, text, trimUrl } from './form.js';
+import { sdkModels } from './sdk-models.js';
 
 const CHAT = [
   'gpt-4o',
@@ -59,9 +60,5 @@ export const openaiProvider: ProviderSpec = {
   validationModel: { llm: 'gpt-4o-mini', 'text-embedding': 'text-embedding-3-small' },
   credentialAliases: { api_key: 'openai_api_key' },
   source: 'builtin',
-  languageModel: async ({ credentials, model, mode, fetch }) =>
-    mode === 'completion'
-      ? (await client(credentials, fetch)).completion(model)
-      : (await client(credentials, fetch)).chat(model),
-  embeddingModel: async ({ credentials, model, fetch }) => (await client(credentials, fetch)).embedding(model),
+  ...sdkModels(client),
 };
