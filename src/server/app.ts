@@ -25,9 +25,11 @@ import type { ServiceRoutes } from './routes/service-api/index.js';
 import { initSentry } from './sentry.js';
 import { findAccount } from './services/accounts.js';
 import { createAppKeyResolver } from './services/api-keys.js';
+import { createAppListCache } from './services/app-list-cache.js';
 import { createTokenService } from './services/auth-tokens.js';
 import { createFileStorage } from './services/file-storage.js';
 import { createSessionCheck } from './services/session-check.js';
+import { ChangeFeed } from './store/change-feed.js';
 import { openBackends, type Backends } from './store/index.js';
 import type { RateLimitOptions } from './store/types.js';
 import { trustedProxy } from './trust-proxy.js';
@@ -57,6 +59,8 @@ export interface AppDeps {
   requestTimeouts?: RequestTimeouts;
   /** How long "this token's account and workspace still stand" is reused. @default 3000 ms */
   sessionCheckTtlMs?: number;
+  /** How long an app list page is reused when no change of its workspace is heard. @default 3000 ms */
+  appListTtlMs?: number;
 }
 
 export interface RouteEntry {
@@ -81,8 +85,10 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
   const pool = deps.pool ?? createPool({ settings, logger });
   let backends: Backends | undefined = deps.backends;
   let vectors: OpenVectorStore | undefined;
+  const changes = new ChangeFeed(pool.options, logger);
   // What this call opened, it closes: on app.close(), or at once when building fails half-way.
   const release = async (): Promise<void> => {
+    await changes.close();
     if (!deps.backends && backends) await Promise.allSettled([backends.queue.close(5000), backends.store.close()]);
     await vectors?.close().catch(() => {});
     if (!deps.pool) await pool.end().catch(() => {});
@@ -92,7 +98,8 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
     const vector = describeVectorStore(settings);
     logger.debug({ vector }, 'vector store');
     vectors = openVectorStore(settings, pool);
-    const ctx = await buildContext({ deps, logger, pool, backends, vectors: vectors.store });
+    await changes.start();
+    const ctx = await buildContext({ deps, logger, pool, backends, vectors: vectors.store, changes });
     const app = await buildServer(deps, ctx);
     app.addHook('onClose', release);
     return app;
@@ -108,8 +115,11 @@ async function buildContext(input: {
   pool: pg.Pool;
   backends: Backends;
   vectors: VectorStore;
+  changes: ChangeFeed;
 }): Promise<AppContext> {
-  const { deps, logger, pool, backends, vectors } = input;
+  const { deps, logger, pool, backends, vectors, changes } = input;
+  const appKeys = createAppKeyResolver({ pool });
+  changes.on('apps', () => appKeys.clear());
   const { settings } = deps;
   // Built-in providers plus PROVIDER_PLUGINS_DIR plugins (a broken plugin is logged and skipped).
   const modelRuntime =
@@ -138,7 +148,9 @@ async function buildContext(input: {
       // An access token stops working within seconds once its account or workspace is gone or banned.
       stillValid: createSessionCheck({ pool, ttlMs: deps.sessionCheckTtlMs }),
     }),
-    appKeys: createAppKeyResolver({ pool }),
+    appKeys,
+    appLists: createAppListCache({ feed: changes, ttlMs: deps.appListTtlMs }),
+    changes,
     health: createHealthCheck({ pool, pingRedis: backends.pingRedis }),
     modelRuntime,
     loginLimiter: backends.store.rateLimiter({

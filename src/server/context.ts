@@ -5,7 +5,9 @@ import type { FileStorage } from './services/file-storage.js';
 import type { Logger } from './logger.js';
 import type { ModelRuntimeService } from '../model-runtime/index.js';
 import type { AppKeyResolver } from './services/api-keys.js';
+import type { AppListCache } from './services/app-list-cache.js';
 import type { TokenService } from './services/auth-tokens.js';
+import type { ChangeFeed } from './store/change-feed.js';
 import type { TaskQueue } from './store/queue.js';
 import type { RateLimiter, Store } from './store/types.js';
 import type { VectorStore } from '../knowledge/index.js';
@@ -39,6 +41,10 @@ export interface AppContext {
   tokens: TokenService;
   /** The app behind a service API key (cached per process for a few seconds; `clear()` after changes). */
   appKeys: AppKeyResolver;
+  /** Serialized app list pages per workspace, dropped on any write to `apps` (change feed, migration 0009). */
+  appLists: AppListCache;
+  /** What other processes changed (LISTEN difyctl_changes): per-process caches subscribe to it. */
+  changes: ChangeFeed;
   health: () => Promise<HealthReport>;
   /** Model providers (built-in and PROVIDER_PLUGINS_DIR plugins), credentials, model calls. */
   modelRuntime: ModelRuntimeService;

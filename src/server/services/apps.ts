@@ -56,40 +56,6 @@ const LIST_COLUMNS = COLUMNS.replace(
 /** An app row of the list: as AppRow, with the timestamps already in unix seconds. */
 type ListedAppRow = Omit<AppRow, 'created_at' | 'updated_at'> & { created_at: number; updated_at: number };
 
-/** The JSON schema of the app list (fastify serializes the response from it; Dify's fields). */
-export const APP_LIST_SCHEMA = {
-  type: 'object',
-  properties: {
-    page: { type: 'integer' },
-    limit: { type: 'integer' },
-    total: { type: 'integer' },
-    has_more: { type: 'boolean' },
-    data: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          name: { type: 'string' },
-          description: { type: 'string' },
-          mode: { type: 'string' },
-          icon_type: { type: ['string', 'null'] },
-          icon: { type: ['string', 'null'] },
-          icon_background: { type: ['string', 'null'] },
-          enable_site: { type: 'boolean' },
-          enable_api: { type: 'boolean' },
-          api_rpm: { type: 'integer' },
-          api_rph: { type: 'integer' },
-          status: { type: 'string' },
-          created_by: { type: ['string', 'null'] },
-          created_at: { type: 'integer' },
-          updated_at: { type: 'integer' },
-        },
-      },
-    },
-  },
-} as const;
-
 /** Apps of a workspace, newest first; apps being deleted are hidden. */
 export async function listApps(pool: pg.Pool, input: { tenantId: string; page: number; limit: number; name?: string }) {
   const params: unknown[] = [input.tenantId];

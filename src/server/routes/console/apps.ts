@@ -4,15 +4,7 @@ import { loadAppConfig, modelConfigJson } from '../../../apps/model-config/index
 import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db.js';
 import { accountOf } from '../../hooks/auth.js';
-import {
-  APP_LIST_SCHEMA,
-  APP_MODES,
-  createApp,
-  getApp,
-  listApps,
-  markAppDeleting,
-  updateApp,
-} from '../../services/apps.js';
+import { APP_MODES, createApp, getApp, listApps, markAppDeleting, updateApp } from '../../services/apps.js';
 import { INT4_MAX, parse, uuidParam } from '../validate.js';
 
 const AppParams = z.object({ appId: uuidParam });
@@ -44,9 +36,13 @@ const UpdateBody = z.object({
 
 /** Apps CRUD of the signed-in account's workspace. Deleting enqueues the `app_deletion` task. */
 export async function appRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/apps', { schema: { response: { 200: APP_LIST_SCHEMA } } }, async (request) => {
+  app.get('/apps', async (request, reply) => {
     const q = parse(ListQuery, request.query);
-    return listApps(ctx.pool, { tenantId: accountOf(request).tenantId, ...q });
+    const { tenantId } = accountOf(request);
+    const page = ctx.appLists.page(tenantId, `${q.page}\n${q.limit}\n${q.name ?? ''}`, async () =>
+      JSON.stringify(await listApps(ctx.pool, { tenantId, ...q })),
+    );
+    return reply.type('application/json; charset=utf-8').send(await page);
   });
   app.post('/apps', async (request, reply) => {
     const body = parse(CreateBody, request.body);

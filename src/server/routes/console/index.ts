@@ -15,6 +15,13 @@ import { setupRoutes } from './setup.js';
 
 /** The console API, mounted at /console/api. */
 export async function consoleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // Any write by an account (an app created, imported, configured, deleted…) drops its workspace's
+  // cached app list pages in this process before the answer leaves: its own next list shows the change.
+  // Other processes hear it from the change feed (migration 0009).
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (request.method !== 'GET' && request.auth?.kind === 'account') ctx.appLists.forget(request.auth.tenantId);
+    done(null, payload);
+  });
   for (const routes of [
     setupRoutes,
     authRoutes,
