@@ -1,15 +1,7 @@
 import { Job, Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { BROKER_TUNING, clientFor, type RedisClient, type RedisTarget } from '../../config/redis-connection.js';
-import {
-  DEFAULT_RETRY,
-  ENQUEUE_TIMEOUT_MS,
-  withDeadline,
-  type ConsumeOptions,
-  type QueueName,
-  type RetryPolicy,
-  type TaskQueue,
-  type TaskState,
-} from './queue.js';
+import { acceptedWithin, DEFAULT_RETRY } from './queue.js';
+import type { ConsumeOptions, QueueName, RetryPolicy, TaskQueue, TaskState } from './queue.js';
 
 /**
  * The queues' key prefix. On a cluster it is a hash tag, `{difyctl}`: a BullMQ queue's scripts
@@ -66,9 +58,7 @@ export function bullmqQueue(options: {
         removeOnComplete: 1000,
         removeOnFail: false,
       });
-      // A late success after the deadline finds the app unmarked; its task then fails, app intact.
-      adding.catch(() => {});
-      const job = await withDeadline(adding, { ms: ENQUEUE_TIMEOUT_MS, what: 'the task queue (Redis)' });
+      const job = await acceptedWithin(adding, 'Redis');
       return String(job.id);
     },
     consume: async ({ queues: names, concurrency, handler, onFailure }: ConsumeOptions) => {

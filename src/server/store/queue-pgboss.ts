@@ -1,14 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { DbServer } from '../../db/types.js';
-import {
-  DEFAULT_RETRY,
-  ENQUEUE_TIMEOUT_MS,
-  withDeadline,
-  type ConsumeOptions,
-  type QueueName,
-  type RetryPolicy,
-  type TaskQueue,
-} from './queue.js';
+import { acceptedWithin, DEFAULT_RETRY } from './queue.js';
+import type { ConsumeOptions, QueueName, RetryPolicy, TaskQueue } from './queue.js';
 
 export interface PgBossQueueOptions {
   connection: DbServer;
@@ -63,8 +56,7 @@ export function pgBossQueue(options: PgBossQueueOptions): TaskQueue {
     kind: 'pg-boss',
     enqueue: async (queue, name, data) => {
       const sending = ready(queue).then(() => boss.send(queue, { name, data } satisfies Payload, retryOptions));
-      sending.catch(() => {});
-      const id = await withDeadline(sending, { ms: ENQUEUE_TIMEOUT_MS, what: 'the task queue (PostgreSQL)' });
+      const id = await acceptedWithin(sending, 'PostgreSQL');
       if (!id) throw new Error(`pg-boss did not accept a ${queue} task`);
       return id;
     },

@@ -75,3 +75,12 @@ export async function withDeadline<T>(work: Promise<T>, options: { ms: number; w
     clearTimeout(timer);
   }
 }
+
+/**
+ * A broker's acceptance of a task, bounded by ENQUEUE_TIMEOUT_MS. A late acceptance after the
+ * deadline is dropped: the caller has answered 503, and the task then fails with its app intact.
+ */
+export function acceptedWithin<T>(sending: Promise<T>, broker: string): Promise<T> {
+  sending.catch(() => {});
+  return withDeadline(sending, { ms: ENQUEUE_TIMEOUT_MS, what: `the task queue (${broker})` });
+}
