@@ -76,6 +76,9 @@ export function streamChunk(generation: Generation, e: AppEvent): Record<string,
 export const sseData = (chunk: Record<string, unknown>): string => `data: ${JSON.stringify(chunk)}\n\n`;
 export const SSE_PING = 'event: ping\n\n';
 
+/** One event of a generation as Dify's SSE stream writes it: its chunk, framed. */
+export const sseEvent = (generation: Generation, e: AppEvent): string => sseData(streamChunk(generation, e));
+
 /**
  * The blocking answer: the stream collected into Dify's `{"event": "message", …}` document.
  * @throws AppRequestError the stream's `error` event (its code, message and status)

@@ -1,20 +1,12 @@
 /**
  * Apps: one generator per app mode producing one stream of Dify events, the app model config, end
- * users, stop flags. Blocking collects the stream (collectBlocking), SSE writes it (streamChunk).
+ * users, stop flags. Blocking collects the stream (collectBlocking), SSE writes it (sseEvent).
  */
 export { CHAT_MODES, generateChat } from './chat.js';
 export { generateCompletion } from './completion.js';
 export { DEFAULT_USER, findEndUser, resolveEndUser, type EndUser } from './end-users.js';
 export { AppRequestError } from './errors.js';
-export {
-  collectBlocking,
-  SSE_PING,
-  sseData,
-  streamChunk,
-  type AppEvent,
-  type Generation,
-  type MessageMetadata,
-} from './events.js';
+export { collectBlocking, SSE_PING, sseEvent, type AppEvent, type Generation, type MessageMetadata } from './events.js';
 export type { FileMapping, LoadUpload } from './files.js';
 export type { GeneratorDeps } from './generate.js';
 export { prepareInputs } from './inputs.js';

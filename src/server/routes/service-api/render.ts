@@ -5,14 +5,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import {
-  collectBlocking,
-  SSE_PING,
-  sseData,
-  streamChunk,
-  type AppEvent,
-  type Generation,
-} from '../../../apps/index.js';
+import { collectBlocking, SSE_PING, sseEvent, type AppEvent, type Generation } from '../../../apps/index.js';
 import { appCall } from '../app-errors.js';
 
 /** Dify's ping period (AppQueueManager.listen). */
@@ -54,7 +47,7 @@ export interface SseOptions {
  */
 export function sseStream(generation: Generation, options: SseOptions = {}): Readable {
   const out = new PassThrough();
-  const encode = options.encode ?? ((event: AppEvent) => sseData(streamChunk(generation, event)));
+  const encode = options.encode ?? ((event: AppEvent) => sseEvent(generation, event));
   const ping = options.ping ?? SSE_PING;
   const live = (): boolean => !out.destroyed && !out.writableEnded;
   const write = async (text: string): Promise<void> => {
