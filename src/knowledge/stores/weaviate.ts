@@ -128,6 +128,13 @@ export class WeaviateStore implements VectorStore {
     await markAdded(this.stack, datasetId, present);
   }
 
+  /** Weaviate's answer for a collection that is gone (dropped behind the cache): forgotten, nothing there. */
+  private gone(name: string, error: unknown): undefined {
+    if (!/could not find class/.test(error instanceof Error ? error.message : '')) throw error;
+    this.known.delete(name);
+    return undefined;
+  }
+
   private async exists(client: WeaviateClient, name: string): Promise<boolean> {
     if (this.known.has(name)) return true;
     const exists = await client.collections.exists(name);
@@ -135,7 +142,13 @@ export class WeaviateStore implements VectorStore {
     return exists;
   }
 
+  /**
+   * Asked of Weaviate on every add, never from the cache: another process may have dropped the
+   * collection (the api re-indexing a dataset on a new embedding model), and an insert into a missing
+   * collection is refused, or auto-created by Weaviate's auto-schema without Dify's layout.
+   */
   private async ensureCollection(client: WeaviateClient, name: string): Promise<void> {
+    this.known.delete(name);
     if (await this.exists(client, name)) return;
     const { configure } = await loadWeaviate();
     try {
@@ -169,12 +182,16 @@ export class WeaviateStore implements VectorStore {
     return searchEnabled(this.stack, datasetId, topK, SEARCH_MAX, (limit) =>
       this.run(async (client) => {
         if (!(await this.exists(client, name))) return [];
-        const result = await client.collections.use(name).query.nearVector(query, {
-          limit,
-          targetVector: VECTOR_NAME,
-          returnMetadata: ['distance'],
-          returnProperties: ['segment_id'],
-        });
+        const result = await client.collections
+          .use(name)
+          .query.nearVector(query, {
+            limit,
+            targetVector: VECTOR_NAME,
+            returnMetadata: ['distance'],
+            returnProperties: ['segment_id'],
+          })
+          .catch((error: unknown) => this.gone(name, error));
+        if (!result) return [];
         return result.objects.map((o) => ({
           segmentId: String(o.properties.segment_id ?? o.uuid),
           score: scoreFromDistance(o.metadata?.distance),
@@ -196,7 +213,9 @@ export class WeaviateStore implements VectorStore {
     await this.run(async (client) => {
       if (!(await this.exists(client, name))) return;
       const collection = client.collections.use(name);
-      await collection.data.deleteMany(documentFilter(collection.filter, documentId));
+      await collection.data
+        .deleteMany(documentFilter(collection.filter, documentId))
+        .catch((error: unknown) => this.gone(name, error));
     });
   }
 

@@ -1,0 +1,394 @@
+/**
+ * VECTOR_STORE=weaviate end to end through the unmodified weaviate-client 3.12.1, over its REST and
+ * gRPC protocols, against test/helpers/weaviate-stand-in.ts: no Weaviate server can be installed here,
+ * so an in-memory stand-in on loopback answers what the client sends (REST /v1/meta and /v1/schema;
+ * gRPC BatchObjects, Search, BatchDelete) in the shapes of Weaviate's protos, encoded by the client's
+ * own generated code. The segment rows are in a real PostgreSQL (the stack's database).
+ *
+ * What stays untested against a real Weaviate: its HNSW index (the stand-in searches exactly), its
+ * float32 distance arithmetic (compared to 6 decimals here), auto-schema, replication/consistency,
+ * the exact wording of its errors, and versions' behaviour beyond the two encodings tried (1.27,
+ * where nearVector sends vectorBytes, and 1.32, where it sends the `vectors` field).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMigrator } from '../../src/db/migrator.js';
+import { isDifyctlError } from '../../src/errors/index.js';
+import { WeaviateStore } from '../../src/knowledge/index.js';
+import { collectionName } from '../../src/knowledge/stores/weaviate-config.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startWeaviateStandIn, type WeaviateStandIn } from '../helpers/weaviate-stand-in.js';
+import { cosineDistance, floats, OP, type SearchRequestMsg } from '../helpers/weaviate-stand-in-grpc.js';
+
+const KEY = 'grpc-key-0123';
+let server: TestPostgres;
+let stack: pg.Pool;
+let tenantId: string;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  const db = await server.createDatabase();
+  await createMigrator({ connection: db }).up();
+  stack = new pg.Pool({ ...db, max: 3 });
+  stack.on('error', () => {});
+  tenantId = (await stack.query(`INSERT INTO tenants (name) VALUES ('weaviate') RETURNING id`)).rows[0].id;
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.end();
+  await server?.stop();
+});
+
+async function dataset(): Promise<string> {
+  const { rows } = await stack.query(
+    `INSERT INTO datasets (tenant_id, name, indexing_technique) VALUES ($1, $2, 'high_quality') RETURNING id`,
+    [tenantId, `ds-${Math.random()}`],
+  );
+  return rows[0].id;
+}
+
+interface Segment {
+  id: string;
+  /** The Weaviate object's id: index_node_id when set (as Dify's), else the segment id. */
+  node: string;
+}
+
+/** A document with `count` segments waiting for vectors; `nodeIds` gives them Dify's index_node_id. */
+async function document(
+  datasetId: string,
+  count: number,
+  nodeIds = false,
+): Promise<{ id: string; segments: Segment[] }> {
+  const { rows } = await stack.query(
+    `INSERT INTO documents (tenant_id, dataset_id, name, indexing_status) VALUES ($1, $2, 'doc', 'completed') RETURNING id`,
+    [tenantId, datasetId],
+  );
+  const id: string = rows[0].id;
+  const segments = await stack.query<Segment>(
+    `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, index_node_id)
+     SELECT $1, $2, $3, n, 'segment ' || n, 'indexing', CASE WHEN $5 THEN gen_random_uuid()::text END
+     FROM generate_series(1, $4::int) AS n ORDER BY n
+     RETURNING id, coalesce(index_node_id, id::text) AS node`,
+    [tenantId, datasetId, id, count, nodeIds],
+  );
+  return { id, segments: segments.rows };
+}
+
+/** A unit vector at `degrees` in the plane of the first two axes, padded to `dims`. */
+const at = (degrees: number, dims = 4): number[] => {
+  const r = (degrees * Math.PI) / 180;
+  return [Math.cos(r), Math.sin(r), ...Array<number>(dims - 2).fill(0)];
+};
+const f32 = (v: number[]) => Array.from(new Float32Array(v));
+const searches = (w: WeaviateStandIn) =>
+  w.grpc.filter((c) => c.method === 'Search').map((c) => c.request as SearchRequestMsg); // recorded decoded SearchRequest
+
+async function failure(work: Promise<unknown>): Promise<Error & { code?: string }> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isDifyctlError(error)).toBe(true);
+  return error as Error & { code?: string }; // a DifyctlError, checked above
+}
+
+describe.each(['1.27.0', '1.32.0'])(
+  'Weaviate store over the real client and a stand-in Weaviate %s (REST + gRPC)',
+  (version) => {
+    let weaviate: WeaviateStandIn;
+    let store: WeaviateStore;
+    beforeAll(async () => {
+      weaviate = await startWeaviateStandIn({ apiKey: KEY, version });
+      store = new WeaviateStore(stack, {
+        endpoint: weaviate.endpoint,
+        apiKey: KEY,
+        grpcEndpoint: weaviate.grpcEndpoint,
+        batchSize: 4,
+      });
+    });
+    afterAll(async () => {
+      await store?.close();
+      await weaviate?.close();
+    });
+
+    it("add: BatchObjects carries Dify's properties and the `default` vector; the key and client version reach gRPC metadata", async () => {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 3);
+      const b = await document(datasetId, 3, true);
+      const vectors = [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 15) }));
+      await store.add(datasetId, vectors);
+
+      const name = collectionName(datasetId);
+      const objects = weaviate.collections.get(name)?.objects;
+      expect(objects?.size).toBe(6);
+      for (const [i, s] of [...a.segments, ...b.segments].entries()) {
+        const o = objects?.get(s.node);
+        expect(o?.properties).toEqual({
+          text: `segment ${(i % 3) + 1}`,
+          document_id: i < 3 ? a.id : b.id,
+          doc_id: s.node,
+          doc_hash: '',
+          dataset_id: datasetId,
+          segment_id: s.id,
+        });
+        expect(o?.vectors.get('default')).toEqual(f32(vectors[i]!.vector));
+      }
+      const { rows } = await stack.query(
+        `SELECT count(*)::int AS n FROM document_segments WHERE dataset_id = $1 AND status = 'completed'`,
+        [datasetId],
+      );
+      expect(rows[0].n).toBe(6);
+      // batchSize 4: two BatchObjects; then per document a Search listing its objects (stale ones go).
+      expect(weaviate.grpc.map((c) => c.method)).toEqual(['BatchObjects', 'BatchObjects', 'Search', 'Search']);
+      for (const call of weaviate.grpc) {
+        expect(call.authorization).toBe(`Bearer ${KEY}`);
+        expect(call.client).toMatch(/^weaviate-client-typescript\/3\.12\./);
+      }
+      const listing = searches(weaviate)[0]!;
+      expect(listing).toMatchObject({
+        collection: name,
+        limit: 10_000,
+        filters: { operator: OP.EQUAL, target: { property: 'document_id' }, valueText: a.id },
+        properties: { nonRefProperties: [], returnAllNonrefProperties: false },
+      });
+      expect(weaviate.rest.map((r) => `${r.method} ${r.url}`)).toEqual([
+        'GET /v1/meta',
+        'GET /v1/schema',
+        'POST /v1/schema',
+      ]);
+    });
+
+    it('search: nearVector on `default`, hits in cosine order with score = 1 − distance, mapped back to segments', async () => {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 3);
+      const b = await document(datasetId, 2, true);
+      const segments = [...a.segments, ...b.segments];
+      const angles = [80, 10, 45, 170, 30]; // nearest to the query (0°): 10°, 30°, 45°, 80°, 170°
+      await store.add(
+        datasetId,
+        segments.map((s, i) => ({ segmentId: s.id, vector: at(angles[i]!) })),
+      );
+      weaviate.grpc.length = 0;
+      const hits = await store.search(datasetId, at(0), 3);
+      const expected = [1, 4, 2].map((i) => ({
+        segmentId: segments[i]!.id,
+        score: 1 - cosineDistance(f32(at(0)), f32(at(angles[i]!))),
+      }));
+      expect(hits.map((h) => h.segmentId)).toEqual(expected.map((h) => h.segmentId));
+      for (const [i, h] of hits.entries()) expect(h.score).toBeCloseTo(expected[i]!.score, 6);
+      expect(hits[0]!.score).toBeCloseTo(Math.cos((10 * Math.PI) / 180), 6);
+
+      const [request] = searches(weaviate);
+      expect(request).toMatchObject({
+        collection: collectionName(datasetId),
+        limit: 23, // max(topK × 4, topK + 20): room for disabled segments
+        metadata: { uuid: true, distance: true },
+        properties: { nonRefProperties: ['segment_id'], returnAllNonrefProperties: false },
+        uses127Api: true,
+      });
+      expect(request?.filters).toBeUndefined();
+      const near = request!.nearVector!;
+      // Weaviate < 1.29 gets the vector as bytes, ≥ 1.29 in `vectors`; the target is the named vector.
+      expect(near.targets?.targetVectors).toEqual(['default']);
+      const sent = version === '1.27.0' ? near.vectorBytes : near.vectors[0]!.vectorBytes;
+      expect(floats(sent)).toEqual(f32(at(0)));
+      expect(await store.search(datasetId, at(0), 10)).toHaveLength(5);
+    });
+
+    it('a disabled segment or document drops out; the store asks Weaviate for more when they took the places', async () => {
+      const datasetId = await dataset();
+      const near = await document(datasetId, 30); // all nearer the query than `far`
+      const far = await document(datasetId, 1, true);
+      await store.add(datasetId, [
+        ...near.segments.map((s, i) => ({ segmentId: s.id, vector: at(i) })),
+        { segmentId: far.segments[0]!.id, vector: at(90) },
+      ]);
+      await stack.query('UPDATE document_segments SET enabled = false WHERE id = $1', [near.segments[0]!.id]);
+      expect((await store.search(datasetId, at(0), 1)).map((h) => h.segmentId)).toEqual([near.segments[1]!.id]);
+
+      await stack.query('UPDATE documents SET enabled = false WHERE id = $1', [near.id]);
+      weaviate.grpc.length = 0;
+      const hits = await store.search(datasetId, at(0), 1);
+      expect(hits.map((h) => h.segmentId)).toEqual([far.segments[0]!.id]);
+      expect(hits[0]!.score).toBeCloseTo(0, 6);
+      // 21 nearest were all disabled: a second Search with a larger limit found the enabled one.
+      expect(searches(weaviate).map((r) => r.limit)).toEqual([21, 84]);
+      await stack.query('UPDATE documents SET enabled = true WHERE id = $1', [near.id]);
+    });
+
+    it("re-adding a re-segmented document drops its stale objects (its listing, then BatchDelete by ids), not the others'", async () => {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 3);
+      const b = await document(datasetId, 2);
+      await store.add(
+        datasetId,
+        [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
+      );
+      // Document a is re-segmented: its first two segments go, a new one comes.
+      await stack.query('DELETE FROM document_segments WHERE id = ANY($1::uuid[])', [
+        a.segments.slice(0, 2).map((s) => s.id),
+      ]);
+      const { rows } = await stack.query<Segment>(
+        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status)
+       VALUES ($1, $2, $3, 9, 'segment 9', 'indexing') RETURNING id, id::text AS node`,
+        [tenantId, datasetId, a.id],
+      );
+      weaviate.grpc.length = 0;
+      await store.add(datasetId, [{ segmentId: rows[0]!.id, vector: at(5) }]);
+      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
+      expect([...objects.keys()].sort()).toEqual(
+        [a.segments[2]!.node, rows[0]!.node, ...b.segments.map((s) => s.node)].sort(),
+      );
+      const deletion = weaviate.grpc.find((c) => c.method === 'BatchDelete')?.request;
+      expect(deletion).toMatchObject({
+        collection: collectionName(datasetId),
+        filters: { operator: OP.CONTAINS_ANY, target: { property: '_id' } },
+        dryRun: false,
+      });
+    });
+
+    it("deleteDocument removes only that document's objects (BatchDelete where document_id = id)", async () => {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 3);
+      const b = await document(datasetId, 2, true);
+      await store.add(
+        datasetId,
+        [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
+      );
+      weaviate.grpc.length = 0;
+      await store.deleteDocument(a.id);
+      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
+      expect([...objects.values()].map((o) => o.properties.document_id)).toEqual([b.id, b.id]);
+      expect(weaviate.grpc.map((c) => c.method)).toEqual(['BatchDelete']);
+      expect(weaviate.grpc[0]!.request).toMatchObject({
+        filters: { operator: OP.EQUAL, target: { property: 'document_id' }, valueText: a.id },
+      });
+      expect((await store.search(datasetId, at(0), 10)).map((h) => h.segmentId).sort()).toEqual(
+        b.segments.map((s) => s.id).sort(),
+      );
+    });
+
+    it('deleteDataset drops the collection over REST; searching it then answers no hits, and a new add recreates it', async () => {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 2);
+      await store.add(
+        datasetId,
+        a.segments.map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
+      );
+      const name = collectionName(datasetId);
+      weaviate.rest.length = 0;
+      await store.deleteDataset(datasetId);
+      expect(weaviate.collections.has(name)).toBe(false);
+      expect(weaviate.rest.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/schema', `DELETE /v1/schema/${name}`]);
+      expect(await store.search(datasetId, at(0), 3)).toEqual([]);
+      await store.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]);
+      expect(weaviate.collections.get(name)?.objects.size).toBe(1);
+    });
+  },
+);
+
+describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)', () => {
+  it('a gRPC endpoint refusing WEAVIATE_API_KEY is VECTOR.WEAVIATE_AUTH, never showing the key', async () => {
+    const rest = await startWeaviateStandIn({ apiKey: KEY });
+    const other = await startWeaviateStandIn({ apiKey: 'another-key-4567' }); // WEAVIATE_GRPC_ENDPOINT points at another Weaviate
+    const store = new WeaviateStore(stack, { endpoint: rest.endpoint, apiKey: KEY, grpcEndpoint: other.grpcEndpoint });
+    try {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 1);
+      const error = await failure(store.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]));
+      expect(error.code).toBe('VECTOR.WEAVIATE_AUTH');
+      expect(error.message).not.toContain(KEY);
+      expect(other.grpc.map((c) => [c.method, c.authorization])).toEqual([['BatchObjects', `Bearer ${KEY}`]]);
+      const { rows } = await stack.query('SELECT status FROM document_segments WHERE id = $1', [a.segments[0]!.id]);
+      expect(rows[0].status).toBe('indexing'); // not marked completed
+    } finally {
+      await store.close();
+      await Promise.all([rest.close(), other.close()]);
+    }
+  });
+
+  it("vectors of another dimension than the collection's are refused per object: add fails naming Weaviate's reason", async () => {
+    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
+    const store = new WeaviateStore(stack, {
+      endpoint: weaviate.endpoint,
+      apiKey: KEY,
+      grpcEndpoint: weaviate.grpcEndpoint,
+    });
+    try {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 3);
+      await store.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]);
+      const error = await store
+        .add(
+          datasetId,
+          a.segments.slice(1).map((s) => ({ segmentId: s.id, vector: at(10, 8) })),
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+      expect(error?.message).toMatch(/Weaviate rejected 2 object\(s\): new node has a vector with length 8/);
+      const { rows } = await stack.query(
+        `SELECT count(*)::int AS n FROM document_segments WHERE dataset_id = $1 AND status = 'completed'`,
+        [datasetId],
+      );
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await store.close();
+      await weaviate.close();
+    }
+  });
+
+  it("a collection another process dropped (the api re-indexing on a new embedding model) is recreated by the worker's next add", async () => {
+    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
+    const options = { endpoint: weaviate.endpoint, apiKey: KEY, grpcEndpoint: weaviate.grpcEndpoint };
+    const worker = new WeaviateStore(stack, options);
+    const api = new WeaviateStore(stack, options);
+    try {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 2);
+      await worker.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]);
+      await api.deleteDataset(datasetId); // the dataset's embedding model changed: its vectors go
+      await worker.add(
+        datasetId,
+        a.segments.map((s) => ({ segmentId: s.id, vector: at(10, 8) })),
+      );
+      const name = collectionName(datasetId);
+      expect(weaviate.rest.filter((r) => r.method === 'POST').map((r) => r.url)).toEqual(['/v1/schema', '/v1/schema']);
+      expect(weaviate.collections.get(name)?.config.vectorConfig).toMatchObject({
+        default: { vectorizer: { none: {} }, vectorIndexType: 'hnsw', vectorIndexConfig: { distance: 'cosine' } },
+      });
+      expect(
+        [...weaviate.collections.get(name)!.objects.values()].map((o) => o.vectors.get('default')?.length),
+      ).toEqual([8, 8]);
+      expect(await api.search(datasetId, at(10, 8), 2)).toHaveLength(2);
+    } finally {
+      await Promise.all([worker.close(), api.close()]);
+      await weaviate.close();
+    }
+  });
+
+  it('a collection deleted behind the store (another process, an operator) searches as empty, not as an error', async () => {
+    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
+    const store = new WeaviateStore(stack, {
+      endpoint: weaviate.endpoint,
+      apiKey: KEY,
+      grpcEndpoint: weaviate.grpcEndpoint,
+    });
+    try {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 2);
+      await store.add(
+        datasetId,
+        a.segments.map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
+      );
+      expect(await store.search(datasetId, at(0), 2)).toHaveLength(2);
+      weaviate.collections.delete(collectionName(datasetId));
+      expect(await store.search(datasetId, at(0), 2)).toEqual([]);
+      await store.deleteDocument(a.id);
+    } finally {
+      await store.close();
+      await weaviate.close();
+    }
+  });
+});
