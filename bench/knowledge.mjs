@@ -1,26 +1,29 @@
 #!/usr/bin/env node
 // Knowledge (issue 12): the default vector store (PostgresVectorStore: `document_segments.embedding_f32`,
-// float32 bytes in the stack's PostgreSQL; each api process keeps a dataset in memory — exact scan
-// below INDEX_THRESHOLD vectors, a usearch HNSW index above — current from the `vector_changes` log).
-//  1. per size (seeded random unit vectors of 384 dimensions written straight into document_segments):
-//     the cold load (fresh pool: the first search reads every vector as bytes, answers by the exact
-//     scan), then the index build (in chunks between searches, awaited here),
-//     store.search() p50/p99 (the change-log query + the index), the index alone, and the exact scan
-//     alone (the pre-index path) for comparison;
+// float32 bytes in the stack's PostgreSQL; each api process keeps a dataset in memory — an int8 copy
+// scanned by usearch's native SIMD kernel, the best RERANK_FACTOR × top k re-ranked exactly in float32 —
+// current from the `vector_changes` log).
+//  1. per size (seeded random unit vectors of 384 dimensions written straight into document_segments;
+//     with `clustered`, also a dataset of vectors around 1 000 centres, like real embeddings):
+//     the cold load (fresh pool: the first search reads every vector as bytes), the in-memory build
+//     alone (float32 vectors → unit vectors + int8 rows: what the cold load spends after the transfer),
+//     store.search() p50/p99 (the change-log query + the scan), the int8 scan + re-rank alone, and the
+//     exact float32 scan in JavaScript (the earlier path) alone, for comparison;
 //  2. recall@10 of store.search() against an exact brute force computed here (float64 cosine);
 //  3. one incremental update seen by a reader: a writer (its own pool, another api process) adds 32
-//     vectors of a new document, then the reader's next search (change log → 32 rows → index add);
+//     vectors of a new document, then the reader's next search (change log → 32 rows → int8 rows);
 //  4. indexing throughput, chunks/s, through the real indexing path in-process: indexDocument()
 //     (parse → clean → split with the model runtime's token counter → replace segments → embed in
 //     batches of 32 through the model runtime → store.add → completed), the embeddings served by the
 //     LLM stand-in (aimock on loopback, answers at once). Only the queue (pg-boss / Redis) is skipped.
 // Real PostgreSQL 15 (Debian binaries, durability on) on a free loopback port.
-// Usage: npm run build && node bench/knowledge.mjs [queries=200] [index-docs=20] [sizes=10000,100000] [ef-search]
-//   (index-docs=0 skips 4; a short check: node bench/knowledge.mjs 50 0 2000,8000)
+// Usage: npm run build && node bench/knowledge.mjs [queries=200] [index-docs=20] [sizes=10000,100000] [clustered]
+//   (index-docs=0 skips 4; a short check: node bench/knowledge.mjs 50 2 10000)
 import { LLMock } from '@copilotkit/aimock';
 import pg from 'pg';
 import { createMigrator, createModelRuntime } from '../dist/index.js';
-import { INDEX_THRESHOLD, indexDocument, PostgresVectorStore, touchVectors } from '../dist/knowledge/index.js';
+import { indexDocument, PostgresVectorStore, RERANK_FACTOR, touchVectors } from '../dist/knowledge/index.js';
+import { DatasetVectors } from '../dist/knowledge/stores/dataset-vectors.js';
 import { toF32Bytes } from '../dist/knowledge/stores/postgres.js';
 import { startPostgres } from './lib/services.mjs';
 
@@ -28,9 +31,8 @@ const queries = Number(process.argv[2] ?? 200);
 const indexDocs = Number(process.argv[3] ?? 20);
 const DIMS = 384;
 const SIZES = (process.argv[4] ?? '10000,100000').split(',').map(Number);
+const KINDS = process.argv[5] === 'clustered' ? ['random', 'clustered'] : ['random'];
 const UPDATES = 20;
-// The HNSW search list (usearch expansion_search); the store's default without it.
-const hnsw = process.argv[5] ? { expansionSearch: Number(process.argv[5]) } : {};
 const K = 10;
 
 const pct = (xs, p) => {
@@ -47,17 +49,21 @@ const rand = () => {
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
-const unitVector = () => {
-  const v = new Float32Array(DIMS);
+const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+const normalise = (v) => {
   let n = 0;
-  for (let i = 0; i < DIMS; i++) {
-    const x = Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-    v[i] = x;
-    n += x * x;
-  }
+  for (let i = 0; i < DIMS; i++) n += v[i] * v[i];
   n = Math.sqrt(n);
   for (let i = 0; i < DIMS; i++) v[i] /= n;
   return v;
+};
+const unitVector = () => normalise(Float32Array.from({ length: DIMS }, gauss));
+// Clustered: around 1 000 random centres, noise of norm ~0.6 (cosine to the centre ~0.86).
+let centres;
+const clusteredVector = () => {
+  centres ??= Array.from({ length: 1000 }, unitVector);
+  const c = centres[Math.floor(rand() * centres.length)];
+  return normalise(Float32Array.from(c, (x) => x + 0.03 * gauss()));
 };
 
 /** The exact top K by cosine (float64), ids. */
@@ -113,54 +119,62 @@ try {
 
   // --- 1, 2 and 3: retrieval ------------------------------------------------------------------------
   const max = Math.max(...SIZES);
-  const vectors = Array.from({ length: max }, unitVector);
-  const queryVectors = Array.from({ length: queries }, unitVector);
-  const datasets = {};
-  const ids = {};
-  const tWrite = performance.now();
-  for (const size of SIZES) {
-    const datasetId = await newDataset(`bench-${size}`);
-    const documentId = await newDocument(datasetId, `vectors-${size}`);
-    await pool.query(`UPDATE documents SET indexing_status = 'completed', completed_at = now() WHERE id = $1`, [
-      documentId,
-    ]);
-    for (let from = 0; from < size; from += 2000) {
-      const batch = vectors.slice(from, Math.min(size, from + 2000));
-      await pool.query(
-        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, completed_at, embedding_f32)
-         SELECT $1, $2, $3, $4 + t.n, 'chunk ' || ($4 + t.n), 'completed', now(), t.e
-         FROM unnest($5::bytea[]) WITH ORDINALITY AS t(e, n)`,
-        [tenantId, datasetId, documentId, from, batch.map((v) => toF32Bytes(v))],
-      );
-    }
-    const { rows } = await pool.query('SELECT id FROM document_segments WHERE dataset_id = $1 ORDER BY position', [
-      datasetId,
-    ]);
-    ids[size] = rows.map((r) => r.id);
-    await touchVectors(pool, datasetId);
-    datasets[size] = datasetId;
+  const data = {};
+  for (const kind of KINDS) {
+    const make = kind === 'random' ? unitVector : clusteredVector;
+    data[kind] = { vectors: Array.from({ length: max }, make), queries: Array.from({ length: queries }, make) };
   }
-  console.error(`wrote ${SIZES.join(' + ')} vectors in ${((performance.now() - tWrite) / 1000).toFixed(1)} s`);
+  const runs = [];
+  const tWrite = performance.now();
+  for (const kind of KINDS) {
+    for (const size of SIZES) {
+      const { vectors } = data[kind];
+      const datasetId = await newDataset(`bench-${kind}-${size}`);
+      const documentId = await newDocument(datasetId, `vectors-${size}`);
+      await pool.query(`UPDATE documents SET indexing_status = 'completed', completed_at = now() WHERE id = $1`, [
+        documentId,
+      ]);
+      for (let from = 0; from < size; from += 2000) {
+        const batch = vectors.slice(from, Math.min(size, from + 2000));
+        await pool.query(
+          `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, completed_at, embedding_f32)
+           SELECT $1, $2, $3, $4 + t.n, 'chunk ' || ($4 + t.n), 'completed', now(), t.e
+           FROM unnest($5::bytea[]) WITH ORDINALITY AS t(e, n)`,
+          [tenantId, datasetId, documentId, from, batch.map((v) => toF32Bytes(v))],
+        );
+      }
+      const { rows } = await pool.query('SELECT id FROM document_segments WHERE dataset_id = $1 ORDER BY position', [
+        datasetId,
+      ]);
+      await touchVectors(pool, datasetId);
+      runs.push({ kind, size, datasetId, ids: rows.map((r) => r.id) });
+    }
+  }
+  console.error(
+    `wrote ${runs.map((r) => r.size).join(' + ')} vectors in ${((performance.now() - tWrite) / 1000).toFixed(1)} s`,
+  );
 
   say(
-    `Retrieval, default vector store (exact scan below ${INDEX_THRESHOLD} vectors, usearch HNSW above), ${DIMS} dimensions, top ${K}, ${queries} queries each on a warm cache (ms)`,
+    `Retrieval, default vector store (usearch int8 scan, top ${RERANK_FACTOR} × k re-ranked in float32), ${DIMS} dimensions, top ${K}, ${queries} queries each on a warm cache (ms)`,
     '',
-    '| chunks | cold load (first search, exact scan) | then index build (wall) | search() p50 | search() p99 | index only p50 | exact scan p50 | recall@10 vs brute force | update: 32 vectors, next search p50 / p99 |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| data | chunks | cold load (first search) | in-memory build (int8 rows) | search() p50 | search() p99 | int8 scan + re-rank p50 | p99 | exact JS scan p50 | p99 | recall@10 vs brute force | update: 32 vectors, next search p50 / p99 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   const writer = new PostgresVectorStore(pool);
-  for (const size of SIZES) {
+  for (const { kind, size, datasetId, ids } of runs) {
+    const { vectors, queries: queryVectors } = data[kind];
     // A fresh pool is a fresh cache (the store's cache is per pool): the first search loads the vectors.
     const fresh = new pg.Pool({ ...connection, max: 2 });
-    const store = new PostgresVectorStore(fresh, { hnsw });
-    const datasetId = datasets[size];
+    const store = new PostgresVectorStore(fresh);
     const t0 = performance.now();
     await store.search(datasetId, Array.from(queryVectors[0]), K);
     const cold = performance.now() - t0;
     const entry = store.cached(datasetId);
-    // The index is built in chunks after the cold load (searches meanwhile scan exactly): its wall time.
+    // The in-memory part of the cold load alone: the same vectors into a new DatasetVectors.
     const t1 = performance.now();
-    await entry.whenIndexed();
+    const built = new DatasetVectors('0');
+    built.reserve(size, DIMS);
+    for (let i = 0; i < size; i++) built.upsert({ id: ids[i], documentId: 'd', vector: vectors[i] });
     const build = performance.now() - t1;
     for (let i = 0; i < 20; i++) await store.search(datasetId, Array.from(queryVectors[i % queries]), K);
     const full = [];
@@ -182,7 +196,7 @@ try {
     }
     let recall = 0;
     for (let i = 0; i < queries; i++) {
-      const truth = new Set(bruteForce(vectors, ids[size], size, queryVectors[i]));
+      const truth = new Set(bruteForce(vectors, ids, size, queryVectors[i]));
       recall += found[i].filter((id) => truth.has(id)).length / K;
     }
     recall /= queries;
@@ -205,9 +219,9 @@ try {
     }
     if (store.stats.deltaLoads - deltasBefore !== UPDATES) throw new Error('an update was not applied as a delta');
     say(
-      `| ${size.toLocaleString('en')} | ${ms(cold)} | ${entry.indexed ? ms(build) : 'no index'} | ${ms(pct(full, 50))} | ${ms(pct(full, 99))} | ${ms(pct(alone, 50))} | ${ms(pct(exact, 50))} | ${recall.toFixed(3)} | ${ms(pct(updates, 50))} / ${ms(pct(updates, 99))} |`,
+      `| ${kind} | ${size.toLocaleString('en')} | ${ms(cold)} | ${ms(build)} | ${ms(pct(full, 50))} | ${ms(pct(full, 99))} | ${ms(pct(alone, 50))} | ${ms(pct(alone, 99))} | ${ms(pct(exact, 50))} | ${ms(pct(exact, 99))} | ${recall.toFixed(3)} | ${ms(pct(updates, 50))} / ${ms(pct(updates, 99))} |`,
     );
-    console.error(`${size}: done`);
+    console.error(`${kind} ${size}: done`);
     await fresh.end();
   }
   if (indexDocs) await indexingThroughput(pool, tenantId, newDataset, newDocument);

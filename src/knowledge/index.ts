@@ -32,11 +32,12 @@ export {
 } from './service.js';
 export { splitText, type SegmentationRule } from './split.js';
 export {
+  CHANGE_RETENTION_MS,
   cosine,
-  INDEX_THRESHOLD,
   MAX_CACHED_VECTORS,
   PostgresVectorStore,
-  type PostgresVectorStoreOptions,
+  pruneVectorChanges,
+  RERANK_FACTOR,
   touchVectors,
   type VectorHit,
   type VectorStore,

@@ -38,11 +38,5 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
-export { touchVectors, type VectorChange } from './stores/vector-changes.js';
-export {
-  INDEX_THRESHOLD,
-  MAX_CACHED_VECTORS,
-  PostgresVectorStore,
-  type PostgresVectorStoreOptions,
-  type VectorLoadStats,
-} from './stores/postgres.js';
+export { CHANGE_RETENTION_MS, pruneVectorChanges, touchVectors, type VectorChange } from './stores/vector-changes.js';
+export { MAX_CACHED_VECTORS, PostgresVectorStore, RERANK_FACTOR, type VectorLoadStats } from './stores/postgres.js';

@@ -1,13 +1,14 @@
 /**
  * The default vector store across api processes (issue 12): two PostgresVectorStore instances on
  * their own pools (two processes' caches) over one real PostgreSQL. What the writer adds or deletes
- * reaches the reader as a delta from the change log, not a reload; the approximate index (usearch
- * HNSW, forced on by a low threshold) finds what an exact search finds.
+ * reaches the reader as a delta from the change log, not a reload; the search (usearch's int8 scan,
+ * float32 re-rank) finds what an exact search finds; the change log is pruned, and a reader that
+ * fell behind the pruned rows reloads instead of missing changes.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator } from '../../src/db/migrator.js';
-import { PostgresVectorStore } from '../../src/knowledge/index.js';
+import { PostgresVectorStore, pruneVectorChanges } from '../../src/knowledge/index.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const DIMS = 64;
@@ -15,6 +16,7 @@ let server: TestPostgres;
 let writerPool: pg.Pool;
 let readerPool: pg.Pool;
 let tenantId: string;
+let connection: pg.PoolConfig;
 
 // Seeded random unit-free vectors (mulberry32): the same on every run.
 function generator(seed: number) {
@@ -33,6 +35,7 @@ function generator(seed: number) {
 beforeAll(async () => {
   server = await startPostgres();
   const db = await server.createDatabase();
+  connection = db;
   await createMigrator({ connection: db }).up();
   writerPool = new pg.Pool({ ...db, max: 3 });
   readerPool = new pg.Pool({ ...db, max: 3 });
@@ -127,11 +130,11 @@ describe('default vector store: incremental consistency between api processes', 
     expect(await reader.search(datasetId, vectors[3]!.vector, 10)).toHaveLength(10);
   }, 60_000);
 
-  it('the approximate index (forced on) has recall@10 ≥ 0.95 against the exact scan, and follows deltas', async () => {
+  it('the int8 scan + re-rank has recall@10 ≥ 0.95 against the exact scan, and follows deltas', async () => {
     const next = generator(3);
     const datasetId = await dataset();
     const writer = new PostgresVectorStore(writerPool);
-    const reader = new PostgresVectorStore(readerPool, { indexThreshold: 500 });
+    const reader = new PostgresVectorStore(readerPool);
     const doc = await document(datasetId, 3000);
     for (let i = 0; i < doc.segments.length; i += 500) {
       await writer.add(
@@ -141,9 +144,6 @@ describe('default vector store: incremental consistency between api processes', 
     }
     await reader.search(datasetId, next(), 10);
     const entry = reader.cached(datasetId)!;
-    // The cold load answers from the exact scan while the index is built between searches.
-    await entry.whenIndexed();
-    expect(entry.indexed).toBe(true);
     let recall = 0;
     const queries = 100;
     for (let i = 0; i < queries; i++) {
@@ -162,7 +162,7 @@ describe('default vector store: incremental consistency between api processes', 
     }
     expect(recall / queries).toBeGreaterThanOrEqual(0.95);
 
-    // A delta into the index: 32 new vectors of a second document are found, then gone with it.
+    // A delta into the int8 rows: 32 new vectors of a second document are found, then gone with it.
     const loads = reader.stats.fullLoads;
     const more = await document(datasetId, 32);
     const added = more.segments.map((segmentId) => ({ segmentId, vector: next() }));
@@ -172,7 +172,78 @@ describe('default vector store: incremental consistency between api processes', 
     await writer.deleteDocument(more.id);
     const hits = await reader.search(datasetId, added[5]!.vector, 10);
     expect(hits.map((h) => h.segmentId)).not.toContain(more.segments[5]);
-    expect(reader.cached(datasetId)?.indexed).toBe(true);
     expect(reader.stats.fullLoads).toBe(loads);
   }, 120_000);
+
+  it('the change log is pruned; a reader behind the pruned rows reloads fully, one up to date keeps its deltas', async () => {
+    const next = generator(5);
+    const datasetId = await dataset();
+    const writer = new PostgresVectorStore(writerPool);
+    const behind = new PostgresVectorStore(readerPool);
+    const first = await document(datasetId, 40);
+    const firstVectors = first.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    await writer.add(datasetId, firstVectors);
+    expect((await behind.search(datasetId, firstVectors[0]!.vector, 1))[0]?.segmentId).toBe(first.segments[0]);
+
+    // While `behind` does not search: a second document is added and the first deleted, an hour ago.
+    const second = await document(datasetId, 40);
+    const secondVectors = second.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    for (let i = 0; i < 40; i += 8) await writer.add(datasetId, secondVectors.slice(i, i + 8));
+    await writer.deleteDocument(first.id);
+    // A third process is up to date at prune time.
+    const currentPool = new pg.Pool({ ...connection, max: 1 });
+    currentPool.on('error', () => {});
+    const current = new PostgresVectorStore(currentPool);
+    await current.search(datasetId, secondVectors[0]!.vector, 1);
+    await writerPool.query(`UPDATE vector_changes SET created_at = now() - interval '2 hours' WHERE dataset_id = $1`, [
+      datasetId,
+    ]);
+    // A dataset that no longer exists: its old rows go entirely.
+    const goneId = await dataset();
+    await writerPool.query(
+      `INSERT INTO vector_changes (dataset_id, segment_id, created_at) VALUES ($1, gen_random_uuid(), now() - interval '2 hours')`,
+      [goneId],
+    );
+    await writerPool.query('DELETE FROM datasets WHERE id = $1', [goneId]);
+
+    const before = await changeRows(datasetId);
+    expect(before.length).toBeGreaterThan(40);
+    expect(await pruneVectorChanges(writerPool, 60 * 60_000)).toBeGreaterThanOrEqual(before.length);
+    const after = await changeRows(datasetId);
+    // One dataset-wide record at the newest pruned version.
+    expect(after).toEqual([{ version: before[before.length - 1]!.version, document_id: null, segment_id: null }]);
+    expect(await changeRows(goneId)).toEqual([]);
+    // Pruning again changes nothing.
+    expect(await pruneVectorChanges(writerPool, 60 * 60_000)).toBe(0);
+
+    // A fresh write after the prune.
+    const third = await document(datasetId, 8);
+    const thirdVectors = third.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    await writer.add(datasetId, thirdVectors);
+
+    // `behind` held a version older than the pruned rows: it reloads, and misses neither the second
+    // document nor the first one's deletion (only applying the rows still there would miss both).
+    const fullLoads = behind.stats.fullLoads;
+    expect((await behind.search(datasetId, secondVectors[3]!.vector, 1))[0]?.segmentId).toBe(second.segments[3]);
+    expect(behind.stats.fullLoads).toBe(fullLoads + 1);
+    const hits = await behind.search(datasetId, firstVectors[0]!.vector, 100);
+    expect(hits.map((h) => h.segmentId).filter((id) => first.segments.includes(id))).toEqual([]);
+    expect(hits).toHaveLength(48);
+    expect((await behind.search(datasetId, thirdVectors[2]!.vector, 1))[0]?.segmentId).toBe(third.segments[2]);
+
+    // `current` was at the newest pruned version: the fresh write is a delta, no reload.
+    const currentLoads = { ...current.stats };
+    expect((await current.search(datasetId, thirdVectors[2]!.vector, 1))[0]?.segmentId).toBe(third.segments[2]);
+    expect(current.stats.fullLoads).toBe(currentLoads.fullLoads);
+    expect(current.stats.deltaLoads).toBe(currentLoads.deltaLoads + 1);
+    await currentPool.end();
+  }, 60_000);
 });
+
+async function changeRows(datasetId: string) {
+  const { rows } = await writerPool.query(
+    'SELECT version::text, document_id::text, segment_id::text FROM vector_changes WHERE dataset_id = $1 ORDER BY version',
+    [datasetId],
+  );
+  return rows;
+}

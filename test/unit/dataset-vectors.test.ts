@@ -8,13 +8,11 @@ const row = (id: string, documentId: string, vector: number[]) => ({
 });
 
 describe('DatasetVectors (one dataset in an api process)', () => {
-  it('scans exactly below the threshold: cosine scores, best first, topK', () => {
-    const d = new DatasetVectors('0', 100);
+  it('scans exactly while small: cosine scores, best first, topK', () => {
+    const d = new DatasetVectors('0');
     d.upsert(row('a', 'doc1', [1, 0, 0]));
     d.upsert(row('b', 'doc1', [1, 1, 0]));
     d.upsert(row('c', 'doc2', [0, 0, 2]));
-    d.settle();
-    expect(d.indexed).toBe(false);
     const hits = d.search([2, 0, 0], 2);
     expect(hits.map((h) => h.segmentId)).toEqual(['a', 'b']);
     expect(hits[0]!.score).toBeCloseTo(1, 6);
@@ -22,7 +20,7 @@ describe('DatasetVectors (one dataset in an api process)', () => {
   });
 
   it('replaces a segment on upsert, removes segments and whole documents, skips other lengths and zero vectors', () => {
-    const d = new DatasetVectors('0', 100);
+    const d = new DatasetVectors('0');
     d.upsert(row('a', 'doc1', [1, 0]));
     d.upsert(row('a', 'doc1', [0, 1]));
     d.upsert(row('b', 'doc2', [1, 0]));
@@ -37,37 +35,58 @@ describe('DatasetVectors (one dataset in an api process)', () => {
     expect(d.search([1, 0, 0], 5)).toEqual([]);
   });
 
-  it('builds the usearch index at the threshold, keeps it current, drops it when the dataset shrinks', async () => {
-    const d = new DatasetVectors('0', 20);
-    for (let i = 0; i < 20; i++) d.upsert(row(`s${i}`, `doc${i % 2}`, [Math.cos(i / 4), Math.sin(i / 4), 0.1]));
-    d.settle();
-    expect(d.indexed).toBe(false); // built between searches: the exact scan answers meanwhile
-    expect(d.search([Math.cos(3 / 4), Math.sin(3 / 4), 0.1], 1)[0]!.segmentId).toBe('s3');
-    await d.whenIndexed();
-    expect(d.indexed).toBe(true);
-    expect(d.search([Math.cos(3 / 4), Math.sin(3 / 4), 0.1], 1)[0]!.segmentId).toBe('s3');
-    d.upsert(row('new', 'doc2', [0, 0, 1]));
-    expect(d.search([0, 0, 1], 1)[0]!.segmentId).toBe('new');
-    d.removeDocument('doc0');
-    d.settle();
-    await d.whenIndexed();
-    expect(d.search([Math.cos(4 / 4), Math.sin(4 / 4), 0.1], 21).map((h) => h.segmentId)).not.toContain('s4');
-    d.removeDocument('doc1');
-    d.settle();
-    expect(d.indexed).toBe(false);
-    expect(d.search([0, 0, 1], 5).map((h) => h.segmentId)).toEqual(['new']);
+  it('above the candidate count: the int8 scan + float32 re-rank finds what the exact scan finds, exact scores', () => {
+    const rand = seeded(7);
+    const d = new DatasetVectors('0');
+    for (let i = 0; i < 3000; i++) d.upsert(row(`s${i}`, `doc${i % 7}`, randomVector(rand, 64)));
+    let same = 0;
+    for (let q = 0; q < 50; q++) {
+      const query = randomVector(rand, 64);
+      const unitQuery = Float32Array.from(query, (x) => x / Math.hypot(...query));
+      const hits = d.search(query, 10);
+      const truth = d.exact(unitQuery, 10);
+      expect(hits).toHaveLength(10);
+      const ids = new Set(truth.map((h) => h.segmentId));
+      same += hits.filter((h) => ids.has(h.segmentId)).length;
+      const byId = new Map(truth.map((h) => [h.segmentId, h.score]));
+      for (const h of hits) if (byId.has(h.segmentId)) expect(h.score).toBeCloseTo(byId.get(h.segmentId)!, 5);
+      expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+    }
+    expect(same / 500).toBeGreaterThanOrEqual(0.99);
   });
 
-  it('a segment removed or added while the index is being built is left out of it or found in it', async () => {
-    const d = new DatasetVectors('0', 600);
-    for (let i = 0; i < 600; i++) d.upsert(row(`s${i}`, 'doc', [Math.cos(i / 100), Math.sin(i / 100), 1]));
-    d.settle();
-    d.remove('s599');
-    // Inside the cluster (an antipodal outlier can be unreachable in any HNSW graph: approximate search).
-    d.upsert(row('late', 'other', [Math.cos(6.1), Math.sin(6.1), 1]));
-    await d.whenIndexed();
-    expect(d.indexed).toBe(true);
-    expect(d.search([Math.cos(6.1), Math.sin(6.1), 1], 1)[0]!.segmentId).toBe('late');
-    expect(d.search([Math.cos(5.99), Math.sin(5.99), 1], 3).map((h) => h.segmentId)).not.toContain('s599');
+  it('removals keep the int8 rows dense: the row moved into a hole is still found, removed ones never', () => {
+    const rand = seeded(11);
+    const d = new DatasetVectors('0');
+    const vectors = Array.from({ length: 500 }, () => randomVector(rand, 32));
+    for (const [i, v] of vectors.entries()) d.upsert(row(`s${i}`, `doc${i % 5}`, v));
+    d.remove('s10'); // the last row (s499) moves into row 10
+    d.removeDocument('doc3'); // every fifth, from the middle and the end
+    d.upsert(row('s20', 'doc0', vectors[400]!)); // re-upserted under a new vector: a remove and an add
+    expect(d.size).toBe(500 - 1 - 100);
+    for (const i of [499, 0, 1, 250, 497]) expect(d.search(vectors[i]!, 1)[0]!.segmentId).toBe(`s${i}`);
+    for (const i of [10, 3, 8, 498]) {
+      const ids = d.search(vectors[i]!, 50).map((h) => h.segmentId);
+      expect(ids).not.toContain(`s${i}`);
+    }
+    expect(
+      d
+        .search(vectors[400]!, 2)
+        .map((h) => h.segmentId)
+        .sort(),
+    ).toEqual(['s20', 's400']);
   });
 });
+
+/** Seeded PRNG (mulberry32). */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function randomVector(rand: () => number, dims: number): number[] {
+  return Array.from({ length: dims }, () => rand() * 2 - 1);
+}

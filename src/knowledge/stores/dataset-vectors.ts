@@ -1,4 +1,4 @@
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import { exactSearch, MetricKind } from 'usearch';
 import type { VectorHit } from '../vector-store.js';
 
 /** A searchable segment as read from PostgreSQL. */
@@ -9,26 +9,21 @@ export interface VectorRow {
 }
 
 interface Slot {
-  key: number;
+  /** Row of the int8 matrix holding this segment's codes. */
+  row: number;
   documentId: string;
   /** Unit length: cosine is the dot product. */
   vector: Float32Array;
 }
 
 /**
- * HNSW parameters (usearch): graph degree, and the candidate lists while adding and searching. On
- * seeded random 384-dimension unit vectors (the bench's worst case: no structure at all) a search list
- * of 512 gave recall@10 0.95 at 8 000 vectors and 0.80 at 20 000 (128: 0.65 at 8 000); a larger
- * degree helps recall but multiplies the build time, which is paid on every cold load.
+ * Candidates the int8 scan hands to the exact re-rank: `RERANK_FACTOR × topK`, at least
+ * MIN_CANDIDATES. On seeded random 384-dimension unit vectors (the bench's data, the worst case for an
+ * approximate search) 2 × topK already gave recall@10 1.000 at 100 000 vectors; 4 × leaves a margin
+ * for data with many near-ties, and re-ranking 40 vectors costs microseconds.
  */
-export interface HnswParameters {
-  connectivity: number;
-  expansionAdd: number;
-  expansionSearch: number;
-}
-export const HNSW: HnswParameters = { connectivity: 16, expansionAdd: 64, expansionSearch: 512 };
-/** Vectors added to a building index at a time: the longest the build holds the event loop. */
-const BUILD_CHUNK = 256;
+export const RERANK_FACTOR = 4;
+const MIN_CANDIDATES = 40;
 
 function unit(v: Float32Array): Float32Array | undefined {
   let n = 0;
@@ -41,37 +36,53 @@ function unit(v: Float32Array): Float32Array | undefined {
 }
 
 /**
- * One dataset's vectors in an api process: a map of segments kept current change by change, searched
- * exactly while small and through a usearch HNSW index (cosine, f32) from `indexThreshold` vectors on.
- * Segments get process-local numeric keys (usearch's keys are integers); an update is a remove and
- * an add under a new key. Vectors of another length than the dataset's first are left out.
+ * int8 codes of a vector, scaled by its own largest component: cosine ignores each vector's scale,
+ * so every vector uses the full -127..127 range (a unit 384-d vector's components are ~0.05).
+ */
+function quantize(v: Float32Array, into: Int8Array, at: number): void {
+  let max = 0;
+  for (let i = 0; i < v.length; i++) max = Math.max(max, Math.abs(v[i]!));
+  const s = max ? 127 / max : 0;
+  for (let i = 0; i < v.length; i++) into[at + i] = Math.round(v[i]! * s);
+}
+
+/**
+ * One dataset's vectors in an api process, kept current change by change. A search scans an int8 copy
+ * of every vector with usearch's native SIMD kernel (`exactSearch`, cosine, one thread: about 2.4 ms
+ * at 100 000 × 384 on the bench machine, a quarter of the float32 bytes to stream), then re-ranks the
+ * best RERANK_FACTOR × topK exactly with the float32 vectors. There is no graph: nothing to build on a
+ * cold load, nothing to rebuild after removals, and an update costs one row. (An HNSW index was tried
+ * first: on random 384-d vectors at 100 000 it needed degree 32 and a search list of 2 048 for recall
+ * 0.94, ~12 ms a search and a 40 s build per process — see bench/knowledge.md.)
+ * The int8 matrix is dense: a removed segment's row is filled with the last row. Vectors of another
+ * length than the dataset's first are left out.
  */
 export class DatasetVectors {
   private readonly slots = new Map<string, Slot>();
   private readonly byDocument = new Map<string, Set<string>>();
-  private readonly idOfKey = new Map<number, string>();
-  private nextKey = 1;
+  /** Segment id of each matrix row. */
+  private readonly rowIds: string[] = [];
+  private codes = new Int8Array(0);
   private dimensions = 0;
-  private index: Index | undefined;
-  /** An index being built (chunk by chunk, between searches); it replaces `index` when complete. */
-  private building: { index: Index; done: Promise<void> } | undefined;
-  private removedSinceBuild = 0;
-  /** How long the last index build took (ms; bench). */
-  buildMs = 0;
 
-  constructor(
-    public version: string,
-    private readonly indexThreshold: number,
-    private readonly hnsw: HnswParameters = HNSW,
-  ) {}
+  constructor(public version: string) {}
 
   get size(): number {
     return this.slots.size;
   }
 
-  /** Whether searches go through the approximate index. */
-  get indexed(): boolean {
-    return this.index !== undefined;
+  /** Room for `rows` vectors of `dimensions` (a full load knows its size: one allocation). */
+  reserve(rows: number, dimensions: number): void {
+    if (!this.dimensions) this.dimensions = dimensions;
+    this.grow(rows);
+  }
+
+  private grow(rows: number): void {
+    const needed = rows * this.dimensions;
+    if (needed <= this.codes.length) return;
+    const codes = new Int8Array(Math.max(needed, this.codes.length * 2));
+    codes.set(this.codes);
+    this.codes = codes;
   }
 
   upsert(row: VectorRow): void {
@@ -79,28 +90,28 @@ export class DatasetVectors {
     if (!this.dimensions) this.dimensions = row.vector.length;
     const vector = row.vector.length === this.dimensions ? unit(row.vector) : undefined;
     if (!vector) return;
-    const key = this.nextKey++;
-    this.slots.set(row.id, { key, documentId: row.documentId, vector });
-    this.idOfKey.set(key, row.id);
+    const at = this.rowIds.length;
+    this.grow(at + 1);
+    quantize(vector, this.codes, at * this.dimensions);
+    this.rowIds.push(row.id);
+    this.slots.set(row.id, { row: at, documentId: row.documentId, vector });
     let ids = this.byDocument.get(row.documentId);
     if (!ids) this.byDocument.set(row.documentId, (ids = new Set()));
     ids.add(row.id);
-    this.index?.add(BigInt(key), vector);
-    this.building?.index.add(BigInt(key), vector);
   }
 
   remove(segmentId: string): void {
     const slot = this.slots.get(segmentId);
     if (!slot) return;
     this.slots.delete(segmentId);
-    this.idOfKey.delete(slot.key);
     this.byDocument.get(slot.documentId)?.delete(segmentId);
-    if (this.index) {
-      this.index.remove(BigInt(slot.key));
-      this.removedSinceBuild++;
-    }
-    // A key not added to it yet is skipped by the build itself; removing it is then a no-op.
-    this.building?.index.remove(BigInt(slot.key));
+    const last = this.rowIds.length - 1;
+    const movedId = this.rowIds.pop()!;
+    if (slot.row === last) return;
+    const d = this.dimensions;
+    this.codes.copyWithin(slot.row * d, last * d, (last + 1) * d);
+    this.rowIds[slot.row] = movedId;
+    this.slots.get(movedId)!.row = slot.row;
   }
 
   removeDocument(documentId: string): void {
@@ -108,81 +119,36 @@ export class DatasetVectors {
     this.byDocument.delete(documentId);
   }
 
-  /**
-   * After a batch of changes: builds the index once the dataset is large enough, rebuilds it when a
-   * quarter of it was removed since (usearch marks removed nodes; many of them weaken the graph), and
-   * drops it when the dataset shrank well below the threshold. The build runs in chunks between
-   * searches (BUILD_CHUNK vectors at a time): meanwhile searches use what there was (the exact scan on
-   * a cold load), and the process keeps answering.
-   */
-  settle(): void {
-    if (this.slots.size < this.indexThreshold / 2) {
-      this.index = undefined;
-      this.building = undefined;
-    } else if (this.building) return;
-    else if (!this.index && this.slots.size >= this.indexThreshold) this.startBuild();
-    else if (this.index && this.removedSinceBuild > this.slots.size / 4) this.startBuild();
-  }
-
-  /** Resolves when no build is under way (tests, bench). */
-  async whenIndexed(): Promise<void> {
-    while (this.building) await this.building.done;
-  }
-
-  private startBuild(): void {
-    const index = new Index({
-      dimensions: this.dimensions,
-      metric: MetricKind.Cos,
-      quantization: ScalarKind.F32,
-      connectivity: this.hnsw.connectivity,
-      expansion_add: this.hnsw.expansionAdd,
-      expansion_search: this.hnsw.expansionSearch,
-      multi: false,
-    });
-    const building = { index, done: Promise.resolve() };
-    building.done = this.build(building, [...this.slots.values()]);
-    this.building = building;
-  }
-
-  private async build(building: { index: Index }, slots: Slot[]): Promise<void> {
-    const started = performance.now();
-    const removedBefore = this.removedSinceBuild;
-    for (let from = 0; from < slots.length; from += BUILD_CHUNK) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (this.building !== building) return; // dropped, or the dataset was reloaded
-      // Segments removed since the build began are left out; those added since went in directly.
-      const chunk = slots.slice(from, from + BUILD_CHUNK).filter((slot) => this.idOfKey.has(slot.key));
-      if (!chunk.length) continue;
-      const keys = BigUint64Array.from(chunk, (slot) => BigInt(slot.key));
-      const flat = new Float32Array(chunk.length * this.dimensions);
-      for (const [i, slot] of chunk.entries()) flat.set(slot.vector, i * this.dimensions);
-      building.index.add(keys, flat, 0);
-    }
-    if (this.building !== building) return;
-    this.index = building.index;
-    this.building = undefined;
-    this.removedSinceBuild -= removedBefore;
-    this.buildMs = performance.now() - started;
-  }
-
   search(query: number[], topK: number): VectorHit[] {
     if (query.length !== this.dimensions || topK <= 0 || !this.slots.size) return [];
     const q = unit(Float32Array.from(query));
     if (!q) return [];
-    return this.index ? this.approximate(q, topK) : this.exact(q, topK);
-  }
-
-  private approximate(q: Float32Array, topK: number): VectorHit[] {
-    const found = this.index!.search(q, Math.min(topK, this.slots.size), 0);
+    const n = this.rowIds.length;
+    const wanted = Math.max(topK * RERANK_FACTOR, MIN_CANDIDATES);
+    if (n <= wanted) return this.exact(q, topK);
+    const code = new Int8Array(this.dimensions);
+    quantize(q, code, 0);
+    const found = exactSearch(
+      this.codes.subarray(0, n * this.dimensions),
+      code,
+      this.dimensions,
+      wanted,
+      MetricKind.Cos,
+      1,
+    );
     const hits: VectorHit[] = [];
-    for (let i = 0; i < found.keys.length; i++) {
-      const id = this.idOfKey.get(Number(found.keys[i]));
-      if (id !== undefined) hits.push({ segmentId: id, score: 1 - found.distances[i]! });
+    for (const key of found.keys) {
+      const id = this.rowIds[Number(key)];
+      const v = id === undefined ? undefined : this.slots.get(id)?.vector;
+      if (!v) continue;
+      let dot = 0;
+      for (let j = 0; j < v.length; j++) dot += v[j]! * q[j]!;
+      hits.push({ segmentId: id!, score: dot });
     }
-    return hits;
+    return hits.sort((a, b) => b.score - a.score).slice(0, topK);
   }
 
-  /** The exact scan: dot product with every vector, the best topK kept in order as it goes. */
+  /** The exact scan in JavaScript: dot product with every float32 vector, the best topK kept in order. */
   exact(q: Float32Array, topK: number): VectorHit[] {
     const best: VectorHit[] = [];
     for (const [id, slot] of this.slots) {

@@ -1,28 +1,15 @@
 import type pg from 'pg';
 import { inTransaction } from '../../db/pooled-transaction.js';
 import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
-import { DatasetVectors, HNSW, type HnswParameters, type VectorRow } from './dataset-vectors.js';
+import { DatasetVectors, type VectorRow } from './dataset-vectors.js';
 import { changesSince, currentVersion, touchVectors } from './vector-changes.js';
+
+export { RERANK_FACTOR } from './dataset-vectors.js';
 
 /** Vectors a process keeps in memory at most (about 150 MB of 384-dimension floats at 100k). */
 export const MAX_CACHED_VECTORS = 100_000;
-/**
- * From this many vectors a dataset is searched through the HNSW index. Below it the exact scan takes
- * a few milliseconds (about 4 ms at 8 000 × 384 on the bench machine, under load) and is exact, and no
- * graph is built: building costs far more than scanning (about 0.2–0.6 s per 1 000 vectors of 384
- * dimensions here), and every process pays it on its cold load. Above it the scan grows linearly
- * (120+ ms at 100 000).
- */
-export const INDEX_THRESHOLD = 10_000;
 /** A delta naming more segments or documents than this is applied as a full reload instead. */
 const MAX_DELTA = 20_000;
-
-export interface PostgresVectorStoreOptions {
-  /** Vectors from which a dataset gets its approximate index (default INDEX_THRESHOLD). */
-  indexThreshold?: number;
-  /** HNSW parameters other than the defaults (bench). */
-  hnsw?: Partial<HnswParameters>;
-}
 
 /** Counters of what this pool's caches read from PostgreSQL (tests, bench). */
 export interface VectorLoadStats {
@@ -55,20 +42,16 @@ const SEARCHABLE = `s.enabled AND s.status = 'completed' AND s.embedding_f32 IS 
 /**
  * The default store: vectors in the stack's own PostgreSQL (`document_segments.embedding_f32`,
  * float32 bytes, no extension needed). Each api process keeps a dataset's vectors in memory
- * (DatasetVectors: exact scan while small, usearch HNSW above `indexThreshold`) and keeps it current
+ * (DatasetVectors: an int8 copy scanned natively by usearch, the best candidates re-ranked exactly in
+ * float32) and keeps it current
  * from the dataset's change log (`vector_changes`, written by touchVectors): each search first asks for
  * the changes above the version it holds, and re-reads only the segments and documents they name.
  */
 export class PostgresVectorStore implements VectorStore {
   readonly kind = 'postgres';
   private readonly cache: PoolCache;
-  private readonly indexThreshold: number;
-  private readonly hnsw: HnswParameters;
 
-  constructor(
-    private readonly pool: pg.Pool,
-    options: PostgresVectorStoreOptions = {},
-  ) {
+  constructor(private readonly pool: pg.Pool) {
     const cache = caches.get(pool) ?? {
       datasets: new Map(),
       loading: new Map(),
@@ -76,8 +59,6 @@ export class PostgresVectorStore implements VectorStore {
     };
     caches.set(pool, cache);
     this.cache = cache;
-    this.indexThreshold = options.indexThreshold ?? INDEX_THRESHOLD;
-    this.hnsw = { ...HNSW, ...options.hnsw };
   }
 
   /** What this pool's caches read so far. */
@@ -128,9 +109,9 @@ export class PostgresVectorStore implements VectorStore {
     const version = await currentVersion(this.pool, datasetId);
     const rows = await this.rows(datasetId);
     this.cache.stats.fullLoads++;
-    const entry = new DatasetVectors(version, this.indexThreshold, this.hnsw);
+    const entry = new DatasetVectors(version);
+    if (rows.length) entry.reserve(rows.length, rows[0]!.vector.length);
     for (const row of rows) entry.upsert(row);
-    entry.settle();
     const { datasets } = this.cache;
     datasets.delete(datasetId);
     const held = [...datasets.values()].reduce((n, c) => n + c.size, 0);
@@ -168,7 +149,6 @@ export class PostgresVectorStore implements VectorStore {
     for (const id of documents) entry.removeDocument(id);
     for (const id of segments) entry.remove(id);
     for (const row of rows) entry.upsert(row);
-    entry.settle();
     entry.version = changes[changes.length - 1]!.version;
     return entry;
   }

@@ -62,3 +62,38 @@ export async function currentVersion(db: Pick<pg.Pool, 'query'>, datasetId: stri
   );
   return rows[0]?.version ?? '0';
 }
+
+/** Change rows are kept this long; a process that did not search a dataset for longer reloads it once. */
+export const CHANGE_RETENTION_MS = 60 * 60_000;
+
+/**
+ * Keeps the change log from growing forever. Per dataset, the rows older than `retentionMs` are
+ * deleted except the newest of them, which becomes a dataset-wide record (both ids NULL): a process
+ * whose version is below it gets it from changesSince and reloads the dataset fully instead of missing
+ * the deleted changes, and a process at or above it had applied every deleted row already. One
+ * statement: a concurrent reader sees the log before or after, never half-pruned. Rows of datasets
+ * that no longer exist go entirely. Returns how many rows were deleted.
+ */
+export async function pruneVectorChanges(
+  db: Pick<pg.Pool, 'query'>,
+  retentionMs: number = CHANGE_RETENTION_MS,
+): Promise<number> {
+  const cutoff = 'now() - make_interval(secs => $1::double precision / 1000)';
+  const pruned = await db.query<{ n: number }>(
+    `WITH old AS (
+       SELECT dataset_id, max(version) AS marker FROM vector_changes WHERE created_at < ${cutoff} GROUP BY dataset_id
+     ), marked AS (
+       UPDATE vector_changes c SET document_id = NULL, segment_id = NULL FROM old
+       WHERE c.version = old.marker AND (c.document_id IS NOT NULL OR c.segment_id IS NOT NULL) RETURNING c.version
+     ), deleted AS (
+       DELETE FROM vector_changes c USING old WHERE c.dataset_id = old.dataset_id AND c.version < old.marker RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM deleted)::int AS n, (SELECT count(*) FROM marked) AS marked`,
+    [retentionMs],
+  );
+  const gone = await db.query(
+    `DELETE FROM vector_changes c WHERE created_at < ${cutoff} AND NOT EXISTS (SELECT 1 FROM datasets d WHERE d.id = c.dataset_id)`,
+    [retentionMs],
+  );
+  return (pruned.rows[0]?.n ?? 0) + (gone.rowCount ?? 0);
+}

@@ -9,7 +9,7 @@ import type { QueueName, RetryPolicy } from '../store/queue.js';
 import { createFileStorage } from '../services/file-storage.js';
 import { runTask } from './tasks.js';
 import { openVectorStore } from '../vector.js';
-import { DOCUMENT_INDEXING_TASK, requeueStalled } from '../../knowledge/index.js';
+import { DOCUMENT_INDEXING_TASK, pruneVectorChanges, requeueStalled } from '../../knowledge/index.js';
 
 export interface WorkerOptions {
   server: ServerSettings;
@@ -100,7 +100,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         .then(
           (ids) => ids.length && logger.warn({ documents: ids }, 'knowledge documents left half-indexed: queued again'),
         )
-        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'knowledge stall sweep failed'));
+        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'knowledge stall sweep failed'))
+        // The default store's change log keeps an hour (older rows: one dataset-wide record per dataset).
+        .then(() => pruneVectorChanges(pool))
+        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'vector change log prune failed'));
     void requeue();
     sweep = setInterval(requeue, options.knowledgeSweepMs ?? 60_000);
     sweep.unref();
