@@ -24,13 +24,14 @@ export const apiTimeoutCheck: Check = {
     } finally {
       await client.end().catch(() => undefined);
     }
-    // api processes and the worker each hold a pool; keep a few connections for admin and migrations.
-    const needed = (workers + 1) * (s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW);
+    // api processes and the worker each hold a pool, and each api process one LISTEN connection (its
+    // change feed); keep a few connections for admin and migrations.
+    const needed = (workers + 1) * (s.SQLALCHEMY_POOL_SIZE + s.SQLALCHEMY_MAX_OVERFLOW) + workers;
     const facts = `GUNICORN_TIMEOUT=${s.GUNICORN_TIMEOUT}s, ${workers} process(es) on ${cores} cores, pools need up to ${needed} of max_connections=${max}`;
     if (needed > max) {
       return {
         status: 'fail',
-        finding: `(SERVER_WORKER_AMOUNT+1 worker) × (SQLALCHEMY_POOL_SIZE+SQLALCHEMY_MAX_OVERFLOW) = ${needed} exceeds PostgreSQL max_connections=${max}`,
+        finding: `(SERVER_WORKER_AMOUNT+1 worker) × (SQLALCHEMY_POOL_SIZE+SQLALCHEMY_MAX_OVERFLOW) + ${workers} listener(s) = ${needed} exceeds PostgreSQL max_connections=${max}`,
         fix: `Lower SQLALCHEMY_POOL_SIZE (now ${s.SQLALCHEMY_POOL_SIZE}) or raise POSTGRES_MAX_CONNECTIONS (then restart the db).`,
       };
     }
