@@ -4,15 +4,12 @@ import { batchStatus, datasetJson, getDataset, listDatasets, listDocuments } fro
 import { hitTesting, newDataset, removeDataset, removeDocument } from '../../../knowledge/service.js';
 import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
-import { parse, uuidParam } from '../validate.js';
+import { parse } from '../validate.js';
 import { knowledgeCall, knowledgeDeps } from '../service-api/datasets/deps.js';
+import { BatchParams, DatasetParams, datasetName, DocumentParams } from '../service-api/datasets/schemas.js';
 
 const CreateBody = z.object({
-  name: z
-    .string({ message: 'Name must be between 1 to 40 characters.' })
-    .trim()
-    .min(1, 'Name must be between 1 to 40 characters.')
-    .max(40, 'Name must be between 1 to 40 characters.'),
+  name: datasetName,
   description: z.string().max(400).nullish(),
   indexing_technique: z.enum(['high_quality', 'economy']).nullish(),
   permission: z.enum(['only_me', 'all_team_members', 'partial_members']).nullish(),
@@ -24,9 +21,6 @@ const Paging = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   keyword: z.string().max(200).optional(),
 });
-const DatasetParams = z.object({ datasetId: uuidParam });
-const BatchParams = z.object({ datasetId: uuidParam, batch: z.string().min(1).max(64) });
-const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
 const HitBody = z.object({
   query: z.string().min(1, 'is required').max(250, 'Query cannot exceed 250 characters'),
   retrieval_model: z.record(z.string(), z.unknown()).nullish(),

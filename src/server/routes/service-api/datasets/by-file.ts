@@ -6,7 +6,7 @@ import { badRequest, HttpError } from '../../../http-error.js';
 import { saveDatasetFile } from '../../../services/dataset-files.js';
 import { fileTooLarge } from '../../../services/upload-files.js';
 import { parse } from '../../validate.js';
-import { DatasetParams } from './datasets.js';
+import { DatasetParams } from './schemas.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
 
 const noFile = (): HttpError => new HttpError(400, 'no_file_uploaded', 'Please upload your file.');

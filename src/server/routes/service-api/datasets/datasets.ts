@@ -3,16 +3,13 @@ import { z } from 'zod';
 import { datasetJson, getDataset, listDatasets } from '../../../../knowledge/index.js';
 import { newDataset, removeDataset, updateDataset } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
-import { parse, uuidParam } from '../../validate.js';
+import { parse } from '../../validate.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
+import { DatasetParams, datasetName } from './schemas.js';
 
 const technique = z.enum(['high_quality', 'economy']).nullish();
 const CreateBody = z.object({
-  name: z
-    .string({ message: 'Name must be between 1 to 40 characters.' })
-    .trim()
-    .min(1, 'Name must be between 1 to 40 characters.')
-    .max(40, 'Name must be between 1 to 40 characters.'),
+  name: datasetName,
   description: z.string().max(400, 'Description cannot exceed 400 characters.').nullish(),
   indexing_technique: technique,
   permission: z.enum(['only_me', 'all_team_members', 'partial_members']).nullish(),
@@ -40,7 +37,6 @@ export const Paging = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   keyword: z.string().max(200).optional(),
 });
-export const DatasetParams = z.object({ datasetId: uuidParam });
 
 /** Knowledge API: datasets (Dify's service_api/dataset/dataset.py). */
 export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

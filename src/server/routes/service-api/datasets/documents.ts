@@ -9,8 +9,9 @@ import {
 } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { parse, uuidParam } from '../../validate.js';
-import { DatasetParams, Paging } from './datasets.js';
+import { Paging } from './datasets.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
+import { BatchParams, DatasetParams, DocumentParams } from './schemas.js';
 
 const ByText = z.object({
   name: z.string({ message: 'is required' }).min(1, 'is required').max(255),
@@ -20,7 +21,6 @@ const ByText = z.object({
   doc_form: z.enum(['text_model']).optional(),
   doc_language: z.string().max(100).optional(),
 });
-const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
 const ActionParams = z.object({ datasetId: uuidParam, action: z.string().max(20) });
 const StatusBody = z.object({ document_ids: z.array(uuidParam).min(1, 'is required').max(100) });
 const UpdateByText = z.object({
@@ -34,7 +34,6 @@ const SegmentQuery = z.object({
   keyword: z.string().max(200).optional(),
   status: z.enum(['waiting', 'indexing', 'completed', 'error', 're_segment']).optional(),
 });
-const BatchParams = z.object({ datasetId: uuidParam, batch: z.string().min(1).max(64) });
 
 /** Knowledge API: documents (Dify's service_api/dataset/document.py). */
 export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

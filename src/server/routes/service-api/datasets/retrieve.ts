@@ -4,7 +4,7 @@ import { getDataset } from '../../../../knowledge/index.js';
 import { hitTesting } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { parse } from '../../validate.js';
-import { DatasetParams } from './datasets.js';
+import { DatasetParams } from './schemas.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
 
 const Body = z.object({

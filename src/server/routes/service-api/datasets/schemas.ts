@@ -1,0 +1,12 @@
+/** Request shapes the Knowledge API and the console's knowledge routes share (Dify checks them alike). */
+import { z } from 'zod';
+import { uuidParam } from '../../validate.js';
+
+const NAME_RULE = 'Name must be between 1 to 40 characters.';
+
+/** A new dataset's name (Dify's _validate_name): trimmed, 1 to 40 characters. */
+export const datasetName = z.string({ message: NAME_RULE }).trim().min(1, NAME_RULE).max(40, NAME_RULE);
+
+export const DatasetParams = z.object({ datasetId: uuidParam });
+export const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
+export const BatchParams = z.object({ datasetId: uuidParam, batch: z.string().min(1).max(64) });
