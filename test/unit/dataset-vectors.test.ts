@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetVectors } from '../../src/knowledge/stores/dataset-vectors.js';
+import { DatasetVectors, LOAD_CHUNK } from '../../src/knowledge/stores/dataset-vectors.js';
 
 const row = (id: string, documentId: string, vector: number[]) => ({
   id,
@@ -75,6 +75,26 @@ describe('DatasetVectors (one dataset in an api process)', () => {
         .map((h) => h.segmentId)
         .sort(),
     ).toEqual(['s20', 's400']);
+  });
+
+  it('a full load goes LOAD_CHUNK rows at a time, the event loop free in between (other requests run)', async () => {
+    const rows = Array.from({ length: LOAD_CHUNK * 3 }, (_, i) =>
+      row(`s${i}`, 'doc', [Math.cos(i / 1000), Math.sin(i / 1000), 1]),
+    );
+    let turns = 0;
+    let loading = true;
+    const turn = () => {
+      if (!loading) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const d = await DatasetVectors.load('7', rows);
+    loading = false;
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(d.size).toBe(LOAD_CHUNK * 3);
+    expect(d.version).toBe('7');
+    expect(d.search([Math.cos(4.321), Math.sin(4.321), 1], 1)[0]!.segmentId).toBe('s4321');
   });
 });
 
