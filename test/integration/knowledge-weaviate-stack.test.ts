@@ -1,0 +1,187 @@
+/**
+ * VECTOR_STORE=weaviate through the whole stack: the api server and the worker (each with its own
+ * WeaviateStore, as separate processes) index, retrieve and delete over the unmodified
+ * weaviate-client against test/helpers/weaviate-stand-in.ts — an in-memory stand-in for Weaviate's
+ * REST and gRPC APIs, since no Weaviate server can be installed here. What a real Weaviate would do
+ * differently (HNSW, auto-schema, error wording) is listed in knowledge-weaviate-grpc.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/server/logger.js';
+import { type RunningWorker, startWorker } from '../../src/server/worker/run-worker.js';
+import { type StandIn, startStandIn } from '../helpers/llm-stand-in.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import { startWeaviateStandIn, type WeaviateStandIn } from '../helpers/weaviate-stand-in.js';
+import { json } from './apps-fixtures.js';
+import { type Harness, startHarness, waitFor } from './apps-harness.js';
+import { serverEnv, settingsFor, type TestRedis, useServers } from './server-fixtures.js';
+
+const KEY = 'stack-weaviate-key';
+let stackPg: TestPostgres;
+let redis: TestRedis;
+let llm: StandIn;
+let weaviate: WeaviateStandIn;
+let env: Record<string, string>;
+useServers((servers) => ({ pg: stackPg, redis } = servers));
+beforeAll(async () => {
+  [llm, weaviate] = await Promise.all([startStandIn(), startWeaviateStandIn({ apiKey: KEY })]);
+  env = {
+    VECTOR_STORE: 'weaviate',
+    WEAVIATE_ENDPOINT: weaviate.endpoint,
+    WEAVIATE_API_KEY: KEY,
+    WEAVIATE_GRPC_ENDPOINT: weaviate.grpcEndpoint,
+  };
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([llm?.close(), weaviate?.close()]);
+});
+
+const PARAGRAPHS = [
+  'Cats are small carnivorous mammals that people keep as pets. They sleep for most of the day.',
+  'The lighthouse keeper climbs the spiral staircase every evening to light the lamp for passing ships.',
+  'Sourdough bread rises slowly because wild yeast ferments the dough over many hours.',
+];
+const RULE = {
+  mode: 'custom',
+  rules: { pre_processing_rules: [], segmentation: { separator: '\\n\\n', max_tokens: 200, chunk_overlap: 0 } },
+};
+const collection = (datasetId: string) => `Vector_index_${datasetId.replaceAll('-', '_')}_Node`;
+
+describe('VECTOR_STORE=weaviate: api and worker over the real client and a stand-in Weaviate', () => {
+  let h: Harness;
+  let worker: RunningWorker;
+  let key: string;
+  let datasetId: string;
+  let documentId: string;
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
+  const indexed = async (id: string) =>
+    waitFor(
+      async () => {
+        const [row] = await h.sql<{ s: string; error: string | null }>(
+          `SELECT indexing_status AS s, error FROM documents WHERE id = '${id}'`,
+        );
+        return row?.s === 'completed' || row?.s === 'error' ? row : undefined;
+      },
+      'the document to be indexed',
+      30_000,
+    );
+  const semantic = async (query: string, top_k = 3) =>
+    json(
+      await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+        query,
+        retrieval_model: { search_method: 'semantic_search', top_k },
+      }),
+    ).records as Array<{ score: number; segment: { id: string; content: string; document_id: string } }>;
+  const objects = () => [...(weaviate.collections.get(collection(datasetId))?.objects.values() ?? [])];
+
+  beforeAll(async () => {
+    h = await startHarness({ pg: stackPg, redis, llm, env });
+    worker = await startWorker({
+      server: settingsFor(serverEnv({ db: h.db, redis, extra: env })),
+      queues: ['dataset'],
+      logger: silentLogger(),
+      runtime: h.app.difyctx.modelRuntime,
+      retry: { attempts: 2, backoffMs: 20 },
+    });
+    key = json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token;
+    const created = await call('POST', '/v1/datasets', {
+      name: 'Weaviate handbook',
+      indexing_technique: 'high_quality',
+      embedding_model: 'text-embedding-3-small',
+      embedding_model_provider: 'openai',
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    datasetId = json(created).id;
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop(5000);
+    await h?.close();
+  });
+
+  it("indexes create-by-text into Dify's collection: one object per segment, id = index_node_id, vector `default`", async () => {
+    expect(h.app.difyctx.vectors.kind).toBe('weaviate');
+    const res = await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
+      name: 'mixed',
+      text: PARAGRAPHS.join('\n\n'),
+      process_rule: RULE,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    documentId = json(res).document.id;
+    expect(await indexed(documentId)).toEqual({ s: 'completed', error: null });
+    const segments = await h.sql<{ id: string; index_node_id: string; embedding: unknown }>(
+      `SELECT id, index_node_id, embedding FROM document_segments WHERE document_id = '${documentId}'`,
+    );
+    expect(segments).toHaveLength(3);
+    expect(segments.every((s) => s.embedding === null)).toBe(true); // the vectors are in Weaviate only
+    for (const s of segments)
+      expect(objects().find((o) => o.uuid === s.index_node_id)?.properties).toMatchObject({
+        document_id: documentId,
+        doc_id: s.index_node_id,
+        segment_id: s.id,
+        dataset_id: datasetId,
+      });
+    expect(
+      objects()
+        .map((o) => o.properties.text)
+        .sort(),
+    ).toEqual([...PARAGRAPHS].sort());
+    const grpc = weaviate.grpc.filter((c) => c.method === 'BatchObjects');
+    expect(grpc.length).toBeGreaterThan(0);
+    expect(grpc.every((c) => c.authorization === `Bearer ${KEY}`)).toBe(true);
+  });
+
+  it('retrieve (semantic) finds the right segment first over gRPC Search; a disabled document drops out', async () => {
+    const records = await semantic(PARAGRAPHS[1]!);
+    expect(records[0]?.segment).toMatchObject({ content: PARAGRAPHS[1], document_id: documentId });
+    expect(records[0]?.score).toBeCloseTo(1, 5);
+    expect(records).toHaveLength(3);
+    expect(records[1]!.score).toBeLessThan(records[0]!.score);
+    const toggle = async (action: 'disable' | 'enable') =>
+      expect(
+        (await call('PATCH', `/v1/datasets/${datasetId}/documents/status/${action}`, { document_ids: [documentId] }))
+          .statusCode,
+      ).toBe(200);
+    await toggle('disable');
+    expect(await semantic(PARAGRAPHS[1]!)).toEqual([]);
+    expect(objects()).toHaveLength(3); // the vectors stay
+    await toggle('enable');
+    expect((await semantic(PARAGRAPHS[1]!))[0]?.segment.content).toBe(PARAGRAPHS[1]);
+  });
+
+  it('a new embedding model: the api drops the collection, the worker (another store) recreates it and re-indexes', async () => {
+    const remodel = await call('PATCH', `/v1/datasets/${datasetId}`, {
+      embedding_model: 'text-embedding-3-large',
+      embedding_model_provider: 'openai',
+    });
+    expect(remodel.statusCode, remodel.body).toBe(200);
+    expect(await indexed(documentId)).toEqual({ s: 'completed', error: null });
+    expect(weaviate.rest.filter((r) => r.method === 'POST' && r.url === '/v1/schema')).toHaveLength(2);
+    expect(objects()).toHaveLength(3);
+    expect((await semantic(PARAGRAPHS[2]!))[0]?.segment.content).toBe(PARAGRAPHS[2]);
+  });
+
+  it('deleting a document removes only its objects; deleting the dataset drops its collection', async () => {
+    const other = await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
+      name: 'lighthouse',
+      text: PARAGRAPHS[1],
+      process_rule: RULE,
+    });
+    const otherId: string = json(other).document.id;
+    expect(await indexed(otherId)).toEqual({ s: 'completed', error: null });
+    expect(objects()).toHaveLength(4);
+    expect((await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}`)).statusCode).toBe(204);
+    await waitFor(
+      async () => (objects().every((o) => o.properties.document_id === otherId) ? true : undefined),
+      "the deleted document's objects to go",
+      10_000,
+    );
+    expect(objects()).toHaveLength(1);
+    expect((await semantic(PARAGRAPHS[0]!)).map((r) => r.segment.content)).toEqual([PARAGRAPHS[1]]);
+    expect((await call('DELETE', `/v1/datasets/${datasetId}`)).statusCode).toBe(204);
+    await waitFor(
+      async () => (weaviate.collections.has(collection(datasetId)) ? undefined : true),
+      'the collection to be dropped',
+      10_000,
+    );
+  });
+});
