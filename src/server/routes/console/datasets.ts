@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
 import { parse } from '../validate.js';
 import { knowledgeCall, knowledgeDeps } from '../service-api/datasets/deps.js';
-import { BatchParams, DatasetParams, datasetName, DocumentParams } from '../service-api/datasets/schemas.js';
+import { BatchParams, DatasetParams, datasetName, DocumentParams, Paging } from '../service-api/datasets/schemas.js';
 
 const CreateBody = z.object({
   name: datasetName,
@@ -15,11 +15,6 @@ const CreateBody = z.object({
   permission: z.enum(['only_me', 'all_team_members', 'partial_members']).nullish(),
   embedding_model: z.string().nullish(),
   embedding_model_provider: z.string().nullish(),
-});
-const Paging = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  keyword: z.string().max(200).optional(),
 });
 const HitBody = z.object({
   query: z.string().min(1, 'is required').max(250, 'Query cannot exceed 250 characters'),

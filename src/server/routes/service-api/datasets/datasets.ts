@@ -5,7 +5,7 @@ import { newDataset, removeDataset, updateDataset } from '../../../../knowledge/
 import type { AppContext } from '../../../context.js';
 import { parse } from '../../validate.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
-import { DatasetParams, datasetName } from './schemas.js';
+import { DatasetParams, datasetName, Paging } from './schemas.js';
 
 const technique = z.enum(['high_quality', 'economy']).nullish();
 const CreateBody = z.object({
@@ -31,11 +31,6 @@ const PatchBody = z.object({
   embedding_model: z.string().min(1).optional(),
   embedding_model_provider: z.string().min(1).optional(),
   retrieval_model: z.record(z.string(), z.unknown()).nullish(),
-});
-export const Paging = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  keyword: z.string().max(200).optional(),
 });
 
 /** Knowledge API: datasets (Dify's service_api/dataset/dataset.py). */

@@ -9,9 +9,8 @@ import {
 } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { parse, uuidParam } from '../../validate.js';
-import { Paging } from './datasets.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
-import { BatchParams, DatasetParams, DocumentParams } from './schemas.js';
+import { BatchParams, DatasetParams, DocumentParams, Paging } from './schemas.js';
 
 const ByText = z.object({
   name: z.string({ message: 'is required' }).min(1, 'is required').max(255),
@@ -28,10 +27,7 @@ const UpdateByText = z.object({
   text: z.string().nullish(),
   process_rule: z.unknown().optional(),
 });
-const SegmentQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  keyword: z.string().max(200).optional(),
+const SegmentQuery = Paging.extend({
   status: z.enum(['waiting', 'indexing', 'completed', 'error', 're_segment']).optional(),
 });
 
