@@ -53,12 +53,13 @@ export interface WeaviateStandIn {
   collections: Map<string, Collection>;
   rest: RestCall[];
   grpc: GrpcCall[];
+  /** QUERY_MAXIMUM_RESULTS (10,000 by default): the most a query returns, and a batch delete removes. */
+  limits: { maximumResults: number };
   close(): Promise<void>;
 }
 
-/** Weaviate's QUERY_DEFAULTS_LIMIT and QUERY_MAXIMUM_RESULTS. */
+/** Weaviate's QUERY_DEFAULTS_LIMIT. */
 const DEFAULT_LIMIT = 10;
-const MAXIMUM_RESULTS = 10_000;
 
 export async function startWeaviateStandIn(
   options: { apiKey?: string; version?: string } = {},
@@ -68,6 +69,7 @@ export async function startWeaviateStandIn(
   const grpc: GrpcCall[] = [];
   const version = options.version ?? '1.27.0';
   const bearer = options.apiKey && `Bearer ${options.apiKey}`;
+  const limits = { maximumResults: 10_000 };
 
   const httpServer = http.createServer((req, res) => {
     const send = (status: number, body?: unknown) =>
@@ -174,8 +176,8 @@ export async function startWeaviateStandIn(
         .sort((a, b) => a.distance - b.distance);
     } else ranked = candidates.sort((a, b) => a.uuid.localeCompare(b.uuid)).map((o) => ({ o }));
     const limit = request.limit || DEFAULT_LIMIT;
-    if (request.offset + limit > MAXIMUM_RESULTS)
-      throw new ServerError(Status.UNKNOWN, `query maximum results exceeded (${MAXIMUM_RESULTS})`);
+    if (request.offset + limit > limits.maximumResults)
+      throw new ServerError(Status.UNKNOWN, 'query maximum results exceeded');
     const wanted = request.properties;
     return {
       took: 0,
@@ -204,7 +206,7 @@ export async function startWeaviateStandIn(
   const remove = (request: BatchDeleteRequestMsg) => {
     const c = collection(request.collection);
     if (!request.filters) throw new ServerError(Status.UNKNOWN, 'batch delete params: empty filters');
-    const hits = [...c.objects.values()].filter((o) => matches(o, request.filters)).slice(0, MAXIMUM_RESULTS);
+    const hits = [...c.objects.values()].filter((o) => matches(o, request.filters)).slice(0, limits.maximumResults);
     if (!request.dryRun) for (const o of hits) c.objects.delete(o.uuid);
     return {
       took: 0,
@@ -244,6 +246,7 @@ export async function startWeaviateStandIn(
     collections,
     rest,
     grpc,
+    limits,
     async close() {
       grpcServer.forceShutdown();
       httpServer.closeAllConnections();

@@ -259,7 +259,8 @@ describe.each(['1.27.0', '1.32.0'])(
       await store.deleteDocument(a.id);
       const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
       expect([...objects.values()].map((o) => o.properties.document_id)).toEqual([b.id, b.id]);
-      expect(weaviate.grpc.map((c) => c.method)).toEqual(['BatchDelete']);
+      // Until one matches nothing: a batch delete removes at most QUERY_MAXIMUM_RESULTS objects.
+      expect(weaviate.grpc.map((c) => c.method)).toEqual(['BatchDelete', 'BatchDelete']);
       expect(weaviate.grpc[0]!.request).toMatchObject({
         filters: { operator: OP.EQUAL, target: { property: 'document_id' }, valueText: a.id },
       });
@@ -364,6 +365,34 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
       expect(await api.search(datasetId, at(10, 8), 2)).toHaveLength(2);
     } finally {
       await Promise.all([worker.close(), api.close()]);
+      await weaviate.close();
+    }
+  });
+
+  it("deleteDocument removes a document larger than what one batch delete removes (Weaviate's QUERY_MAXIMUM_RESULTS)", async () => {
+    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
+    const store = new WeaviateStore(stack, {
+      endpoint: weaviate.endpoint,
+      apiKey: KEY,
+      grpcEndpoint: weaviate.grpcEndpoint,
+    });
+    try {
+      const datasetId = await dataset();
+      const a = await document(datasetId, 7);
+      const b = await document(datasetId, 1);
+      await store.add(
+        datasetId,
+        [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
+      );
+      // 10,000 by default; 3 here stands for a document of more than 10,000 segments.
+      weaviate.limits.maximumResults = 3;
+      weaviate.grpc.length = 0;
+      await store.deleteDocument(a.id);
+      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
+      expect([...objects.values()].map((o) => o.properties.document_id)).toEqual([b.id]);
+      expect(weaviate.grpc.filter((c) => c.method === 'BatchDelete').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await store.close();
       await weaviate.close();
     }
   });

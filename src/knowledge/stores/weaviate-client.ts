@@ -20,7 +20,8 @@ export interface WeaviateCollection {
     insertMany(
       objects: Array<{ id: string; properties: Record<string, string>; vectors: Record<string, number[]> }>,
     ): Promise<{ hasErrors: boolean; errors: Record<number, { message: string }> }>;
-    deleteMany(where: WeaviateFilter): Promise<unknown>;
+    /** One call removes at most QUERY_MAXIMUM_RESULTS (10,000 by default) of the matching objects. */
+    deleteMany(where: WeaviateFilter): Promise<{ matches: number; successful: number; failed: number }>;
   };
   query: {
     nearVector(

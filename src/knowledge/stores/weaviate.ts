@@ -213,9 +213,13 @@ export class WeaviateStore implements VectorStore {
     await this.run(async (client) => {
       if (!(await this.exists(client, name))) return;
       const collection = client.collections.use(name);
-      await collection.data
-        .deleteMany(documentFilter(collection.filter, documentId))
-        .catch((error: unknown) => this.gone(name, error));
+      // A batch delete removes at most QUERY_MAXIMUM_RESULTS objects: again until none match.
+      for (;;) {
+        const result = await collection.data
+          .deleteMany(documentFilter(collection.filter, documentId))
+          .catch((error: unknown) => this.gone(name, error));
+        if (!result?.successful) return;
+      }
     });
   }
 
