@@ -29,7 +29,7 @@ describe.each([
     await llm?.close();
   });
 
-  it('is queued again by the next worker and completes with its segments exactly once', async () => {
+  it('is queued again by the next worker and completes with its segments exactly once; the sweep prunes the vector change log', async () => {
     const headers = {
       authorization: `Bearer ${json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token}`,
     };
@@ -54,6 +54,10 @@ describe.each([
     );
     await h.sql(
       `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status) VALUES ('${h.tenantId}', '${datasetId}', '${doc!.id}', 1, 'stale half', 'indexing')`,
+    );
+    // The default store's change log, two rows of which are older than the retention (an hour).
+    await h.sql(
+      `INSERT INTO vector_changes (dataset_id, segment_id, created_at) SELECT '${datasetId}', gen_random_uuid(), now() - interval '2 hours' FROM generate_series(1, 2)`,
     );
     worker = await startWorker({
       server: settingsFor(serverEnv({ db: h.db, redis: withRedis ? redis : undefined })),
@@ -82,5 +86,13 @@ describe.each([
       `SELECT content, embedding IS NOT NULL AS has_vector FROM document_segments WHERE document_id = '${doc!.id}'`,
     );
     expect(segments).toEqual([{ content: 'First part.\n\nSecond part.', has_vector: true }]);
+    // The same sweep pruned the change log: of the old rows, one dataset-wide record is left.
+    const old = await waitFor(async () => {
+      const rows = await h.sql<{ segment_id: string | null }>(
+        `SELECT segment_id FROM vector_changes WHERE dataset_id = '${datasetId}' AND created_at < now() - interval '1 hour'`,
+      );
+      return rows.length === 1 ? rows : undefined;
+    }, 'the old change rows to be pruned');
+    expect(old).toEqual([{ segment_id: null }]);
   });
 });
