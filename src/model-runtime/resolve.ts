@@ -10,7 +10,8 @@ import { type Credentials, ORIGIN_MODEL_TYPE, type ProviderSpec } from './catalo
 import { openCredentials } from './credentials.js';
 import { contextSizeOf, type PriceInfo, priceOf } from './prices.js';
 import type { CredentialKey } from './secrets.js';
-import { activeProviderCredential, customModel } from './store.js';
+import { activeCredential } from './credential-store.js';
+import { customModel } from './store.js';
 import { type LlmMode, ModelRuntimeError, type ModelRef, type ModelType } from './types.js';
 
 export interface ResolvedModel {
@@ -101,7 +102,7 @@ export function createResolver(deps: {
       return describeModel(spec, ref.model, type, open(ref.tenantId, ref.provider, custom.encrypted_config));
     if (spec.configurate_methods.includes('predefined-model')) {
       if (!spec.provider_credential_schema) return describeModel(spec, ref.model, type, {});
-      const active = await activeProviderCredential(deps.pool, ref.tenantId, ref.provider);
+      const active = await activeCredential(deps.pool, { tenantId: ref.tenantId, provider: ref.provider });
       if (active)
         return describeModel(spec, ref.model, type, open(ref.tenantId, ref.provider, active.encrypted_config));
     }

@@ -48,33 +48,6 @@ async function firstRow<R extends pg.QueryResultRow>(db: Db, text: string, param
 
 // ── provider credentials ────────────────────────────────────────────────────────────────────────
 
-/** The provider's active credential (its `providers.credential_id`), if any. */
-export async function activeProviderCredential(
-  db: Db,
-  tenantId: string,
-  provider: string,
-): Promise<CredentialRow | undefined> {
-  return firstRow<CredentialRow>(
-    db,
-    `SELECT c.id, c.credential_name, c.encrypted_config FROM providers p JOIN provider_credentials c ON c.id = p.credential_id
-     WHERE p.tenant_id = $1 AND p.provider_name = $2 AND p.provider_type = 'custom' LIMIT 1`,
-    [tenantId, provider],
-  );
-}
-
-export async function providerCredential(
-  db: Db,
-  tenantId: string,
-  provider: string,
-  id: string,
-): Promise<CredentialRow | undefined> {
-  return firstRow<CredentialRow>(
-    db,
-    `SELECT id, credential_name, encrypted_config FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 AND id = $3`,
-    [tenantId, provider, id],
-  );
-}
-
 export async function listProviderCredentials(
   db: Db,
   tenantId: string,
@@ -107,68 +80,6 @@ export async function providerRecords(
   );
 }
 
-/** Points the provider at a credential (null: none), creating its `providers` row if needed. */
-export async function activateProviderCredential(
-  db: Db,
-  tenantId: string,
-  provider: string,
-  credentialId: string | null,
-): Promise<void> {
-  await db.query(
-    `INSERT INTO providers (tenant_id, provider_name, provider_type, quota_type, credential_id, is_valid) VALUES ($1, $2, 'custom', '', $3::uuid, $3::uuid IS NOT NULL)
-     ON CONFLICT (tenant_id, provider_name, provider_type, quota_type)
-     DO UPDATE SET credential_id = EXCLUDED.credential_id, is_valid = EXCLUDED.is_valid, updated_at = now()`,
-    [tenantId, provider, credentialId],
-  );
-}
-
-export async function insertProviderCredential(
-  db: Db,
-  input: { tenantId: string; provider: string; name: string; encryptedConfig: string },
-): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO provider_credentials (tenant_id, provider_name, credential_name, encrypted_config) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [input.tenantId, input.provider, input.name, input.encryptedConfig],
-  );
-  return (rows[0] as { id: string }).id; // INSERT … RETURNING yields one row
-}
-
-export async function updateProviderCredential(
-  db: Db,
-  input: { tenantId: string; provider: string; id: string; name?: string; encryptedConfig: string },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE provider_credentials SET encrypted_config = $4, credential_name = COALESCE($5, credential_name), updated_at = now()
-     WHERE tenant_id = $1 AND provider_name = $2 AND id = $3`,
-    [input.tenantId, input.provider, input.id, input.encryptedConfig, input.name ?? null],
-  );
-  return (rowCount ?? 0) > 0;
-}
-
-/** Deletes credentials (one, or all of the provider's) and repoints the provider at the newest left. */
-export async function deleteProviderCredentials(
-  db: Db,
-  tenantId: string,
-  provider: string,
-  id?: string,
-): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 AND ($3::uuid IS NULL OR id = $3)`,
-    [tenantId, provider, id ?? null],
-  );
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM provider_credentials WHERE tenant_id = $1 AND provider_name = $2 ORDER BY created_at DESC, id LIMIT 1`,
-    [tenantId, provider],
-  );
-  const current = await db.query<{ credential_id: string | null }>(
-    `SELECT credential_id FROM providers WHERE tenant_id = $1 AND provider_name = $2 AND provider_type = 'custom'`,
-    [tenantId, provider],
-  );
-  if (current.rows[0] && current.rows[0].credential_id === null)
-    await activateProviderCredential(db, tenantId, provider, rows[0]?.id ?? null);
-  return rowCount ?? 0;
-}
-
 // ── custom models ───────────────────────────────────────────────────────────────────────────────
 
 const CUSTOM_MODEL = `SELECT m.id, m.provider_name, m.model_name, m.model_type, m.credential_id, c.credential_name, c.encrypted_config
@@ -194,96 +105,6 @@ export async function listCustomModels(db: Db, tenantId: string, provider?: stri
     [tenantId, provider ?? null],
   );
   return rows;
-}
-
-export async function listModelCredentials(
-  db: Db,
-  tenantId: string,
-  provider: string,
-  model: string,
-  originType: string,
-): Promise<CredentialRow[]> {
-  const { rows } = await db.query<CredentialRow>(
-    `SELECT id, credential_name, encrypted_config FROM provider_model_credentials
-     WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4 ORDER BY created_at, id`,
-    [tenantId, provider, model, originType],
-  );
-  return rows;
-}
-
-export async function insertModelCredential(
-  db: Db,
-  input: {
-    tenantId: string;
-    provider: string;
-    model: string;
-    originType: string;
-    name: string;
-    encryptedConfig: string;
-  },
-): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO provider_model_credentials (tenant_id, provider_name, model_name, model_type, credential_name, encrypted_config) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [input.tenantId, input.provider, input.model, input.originType, input.name, input.encryptedConfig],
-  );
-  return (rows[0] as { id: string }).id; // INSERT … RETURNING yields one row
-}
-
-export async function updateModelCredential(
-  db: Db,
-  input: {
-    tenantId: string;
-    provider: string;
-    model: string;
-    originType: string;
-    id: string;
-    name?: string;
-    encryptedConfig: string;
-  },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE provider_model_credentials SET encrypted_config = $6, credential_name = COALESCE($7, credential_name), updated_at = now()
-     WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4 AND id = $5`,
-    [
-      input.tenantId,
-      input.provider,
-      input.model,
-      input.originType,
-      input.id,
-      input.encryptedConfig,
-      input.name ?? null,
-    ],
-  );
-  return (rowCount ?? 0) > 0;
-}
-
-/** Adds the model to the workspace (or repoints it) with this credential active. */
-export async function activateModelCredential(
-  db: Db,
-  input: { tenantId: string; provider: string; model: string; originType: string; credentialId: string | null },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO provider_models (tenant_id, provider_name, model_name, model_type, credential_id, is_valid) VALUES ($1, $2, $3, $4, $5::uuid, $5::uuid IS NOT NULL)
-     ON CONFLICT (tenant_id, provider_name, model_name, model_type)
-     DO UPDATE SET credential_id = EXCLUDED.credential_id, is_valid = EXCLUDED.is_valid, updated_at = now()`,
-    [input.tenantId, input.provider, input.model, input.originType, input.credentialId],
-  );
-}
-
-/** Deletes a model credential; the model then uses its newest other credential, or none. */
-export async function deleteModelCredential(
-  db: Db,
-  input: { tenantId: string; provider: string; model: string; originType: string; id: string },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `DELETE FROM provider_model_credentials WHERE tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4 AND id = $5`,
-    [input.tenantId, input.provider, input.model, input.originType, input.id],
-  );
-  const left = await listModelCredentials(db, input.tenantId, input.provider, input.model, input.originType);
-  const row = await customModel(db, input.tenantId, input.provider, input.model, input.originType);
-  if (row && row.credential_id === null)
-    await activateModelCredential(db, { ...input, credentialId: left.at(-1)?.id ?? null });
-  return (rowCount ?? 0) > 0;
 }
 
 /** Removes a custom model and all its credentials. */
