@@ -26,7 +26,8 @@ beforeAll(async () => {
   const db = await migratedDatabase(database);
   // GUNICORN_TIMEOUT=4: statements are cancelled after 2 s, a silent database given up after 3 s.
   const env = serverEnv({ db, extra: { ...redis.env(), REDIS_DB: '0', GUNICORN_TIMEOUT: '4' } });
-  app = await createApp({ settings: settingsFor(env).settings });
+  // Every app list reads PostgreSQL here (no page kept): these tests are about the database path.
+  app = await createApp({ settings: settingsFor(env).settings, appListTtlMs: 0 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   await post('/console/api/setup', ADMIN);

@@ -16,29 +16,38 @@ function bearer(request: FastifyRequest): string | null {
  * so an anonymous caller learns nothing about a route but 401.
  */
 export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens' | 'appKeys' | 'pool'>): void {
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: public routes (/health) pass without a promise; the others wait for `authenticate`.
+  app.addHook('onRequest', (request, _reply, done) => {
     // Unknown URLs have no route config: they fall through to the 404 handler.
-    if (!request.routeOptions.url) return;
+    if (!request.routeOptions.url) return done();
     const mode: RouteAuth = request.routeOptions.config.auth ?? 'console';
-    if (mode === 'none') return;
-    const token = bearer(request);
-    if (!token) throw unauthorized("Invalid Authorization header format. Expected 'Bearer <api-key>' format.");
-    if (mode === 'app-key') {
-      const owner = await ctx.appKeys(token);
-      if (!owner) throw unauthorized('Access token is invalid');
-      request.auth = { kind: 'app', ...owner };
-      return;
-    }
-    if (mode === 'dataset-key') {
-      const owner = await resolveDatasetKey(ctx.pool, token);
-      if (!owner) throw unauthorized('Access token is invalid');
-      request.auth = { kind: 'dataset', ...owner };
-      return;
-    }
-    const claims = await ctx.tokens.verifyAccess(token);
-    if (!claims) throw unauthorized('Invalid or expired access token.');
-    request.auth = { kind: 'account', ...claims };
+    if (mode === 'none') return done();
+    authenticate(request, mode, ctx).then(() => done(), done);
   });
+}
+
+async function authenticate(
+  request: FastifyRequest,
+  mode: Exclude<RouteAuth, 'none'>,
+  ctx: Pick<AppContext, 'tokens' | 'appKeys' | 'pool'>,
+): Promise<void> {
+  const token = bearer(request);
+  if (!token) throw unauthorized("Invalid Authorization header format. Expected 'Bearer <api-key>' format.");
+  if (mode === 'app-key') {
+    const owner = await ctx.appKeys(token);
+    if (!owner) throw unauthorized('Access token is invalid');
+    request.auth = { kind: 'app', ...owner };
+    return;
+  }
+  if (mode === 'dataset-key') {
+    const owner = await resolveDatasetKey(ctx.pool, token);
+    if (!owner) throw unauthorized('Access token is invalid');
+    request.auth = { kind: 'dataset', ...owner };
+    return;
+  }
+  const claims = await ctx.tokens.verifyAccess(token);
+  if (!claims) throw unauthorized('Invalid or expired access token.');
+  request.auth = { kind: 'account', ...claims };
 }
 
 /** The signed-in account of a console route (the auth hook guarantees it). */

@@ -86,7 +86,7 @@ export function clientErrorHandler(headers: { version: string; env: string }) {
  * handler did not finish. A response already started (a stream) is cut as before.
  */
 export function registerRequestDeadline(app: FastifyInstance, options: { timeoutSeconds: number }): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.raw.once('timeout', () => {
       const socket = request.raw.socket;
       if (reply.sent || reply.raw.headersSent) {
@@ -101,5 +101,6 @@ export function registerRequestDeadline(app: FastifyInstance, options: { timeout
         : `The request did not finish within GUNICORN_TIMEOUT (${options.timeoutSeconds} s).`;
       reply.code(status).header('Connection', 'close').send({ code, message, status });
     });
+    done();
   });
 }
