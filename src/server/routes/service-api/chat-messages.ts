@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CHAT_MODES, findEndUser, generateChat, ownerOf } from '../../../apps/index.js';
+import { CHAT_MODES, generateChat } from '../../../apps/index.js';
 import type { AppContext } from '../../context.js';
 import { HttpError } from '../../http-error.js';
 import { appCall } from '../app-errors.js';
 import { parse } from '../validate.js';
-import { callingApp, filesField, responseMode, userField, type MessageRoutesDeps } from './generation.js';
+import { callingApp, filesField, responseMode, stopTask, userField, type MessageRoutesDeps } from './generation.js';
 import { clientGone, renderGeneration } from './render.js';
 
 const ChatBody = z.object({
@@ -23,9 +23,6 @@ const ChatBody = z.object({
   auto_generate_name: z.boolean().nullish(),
   retriever_from: z.string().max(32).nullish(),
 });
-
-const StopParams = z.object({ task_id: z.string().min(1).max(64) });
-const StopBody = z.object({ user: userField });
 
 const notChatApp = (): HttpError =>
   new HttpError(400, 'not_chat_app', 'Please check if your app mode matches the right API route.');
@@ -59,10 +56,6 @@ export async function chatMessageRoutes(app: FastifyInstance, ctx: AppContext, d
   app.post('/chat-messages/:task_id/stop', async (request) => {
     const target = callingApp(request);
     if (!(CHAT_MODES as readonly string[]).includes(target.mode)) throw notChatApp();
-    const { task_id } = parse(StopParams, request.params);
-    const { user } = parse(StopBody, request.body);
-    const endUser = await findEndUser(ctx.pool, { appId: target.appId, user });
-    if (endUser) await deps.stopFlags.requestStop(task_id, ownerOf(endUser.id));
-    return { result: 'success' };
+    return stopTask(ctx, deps, request, target.appId);
   });
 }

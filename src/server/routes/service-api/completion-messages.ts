@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { findEndUser, generateCompletion, ownerOf } from '../../../apps/index.js';
+import { generateCompletion } from '../../../apps/index.js';
 import type { AppContext } from '../../context.js';
 import { HttpError } from '../../http-error.js';
 import { appCall } from '../app-errors.js';
 import { parse } from '../validate.js';
-import { callingApp, filesField, responseMode, userField, type MessageRoutesDeps } from './generation.js';
+import { callingApp, filesField, responseMode, stopTask, userField, type MessageRoutesDeps } from './generation.js';
 import { clientGone, renderGeneration } from './render.js';
 
 const CompletionBody = z.object({
@@ -20,9 +20,6 @@ const CompletionBody = z.object({
   files: filesField,
   retriever_from: z.string().max(32).nullish(),
 });
-
-const StopParams = z.object({ task_id: z.string().min(1).max(64) });
-const StopBody = z.object({ user: userField });
 
 const appUnavailable = (): HttpError =>
   new HttpError(400, 'app_unavailable', 'App unavailable, please check your app configurations.');
@@ -58,10 +55,6 @@ export async function completionMessageRoutes(
   app.post('/completion-messages/:task_id/stop', async (request) => {
     const target = callingApp(request);
     if (target.mode !== 'completion') throw appUnavailable();
-    const { task_id } = parse(StopParams, request.params);
-    const { user } = parse(StopBody, request.body);
-    const endUser = await findEndUser(ctx.pool, { appId: target.appId, user });
-    if (endUser) await deps.stopFlags.requestStop(task_id, ownerOf(endUser.id));
-    return { result: 'success' };
+    return stopTask(ctx, deps, request, target.appId);
   });
 }

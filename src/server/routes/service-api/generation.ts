@@ -5,10 +5,18 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { createStopFlags, type AppRef, type GeneratorDeps, type StopFlags } from '../../../apps/index.js';
+import {
+  createStopFlags,
+  findEndUser,
+  ownerOf,
+  type AppRef,
+  type GeneratorDeps,
+  type StopFlags,
+} from '../../../apps/index.js';
 import type { AppContext } from '../../context.js';
 import { unauthorized } from '../../http-error.js';
 import { enqueueConversationName } from '../../services/conversation-names.js';
+import { parse } from '../validate.js';
 
 export interface MessageRoutesDeps {
   generator: GeneratorDeps;
@@ -69,3 +77,20 @@ export const filesField = z
   )
   .max(20)
   .nullish();
+
+const StopParams = z.object({ task_id: z.string().min(1).max(64) });
+const StopBody = z.object({ user: userField });
+
+/** POST …/:task_id/stop: the end user's task is asked to stop (a user never seen has none); success either way, as Dify. */
+export async function stopTask(
+  ctx: AppContext,
+  deps: MessageRoutesDeps,
+  request: FastifyRequest,
+  appId: string,
+): Promise<{ result: 'success' }> {
+  const { task_id } = parse(StopParams, request.params);
+  const { user } = parse(StopBody, request.body);
+  const endUser = await findEndUser(ctx.pool, { appId, user });
+  if (endUser) await deps.stopFlags.requestStop(task_id, ownerOf(endUser.id));
+  return { result: 'success' };
+}
