@@ -72,12 +72,32 @@ export const weaviateUnreachable = (where: string, reason: string, grpc: boolean
     },
   );
 
-/** VECTOR_STORE=weaviate and the server at `where` refuses WEAVIATE_API_KEY (or its absence). */
-export const weaviateAuthRefused = (where: string, status: number, keySet: boolean, cause: unknown): DifyctlError =>
-  new DifyctlError(
+/**
+ * VECTOR_STORE=weaviate and the server at `where` refuses WEAVIATE_API_KEY (or its absence); `grpc`:
+ * its gRPC port did (UNAUTHENTICATED) — the key REST accepted on connecting, so the port may well
+ * be another Weaviate's.
+ */
+export const weaviateAuthRefused = (
+  where: string,
+  status: number,
+  keySet: boolean,
+  cause: unknown,
+  grpc = false,
+): DifyctlError => {
+  const who = grpc ? `Weaviate's gRPC port ${where}` : `Weaviate at ${where}`;
+  const answer = grpc ? 'UNAUTHENTICATED' : `HTTP ${status}`;
+  const fix = grpc
+    ? ' Check that WEAVIATE_GRPC_ENDPOINT is the gRPC port of the Weaviate at WEAVIATE_ENDPOINT, and that the key is in its AUTHENTICATION_APIKEY_ALLOWED_KEYS.'
+    : " Set WEAVIATE_API_KEY to a key in Weaviate's AUTHENTICATION_APIKEY_ALLOWED_KEYS.";
+  return new DifyctlError(
     'VECTOR.WEAVIATE_AUTH',
     keySet
-      ? `Weaviate at ${where} refuses WEAVIATE_API_KEY (HTTP ${status}; VECTOR_STORE=weaviate). Set WEAVIATE_API_KEY to a key in Weaviate's AUTHENTICATION_APIKEY_ALLOWED_KEYS.`
-      : `Weaviate at ${where} requires an API key (HTTP ${status}; VECTOR_STORE=weaviate) and WEAVIATE_API_KEY is not set. Set it to a key in Weaviate's AUTHENTICATION_APIKEY_ALLOWED_KEYS.`,
-    { hint: 'Check WEAVIATE_API_KEY.', cause, details: { where, status } },
+      ? `${who} refuses WEAVIATE_API_KEY (${answer}; VECTOR_STORE=weaviate).${fix}`
+      : `${who} requires an API key (${answer}; VECTOR_STORE=weaviate) and WEAVIATE_API_KEY is not set. Set it to a key in Weaviate's AUTHENTICATION_APIKEY_ALLOWED_KEYS.`,
+    {
+      hint: grpc ? 'Check WEAVIATE_GRPC_ENDPOINT and WEAVIATE_API_KEY.' : 'Check WEAVIATE_API_KEY.',
+      cause,
+      details: { where, status },
+    },
   );
+};

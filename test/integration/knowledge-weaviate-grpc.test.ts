@@ -289,7 +289,7 @@ describe.each(['1.27.0', '1.32.0'])(
 );
 
 describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)', () => {
-  it('a gRPC endpoint refusing WEAVIATE_API_KEY is VECTOR.WEAVIATE_AUTH, never showing the key', async () => {
+  it('a gRPC endpoint refusing WEAVIATE_API_KEY is VECTOR.WEAVIATE_AUTH naming that port and WEAVIATE_GRPC_ENDPOINT, never the key', async () => {
     const rest = await startWeaviateStandIn({ apiKey: KEY });
     const other = await startWeaviateStandIn({ apiKey: 'another-key-4567' }); // WEAVIATE_GRPC_ENDPOINT points at another Weaviate
     const store = new WeaviateStore(stack, { endpoint: rest.endpoint, apiKey: KEY, grpcEndpoint: other.grpcEndpoint });
@@ -298,6 +298,11 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
       const a = await document(datasetId, 1);
       const error = await failure(store.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]));
       expect(error.code).toBe('VECTOR.WEAVIATE_AUTH');
+      // The gRPC port refused the key REST accepted: the message names the port and its setting.
+      expect(error.message).toContain(
+        `Weaviate's gRPC port ${other.grpcEndpoint} refuses WEAVIATE_API_KEY (UNAUTHENTICATED`,
+      );
+      expect(error.message).toContain('WEAVIATE_GRPC_ENDPOINT');
       expect(error.message).not.toContain(KEY);
       expect(other.grpc.map((c) => [c.method, c.authorization])).toEqual([['BatchObjects', `Bearer ${KEY}`]]);
       const { rows } = await stack.query('SELECT status FROM document_segments WHERE id = $1', [a.segments[0]!.id]);

@@ -27,17 +27,18 @@ const SYSTEM_REASONS: Record<string, string> = {
 
 /**
  * The client's faults that a user fixes in the settings, as VECTOR.WEAVIATE_* errors naming the
- * setting: HTTP 401/403 (WeaviateUnauthenticatedError, WeaviateInsufficientPermissionsError, or a
- * gRPC UNAUTHENTICATED) → WEAVIATE_API_KEY; a refused, unresolvable or silent REST endpoint →
- * WEAVIATE_ENDPOINT; a gRPC port that does not answer → WEAVIATE_GRPC_ENDPOINT. Anything else is
- * returned unchanged.
+ * setting: HTTP 401/403 (WeaviateUnauthenticatedError, WeaviateInsufficientPermissionsError) →
+ * WEAVIATE_API_KEY; a gRPC UNAUTHENTICATED → WEAVIATE_GRPC_ENDPOINT and WEAVIATE_API_KEY; a refused,
+ * unresolvable or silent REST endpoint → WEAVIATE_ENDPOINT; a gRPC port that does not answer →
+ * WEAVIATE_GRPC_ENDPOINT. Anything else is returned unchanged.
  */
 export function weaviateFault(error: unknown, where: Where): unknown {
   if (typeof error !== 'object' || error === null) return error;
   const e = error as ErrorLike; // read by name and fields: the client's classes are loaded lazily
   const message = e.message ?? '';
-  if (e.name === 'WeaviateUnauthenticatedError' || /\bUNAUTHENTICATED\b/.test(message))
-    return weaviateAuthRefused(where.origin, 401, where.keySet, error);
+  if (e.name === 'WeaviateUnauthenticatedError') return weaviateAuthRefused(where.origin, 401, where.keySet, error);
+  // A gRPC call's status, in the message of the client's WeaviateQueryError / WeaviateBatchError.
+  if (/\bUNAUTHENTICATED\b/.test(message)) return weaviateAuthRefused(where.grpc, 401, where.keySet, error, true);
   if (e.name === 'WeaviateInsufficientPermissionsError' || /\bPERMISSION_DENIED\b/.test(message))
     return weaviateAuthRefused(where.origin, 403, where.keySet, error);
   const system = e.cause?.code && SYSTEM_REASONS[e.cause.code];
