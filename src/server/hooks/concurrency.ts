@@ -30,10 +30,11 @@ export function registerConcurrencyLimit(app: FastifyInstance, max: number): voi
     waiting.delete(next.value);
     next.value();
   };
-  app.addHook('preHandler', async (request, reply) => {
-    if (isExempt(request)) return;
+  // A callback hook: a request that finds a free slot goes on without a promise.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (isExempt(request)) return done();
     // The response may already be gone (client hung up while its body was read): take nothing.
-    if (reply.raw.destroyed || reply.raw.writableEnded) return;
+    if (reply.raw.destroyed || reply.raw.writableEnded) return done();
     // An object, not a let: the close listener and the grant change it behind TypeScript's back.
     const slot: { state: 'waiting' | 'holding' | 'gone' } = { state: 'waiting' };
     let grant: (() => void) | undefined;
@@ -49,9 +50,9 @@ export function registerConcurrencyLimit(app: FastifyInstance, max: number): voi
     if (active < max) {
       active += 1;
       slot.state = 'holding';
-      return;
+      return done();
     }
-    await new Promise<void>((resolve) => {
+    void new Promise<void>((resolve) => {
       resolveWait = resolve;
       // Called by release(): this request now holds the slot that was freed.
       grant = () => {
@@ -59,10 +60,11 @@ export function registerConcurrencyLimit(app: FastifyInstance, max: number): voi
         resolve();
       };
       waiting.add(grant);
-    });
-    if (slot.state === 'gone')
-      return reply
+    }).then(() => {
+      if (slot.state !== 'gone') return done();
+      reply
         .code(503)
         .send({ code: 'client_closed', message: 'The client closed the connection while waiting.', status: 503 });
+    });
   });
 }
