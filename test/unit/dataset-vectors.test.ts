@@ -77,6 +77,18 @@ describe('DatasetVectors (one dataset in an api process)', () => {
     ).toEqual(['s20', 's400']);
   });
 
+  it('a dataset that shrinks to a few rows gives its int8 room back and still finds every vector left', () => {
+    const rand = seeded(13);
+    const d = new DatasetVectors('0');
+    const vectors = Array.from({ length: 6000 }, () => randomVector(rand, 16));
+    for (const [i, v] of vectors.entries()) d.upsert(row(`s${i}`, i % 50 ? 'gone' : 'kept', v));
+    d.removeDocument('gone');
+    expect(d.size).toBe(120);
+    for (let i = 0; i < 6000; i += 50) expect(d.search(vectors[i]!, 1)[0]!.segmentId).toBe(`s${i}`);
+    d.upsert(row('new', 'kept', vectors[1]!));
+    expect(d.search(vectors[1]!, 1)[0]!.segmentId).toBe('new');
+  });
+
   it('a full load goes LOAD_CHUNK rows at a time, the event loop free in between (other requests run)', async () => {
     const rows = Array.from({ length: LOAD_CHUNK * 3 }, (_, i) =>
       row(`s${i}`, 'doc', [Math.cos(i / 1000), Math.sin(i / 1000), 1]),

@@ -127,11 +127,14 @@ export class DatasetVectors {
     this.byDocument.get(slot.documentId)?.delete(segmentId);
     const last = this.rowIds.length - 1;
     const movedId = this.rowIds.pop()!;
-    if (slot.row === last) return;
     const d = this.dimensions;
-    this.codes.copyWithin(slot.row * d, last * d, (last + 1) * d);
-    this.rowIds[slot.row] = movedId;
-    this.slots.get(movedId)!.row = slot.row;
+    if (slot.row !== last) {
+      this.codes.copyWithin(slot.row * d, last * d, (last + 1) * d);
+      this.rowIds[slot.row] = movedId;
+      this.slots.get(movedId)!.row = slot.row;
+    }
+    // A dataset that shrank to a quarter of its rows gives the memory back (half of the room kept).
+    if (this.codes.length > 4 * d * Math.max(last, 1024)) this.codes = this.codes.slice(0, 2 * d * last);
   }
 
   removeDocument(documentId: string): void {
