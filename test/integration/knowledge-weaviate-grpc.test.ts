@@ -234,7 +234,12 @@ describe.each(['1.27.0', '1.32.0'])(
         [tenantId, datasetId, a.id],
       );
       weaviate.grpc.length = 0;
+      weaviate.rest.length = 0;
       await store.add(datasetId, [{ segmentId: rows[0]!.id, vector: at(5) }]);
+      // A known collection is probed with a one-object read, not by listing the schema over REST.
+      expect(weaviate.rest).toEqual([]);
+      expect(weaviate.grpc.map((c) => c.method)).toEqual(['Search', 'BatchObjects', 'Search', 'BatchDelete']);
+      expect(searches(weaviate)[0]).toMatchObject({ limit: 1, collection: collectionName(datasetId) });
       const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
       expect([...objects.keys()].sort()).toEqual(
         [a.segments[2]!.node, rows[0]!.node, ...b.segments.map((s) => s.node)].sort(),

@@ -29,7 +29,7 @@ export interface WeaviateCollection {
       opts: { limit: number; targetVector: string; returnMetadata: ['distance']; returnProperties: string[] },
     ): Promise<{ objects: WeaviateObject[] }>;
     fetchObjects(opts: {
-      filters: WeaviateFilter;
+      filters?: WeaviateFilter;
       limit: number;
       returnProperties: string[];
     }): Promise<{ objects: WeaviateObject[] }>;

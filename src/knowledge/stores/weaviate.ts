@@ -143,12 +143,22 @@ export class WeaviateStore implements VectorStore {
   }
 
   /**
-   * Asked of Weaviate on every add, never from the cache: another process may have dropped the
-   * collection (the api re-indexing a dataset on a new embedding model), and an insert into a missing
-   * collection is refused, or auto-created by Weaviate's auto-schema without Dify's layout.
+   * Checked with Weaviate on every add, not taken from the cache: another process may have dropped
+   * the collection (the api re-indexing a dataset on a new embedding model), and an insert into a
+   * missing collection is refused, or auto-created by Weaviate's auto-schema without Dify's layout.
+   * A known one is probed with a one-object read (gRPC), cheaper than listing the whole schema.
    */
   private async ensureCollection(client: WeaviateClient, name: string): Promise<void> {
-    this.known.delete(name);
+    if (this.known.has(name)) {
+      const there = await client.collections
+        .use(name)
+        .query.fetchObjects({ limit: 1, returnProperties: [] })
+        .then(
+          () => true,
+          (error: unknown) => this.gone(name, error) ?? false,
+        );
+      if (there) return;
+    }
     if (await this.exists(client, name)) return;
     const { configure } = await loadWeaviate();
     try {
