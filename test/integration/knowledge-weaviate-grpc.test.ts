@@ -10,87 +10,14 @@
  * the exact wording of its errors, and versions' behaviour beyond the two encodings tried (1.27,
  * where nearVector sends vectorBytes, and 1.32, where it sends the `vectors` field).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigrator } from '../../src/db/migrator.js';
-import { isDifyctlError } from '../../src/errors/index.js';
 import { WeaviateStore } from '../../src/knowledge/index.js';
 import { collectionName } from '../../src/knowledge/stores/weaviate-config.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startWeaviateStandIn, type WeaviateStandIn } from '../helpers/weaviate-stand-in.js';
-import { cosineDistance, floats, OP, type SearchRequestMsg } from '../helpers/weaviate-stand-in-grpc.js';
+import { cosineDistance, floats, OP } from '../helpers/weaviate-stand-in-grpc.js';
+import { at, f32, KEY, type Segment, searches, useSegmentDatabase } from './weaviate-fixtures.js';
 
-const KEY = 'grpc-key-0123';
-let server: TestPostgres;
-let stack: pg.Pool;
-let tenantId: string;
-
-beforeAll(async () => {
-  server = await startPostgres();
-  const db = await server.createDatabase();
-  await createMigrator({ connection: db }).up();
-  stack = new pg.Pool({ ...db, max: 3 });
-  stack.on('error', () => {});
-  tenantId = (await stack.query(`INSERT INTO tenants (name) VALUES ('weaviate') RETURNING id`)).rows[0].id;
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.end();
-  await server?.stop();
-});
-
-async function dataset(): Promise<string> {
-  const { rows } = await stack.query(
-    `INSERT INTO datasets (tenant_id, name, indexing_technique) VALUES ($1, $2, 'high_quality') RETURNING id`,
-    [tenantId, `ds-${Math.random()}`],
-  );
-  return rows[0].id;
-}
-
-interface Segment {
-  id: string;
-  /** The Weaviate object's id: index_node_id when set (as Dify's), else the segment id. */
-  node: string;
-}
-
-/** A document with `count` segments waiting for vectors; `nodeIds` gives them Dify's index_node_id. */
-async function document(
-  datasetId: string,
-  count: number,
-  nodeIds = false,
-): Promise<{ id: string; segments: Segment[] }> {
-  const { rows } = await stack.query(
-    `INSERT INTO documents (tenant_id, dataset_id, name, indexing_status) VALUES ($1, $2, 'doc', 'completed') RETURNING id`,
-    [tenantId, datasetId],
-  );
-  const id: string = rows[0].id;
-  const segments = await stack.query<Segment>(
-    `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, index_node_id)
-     SELECT $1, $2, $3, n, 'segment ' || n, 'indexing', CASE WHEN $5 THEN gen_random_uuid()::text END
-     FROM generate_series(1, $4::int) AS n ORDER BY n
-     RETURNING id, coalesce(index_node_id, id::text) AS node`,
-    [tenantId, datasetId, id, count, nodeIds],
-  );
-  return { id, segments: segments.rows };
-}
-
-/** A unit vector at `degrees` in the plane of the first two axes, padded to `dims`. */
-const at = (degrees: number, dims = 4): number[] => {
-  const r = (degrees * Math.PI) / 180;
-  return [Math.cos(r), Math.sin(r), ...Array<number>(dims - 2).fill(0)];
-};
-const f32 = (v: number[]) => Array.from(new Float32Array(v));
-const searches = (w: WeaviateStandIn) =>
-  w.grpc.filter((c) => c.method === 'Search').map((c) => c.request as SearchRequestMsg); // recorded decoded SearchRequest
-
-async function failure(work: Promise<unknown>): Promise<Error & { code?: string }> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isDifyctlError(error)).toBe(true);
-  return error as Error & { code?: string }; // a DifyctlError, checked above
-}
+const db = useSegmentDatabase();
 
 describe.each(['1.27.0', '1.32.0'])(
   'Weaviate store over the real client and a stand-in Weaviate %s (REST + gRPC)',
@@ -99,7 +26,7 @@ describe.each(['1.27.0', '1.32.0'])(
     let store: WeaviateStore;
     beforeAll(async () => {
       weaviate = await startWeaviateStandIn({ apiKey: KEY, version });
-      store = new WeaviateStore(stack, {
+      store = new WeaviateStore(db.stack, {
         endpoint: weaviate.endpoint,
         apiKey: KEY,
         grpcEndpoint: weaviate.grpcEndpoint,
@@ -112,9 +39,9 @@ describe.each(['1.27.0', '1.32.0'])(
     });
 
     it("add: BatchObjects carries Dify's properties and the `default` vector; the key and client version reach gRPC metadata", async () => {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 3);
-      const b = await document(datasetId, 3, true);
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 3);
+      const b = await db.document(datasetId, 3, true);
       const vectors = [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 15) }));
       await store.add(datasetId, vectors);
 
@@ -133,7 +60,7 @@ describe.each(['1.27.0', '1.32.0'])(
         });
         expect(o?.vectors.get('default')).toEqual(f32(vectors[i]!.vector));
       }
-      const { rows } = await stack.query(
+      const { rows } = await db.stack.query(
         `SELECT count(*)::int AS n FROM document_segments WHERE dataset_id = $1 AND status = 'completed'`,
         [datasetId],
       );
@@ -159,9 +86,9 @@ describe.each(['1.27.0', '1.32.0'])(
     });
 
     it('search: nearVector on `default`, hits in cosine order with score = 1 − distance, mapped back to segments', async () => {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 3);
-      const b = await document(datasetId, 2, true);
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 3);
+      const b = await db.document(datasetId, 2, true);
       const segments = [...a.segments, ...b.segments];
       const angles = [80, 10, 45, 170, 30]; // nearest to the query (0°): 10°, 30°, 45°, 80°, 170°
       await store.add(
@@ -196,42 +123,42 @@ describe.each(['1.27.0', '1.32.0'])(
     });
 
     it('a disabled segment or document drops out; the store asks Weaviate for more when they took the places', async () => {
-      const datasetId = await dataset();
-      const near = await document(datasetId, 30); // all nearer the query than `far`
-      const far = await document(datasetId, 1, true);
+      const datasetId = await db.dataset();
+      const near = await db.document(datasetId, 30); // all nearer the query than `far`
+      const far = await db.document(datasetId, 1, true);
       await store.add(datasetId, [
         ...near.segments.map((s, i) => ({ segmentId: s.id, vector: at(i) })),
         { segmentId: far.segments[0]!.id, vector: at(90) },
       ]);
-      await stack.query('UPDATE document_segments SET enabled = false WHERE id = $1', [near.segments[0]!.id]);
+      await db.stack.query('UPDATE document_segments SET enabled = false WHERE id = $1', [near.segments[0]!.id]);
       expect((await store.search(datasetId, at(0), 1)).map((h) => h.segmentId)).toEqual([near.segments[1]!.id]);
 
-      await stack.query('UPDATE documents SET enabled = false WHERE id = $1', [near.id]);
+      await db.stack.query('UPDATE documents SET enabled = false WHERE id = $1', [near.id]);
       weaviate.grpc.length = 0;
       const hits = await store.search(datasetId, at(0), 1);
       expect(hits.map((h) => h.segmentId)).toEqual([far.segments[0]!.id]);
       expect(hits[0]!.score).toBeCloseTo(0, 6);
       // 21 nearest were all disabled: a second Search with a larger limit found the enabled one.
       expect(searches(weaviate).map((r) => r.limit)).toEqual([21, 84]);
-      await stack.query('UPDATE documents SET enabled = true WHERE id = $1', [near.id]);
+      await db.stack.query('UPDATE documents SET enabled = true WHERE id = $1', [near.id]);
     });
 
     it("re-adding a re-segmented document drops its stale objects (its listing, then BatchDelete by ids), not the others'", async () => {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 3);
-      const b = await document(datasetId, 2);
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 3);
+      const b = await db.document(datasetId, 2);
       await store.add(
         datasetId,
         [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
       );
       // Document a is re-segmented: its first two segments go, a new one comes.
-      await stack.query('DELETE FROM document_segments WHERE id = ANY($1::uuid[])', [
+      await db.stack.query('DELETE FROM document_segments WHERE id = ANY($1::uuid[])', [
         a.segments.slice(0, 2).map((s) => s.id),
       ]);
-      const { rows } = await stack.query<Segment>(
+      const { rows } = await db.stack.query<Segment>(
         `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status)
        VALUES ($1, $2, $3, 9, 'segment 9', 'indexing') RETURNING id, id::text AS node`,
-        [tenantId, datasetId, a.id],
+        [db.tenantId, datasetId, a.id],
       );
       weaviate.grpc.length = 0;
       weaviate.rest.length = 0;
@@ -253,9 +180,9 @@ describe.each(['1.27.0', '1.32.0'])(
     });
 
     it("deleteDocument removes only that document's objects (BatchDelete where document_id = id)", async () => {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 3);
-      const b = await document(datasetId, 2, true);
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 3);
+      const b = await db.document(datasetId, 2, true);
       await store.add(
         datasetId,
         [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
@@ -275,8 +202,8 @@ describe.each(['1.27.0', '1.32.0'])(
     });
 
     it('deleteDataset drops the collection over REST; searching it then answers no hits, and a new add recreates it', async () => {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 2);
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 2);
       await store.add(
         datasetId,
         a.segments.map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
@@ -292,142 +219,3 @@ describe.each(['1.27.0', '1.32.0'])(
     });
   },
 );
-
-describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)', () => {
-  it('a gRPC endpoint refusing WEAVIATE_API_KEY is VECTOR.WEAVIATE_AUTH naming that port and WEAVIATE_GRPC_ENDPOINT, never the key', async () => {
-    const rest = await startWeaviateStandIn({ apiKey: KEY });
-    const other = await startWeaviateStandIn({ apiKey: 'another-key-4567' }); // WEAVIATE_GRPC_ENDPOINT points at another Weaviate
-    const store = new WeaviateStore(stack, { endpoint: rest.endpoint, apiKey: KEY, grpcEndpoint: other.grpcEndpoint });
-    try {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 1);
-      const error = await failure(store.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]));
-      expect(error.code).toBe('VECTOR.WEAVIATE_AUTH');
-      // The gRPC port refused the key REST accepted: the message names the port and its setting.
-      expect(error.message).toContain(
-        `Weaviate's gRPC port ${other.grpcEndpoint} refuses WEAVIATE_API_KEY (UNAUTHENTICATED`,
-      );
-      expect(error.message).toContain('WEAVIATE_GRPC_ENDPOINT');
-      expect(error.message).not.toContain(KEY);
-      expect(other.grpc.map((c) => [c.method, c.authorization])).toEqual([['BatchObjects', `Bearer ${KEY}`]]);
-      const { rows } = await stack.query('SELECT status FROM document_segments WHERE id = $1', [a.segments[0]!.id]);
-      expect(rows[0].status).toBe('indexing'); // not marked completed
-    } finally {
-      await store.close();
-      await Promise.all([rest.close(), other.close()]);
-    }
-  });
-
-  it("vectors of another dimension than the collection's are refused per object: add fails naming Weaviate's reason", async () => {
-    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
-    const store = new WeaviateStore(stack, {
-      endpoint: weaviate.endpoint,
-      apiKey: KEY,
-      grpcEndpoint: weaviate.grpcEndpoint,
-    });
-    try {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 3);
-      await store.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]);
-      const error = await store
-        .add(
-          datasetId,
-          a.segments.slice(1).map((s) => ({ segmentId: s.id, vector: at(10, 8) })),
-        )
-        .then(
-          () => undefined,
-          (e: unknown) => e as Error,
-        );
-      expect(error?.message).toMatch(/Weaviate rejected 2 object\(s\): new node has a vector with length 8/);
-      const { rows } = await stack.query(
-        `SELECT count(*)::int AS n FROM document_segments WHERE dataset_id = $1 AND status = 'completed'`,
-        [datasetId],
-      );
-      expect(rows[0].n).toBe(1);
-    } finally {
-      await store.close();
-      await weaviate.close();
-    }
-  });
-
-  it("a collection another process dropped (the api re-indexing on a new embedding model) is recreated by the worker's next add", async () => {
-    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
-    const options = { endpoint: weaviate.endpoint, apiKey: KEY, grpcEndpoint: weaviate.grpcEndpoint };
-    const worker = new WeaviateStore(stack, options);
-    const api = new WeaviateStore(stack, options);
-    try {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 2);
-      await worker.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]);
-      await api.deleteDataset(datasetId); // the dataset's embedding model changed: its vectors go
-      await worker.add(
-        datasetId,
-        a.segments.map((s) => ({ segmentId: s.id, vector: at(10, 8) })),
-      );
-      const name = collectionName(datasetId);
-      expect(weaviate.rest.filter((r) => r.method === 'POST').map((r) => r.url)).toEqual(['/v1/schema', '/v1/schema']);
-      expect(weaviate.collections.get(name)?.config.vectorConfig).toMatchObject({
-        default: { vectorizer: { none: {} }, vectorIndexType: 'hnsw', vectorIndexConfig: { distance: 'cosine' } },
-      });
-      expect(
-        [...weaviate.collections.get(name)!.objects.values()].map((o) => o.vectors.get('default')?.length),
-      ).toEqual([8, 8]);
-      expect(await api.search(datasetId, at(10, 8), 2)).toHaveLength(2);
-    } finally {
-      await Promise.all([worker.close(), api.close()]);
-      await weaviate.close();
-    }
-  });
-
-  it("deleteDocument removes a document larger than what one batch delete removes (Weaviate's QUERY_MAXIMUM_RESULTS)", async () => {
-    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
-    const store = new WeaviateStore(stack, {
-      endpoint: weaviate.endpoint,
-      apiKey: KEY,
-      grpcEndpoint: weaviate.grpcEndpoint,
-    });
-    try {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 7);
-      const b = await document(datasetId, 1);
-      await store.add(
-        datasetId,
-        [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
-      );
-      // 10,000 by default; 3 here stands for a document of more than 10,000 segments.
-      weaviate.limits.maximumResults = 3;
-      weaviate.grpc.length = 0;
-      await store.deleteDocument(a.id);
-      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
-      expect([...objects.values()].map((o) => o.properties.document_id)).toEqual([b.id]);
-      expect(weaviate.grpc.filter((c) => c.method === 'BatchDelete').length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await store.close();
-      await weaviate.close();
-    }
-  });
-
-  it('a collection deleted behind the store (another process, an operator) searches as empty, not as an error', async () => {
-    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
-    const store = new WeaviateStore(stack, {
-      endpoint: weaviate.endpoint,
-      apiKey: KEY,
-      grpcEndpoint: weaviate.grpcEndpoint,
-    });
-    try {
-      const datasetId = await dataset();
-      const a = await document(datasetId, 2);
-      await store.add(
-        datasetId,
-        a.segments.map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
-      );
-      expect(await store.search(datasetId, at(0), 2)).toHaveLength(2);
-      weaviate.collections.delete(collectionName(datasetId));
-      expect(await store.search(datasetId, at(0), 2)).toEqual([]);
-      await store.deleteDocument(a.id);
-    } finally {
-      await store.close();
-      await weaviate.close();
-    }
-  });
-});
