@@ -17,8 +17,8 @@ import {
  * No Weaviate server can be installed here: a loopback HTTP server stands in for Weaviate's REST API
  * (/v1/meta with the API key, /v1/schema) so that the real client's requests reach it; here a gRPC
  * port where nothing listens is tried. Inserts, searches and deletes over gRPC run against the
- * in-memory stand-in (test/helpers/weaviate-stand-in.ts) in knowledge-weaviate-grpc.test.ts and,
- * through the api and worker, knowledge-weaviate-stack.test.ts.
+ * in-memory stand-in (test/helpers/weaviate-stand-in.ts) in knowledge-weaviate-grpc.test.ts,
+ * knowledge-weaviate-faults.test.ts and, through the api and worker, knowledge-weaviate-stack.test.ts.
  */
 interface Seen {
   method: string;
