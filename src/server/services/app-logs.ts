@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { notFound } from '../http-error.js';
-import { consoleMessageJson, messageExtras, messagesBefore, type FileUrl } from './message-json.js';
+import { consoleMessageJson, messagePage, type FileUrl } from './message-json.js';
 import { unixSeconds } from './unix-time.js';
 
 export const LOG_SORTS = ['created_at', '-created_at', 'updated_at', '-updated_at'] as const;
@@ -225,12 +225,7 @@ export async function conversationMessageLogs(
     [input.conversationId, input.appId],
   );
   if (!rowCount) throw notFound('Conversation Not Exists.');
-  const page = await messagesBefore(pool, input);
+  const page = await messagePage(pool, input, consoleMessageJson);
   if (!page) throw notFound('First message not found');
-  const extras = await messageExtras(
-    pool,
-    page.rows.map((r) => r.id),
-    input.fileUrl,
-  );
-  return { limit: input.limit, has_more: page.hasMore, data: page.rows.map((row) => consoleMessageJson(row, extras)) };
+  return page;
 }

@@ -177,3 +177,23 @@ export async function messagesBefore(
   );
   return { rows: rows.slice(0, input.limit).reverse(), hasMore: rows.length > input.limit };
 }
+
+/**
+ * Dify's answer for a page of messages (messagesBefore) with their files and feedback, each shaped
+ * by `render` (the service API's or the console's message document).
+ * @returns undefined when firstId is not a message of the conversation
+ */
+export async function messagePage<T>(
+  pool: pg.Pool,
+  input: { conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl },
+  render: (row: MessageRow, extras: Extras) => T,
+): Promise<{ limit: number; has_more: boolean; data: T[] } | undefined> {
+  const page = await messagesBefore(pool, input);
+  if (!page) return undefined;
+  const extras = await messageExtras(
+    pool,
+    page.rows.map((r) => r.id),
+    input.fileUrl,
+  );
+  return { limit: input.limit, has_more: page.hasMore, data: page.rows.map((row) => render(row, extras)) };
+}

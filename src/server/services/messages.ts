@@ -2,14 +2,7 @@ import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
 import { getConversation, type EndUserScope } from './conversations.js';
-import {
-  MESSAGE_COLUMNS,
-  messageExtras,
-  messagesBefore,
-  serviceMessageJson,
-  type FileUrl,
-  type MessageRow,
-} from './message-json.js';
+import { MESSAGE_COLUMNS, messagePage, serviceMessageJson, type FileUrl, type MessageRow } from './message-json.js';
 
 /**
  * GET /messages: the end user's conversation history, newest page first, each page oldest first.
@@ -21,14 +14,9 @@ export async function listMessages(
 ) {
   if (!input.conversationId) return { limit: input.limit, has_more: false, data: [] };
   await getConversation(pool, input);
-  const page = await messagesBefore(pool, input);
+  const page = await messagePage(pool, input, serviceMessageJson);
   if (!page) throw notFound('First Message Not Exists.');
-  const extras = await messageExtras(
-    pool,
-    page.rows.map((r) => r.id),
-    input.fileUrl,
-  );
-  return { limit: input.limit, has_more: page.hasMore, data: page.rows.map((row) => serviceMessageJson(row, extras)) };
+  return page;
 }
 
 /**
