@@ -16,6 +16,11 @@ const enabled = (extra: z.ZodRawShape = {}) =>
       .transform((v) => v ?? false),
     ...extra,
   });
+/** A feature of the app (Dify's `{enabled: …}` objects): absent means off. */
+const feature = (extra: z.ZodRawShape = {}) =>
+  enabled(extra)
+    .nullish()
+    .transform((v) => v ?? { enabled: false });
 
 /** Dify's variable name rule (letters, digits, `_`, CJK, some emoji; not starting with a digit). */
 const VARIABLE = /^(?!\d)[\u4e00-\u9fa5A-Za-z0-9_\u{1F300}-\u{1F64F}\u{1F680}-\u{1F6FF}]{1,100}$/u;
@@ -160,28 +165,20 @@ const ModelConfigBody = z.object({
     .array(z.string({ message: 'Elements in suggested_questions list must be of string type' }))
     .nullish()
     .transform((v) => v ?? []),
-  suggested_questions_after_answer: enabled()
-    .nullish()
-    .transform((v) => v ?? { enabled: false }),
-  speech_to_text: enabled()
-    .nullish()
-    .transform((v) => v ?? { enabled: false }),
+  suggested_questions_after_answer: feature(),
+  speech_to_text: feature(),
   text_to_speech: enabled({ voice: z.string().nullish(), language: z.string().nullish() })
     .nullish()
     .transform((v) => (v?.enabled ? v : { ...v, enabled: false, voice: '', language: '' })),
-  retriever_resource: enabled()
-    .nullish()
-    .transform((v) => v ?? { enabled: false }),
-  more_like_this: enabled()
-    .nullish()
-    .transform((v) => v ?? { enabled: false }),
-  sensitive_word_avoidance: enabled({ type: z.string().nullish(), config: z.looseObject({}).nullish() })
-    .nullish()
-    .transform((v) => v ?? { enabled: false })
-    .refine((v) => !v.enabled || Boolean(v.type), {
+  retriever_resource: feature(),
+  more_like_this: feature(),
+  sensitive_word_avoidance: feature({ type: z.string().nullish(), config: z.looseObject({}).nullish() }).refine(
+    (v) => !v.enabled || Boolean(v.type),
+    {
       message: 'sensitive_word_avoidance.type is required',
       path: ['type'],
-    }),
+    },
+  ),
 });
 
 export type ValidatedModelConfig = z.output<typeof ModelConfigBody>;
