@@ -194,14 +194,19 @@ export async function addTextDocument(
 }
 
 /**
- * update-by-text: new text and/or name and/or process rule for an available document; it goes back to
- * `waiting` in its batch and is re-indexed (its segments replaced, never duplicated).
+ * update-by-text / update-by-file: new text (or file) and/or name and/or process rule for an available
+ * document; it goes back to `waiting` in its batch and is re-indexed (its segments replaced, never duplicated).
  */
 export async function updateTextDocument(
   deps: KnowledgeDeps,
   dataset: DatasetRow,
   documentId: string,
-  input: { name?: string | null; text?: string | null; process_rule?: unknown },
+  input: {
+    name?: string | null;
+    text?: string | null;
+    file?: { id: string; name: string; extension: string };
+    process_rule?: unknown;
+  },
 ) {
   const doc = await getDocument(deps.pool, dataset.id, documentId);
   if (doc.archived || !doc.enabled || doc.indexing_status !== 'completed')
@@ -212,13 +217,28 @@ export async function updateTextDocument(
       : resolveProcessRule(input.process_rule);
   if (input.text !== undefined && input.text !== null && !input.name)
     throw invalidParam('Both text and name must be strings.');
+  // A new file replaces the text (and a new text the file): the indexer reads whichever the row names.
+  const source = input.file
+    ? { text: null, fileId: input.file.id, info: { upload_file_id: input.file.id, extension: input.file.extension } }
+    : input.text !== undefined && input.text !== null
+      ? { text: input.text, fileId: null, info: { extension: 'txt' } }
+      : undefined;
   const { rows } = await deps.pool.query<DocumentRow>(
-    `UPDATE documents SET name = coalesce($3, name), source_text = CASE WHEN $4::text IS NULL THEN source_text ELSE $4 END,
-       file_id = CASE WHEN $4::text IS NULL THEN file_id ELSE NULL END,
-       data_source_info = CASE WHEN $4::text IS NULL THEN data_source_info ELSE '{"extension": "txt"}'::jsonb END,
-       process_rule = coalesce($5, process_rule), indexing_status = 'waiting', error = NULL, completed_at = NULL, updated_at = now()
+    `UPDATE documents SET name = coalesce($3, name), source_text = CASE WHEN $4 THEN $5 ELSE source_text END,
+       file_id = CASE WHEN $4 THEN $6::uuid ELSE file_id END,
+       data_source_info = CASE WHEN $4 THEN $7::jsonb ELSE data_source_info END,
+       process_rule = coalesce($8, process_rule), indexing_status = 'waiting', error = NULL, completed_at = NULL, updated_at = now()
      WHERE id = $1 AND dataset_id = $2 RETURNING *`,
-    [documentId, dataset.id, input.name ?? null, input.text ?? null, processRule ?? null],
+    [
+      documentId,
+      dataset.id,
+      input.name ?? input.file?.name ?? null,
+      source !== undefined,
+      source?.text ?? null,
+      source?.fileId ?? null,
+      source?.info ?? null,
+      processRule ?? null,
+    ],
   );
   await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [documentId] });
   return { document: documentJson(rows[0]!), batch: rows[0]!.batch };

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getDataset, resolveProcessRule } from '../../../../knowledge/index.js';
-import { addTextDocument } from '../../../../knowledge/service.js';
+import { addTextDocument, updateTextDocument } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { badRequest, HttpError } from '../../../http-error.js';
 import { saveDatasetFile } from '../../../services/dataset-files.js';
 import { fileTooLarge } from '../../../services/upload-files.js';
 import { parse } from '../../validate.js';
-import { DatasetParams } from './schemas.js';
+import { DatasetParams, DocumentParams } from './schemas.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
 
 const noFile = (): HttpError => new HttpError(400, 'no_file_uploaded', 'Please upload your file.');
@@ -46,10 +46,40 @@ async function readForm(request: FastifyRequest): Promise<Form> {
   return form;
 }
 
-/** `document/create-by-file` (and `create_by_file`): one file and its `data` JSON, multipart. */
+/**
+ * `document/create-by-file` and `documents/<id>/update-by-file` (and their underscore aliases): one
+ * file and its `data` JSON, multipart.
+ */
 export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const deps = knowledgeDeps(ctx);
   const maxBytes = ctx.settings.UPLOAD_FILE_SIZE_LIMIT * 1024 * 1024;
+  /** The form of a by-file request, checked, with its file stored: what create and update share. */
+  const receive = async (request: FastifyRequest, datasetId: string) => {
+    const tenantId = workspaceOf(request);
+    if (!request.isMultipart()) throw noFile();
+    const form = await readForm(request).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'FST_FILES_LIMIT') throw tooMany();
+      if (code === 'FST_REQ_FILE_TOO_LARGE')
+        throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
+      throw error;
+    });
+    if (!form.file) throw noFile();
+    const upload = form.file;
+    return knowledgeCall(async () => {
+      const dataset = await getDataset(ctx.pool, tenantId, datasetId);
+      resolveProcessRule(form.data.process_rule);
+      const technique = form.data.indexing_technique;
+      if (technique !== undefined && technique !== null && technique !== 'high_quality' && technique !== 'economy')
+        throw badRequest('indexing_technique: must be high_quality or economy');
+      const file = await saveDatasetFile(
+        { pool: ctx.pool, storage: ctx.storage, limits: ctx.settings },
+        { tenantId, ...upload },
+      );
+      // The cast: the check above left only these values.
+      return { dataset, file, data: form.data, technique: (technique ?? null) as 'high_quality' | 'economy' | null };
+    });
+  };
   await app.register(async (scope) => {
     const { default: multipart } = await import('@fastify/multipart');
     await scope.register(multipart, {
@@ -61,35 +91,32 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
     ]) {
       scope.post(url, async (request) => {
         const { datasetId } = parse(DatasetParams, request.params);
-        const tenantId = workspaceOf(request);
-        if (!request.isMultipart()) throw noFile();
-        const form = await readForm(request).catch((error: unknown) => {
-          const code = (error as { code?: unknown }).code;
-          if (code === 'FST_FILES_LIMIT') throw tooMany();
-          if (code === 'FST_REQ_FILE_TOO_LARGE')
-            throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
-          throw error;
-        });
-        if (!form.file) throw noFile();
-        const upload = form.file;
-        return knowledgeCall(async () => {
-          const dataset = await getDataset(ctx.pool, tenantId, datasetId);
-          resolveProcessRule(form.data.process_rule);
-          const technique = form.data.indexing_technique;
-          if (technique !== undefined && technique !== null && technique !== 'high_quality' && technique !== 'economy')
-            throw badRequest('indexing_technique: must be high_quality or economy');
-          const file = await saveDatasetFile(
-            { pool: ctx.pool, storage: ctx.storage, limits: ctx.settings },
-            { tenantId, ...upload },
-          );
-          return addTextDocument(deps, dataset, {
+        const { dataset, file, data, technique } = await receive(request, datasetId);
+        return knowledgeCall(async () =>
+          addTextDocument(deps, dataset, {
             name: file.name,
             file,
-            process_rule: form.data.process_rule,
-            indexing_technique: technique ?? null,
-            doc_language: typeof form.data.doc_language === 'string' ? form.data.doc_language : undefined,
-          });
-        });
+            process_rule: data.process_rule,
+            indexing_technique: technique,
+            doc_language: typeof data.doc_language === 'string' ? data.doc_language : undefined,
+          }),
+        );
+      });
+    }
+    for (const url of [
+      '/datasets/:datasetId/documents/:documentId/update-by-file',
+      '/datasets/:datasetId/documents/:documentId/update_by_file',
+    ]) {
+      scope.post(url, async (request) => {
+        const { datasetId, documentId } = parse(DocumentParams, request.params);
+        const { dataset, file, data } = await receive(request, datasetId);
+        return knowledgeCall(async () =>
+          updateTextDocument(deps, dataset, documentId, {
+            name: typeof data.name === 'string' && data.name ? data.name : file.name,
+            file,
+            process_rule: data.process_rule,
+          }),
+        );
       });
     }
   });

@@ -4,6 +4,7 @@ import { byFileRoutes } from './by-file.js';
 import { datasetRoutes } from './datasets.js';
 import { documentRoutes } from './documents.js';
 import { retrieveRoutes } from './retrieve.js';
+import { segmentRoutes } from './segments.js';
 
 /**
  * Dify's Knowledge API under `/v1/datasets`: every route takes a knowledge API key
@@ -14,5 +15,6 @@ export async function knowledgeApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object | undefined), auth: 'dataset-key' };
   });
-  for (const routes of [datasetRoutes, documentRoutes, byFileRoutes, retrieveRoutes]) await routes(app, ctx);
+  for (const routes of [datasetRoutes, documentRoutes, segmentRoutes, byFileRoutes, retrieveRoutes])
+    await routes(app, ctx);
 }

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/server/logger.js';
+import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
+import { docx } from '../helpers/document-files.js';
+import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
+import type { TestPostgres } from '../helpers/postgres.js';
+import { json } from './apps-fixtures.js';
+import { startHarness, waitFor, type Harness } from './apps-harness.js';
+import { serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
+
+let pg: TestPostgres;
+let redis: TestRedis;
+let llm: StandIn;
+useServers((servers) => ({ pg, redis } = servers));
+
+const BOUNDARY = '----knowledge-segments-boundary';
+/** A multipart body with a `file` part and a `data` field. */
+const multipart = (file: { name: string; content: Buffer }, data: object) =>
+  Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="data"\r\n\r\n${JSON.stringify(data)}\r\n`),
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
+    file.content,
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ]);
+
+const FIRST = 'Cats are small carnivorous mammals that people keep as pets.';
+const ADDED = 'Glaciers carve deep valleys as they creep down the mountain slopes.';
+const CHANGED = 'Volcanoes erupt molten rock that cools into dark basalt islands.';
+
+describe('Knowledge API: segments CRUD and update-by-file (default store, worker on the dataset queue)', () => {
+  let h: Harness;
+  let worker: RunningWorker;
+  let key: string;
+  let datasetId: string;
+  let documentId: string;
+  let segmentId: string;
+  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
+  const base = () => `/v1/datasets/${datasetId}/documents/${documentId}/segments`;
+  const found = async (query: string, search_method: string) =>
+    json(
+      await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
+        query,
+        retrieval_model: { search_method, top_k: 5 },
+      }),
+    ).records.map((r: { segment: { content: string } }) => r.segment.content) as string[];
+  const indexed = (batch: string) =>
+    waitFor(
+      async () => {
+        const s = json(await call('GET', `/v1/datasets/${datasetId}/documents/${batch}/indexing-status`)).data[0];
+        return ['completed', 'error'].includes(s.indexing_status) ? s : undefined;
+      },
+      'indexing',
+      20_000,
+    );
+
+  beforeAll(async () => {
+    llm = await startStandIn();
+    h = await startHarness({ pg, redis, llm });
+    const root = h.app.difyctx.storage.root;
+    worker = await startWorker({
+      server: settingsFor(serverEnv({ db: h.db, redis, extra: { OPENDAL_FS_ROOT: root, STORAGE_LOCAL_PATH: root } })),
+      queues: ['dataset'],
+      logger: silentLogger(),
+      runtime: h.app.difyctx.modelRuntime,
+    });
+    key = json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token;
+    datasetId = json(
+      await call('POST', '/v1/datasets', {
+        name: 'Segments',
+        indexing_technique: 'high_quality',
+        embedding_model: 'text-embedding-3-small',
+        embedding_model_provider: 'openai',
+      }),
+    ).id;
+    const created = json(
+      await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, { name: 'notes', text: FIRST }),
+    );
+    documentId = created.document.id;
+    expect((await indexed(created.batch)).indexing_status).toBe('completed');
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop(5000);
+    await h?.close();
+    await llm?.close();
+  });
+
+  it('creates segments at the end of a document, embedded and searchable at once', async () => {
+    const res = await call('POST', base(), { segments: [{ content: ADDED, keywords: ['glacier'] }] });
+    expect(res.statusCode, res.body).toBe(200);
+    const { data, doc_form } = json(res);
+    expect(doc_form).toBe('text_model');
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({
+      content: ADDED,
+      position: 2,
+      status: 'completed',
+      enabled: true,
+      keywords: ['glacier'],
+    });
+    segmentId = data[0].id;
+    expect((await found(ADDED, 'semantic_search'))[0]).toBe(ADDED);
+    expect(await found('glacier', 'keyword_search')).toEqual([ADDED]);
+    expect(json(await call('GET', `${base()}/${segmentId}`))).toMatchObject({
+      data: { id: segmentId, content: ADDED },
+    });
+    expect(json(await call('GET', base())).total).toBe(2);
+    expect(json(await call('POST', base(), { segments: [] }))).toMatchObject({ code: 'invalid_param', status: 400 });
+    expect(json(await call('POST', base(), { segments: [{ content: ' ' }] }))).toMatchObject({
+      code: 'invalid_param',
+      message: 'segments[0].content: Content is empty',
+    });
+  });
+
+  it('updating content replaces its vector; enabled false takes it out of retrieval until enabled again', async () => {
+    const res = await call('POST', `${base()}/${segmentId}`, { segment: { content: CHANGED } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res).data).toMatchObject({
+      id: segmentId,
+      content: CHANGED,
+      status: 'completed',
+      word_count: CHANGED.length,
+    });
+    expect((await found(CHANGED, 'semantic_search'))[0]).toBe(CHANGED);
+    expect(await found('glaciers valleys', 'full_text_search')).toEqual([]);
+    await call('POST', `${base()}/${segmentId}`, { segment: { enabled: false } });
+    expect(await found(CHANGED, 'semantic_search')).not.toContain(CHANGED);
+    expect(await found('volcanoes basalt', 'full_text_search')).toEqual([]);
+    await call('POST', `${base()}/${segmentId}`, { segment: { enabled: true } });
+    expect((await found(CHANGED, 'semantic_search'))[0]).toBe(CHANGED);
+  });
+
+  it('deleting a segment removes its row and vector (204); it is then not found', async () => {
+    expect((await call('DELETE', `${base()}/${segmentId}`)).statusCode).toBe(204);
+    expect(await h.sql(`SELECT 1 FROM document_segments WHERE id = '${segmentId}'`)).toEqual([]);
+    expect(await found(CHANGED, 'semantic_search')).not.toContain(CHANGED);
+    expect(json(await call('GET', `${base()}/${segmentId}`))).toMatchObject({
+      code: 'not_found',
+      message: 'Segment not found.',
+      status: 404,
+    });
+    expect(json(await call('GET', `/v1/datasets/${datasetId}/documents`)).data[0].word_count).toBe(FIRST.length);
+  });
+
+  it('update-by-file (and update_by_file) re-indexes the document from the new file; an unknown type is 415', async () => {
+    const form = multipart(
+      { name: 'notes.docx', content: await docx(['Lighthouses guide ships past the rocks at night.']) },
+      {
+        process_rule: { mode: 'automatic' },
+      },
+    );
+    const headers = { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/v1/datasets/${datasetId}/documents/${documentId}/update-by-file`,
+      headers,
+      payload: form,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res).document).toMatchObject({ id: documentId, name: 'notes.docx', indexing_status: 'waiting' });
+    expect((await indexed(json(res).batch)).indexing_status).toBe('completed');
+    expect(await found('lighthouses ships rocks', 'full_text_search')).toEqual([
+      'Lighthouses guide ships past the rocks at night.',
+    ]);
+    expect(await found('cats pets', 'full_text_search')).toEqual([]);
+    const slides = await h.app.inject({
+      method: 'POST',
+      url: `/v1/datasets/${datasetId}/documents/${documentId}/update_by_file`,
+      headers,
+      payload: multipart({ name: 'deck.pptx', content: Buffer.from('PK') }, {}),
+    });
+    expect(json(slides)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
+  });
+});
