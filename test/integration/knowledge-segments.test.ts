@@ -58,7 +58,7 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
 
   beforeAll(async () => {
     llm = await startStandIn();
-    h = await startHarness({ pg, redis, llm });
+    h = await startHarness({ pg, redis, llm, env: { UPLOAD_FILE_SIZE_LIMIT: '1' } });
     const root = h.app.difyctx.storage.root;
     worker = await startWorker({
       server: settingsFor(serverEnv({ db: h.db, redis, extra: { OPENDAL_FS_ROOT: root, STORAGE_LOCAL_PATH: root } })),
@@ -172,5 +172,23 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
       payload: multipart({ name: 'deck.pptx', content: Buffer.from('PK') }, {}),
     });
     expect(json(slides)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
+  });
+
+  it('a file over UPLOAD_FILE_SIZE_LIMIT (1 MB here) is 413 file_too_large, on create-by-file and update-by-file', async () => {
+    const big = { name: 'big.txt', content: Buffer.alloc(1024 * 1024 + 1, 'a') };
+    for (const url of [
+      `/v1/datasets/${datasetId}/document/create-by-file`,
+      `/v1/datasets/${datasetId}/documents/${documentId}/update-by-file`,
+    ]) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+        payload: multipart(big, { indexing_technique: 'high_quality' }),
+      });
+      expect(res.statusCode, url).toBe(413);
+      expect(json(res)).toMatchObject({ code: 'file_too_large', status: 413 });
+    }
+    expect(json(await call('GET', `/v1/datasets/${datasetId}/documents`)).total).toBe(1);
   });
 });
