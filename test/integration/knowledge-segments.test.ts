@@ -174,6 +174,41 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
     expect(json(slides)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
   });
 
+  it("hybrid search scores each segment with the request's weights: vector_weight × semantic + the rest × full text", async () => {
+    const harbour = 'Ships anchor in the harbour at dawn.';
+    expect((await call('POST', base(), { segments: [{ content: harbour }] })).statusCode).toBe(200);
+    const scores = async (retrieval_model: object) =>
+      Object.fromEntries(
+        json(
+          await call('POST', `/v1/datasets/${datasetId}/retrieve`, { query: 'lighthouses ships', retrieval_model }),
+        ).records.map((r: { segment: { content: string }; score: number }) => [r.segment.content, r.score]),
+      ) as Record<string, number>;
+    const semantic = await scores({ search_method: 'semantic_search', top_k: 10 });
+    const text = await scores({ search_method: 'full_text_search', top_k: 10 });
+    expect(Object.keys(text).sort()).toEqual(['Lighthouses guide ships past the rocks at night.', harbour].sort());
+    for (const weight of [0, 0.3, 1]) {
+      const hybrid = await scores({
+        search_method: 'hybrid_search',
+        top_k: 10,
+        weights: { vector_setting: { vector_weight: weight }, keyword_setting: { keyword_weight: 1 - weight } },
+      });
+      for (const [content, score] of Object.entries(hybrid))
+        expect(score, `${content} at ${weight}`).toBeCloseTo(
+          weight * (semantic[content] ?? 0) + (1 - weight) * (text[content] ?? 0),
+          6,
+        );
+    }
+    const best = Math.max(...Object.values(text));
+    const above = await scores({
+      search_method: 'hybrid_search',
+      top_k: 10,
+      weights: { vector_setting: { vector_weight: 0 } },
+      score_threshold_enabled: true,
+      score_threshold: best,
+    });
+    expect(Object.values(above)).toEqual([best]);
+  });
+
   it('a file over UPLOAD_FILE_SIZE_LIMIT (1 MB here) is 413 file_too_large, on create-by-file and update-by-file', async () => {
     const big = { name: 'big.txt', content: Buffer.alloc(1024 * 1024 + 1, 'a') };
     for (const url of [
