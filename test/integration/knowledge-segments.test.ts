@@ -226,4 +226,28 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
     }
     expect(json(await call('GET', `/v1/datasets/${datasetId}/documents`)).total).toBe(1);
   });
+
+  it('the console renames the dataset, disables and enables documents in a batch, and lists their segments', async () => {
+    const consoleCall = (method: 'GET' | 'PATCH', url: string, payload?: object) =>
+      h.app.inject({
+        method,
+        url: `/console/api/datasets/${datasetId}${url}`,
+        headers: h.auth,
+        ...(payload ? { payload } : {}),
+      });
+    const renamed = await consoleCall('PATCH', '', { name: 'Segments 2', retrieval_model: { top_k: 2 } });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(json(renamed)).toMatchObject({ name: 'Segments 2', retrieval_model_dict: { top_k: 2 } });
+    const lighthouse = 'Lighthouses guide ships past the rocks at night.';
+    const status = (action: string) =>
+      consoleCall('PATCH', `/documents/status/${action}/batch?document_id=${documentId}&document_id=${documentId}`);
+    expect(json(await status('disable'))).toEqual({ result: 'success' });
+    expect(await found(lighthouse, 'semantic_search')).toEqual([]);
+    expect(json(await status('enable'))).toEqual({ result: 'success' });
+    expect((await found(lighthouse, 'semantic_search'))[0]).toBe(lighthouse);
+    expect(json(await consoleCall('PATCH', '/documents/status/enable/batch'))).toMatchObject({ code: 'invalid_param' });
+    const segments = json(await consoleCall('GET', `/documents/${documentId}/segments?keyword=lighthouses`));
+    expect(segments).toMatchObject({ total: 1, doc_form: 'text_model' });
+    expect(segments.data[0].content).toBe(lighthouse);
+  });
 });

@@ -1,12 +1,34 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { batchStatus, datasetJson, getDataset, listDatasets, listDocuments } from '../../../knowledge/index.js';
-import { hitTesting, newDataset, removeDataset, removeDocument } from '../../../knowledge/service.js';
+import {
+  batchStatus,
+  datasetJson,
+  getDataset,
+  getDocument,
+  listDatasets,
+  listDocuments,
+  listSegments,
+} from '../../../knowledge/index.js';
+import {
+  hitTesting,
+  newDataset,
+  removeDataset,
+  removeDocument,
+  setDocumentsStatus,
+  updateDataset,
+} from '../../../knowledge/service.js';
 import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
-import { parse } from '../validate.js';
+import { parse, uuidParam } from '../validate.js';
 import { knowledgeCall, knowledgeDeps } from '../service-api/datasets/deps.js';
-import { BatchParams, DatasetParams, datasetName, DocumentParams, Paging } from '../service-api/datasets/schemas.js';
+import {
+  BatchParams,
+  DatasetParams,
+  DatasetPatchBody,
+  datasetName,
+  DocumentParams,
+  Paging,
+} from '../service-api/datasets/schemas.js';
 
 const CreateBody = z.object({
   name: datasetName,
@@ -19,6 +41,11 @@ const CreateBody = z.object({
 const HitBody = z.object({
   query: z.string().min(1, 'is required').max(250, 'Query cannot exceed 250 characters'),
   retrieval_model: z.record(z.string(), z.unknown()).nullish(),
+});
+
+const StatusParams = z.object({ datasetId: uuidParam, action: z.string().max(20) });
+const StatusQuery = z.object({
+  document_id: z.union([uuidParam, z.array(uuidParam).min(1).max(100)], { message: 'is required' }),
 });
 
 /** The console's knowledge routes (Dify's console/datasets): the same services as the Knowledge API, for the signed-in workspace. */
@@ -39,6 +66,31 @@ export async function datasetConsoleRoutes(app: FastifyInstance, ctx: AppContext
   app.get('/datasets/:datasetId', async (request) => {
     const { datasetId } = parse(DatasetParams, request.params);
     return knowledgeCall(async () => datasetJson(await getDataset(ctx.pool, accountOf(request).tenantId, datasetId)));
+  });
+  app.patch('/datasets/:datasetId', async (request) => {
+    const { datasetId } = parse(DatasetParams, request.params);
+    const body = parse(DatasetPatchBody, request.body);
+    return knowledgeCall(async () =>
+      datasetJson(await updateDataset(deps, accountOf(request).tenantId, datasetId, body)),
+    );
+  });
+  // Dify's console takes the documents as repeated `document_id` query parameters.
+  app.patch('/datasets/:datasetId/documents/status/:action/batch', async (request) => {
+    const { datasetId, action } = parse(StatusParams, request.params);
+    const { document_id } = parse(StatusQuery, request.query);
+    return knowledgeCall(async () => {
+      await getDataset(ctx.pool, accountOf(request).tenantId, datasetId);
+      return setDocumentsStatus(deps, datasetId, action, typeof document_id === 'string' ? [document_id] : document_id);
+    });
+  });
+  app.get('/datasets/:datasetId/documents/:documentId/segments', async (request) => {
+    const { datasetId, documentId } = parse(DocumentParams, request.params);
+    const query = parse(Paging, request.query);
+    return knowledgeCall(async () => {
+      await getDataset(ctx.pool, accountOf(request).tenantId, datasetId);
+      await getDocument(ctx.pool, datasetId, documentId);
+      return listSegments(ctx.pool, { documentId, ...query });
+    });
   });
   app.delete('/datasets/:datasetId', async (request, reply) => {
     const { datasetId } = parse(DatasetParams, request.params);

@@ -5,7 +5,7 @@ import { newDataset, removeDataset, updateDataset } from '../../../../knowledge/
 import type { AppContext } from '../../../context.js';
 import { parse } from '../../validate.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
-import { DatasetParams, datasetName, Paging } from './schemas.js';
+import { DatasetParams, DatasetPatchBody, datasetName, Paging } from './schemas.js';
 
 const technique = z.enum(['high_quality', 'economy']).nullish();
 const CreateBody = z.object({
@@ -16,20 +16,6 @@ const CreateBody = z.object({
   provider: z.enum(['vendor']).nullish(),
   embedding_model: z.string().nullish(),
   embedding_model_provider: z.string().nullish(),
-  retrieval_model: z.record(z.string(), z.unknown()).nullish(),
-});
-const PatchBody = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'Name must be between 1 to 40 characters.')
-    .max(40, 'Name must be between 1 to 40 characters.')
-    .optional(),
-  description: z.string().max(400, 'Description cannot exceed 400 characters.').nullish(),
-  indexing_technique: z.enum(['high_quality', 'economy']).optional(),
-  permission: z.enum(['only_me', 'all_team_members', 'partial_members']).optional(),
-  embedding_model: z.string().min(1).optional(),
-  embedding_model_provider: z.string().min(1).optional(),
   retrieval_model: z.record(z.string(), z.unknown()).nullish(),
 });
 
@@ -54,7 +40,7 @@ export async function datasetRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
   app.patch('/datasets/:datasetId', async (request) => {
     const { datasetId } = parse(DatasetParams, request.params);
-    const body = parse(PatchBody, request.body);
+    const body = parse(DatasetPatchBody, request.body);
     const tenantId = workspaceOf(request);
     return knowledgeCall(async () => datasetJson(await updateDataset(deps, tenantId, datasetId, body)));
   });

@@ -17,3 +17,14 @@ export const Paging = z.object({
 export const DatasetParams = z.object({ datasetId: uuidParam });
 export const DocumentParams = z.object({ datasetId: uuidParam, documentId: uuidParam });
 export const BatchParams = z.object({ datasetId: uuidParam, batch: z.string().min(1).max(64) });
+
+/** `PATCH /datasets/<id>` (Knowledge API and console): the fields given change. */
+export const DatasetPatchBody = z.object({
+  name: z.string().trim().min(1, NAME_RULE).max(40, NAME_RULE).optional(),
+  description: z.string().max(400, 'Description cannot exceed 400 characters.').nullish(),
+  indexing_technique: z.enum(['high_quality', 'economy']).optional(),
+  permission: z.enum(['only_me', 'all_team_members', 'partial_members']).optional(),
+  embedding_model: z.string().min(1).optional(),
+  embedding_model_provider: z.string().min(1).optional(),
+  retrieval_model: z.record(z.string(), z.unknown()).nullish(),
+});
