@@ -142,6 +142,11 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
       status: 404,
     });
     expect(json(await call('GET', `/v1/datasets/${datasetId}/documents`)).data[0].word_count).toBe(FIRST.length);
+    expect(json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}`))).toMatchObject({
+      id: documentId,
+      word_count: FIRST.length,
+      display_status: 'available',
+    });
   });
 
   it('update-by-file (and update_by_file) re-indexes the document from the new file; an unknown type is 415', async () => {

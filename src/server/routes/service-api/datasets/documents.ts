@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { batchStatus, getDataset, getDocument, listDocuments, listSegments } from '../../../../knowledge/index.js';
+import {
+  batchStatus,
+  documentJson,
+  getDataset,
+  getDocument,
+  listDocuments,
+  listSegments,
+} from '../../../../knowledge/index.js';
 import {
   addTextDocument,
   removeDocument,
@@ -81,6 +88,14 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return knowledgeCall(async () => {
       await getDataset(ctx.pool, tenantId, datasetId);
       return listDocuments(ctx.pool, { datasetId, ...query });
+    });
+  });
+  app.get('/datasets/:datasetId/documents/:documentId', async (request) => {
+    const { datasetId, documentId } = parse(DocumentParams, request.params);
+    const tenantId = workspaceOf(request);
+    return knowledgeCall(async () => {
+      await getDataset(ctx.pool, tenantId, datasetId);
+      return documentJson(await getDocument(ctx.pool, datasetId, documentId));
     });
   });
   app.delete('/datasets/:datasetId/documents/:documentId', async (request, reply) => {
