@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDifyctlError } from '../../src/errors/index.js';
 import { PgvectorStore } from '../../src/knowledge/index.js';
 import { silentLogger } from '../../src/server/logger.js';
-import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
+import { startWorker } from '../../src/server/worker/run-worker.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import { startPgvector, type TestPgvector } from '../helpers/pglite-pgvector.js';
 import type { TestPostgres } from '../helpers/postgres.js';
 import { json } from './apps-fixtures.js';
+import { PARAGRAPHS, RULE, type StoreStack, startStoreStack } from './knowledge-store-stack.js';
 import { startHarness, waitFor, type Harness } from './apps-harness.js';
 import { migratedDatabase, serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
 
@@ -28,27 +29,16 @@ afterAll(async () => {
   await Promise.all([llm?.close(), pgv?.stop()]);
 });
 
-const PARAGRAPHS = [
-  'Cats are small carnivorous mammals that people keep as pets. They sleep for most of the day.',
-  'The lighthouse keeper climbs the spiral staircase every evening to light the lamp for passing ships.',
-  'Sourdough bread rises slowly because wild yeast ferments the dough over many hours.',
-];
-const RULE = {
-  mode: 'custom',
-  rules: { pre_processing_rules: [], segmentation: { separator: '\\n\\n', max_tokens: 200, chunk_overlap: 0 } },
-};
 const table = (datasetId: string) => `embedding_vector_index_${datasetId.replaceAll('-', '_')}_node`.slice(0, 63);
 const vsql = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
   (await vdb.query<R>(text, values)).rows;
 
 describe('VECTOR_STORE=pgvector on the real pgvector (PGlite over the wire protocol)', () => {
   let h: Harness;
-  let worker: RunningWorker;
-  let key: string;
+  let stack: StoreStack;
   let datasetId: string;
   let documentId: string;
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
-    h.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
+  const call: StoreStack['call'] = (method, url, payload) => stack.call(method, url, payload);
   const indexed = async (batch: string) =>
     waitFor(
       async () => {
@@ -58,36 +48,14 @@ describe('VECTOR_STORE=pgvector on the real pgvector (PGlite over the wire proto
       'the document to be indexed',
       30_000,
     );
-  const semantic = async (query: string, top_k = 3) =>
-    json(
-      await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
-        query,
-        retrieval_model: { search_method: 'semantic_search', top_k },
-      }),
-    ).records as Array<{ score: number; segment: { content: string; document_id: string } }>;
+  const semantic: StoreStack['semantic'] = (query, top_k) => stack.semantic(query, top_k);
 
   beforeAll(async () => {
-    h = await startHarness({ pg: stackPg, redis, llm, env: pgv.env });
-    worker = await startWorker({
-      server: settingsFor(serverEnv({ db: h.db, redis, extra: pgv.env })),
-      queues: ['dataset'],
-      logger: silentLogger(),
-      runtime: h.app.difyctx.modelRuntime,
-      retry: { attempts: 2, backoffMs: 20 },
-    });
-    key = json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token;
-    const created = await call('POST', '/v1/datasets', {
-      name: 'Pgvector handbook',
-      indexing_technique: 'high_quality',
-      embedding_model: 'text-embedding-3-small',
-      embedding_model_provider: 'openai',
-    });
-    expect(created.statusCode, created.body).toBe(200);
-    datasetId = json(created).id;
+    stack = await startStoreStack({ pg: stackPg, redis, llm, env: pgv.env, datasetName: 'Pgvector handbook' });
+    ({ h, datasetId } = stack);
   }, 60_000);
   afterAll(async () => {
-    await worker?.stop(5000);
-    await h?.close();
+    await stack?.close();
   });
 
   it('the server and worker use the pgvector store', () => {
@@ -147,14 +115,8 @@ describe('VECTOR_STORE=pgvector on the real pgvector (PGlite over the wire proto
   it('a disabled document drops out of retrieval without touching its vectors, and returns when enabled', async () => {
     const toggle = async (action: 'disable' | 'enable') =>
       expect(
-        (
-          await h.app.inject({
-            method: 'PATCH',
-            url: `/v1/datasets/${datasetId}/documents/status/${action}`,
-            headers: { authorization: `Bearer ${key}` },
-            payload: { document_ids: [documentId] },
-          })
-        ).statusCode,
+        (await call('PATCH', `/v1/datasets/${datasetId}/documents/status/${action}`, { document_ids: [documentId] }))
+          .statusCode,
       ).toBe(200);
     await toggle('disable');
     expect(await semantic(PARAGRAPHS[1]!)).toEqual([]);

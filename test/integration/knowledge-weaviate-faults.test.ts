@@ -8,10 +8,26 @@
 import { describe, expect, it } from 'vitest';
 import { WeaviateStore } from '../../src/knowledge/index.js';
 import { collectionName } from '../../src/knowledge/stores/weaviate-config.js';
-import { startWeaviateStandIn } from '../helpers/weaviate-stand-in.js';
+import { startWeaviateStandIn, type WeaviateStandIn } from '../helpers/weaviate-stand-in.js';
 import { at, failure, KEY, useSegmentDatabase } from './weaviate-fixtures.js';
 
 const db = useSegmentDatabase();
+
+/** A stand-in Weaviate and a store on it, both closed after `use`. */
+async function onStandIn(use: (weaviate: WeaviateStandIn, store: WeaviateStore) => Promise<void>): Promise<void> {
+  const weaviate = await startWeaviateStandIn({ apiKey: KEY });
+  const store = new WeaviateStore(db.stack, {
+    endpoint: weaviate.endpoint,
+    apiKey: KEY,
+    grpcEndpoint: weaviate.grpcEndpoint,
+  });
+  try {
+    await use(weaviate, store);
+  } finally {
+    await store.close();
+    await weaviate.close();
+  }
+}
 
 describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)', () => {
   it('a gRPC endpoint refusing WEAVIATE_API_KEY is VECTOR.WEAVIATE_AUTH naming that port and WEAVIATE_GRPC_ENDPOINT, never the key', async () => {
@@ -43,13 +59,7 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
   });
 
   it("vectors of another dimension than the collection's are refused per object: add fails naming Weaviate's reason", async () => {
-    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
-    const store = new WeaviateStore(db.stack, {
-      endpoint: weaviate.endpoint,
-      apiKey: KEY,
-      grpcEndpoint: weaviate.grpcEndpoint,
-    });
-    try {
+    await onStandIn(async (_weaviate, store) => {
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 3);
       await store.add(datasetId, [{ segmentId: a.segments[0]!.id, vector: at(0) }]);
@@ -68,10 +78,7 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
         [datasetId],
       );
       expect(rows[0].n).toBe(1);
-    } finally {
-      await store.close();
-      await weaviate.close();
-    }
+    });
   });
 
   it("a collection another process dropped (the api re-indexing on a new embedding model) is recreated by the worker's next add", async () => {
@@ -104,13 +111,7 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
   });
 
   it("deleteDocument removes a document larger than what one batch delete removes (Weaviate's QUERY_MAXIMUM_RESULTS)", async () => {
-    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
-    const store = new WeaviateStore(db.stack, {
-      endpoint: weaviate.endpoint,
-      apiKey: KEY,
-      grpcEndpoint: weaviate.grpcEndpoint,
-    });
-    try {
+    await onStandIn(async (weaviate, store) => {
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 7);
       const b = await db.document(datasetId, 1);
@@ -125,20 +126,11 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
       const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
       expect([...objects.values()].map((o) => o.properties.document_id)).toEqual([b.id]);
       expect(weaviate.grpc.filter((c) => c.method === 'BatchDelete').length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await store.close();
-      await weaviate.close();
-    }
+    });
   });
 
   it('a collection deleted behind the store (another process, an operator) searches as empty, not as an error', async () => {
-    const weaviate = await startWeaviateStandIn({ apiKey: KEY });
-    const store = new WeaviateStore(db.stack, {
-      endpoint: weaviate.endpoint,
-      apiKey: KEY,
-      grpcEndpoint: weaviate.grpcEndpoint,
-    });
-    try {
+    await onStandIn(async (weaviate, store) => {
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 2);
       await store.add(
@@ -149,9 +141,6 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
       weaviate.collections.delete(collectionName(datasetId));
       expect(await store.search(datasetId, at(0), 2)).toEqual([]);
       await store.deleteDocument(a.id);
-    } finally {
-      await store.close();
-      await weaviate.close();
-    }
+    });
   });
 });

@@ -6,14 +6,13 @@
  * differently (HNSW, auto-schema, error wording) is listed in knowledge-weaviate-grpc.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/server/logger.js';
-import { type RunningWorker, startWorker } from '../../src/server/worker/run-worker.js';
 import { type StandIn, startStandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
 import { startWeaviateStandIn, type WeaviateStandIn } from '../helpers/weaviate-stand-in.js';
 import { json } from './apps-fixtures.js';
-import { type Harness, startHarness, waitFor } from './apps-harness.js';
-import { serverEnv, settingsFor, type TestRedis, useServers } from './server-fixtures.js';
+import { PARAGRAPHS, RULE, type StoreStack, startStoreStack } from './knowledge-store-stack.js';
+import { type Harness, waitFor } from './apps-harness.js';
+import { type TestRedis, useServers } from './server-fixtures.js';
 
 const KEY = 'stack-weaviate-key';
 let stackPg: TestPostgres;
@@ -35,25 +34,14 @@ afterAll(async () => {
   await Promise.all([llm?.close(), weaviate?.close()]);
 });
 
-const PARAGRAPHS = [
-  'Cats are small carnivorous mammals that people keep as pets. They sleep for most of the day.',
-  'The lighthouse keeper climbs the spiral staircase every evening to light the lamp for passing ships.',
-  'Sourdough bread rises slowly because wild yeast ferments the dough over many hours.',
-];
-const RULE = {
-  mode: 'custom',
-  rules: { pre_processing_rules: [], segmentation: { separator: '\\n\\n', max_tokens: 200, chunk_overlap: 0 } },
-};
 const collection = (datasetId: string) => `Vector_index_${datasetId.replaceAll('-', '_')}_Node`;
 
 describe('VECTOR_STORE=weaviate: api and worker over the real client and a stand-in Weaviate', () => {
   let h: Harness;
-  let worker: RunningWorker;
-  let key: string;
+  let stack: StoreStack;
   let datasetId: string;
   let documentId: string;
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-    h.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
+  const call: StoreStack['call'] = (method, url, payload) => stack.call(method, url, payload);
   const indexed = async (id: string) =>
     waitFor(
       async () => {
@@ -65,37 +53,15 @@ describe('VECTOR_STORE=weaviate: api and worker over the real client and a stand
       'the document to be indexed',
       30_000,
     );
-  const semantic = async (query: string, top_k = 3) =>
-    json(
-      await call('POST', `/v1/datasets/${datasetId}/retrieve`, {
-        query,
-        retrieval_model: { search_method: 'semantic_search', top_k },
-      }),
-    ).records as Array<{ score: number; segment: { id: string; content: string; document_id: string } }>;
+  const semantic: StoreStack['semantic'] = (query, top_k) => stack.semantic(query, top_k);
   const objects = () => [...(weaviate.collections.get(collection(datasetId))?.objects.values() ?? [])];
 
   beforeAll(async () => {
-    h = await startHarness({ pg: stackPg, redis, llm, env });
-    worker = await startWorker({
-      server: settingsFor(serverEnv({ db: h.db, redis, extra: env })),
-      queues: ['dataset'],
-      logger: silentLogger(),
-      runtime: h.app.difyctx.modelRuntime,
-      retry: { attempts: 2, backoffMs: 20 },
-    });
-    key = json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token;
-    const created = await call('POST', '/v1/datasets', {
-      name: 'Weaviate handbook',
-      indexing_technique: 'high_quality',
-      embedding_model: 'text-embedding-3-small',
-      embedding_model_provider: 'openai',
-    });
-    expect(created.statusCode, created.body).toBe(200);
-    datasetId = json(created).id;
+    stack = await startStoreStack({ pg: stackPg, redis, llm, env: env, datasetName: 'Weaviate handbook' });
+    ({ h, datasetId } = stack);
   }, 60_000);
   afterAll(async () => {
-    await worker?.stop(5000);
-    await h?.close();
+    await stack?.close();
   });
 
   it("indexes create-by-text into Dify's collection: one object per segment, id = index_node_id, vector `default`", async () => {
