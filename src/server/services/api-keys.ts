@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
 import { sameDigest, sha256 } from './auth-tokens.js';
+import { createPromiseCache } from './promise-cache.js';
 import { unixSeconds } from './unix-time.js';
 
 /** Dify allows 10 keys per app. */
@@ -139,21 +140,12 @@ export interface AppKeyResolver {
 }
 
 export function createAppKeyResolver(options: { pool: pg.Pool; ttlMs?: number; now?: () => number }): AppKeyResolver {
-  const ttlMs = options.ttlMs ?? APP_KEY_CACHE_TTL_MS;
-  const now = options.now ?? Date.now;
-  const cache = new Map<string, { at: number; owner: Promise<AppKeyOwner | null> }>();
-  const resolve = (token: string): Promise<AppKeyOwner | null> => {
-    const hit = cache.get(token);
-    if (hit && now() - hit.at < ttlMs) return hit.owner;
-    const owner = resolveAppKey(options.pool, token);
-    cache.delete(token);
-    cache.set(token, { at: now(), owner });
-    owner.catch(() => {
-      if (cache.get(token)?.owner === owner) cache.delete(token);
-    });
-    if (cache.size > MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
-    return owner;
-  };
+  const cache = createPromiseCache<AppKeyOwner | null>({
+    ttlMs: options.ttlMs ?? APP_KEY_CACHE_TTL_MS,
+    max: MAX_CACHED_KEYS,
+    now: options.now,
+  });
+  const resolve = (token: string) => cache.get(token, () => resolveAppKey(options.pool, token));
   return Object.assign(resolve, { clear: () => cache.clear() });
 }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { AccessClaims } from './auth-tokens.js';
+import { createPromiseCache } from './promise-cache.js';
 
 /**
  * How long a "this account may still act in this workspace" answer is reused by a process.
@@ -25,23 +26,15 @@ export type SessionCheck = (claims: AccessClaims) => Promise<boolean>;
  * are cached per account and workspace for `ttlMs`; concurrent checks share one query.
  */
 export function createSessionCheck(options: { pool: pg.Pool; ttlMs?: number; now?: () => number }): SessionCheck {
-  const ttlMs = options.ttlMs ?? SESSION_CHECK_TTL_MS;
-  const now = options.now ?? Date.now;
-  const cache = new Map<string, { at: number; answer: Promise<boolean> }>();
-  return async (claims) => {
-    const key = `${claims.accountId}:${claims.tenantId}`;
-    const hit = cache.get(key);
-    if (hit && now() - hit.at < ttlMs) return hit.answer;
-    const answer = options.pool
-      .query({ name: 'session.still-member', text: STILL_MEMBER, values: [claims.accountId, claims.tenantId] })
-      .then((r) => (r.rowCount ?? 0) > 0);
-    cache.delete(key);
-    cache.set(key, { at: now(), answer });
-    // A failed check (database away) is not remembered: the next request asks again.
-    answer.catch(() => {
-      if (cache.get(key)?.answer === answer) cache.delete(key);
-    });
-    if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    return answer;
-  };
+  const cache = createPromiseCache<boolean>({
+    ttlMs: options.ttlMs ?? SESSION_CHECK_TTL_MS,
+    max: MAX_ENTRIES,
+    now: options.now,
+  });
+  return (claims) =>
+    cache.get(`${claims.accountId}:${claims.tenantId}`, () =>
+      options.pool
+        .query({ name: 'session.still-member', text: STILL_MEMBER, values: [claims.accountId, claims.tenantId] })
+        .then((r) => (r.rowCount ?? 0) > 0),
+    );
 }
