@@ -255,4 +255,52 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
     expect(segments).toMatchObject({ total: 1, doc_form: 'text_model' });
     expect(segments.data[0].content).toBe(lighthouse);
   });
+
+  it('indexing embeds in batches of 32, and a transient provider failure (503) is retried by the queue until the document completes once', async () => {
+    const paragraphs = Array.from({ length: 40 }, (_, n) => `Paragraph number ${n + 1} talks about topic ${n + 1}.`);
+    llm.failNext(503, { message: 'overloaded', type: 'server_error' });
+    const res = json(
+      await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
+        name: 'forty',
+        text: paragraphs.join('\n\n'),
+        process_rule: {
+          mode: 'custom',
+          rules: { pre_processing_rules: [], segmentation: { separator: '\\n\\n', max_tokens: 100 } },
+        },
+      }),
+    );
+    let failed: string | undefined;
+    // The failed attempt is recorded as `error` until the retry (after the queue's backoff) completes it.
+    const status = await waitFor(
+      async () => {
+        const s = json(await call('GET', `/v1/datasets/${datasetId}/documents/${res.batch}/indexing-status`)).data[0];
+        if (s.indexing_status === 'error') failed = s.error;
+        return s.indexing_status === 'completed' ? s : undefined;
+      },
+      'the retried document to complete',
+      30_000,
+    );
+    expect(status).toMatchObject({
+      indexing_status: 'completed',
+      error: null,
+      completed_segments: 40,
+      total_segments: 40,
+    });
+    // This document's embedding requests: aimock's journal joins a request's inputs into one `embeddingInput`.
+    const batches = llm
+      .requests()
+      .map((r) => String((r.body as { embeddingInput?: unknown } | undefined)?.embeddingInput ?? ''))
+      .filter((input) => input.startsWith('Paragraph number'))
+      .map((input) => input.match(/Paragraph number/g)!.length);
+    expect(failed).toMatch(/^\[openai\] Server Unavailable Error/);
+    // The first batch refused (503), then the retry's two batches.
+    expect(batches).toEqual([32, 32, 8]);
+    expect(
+      (
+        await h.sql<{ n: string }>(
+          `SELECT count(*) AS n FROM document_segments WHERE document_id = '${res.document.id}'`,
+        )
+      )[0]!.n,
+    ).toBe('40');
+  });
 });
