@@ -193,6 +193,14 @@ export async function addTextDocument(
   return { document: documentJson(doc), batch: doc.batch };
 }
 
+/** A document update-by-text/-file may change: indexed, enabled, not archived (Dify's `Document is not available`). */
+export async function updatableDocument(pool: pg.Pool, datasetId: string, documentId: string): Promise<DocumentRow> {
+  const doc = await getDocument(pool, datasetId, documentId);
+  if (doc.archived || !doc.enabled || doc.indexing_status !== 'completed')
+    throw invalidParam('Document is not available');
+  return doc;
+}
+
 /**
  * update-by-text / update-by-file: new text (or file) and/or name and/or process rule for an available
  * document; it goes back to `waiting` in its batch and is re-indexed (its segments replaced, never duplicated).
@@ -208,9 +216,7 @@ export async function updateTextDocument(
     process_rule?: unknown;
   },
 ) {
-  const doc = await getDocument(deps.pool, dataset.id, documentId);
-  if (doc.archived || !doc.enabled || doc.indexing_status !== 'completed')
-    throw invalidParam('Document is not available');
+  await updatableDocument(deps.pool, dataset.id, documentId);
   const processRule =
     input.process_rule === undefined || input.process_rule === null
       ? undefined

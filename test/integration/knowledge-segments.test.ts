@@ -36,7 +36,7 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
   let datasetId: string;
   let documentId: string;
   let segmentId: string;
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     h.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
   const base = () => `/v1/datasets/${datasetId}/documents/${documentId}/segments`;
   const found = async (query: string, search_method: string) =>
@@ -177,6 +177,18 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
       payload: multipart({ name: 'deck.pptx', content: Buffer.from('PK') }, {}),
     });
     expect(json(slides)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
+    const files = async () => (await h.sql<{ n: string }>('SELECT count(*) AS n FROM upload_files'))[0]!.n;
+    const stored = await files();
+    await call('PATCH', `/v1/datasets/${datasetId}/documents/status/disable`, { document_ids: [documentId] });
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: `/v1/datasets/${datasetId}/documents/${documentId}/update-by-file`,
+      headers,
+      payload: multipart({ name: 'again.txt', content: Buffer.from('Some text.') }, {}),
+    });
+    expect(json(refused)).toMatchObject({ code: 'invalid_param', message: 'Document is not available', status: 400 });
+    expect(await files()).toBe(stored);
+    await call('PATCH', `/v1/datasets/${datasetId}/documents/status/enable`, { document_ids: [documentId] });
   });
 
   it("hybrid search scores each segment with the request's weights: vector_weight × semantic + the rest × full text", async () => {

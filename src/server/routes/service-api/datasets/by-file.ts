@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getDataset, resolveProcessRule } from '../../../../knowledge/index.js';
-import { addTextDocument, updateTextDocument } from '../../../../knowledge/service.js';
+import { addTextDocument, updatableDocument, updateTextDocument } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { badRequest, HttpError } from '../../../http-error.js';
 import { saveDatasetFile } from '../../../services/dataset-files.js';
@@ -109,6 +109,11 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
     ]) {
       scope.post(url, async (request) => {
         const { datasetId, documentId } = parse(DocumentParams, request.params);
+        // Checked before the file is stored: a refused update leaves no upload behind.
+        await knowledgeCall(async () => {
+          await getDataset(ctx.pool, workspaceOf(request), datasetId);
+          await updatableDocument(ctx.pool, datasetId, documentId);
+        });
         const { dataset, file, data } = await receive(request, datasetId);
         return knowledgeCall(async () =>
           updateTextDocument(deps, dataset, documentId, {
