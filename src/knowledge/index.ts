@@ -5,7 +5,8 @@
  */
 export { cleanText, type PreProcessingRule } from './clean.js';
 export { DEFAULT_RETRIEVAL_MODEL, datasetJson, getDataset, listDatasets, type DatasetRow } from './datasets.js';
-export { batchStatus, documentJson, getDocument, listDocuments, listSegments } from './documents.js';
+export { batchStatus, documentJson, getDocument, listDocuments } from './documents.js';
+export { listSegments } from './segments.js';
 export { KnowledgeError } from './errors.js';
 export { indexDocument, type IndexingDeps } from './indexing.js';
 export { extractText, TEXT_EXTENSIONS } from './parse.js';

@@ -41,6 +41,33 @@ export function segmentJson(r: SegmentRecord) {
   };
 }
 
+/** Dify's segment list of a document (`GET …/documents/<id>/segments`): status and keyword filters, pages. */
+export async function listSegments(
+  pool: pg.Pool,
+  input: { documentId: string; page: number; limit: number; keyword?: string; status?: string },
+) {
+  const filter = input.keyword ? `%${input.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
+  const where = `document_id = $1 AND content ILIKE $2 AND ($3::text IS NULL OR status = $3)`;
+  const params = [input.documentId, filter, input.status ?? null];
+  const [{ rows }, total] = await Promise.all([
+    pool.query<SegmentRecord>(
+      `SELECT ${SEGMENT_COLUMNS} FROM document_segments WHERE ${where} ORDER BY position LIMIT $4 OFFSET $5`,
+      [...params, input.limit, (input.page - 1) * input.limit],
+    ),
+    pool.query<{ n: string }>(`SELECT count(*) AS n FROM document_segments WHERE ${where}`, params),
+  ]);
+  const count = Number(total.rows[0]?.n ?? 0);
+  const data = rows.map(segmentJson);
+  return {
+    data,
+    doc_form: 'text_model',
+    total: count,
+    has_more: input.page * input.limit < count,
+    limit: input.limit,
+    page: input.page,
+  };
+}
+
 export interface SegmentInput {
   content?: unknown;
   answer?: unknown;
