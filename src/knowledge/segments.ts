@@ -266,5 +266,7 @@ export async function deleteSegment(deps: KnowledgeDeps, dataset: DatasetRow, do
   } finally {
     client.release();
   }
+  // A store outside the stack's database keeps its own copy of the vector: it goes too.
+  await deps.store.dropDeleted(dataset.id, doc.id);
   await refreshCounts(deps.pool, doc.id);
 }

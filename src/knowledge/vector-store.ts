@@ -20,6 +20,8 @@ export interface VectorStore {
   add(datasetId: string, vectors: SegmentVector[]): Promise<void>;
   search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]>;
   deleteDocument(documentId: string): Promise<void>;
+  /** Drops a document's vectors whose segments no longer exist (a segment deleted through the API). */
+  dropDeleted(datasetId: string, documentId: string): Promise<void>;
   deleteDataset(datasetId: string): Promise<void>;
 }
 

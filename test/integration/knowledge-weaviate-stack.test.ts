@@ -126,6 +126,27 @@ describe('VECTOR_STORE=weaviate: api and worker over the real client and a stand
     expect((await semantic(PARAGRAPHS[2]!))[0]?.segment.content).toBe(PARAGRAPHS[2]);
   });
 
+  it('deleting a segment through the Knowledge API removes its object', async () => {
+    const listed = json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments`)).data as Array<{
+      id: string;
+      index_node_id: string;
+    }>;
+    expect(objects()).toHaveLength(listed.length);
+    const gone = listed[0]!;
+    const res = await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}/segments/${gone.id}`);
+    expect(res.statusCode, res.body).toBe(204);
+    expect(
+      objects()
+        .map((o) => o.uuid)
+        .sort(),
+    ).toEqual(
+      listed
+        .slice(1)
+        .map((x) => x.index_node_id)
+        .sort(),
+    );
+  });
+
   it('deleting a document removes only its objects; deleting the dataset drops its collection', async () => {
     const other = await call('POST', `/v1/datasets/${datasetId}/document/create-by-text`, {
       name: 'lighthouse',
@@ -134,7 +155,7 @@ describe('VECTOR_STORE=weaviate: api and worker over the real client and a stand
     });
     const otherId: string = json(other).document.id;
     expect(await indexed(otherId)).toEqual({ s: 'completed', error: null });
-    expect(objects()).toHaveLength(4);
+    expect(objects()).toHaveLength(3);
     expect((await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}`)).statusCode).toBe(204);
     await waitFor(
       async () => (objects().every((o) => o.properties.document_id === otherId) ? true : undefined),

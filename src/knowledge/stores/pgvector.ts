@@ -120,6 +120,12 @@ export class PgvectorStore implements VectorStore {
     }
   }
 
+  async dropDeleted(datasetId: string, documentId: string): Promise<void> {
+    await this.ready();
+    const { rows } = await this.pool.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [tableFor(datasetId)]);
+    if (rows.length) await this.dropReplaced(datasetId, [documentId]);
+  }
+
   async search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]> {
     if (topK < 1 || !query.length) return [];
     await this.ready();

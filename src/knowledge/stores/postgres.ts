@@ -157,6 +157,9 @@ export class PostgresVectorStore implements VectorStore {
     return (await this.load(datasetId)).search(query, topK);
   }
 
+  /** The vectors are columns of the segment rows: a deleted segment took its vector with it. */
+  async dropDeleted(): Promise<void> {}
+
   /** The vectors are columns of the segment rows: clearing them removes the vectors. */
   async deleteDocument(documentId: string): Promise<void> {
     await inTransaction(this.pool, async (client) => {

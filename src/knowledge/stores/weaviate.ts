@@ -186,6 +186,13 @@ export class WeaviateStore implements VectorStore {
     }
   }
 
+  async dropDeleted(datasetId: string, documentId: string): Promise<void> {
+    const name = collectionName(datasetId);
+    await this.run(async (client) => {
+      if (await this.exists(client, name)) await this.dropReplaced(client, name, [documentId]);
+    });
+  }
+
   async search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]> {
     if (topK < 1 || !query.length) return [];
     const name = collectionName(datasetId);
