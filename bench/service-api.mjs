@@ -11,6 +11,7 @@
 // Part 3 runs on a freshly started server, so its "before" is an idle process.
 // Usage: npm run build && node bench/service-api.mjs [ttfb-calls=300] [wrk-seconds=10] [streams=500]
 //        BENCH_PARTS=1,3 node bench/service-api.mjs …   (only some parts)
+//        BENCH_POOL=N       N database connections per api process (SQLALCHEMY_POOL_SIZE, no overflow)
 //        BENCH_PROFILE=DIR  CPU profiles of the server's processes (node --cpu-prof) written to DIR when
 //                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
 import { spawn } from 'node:child_process';
@@ -67,8 +68,9 @@ const env = {
   SERVER_WORKER_AMOUNT: '2',
   // Room for the 500 open streams (250 per process); Dify's .env default is 10.
   SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? String(Math.max(300, streams)),
-  SQLALCHEMY_POOL_SIZE: '30',
-  SQLALCHEMY_MAX_OVERFLOW: '10',
+  // BENCH_POOL=N: N database connections per api process (no overflow) instead of Dify's 30 + 10.
+  SQLALCHEMY_POOL_SIZE: process.env.BENCH_POOL ?? '30',
+  SQLALCHEMY_MAX_OVERFLOW: process.env.BENCH_POOL ? '0' : '10',
 };
 const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
 /** The statements PostgreSQL spent the most time on: calls, ms per call, rows per call. */
@@ -184,7 +186,7 @@ try {
   const question = (query, mode) =>
     JSON.stringify({ inputs: {}, query, user: 'bench-user', response_mode: mode, auto_generate_name: false });
   say(
-    `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, 2 api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}`,
+    `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, 2 api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}, SQLALCHEMY_POOL_SIZE=${env.SQLALCHEMY_POOL_SIZE}+${env.SQLALCHEMY_MAX_OVERFLOW}`,
   );
 
   // 1. Time to first byte of a streamed answer: difyctl minus direct, interleaved.
