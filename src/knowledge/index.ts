@@ -32,17 +32,9 @@ export {
   type KnowledgeDeps,
 } from './service.js';
 export { splitText, type SegmentationRule } from './split.js';
-export {
-  CHANGE_RETENTION_MS,
-  cosine,
-  MAX_CACHED_VECTORS,
-  PostgresVectorStore,
-  pruneVectorChanges,
-  RERANK_FACTOR,
-  touchVectors,
-  type VectorHit,
-  type VectorStore,
-} from './vector-store.js';
+export { cosine, type VectorHit, type VectorStore } from './vector-store.js';
+export { CHANGE_RETENTION_MS, pruneVectorChanges, touchVectors } from './stores/vector-changes.js';
+export { MAX_CACHED_VECTORS, PostgresVectorStore, RERANK_FACTOR } from './stores/postgres.js';
 export { PgvectorStore, type PgvectorOptions } from './stores/pgvector.js';
 export { WeaviateStore, type WeaviateOptions } from './stores/weaviate.js';
 export { configuredDatasetIds, retrieveForApp, type RetrieverResource } from './app-context.js';

@@ -6,7 +6,8 @@ import { extractKeywords } from './keywords.js';
 import { extractFileText, extractText } from './parse.js';
 import { AUTOMATIC_RULES, type ProcessRule } from './rules.js';
 import { splitText } from './split.js';
-import { touchVectors, type VectorStore } from './vector-store.js';
+import { touchVectors } from './stores/vector-changes.js';
+import type { VectorStore } from './vector-store.js';
 
 /** Texts per embedding request (Dify's EMBEDDING_BATCH_SIZE is similar). */
 export const EMBED_BATCH = 32;

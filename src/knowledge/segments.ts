@@ -9,7 +9,7 @@ import { type DocumentRow, getDocument } from './documents.js';
 import { invalidParam, KnowledgeError } from './errors.js';
 import { extractKeywords } from './keywords.js';
 import type { KnowledgeDeps } from './service.js';
-import { touchVectors } from './vector-store.js';
+import { touchVectors } from './stores/vector-changes.js';
 
 const seconds = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
 const notFound = (message: string) => new KnowledgeError('not_found', message, 404);

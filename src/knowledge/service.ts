@@ -5,7 +5,8 @@ import { deleteDocumentRow, documentJson, getDocument, insertDocument, type Docu
 import { datasetNameDuplicate, documentNotFound, invalidParam, KnowledgeError, noEmbeddingModel } from './errors.js';
 import { resolveProcessRule } from './rules.js';
 import { resolveRetrievalModel, retrieve, type ScoredSegment } from './retrieve.js';
-import { touchVectors, type VectorStore } from './vector-store.js';
+import { touchVectors } from './stores/vector-changes.js';
+import type { VectorStore } from './vector-store.js';
 
 /** The worker task that indexes documents (Dify's Celery task name, on the `dataset` queue). */
 export const DOCUMENT_INDEXING_TASK = 'document_indexing_task';

@@ -39,6 +39,3 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
-
-export { CHANGE_RETENTION_MS, pruneVectorChanges, touchVectors, type VectorChange } from './stores/vector-changes.js';
-export { MAX_CACHED_VECTORS, PostgresVectorStore, RERANK_FACTOR, type VectorLoadStats } from './stores/postgres.js';

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { SegmentVector, VectorHit } from '../vector-store.js';
-import { touchVectors } from '../vector-store.js';
+import { touchVectors } from './vector-changes.js';
 
 /** A segment as a store writes it; `node` (index_node_id, else the segment id) is its vector's id. */
 export interface SegmentRow {
