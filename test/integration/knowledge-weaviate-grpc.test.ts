@@ -30,7 +30,7 @@ describe.each(['1.27.0', '1.32.0'])(
         endpoint: weaviate.endpoint,
         apiKey: KEY,
         grpcEndpoint: weaviate.grpcEndpoint,
-        batchSize: 4,
+        inFlight: 4,
       });
     });
     afterAll(async () => {
@@ -65,8 +65,8 @@ describe.each(['1.27.0', '1.32.0'])(
         [datasetId],
       );
       expect(rows[0].n).toBe(6);
-      // batchSize 4: two BatchObjects; then per document a Search listing its objects (stale ones go).
-      expect(weaviate.grpc.map((c) => c.method)).toEqual(['BatchObjects', 'BatchObjects', 'Search', 'Search']);
+      // One BatchObjects per object (4 in flight at a time); then per document a Search listing its objects (stale ones go).
+      expect(weaviate.grpc.map((c) => c.method)).toEqual([...Array(6).fill('BatchObjects'), 'Search', 'Search']);
       for (const call of weaviate.grpc) {
         expect(call.authorization).toBe(`Bearer ${KEY}`);
         expect(call.client).toMatch(/^weaviate-client-typescript\/3\.12\./);

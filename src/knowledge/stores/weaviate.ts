@@ -19,8 +19,8 @@ export interface WeaviateOptions {
   apiKey?: string;
   /** grpc://host:port; without it the HTTP host on 50051 (443 when HTTPS), as Dify. */
   grpcEndpoint?: string;
-  /** Objects per insert batch. @default 100 */
-  batchSize?: number;
+  /** Insert calls (one object each) in flight at once. @default 16 */
+  inFlight?: number;
 }
 
 const SEARCH_MAX = 1000;
@@ -99,30 +99,32 @@ export class WeaviateStore implements VectorStore {
     await this.run(async (client) => {
       await this.ensureCollection(client, name);
       const collection = client.collections.use(name);
-      const size = this.options.batchSize ?? 100;
-      for (let i = 0; i < present.length; i += size) {
-        const objects = present.slice(i, i + size).map((v) => {
-          const r = byId.get(v.segmentId)!;
-          return {
-            // The node id is a UUID: re-indexing a segment replaces its object.
-            id: r.node,
-            properties: {
-              text: r.content,
-              document_id: r.document_id,
-              doc_id: r.node,
-              doc_hash: r.hash ?? '',
-              dataset_id: datasetId,
-              segment_id: r.id,
-            },
-            vectors: { [VECTOR_NAME]: v.vector },
-          };
-        });
-        const result = await collection.data.insertMany(objects);
-        if (result.hasErrors) {
-          const first = Object.values(result.errors)[0];
-          throw new Error(`Weaviate rejected ${Object.keys(result.errors).length} object(s): ${first?.message}`);
-        }
+      const objects = present.map((v) => {
+        const r = byId.get(v.segmentId)!;
+        return {
+          // The node id is a UUID: re-indexing a segment replaces its object.
+          id: r.node,
+          properties: {
+            text: r.content,
+            document_id: r.document_id,
+            doc_id: r.node,
+            doc_hash: r.hash ?? '',
+            dataset_id: datasetId,
+            segment_id: r.id,
+          },
+          vectors: { [VECTOR_NAME]: v.vector },
+        };
+      });
+      // weaviate-client 3.12 holds every insertMany of more than one object for 500 ms (its serializer
+      // polls on a 500 ms timer): the objects go one per BatchObjects call, `inFlight` calls at a time.
+      const inFlight = this.options.inFlight ?? 16;
+      const rejected: string[] = [];
+      for (let i = 0; i < objects.length; i += inFlight) {
+        const results = await Promise.all(objects.slice(i, i + inFlight).map((o) => collection.data.insertMany([o])));
+        for (const result of results)
+          if (result.hasErrors) rejected.push(...Object.values(result.errors).map((e) => e.message));
       }
+      if (rejected.length) throw new Error(`Weaviate rejected ${rejected.length} object(s): ${rejected[0]}`);
       await this.dropReplaced(client, name, documentIds);
     });
     await markAdded(this.stack, datasetId, present);
