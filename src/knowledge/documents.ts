@@ -96,6 +96,8 @@ export interface NewDocument {
   docForm: string;
   docLanguage: string;
   createdBy?: string | null;
+  /** The batch it is created in (documents created together share one). @default a new batch */
+  batch?: string;
 }
 
 export async function insertDocument(pool: pg.Pool, input: NewDocument): Promise<DocumentRow> {
@@ -106,7 +108,7 @@ export async function insertDocument(pool: pg.Pool, input: NewDocument): Promise
       input.tenantId,
       input.datasetId,
       input.file ? { upload_file_id: input.file.id, extension: input.extension } : { extension: input.extension },
-      newBatch(),
+      input.batch ?? newBatch(),
       input.name,
       input.createdBy ?? null,
       input.processRule,

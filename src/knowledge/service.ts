@@ -164,6 +164,9 @@ export async function addTextDocument(
     indexing_technique?: 'high_quality' | 'economy' | null;
     doc_form?: string;
     doc_language?: string;
+    /** Documents created together (the console's several files) share a batch. */
+    batch?: string;
+    createdBy?: string;
   },
 ) {
   if (!dataset.indexing_technique && !input.indexing_technique) throw invalidParam('indexing_technique is required.');
@@ -189,6 +192,8 @@ export async function addTextDocument(
     processRule,
     docForm: input.doc_form ?? 'text_model',
     docLanguage: input.doc_language ?? 'English',
+    batch: input.batch,
+    createdBy: input.createdBy,
   });
   await deps.enqueue(DOCUMENT_INDEXING_TASK, { dataset_id: dataset.id, document_ids: [doc.id] });
   return { document: documentJson(doc), batch: doc.batch };

@@ -11,7 +11,7 @@ import { checkUpload, storeUploadFile, type UploadLimits } from './upload-files.
  */
 export async function saveDatasetFile(
   deps: { pool: pg.Pool; storage: FileStorage; limits: UploadLimits },
-  input: { tenantId: string; filename: string; mimetype: string; content: Buffer },
+  input: { tenantId: string; filename: string; mimetype: string; content: Buffer; accountId?: string },
 ) {
   const { extension, name } = checkUpload(deps.limits, {
     filename: input.filename,
@@ -20,13 +20,9 @@ export async function saveDatasetFile(
   });
   if (!DOCUMENT_EXTENSIONS.includes(extension))
     throw new HttpError(415, 'unsupported_file_type', 'File type not allowed.');
-  const { rows: owners } = await deps.pool.query<{ account_id: string }>(
-    `SELECT account_id FROM tenant_account_joins WHERE tenant_id = $1 ORDER BY (role = 'owner') DESC, created_at LIMIT 1`,
-    [input.tenantId],
-  );
-  const owner = owners[0]?.account_id;
+  const owner = input.accountId ?? (await workspaceOwner(deps.pool, input.tenantId));
   if (!owner) throw new HttpError(400, 'invalid_param', 'The workspace has no member to own the file.');
-  const { id } = await storeUploadFile(deps, {
+  const { id, created_at } = await storeUploadFile(deps, {
     tenantId: input.tenantId,
     name,
     extension,
@@ -35,5 +31,14 @@ export async function saveDatasetFile(
     createdBy: { role: 'account', id: owner },
     used: true,
   });
-  return { id, name, extension };
+  return { id, name, extension, size: input.content.length, mimetype: input.mimetype, createdBy: owner, created_at };
+}
+
+/** The account a knowledge key's upload is recorded as created by: the workspace's owner (or its first member). */
+async function workspaceOwner(pool: pg.Pool, tenantId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ account_id: string }>(
+    `SELECT account_id FROM tenant_account_joins WHERE tenant_id = $1 ORDER BY (role = 'owner') DESC, created_at LIMIT 1`,
+    [tenantId],
+  );
+  return rows[0]?.account_id;
 }

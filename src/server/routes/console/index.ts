@@ -7,6 +7,7 @@ import { appLogRoutes } from './app-logs.js';
 import { appRoutes } from './apps.js';
 import { authRoutes } from './auth.js';
 import { datasetKeyRoutes } from './dataset-keys.js';
+import { datasetDocumentRoutes } from './dataset-documents.js';
 import { datasetConsoleRoutes } from './datasets.js';
 import { modelProviderRoutes } from './model-providers.js';
 import { modelRoutes } from './models.js';
@@ -35,6 +36,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: AppContext): Prom
     appImportRoutes,
     datasetKeyRoutes,
     datasetConsoleRoutes,
+    datasetDocumentRoutes,
   ])
     await routes(app, ctx);
 }
