@@ -21,6 +21,32 @@ export interface IndexingDeps {
   loadFile?: (key: string) => Promise<Buffer>;
 }
 
+/** The embedding model of a dataset: what its segments are embedded with. */
+export interface EmbeddingTarget {
+  tenantId: string;
+  datasetId: string;
+  provider: string;
+  model: string;
+}
+
+/** Embeds segments' content with the dataset's model and writes their vectors to the store (one request). */
+export async function embedSegments(
+  deps: Pick<IndexingDeps, 'runtime' | 'store'>,
+  target: EmbeddingTarget,
+  segments: ReadonlyArray<{ id: string; content: string }>,
+): Promise<void> {
+  const { embeddings } = await deps.runtime.embed({
+    tenantId: target.tenantId,
+    provider: target.provider,
+    model: target.model,
+    texts: segments.map((s) => s.content),
+  });
+  await deps.store.add(
+    target.datasetId,
+    segments.map((s, n) => ({ segmentId: s.id, vector: embeddings[n]! })),
+  );
+}
+
 interface Source {
   id: string;
   tenant_id: string;
@@ -95,15 +121,15 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
       if (!doc.embedding_model || !doc.embedding_model_provider) throw new Error('The dataset has no embedding model.');
       for (let i = 0; i < segments.length; i += EMBED_BATCH) {
         const batch = segments.slice(i, i + EMBED_BATCH);
-        const { embeddings } = await deps.runtime.embed({
-          tenantId: doc.tenant_id,
-          provider: doc.embedding_model_provider,
-          model: doc.embedding_model,
-          texts: batch.map((s) => s.content),
-        });
-        await deps.store.add(
-          doc.dataset_id,
-          batch.map((s, n) => ({ segmentId: s.id, vector: embeddings[n]! })),
+        await embedSegments(
+          deps,
+          {
+            tenantId: doc.tenant_id,
+            datasetId: doc.dataset_id,
+            provider: doc.embedding_model_provider,
+            model: doc.embedding_model,
+          },
+          batch,
         );
         // Progress: a sweep takes a document whose row stops moving as abandoned (recovery.ts).
         await pool.query('UPDATE documents SET updated_at = now() WHERE id = $1', [documentId]);

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { DatasetRow } from './datasets.js';
 import { type DocumentRow, getDocument } from './documents.js';
 import { invalidParam, KnowledgeError } from './errors.js';
+import { embedSegments } from './indexing.js';
 import { extractKeywords } from './keywords.js';
 import type { KnowledgeDeps } from './service.js';
 import { touchVectors } from './stores/vector-changes.js';
@@ -108,15 +109,15 @@ async function writeVectors(
     return;
   }
   try {
-    const { embeddings } = await deps.runtime.embed({
-      tenantId: dataset.tenant_id,
-      provider: dataset.embedding_model_provider,
-      model: dataset.embedding_model,
-      texts: segments.map((s) => s.content),
-    });
-    await deps.store.add(
-      dataset.id,
-      segments.map((s, n) => ({ segmentId: s.id, vector: embeddings[n]! })),
+    await embedSegments(
+      deps,
+      {
+        tenantId: dataset.tenant_id,
+        datasetId: dataset.id,
+        provider: dataset.embedding_model_provider,
+        model: dataset.embedding_model,
+      },
+      segments,
     );
   } catch (error) {
     // As Dify's SegmentService: the segment stays, in `error` with the reason, out of retrieval.

@@ -137,20 +137,9 @@ describe('VECTOR_STORE=pgvector on the real pgvector (PGlite over the wire proto
   });
 
   it("deleting a segment through the Knowledge API removes its row from the dataset's table", async () => {
-    const listed = json(await call('GET', `/v1/datasets/${datasetId}/documents/${documentId}/segments`)).data as Array<{
-      id: string;
-      index_node_id: string;
-    }>;
-    const gone = listed[0]!;
-    const res = await call('DELETE', `/v1/datasets/${datasetId}/documents/${documentId}/segments/${gone.id}`);
-    expect(res.statusCode, res.body).toBe(204);
+    const kept = await stack.deleteFirstSegment(documentId);
     const ids = (await vsql<{ id: string }>(`SELECT id::text FROM ${table(datasetId)}`)).map((r) => r.id).sort();
-    expect(ids).toEqual(
-      listed
-        .slice(1)
-        .map((x) => x.index_node_id)
-        .sort(),
-    );
+    expect(ids).toEqual(kept);
   });
 
   it('deleting the document removes its rows; deleting the dataset drops its table', async () => {

@@ -35,6 +35,8 @@ export interface StoreStack {
     query: string,
     top_k?: number,
   ): Promise<Array<{ score: number; segment: { id: string; content: string; document_id: string } }>>;
+  /** Deletes a document's first segment through the Knowledge API; the index node ids of the others, sorted. */
+  deleteFirstSegment(documentId: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,16 @@ export async function startStoreStack(input: {
           retrieval_model: { search_method: 'semantic_search', top_k },
         }),
       ).records,
+    deleteFirstSegment: async (documentId) => {
+      const base = `/v1/datasets/${datasetId}/documents/${documentId}/segments`;
+      const listed = json(await call('GET', base)).data as Array<{ id: string; index_node_id: string }>;
+      const res = await call('DELETE', `${base}/${listed[0]!.id}`);
+      if (res.statusCode !== 204) throw new Error(`segment not deleted: ${res.statusCode} ${res.body}`);
+      return listed
+        .slice(1)
+        .map((x) => x.index_node_id)
+        .sort();
+    },
     close: async () => {
       await worker.stop(5000);
       await h.close();
