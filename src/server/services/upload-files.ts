@@ -53,6 +53,17 @@ export const largestLimit = (limits: UploadLimits): number =>
 
 export const fileTooLarge = (detail: string): HttpError =>
   new HttpError(413, 'file_too_large', `File size exceeded. ${detail}`);
+export const noFileUploaded = (): HttpError => new HttpError(400, 'no_file_uploaded', 'Please upload your file.');
+export const tooManyFiles = (): HttpError => new HttpError(400, 'too_many_files', 'Only one file is allowed.');
+
+/** @fastify/multipart's own limit errors, as Dify's upload errors; `tooLarge` is the 413's detail. */
+export function multipartFault(error: unknown, tooLarge: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'FST_FILES_LIMIT') return tooManyFiles();
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return fileTooLarge(tooLarge);
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return noFileUploaded();
+  return error;
+}
 
 const blacklist = (limits: UploadLimits): string[] =>
   limits.UPLOAD_FILE_EXTENSION_BLACKLIST.split(',')

@@ -7,7 +7,7 @@ import type { AppContext } from '../../context.js';
 import { accountOf } from '../../hooks/auth.js';
 import { badRequest, HttpError } from '../../http-error.js';
 import { saveDatasetFile } from '../../services/dataset-files.js';
-import { fileTooLarge } from '../../services/upload-files.js';
+import { multipartFault, noFileUploaded } from '../../services/upload-files.js';
 import { unixSeconds } from '../../services/unix-time.js';
 import { knowledgeCall, knowledgeDeps } from '../service-api/datasets/deps.js';
 import { DatasetParams } from '../service-api/datasets/schemas.js';
@@ -28,7 +28,6 @@ const CreateDocuments = z.object({
   doc_language: z.string().max(64).optional(),
 });
 
-const noFile = (): HttpError => new HttpError(400, 'no_file_uploaded', 'Please upload your file.');
 const fileNotFound = (): HttpError => new HttpError(404, 'file_not_found', 'File not found.');
 
 /**
@@ -39,21 +38,20 @@ const fileNotFound = (): HttpError => new HttpError(404, 'file_not_found', 'File
 export async function datasetDocumentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const deps = knowledgeDeps(ctx);
   const maxBytes = ctx.settings.UPLOAD_FILE_SIZE_LIMIT * 1024 * 1024;
+  const tooLarge = `The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`;
   await app.register(async (scope) => {
     const { default: multipart } = await import('@fastify/multipart');
     await scope.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 20 } });
     scope.post('/files/upload', async (request, reply) => {
       const { source } = request.query as { source?: string };
       if (source !== 'datasets') throw badRequest('source: the console uploads knowledge documents (source=datasets)');
-      if (!request.isMultipart()) throw noFile();
+      if (!request.isMultipart()) throw noFileUploaded();
       const part = await request.file().catch((error: unknown) => {
-        if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE')
-          throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
-        throw error;
+        throw multipartFault(error, tooLarge);
       });
-      if (part?.fieldname !== 'file') throw noFile();
-      const content = await part.toBuffer().catch(() => {
-        throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
+      if (part?.fieldname !== 'file') throw noFileUploaded();
+      const content = await part.toBuffer().catch((error: unknown) => {
+        throw multipartFault(error, tooLarge);
       });
       const who = accountOf(request);
       const file = await saveDatasetFile(

@@ -1,26 +1,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { resolveEndUser } from '../../../apps/end-users.js';
 import type { AppContext } from '../../context.js';
-import { HttpError } from '../../http-error.js';
-import { extensionOf, fileTooLarge, largestLimit, saveUpload, sizeLimit } from '../../services/upload-files.js';
+import {
+  extensionOf,
+  fileTooLarge,
+  largestLimit,
+  multipartFault,
+  noFileUploaded,
+  tooManyFiles,
+  saveUpload,
+  sizeLimit,
+} from '../../services/upload-files.js';
 import { appOf } from './end-user.js';
-
-const noFile = (): HttpError => new HttpError(400, 'no_file_uploaded', 'Please upload your file.');
-const tooMany = (): HttpError => new HttpError(400, 'too_many_files', 'Only one file is allowed.');
 
 interface Upload {
   filename: string;
   mimetype: string;
   content: Buffer;
-}
-
-/** @fastify/multipart's own limit errors, as Dify's upload errors. */
-function uploadError(error: unknown, maxBytes: number): unknown {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'FST_FILES_LIMIT') return tooMany();
-  if (code === 'FST_REQ_FILE_TOO_LARGE') return fileTooLarge(`The largest file allowed is ${maxBytes} bytes.`);
-  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return noFile();
-  return error;
 }
 
 /**
@@ -46,7 +42,7 @@ async function readForm(
     }
     if (file || oversized) {
       part.file.resume();
-      throw tooMany();
+      throw tooManyFiles();
     }
     const limit = sizeLimit(limits, extensionOf(part.filename));
     const chunks: Buffer[] = [];
@@ -72,13 +68,13 @@ export async function fileRoutes(app: FastifyInstance, ctx: AppContext): Promise
     });
     scope.post('/files/upload', async (request, reply) => {
       const { appId, tenantId } = appOf(request);
-      if (!request.isMultipart()) throw noFile();
+      if (!request.isMultipart()) throw noFileUploaded();
       const form = await readForm(request, ctx.settings).catch((error: unknown) => {
-        throw uploadError(error, maxBytes);
+        throw multipartFault(error, `The largest file allowed is ${maxBytes} bytes.`);
       });
       if (form.oversized)
         throw fileTooLarge(`${form.oversized.size} bytes > ${form.oversized.limit} bytes (${form.oversized.setting}).`);
-      if (!form.file) throw noFile();
+      if (!form.file) throw noFileUploaded();
       const endUser = await resolveEndUser(ctx.pool, { tenantId, appId, user: form.user });
       const saved = await saveUpload(
         { pool: ctx.pool, storage: ctx.storage, limits: ctx.settings },

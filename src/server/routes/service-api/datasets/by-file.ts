@@ -2,15 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getDataset, resolveProcessRule } from '../../../../knowledge/index.js';
 import { addTextDocument, updatableDocument, updateTextDocument } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
-import { badRequest, HttpError } from '../../../http-error.js';
+import { badRequest } from '../../../http-error.js';
 import { saveDatasetFile } from '../../../services/dataset-files.js';
-import { fileTooLarge } from '../../../services/upload-files.js';
+import { fileTooLarge, multipartFault, noFileUploaded, tooManyFiles } from '../../../services/upload-files.js';
 import { parse } from '../../validate.js';
 import { DatasetParams, DocumentParams } from './schemas.js';
 import { knowledgeCall, knowledgeDeps, workspaceOf } from './deps.js';
-
-const noFile = (): HttpError => new HttpError(400, 'no_file_uploaded', 'Please upload your file.');
-const tooMany = (): HttpError => new HttpError(400, 'too_many_files', 'Only one file is allowed.');
 
 interface Form {
   file?: { filename: string; mimetype: string; content: Buffer };
@@ -34,7 +31,7 @@ async function readForm(request: FastifyRequest): Promise<Form> {
     }
     if (part.fieldname !== 'file' || form.file) {
       part.file.resume();
-      if (form.file) throw tooMany();
+      if (form.file) throw tooManyFiles();
       continue;
     }
     const chunks: Buffer[] = [];
@@ -53,18 +50,15 @@ async function readForm(request: FastifyRequest): Promise<Form> {
 export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const deps = knowledgeDeps(ctx);
   const maxBytes = ctx.settings.UPLOAD_FILE_SIZE_LIMIT * 1024 * 1024;
+  const tooLarge = `The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`;
   /** The form of a by-file request, checked, with its file stored: what create and update share. */
   const receive = async (request: FastifyRequest, datasetId: string) => {
     const tenantId = workspaceOf(request);
-    if (!request.isMultipart()) throw noFile();
+    if (!request.isMultipart()) throw noFileUploaded();
     const form = await readForm(request).catch((error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      if (code === 'FST_FILES_LIMIT') throw tooMany();
-      if (code === 'FST_REQ_FILE_TOO_LARGE')
-        throw fileTooLarge(`The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`);
-      throw error;
+      throw multipartFault(error, tooLarge);
     });
-    if (!form.file) throw noFile();
+    if (!form.file) throw noFileUploaded();
     const upload = form.file;
     return knowledgeCall(async () => {
       const dataset = await getDataset(ctx.pool, tenantId, datasetId);
