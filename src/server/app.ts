@@ -98,8 +98,11 @@ export async function createApp(deps: AppDeps): Promise<DifyApp> {
     const vector = describeVectorStore(settings);
     logger.debug({ vector }, 'vector store');
     vectors = openVectorStore(settings, pool);
-    await changes.start();
-    const ctx = await buildContext({ deps, logger, pool, backends, vectors: vectors.store, changes });
+    // The LISTEN connection logs in while the model runtime loads (until it listens, caches read through).
+    const [ctx] = await Promise.all([
+      buildContext({ deps, logger, pool, backends, vectors: vectors.store, changes }),
+      changes.start(),
+    ]);
     const app = await buildServer(deps, ctx);
     app.addHook('onClose', release);
     return app;

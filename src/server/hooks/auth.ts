@@ -18,9 +18,11 @@ function bearer(request: FastifyRequest): string | null {
 export function registerAuth(app: FastifyInstance, ctx: Pick<AppContext, 'tokens' | 'appKeys' | 'pool'>): void {
   // A callback hook: public routes (/health) pass without a promise; the others wait for `authenticate`.
   app.addHook('onRequest', (request, _reply, done) => {
-    // Unknown URLs have no route config: they fall through to the 404 handler.
-    if (!request.routeOptions.url) return done();
-    const mode: RouteAuth = request.routeOptions.config.auth ?? 'console';
+    // Unknown URLs have no route config: they fall through to the 404 handler. (routeOptions is a getter
+    // that builds an object: read once.)
+    const { url, config } = request.routeOptions;
+    if (!url) return done();
+    const mode: RouteAuth = config.auth ?? 'console';
     if (mode === 'none') return done();
     authenticate(request, mode, ctx).then(() => done(), done);
   });

@@ -99,8 +99,8 @@ export async function datasetDocumentRoutes(app: FastifyInstance, ctx: AppContex
           createdBy: who.accountId,
         });
         documents.push(created.document);
-        // The first document may have set the dataset's indexing technique and embedding model.
-        dataset = await getDataset(ctx.pool, who.tenantId, datasetId);
+        // The first document of a dataset without an indexing technique set it (and its embedding model).
+        if (!dataset.indexing_technique) dataset = await getDataset(ctx.pool, who.tenantId, datasetId);
       }
       return { dataset: datasetJson(dataset), documents, batch };
     });
