@@ -64,7 +64,7 @@ function body(generation: Generation, e: AppEvent): Record<string, unknown> {
 }
 
 /** One SSE chunk's JSON object, as Dify's converters build it (envelope first, then the event's fields). */
-export function streamChunk(generation: Generation, e: AppEvent): Record<string, unknown> {
+function streamChunk(generation: Generation, e: AppEvent): Record<string, unknown> {
   const envelope: Record<string, unknown> = { event: e.event };
   if (generation.conversationId !== undefined) envelope.conversation_id = generation.conversationId;
   envelope.message_id = generation.messageId;
@@ -73,7 +73,7 @@ export function streamChunk(generation: Generation, e: AppEvent): Record<string,
 }
 
 /** `data: {json}\n\n`: Dify's event-stream framing (orjson: compact, UTF-8). */
-export const sseData = (chunk: Record<string, unknown>): string => `data: ${JSON.stringify(chunk)}\n\n`;
+const sseData = (chunk: Record<string, unknown>): string => `data: ${JSON.stringify(chunk)}\n\n`;
 export const SSE_PING = 'event: ping\n\n';
 
 /** One event of a generation as Dify's SSE stream writes it: its chunk, framed. */

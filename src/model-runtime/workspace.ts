@@ -13,7 +13,6 @@ import { obfuscateCredentials } from './credentials.js';
 import * as store from './store.js';
 import type { ModelType } from './types.js';
 
-export type { WorkspaceDeps } from './credential-flows.js';
 export type ModelProviderService = ReturnType<typeof createModelProviderService>;
 
 export function createModelProviderService(deps: WorkspaceDeps) {

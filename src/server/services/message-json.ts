@@ -67,7 +67,7 @@ function fileJson(f: FileRow, fileUrl?: FileUrl) {
 }
 
 /** Files and feedback of a page of messages, two queries for the whole page. */
-export async function messageExtras(pool: pg.Pool, ids: string[], fileUrl?: FileUrl) {
+async function messageExtras(pool: pg.Pool, ids: string[], fileUrl?: FileUrl) {
   if (ids.length === 0)
     return { files: new Map<string, ReturnType<typeof fileJson>[]>(), feedbacks: new Map<string, FeedbackRow[]>() };
   const [files, feedbacks] = await Promise.all([
@@ -156,7 +156,7 @@ export function consoleMessageJson(row: MessageRow, extras: Extras) {
  * `limit`, returned oldest first, and whether older ones remain. The caller checked the conversation.
  * @returns undefined when firstId is not a message of the conversation
  */
-export async function messagesBefore(
+async function messagesBefore(
   pool: pg.Pool,
   input: { conversationId: string; firstId?: string; limit: number },
 ): Promise<{ rows: MessageRow[]; hasMore: boolean } | undefined> {
