@@ -127,21 +127,13 @@ export function createModelProviderService(deps: WorkspaceDeps) {
     ) {
       const { spec: s, owner } = ofModel(tenantId, provider, input);
       const all = await listCredentials(deps.pool, owner);
-      const current = await store.customModel(
-        deps.pool,
-        tenantId,
-        provider,
-        input.model,
-        ORIGIN_MODEL_TYPE[input.type],
-      );
-      const row = input.credentialId
-        ? all.find((c) => c.id === input.credentialId)
-        : all.find((c) => c.id === current?.credential_id);
+      const current = await activeCredential(deps.pool, owner);
+      const row = input.credentialId ? all.find((c) => c.id === input.credentialId) : current;
       if (input.credentialId && !row) throw credentialNotFound();
       const credentials = flows.open(tenantId, row);
       return {
         credentials: credentials ? obfuscateCredentials(s, 'model', credentials) : {},
-        current_credential_id: current?.credential_id ?? null,
+        current_credential_id: current?.id ?? null,
         current_credential_name: current?.credential_name ?? null,
         load_balancing: { enabled: false, configs: [] },
         available_credentials: all.map((c) => ({ credential_id: c.id, credential_name: c.credential_name })),
