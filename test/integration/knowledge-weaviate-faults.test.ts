@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { WeaviateStore } from '../../src/knowledge/index.js';
 import { collectionName } from '../../src/knowledge/stores/weaviate-config.js';
 import { startWeaviateStandIn, type WeaviateStandIn } from '../helpers/weaviate-stand-in.js';
-import { at, failure, KEY, useSegmentDatabase } from './weaviate-fixtures.js';
+import { at, failure, KEY, spread, useSegmentDatabase } from './weaviate-fixtures.js';
 
 const db = useSegmentDatabase();
 
@@ -115,10 +115,7 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 7);
       const b = await db.document(datasetId, 1);
-      await store.add(
-        datasetId,
-        [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
-      );
+      await store.add(datasetId, spread([...a.segments, ...b.segments]));
       // 10,000 by default; 3 here stands for a document of more than 10,000 segments.
       weaviate.limits.maximumResults = 3;
       weaviate.grpc.length = 0;
@@ -133,10 +130,7 @@ describe('Weaviate store faults over gRPC (the real client, stand-in Weaviates)'
     await onStandIn(async (weaviate, store) => {
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 2);
-      await store.add(
-        datasetId,
-        a.segments.map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
-      );
+      await store.add(datasetId, spread(a.segments));
       expect(await store.search(datasetId, at(0), 2)).toHaveLength(2);
       weaviate.collections.delete(collectionName(datasetId));
       expect(await store.search(datasetId, at(0), 2)).toEqual([]);

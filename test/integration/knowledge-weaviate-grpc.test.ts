@@ -15,7 +15,7 @@ import { WeaviateStore } from '../../src/knowledge/index.js';
 import { collectionName } from '../../src/knowledge/stores/weaviate-config.js';
 import { startWeaviateStandIn, type WeaviateStandIn } from '../helpers/weaviate-stand-in.js';
 import { cosineDistance, floats, OP } from '../helpers/weaviate-stand-in-grpc.js';
-import { at, f32, KEY, type Segment, searches, useSegmentDatabase } from './weaviate-fixtures.js';
+import { at, f32, KEY, type Segment, searches, spread, useSegmentDatabase } from './weaviate-fixtures.js';
 
 const db = useSegmentDatabase();
 
@@ -147,10 +147,7 @@ describe.each(['1.27.0', '1.32.0'])(
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 3);
       const b = await db.document(datasetId, 2);
-      await store.add(
-        datasetId,
-        [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
-      );
+      await store.add(datasetId, spread([...a.segments, ...b.segments]));
       // Document a is re-segmented: its first two segments go, a new one comes.
       await db.stack.query('DELETE FROM document_segments WHERE id = ANY($1::uuid[])', [
         a.segments.slice(0, 2).map((s) => s.id),
@@ -183,10 +180,7 @@ describe.each(['1.27.0', '1.32.0'])(
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 3);
       const b = await db.document(datasetId, 2, true);
-      await store.add(
-        datasetId,
-        [...a.segments, ...b.segments].map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
-      );
+      await store.add(datasetId, spread([...a.segments, ...b.segments]));
       weaviate.grpc.length = 0;
       await store.deleteDocument(a.id);
       const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
@@ -204,10 +198,7 @@ describe.each(['1.27.0', '1.32.0'])(
     it('deleteDataset drops the collection over REST; searching it then answers no hits, and a new add recreates it', async () => {
       const datasetId = await db.dataset();
       const a = await db.document(datasetId, 2);
-      await store.add(
-        datasetId,
-        a.segments.map((s, i) => ({ segmentId: s.id, vector: at(i * 10) })),
-      );
+      await store.add(datasetId, spread(a.segments));
       const name = collectionName(datasetId);
       weaviate.rest.length = 0;
       await store.deleteDataset(datasetId);

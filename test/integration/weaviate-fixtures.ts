@@ -79,6 +79,9 @@ export const at = (degrees: number, dims = 4): number[] => {
   return [Math.cos(r), Math.sin(r), ...Array<number>(dims - 2).fill(0)];
 };
 
+/** One vector per segment, 10° apart in segment order: what the tests add to the store. */
+export const spread = (segments: Segment[]) => segments.map((s, i) => ({ segmentId: s.id, vector: at(i * 10) }));
+
 /** A vector as Weaviate keeps it (float32). */
 export const f32 = (v: number[]) => Array.from(new Float32Array(v));
 
