@@ -71,17 +71,26 @@ async function document(datasetId: string, count: number): Promise<{ id: string;
   return { id, segments: segments.rows.map((r) => r.id) };
 }
 
+/**
+ * Two api processes over a fresh dataset: a writer and a reader store on their own pools, and
+ * `vectors`, which gives segments seeded vectors (the `seed` stream, shared with `next`).
+ */
+async function twoProcesses(seed: number) {
+  const next = generator(seed);
+  return {
+    next,
+    vectors: (segments: string[]) => segments.map((segmentId) => ({ segmentId, vector: next() })),
+    datasetId: await dataset(),
+    writer: new PostgresVectorStore(writerPool),
+    reader: new PostgresVectorStore(readerPool),
+  };
+}
+
 describe('default vector store: incremental consistency between api processes', () => {
   it('a reader applies the writer’s 32 new vectors as a delta, and drops a deleted document’s hits', async () => {
-    const next = generator(7);
-    const datasetId = await dataset();
-    const writer = new PostgresVectorStore(writerPool);
-    const reader = new PostgresVectorStore(readerPool);
+    const { next, vectors, datasetId, writer, reader } = await twoProcesses(7);
     const first = await document(datasetId, 200);
-    await writer.add(
-      datasetId,
-      first.segments.map((segmentId) => ({ segmentId, vector: next() })),
-    );
+    await writer.add(datasetId, vectors(first.segments));
     const start = { ...reader.stats };
     await reader.search(datasetId, next(), 5);
     const read = () => ({
@@ -92,7 +101,7 @@ describe('default vector store: incremental consistency between api processes', 
     expect(read()).toEqual({ fullLoads: 1, deltaLoads: 0, rowsRead: 200 });
 
     const second = await document(datasetId, 32);
-    const added = second.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    const added = vectors(second.segments);
     await writer.add(datasetId, added);
     // The reader's next search finds a new vector (its own query) without reading the other 200 again.
     const hits = await reader.search(datasetId, added[17]!.vector, 1);
@@ -113,12 +122,9 @@ describe('default vector store: incremental consistency between api processes', 
   }, 60_000);
 
   it('disabling and enabling a document reaches the reader (touchVectors with the document)', async () => {
-    const next = generator(11);
-    const datasetId = await dataset();
-    const writer = new PostgresVectorStore(writerPool);
-    const reader = new PostgresVectorStore(readerPool);
+    const { vectors: vectorsFor, datasetId, writer, reader } = await twoProcesses(11);
     const doc = await document(datasetId, 10);
-    const vectors = doc.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    const vectors = vectorsFor(doc.segments);
     await writer.add(datasetId, vectors);
     expect(await reader.search(datasetId, vectors[3]!.vector, 1)).toMatchObject([{ segmentId: doc.segments[3] }]);
     const { touchVectors } = await import('../../src/knowledge/index.js');
@@ -131,16 +137,10 @@ describe('default vector store: incremental consistency between api processes', 
   }, 60_000);
 
   it('the int8 scan + re-rank has recall@10 ≥ 0.95 against the exact scan, and follows deltas', async () => {
-    const next = generator(3);
-    const datasetId = await dataset();
-    const writer = new PostgresVectorStore(writerPool);
-    const reader = new PostgresVectorStore(readerPool);
+    const { next, vectors, datasetId, writer, reader } = await twoProcesses(3);
     const doc = await document(datasetId, 3000);
     for (let i = 0; i < doc.segments.length; i += 500) {
-      await writer.add(
-        datasetId,
-        doc.segments.slice(i, i + 500).map((segmentId) => ({ segmentId, vector: next() })),
-      );
+      await writer.add(datasetId, vectors(doc.segments.slice(i, i + 500)));
     }
     await reader.search(datasetId, next(), 10);
     const entry = reader.cached(datasetId)!;
@@ -165,7 +165,7 @@ describe('default vector store: incremental consistency between api processes', 
     // A delta into the int8 rows: 32 new vectors of a second document are found, then gone with it.
     const loads = reader.stats.fullLoads;
     const more = await document(datasetId, 32);
-    const added = more.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    const added = vectors(more.segments);
     await writer.add(datasetId, added);
     expect((await reader.search(datasetId, added[5]!.vector, 1))[0]?.segmentId).toBe(more.segments[5]);
     expect(reader.stats.fullLoads).toBe(loads);
@@ -176,18 +176,15 @@ describe('default vector store: incremental consistency between api processes', 
   }, 120_000);
 
   it('the change log is pruned; a reader behind the pruned rows reloads fully, one up to date keeps its deltas', async () => {
-    const next = generator(5);
-    const datasetId = await dataset();
-    const writer = new PostgresVectorStore(writerPool);
-    const behind = new PostgresVectorStore(readerPool);
+    const { vectors, datasetId, writer, reader: behind } = await twoProcesses(5);
     const first = await document(datasetId, 40);
-    const firstVectors = first.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    const firstVectors = vectors(first.segments);
     await writer.add(datasetId, firstVectors);
     expect((await behind.search(datasetId, firstVectors[0]!.vector, 1))[0]?.segmentId).toBe(first.segments[0]);
 
     // While `behind` does not search: a second document is added and the first deleted, an hour ago.
     const second = await document(datasetId, 40);
-    const secondVectors = second.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    const secondVectors = vectors(second.segments);
     for (let i = 0; i < 40; i += 8) await writer.add(datasetId, secondVectors.slice(i, i + 8));
     await writer.deleteDocument(first.id);
     // A third process is up to date at prune time.
@@ -218,7 +215,7 @@ describe('default vector store: incremental consistency between api processes', 
 
     // A fresh write after the prune.
     const third = await document(datasetId, 8);
-    const thirdVectors = third.segments.map((segmentId) => ({ segmentId, vector: next() }));
+    const thirdVectors = vectors(third.segments);
     await writer.add(datasetId, thirdVectors);
 
     // `behind` held a version older than the pruned rows: it reloads, and misses neither the second
