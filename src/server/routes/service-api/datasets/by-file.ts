@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { getDataset, resolveProcessRule } from '../../../../knowledge/index.js';
+import { type DatasetRow, getDataset, resolveProcessRule } from '../../../../knowledge/index.js';
 import { addTextDocument, updatableDocument, updateTextDocument } from '../../../../knowledge/service.js';
 import type { AppContext } from '../../../context.js';
 import { badRequest } from '../../../http-error.js';
@@ -51,8 +51,11 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
   const deps = knowledgeDeps(ctx);
   const maxBytes = ctx.settings.UPLOAD_FILE_SIZE_LIMIT * 1024 * 1024;
   const tooLarge = `The largest file allowed is ${maxBytes} bytes (UPLOAD_FILE_SIZE_LIMIT).`;
-  /** The form of a by-file request, checked, with its file stored: what create and update share. */
-  const receive = async (request: FastifyRequest, datasetId: string) => {
+  /**
+   * The form of a by-file request, checked, with its file stored: what create and update share.
+   * `known`: the dataset the caller already read (update checks it before the upload).
+   */
+  const receive = async (request: FastifyRequest, datasetId: string, known?: DatasetRow) => {
     const tenantId = workspaceOf(request);
     if (!request.isMultipart()) throw noFileUploaded();
     const form = await readForm(request).catch((error: unknown) => {
@@ -61,7 +64,7 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
     if (!form.file) throw noFileUploaded();
     const upload = form.file;
     return knowledgeCall(async () => {
-      const dataset = await getDataset(ctx.pool, tenantId, datasetId);
+      const dataset = known ?? (await getDataset(ctx.pool, tenantId, datasetId));
       resolveProcessRule(form.data.process_rule);
       const technique = form.data.indexing_technique;
       if (technique !== undefined && technique !== null && technique !== 'high_quality' && technique !== 'economy')
@@ -104,11 +107,12 @@ export async function byFileRoutes(app: FastifyInstance, ctx: AppContext): Promi
       scope.post(url, async (request) => {
         const { datasetId, documentId } = parse(DocumentParams, request.params);
         // Checked before the file is stored: a refused update leaves no upload behind.
-        await knowledgeCall(async () => {
-          await getDataset(ctx.pool, workspaceOf(request), datasetId);
+        const known = await knowledgeCall(async () => {
+          const dataset = await getDataset(ctx.pool, workspaceOf(request), datasetId);
           await updatableDocument(ctx.pool, datasetId, documentId);
+          return dataset;
         });
-        const { dataset, file, data } = await receive(request, datasetId);
+        const { dataset, file, data } = await receive(request, datasetId, known);
         return knowledgeCall(async () =>
           updateTextDocument(deps, dataset, documentId, {
             name: typeof data.name === 'string' && data.name ? data.name : file.name,
