@@ -4,6 +4,7 @@
  * dropped) at once through the configured store, never through a re-index of the whole document.
  */
 import type pg from 'pg';
+import { inTransaction } from '../db/pooled-transaction.js';
 import type { DatasetRow } from './datasets.js';
 import { type DocumentRow, getDocument } from './documents.js';
 import { invalidParam, KnowledgeError } from './errors.js';
@@ -249,24 +250,16 @@ export async function updateSegment(
 
 /**
  * `DELETE …/segments/<id>`: the row and, on the default store, its vector go at once (recorded for
- * every api process). pgvector and Weaviate keep the orphaned vector until the document is re-indexed
- * or deleted; their searches only return hits whose segment row exists.
+ * every api process); a pgvector or Weaviate store then drops the document's vectors left without a
+ * segment row (`dropDeleted`).
  */
 export async function deleteSegment(deps: KnowledgeDeps, dataset: DatasetRow, documentId: string, segmentId: string) {
   const doc = await getDocument(deps.pool, dataset.id, documentId);
   await findSegment(deps.pool, doc.id, segmentId);
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(deps.pool, async (client) => {
     await touchVectors(client, dataset.id, { segmentIds: [segmentId] });
     await client.query('DELETE FROM document_segments WHERE id = $1', [segmentId]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   // A store outside the stack's database keeps its own copy of the vector: it goes too.
   await deps.store.dropDeleted(dataset.id, doc.id);
   await refreshCounts(deps.pool, doc.id);
