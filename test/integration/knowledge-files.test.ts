@@ -1,34 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/server/logger.js';
-import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
+import type { RunningWorker } from '../../src/server/worker/run-worker.js';
 import { docx, pdf } from '../helpers/document-files.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
 import { json } from './apps-fixtures.js';
 import { startHarness, waitFor, type Harness } from './apps-harness.js';
-import { serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
+import { fileForm, startFileWorker } from './knowledge-fixtures.js';
+import { useServers, type TestRedis } from './server-fixtures.js';
 
 let pg: TestPostgres;
 let redis: TestRedis;
 let llm: StandIn;
 useServers((servers) => ({ pg, redis } = servers));
-
-/** A multipart body with a `file` part and a `data` field. */
-function multipart(
-  file: { name: string; type: string; content: Buffer },
-  data: object,
-): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = '----knowledge-test-boundary';
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n${JSON.stringify(data)}\r\n`),
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
-    ),
-    file.content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 describe('Knowledge API: documents from files (create-by-file)', () => {
   let h: Harness;
@@ -39,13 +22,7 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
   beforeAll(async () => {
     llm = await startStandIn();
     h = await startHarness({ pg, redis, llm });
-    const root = h.app.difyctx.storage.root;
-    worker = await startWorker({
-      server: settingsFor(serverEnv({ db: h.db, redis, extra: { OPENDAL_FS_ROOT: root, STORAGE_LOCAL_PATH: root } })),
-      queues: ['dataset'],
-      logger: silentLogger(),
-      runtime: h.app.difyctx.modelRuntime,
-    });
+    worker = await startFileWorker(h, redis);
     headers = {
       authorization: `Bearer ${json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token}`,
     };
@@ -79,7 +56,7 @@ describe('Knowledge API: documents from files (create-by-file)', () => {
       },
     },
   ) => {
-    const form = multipart(file, data);
+    const form = fileForm(file, data);
     return h.app.inject({
       method: 'POST',
       url: `/v1/datasets/${datasetId}/document/create-by-file`,

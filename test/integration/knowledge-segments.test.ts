@@ -1,29 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/server/logger.js';
-import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
+import type { RunningWorker } from '../../src/server/worker/run-worker.js';
 import { docx } from '../helpers/document-files.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
 import { json } from './apps-fixtures.js';
 import { startHarness, waitFor, type Harness } from './apps-harness.js';
-import { serverEnv, settingsFor, useServers, type TestRedis } from './server-fixtures.js';
+import { fileForm, startFileWorker } from './knowledge-fixtures.js';
+import { useServers, type TestRedis } from './server-fixtures.js';
 
 let pg: TestPostgres;
 let redis: TestRedis;
 let llm: StandIn;
 useServers((servers) => ({ pg, redis } = servers));
-
-const BOUNDARY = '----knowledge-segments-boundary';
-/** A multipart body with a `file` part and a `data` field. */
-const multipart = (file: { name: string; content: Buffer }, data: object) =>
-  Buffer.concat([
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="data"\r\n\r\n${JSON.stringify(data)}\r\n`),
-    Buffer.from(
-      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    ),
-    file.content,
-    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
-  ]);
 
 const FIRST = 'Cats are small carnivorous mammals that people keep as pets.';
 const ADDED = 'Glaciers carve deep valleys as they creep down the mountain slopes.';
@@ -59,13 +47,7 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
   beforeAll(async () => {
     llm = await startStandIn();
     h = await startHarness({ pg, redis, llm, env: { UPLOAD_FILE_SIZE_LIMIT: '1' } });
-    const root = h.app.difyctx.storage.root;
-    worker = await startWorker({
-      server: settingsFor(serverEnv({ db: h.db, redis, extra: { OPENDAL_FS_ROOT: root, STORAGE_LOCAL_PATH: root } })),
-      queues: ['dataset'],
-      logger: silentLogger(),
-      runtime: h.app.difyctx.modelRuntime,
-    });
+    worker = await startFileWorker(h, redis);
     key = json(await h.app.inject({ method: 'POST', url: '/console/api/datasets/api-keys', headers: h.auth })).token;
     datasetId = json(
       await call('POST', '/v1/datasets', {
@@ -150,18 +132,18 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
   });
 
   it('update-by-file (and update_by_file) re-indexes the document from the new file; an unknown type is 415', async () => {
-    const form = multipart(
+    const form = fileForm(
       { name: 'notes.docx', content: await docx(['Lighthouses guide ships past the rocks at night.']) },
       {
         process_rule: { mode: 'automatic' },
       },
     );
-    const headers = { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
+    const headers = { authorization: `Bearer ${key}`, ...form.headers };
     const res = await h.app.inject({
       method: 'POST',
       url: `/v1/datasets/${datasetId}/documents/${documentId}/update-by-file`,
       headers,
-      payload: form,
+      payload: form.payload,
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(json(res).document).toMatchObject({ id: documentId, name: 'notes.docx', indexing_status: 'waiting' });
@@ -174,7 +156,7 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
       method: 'POST',
       url: `/v1/datasets/${datasetId}/documents/${documentId}/update_by_file`,
       headers,
-      payload: multipart({ name: 'deck.pptx', content: Buffer.from('PK') }, {}),
+      payload: fileForm({ name: 'deck.pptx', content: Buffer.from('PK') }, {}).payload,
     });
     expect(json(slides)).toMatchObject({ code: 'unsupported_file_type', status: 415 });
     const files = async () => (await h.sql<{ n: string }>('SELECT count(*) AS n FROM upload_files'))[0]!.n;
@@ -184,7 +166,7 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
       method: 'POST',
       url: `/v1/datasets/${datasetId}/documents/${documentId}/update-by-file`,
       headers,
-      payload: multipart({ name: 'again.txt', content: Buffer.from('Some text.') }, {}),
+      payload: fileForm({ name: 'again.txt', content: Buffer.from('Some text.') }, {}).payload,
     });
     expect(json(refused)).toMatchObject({ code: 'invalid_param', message: 'Document is not available', status: 400 });
     expect(await files()).toBe(stored);
@@ -232,11 +214,12 @@ describe('Knowledge API: segments CRUD and update-by-file (default store, worker
       `/v1/datasets/${datasetId}/document/create-by-file`,
       `/v1/datasets/${datasetId}/documents/${documentId}/update-by-file`,
     ]) {
+      const form = fileForm(big, { indexing_technique: 'high_quality' });
       const res = await h.app.inject({
         method: 'POST',
         url,
-        headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-        payload: multipart(big, { indexing_technique: 'high_quality' }),
+        headers: { authorization: `Bearer ${key}`, ...form.headers },
+        payload: form.payload,
       });
       expect(res.statusCode, url).toBe(413);
       expect(json(res)).toMatchObject({ code: 'file_too_large', status: 413 });
