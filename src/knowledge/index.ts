@@ -33,7 +33,7 @@ export {
 } from './service.js';
 export { splitText, type SegmentationRule } from './split.js';
 export { cosine, type VectorHit, type VectorStore } from './vector-store.js';
-export { CHANGE_RETENTION_MS, pruneVectorChanges, touchVectors } from './stores/vector-changes.js';
+export { pruneVectorChanges, touchVectors } from './stores/vector-changes.js';
 export { MAX_CACHED_VECTORS, PostgresVectorStore, RERANK_FACTOR } from './stores/postgres.js';
 export { PgvectorStore, type PgvectorOptions } from './stores/pgvector.js';
 export { WeaviateStore, type WeaviateOptions } from './stores/weaviate.js';

@@ -17,10 +17,10 @@ const seconds = (d: Date | null): number | null => (d ? Math.floor(d.getTime() /
 const notFound = (message: string) => new KnowledgeError('not_found', message, 404);
 
 /** The columns of Dify's segment_fields, as read from document_segments. */
-export const SEGMENT_COLUMNS =
+const SEGMENT_COLUMNS =
   'id, position, document_id, content, answer, word_count, tokens, keywords, index_node_id, index_node_hash, hit_count, enabled, status, created_by, created_at, indexing_at, completed_at, error';
 
-export interface SegmentRecord extends Record<string, unknown> {
+interface SegmentRecord extends Record<string, unknown> {
   id: string;
   enabled: boolean;
   keywords: unknown;
@@ -30,7 +30,7 @@ export interface SegmentRecord extends Record<string, unknown> {
 }
 
 /** Dify's segment_fields. */
-export function segmentJson(r: SegmentRecord) {
+function segmentJson(r: SegmentRecord) {
   return {
     ...r,
     keywords: r.keywords ?? [],
@@ -70,7 +70,7 @@ export async function listSegments(
   };
 }
 
-export interface SegmentInput {
+interface SegmentInput {
   content?: unknown;
   answer?: unknown;
   keywords?: unknown;
