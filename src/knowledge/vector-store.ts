@@ -12,8 +12,8 @@ export interface VectorHit {
 
 /**
  * Where segment vectors live and how they are searched. The indexer writes through it, retrieval
- * reads through it, deleting a document or dataset goes through it: a `pgvector` or `weaviate` store
- * implements the same four calls.
+ * reads through it, deleting a segment, document or dataset goes through it: a `pgvector` or
+ * `weaviate` store implements the same calls.
  */
 export interface VectorStore {
   readonly kind: string;
