@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../db/pooled-transaction.js';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { ModelRuntimeError } from '../model-runtime/types.js';
 import { cleanText } from './clean.js';
@@ -166,9 +167,7 @@ async function replaceSegments(
   chunks: string[],
   length: (s: string) => number,
 ): Promise<Array<{ id: string; content: string }>> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     // Recorded first: its dataset lock is then taken before any segment row lock (as store.add does).
     await touchVectors(client, doc.dataset_id, { documentIds: [doc.id] });
     await client.query('DELETE FROM document_segments WHERE document_id = $1', [doc.id]);
@@ -186,12 +185,6 @@ async function replaceSegments(
       chunks.reduce((n, c) => n + c.length, 0),
       tokens.reduce((a, b) => a + b, 0),
     ]);
-    await client.query('COMMIT');
     return rows;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
