@@ -2,10 +2,11 @@
  * Which credentials, mode, context size and price a model call uses (Dify's ModelManager +
  * ProviderConfiguration): a custom model's own credential first, else the provider's active
  * credential (predefined-model providers), else nothing — `provider_not_initialize`. Successful
- * lookups are reused for a short time (writes through this runtime clear them at once; another
- * process sees a change within the TTL).
+ * lookups are reused for a short time, and concurrent ones share one (writes through this runtime
+ * clear them at once; another process sees a change within the TTL).
  */
 import type pg from 'pg';
+import { createPromiseCache } from '../cache/promise-cache.js';
 import { type Credentials, ORIGIN_MODEL_TYPE, type ProviderSpec } from './catalog-types.js';
 import { openCredentials } from './credentials.js';
 import { contextSizeOf, type PriceInfo, priceOf } from './prices.js';
@@ -78,8 +79,12 @@ export function createResolver(deps: {
   specs: { get(name: string): ProviderSpec | undefined };
   ttlMs?: number;
 }): Resolver {
-  const ttl = deps.ttlMs ?? 2000;
-  const cache = new Map<string, { at: number; value: ResolvedModel }>();
+  // Failed lookups (provider_not_initialize, the database away) are not kept: the next call asks again.
+  const cache = createPromiseCache<ResolvedModel>({
+    ttlMs: deps.ttlMs ?? 2000,
+    max: 1000,
+    now: () => performance.now(),
+  });
 
   const open = (tenantId: string, provider: string, encryptedConfig: string): Credentials => {
     try {
@@ -110,17 +115,10 @@ export function createResolver(deps: {
   }
 
   return {
-    async resolve(ref, type) {
-      const key = `${ref.tenantId}\u0000${ref.provider}\u0000${ref.model}\u0000${type}`;
-      const hit = cache.get(key);
-      if (hit && performance.now() - hit.at < ttl) return hit.value;
-      const value = await lookup(ref, type);
-      cache.set(key, { at: performance.now(), value });
-      if (cache.size > 1000) cache.delete(cache.keys().next().value as string); // oldest entry; size checked
-      return value;
-    },
+    resolve: (ref, type) =>
+      cache.get(`${ref.tenantId}\u0000${ref.provider}\u0000${ref.model}\u0000${type}`, () => lookup(ref, type)),
     invalidate(tenantId) {
-      for (const key of cache.keys()) if (key.startsWith(`${tenantId}\u0000`)) cache.delete(key);
+      cache.forget((key) => key.startsWith(`${tenantId}\u0000`));
     },
   };
 }

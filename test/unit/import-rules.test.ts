@@ -10,15 +10,16 @@ import { REPO_ROOT } from '../helpers/cli.js';
  */
 export const ALLOWED: Record<string, string[]> = {
   errors: [],
+  cache: [],
   output: ['errors'],
   config: ['errors', 'output'],
   supervision: ['errors'],
   db: ['errors', 'config'],
   scaffold: ['errors'],
-  'model-runtime': ['errors', 'config', 'db'],
+  'model-runtime': ['errors', 'cache', 'config', 'db'],
   knowledge: ['errors', 'config', 'db', 'model-runtime'],
   apps: ['errors', 'config', 'db', 'model-runtime', 'knowledge'],
-  server: ['errors', 'config', 'db', 'output', 'model-runtime', 'knowledge', 'apps'],
+  server: ['errors', 'cache', 'config', 'db', 'output', 'model-runtime', 'knowledge', 'apps'],
   stack: ['errors', 'config', 'db', 'output', 'supervision'],
   logs: ['errors', 'config', 'stack', 'supervision'],
   doctor: ['errors', 'config', 'db', 'output', 'stack', 'supervision'],

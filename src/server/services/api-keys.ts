@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { inTransaction } from '../db.js';
 import { badRequest, notFound } from '../http-error.js';
 import { sameDigest, sha256 } from './auth-tokens.js';
-import { createPromiseCache } from './promise-cache.js';
+import { createPromiseCache } from '../../cache/promise-cache.js';
 import { unixSeconds } from './unix-time.js';
 
 /** Dify allows 10 keys per app. */

@@ -1,5 +1,5 @@
 import type { ChangeFeed } from '../store/change-feed.js';
-import { createPromiseCache } from './promise-cache.js';
+import { createPromiseCache } from '../../cache/promise-cache.js';
 
 /**
  * How long a process reuses a workspace's app list page. @default 3000 ms, like the session check and

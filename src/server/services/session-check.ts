@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AccessClaims } from './auth-tokens.js';
-import { createPromiseCache } from './promise-cache.js';
+import { createPromiseCache } from '../../cache/promise-cache.js';
 
 /**
  * How long a "this account may still act in this workspace" answer is reused by a process.

@@ -4,6 +4,8 @@ export interface PromiseCache<T> {
   get(key: string, load: () => Promise<T>): Promise<T>;
   /** Forgets every cached answer. */
   clear(): void;
+  /** Forgets the answers whose key `match`es (a load under way included: the next ask loads again). */
+  forget(match: (key: string) => boolean): void;
 }
 
 /**
@@ -28,5 +30,8 @@ export function createPromiseCache<T>(options: { ttlMs: number; max: number; now
       return answer;
     },
     clear: () => cache.clear(),
+    forget(match) {
+      for (const key of cache.keys()) if (match(key)) cache.delete(key);
+    },
   };
 }
