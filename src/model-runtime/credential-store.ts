@@ -1,8 +1,9 @@
 /**
  * Named credentials of one owner, in either of migration 0005's credential tables: a provider's
  * (`provider_credentials`, pointed at by its `providers` row) or one custom model's
- * (`provider_model_credentials`, pointed at by its `provider_models` row). The two tables differ
- * only in the key columns, so every operation is written once over the owner's key.
+ * (`provider_model_credentials`, pointed at by its `provider_models` row). The two kinds differ
+ * only in their key columns (a `providers` row adds two constants to its unique key), so every
+ * operation is written once over the owner's key.
  */
 import type pg from 'pg';
 import type { CredentialRow } from './store.js';
@@ -18,10 +19,13 @@ interface Key {
   /** The credential table and its key columns. */
   table: string;
   columns: string;
-  /** The row that points at the active credential. */
-  pointer: string;
   where: string;
   params: unknown[];
+  /**
+   * The row that points at the active credential: its table, the columns of its unique key with
+   * their values (a provider's row adds constants to the owner's key), and its WHERE.
+   */
+  pointer: { table: string; columns: string; values: string; where: string };
 }
 
 function keyOf(owner: CredentialOwner): Key {
@@ -29,17 +33,23 @@ function keyOf(owner: CredentialOwner): Key {
     return {
       table: 'provider_credentials',
       columns: 'tenant_id, provider_name',
-      pointer: "providers WHERE tenant_id = $1 AND provider_name = $2 AND provider_type = 'custom'",
       where: 'tenant_id = $1 AND provider_name = $2',
       params: [owner.tenantId, owner.provider],
+      pointer: {
+        table: 'providers',
+        columns: 'tenant_id, provider_name, provider_type, quota_type',
+        values: "$1, $2, 'custom', ''",
+        where: "tenant_id = $1 AND provider_name = $2 AND provider_type = 'custom'",
+      },
     };
+  const columns = 'tenant_id, provider_name, model_name, model_type';
   const where = 'tenant_id = $1 AND provider_name = $2 AND model_name = $3 AND model_type = $4';
   return {
     table: 'provider_model_credentials',
-    columns: 'tenant_id, provider_name, model_name, model_type',
-    pointer: `provider_models WHERE ${where}`,
+    columns,
     where,
     params: [owner.tenantId, owner.provider, owner.model, owner.originType],
+    pointer: { table: 'provider_models', columns, values: '$1, $2, $3, $4', where },
   };
 }
 
@@ -69,7 +79,7 @@ export async function activeCredential(db: Db, owner: CredentialOwner): Promise<
   const key = keyOf(owner);
   const { rows } = await db.query<CredentialRow>(
     `SELECT id, credential_name, encrypted_config FROM ${key.table}
-     WHERE id = (SELECT credential_id FROM ${key.pointer} LIMIT 1)`,
+     WHERE id = (SELECT credential_id FROM ${key.pointer.table} WHERE ${key.pointer.where} LIMIT 1)`,
     key.params,
   );
   return rows[0];
@@ -106,20 +116,13 @@ export async function updateCredential(
 
 /** Points the owner at a credential (null: none), creating its `providers`/`provider_models` row if needed. */
 export async function activateCredential(db: Db, owner: CredentialOwner, credentialId: string | null): Promise<void> {
-  if (owner.model === undefined) {
-    await db.query(
-      `INSERT INTO providers (tenant_id, provider_name, provider_type, quota_type, credential_id, is_valid) VALUES ($1, $2, 'custom', '', $3::uuid, $3::uuid IS NOT NULL)
-       ON CONFLICT (tenant_id, provider_name, provider_type, quota_type)
-       DO UPDATE SET credential_id = EXCLUDED.credential_id, is_valid = EXCLUDED.is_valid, updated_at = now()`,
-      [owner.tenantId, owner.provider, credentialId],
-    );
-    return;
-  }
+  const { pointer, params } = keyOf(owner);
+  const id = `$${params.length + 1}::uuid`;
   await db.query(
-    `INSERT INTO provider_models (tenant_id, provider_name, model_name, model_type, credential_id, is_valid) VALUES ($1, $2, $3, $4, $5::uuid, $5::uuid IS NOT NULL)
-     ON CONFLICT (tenant_id, provider_name, model_name, model_type)
+    `INSERT INTO ${pointer.table} (${pointer.columns}, credential_id, is_valid) VALUES (${pointer.values}, ${id}, ${id} IS NOT NULL)
+     ON CONFLICT (${pointer.columns})
      DO UPDATE SET credential_id = EXCLUDED.credential_id, is_valid = EXCLUDED.is_valid, updated_at = now()`,
-    [owner.tenantId, owner.provider, owner.model, owner.originType, credentialId],
+    [...params, credentialId],
   );
 }
 
@@ -134,10 +137,16 @@ export async function deleteCredentials(db: Db, owner: CredentialOwner, id?: str
     [...key.params, id ?? null],
   );
   const pointer = await db.query<{ credential_id: string | null }>(
-    `SELECT credential_id FROM ${key.pointer}`,
+    `SELECT credential_id FROM ${key.pointer.table} WHERE ${key.pointer.where}`,
     key.params,
   );
-  if (pointer.rows[0] && pointer.rows[0].credential_id === null)
-    await activateCredential(db, owner, (await listCredentials(db, owner)).at(-1)?.id ?? null);
+  if (pointer.rows[0] && pointer.rows[0].credential_id === null) {
+    // The newest left: the last of listCredentials' order.
+    const newest = await db.query<{ id: string }>(
+      `SELECT id FROM ${key.table} WHERE ${key.where} ORDER BY created_at DESC, id DESC LIMIT 1`,
+      key.params,
+    );
+    await activateCredential(db, owner, newest.rows[0]?.id ?? null);
+  }
   return rowCount ?? 0;
 }

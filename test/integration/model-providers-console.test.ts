@@ -162,7 +162,7 @@ describe('console: model providers', () => {
     expect(json(hiddenWithoutStored)).toMatchObject({ code: 'invalid_param', message: 'Credential record not found.' });
   });
 
-  it("keeps 0.15's forms: a second POST becomes the active credential, DELETE without a body removes them all", async () => {
+  it("keeps 0.15's forms: a second POST becomes the active credential, the newest left takes over from a deleted active one, DELETE without a body removes them all", async () => {
     expect(
       (
         await call('POST', '/model-providers/openai/credentials', {
@@ -183,6 +183,14 @@ describe('console: model providers', () => {
       json(await call('GET', `/model-providers/openai/credentials?credential_id=${first}`)).credentials
         .openai_organization,
     ).toBe('org-1');
+    // A third, then back to the first: deleting it must hand over to the newest left (the third).
+    expect(
+      (
+        await call('POST', '/model-providers/openai/credentials', {
+          credentials: { openai_api_key: KEY, openai_api_base: `${llm.url}/` },
+        })
+      ).statusCode,
+    ).toBe(201);
     expect(json(await call('POST', '/model-providers/openai/credentials/switch', { credential_id: first }))).toEqual({
       result: 'success',
     });
@@ -193,11 +201,17 @@ describe('console: model providers', () => {
     expect((await call('DELETE', '/model-providers/openai/credentials', { credential_id: first })).statusCode).toBe(
       204,
     );
-    // The deleted credential was the active one: the remaining one takes over.
+    // The deleted credential was the active one: the newest of the remaining ones takes over.
     expect(json(await call('GET', '/model-providers/openai/credentials')).credentials).toEqual({
       openai_api_key: 'sk-con************89',
       openai_api_base: `${llm.url}/`,
     });
+    expect(
+      // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+      (json(await call('GET', '/model-providers')).data as Array<Record<string, any>>).find(
+        (p) => p.provider === 'openai',
+      )!.custom_configuration.current_credential_name,
+    ).toBe('API KEY 3');
     expect(
       (await app.inject({ method: 'DELETE', url: `${base}/model-providers/openai/credentials`, headers: auth }))
         .statusCode,
