@@ -58,7 +58,13 @@ const llmUrl = await mock.start();
 // BENCH_PG_STATS=1: PostgreSQL's own account of the statements (pg_stat_statements), printed at the end.
 const pgStats = process.env.BENCH_PG_STATS === '1';
 const [pg, redis] = await Promise.all([
-  startPostgres(pgStats ? { settings: { shared_preload_libraries: 'pg_stat_statements' } } : {}),
+  startPostgres({
+    settings: {
+      ...(pgStats ? { shared_preload_libraries: 'pg_stat_statements' } : {}),
+      // BENCH_PG_SETTINGS='{"synchronous_commit":"off"}': more server settings, to see what a change would buy.
+      ...JSON.parse(process.env.BENCH_PG_SETTINGS ?? '{}'),
+    },
+  }),
   startRedis(),
 ]);
 const port = await freePort();

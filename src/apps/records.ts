@@ -3,7 +3,9 @@
  * row is written before the model is called and completed after, whatever happened (answer, tokens,
  * prices, latency, status, error), so no call leaves without its row.
  */
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { ALONE, createCoalescer } from '../db/coalesce.js';
 import type { LlmUsage, PromptMessage } from '../model-runtime/types.js';
 import { conversationCompleted, conversationNotFound } from './errors.js';
 import { StaleAppConfig } from './model-config/cache.js';
@@ -57,16 +59,78 @@ export interface NewRecords {
   files?: MessageFile[];
 }
 
+export interface CreatedRecords {
+  conversationId: string;
+  messageId: string;
+  createdAt: Date;
+}
+
+const starters = new WeakMap<pg.Pool, (input: NewRecords) => Promise<CreatedRecords>>();
+
 /**
  * Writes the conversation (when new), the message row and its files in one statement (atomic, one
- * round trip); returns their ids and the creation time.
+ * round trip); returns their ids and the creation time. New conversations without files that start
+ * while another such statement is out are written together in the next one (createCoalescer).
  * @throws StaleAppConfig when the app no longer points at `appModelConfigId` (a new conversation) or
  *   is no longer in service: nothing is written
  */
-export async function createRecords(
-  db: pg.Pool,
-  input: NewRecords,
-): Promise<{ conversationId: string; messageId: string; createdAt: Date }> {
+export async function createRecords(db: pg.Pool, input: NewRecords): Promise<CreatedRecords> {
+  if (input.conversation || input.files?.length) return writeRecords(db, input);
+  let start = starters.get(db);
+  if (!start) {
+    start = createCoalescer({ one: (one) => writeRecords(db, one), many: (many) => startConversations(db, many) });
+    starters.set(db, start);
+  }
+  return start(input);
+}
+
+// New conversations' first messages, without files, the values as one array per column. Each row
+// keeps the guard of the single statement: a row whose app left service or moved to another config
+// is not written (and is sent again alone, to fail there with its own error).
+const START_MANY = `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
+                                              $8::uuid[], $9::text[], $10::uuid[], $11::uuid[])
+                        AS v(app_id, config_id, provider, model, mode, inputs, query, end_user, introduction, conversation_id, message_id)),
+     ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal' AND a.app_model_config_id = v.config_id),
+     c AS (INSERT INTO conversations (id, app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
+           SELECT conversation_id, app_id, config_id, provider, model, mode, $12::text, inputs, introduction, 'normal', 'service-api', 'api', end_user, 1 FROM ok
+           RETURNING id),
+     m AS (INSERT INTO messages (id, app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
+                                 invoke_from, from_source, from_end_user_id, message_unit_price, answer_unit_price)
+           SELECT ok.message_id, ok.app_id, c.id, $13::uuid, ok.provider, ok.model, ok.inputs, ok.query, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', ok.end_user, 0, 0
+             FROM ok JOIN c ON c.id = ok.conversation_id
+           RETURNING id, created_at)
+SELECT m.id, m.created_at FROM m`;
+
+async function startConversations(db: pg.Pool, inputs: NewRecords[]): Promise<Array<CreatedRecords | typeof ALONE>> {
+  const ids = inputs.map(() => ({ conversationId: randomUUID(), messageId: randomUUID() }));
+  const { rows } = await db.query<{ id: string; created_at: Date }>({
+    name: 'apps.records.start-many',
+    text: START_MANY,
+    values: [
+      inputs.map((i) => i.appId),
+      inputs.map((i) => i.appModelConfigId),
+      inputs.map((i) => i.provider),
+      inputs.map((i) => i.model),
+      inputs.map((i) => i.mode),
+      inputs.map((i) => JSON.stringify(i.inputs)),
+      inputs.map((i) => i.query),
+      inputs.map((i) => i.endUserId),
+      inputs.map((i) => i.introduction),
+      ids.map((i) => i.conversationId),
+      ids.map((i) => i.messageId),
+      DEFAULT_CONVERSATION_NAME,
+      UUID_NIL,
+    ],
+  });
+  const createdAt = new Map(rows.map((r) => [r.id, r.created_at]));
+  return ids.map((i) => {
+    const at = createdAt.get(i.messageId);
+    return at ? { ...i, createdAt: at } : ALONE;
+  });
+}
+
+/** The single statement: any conversation, any files. */
+async function writeRecords(db: pg.Pool, input: NewRecords): Promise<CreatedRecords> {
   const files = input.files ?? [];
   const params: unknown[] = [
     input.appId,
@@ -153,10 +217,10 @@ function promptForSaving(prompt: PromptMessage[]): unknown[] {
   }));
 }
 
-/** Completes the message row. Retried once: the row must not stay half-written. */
-export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promise<void> {
+/** The finishing statement's values of one outcome, in the order of its columns (FINISH_COLUMNS). */
+function finishValues(outcome: MessageOutcome): unknown[] {
   const u = outcome.usage;
-  const params = [
+  return [
     outcome.messageId,
     JSON.stringify(promptForSaving(outcome.prompt)),
     u.prompt_tokens,
@@ -173,16 +237,64 @@ export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promi
     outcome.error?.replace(/\u0000/g, '') ?? null,
     JSON.stringify(outcome.metadata),
   ];
-  // The message alone, as Dify's _save_message: the conversation's updated_at moved when the
-  // message was created (createRecords), so a finished answer rewrites no conversation row.
-  const sql = `UPDATE messages SET message = $2, message_tokens = $3, message_unit_price = $4, message_price_unit = $5, answer = $6, answer_tokens = $7,
-                      answer_unit_price = $8, answer_price_unit = $9, provider_response_latency = $10, total_price = $11, currency = $12,
-                      status = $13, error = $14, message_metadata = $15, updated_at = now()
-                WHERE id = $1`;
-  const query = { name: 'apps.message.finish', text: sql, values: params };
+}
+
+/** The message columns a finished generation writes (after `id`), with their types. */
+const FINISH_COLUMNS: Array<[column: string, type: string]> = [
+  ['message', 'jsonb'],
+  ['message_tokens', 'integer'],
+  ['message_unit_price', 'numeric'],
+  ['message_price_unit', 'numeric'],
+  ['answer', 'text'],
+  ['answer_tokens', 'integer'],
+  ['answer_unit_price', 'numeric'],
+  ['answer_price_unit', 'numeric'],
+  ['provider_response_latency', 'double precision'],
+  ['total_price', 'numeric'],
+  ['currency', 'text'],
+  ['status', 'text'],
+  ['error', 'text'],
+  ['message_metadata', 'jsonb'],
+];
+
+// The message alone, as Dify's _save_message: the conversation's updated_at moved when the message
+// was created (createRecords), so a finished answer rewrites no conversation row.
+const FINISH_ONE = `UPDATE messages SET ${FINISH_COLUMNS.map(([c], i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now()
+                     WHERE id = $1`;
+// Several answers that finished together: one statement, the values as one array per column.
+const FINISH_MANY = `UPDATE messages AS m SET ${FINISH_COLUMNS.map(([c]) => `${c} = v.${c}`).join(', ')}, updated_at = now()
+                       FROM unnest($1::uuid[], ${FINISH_COLUMNS.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ')})
+                            AS v(id, ${FINISH_COLUMNS.map(([c]) => c).join(', ')})
+                      WHERE m.id = v.id`;
+
+/** One finishing statement, retried once: the row must not stay half-written. */
+async function finishOne(db: pg.Pool, values: unknown[]): Promise<void> {
+  const query = { name: 'apps.message.finish', text: FINISH_ONE, values };
   try {
     await db.query(query);
   } catch {
     await db.query(query);
   }
+}
+
+const finishers = new WeakMap<pg.Pool, (values: unknown[]) => Promise<void>>();
+
+/**
+ * Completes the message row. Answers that finish while another finishing statement is out are
+ * written together in the next one (createCoalescer): a busy process sends one UPDATE for many.
+ */
+export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promise<void> {
+  let finish = finishers.get(db);
+  if (!finish) {
+    finish = createCoalescer<unknown[], void>({
+      one: (values) => finishOne(db, values),
+      many: async (rows) => {
+        const columns = rows[0]?.map((_, i) => rows.map((row) => row[i])) ?? [];
+        await db.query({ name: 'apps.message.finish-many', text: FINISH_MANY, values: columns });
+        return rows.map(() => undefined);
+      },
+    });
+    finishers.set(db, finish);
+  }
+  await finish(finishValues(outcome));
 }
