@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/pooled-transaction.js';
+import { isDifyctlError } from '../errors/index.js';
 import type { ModelRuntime } from '../model-runtime/types.js';
 import { ModelRuntimeError } from '../model-runtime/types.js';
 import { cleanText } from './clean.js';
@@ -72,6 +73,9 @@ const isTransient = (error: unknown): boolean =>
       'code' in error &&
       ['ECONNREFUSED', 'ECONNRESET', '57P01'].includes(String((error as { code: unknown }).code));
 
+/** A vector store's own failure (VECTOR.*: unreachable, refused, missing extension). */
+const isStoreFault = (error: unknown): boolean => isDifyctlError(error) && error.code.startsWith('VECTOR.');
+
 /**
  * Indexes one document (Dify's IndexingRunner): parse → clean → split → embed → write vectors, each
  * stage recorded on the row with its timestamp. The segments are replaced in one transaction, so a
@@ -96,6 +100,7 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
     );
     if (!r.rowCount) throw Object.assign(new Error('document deleted while indexing'), { gone: true });
   };
+  let replaced = false;
   try {
     await pool.query(
       `UPDATE documents SET indexing_status = 'parsing', processing_started_at = now(), parsing_completed_at = NULL, cleaning_completed_at = NULL,
@@ -117,6 +122,7 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
     const length = (s: string) => deps.runtime.countTokens(s);
     const chunks = splitText(cleaned, { mode: rule.mode, rule: rule.rules.segmentation, length });
     const segments = await replaceSegments(pool, doc, chunks, length);
+    replaced = true;
     await stage('indexing', 'splitting_completed_at');
     if (doc.indexing_technique === 'high_quality') {
       if (!doc.embedding_model || !doc.embedding_model_provider) throw new Error('The dataset has no embedding model.');
@@ -135,6 +141,9 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
         // Progress: a sweep takes a document whose row stops moving as abandoned (recovery.ts).
         await pool.query('UPDATE documents SET updated_at = now() WHERE id = $1', [documentId]);
       }
+      // Once, after the last batch: the vectors of the segments replaceSegments removed (a store
+      // outside the stack's database keeps its own copy; the default store's went with the rows).
+      await deps.store.dropDeleted(doc.dataset_id, documentId);
     } else {
       await pool.query(
         `UPDATE document_segments SET status = 'completed', completed_at = now() WHERE document_id = $1`,
@@ -149,6 +158,12 @@ export async function indexDocument(deps: IndexingDeps, documentId: string): Pro
     return 'completed';
   } catch (error) {
     if ((error as { gone?: boolean }).gone || (error as { code?: string }).code === '23503') return 'gone';
+    // The segments were replaced but a batch failed for good: the old segments' vectors go all the
+    // same (search never returns them, their rows being gone, but they would take places until the
+    // next index). Not when the store failed (it would again, after the client's retries) nor on a
+    // transient failure (the retry's own last batch is followed by the cleanup).
+    if (replaced && doc.indexing_technique === 'high_quality' && !isTransient(error) && !isStoreFault(error))
+      await deps.store.dropDeleted(doc.dataset_id, documentId).catch(() => {});
     const message = error instanceof Error ? error.message : String(error);
     await pool.query(
       `UPDATE documents SET indexing_status = 'error', error = $2, stopped_at = now(), updated_at = now() WHERE id = $1`,

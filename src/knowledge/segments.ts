@@ -250,17 +250,17 @@ export async function updateSegment(
 
 /**
  * `DELETE …/segments/<id>`: the row and, on the default store, its vector go at once (recorded for
- * every api process); a pgvector or Weaviate store then drops the document's vectors left without a
- * segment row (`dropDeleted`).
+ * every api process); a pgvector or Weaviate store then drops that segment's vector by its node id
+ * (`dropDeleted` with the node: no scan of the document).
  */
 export async function deleteSegment(deps: KnowledgeDeps, dataset: DatasetRow, documentId: string, segmentId: string) {
   const doc = await getDocument(deps.pool, dataset.id, documentId);
-  await findSegment(deps.pool, doc.id, segmentId);
+  const segment = await findSegment(deps.pool, doc.id, segmentId);
   await inTransaction(deps.pool, async (client) => {
     await touchVectors(client, dataset.id, { segmentIds: [segmentId] });
     await client.query('DELETE FROM document_segments WHERE id = $1', [segmentId]);
   });
-  // A store outside the stack's database keeps its own copy of the vector: it goes too.
-  await deps.store.dropDeleted(dataset.id, doc.id);
+  // A store outside the stack's database keeps its own copy of the vector: it goes too, by its id.
+  await deps.store.dropDeleted(dataset.id, doc.id, [(segment.index_node_id as string | null) ?? segmentId]);
   await refreshCounts(deps.pool, doc.id);
 }

@@ -17,11 +17,20 @@ export interface VectorHit {
  */
 export interface VectorStore {
   readonly kind: string;
+  /**
+   * Writes (upserts) the segments' vectors, nothing else: a re-index's stale vectors are not looked
+   * for here but once per (re-)index, after its last batch (`dropDeleted`).
+   */
   add(datasetId: string, vectors: SegmentVector[]): Promise<void>;
   search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]>;
   deleteDocument(documentId: string): Promise<void>;
-  /** Drops a document's vectors whose segments no longer exist (a segment deleted through the API). */
-  dropDeleted(datasetId: string, documentId: string): Promise<void>;
+  /**
+   * Drops a document's vectors whose segments no longer exist: after a (re-)index's last batch, or
+   * after segments were deleted through the API. `nodes`, when the caller knows them, are the deleted
+   * segments' vector ids (index_node_id, else the segment id): only those go, without reading the
+   * document's other vectors; without them the whole document is reconciled with its segment rows.
+   */
+  dropDeleted(datasetId: string, documentId: string, nodes?: string[]): Promise<void>;
   deleteDataset(datasetId: string): Promise<void>;
 }
 

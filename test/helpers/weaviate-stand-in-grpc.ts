@@ -38,6 +38,9 @@ export interface SearchRequestMsg {
   collection: string;
   limit: number;
   offset: number;
+  /** The cursor API: an object id, the results those after it in id order ('' when not set). */
+  after: string;
+  sortBy: unknown[];
   filters?: FilterMsg;
   metadata?: { uuid: boolean; distance: boolean; certainty: boolean };
   properties?: { nonRefProperties: string[]; returnAllNonrefProperties: boolean };

@@ -20,7 +20,8 @@ import {
  * An in-memory Weaviate on loopback for weaviate-client 3.12 (no Weaviate server can be installed
  * here): the REST endpoints the client calls (/v1/meta, /v1/schema) and, on a second port, the gRPC
  * methods it inserts, searches and deletes with (BatchObjects, Search, BatchDelete) — exact cosine
- * search, the filter operators the store sends, API-key checks on both as Weaviate's
+ * search, the filter operators the store sends, the cursor API (`after`: objects in id order, no
+ * filter with it), API-key checks on both as Weaviate's
  * (AUTHENTICATION_APIKEY: HTTP 401, gRPC UNAUTHENTICATED). Not modelled: HNSW (search is exact),
  * auto-schema (objects for a missing class are refused), tenants, other operators and searches.
  */
@@ -155,7 +156,19 @@ export async function startWeaviateStandIn(
   const search = (request: SearchRequestMsg) => {
     const c = collection(request.collection);
     if (!request.uses127Api) throw new ServerError(Status.UNIMPLEMENTED, 'the stand-in answers the 1.27 API only');
-    const candidates = [...c.objects.values()].filter((o) => matches(o, request.filters));
+    if (request.after) {
+      // Weaviate's cursor (filters.ValidateCursor): objects in id order after `after`, nothing else.
+      const set = [
+        request.offset > 0 && 'offset',
+        request.filters && 'where',
+        request.sortBy.length > 0 && 'sort',
+      ].filter(Boolean);
+      if (set.length)
+        throw new ServerError(Status.UNKNOWN, `${set.join(',')} cannot be set with after and limit parameters`);
+    }
+    const candidates = [...c.objects.values()].filter(
+      (o) => matches(o, request.filters) && (!request.after || o.uuid > request.after),
+    );
     let ranked: Array<{ o: StoredObject; distance?: number }>;
     if (request.nearVector) {
       const { target, vector } = nearVectorQuery(request.nearVector);

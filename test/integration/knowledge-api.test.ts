@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENT_INDEXING_TASK, indexDocument, PostgresVectorStore } from '../../src/knowledge/index.js';
+import type { SegmentVector, VectorStore } from '../../src/knowledge/vector-store.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { startWorker, type RunningWorker } from '../../src/server/worker/run-worker.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
@@ -317,6 +318,37 @@ describe.each([
       `SELECT count(*) AS n, count(DISTINCT position) AS positions FROM document_segments WHERE document_id = '${documentId}'`,
     );
     expect(rows[0]).toEqual({ n: '3', positions: '3' });
+  });
+
+  it("indexDocument asks the store for the re-index's stale vectors once, after its last batch, and once when a batch fails", async () => {
+    const base = new PostgresVectorStore(h.app.difyctx.pool);
+    const calls: string[] = [];
+    const store: VectorStore = Object.assign(Object.create(base) as PostgresVectorStore, {
+      add: async (datasetId: string, vectors: SegmentVector[]) => {
+        calls.push(`add ${vectors.length}`);
+        await base.add(datasetId, vectors);
+      },
+      dropDeleted: async (_datasetId: string, id: string, nodes?: string[]) => {
+        calls.push(`dropDeleted ${id === documentId ? 'doc' : id}${nodes ? ' with nodes' : ''}`);
+        await base.dropDeleted();
+      },
+    });
+    const runtime = h.app.difyctx.modelRuntime;
+    expect(await indexDocument({ pool: h.app.difyctx.pool, runtime, store }, documentId)).toBe('completed');
+    expect(calls).toEqual(['add 3', 'dropDeleted doc']);
+    calls.length = 0;
+    const refusing = new Proxy(runtime, {
+      get(target, key) {
+        if (key === 'embed') return async () => Promise.reject(new Error('embedding refused'));
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    expect(await indexDocument({ pool: h.app.difyctx.pool, runtime: refusing, store }, documentId)).toBe('error');
+    expect(calls).toEqual(['dropDeleted doc']);
+    calls.length = 0;
+    expect(await indexDocument({ pool: h.app.difyctx.pool, runtime, store }, documentId)).toBe('completed');
+    expect(calls).toEqual(['add 3', 'dropDeleted doc']);
   });
 
   it('update-by-text re-indexes the document in its batch: new segments replace the old ones, listed by the segments route', async () => {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isDifyctlError } from '../../src/errors/index.js';
 import { PgvectorStore } from '../../src/knowledge/index.js';
 import { silentLogger } from '../../src/server/logger.js';
@@ -277,6 +277,81 @@ describe('PgvectorStore on a one-connection pgvector (PGlite serving a single cl
       await store.close();
       await stack.end();
       await single.stop();
+    }
+  }, 90_000);
+});
+
+describe('PgvectorStore re-index cleanup: once per (re-)index, not per add', () => {
+  it('indexing a 100-segment document in batches of 32, then as 40 segments: one read of its segments and one DELETE per index; the stale rows are gone', async () => {
+    const db = await migratedDatabase(stackPg);
+    const pool = new pg.Pool({ ...db, max: 2 });
+    // The reads of a document's segments (the stale-vector check) are counted on the stack's pool.
+    let documentReads = 0;
+    const stack = new Proxy(pool, {
+      get(target, key) {
+        if (key === 'query')
+          return (text: string, values?: unknown[]) => {
+            if (/FROM document_segments WHERE document_id = \$1/.test(text)) documentReads++;
+            return target.query(text, values);
+          };
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = new PgvectorStore(stack, { host: pgv.host, port: pgv.port, password: 'postgres' });
+    const vectorQueries = vi.spyOn(store['pool'], 'query'); // the store's own pool on the pgvector server
+    const deletes = () =>
+      vectorQueries.mock.calls.filter(([text]) => typeof text === 'string' && text.startsWith('DELETE')).length;
+    try {
+      const one = async (text: string, values: unknown[] = []) => (await pool.query(text, values)).rows[0].id as string;
+      const tenantId = await one(`INSERT INTO tenants (name) VALUES ('t') RETURNING id`);
+      const datasetId = await one(`INSERT INTO datasets (tenant_id, name) VALUES ($1, 'd') RETURNING id`, [tenantId]);
+      const documentId = await one(
+        `INSERT INTO documents (tenant_id, dataset_id, name, indexing_status) VALUES ($1, $2, 'doc', 'indexing') RETURNING id`,
+        [tenantId, datasetId],
+      );
+      /** As indexDocument's replaceSegments: the document's rows replaced by `count` new ones. */
+      const resegment = async (count: number) => {
+        await pool.query('DELETE FROM document_segments WHERE document_id = $1', [documentId]);
+        const { rows } = await pool.query<{ id: string; node: string }>(
+          `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, index_node_id)
+           SELECT $1, $2, $3, n, 'segment ' || n, 'indexing', gen_random_uuid()::text FROM generate_series(1, $4::int) AS n
+           RETURNING id, index_node_id AS node`,
+          [tenantId, datasetId, documentId, count],
+        );
+        return rows;
+      };
+      /** What indexDocument asks of the store: one add per batch of 32, then dropDeleted once. */
+      const index = async (segments: Array<{ id: string }>) => {
+        documentReads = 0;
+        vectorQueries.mockClear();
+        for (let i = 0; i < segments.length; i += 32)
+          await store.add(
+            datasetId,
+            segments.slice(i, i + 32).map((s, n) => ({ segmentId: s.id, vector: [1, (i + n) / 100, 0] })),
+          );
+        await store.dropDeleted(datasetId, documentId);
+      };
+      await index(await resegment(100));
+      // Before: each of the 4 adds read the document's segments and ran a DELETE on its rows.
+      expect({ documentReads, deletes: deletes() }).toEqual({ documentReads: 1, deletes: 0 });
+      const fresh = await resegment(40);
+      await index(fresh);
+      expect({ documentReads, deletes: deletes() }).toEqual({ documentReads: 1, deletes: 1 });
+      const rows = await vsql<{ id: string }>(`SELECT id::text FROM ${table(datasetId)}`);
+      expect(rows.map((r) => r.id).sort()).toEqual(fresh.map((s) => s.node).sort());
+
+      // A segment deleted through the API: its row goes by its node id, the document is not read.
+      await pool.query('DELETE FROM document_segments WHERE id = $1', [fresh[0]!.id]);
+      documentReads = 0;
+      vectorQueries.mockClear();
+      await store.dropDeleted(datasetId, documentId, [fresh[0]!.node]);
+      expect({ documentReads, deletes: deletes() }).toEqual({ documentReads: 0, deletes: 1 });
+      expect(await vsql(`SELECT 1 FROM ${table(datasetId)}`)).toHaveLength(39);
+      await store.deleteDataset(datasetId);
+    } finally {
+      await store.close();
+      await pool.end();
     }
   }, 90_000);
 });

@@ -10,6 +10,7 @@
  * the exact wording of its errors, and versions' behaviour beyond the two encodings tried (1.27,
  * where nearVector sends vectorBytes, and 1.32, where it sends the `vectors` field).
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WeaviateStore } from '../../src/knowledge/index.js';
 import { collectionName } from '../../src/knowledge/stores/weaviate-config.js';
@@ -65,19 +66,13 @@ describe.each(['1.27.0', '1.32.0'])(
         [datasetId],
       );
       expect(rows[0].n).toBe(6);
-      // One BatchObjects per object (4 in flight at a time); then per document a Search listing its objects (stale ones go).
-      expect(weaviate.grpc.map((c) => c.method)).toEqual([...Array(6).fill('BatchObjects'), 'Search', 'Search']);
+      // One BatchObjects per object (4 in flight at a time), nothing else: an add lists no document
+      // (a re-index's stale objects go once, after its last batch: dropDeleted).
+      expect(weaviate.grpc.map((c) => c.method)).toEqual(Array(6).fill('BatchObjects'));
       for (const call of weaviate.grpc) {
         expect(call.authorization).toBe(`Bearer ${KEY}`);
         expect(call.client).toMatch(/^weaviate-client-typescript\/3\.12\./);
       }
-      const listing = searches(weaviate)[0]!;
-      expect(listing).toMatchObject({
-        collection: name,
-        limit: 10_000,
-        filters: { operator: OP.EQUAL, target: { property: 'document_id' }, valueText: a.id },
-        properties: { nonRefProperties: [], returnAllNonrefProperties: false },
-      });
       expect(weaviate.rest.map((r) => `${r.method} ${r.url}`)).toEqual([
         'GET /v1/meta',
         'GET /v1/schema',
@@ -143,37 +138,158 @@ describe.each(['1.27.0', '1.32.0'])(
       await db.stack.query('UPDATE documents SET enabled = true WHERE id = $1', [near.id]);
     });
 
-    it("re-adding a re-segmented document drops its stale objects (its listing, then BatchDelete by ids), not the others'", async () => {
-      const datasetId = await db.dataset();
-      const a = await db.document(datasetId, 3);
-      const b = await db.document(datasetId, 2);
-      await store.add(datasetId, spread([...a.segments, ...b.segments]));
-      // Document a is re-segmented: its first two segments go, a new one comes.
-      await db.stack.query('DELETE FROM document_segments WHERE id = ANY($1::uuid[])', [
-        a.segments.slice(0, 2).map((s) => s.id),
-      ]);
+    /** The document's segments replaced as indexDocument's replaceSegments does: the old rows go, `count` new ones come. */
+    const resegment = async (datasetId: string, documentId: string, count: number): Promise<Segment[]> => {
+      await db.stack.query('DELETE FROM document_segments WHERE document_id = $1', [documentId]);
       const { rows } = await db.stack.query<Segment>(
-        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status)
-       VALUES ($1, $2, $3, 9, 'segment 9', 'indexing') RETURNING id, id::text AS node`,
-        [db.tenantId, datasetId, a.id],
+        `INSERT INTO document_segments (tenant_id, dataset_id, document_id, position, content, status, index_node_id)
+         SELECT $1, $2, $3, n, 'segment ' || n, 'indexing', gen_random_uuid()::text FROM generate_series(1, $4::int) AS n
+         RETURNING id, index_node_id AS node`,
+        [db.tenantId, datasetId, documentId, count],
       );
+      return rows;
+    };
+    /** What indexDocument asks of the store: one add per 32-segment batch, then dropDeleted once. */
+    const index = async (datasetId: string, documentId: string, segments: Segment[]) => {
+      for (let i = 0; i < segments.length; i += 32) await store.add(datasetId, spread(segments.slice(i, i + 32)));
+      await store.dropDeleted(datasetId, documentId);
+    };
+    /** Searches that list objects (not a nearVector, not the one-object probe of the collection). */
+    const listings = () => searches(weaviate).filter((r) => !r.nearVector && r.limit > 1);
+    const deletes = () => weaviate.grpc.filter((c) => c.method === 'BatchDelete');
+
+    it('re-indexing a 100-segment document as 40: one listing and one BatchDelete by ids in all (adds list nothing), other documents untouched', async () => {
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 100, true);
+      const b = await db.document(datasetId, 2);
+      await index(datasetId, b.id, b.segments);
+      weaviate.grpc.length = 0;
+      await index(datasetId, a.id, a.segments);
+      // 4 batches of ≤ 32: before, each add listed the document (4 listings for 100 segments, N²/32 objects read).
+      expect(listings()).toHaveLength(1);
+      expect(deletes()).toHaveLength(0); // nothing stale: no delete at all
+      const fresh = await resegment(datasetId, a.id, 40);
       weaviate.grpc.length = 0;
       weaviate.rest.length = 0;
-      await store.add(datasetId, [{ segmentId: rows[0]!.id, vector: at(5) }]);
-      // A known collection is probed with a one-object read, not by listing the schema over REST.
+      await index(datasetId, a.id, fresh);
       expect(weaviate.rest).toEqual([]);
-      expect(weaviate.grpc.map((c) => c.method)).toEqual(['Search', 'BatchObjects', 'Search', 'BatchDelete']);
-      expect(searches(weaviate)[0]).toMatchObject({ limit: 1, collection: collectionName(datasetId) });
-      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
-      expect([...objects.keys()].sort()).toEqual(
-        [a.segments[2]!.node, rows[0]!.node, ...b.segments.map((s) => s.node)].sort(),
-      );
-      const deletion = weaviate.grpc.find((c) => c.method === 'BatchDelete')?.request;
-      expect(deletion).toMatchObject({
+      // Per add: a one-object probe of the collection (Search, limit 1) and the BatchObjects; then the cleanup.
+      expect(weaviate.grpc.filter((c) => c.method === 'BatchObjects')).toHaveLength(40);
+      expect(searches(weaviate).filter((r) => r.limit === 1 && !r.filters)).toHaveLength(2);
+      expect(listings()).toEqual([
+        expect.objectContaining({
+          collection: collectionName(datasetId),
+          limit: 10_000,
+          filters: expect.objectContaining({
+            operator: OP.EQUAL,
+            target: expect.objectContaining({ property: 'document_id' }),
+            valueText: a.id,
+          }),
+          properties: expect.objectContaining({ nonRefProperties: [], returnAllNonrefProperties: false }),
+        }),
+      ]);
+      expect(deletes()).toHaveLength(1);
+      expect(deletes()[0]!.request).toMatchObject({
         collection: collectionName(datasetId),
         filters: { operator: OP.CONTAINS_ANY, target: { property: '_id' } },
         dryRun: false,
       });
+      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
+      expect([...objects.keys()].sort()).toEqual([...fresh, ...b.segments].map((s) => s.node).sort());
+      expect((await store.search(datasetId, at(0), 50)).length).toBe(42);
+    });
+
+    it('an add that finds its segment deleted meanwhile (after its row was read) drops that object itself, by id', async () => {
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 3, true);
+      const victim = a.segments[1]!;
+      // The segment goes between the add's read of the rows and its marking them completed.
+      const racing = new Proxy(db.stack, {
+        get(target, key) {
+          if (key === 'query')
+            return async (text: string, values?: unknown[]) => {
+              if (text.includes("SET status = 'completed'"))
+                await target.query('DELETE FROM document_segments WHERE id = $1', [victim.id]);
+              return target.query(text, values);
+            };
+          const value = Reflect.get(target, key);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const raced = new WeaviateStore(racing, {
+        endpoint: weaviate.endpoint,
+        apiKey: KEY,
+        grpcEndpoint: weaviate.grpcEndpoint,
+      });
+      try {
+        weaviate.grpc.length = 0;
+        await raced.add(datasetId, spread(a.segments));
+      } finally {
+        await raced.close();
+      }
+      expect(listings()).toEqual([]);
+      expect(deletes().map((c) => c.request)).toEqual([
+        expect.objectContaining({
+          filters: expect.objectContaining({
+            operator: OP.CONTAINS_ANY,
+            target: expect.objectContaining({ property: '_id' }),
+            valueTextArray: expect.objectContaining({ values: [victim.node] }),
+          }),
+        }),
+      ]);
+      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
+      expect([...objects.keys()].sort()).toEqual([a.segments[0]!.node, a.segments[2]!.node].sort());
+    });
+
+    it("dropDeleted with the deleted segment's node removes that object by id: no listing of the document", async () => {
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 3, true);
+      await index(datasetId, a.id, a.segments);
+      await db.stack.query('DELETE FROM document_segments WHERE id = $1', [a.segments[0]!.id]);
+      weaviate.grpc.length = 0;
+      await store.dropDeleted(datasetId, a.id, [a.segments[0]!.node]);
+      expect(weaviate.grpc.map((c) => c.method)).toEqual(['BatchDelete']);
+      expect(weaviate.grpc[0]!.request).toMatchObject({
+        filters: {
+          operator: OP.CONTAINS_ANY,
+          target: { property: '_id' },
+          valueTextArray: { values: [a.segments[0]!.node] },
+        },
+      });
+      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
+      expect([...objects.keys()].sort()).toEqual(
+        a.segments
+          .slice(1)
+          .map((s) => s.node)
+          .sort(),
+      );
+    });
+
+    it('a document whose listing fills QUERY_MAXIMUM_RESULTS is walked with the cursor (no filter with `after`): none of its stale objects is left', async () => {
+      const datasetId = await db.dataset();
+      const a = await db.document(datasetId, 3, true);
+      const b = await db.document(datasetId, 2, true);
+      await index(datasetId, a.id, a.segments);
+      await index(datasetId, b.id, b.segments);
+      // 10,005 objects of document a whose segments are gone (a crash left them, say): more than one query returns.
+      const objects = weaviate.collections.get(collectionName(datasetId))!.objects;
+      for (let i = 0; i < 10_005; i++) {
+        const uuid = randomUUID();
+        objects.set(uuid, { uuid, properties: { document_id: a.id }, vectors: new Map() });
+      }
+      weaviate.grpc.length = 0;
+      await store.dropDeleted(datasetId, a.id);
+      expect([...objects.keys()].sort()).toEqual([...a.segments, ...b.segments].map((s) => s.node).sort());
+      // The filtered listing (cut at 10,000), then the cursor over the collection: 10,010 objects, pages of 10,000.
+      const pages = listings();
+      expect(pages.map((r) => ({ after: r.after !== '', filtered: Boolean(r.filters), limit: r.limit }))).toEqual([
+        { after: false, filtered: true, limit: 10_000 },
+        { after: false, filtered: false, limit: 10_000 },
+        { after: true, filtered: false, limit: 10_000 },
+      ]);
+      expect(pages.slice(1).map((r) => r.properties?.nonRefProperties)).toEqual([['document_id'], ['document_id']]);
+      // 10,005 stale ids in batch deletes of at most 1,000 ids.
+      expect(deletes()).toHaveLength(11);
     });
 
     it("deleteDocument removes only that document's objects (BatchDelete where document_id = id)", async () => {

@@ -13,6 +13,7 @@ import { json } from './apps-fixtures.js';
 import { PARAGRAPHS, RULE, type StoreStack, startStoreStack } from './knowledge-store-stack.js';
 import { type Harness, waitFor } from './apps-harness.js';
 import { type TestRedis, useServers } from './server-fixtures.js';
+import { searches } from './weaviate-fixtures.js';
 
 const KEY = 'stack-weaviate-key';
 let stackPg: TestPostgres;
@@ -135,6 +136,34 @@ describe('VECTOR_STORE=weaviate: api and worker over the real client and a stand
         .map((o) => o.uuid)
         .sort(),
     ).toEqual(kept);
+  });
+
+  it("re-indexing with new text leaves only the new segments' objects: the document listed once, after the last batch", async () => {
+    weaviate.grpc.length = 0;
+    const res = await call('POST', `/v1/datasets/${datasetId}/documents/${documentId}/update-by-text`, {
+      name: 'mixed',
+      text: `${PARAGRAPHS[0]}\n\n${PARAGRAPHS[2]}`,
+      process_rule: RULE,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await indexed(documentId)).toEqual({ s: 'completed', error: null });
+    const segments = await h.sql<{ index_node_id: string }>(
+      `SELECT index_node_id FROM document_segments WHERE document_id = '${documentId}'`,
+    );
+    expect(
+      objects()
+        .map((o) => o.uuid)
+        .sort(),
+    ).toEqual(segments.map((s) => s.index_node_id).sort());
+    expect(
+      objects()
+        .map((o) => o.properties.text)
+        .sort(),
+    ).toEqual([PARAGRAPHS[0], PARAGRAPHS[2]].sort());
+    const listings = searches(weaviate).filter((r) => r.filters);
+    expect(listings).toHaveLength(1);
+    expect(listings[0]?.filters?.valueText).toBe(documentId);
+    expect(weaviate.grpc.filter((c) => c.method === 'BatchDelete')).toHaveLength(1);
   });
 
   it('deleting a document removes only its objects; deleting the dataset drops its collection', async () => {

@@ -68,7 +68,8 @@ export class PgvectorStore implements VectorStore {
   async add(datasetId: string, vectors: SegmentVector[]): Promise<void> {
     if (!vectors.length) return;
     await this.ready();
-    const { byId, present, documentIds } = await segmentsToAdd(this.stack, datasetId, vectors);
+    const added = await segmentsToAdd(this.stack, datasetId, vectors);
+    const { byId, present } = added;
     if (!present.length) return; // the segments were replaced or deleted meanwhile
     const values = [
       present.map((v) => byId.get(v.segmentId)!.node),
@@ -106,24 +107,40 @@ export class PgvectorStore implements VectorStore {
       await this.withClient((client) => createTable(client, datasetId, dimensions));
       await this.withClient(insert);
     });
-    await this.dropReplaced(datasetId, documentIds);
-    await markAdded(this.stack, datasetId, present);
+    // Segments deleted while this batch was written: their rows go (the rest of a re-index's stale
+    // rows are dropped once, after its last batch: dropDeleted).
+    const gone = await markAdded(this.stack, datasetId, added);
+    if (gone.length) await this.pool.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [gone]);
   }
 
-  /** A re-index gives a document new segments: its rows for segments that no longer exist go. */
-  private async dropReplaced(datasetId: string, documentIds: string[]): Promise<void> {
-    for (const documentId of documentIds) {
-      await this.pool.query(
-        `DELETE FROM ${tableFor(datasetId)} WHERE meta->>'document_id' = $1 AND id::text <> ALL($2::text[])`,
-        [documentId, await currentNodes(this.stack, documentId)],
-      );
-    }
-  }
-
-  async dropDeleted(datasetId: string, documentId: string): Promise<void> {
+  /**
+   * The document's rows whose segments no longer exist: the named `nodes` (by primary key), or,
+   * without them, every row of the document not among its current segments (uncapped). The rows are
+   * listed before the segments are read: a segment made meanwhile (its row precedes its vector) is
+   * then never taken for stale, and a node id missing from the rows stays dead (re-indexing mints
+   * new ones).
+   */
+  async dropDeleted(datasetId: string, documentId: string, nodes?: string[]): Promise<void> {
+    if (nodes && !nodes.length) return;
     await this.ready();
-    const { rows } = await this.pool.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [tableFor(datasetId)]);
-    if (rows.length) await this.dropReplaced(datasetId, [documentId]);
+    const table = tableFor(datasetId);
+    const { rows } = await this.pool.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [table]);
+    if (!rows.length) return;
+    let stale = nodes;
+    if (!stale) {
+      const { rows: listed } = await this.pool.query<{ id: string }>(
+        `SELECT id::text FROM ${table} WHERE meta->>'document_id' = $1`,
+        [documentId],
+      );
+      if (!listed.length) return;
+      const keep = new Set(await currentNodes(this.stack, documentId));
+      stale = listed.map((r) => r.id).filter((id) => !keep.has(id));
+    }
+    if (stale.length)
+      await this.pool.query(`DELETE FROM ${table} WHERE meta->>'document_id' = $1 AND id = ANY($2::uuid[])`, [
+        documentId,
+        stale,
+      ]);
   }
 
   async search(datasetId: string, query: number[], topK: number): Promise<VectorHit[]> {

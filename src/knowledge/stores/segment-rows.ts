@@ -1,8 +1,9 @@
 /**
  * What the external vector stores (pgvector, Weaviate) share: the segment rows stay in the stack's
  * database, so an `add` reads them there and marks them completed there, a re-index's stale vectors
- * are found from the document's current segments, and a search keeps only the hits whose segment
- * and document are still enabled. Each store only reads and writes its own vectors.
+ * are found from the document's current segments (once per re-index, `dropDeleted`), and a search
+ * keeps only the hits whose segment and document are still enabled. Each store only reads and
+ * writes its own vectors.
  */
 import type pg from 'pg';
 import type { SegmentVector, VectorHit } from '../vector-store.js';
@@ -21,8 +22,6 @@ export interface SegmentsToAdd {
   byId: Map<string, SegmentRow>;
   /** The vectors whose segment still exists (a re-index may have replaced it meanwhile). */
   present: SegmentVector[];
-  /** The documents of those segments (their replaced vectors go after the add). */
-  documentIds: string[];
 }
 
 export async function segmentsToAdd(
@@ -36,20 +35,24 @@ export async function segmentsToAdd(
     [datasetId, vectors.map((v) => v.segmentId)],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return {
-    byId,
-    present: vectors.filter((v) => byId.has(v.segmentId)),
-    documentIds: [...new Set(rows.map((r) => r.document_id))],
-  };
+  return { byId, present: vectors.filter((v) => byId.has(v.segmentId)) };
 }
 
-/** After the store wrote their vectors: the segments are completed, the dataset's vectors changed. */
-export async function markAdded(stack: pg.Pool, datasetId: string, present: SegmentVector[]): Promise<void> {
-  await stack.query(
-    `UPDATE document_segments SET status = 'completed', completed_at = now(), updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])`,
-    [datasetId, present.map((v) => v.segmentId)],
+/**
+ * After the store wrote their vectors: the segments are completed, the dataset's vectors changed.
+ * Answers the vector ids (nodes) of the segments deleted since `segmentsToAdd` read them (a
+ * re-index or a segment delete in between, whose own cleanup may have run before this write): the
+ * store drops those, so no vector outlives its segment, without re-reading the document.
+ */
+export async function markAdded(stack: pg.Pool, datasetId: string, added: SegmentsToAdd): Promise<string[]> {
+  const { rows } = await stack.query<{ id: string }>(
+    `UPDATE document_segments SET status = 'completed', completed_at = now(), updated_at = now() WHERE dataset_id = $1 AND id = ANY($2::uuid[])
+     RETURNING id`,
+    [datasetId, added.present.map((v) => v.segmentId)],
   );
   await touchVectors(stack, datasetId);
+  const still = new Set(rows.map((r) => r.id));
+  return added.present.filter((v) => !still.has(v.segmentId)).map((v) => added.byId.get(v.segmentId)!.node);
 }
 
 /** The vector ids a document's segments have now: a store's other vectors of it are stale. */

@@ -30,6 +30,8 @@ export interface WeaviateCollection {
     ): Promise<{ objects: WeaviateObject[] }>;
     fetchObjects(opts: {
       filters?: WeaviateFilter;
+      /** The cursor API: the objects in id order after this id; Weaviate takes no filter with it. */
+      after?: string;
       limit: number;
       returnProperties: string[];
     }): Promise<{ objects: WeaviateObject[] }>;

@@ -3,6 +3,7 @@ import type { SegmentVector, VectorHit, VectorStore } from '../vector-store.js';
 import {
   collectionConfig,
   collectionName,
+  DOCUMENT_PROPERTY,
   documentFilter,
   idsFilter,
   scoreFromDistance,
@@ -24,8 +25,10 @@ export interface WeaviateOptions {
 }
 
 const SEARCH_MAX = 1000;
-/** Weaviate's default QUERY_MAXIMUM_RESULTS. */
+/** Weaviate's default QUERY_MAXIMUM_RESULTS: the most objects a query returns. */
 const LIST_MAX = 10_000;
+/** Ids per batch delete (one ContainsAny filter). */
+const DELETE_BATCH = 1000;
 
 /**
  * VECTOR_STORE=weaviate with the official client: one collection per dataset as Dify lays it out
@@ -93,7 +96,8 @@ export class WeaviateStore implements VectorStore {
 
   async add(datasetId: string, vectors: SegmentVector[]): Promise<void> {
     if (!vectors.length) return;
-    const { byId, present, documentIds } = await segmentsToAdd(this.stack, datasetId, vectors);
+    const added = await segmentsToAdd(this.stack, datasetId, vectors);
+    const { byId, present } = added;
     if (!present.length) return; // the segments were replaced or deleted meanwhile
     const name = collectionName(datasetId);
     await this.run(async (client) => {
@@ -125,9 +129,11 @@ export class WeaviateStore implements VectorStore {
           if (result.hasErrors) rejected.push(...Object.values(result.errors).map((e) => e.message));
       }
       if (rejected.length) throw new Error(`Weaviate rejected ${rejected.length} object(s): ${rejected[0]}`);
-      await this.dropReplaced(client, name, documentIds);
     });
-    await markAdded(this.stack, datasetId, present);
+    // Segments deleted while this batch was written: their objects go (the rest of a re-index's
+    // stale objects are dropped once, after its last batch: dropDeleted).
+    const gone = await markAdded(this.stack, datasetId, added);
+    if (gone.length) await this.run((client) => this.deleteIds(client, name, gone));
   }
 
   /** Weaviate's answer for a collection that is gone (dropped behind the cache): forgotten, nothing there. */
@@ -172,26 +178,57 @@ export class WeaviateStore implements VectorStore {
     }
   }
 
-  /** A re-index gives a document new segments: its objects for segments that no longer exist go. */
-  private async dropReplaced(client: WeaviateClient, name: string, documentIds: string[]): Promise<void> {
+  /** Deletes objects by id, in batches a batch delete removes whole (at most QUERY_MAXIMUM_RESULTS). */
+  private async deleteIds(client: WeaviateClient, name: string, ids: string[]): Promise<void> {
     const collection = client.collections.use(name);
-    for (const documentId of documentIds) {
-      const keep = new Set(await currentNodes(this.stack, documentId));
-      // ContainsNone needs Weaviate 1.32: list the document's objects and delete the stale ones by id.
-      const existing = await collection.query.fetchObjects({
-        filters: documentFilter(collection.filter, documentId),
-        limit: LIST_MAX,
-        returnProperties: [],
-      });
-      const stale = existing.objects.map((o) => o.uuid).filter((id) => !keep.has(id));
-      if (stale.length) await collection.data.deleteMany(idsFilter(collection.filter, stale));
-    }
+    for (let i = 0; i < ids.length; i += DELETE_BATCH)
+      await collection.data.deleteMany(idsFilter(collection.filter, ids.slice(i, i + DELETE_BATCH)));
   }
 
-  async dropDeleted(datasetId: string, documentId: string): Promise<void> {
+  /**
+   * The document's objects whose segments no longer exist. ContainsNone needs Weaviate 1.32: the
+   * document's objects are listed (one filtered query) and the stale ones deleted by id (none: no
+   * call). A listing cut at QUERY_MAXIMUM_RESULTS (a filtered query cannot page past it) is done
+   * again over the whole collection with the cursor API (`after`, which takes no filter), so no
+   * document is too large.
+   */
+  private async dropReplaced(client: WeaviateClient, name: string, documentId: string): Promise<void> {
+    const collection = client.collections.use(name);
+    const listed = await collection.query
+      .fetchObjects({ filters: documentFilter(collection.filter, documentId), limit: LIST_MAX, returnProperties: [] })
+      .catch((error: unknown) => this.gone(name, error));
+    if (!listed) return; // the collection was dropped meanwhile: nothing of the document is left
+    let ids = listed.objects.map((o) => o.uuid);
+    if (ids.length >= LIST_MAX) {
+      ids = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await collection.query.fetchObjects({
+          after,
+          limit: LIST_MAX,
+          returnProperties: [DOCUMENT_PROPERTY],
+        });
+        for (const o of page.objects) if (o.properties[DOCUMENT_PROPERTY] === documentId) ids.push(o.uuid);
+        if (page.objects.length < LIST_MAX) break;
+        after = page.objects[page.objects.length - 1]!.uuid;
+      }
+    }
+    if (!ids.length) return;
+    // Read after the listing: a segment made meanwhile (its row precedes its object) is never taken
+    // for stale, and a node missing from the rows stays dead (re-indexing mints new ones).
+    const keep = new Set(await currentNodes(this.stack, documentId));
+    const stale = ids.filter((id) => !keep.has(id));
+    await this.deleteIds(client, name, stale);
+  }
+
+  async dropDeleted(datasetId: string, documentId: string, nodes?: string[]): Promise<void> {
+    if (nodes && !nodes.length) return;
     const name = collectionName(datasetId);
     await this.run(async (client) => {
-      if (await this.exists(client, name)) await this.dropReplaced(client, name, [documentId]);
+      if (!(await this.exists(client, name))) return;
+      // Known segments: their objects by id (their node ids are UUIDs only this document uses).
+      if (nodes) await this.deleteIds(client, name, nodes);
+      else await this.dropReplaced(client, name, documentId);
     });
   }
 
