@@ -102,6 +102,15 @@ async function printPgStats() {
     say('| calls | ms/call | rows/call | statement |');
     say('|---|---|---|---|');
     for (const r of rows) say(`| ${r.calls} | ${r.ms} | ${r.rows} | \`${r.query}\` |`);
+    // Updates that rewrote no index entry (HOT: the new row version fits the old one's page).
+    const tables = await client.query(
+      `SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
+        WHERE relname IN ('messages', 'conversations') ORDER BY relname`,
+    );
+    say();
+    say('| table | inserts | updates | of them HOT |');
+    say('|---|---|---|---|');
+    for (const t of tables.rows) say(`| ${t.relname} | ${t.n_tup_ins} | ${t.n_tup_upd} | ${t.n_tup_hot_upd} |`);
   } finally {
     await client.end();
   }

@@ -1,9 +1,8 @@
 /**
- * Calls of one statement sent together, as PostgreSQL's group commit does for WAL flushes: while
- * `inFlight` batches are out, new calls wait and leave together in one statement. An idle process
- * sends each call on the next turn of the event loop, alone, through `one` (the single-row
- * statement); a busy one sends a batch through `many`: one round trip, one commit, one backend
- * woken for all of them, instead of one each.
+ * Calls of one statement sent together. The calls made during one turn of the event loop (answers
+ * that arrived together, requests read together) leave at its end in one statement: a busy process
+ * sends one round trip, one commit and wakes one backend for all of them, instead of one each; an
+ * idle one sends each call alone through `one`, the single-row statement, as before.
  *
  * Each caller still learns its own outcome: when `many` fails, every call of the batch is sent
  * again through `one`, so an error reaches only the call that caused it; `many` may also hand a
@@ -12,14 +11,13 @@
 
 /** A result of `many`: this call is sent again through `one`. */
 export const ALONE: unique symbol = Symbol('alone');
+
 export interface CoalescerOptions<I, O> {
   /** The statement for one call. */
   one: (item: I) => Promise<O>;
   /** The statement for several: results in the order of `items`. */
   many: (items: I[]) => Promise<Array<O | typeof ALONE>>;
-  /** Batches out at once. @default 1 */
-  inFlight?: number;
-  /** Most calls in one batch. @default 64 */
+  /** Most calls in one statement. @default 64 */
   maxBatch?: number;
 }
 
@@ -30,10 +28,8 @@ interface Waiting<I, O> {
 }
 
 export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): (item: I) => Promise<O> {
-  const { one, many, inFlight = 1, maxBatch = 64 } = options;
-  const waiting: Array<Waiting<I, O>> = [];
-  let out = 0;
-  let scheduled = false;
+  const { one, many, maxBatch = 64 } = options;
+  let waiting: Array<Waiting<I, O>> = [];
 
   const send = async (batch: Array<Waiting<I, O>>): Promise<void> => {
     let results: Array<O | typeof ALONE> = [];
@@ -51,24 +47,17 @@ export function createCoalescer<I, O>(options: CoalescerOptions<I, O>): (item: I
     );
   };
 
-  const drain = (): void => {
-    scheduled = false;
-    while (out < inFlight && waiting.length > 0) {
-      out++;
-      void send(waiting.splice(0, maxBatch)).finally(() => {
-        out--;
-        drain();
-      });
-    }
+  const flush = (): void => {
+    const turn = waiting;
+    waiting = [];
+    for (let at = 0; at < turn.length; at += maxBatch) void send(turn.slice(at, at + maxBatch));
   };
 
   return (item) =>
     new Promise<O>((resolve, reject) => {
+      // The first call of a turn schedules the flush at its end (setImmediate: after the I/O
+      // callbacks of this turn, so the calls they make join).
+      if (waiting.length === 0) setImmediate(flush);
       waiting.push({ item, resolve, reject });
-      // The calls made during this turn of the event loop (answers that arrived together) join.
-      if (!scheduled && out < inFlight) {
-        scheduled = true;
-        setImmediate(drain);
-      }
     });
 }

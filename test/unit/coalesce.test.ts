@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ALONE, createCoalescer } from '../../src/db/coalesce.js';
 
 /** A statement runner that records each call and answers when told to. */
-function recorder(opts: { failMany?: (items: number[]) => boolean; aloneFor?: number[] } = {}) {
+function recorder(opts: { failMany?: (items: number[]) => boolean; aloneFor?: number[]; maxBatch?: number } = {}) {
   const sent: Array<{ kind: 'one' | 'many'; items: number[] }> = [];
   const release: Array<() => void> = [];
   const held = () => new Promise<void>((resolve) => release.push(resolve));
@@ -19,6 +19,7 @@ function recorder(opts: { failMany?: (items: number[]) => boolean; aloneFor?: nu
       if (opts.failMany?.(items)) throw new Error('batch failed');
       return items.map((i) => (opts.aloneFor?.includes(i) ? ALONE : `many:${i}`));
     },
+    ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
   /** Lets every statement sent so far answer, and waits for the next ones to be sent. */
   const answer = async () => {
@@ -45,15 +46,35 @@ describe('createCoalescer: calls of one statement sent together', () => {
     expect(r.sent).toEqual([{ kind: 'one', items: [1] }]);
   });
 
-  it('sends the calls of one turn together, and the calls made while a batch is out in the next one', async () => {
+  it("sends the calls of one turn of the event loop together, and the next turn's in their own batch", async () => {
     const r = recorder();
     const first = [r.call(1), r.call(2), r.call(3)];
     await new Promise((resolve) => setImmediate(resolve));
+    expect(r.sent).toEqual([{ kind: 'many', items: [1, 2, 3] }]);
+    // The first batch is still out: the next turn's calls do not wait for it.
     const later = [r.call(4), r.call(5)];
-    expect(r.sent).toEqual([{ kind: 'many', items: [1, 2, 3] }]); // 4 and 5 wait for the batch out
-    await r.answer();
-    expect(r.sent.at(-1)).toEqual({ kind: 'many', items: [4, 5] });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.sent).toEqual([
+      { kind: 'many', items: [1, 2, 3] },
+      { kind: 'many', items: [4, 5] },
+    ]);
     expect(await r.settle([...first, ...later])).toEqual(['many:1', 'many:2', 'many:3', 'many:4', 'many:5']);
+  });
+
+  it('cuts a turn into statements of at most maxBatch calls', async () => {
+    const r = recorder({ maxBatch: 2 });
+    expect(await r.settle([1, 2, 3, 4, 5].map((i) => r.call(i)))).toEqual([
+      'many:1',
+      'many:2',
+      'many:3',
+      'many:4',
+      'one:5',
+    ]);
+    expect(r.sent).toEqual([
+      { kind: 'many', items: [1, 2] },
+      { kind: 'many', items: [3, 4] },
+      { kind: 'one', items: [5] },
+    ]);
   });
 
   it('sends every call of a failed batch again alone, so only the bad one fails', async () => {
