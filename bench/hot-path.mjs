@@ -7,7 +7,8 @@
 // Usage: npm run build && node bench/hot-path.mjs [runs=3] [seconds=10]
 //   BENCH_PROFILE=DIR  also writes a CPU profile of each api process to DIR (node --cpu-prof) over
 //                      one extra wrk run of the app list; open it in Chrome DevTools or summarise
-//                      it with `node bench/profile-top.mjs DIR/*.cpuprofile`.
+//                      it with `node bench/profile-top.mjs DIR/*.cpuprofile`; BENCH_PROFILE_PATH=/health
+//                      profiles the /health run instead.
 // Needs wrk, python3-flask, gunicorn, python3-gevent, python3-psycopg2, python3-sqlalchemy,
 // python3-jwt (Debian) and postgresql-15 binaries.
 import { spawn } from 'node:child_process';
@@ -111,7 +112,9 @@ try {
         for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
       }
       if (profiling) {
-        await wrk(`${url}/console/api/apps`, token);
+        // BENCH_PROFILE_PATH=/health profiles that endpoint's run instead.
+        const target = process.env.BENCH_PROFILE_PATH ?? '/console/api/apps';
+        await wrk(`${url}${target}`, target === '/health' ? undefined : token);
       } else {
         const pids = { serverPid: server.pid, pgPid: pg.pid() };
         results.push({ stack: 'difyctl', ...(await measure('GET /health', `${url}/health`, pids)) });
@@ -204,4 +207,7 @@ for (const name of ['GET /health', 'GET /console/api/apps (auth)']) {
     );
   }
 }
-if (profileDir) console.log(`CPU profiles of the api processes (one app-list run): ${profileDir}`);
+if (profileDir)
+  console.log(
+    `CPU profiles of the api processes (one run of ${process.env.BENCH_PROFILE_PATH ?? 'the app list'}): ${profileDir}`,
+  );
