@@ -62,6 +62,16 @@ describe('rows of generations written together', () => {
     await llm?.close();
   });
 
+  /** `n` new conversations started in one turn (queries `label 0`…), call `bad` with `change`: each outcome. */
+  const startTogether = (label: string, n: number, bad: number, change: Partial<NewRecords>) => {
+    statements.length = 0;
+    return Promise.allSettled(
+      Array.from({ length: n }, (_, i) =>
+        createRecords(pool, { ...base, query: `${label} ${i}`, ...(i === bad ? change : {}) }),
+      ),
+    );
+  };
+
   const usage = {
     prompt_tokens: 3,
     prompt_unit_price: '0.15',
@@ -128,12 +138,9 @@ describe('rows of generations written together', () => {
   });
 
   it('fails only the call whose app config was replaced, and writes the rest of its batch', async () => {
-    statements.length = 0;
-    const stale = '00000000-0000-4000-8000-000000000001';
-    const calls = Array.from({ length: 6 }, (_, i) =>
-      createRecords(pool, { ...base, query: `stale batch ${i}`, ...(i === 2 ? { appModelConfigId: stale } : {}) }),
-    );
-    const settled = await Promise.allSettled(calls);
+    const settled = await startTogether('stale batch', 6, 2, {
+      appModelConfigId: '00000000-0000-4000-8000-000000000001',
+    });
     expect(settled.map((s) => s.status)).toEqual([
       'fulfilled',
       'fulfilled',
@@ -157,12 +164,7 @@ describe('rows of generations written together', () => {
   });
 
   it('fails only the call that breaks the batch (an unknown end user), each other call written on its own', async () => {
-    statements.length = 0;
-    const unknown = '00000000-0000-4000-8000-000000000002';
-    const calls = Array.from({ length: 5 }, (_, i) =>
-      createRecords(pool, { ...base, query: `fk batch ${i}`, ...(i === 4 ? { endUserId: unknown } : {}) }),
-    );
-    const settled = await Promise.allSettled(calls);
+    const settled = await startTogether('fk batch', 5, 4, { endUserId: '00000000-0000-4000-8000-000000000002' });
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect((settled[4] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' }); // foreign key
     expect(statements.filter((s) => s === 'apps.records.start-many')).toHaveLength(1);
