@@ -88,9 +88,10 @@ export async function ask(question: string): Promise<string> {
 
 /** A password typed on the terminal without echo (Ctrl-C interrupts). */
 export async function askSecret(question: string): Promise<string> {
-  process.stderr.write(question);
   const stdin = process.stdin;
+  // Echo off before the prompt shows: what is typed the moment the prompt appears is not echoed either.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   try {
     return await new Promise<string>((resolve, reject) => {
