@@ -65,64 +65,119 @@ export interface CreatedRecords {
   createdAt: Date;
 }
 
-const starters = new WeakMap<pg.Pool, (input: NewRecords) => Promise<CreatedRecords>>();
+type WriteRecords = (input: NewRecords) => Promise<CreatedRecords>;
+const writers = new WeakMap<pg.Pool, { start: WriteRecords; next: WriteRecords }>();
 
 /**
  * Writes the conversation (when new), the message row and its files in one statement (atomic, one
- * round trip); returns their ids and the creation time. New conversations without files that start
- * while another such statement is out are written together in the next one (createCoalescer).
+ * round trip); returns their ids and the creation time. Messages without files made during one turn
+ * of the event loop are written together, one statement for the new conversations and one for the
+ * continued ones (createCoalescer).
  * @throws StaleAppConfig when the app no longer points at `appModelConfigId` (a new conversation) or
  *   is no longer in service: nothing is written
+ * @throws AppRequestError 404 when the conversation vanished meanwhile
  */
 export async function createRecords(db: pg.Pool, input: NewRecords): Promise<CreatedRecords> {
-  if (input.conversation || input.files?.length) return writeRecords(db, input);
-  let start = starters.get(db);
-  if (!start) {
-    start = createCoalescer({ one: (one) => writeRecords(db, one), many: (many) => startConversations(db, many) });
-    starters.set(db, start);
+  if (input.files?.length) return writeRecords(db, input);
+  let writer = writers.get(db);
+  if (!writer) {
+    const one = (single: NewRecords) => writeRecords(db, single);
+    writer = {
+      start: createCoalescer({ one, many: (many) => writeBatch(db, START_BATCH, many) }),
+      next: createCoalescer({ one, many: (many) => writeBatch(db, CONTINUE_BATCH, many) }),
+    };
+    writers.set(db, writer);
   }
-  return start(input);
+  return input.conversation ? writer.next(input) : writer.start(input);
 }
 
-// New conversations' first messages, without files, the values as one array per column. Each row
-// keeps the guard of the single statement: a row whose app left service or moved to another config
-// is not written (and is sent again alone, to fail there with its own error).
-const START_MANY = `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
-                                              $8::uuid[], $9::text[], $10::uuid[], $11::uuid[])
-                        AS v(app_id, config_id, provider, model, mode, inputs, query, end_user, introduction, conversation_id, message_id)),
-     ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal' AND a.app_model_config_id = v.config_id),
-     c AS (INSERT INTO conversations (id, app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
-           SELECT conversation_id, app_id, config_id, provider, model, mode, $12::text, inputs, introduction, 'normal', 'service-api', 'api', end_user, 1 FROM ok
-           RETURNING id),
-     m AS (INSERT INTO messages (id, app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
+interface Batch {
+  name: string;
+  text: string;
+  /** The statement's values: one array per column of `v`. */
+  values: (rows: Array<{ input: NewRecords; ids: Omit<CreatedRecords, 'createdAt'> }>) => unknown[];
+}
+
+// The message of each `ok` row whose conversation `c` wrote, in both batched statements. Each row keeps
+// the guard of the single statement: a row whose app left service (or, for a new conversation, moved
+// to another config) or whose conversation is gone is not written, and is sent again alone, to fail
+// there with its own error.
+const BATCH_MESSAGES = `m AS (INSERT INTO messages (id, app_id, conversation_id, parent_message_id, model_provider, model_id, inputs, query, message, answer, currency, status,
                                  invoke_from, from_source, from_end_user_id, message_unit_price, answer_unit_price)
-           SELECT ok.message_id, ok.app_id, c.id, $13::uuid, ok.provider, ok.model, ok.inputs, ok.query, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', ok.end_user, 0, 0
+           SELECT ok.message_id, ok.app_id, c.id, '${UUID_NIL}'::uuid, ok.provider, ok.model, ok.inputs, ok.query, '[]'::jsonb, '', 'USD', 'normal', 'service-api', 'api', ok.end_user, 0, 0
              FROM ok JOIN c ON c.id = ok.conversation_id
            RETURNING id, created_at)
 SELECT m.id, m.created_at FROM m`;
 
-async function startConversations(db: pg.Pool, inputs: NewRecords[]): Promise<Array<CreatedRecords | typeof ALONE>> {
-  const ids = inputs.map(() => ({ conversationId: randomUUID(), messageId: randomUUID() }));
-  const { rows } = await db.query<{ id: string; created_at: Date }>({
-    name: 'apps.records.start-many',
-    text: START_MANY,
-    values: [
-      inputs.map((i) => i.appId),
-      inputs.map((i) => i.appModelConfigId),
-      inputs.map((i) => i.provider),
-      inputs.map((i) => i.model),
-      inputs.map((i) => i.mode),
-      inputs.map((i) => JSON.stringify(i.inputs)),
-      inputs.map((i) => i.query),
-      inputs.map((i) => i.endUserId),
-      inputs.map((i) => i.introduction),
-      ids.map((i) => i.conversationId),
-      ids.map((i) => i.messageId),
-      DEFAULT_CONVERSATION_NAME,
-      UUID_NIL,
-    ],
+/** New conversations and their first messages. */
+const START_BATCH: Batch = {
+  name: 'apps.records.start-many',
+  text: `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
+                                      $8::uuid[], $9::text[], $10::uuid[], $11::uuid[])
+                AS v(app_id, config_id, provider, model, mode, inputs, query, end_user, introduction, conversation_id, message_id)),
+     ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal' AND a.app_model_config_id = v.config_id),
+     c AS (INSERT INTO conversations (id, app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
+           SELECT conversation_id, app_id, config_id, provider, model, mode, $12::text, inputs, introduction, 'normal', 'service-api', 'api', end_user, 1 FROM ok
+           RETURNING id),
+     ${BATCH_MESSAGES}`,
+  values: (rows) => [
+    rows.map((r) => r.input.appId),
+    rows.map((r) => r.input.appModelConfigId),
+    rows.map((r) => r.input.provider),
+    rows.map((r) => r.input.model),
+    rows.map((r) => r.input.mode),
+    rows.map((r) => JSON.stringify(r.input.inputs)),
+    rows.map((r) => r.input.query),
+    rows.map((r) => r.input.endUserId),
+    rows.map((r) => r.input.introduction),
+    rows.map((r) => r.ids.conversationId),
+    rows.map((r) => r.ids.messageId),
+    DEFAULT_CONVERSATION_NAME,
+  ],
+};
+
+/** The next messages of existing conversations (each conversation's dialogue count goes up by one). */
+const CONTINUE_BATCH: Batch = {
+  name: 'apps.records.continue-many',
+  text: `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[])
+                AS v(app_id, provider, model, inputs, query, end_user, conversation_id, message_id)),
+     ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal'),
+     c AS (UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now()
+             FROM ok WHERE conversations.id = ok.conversation_id
+           RETURNING conversations.id),
+     ${BATCH_MESSAGES}`,
+  values: (rows) => [
+    rows.map((r) => r.input.appId),
+    rows.map((r) => r.input.provider),
+    rows.map((r) => r.input.model),
+    rows.map((r) => JSON.stringify(r.input.inputs)),
+    rows.map((r) => r.input.query),
+    rows.map((r) => r.input.endUserId),
+    rows.map((r) => r.ids.conversationId),
+    rows.map((r) => r.ids.messageId),
+  ],
+};
+
+async function writeBatch(
+  db: pg.Pool,
+  batch: Batch,
+  inputs: NewRecords[],
+): Promise<Array<CreatedRecords | typeof ALONE>> {
+  const ids = inputs.map((input) => ({
+    conversationId: input.conversation?.id ?? randomUUID(),
+    messageId: randomUUID(),
+  }));
+  // Two messages of one conversation in one statement would share a creation time (the order of its
+  // history): the later ones go alone.
+  const rows = inputs
+    .map((input, at) => ({ input, ids: ids[at]! }))
+    .filter((row, at) => ids.findIndex((other) => other.conversationId === row.ids.conversationId) === at);
+  const { rows: written } = await db.query<{ id: string; created_at: Date }>({
+    name: batch.name,
+    text: batch.text,
+    values: batch.values(rows),
   });
-  const createdAt = new Map(rows.map((r) => [r.id, r.created_at]));
+  const createdAt = new Map(written.map((r) => [r.id, r.created_at]));
   return ids.map((i) => {
     const at = createdAt.get(i.messageId);
     return at ? { ...i, createdAt: at } : ALONE;

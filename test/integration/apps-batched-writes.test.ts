@@ -171,4 +171,46 @@ describe('rows of generations written together', () => {
     const written = await h.sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE query LIKE 'fk batch %'`);
     expect(Number(written[0]!.n)).toBe(4);
   });
+
+  it('writes next messages of several conversations together; a second message of one conversation and a vanished conversation go alone', async () => {
+    const started = await Promise.all(
+      [0, 1, 2].map((i) => createRecords(pool, { ...base, query: `thread ${i} first` })),
+    );
+    // One conversation is gone (deleted by the cascade of its row) before its next message is written.
+    await h.sql(`DELETE FROM conversations WHERE id = '${started[2]!.conversationId}'`);
+    statements.length = 0;
+    const next = (at: number, query: string) =>
+      createRecords(pool, {
+        ...base,
+        query,
+        conversation: {
+          id: started[at]!.conversationId,
+          appModelConfigId: base.appModelConfigId,
+          inputs: {},
+          isNew: false,
+        },
+      });
+    const settled = await Promise.allSettled([
+      next(0, 'thread 0 second'),
+      next(1, 'thread 1 second'),
+      next(0, 'thread 0 third'),
+      next(2, 'thread 2 second'),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ status: 404, code: 'not_found' });
+    // One statement for threads 0 and 1; thread 0's third message and the vanished thread 2 alone.
+    expect(statements).toEqual(['apps.records.continue-many', 'apps.records.continue', 'apps.records.continue']);
+    const rows = await h.sql<{ query: string; conversation_id: string; dialogue_count: number; at: string }>(
+      `SELECT m.query, m.conversation_id, c.dialogue_count, m.created_at::text AS at
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.query LIKE 'thread % second' OR m.query LIKE 'thread % third' ORDER BY m.query`,
+    );
+    expect(rows.map((r) => [r.query, r.conversation_id, r.dialogue_count])).toEqual([
+      ['thread 0 second', started[0]!.conversationId, 3],
+      ['thread 0 third', started[0]!.conversationId, 3],
+      ['thread 1 second', started[1]!.conversationId, 2],
+    ]);
+    // The two messages of one conversation keep distinct creation times (the order of its history).
+    expect(rows[0]!.at).not.toBe(rows[1]!.at);
+  });
 });
