@@ -91,12 +91,43 @@ export async function createRecords(db: pg.Pool, input: NewRecords): Promise<Cre
   return input.conversation ? writer.next(input) : writer.start(input);
 }
 
+/** A message of a batch with the ids it will have. */
+interface BatchRow {
+  input: NewRecords;
+  ids: Omit<CreatedRecords, 'createdAt'>;
+}
+
+/** A column of a batch's rows `v`: its name, its PostgreSQL type and each row's value. */
+type Column = [name: string, type: string, value: (row: BatchRow) => unknown];
+
+const COLUMN = {
+  appId: ['app_id', 'uuid', (r) => r.input.appId],
+  configId: ['config_id', 'uuid', (r) => r.input.appModelConfigId],
+  provider: ['provider', 'text', (r) => r.input.provider],
+  model: ['model', 'text', (r) => r.input.model],
+  mode: ['mode', 'text', (r) => r.input.mode],
+  inputs: ['inputs', 'jsonb', (r) => JSON.stringify(r.input.inputs)],
+  query: ['query', 'text', (r) => r.input.query],
+  endUser: ['end_user', 'uuid', (r) => r.input.endUserId],
+  introduction: ['introduction', 'text', (r) => r.input.introduction],
+  conversationId: ['conversation_id', 'uuid', (r) => r.ids.conversationId],
+  messageId: ['message_id', 'uuid', (r) => r.ids.messageId],
+} satisfies Record<string, Column>;
+
 interface Batch {
   name: string;
+  columns: Column[];
   text: string;
-  /** The statement's values: one array per column of `v`. */
-  values: (rows: Array<{ input: NewRecords; ids: Omit<CreatedRecords, 'createdAt'> }>) => unknown[];
 }
+
+/** A batched statement: its rows `v` (one array parameter per column, in order), then `rest`. */
+const batch = (name: string, columns: Column[], rest: string): Batch => ({
+  name,
+  columns,
+  text: `WITH v AS (SELECT * FROM unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+                AS v(${columns.map(([column]) => column).join(', ')})),
+     ${rest}`,
+});
 
 // The message of each `ok` row whose conversation `c` wrote, in both batched statements. Each row keeps
 // the guard of the single statement: a row whose app left service (or, for a new conversation, moved
@@ -110,57 +141,51 @@ const BATCH_MESSAGES = `m AS (INSERT INTO messages (id, app_id, conversation_id,
 SELECT m.id, m.created_at FROM m`;
 
 /** New conversations and their first messages. */
-const START_BATCH: Batch = {
-  name: 'apps.records.start-many',
-  text: `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
-                                      $8::uuid[], $9::text[], $10::uuid[], $11::uuid[])
-                AS v(app_id, config_id, provider, model, mode, inputs, query, end_user, introduction, conversation_id, message_id)),
-     ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal' AND a.app_model_config_id = v.config_id),
+const START_BATCH = batch(
+  'apps.records.start-many',
+  [
+    COLUMN.appId,
+    COLUMN.configId,
+    COLUMN.provider,
+    COLUMN.model,
+    COLUMN.mode,
+    COLUMN.inputs,
+    COLUMN.query,
+    COLUMN.endUser,
+    COLUMN.introduction,
+    COLUMN.conversationId,
+    COLUMN.messageId,
+  ],
+  `ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal' AND a.app_model_config_id = v.config_id),
      c AS (INSERT INTO conversations (id, app_id, app_model_config_id, model_provider, model_id, mode, name, inputs, introduction, status, invoke_from, from_source, from_end_user_id, dialogue_count)
-           SELECT conversation_id, app_id, config_id, provider, model, mode, $12::text, inputs, introduction, 'normal', 'service-api', 'api', end_user, 1 FROM ok
+           SELECT conversation_id, app_id, config_id, provider, model, mode, '${DEFAULT_CONVERSATION_NAME}', inputs, introduction, 'normal', 'service-api', 'api', end_user, 1 FROM ok
            RETURNING id),
      ${BATCH_MESSAGES}`,
-  values: (rows) => [
-    rows.map((r) => r.input.appId),
-    rows.map((r) => r.input.appModelConfigId),
-    rows.map((r) => r.input.provider),
-    rows.map((r) => r.input.model),
-    rows.map((r) => r.input.mode),
-    rows.map((r) => JSON.stringify(r.input.inputs)),
-    rows.map((r) => r.input.query),
-    rows.map((r) => r.input.endUserId),
-    rows.map((r) => r.input.introduction),
-    rows.map((r) => r.ids.conversationId),
-    rows.map((r) => r.ids.messageId),
-    DEFAULT_CONVERSATION_NAME,
-  ],
-};
+);
 
 /** The next messages of existing conversations (each conversation's dialogue count goes up by one). */
-const CONTINUE_BATCH: Batch = {
-  name: 'apps.records.continue-many',
-  text: `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[])
-                AS v(app_id, provider, model, inputs, query, end_user, conversation_id, message_id)),
-     ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal'),
+const CONTINUE_BATCH = batch(
+  'apps.records.continue-many',
+  [
+    COLUMN.appId,
+    COLUMN.provider,
+    COLUMN.model,
+    COLUMN.inputs,
+    COLUMN.query,
+    COLUMN.endUser,
+    COLUMN.conversationId,
+    COLUMN.messageId,
+  ],
+  `ok AS (SELECT v.* FROM v JOIN apps a ON a.id = v.app_id AND a.status = 'normal'),
      c AS (UPDATE conversations SET dialogue_count = dialogue_count + 1, updated_at = now()
              FROM ok WHERE conversations.id = ok.conversation_id
            RETURNING conversations.id),
      ${BATCH_MESSAGES}`,
-  values: (rows) => [
-    rows.map((r) => r.input.appId),
-    rows.map((r) => r.input.provider),
-    rows.map((r) => r.input.model),
-    rows.map((r) => JSON.stringify(r.input.inputs)),
-    rows.map((r) => r.input.query),
-    rows.map((r) => r.input.endUserId),
-    rows.map((r) => r.ids.conversationId),
-    rows.map((r) => r.ids.messageId),
-  ],
-};
+);
 
 async function writeBatch(
   db: pg.Pool,
-  batch: Batch,
+  statement: Batch,
   inputs: NewRecords[],
 ): Promise<Array<CreatedRecords | typeof ALONE>> {
   const ids = inputs.map((input) => ({
@@ -173,9 +198,9 @@ async function writeBatch(
     .map((input, at) => ({ input, ids: ids[at]! }))
     .filter((row, at) => ids.findIndex((other) => other.conversationId === row.ids.conversationId) === at);
   const { rows: written } = await db.query<{ id: string; created_at: Date }>({
-    name: batch.name,
-    text: batch.text,
-    values: batch.values(rows),
+    name: statement.name,
+    text: statement.text,
+    values: statement.columns.map(([, , value]) => rows.map(value)),
   });
   const createdAt = new Map(written.map((r) => [r.id, r.created_at]));
   return ids.map((i) => {
