@@ -65,8 +65,27 @@ export interface CreatedRecords {
   createdAt: Date;
 }
 
-type WriteRecords = (input: NewRecords) => Promise<CreatedRecords>;
-const writers = new WeakMap<pg.Pool, { start: WriteRecords; next: WriteRecords }>();
+/** A pool's writers of the rows of generations, each sending the calls of one event-loop turn together. */
+interface Writers {
+  start: (input: NewRecords) => Promise<CreatedRecords>;
+  next: (input: NewRecords) => Promise<CreatedRecords>;
+  finish: (outcome: MessageOutcome) => Promise<void>;
+}
+const writers = new WeakMap<pg.Pool, Writers>();
+
+function writersOf(db: pg.Pool): Writers {
+  let w = writers.get(db);
+  if (!w) {
+    const one = (single: NewRecords) => writeRecords(db, single);
+    w = {
+      start: createCoalescer({ one, many: (many) => writeBatch(db, START_BATCH, many) }),
+      next: createCoalescer({ one, many: (many) => writeBatch(db, CONTINUE_BATCH, many) }),
+      finish: createCoalescer({ one: (outcome) => finishOne(db, outcome), many: (many) => finishMany(db, many) }),
+    };
+    writers.set(db, w);
+  }
+  return w;
+}
 
 /**
  * Writes the conversation (when new), the message row and its files in one statement (atomic, one
@@ -79,15 +98,7 @@ const writers = new WeakMap<pg.Pool, { start: WriteRecords; next: WriteRecords }
  */
 export async function createRecords(db: pg.Pool, input: NewRecords): Promise<CreatedRecords> {
   if (input.files?.length) return writeRecords(db, input);
-  let writer = writers.get(db);
-  if (!writer) {
-    const one = (single: NewRecords) => writeRecords(db, single);
-    writer = {
-      start: createCoalescer({ one, many: (many) => writeBatch(db, START_BATCH, many) }),
-      next: createCoalescer({ one, many: (many) => writeBatch(db, CONTINUE_BATCH, many) }),
-    };
-    writers.set(db, writer);
-  }
+  const writer = writersOf(db);
   return input.conversation ? writer.next(input) : writer.start(input);
 }
 
@@ -97,8 +108,16 @@ interface BatchRow {
   ids: Omit<CreatedRecords, 'createdAt'>;
 }
 
-/** A column of a batch's rows `v`: its name, its PostgreSQL type and each row's value. */
-type Column = [name: string, type: string, value: (row: BatchRow) => unknown];
+/** A column of a batched statement's rows `v`: its name, its PostgreSQL type and each row's value. */
+type Column<R> = [name: string, type: string, value: (row: R) => unknown];
+
+/** The rows `v` of a batched statement: one array parameter per column, in the columns' order. */
+const rowsOf = <R>(columns: Array<Column<R>>): string =>
+  `unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS v(${columns.map(([name]) => name).join(', ')})`;
+
+/** Each column's values over `rows`: the parameters of `rowsOf(columns)`. */
+const valuesOf = <R>(columns: Array<Column<R>>, rows: R[]): unknown[][] =>
+  columns.map(([, , value]) => rows.map(value));
 
 const COLUMN = {
   appId: ['app_id', 'uuid', (r) => r.input.appId],
@@ -112,20 +131,19 @@ const COLUMN = {
   introduction: ['introduction', 'text', (r) => r.input.introduction],
   conversationId: ['conversation_id', 'uuid', (r) => r.ids.conversationId],
   messageId: ['message_id', 'uuid', (r) => r.ids.messageId],
-} satisfies Record<string, Column>;
+} satisfies Record<string, Column<BatchRow>>;
 
 interface Batch {
   name: string;
-  columns: Column[];
+  columns: Array<Column<BatchRow>>;
   text: string;
 }
 
-/** A batched statement: its rows `v` (one array parameter per column, in order), then `rest`. */
-const batch = (name: string, columns: Column[], rest: string): Batch => ({
+/** A batched statement: its rows `v`, then `rest`. */
+const batch = (name: string, columns: Array<Column<BatchRow>>, rest: string): Batch => ({
   name,
   columns,
-  text: `WITH v AS (SELECT * FROM unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
-                AS v(${columns.map(([column]) => column).join(', ')})),
+  text: `WITH v AS (SELECT * FROM ${rowsOf(columns)}),
      ${rest}`,
 });
 
@@ -200,7 +218,7 @@ async function writeBatch(
   const { rows: written } = await db.query<{ id: string; created_at: Date }>({
     name: statement.name,
     text: statement.text,
-    values: statement.columns.map(([, , value]) => rows.map(value)),
+    values: valuesOf(statement.columns, rows),
   });
   const createdAt = new Map(written.map((r) => [r.id, r.created_at]));
   return ids.map((i) => {
@@ -297,59 +315,38 @@ function promptForSaving(prompt: PromptMessage[]): unknown[] {
   }));
 }
 
-/** The finishing statement's values of one outcome, in the order of its columns (FINISH_COLUMNS). */
-function finishValues(outcome: MessageOutcome): unknown[] {
-  const u = outcome.usage;
-  return [
-    outcome.messageId,
-    JSON.stringify(promptForSaving(outcome.prompt)),
-    u.prompt_tokens,
-    decimal(u.prompt_unit_price),
-    decimal(u.prompt_price_unit),
-    outcome.answer.replace(/\u0000/g, ''),
-    u.completion_tokens,
-    decimal(u.completion_unit_price),
-    decimal(u.completion_price_unit),
-    outcome.latencySeconds,
-    decimal(u.total_price),
-    u.currency || 'USD',
-    outcome.status,
-    outcome.error?.replace(/\u0000/g, '') ?? null,
-    JSON.stringify(outcome.metadata),
-  ];
-}
-
-/** The message columns a finished generation writes (after `id`), with their types. */
-const FINISH_COLUMNS: Array<[column: string, type: string]> = [
-  ['message', 'jsonb'],
-  ['message_tokens', 'integer'],
-  ['message_unit_price', 'numeric'],
-  ['message_price_unit', 'numeric'],
-  ['answer', 'text'],
-  ['answer_tokens', 'integer'],
-  ['answer_unit_price', 'numeric'],
-  ['answer_price_unit', 'numeric'],
-  ['provider_response_latency', 'double precision'],
-  ['total_price', 'numeric'],
-  ['currency', 'text'],
-  ['status', 'text'],
-  ['error', 'text'],
-  ['message_metadata', 'jsonb'],
+/** The message columns a finished generation writes, `id` first, with their types and values. */
+const FINISH_COLUMNS: Array<Column<MessageOutcome>> = [
+  ['id', 'uuid', (o) => o.messageId],
+  ['message', 'jsonb', (o) => JSON.stringify(promptForSaving(o.prompt))],
+  ['message_tokens', 'integer', (o) => o.usage.prompt_tokens],
+  ['message_unit_price', 'numeric', (o) => decimal(o.usage.prompt_unit_price)],
+  ['message_price_unit', 'numeric', (o) => decimal(o.usage.prompt_price_unit)],
+  ['answer', 'text', (o) => o.answer.replace(/\u0000/g, '')],
+  ['answer_tokens', 'integer', (o) => o.usage.completion_tokens],
+  ['answer_unit_price', 'numeric', (o) => decimal(o.usage.completion_unit_price)],
+  ['answer_price_unit', 'numeric', (o) => decimal(o.usage.completion_price_unit)],
+  ['provider_response_latency', 'double precision', (o) => o.latencySeconds],
+  ['total_price', 'numeric', (o) => decimal(o.usage.total_price)],
+  ['currency', 'text', (o) => o.usage.currency || 'USD'],
+  ['status', 'text', (o) => o.status],
+  ['error', 'text', (o) => o.error?.replace(/\u0000/g, '') ?? null],
+  ['message_metadata', 'jsonb', (o) => JSON.stringify(o.metadata)],
 ];
+const FINISHED = FINISH_COLUMNS.slice(1).map(([name]) => name);
 
 // The message alone, as Dify's _save_message: the conversation's updated_at moved when the message
 // was created (createRecords), so a finished answer rewrites no conversation row.
-const FINISH_ONE = `UPDATE messages SET ${FINISH_COLUMNS.map(([c], i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now()
+const FINISH_ONE = `UPDATE messages SET ${FINISHED.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now()
                      WHERE id = $1`;
 // Several answers that finished together: one statement, the values as one array per column.
-const FINISH_MANY = `UPDATE messages AS m SET ${FINISH_COLUMNS.map(([c]) => `${c} = v.${c}`).join(', ')}, updated_at = now()
-                       FROM unnest($1::uuid[], ${FINISH_COLUMNS.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ')})
-                            AS v(id, ${FINISH_COLUMNS.map(([c]) => c).join(', ')})
+const FINISH_MANY = `UPDATE messages AS m SET ${FINISHED.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
+                       FROM ${rowsOf(FINISH_COLUMNS)}
                       WHERE m.id = v.id`;
 
 /** One finishing statement, retried once: the row must not stay half-written. */
-async function finishOne(db: pg.Pool, values: unknown[]): Promise<void> {
-  const query = { name: 'apps.message.finish', text: FINISH_ONE, values };
+async function finishOne(db: pg.Pool, outcome: MessageOutcome): Promise<void> {
+  const query = { name: 'apps.message.finish', text: FINISH_ONE, values: valuesOf(FINISH_COLUMNS, [outcome]).flat() };
   try {
     await db.query(query);
   } catch {
@@ -357,24 +354,15 @@ async function finishOne(db: pg.Pool, values: unknown[]): Promise<void> {
   }
 }
 
-const finishers = new WeakMap<pg.Pool, (values: unknown[]) => Promise<void>>();
+async function finishMany(db: pg.Pool, outcomes: MessageOutcome[]): Promise<undefined[]> {
+  await db.query({ name: 'apps.message.finish-many', text: FINISH_MANY, values: valuesOf(FINISH_COLUMNS, outcomes) });
+  return outcomes.map(() => undefined);
+}
 
 /**
- * Completes the message row. Answers that finish while another finishing statement is out are
- * written together in the next one (createCoalescer): a busy process sends one UPDATE for many.
+ * Completes the message row. Answers that finish during one turn of the event loop are written
+ * together (createCoalescer): a busy process sends one UPDATE for many.
  */
 export async function finishMessage(db: pg.Pool, outcome: MessageOutcome): Promise<void> {
-  let finish = finishers.get(db);
-  if (!finish) {
-    finish = createCoalescer<unknown[], void>({
-      one: (values) => finishOne(db, values),
-      many: async (rows) => {
-        const columns = rows[0]?.map((_, i) => rows.map((row) => row[i])) ?? [];
-        await db.query({ name: 'apps.message.finish-many', text: FINISH_MANY, values: columns });
-        return rows.map(() => undefined);
-      },
-    });
-    finishers.set(db, finish);
-  }
-  await finish(finishValues(outcome));
+  await writersOf(db).finish(outcome);
 }
