@@ -14,6 +14,8 @@
 //        BENCH_POOL=N       N database connections per api process (SQLALCHEMY_POOL_SIZE, no overflow)
 //        BENCH_PROFILE=DIR  CPU profiles of the server's processes (node --cpu-prof) written to DIR when
 //                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
+//        BENCH_PG_STATS=1   PostgreSQL's statements by time (pg_stat_statements) and the HOT share of updates.
+//        BENCH_PG_SETTINGS='{"synchronous_commit":"off"}'  more PostgreSQL settings (to see what one would buy).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
