@@ -16,6 +16,7 @@
 //                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
 //        BENCH_PG_STATS=1   PostgreSQL's statements by time (pg_stat_statements) and the HOT share of updates.
 //        BENCH_PG_SETTINGS='{"synchronous_commit":"off"}'  more PostgreSQL settings (to see what one would buy).
+//        BENCH_NODE_ARGS='--max-semi-space-size=16 --trace-gc'  more Node flags for the server and its api processes.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -132,6 +133,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const profileArgs = process.env.BENCH_PROFILE
   ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
   : [];
+profileArgs.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
 const startServer = async () => {
   server = spawn(process.execPath, [...profileArgs, path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], {
     env,

@@ -1,7 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_SEMI_SPACE_MB } from '../../src/server/cluster.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/cli.js';
 import { ADMIN, migratedDatabase, serverEnv, startRedis, type TestRedis } from './server-fixtures.js';
@@ -129,6 +130,10 @@ describe('process supervision', () => {
   it('replaces an api process killed with SIGKILL, and on SIGTERM stops a replacement that is still loading', async () => {
     const served = await start({ redis: true, extra: { SERVER_WORKER_AMOUNT: '1' } });
     const before = (await health(served.url)).body.pid;
+    const flagsOf = new Map<number, string[]>();
+    const readFlags = async (pid: number) =>
+      flagsOf.set(pid, (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0'));
+    await readFlags(before);
     process.kill(before, 'SIGKILL');
     const killedAt = Date.now();
     const after = await waitFor(
@@ -138,7 +143,10 @@ describe('process supervision', () => {
       },
       { timeoutMs: 20_000, what: 'a replacement api process' },
     );
+    await readFlags(after);
     expect(after).not.toBe(before);
+    // Both run with the api processes' young generation (apiProcessExecArgv).
+    for (const pid of [before, after]) expect(flagsOf.get(pid)).toContain(`--max-semi-space-size=${API_SEMI_SPACE_MB}`);
     console.info(`[measure] replacement served ${Date.now() - killedAt} ms after kill -9`);
     // Killed again and SIGTERM at once: the `shutdown` message reaches the next replacement before it
     // listens; it must still stop (execa would SIGKILL the primary after 5 s of waiting).
