@@ -44,17 +44,18 @@ export const modelFetch: typeof globalThis.fetch = async (input, init) => {
     signal: init?.signal ?? undefined,
     dispatcher: agent,
   });
-  const headers = new Headers();
+  // Name/value pairs, filled once into the Response's own Headers.
+  const headers: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(res.headers)) {
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else if (value !== undefined) headers.set(name, value);
+    if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
+    else if (value !== undefined) headers.push([name, value]);
   }
   const init2 = { status: res.statusCode, headers };
   if (NO_BODY.has(res.statusCode)) {
     res.body.resume();
     return new Response(null, init2);
   }
-  if (STREAMED.test(headers.get('content-type') ?? ''))
+  if (STREAMED.test(String(res.headers['content-type'] ?? '')))
     // Node's web-stream bridge of the same body Node's fetch would have given.
     return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, init2);
   return wholeResponse(new Uint8Array(await res.body.arrayBuffer()), init2);

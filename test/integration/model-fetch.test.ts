@@ -16,7 +16,7 @@ let base: string;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/json') {
-      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'r-1' });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'r-1', 'x-seen-by': ['a', 'b'] });
       res.end(JSON.stringify(ANSWER));
     } else if (req.url === '/sse') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -41,7 +41,12 @@ describe('modelFetch: a whole answer', () => {
   it("reads through the AI SDK's reader, once, and keeps status and headers", async () => {
     const res = await post('/json');
     expect(res).toBeInstanceOf(Response);
-    expect([res.status, res.ok, res.headers.get('x-request-id')]).toEqual([200, true, 'r-1']);
+    expect([res.status, res.ok, res.headers.get('x-request-id'), res.headers.get('x-seen-by')]).toEqual([
+      200,
+      true,
+      'r-1',
+      'a, b',
+    ]);
     expect(res.bodyUsed).toBe(false);
     const bytes = await readResponseWithSizeLimit({ response: res, url: `${base}/json` });
     expect(JSON.parse(new TextDecoder().decode(bytes))).toEqual(ANSWER);
