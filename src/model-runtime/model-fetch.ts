@@ -23,6 +23,12 @@ const urlOf = (input: FetchInput): string =>
   typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 
 function headersOf(init: FetchInit): Record<string, string> {
+  const given = init?.headers;
+  // The AI SDK hands a plain object of strings (withUserAgentSuffix): undici takes it as it is.
+  if (given && Object.getPrototypeOf(given) === Object.prototype) {
+    const entries = Object.entries(given as Record<string, unknown>);
+    if (entries.every(([, value]) => typeof value === 'string')) return given as Record<string, string>;
+  }
   const out: Record<string, string> = {};
   new Headers(init?.headers).forEach((value, name) => {
     out[name] = value;

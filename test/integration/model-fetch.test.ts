@@ -12,9 +12,12 @@ import { modelFetch } from '../../src/model-runtime/model-fetch.js';
 const ANSWER = { id: 'chatcmpl-1', choices: [{ message: { role: 'assistant', content: 'Füchse – "foxes"' } }] };
 let server: http.Server;
 let base: string;
+/** The headers of the last request the server got. */
+let seen: http.IncomingHttpHeaders = {};
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
+    seen = req.headers;
     if (req.url === '/json') {
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'r-1', 'x-seen-by': ['a', 'b'] });
       res.end(JSON.stringify(ANSWER));
@@ -36,6 +39,20 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const post = (route: string) => modelFetch(`${base}${route}`, { method: 'POST', body: '{}' });
+
+describe('modelFetch: the request', () => {
+  it("sends the caller's headers, given as an object (as the AI SDK does) or as Headers", async () => {
+    const body = JSON.stringify({ model: 'm' });
+    await modelFetch(`${base}/json`, {
+      method: 'POST',
+      body,
+      headers: { Authorization: 'Bearer sk-1', 'X-Trace': 't' },
+    });
+    expect([seen.authorization, seen['x-trace']]).toEqual(['Bearer sk-1', 't']);
+    await modelFetch(`${base}/json`, { method: 'POST', body, headers: new Headers({ authorization: 'Bearer sk-2' }) });
+    expect(seen.authorization).toBe('Bearer sk-2');
+  });
+});
 
 describe('modelFetch: a whole answer', () => {
   it("reads through the AI SDK's reader, once, and keeps status and headers", async () => {
