@@ -4,7 +4,9 @@
 //     a new conversation each time) minus the same question sent directly to the stand-in,
 //     interleaved, sequential;
 //  2. blocking chat-messages with 2 api processes, wrk 50 connections, the stand-in answering at once;
-//  3. 500 streams open at once (a slow stand-in): RSS of each api process.
+//  3. 500 streams open at once (a slow stand-in): RSS of each api process;
+//  4. (only when asked: BENCH_PARTS=4) as 2, each request the next message of one of 2,000 earlier
+//     conversations in turn (the conversation and its history are read before the model is asked).
 // Real PostgreSQL 15 (Debian binaries, durability on) and redis-server on free loopback ports;
 // `difyctl serve --mode api` as a process (primary + 2 api processes). Setup goes through the console
 // API as a user's would.
@@ -32,6 +34,8 @@ const calls = Number(process.argv[2] ?? 300);
 const seconds = Number(process.argv[3] ?? 10);
 const streams = Number(process.argv[4] ?? 500);
 const parts = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map(Number));
+/** Part 4: the conversations whose next messages are asked in turn. */
+const CONVERSATIONS = 2000;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -253,13 +257,16 @@ try {
     );
   }
 
-  // 2. Blocking chat-messages, 2 processes, wrk 50 connections.
-  if (parts.has(2)) {
+  /**
+   * wrk -t2 -c50 against POST /v1/chat-messages (one warm-up, then 3 runs), `script` the wrk Lua that
+   * makes each request; prints the medians and the CPU per request of each process.
+   */
+  const blockingLoad = async (title, script) => {
     const luaDir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-'));
     const lua = path.join(luaDir, 'post.lua');
     writeFileSync(
       lua,
-      `wrk.method = "POST"\nwrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`,
+      `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n${script}`,
     );
     await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
     const runs = [];
@@ -279,9 +286,7 @@ try {
     const perRequest = (k) => (((cpu1[k] - cpu0[k]) * 1000) / served).toFixed(2);
     const median = (f) => pct(runs.map(f), 50);
     say();
-    say(
-      `## 2. Blocking POST /v1/chat-messages, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of 3 runs after a warm-up)`,
-    );
+    say(`## ${title}, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of 3 runs after a warm-up)`);
     say('| req/s | p50 ms | p99 ms | non-2xx | socket errors |');
     say('|---|---|---|---|---|');
     say(
@@ -290,6 +295,48 @@ try {
     say();
     say(
       `CPU per request: api processes ${perRequest('api')} ms, PostgreSQL ${perRequest('pg')} ms, Redis ${perRequest('redis')} ms, stand-in (this process) ${perRequest('bench')} ms; load average ${os.loadavg()[0].toFixed(1)}.`,
+    );
+  };
+
+  // 2. Blocking chat-messages, each a new conversation.
+  if (parts.has(2))
+    await blockingLoad(
+      '2. Blocking POST /v1/chat-messages',
+      `wrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\n`,
+    );
+
+  // 4. Blocking chat-messages continuing conversations: each request the next message of one of
+  // CONVERSATIONS conversations, in turn (each wrk thread starts at its own half of the list).
+  if (parts.has(4)) {
+    const ids = [];
+    for (let i = 0; i < CONVERSATIONS; i += 25)
+      ids.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(25, CONVERSATIONS - i) }, async () => {
+            const res = await fetch(`${base}/v1/chat-messages`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+              body: question('Tell me about foxes.', 'blocking'),
+            });
+            if (!res.ok) throw new Error(`first message: ${res.status} ${await res.text()}`);
+            return (await res.json()).conversation_id;
+          }),
+        )),
+      );
+    const next = JSON.parse(question('And what do they eat?', 'blocking'));
+    const [before, after] = JSON.stringify({ ...next, conversation_id: '@' }).split('"@"');
+    await blockingLoad(
+      `4. Blocking POST /v1/chat-messages, the next message of ${CONVERSATIONS} conversations in turn`,
+      `local ids = {${ids.map((id) => `"${id}"`).join(',')}}
+local threads = 0
+function setup(thread) thread:set("offset", threads * ${Math.floor(CONVERSATIONS / 2)}); threads = threads + 1 end
+local i = 0
+function request()
+  i = i + 1
+  local id = ids[((offset or 0) + i) % #ids + 1]
+  return wrk.format(nil, nil, nil, ${JSON.stringify(before)} .. '"' .. id .. '"' .. ${JSON.stringify(after)})
+end
+`,
     );
   }
 

@@ -31,14 +31,22 @@ export async function findConversation(
   db: pg.Pool,
   input: { appId: string; endUserId: string; conversationId: string },
 ): Promise<ConversationRow> {
-  const { rows } = await db.query<{ id: string; app_model_config_id: string | null; inputs: Inputs; status: string }>({
+  const { rows } = await db.query<{
+    id: string;
+    app_model_config_id: string | null;
+    inputs: Inputs;
+    status: string;
+    owned: boolean;
+  }>({
     name: 'apps.conversation.find',
-    text: `SELECT id, app_model_config_id, inputs, status FROM conversations
-            WHERE id = $1 AND app_id = $2 AND from_source = 'api' AND from_end_user_id = $3 AND NOT is_deleted`,
+    // By its key alone, the scope checked on the row (docs/ARCHITECTURE.md, "Lookups by key").
+    text: `SELECT id, app_model_config_id, inputs, status,
+                  (app_id = $2 AND from_source = 'api' AND from_end_user_id = $3 AND NOT is_deleted) AS owned
+             FROM conversations WHERE id = $1`,
     values: [input.conversationId, input.appId, input.endUserId],
   });
   const row = rows[0];
-  if (!row) throw conversationNotFound();
+  if (!row?.owned) throw conversationNotFound();
   if (row.status !== 'normal') throw conversationCompleted();
   return { id: row.id, appModelConfigId: row.app_model_config_id, inputs: row.inputs ?? {}, isNew: false };
 }

@@ -220,11 +220,12 @@ export async function conversationMessageLogs(
   pool: pg.Pool,
   input: { appId: string; conversationId: string; firstId?: string; limit: number; fileUrl?: FileUrl },
 ) {
-  const { rowCount } = await pool.query(
-    'SELECT 1 FROM conversations WHERE id = $1 AND app_id = $2 AND NOT is_deleted',
+  const { rows } = await pool.query<{ owned: boolean }>(
+    // By its key alone, the scope checked on the row (docs/ARCHITECTURE.md, "Lookups by key").
+    'SELECT (app_id = $2 AND NOT is_deleted) AS owned FROM conversations WHERE id = $1',
     [input.conversationId, input.appId],
   );
-  if (!rowCount) throw notFound('Conversation Not Exists.');
+  if (!rows[0]?.owned) throw notFound('Conversation Not Exists.');
   const page = await messagePage(pool, input, consoleMessageJson);
   if (!page) throw notFound('First message not found');
   return page;

@@ -30,12 +30,25 @@ export function simpleConversationJson(row: ConversationRow) {
 }
 
 const COLUMNS = 'id, name, inputs, status, introduction, created_at, updated_at';
+/** COLUMNS of the row an UPDATE aliased `c` wrote. */
+const COLUMNS_OF_C = COLUMNS.split(', ')
+  .map((column) => `c.${column}`)
+  .join(', ');
 
 /**
  * What one end user of the service API sees: the app's conversations started through the API by
  * them (Dify's ConversationService scope), not deleted.
  */
-const OWNED = `app_id = $1 AND from_source = 'api' AND from_end_user_id = $2 AND NOT is_deleted AND (invoke_from IS NULL OR invoke_from = 'service-api')`;
+const ownedBy = (row: string): string =>
+  `${row}app_id = $1 AND ${row}from_source = 'api' AND ${row}from_end_user_id = $2 AND NOT ${row}is_deleted AND (${row}invoke_from IS NULL OR ${row}invoke_from = 'service-api')`;
+const OWNED = ownedBy('');
+
+/**
+ * The conversation `$3` by its key alone, as `mine`; its scope is checked on the row
+ * (`ownedBy('mine.')`): docs/ARCHITECTURE.md, "Lookups by key".
+ */
+const MINE = 'WITH mine AS MATERIALIZED (SELECT * FROM conversations WHERE id = $3)';
+const MINE_OWNED = ownedBy('mine.');
 
 export interface EndUserScope {
   appId: string;
@@ -56,7 +69,7 @@ export async function listConversations(
   const params: unknown[] = [input.appId, input.endUserId];
   let after = '';
   if (input.lastId) {
-    const { rowCount } = await pool.query(`SELECT 1 FROM conversations WHERE ${OWNED} AND id = $3`, [
+    const { rowCount } = await pool.query(`${MINE} SELECT 1 FROM mine WHERE ${MINE_OWNED}`, [
       ...params,
       input.lastId,
     ]);
@@ -83,7 +96,7 @@ export async function getConversation(
   input: EndUserScope & { conversationId: string },
 ): Promise<ConversationRow> {
   const { rows } = await pool.query<ConversationRow>(
-    `SELECT ${COLUMNS} FROM conversations WHERE ${OWNED} AND id = $3`,
+    `${MINE} SELECT ${COLUMNS} FROM mine WHERE ${MINE_OWNED}`,
     [input.appId, input.endUserId, input.conversationId],
   );
   if (!rows[0]) throw notFound('Conversation Not Exists.');
@@ -96,7 +109,8 @@ export async function renameConversation(
   input: EndUserScope & { conversationId: string; name: string },
 ) {
   const { rows } = await pool.query<ConversationRow>(
-    `UPDATE conversations SET name = $4, updated_at = now() WHERE ${OWNED} AND id = $3 RETURNING ${COLUMNS}`,
+    `${MINE} UPDATE conversations c SET name = $4, updated_at = now() FROM mine
+      WHERE c.id = mine.id AND ${MINE_OWNED} RETURNING ${COLUMNS_OF_C}`,
     [input.appId, input.endUserId, input.conversationId, input.name],
   );
   if (!rows[0]) throw notFound('Conversation Not Exists.');
@@ -109,7 +123,7 @@ export async function deleteConversation(
   input: EndUserScope & { conversationId: string },
 ): Promise<void> {
   const result = await pool.query(
-    `UPDATE conversations SET is_deleted = true, updated_at = now() WHERE ${OWNED} AND id = $3`,
+    `${MINE} UPDATE conversations c SET is_deleted = true, updated_at = now() FROM mine WHERE c.id = mine.id AND ${MINE_OWNED}`,
     [input.appId, input.endUserId, input.conversationId],
   );
   if (result.rowCount !== 1) throw notFound('Conversation Not Exists.');

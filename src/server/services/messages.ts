@@ -27,13 +27,18 @@ export async function getOwnMessage(
   db: pg.Pool | pg.PoolClient,
   input: EndUserScope & { messageId: string },
 ): Promise<MessageRow & { app_model_config_id: string | null }> {
-  const { rows } = await db.query<MessageRow & { app_model_config_id: string | null }>(
-    `SELECT ${MESSAGE_COLUMNS}, c.app_model_config_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.id = $3 AND m.app_id = $1 AND m.from_source = 'api' AND m.from_end_user_id = $2`,
+  const { rows } = await db.query<MessageRow & { app_model_config_id: string | null; owned: boolean }>(
+    // By its key alone, the scope checked on the row (docs/ARCHITECTURE.md, "Lookups by key").
+    `SELECT ${MESSAGE_COLUMNS}, c.app_model_config_id,
+            (m.app_id = $1 AND m.from_source = 'api' AND m.from_end_user_id = $2) AS owned
+       FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.id = $3`,
     [input.appId, input.endUserId, input.messageId],
   );
-  if (!rows[0]) throw notFound('Message Not Exists.');
-  return rows[0];
+  const row = rows[0];
+  if (!row?.owned) throw notFound('Message Not Exists.');
+  const { owned: _, ...message } = row;
+  return message;
 }
 
 /**

@@ -71,12 +71,15 @@ export async function suggestedQuestions(
     app_model_config_id: string | null;
     model_provider: string | null;
     model_id: string | null;
+    owned: boolean;
   }>(
-    `SELECT app_model_config_id, model_provider, model_id FROM conversations WHERE id = $1 AND from_end_user_id = $2 AND NOT is_deleted`,
+    // By its key alone, the scope checked on the row (docs/ARCHITECTURE.md, "Lookups by key").
+    `SELECT app_model_config_id, model_provider, model_id, (from_end_user_id = $2 AND NOT is_deleted) AS owned
+       FROM conversations WHERE id = $1`,
     [message.conversation_id, input.endUserId],
   );
   const conversation = rows[0];
-  if (!conversation) throw notFound('Conversation not found');
+  if (!conversation?.owned) throw notFound('Conversation not found');
   const record = await loadAppConfig(
     deps.pool,
     input.appId,
