@@ -12,14 +12,23 @@ import { assemblePrompt, type HistoryTurn, type Prompt, type PromptInput } from 
 /** At most this many earlier messages are read (Dify's message_limit). */
 export const HISTORY_MESSAGE_LIMIT = 500;
 
+/**
+ * SQL: the earlier exchanges of the conversation `conversationId` (a parameter or a column) that have
+ * an answer, newest first, at most HISTORY_MESSAGE_LIMIT; columns query, answer, created_at.
+ */
+export const historyRows = (conversationId: string): string =>
+  `SELECT query, answer, created_at FROM messages
+    WHERE conversation_id = ${conversationId} AND answer <> '' AND status <> 'error'
+    ORDER BY created_at DESC LIMIT ${HISTORY_MESSAGE_LIMIT}`;
+
 /** Earlier exchanges of a conversation that have an answer, oldest first. */
 export async function loadHistory(db: pg.Pool, conversationId: string): Promise<HistoryTurn[]> {
   const { rows } = await db.query<HistoryTurn>({
     name: 'apps.history.load',
-    text: `SELECT query, answer FROM messages WHERE conversation_id = $1 AND answer <> '' AND status <> 'error' ORDER BY created_at DESC LIMIT $2`,
-    values: [conversationId, HISTORY_MESSAGE_LIMIT],
+    text: historyRows('$1'),
+    values: [conversationId],
   });
-  return rows.reverse();
+  return rows.reverse().map(({ query, answer }) => ({ query, answer }));
 }
 
 const turnMessages = (turn: HistoryTurn): PromptMessage[] => [

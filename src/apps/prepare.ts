@@ -11,7 +11,7 @@ import { resolveEndUser, type EndUser } from './end-users.js';
 import { AppRequestError, providerNotInitialized } from './errors.js';
 import { resolveFiles, type FileMapping, type LoadUpload } from './files.js';
 import { prepareInputs, type Inputs } from './inputs.js';
-import { fitHistory, loadHistory } from './memory.js';
+import { fitHistory } from './memory.js';
 import {
   loadAppConfig,
   type AppConfigRecord,
@@ -135,7 +135,7 @@ export async function prepareGeneration(
   } catch (error) {
     throw asRequestError(error);
   }
-  const history = [...(req.priorTurns ?? []), ...(conversation ? await loadHistory(deps.pool, conversation.id) : [])];
+  const history = [...(req.priorTurns ?? []), ...(conversation?.history ?? [])];
   // Knowledge: completion apps search with the input named by dataset_query_variable (Dify).
   const retrievalQuery =
     appMode === 'completion' && config.dataset_query_variable

@@ -11,6 +11,8 @@ import { conversationCompleted, conversationNotFound } from './errors.js';
 import { StaleAppConfig } from './model-config/cache.js';
 import type { MessageFile } from './files.js';
 import type { Inputs } from './inputs.js';
+import { historyRows } from './memory.js';
+import type { HistoryTurn } from './prompt.js';
 
 /** Dify's parent of service API messages (linear history). */
 export const UUID_NIL = '00000000-0000-0000-0000-000000000000';
@@ -21,6 +23,8 @@ export interface ConversationRow {
   appModelConfigId: string | null;
   inputs: Inputs;
   isNew: boolean;
+  /** Its earlier exchanges that have an answer, oldest first (none for a new conversation). */
+  history: HistoryTurn[];
 }
 
 /**
@@ -37,18 +41,30 @@ export async function findConversation(
     inputs: Inputs;
     status: string;
     owned: boolean;
+    history: HistoryTurn[] | null;
   }>({
     name: 'apps.conversation.find',
-    // By its key alone, the scope checked on the row (docs/ARCHITECTURE.md, "Lookups by key").
-    text: `SELECT id, app_model_config_id, inputs, status,
-                  (app_id = $2 AND from_source = 'api' AND from_end_user_id = $3 AND NOT is_deleted) AS owned
-             FROM conversations WHERE id = $1`,
+    // By its key alone, the scope checked on the row (docs/ARCHITECTURE.md, "Lookups by key"); its
+    // history comes along, oldest first (one round trip before the message is written, not two).
+    text: `SELECT c.id, c.app_model_config_id, c.inputs, c.status, c.owned,
+                  CASE WHEN c.owned THEN
+                    (SELECT json_agg(json_build_object('query', h.query, 'answer', h.answer) ORDER BY h.created_at)
+                       FROM (${historyRows('c.id')}) h)
+                  END AS history
+             FROM (SELECT *, (app_id = $2 AND from_source = 'api' AND from_end_user_id = $3 AND NOT is_deleted) AS owned
+                     FROM conversations WHERE id = $1) c`,
     values: [input.conversationId, input.appId, input.endUserId],
   });
   const row = rows[0];
   if (!row?.owned) throw conversationNotFound();
   if (row.status !== 'normal') throw conversationCompleted();
-  return { id: row.id, appModelConfigId: row.app_model_config_id, inputs: row.inputs ?? {}, isNew: false };
+  return {
+    id: row.id,
+    appModelConfigId: row.app_model_config_id,
+    inputs: row.inputs ?? {},
+    isNew: false,
+    history: row.history ?? [],
+  };
 }
 
 export interface NewRecords {

@@ -188,6 +188,7 @@ describe('rows of generations written together', () => {
           appModelConfigId: base.appModelConfigId,
           inputs: {},
           isNew: false,
+          history: [],
         },
       });
     const settled = await Promise.allSettled([

@@ -159,6 +159,23 @@ describe.each([
         { role: 'user', content: 'What is my number?' },
       ],
     });
+    // A third turn sees both earlier exchanges, oldest first.
+    await post('/v1/chat-messages', h.chat.key, {
+      inputs: {},
+      query: 'And doubled?',
+      user: 'user-2',
+      conversation_id: first.conversation_id,
+    });
+    expect(llm.requests().at(-1)?.body).toMatchObject({
+      messages: [
+        { role: 'system', content: 'You talk to Bob.' },
+        { role: 'user', content: 'My number is 7.' },
+        { role: 'assistant', content: DEFAULT_REPLY },
+        { role: 'user', content: 'What is my number?' },
+        { role: 'assistant', content: 'Your number is 7.' },
+        { role: 'user', content: 'And doubled?' },
+      ],
+    });
     // Another user cannot continue it.
     const other = await post('/v1/chat-messages', h.chat.key, {
       inputs: {},

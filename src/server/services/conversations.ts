@@ -69,10 +69,7 @@ export async function listConversations(
   const params: unknown[] = [input.appId, input.endUserId];
   let after = '';
   if (input.lastId) {
-    const { rowCount } = await pool.query(`${MINE} SELECT 1 FROM mine WHERE ${MINE_OWNED}`, [
-      ...params,
-      input.lastId,
-    ]);
+    const { rowCount } = await pool.query(`${MINE} SELECT 1 FROM mine WHERE ${MINE_OWNED}`, [...params, input.lastId]);
     if (!rowCount) throw notFound('Last Conversation Not Exists.');
     params.push(input.lastId);
     // Compared in SQL: a JavaScript Date would cut PostgreSQL's microseconds.
@@ -95,10 +92,11 @@ export async function getConversation(
   pool: pg.Pool,
   input: EndUserScope & { conversationId: string },
 ): Promise<ConversationRow> {
-  const { rows } = await pool.query<ConversationRow>(
-    `${MINE} SELECT ${COLUMNS} FROM mine WHERE ${MINE_OWNED}`,
-    [input.appId, input.endUserId, input.conversationId],
-  );
+  const { rows } = await pool.query<ConversationRow>(`${MINE} SELECT ${COLUMNS} FROM mine WHERE ${MINE_OWNED}`, [
+    input.appId,
+    input.endUserId,
+    input.conversationId,
+  ]);
   if (!rows[0]) throw notFound('Conversation Not Exists.');
   return rows[0];
 }
