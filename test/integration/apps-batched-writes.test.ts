@@ -10,7 +10,7 @@ import { createRecords, finishMessage, type NewRecords } from '../../src/apps/re
 import { StaleAppConfig } from '../../src/apps/model-config/cache.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
-import { startHarness, type Harness } from './apps-harness.js';
+import { firstAnswer, startHarness, type Harness } from './apps-harness.js';
 import { useServers } from './server-fixtures.js';
 
 let pgServer: TestPostgres;
@@ -28,13 +28,7 @@ describe('rows of generations written together', () => {
     llm = await startStandIn();
     h = await startHarness({ pg: pgServer, llm });
     // One blocking answer makes the end user the calls below write for.
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/v1/chat-messages',
-      headers: { authorization: `Bearer ${h.chat.key}` },
-      payload: { inputs: { name: 'Ada' }, query: 'hello', user: 'batch-user', response_mode: 'blocking' },
-    });
-    expect(res.statusCode).toBe(200);
+    await firstAnswer(h, 'batch-user');
     const [row] = await h.sql<{ end_user: string; config: string }>(
       `SELECT e.id AS end_user, a.app_model_config_id AS config FROM end_users e JOIN apps a ON a.id = e.app_id
         WHERE e.session_id = 'batch-user' AND a.id = '${h.chat.appId}'`,

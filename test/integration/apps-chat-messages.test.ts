@@ -151,14 +151,13 @@ describe.each([
     );
     llm.setReply(DEFAULT_REPLY);
     expect(second).toMatchObject({ conversation_id: first.conversation_id, answer: 'Your number is 7.' });
-    expect(llm.requests().at(-1)?.body).toMatchObject({
-      messages: [
-        { role: 'system', content: 'You talk to Bob.' },
-        { role: 'user', content: 'My number is 7.' },
-        { role: 'assistant', content: DEFAULT_REPLY },
-        { role: 'user', content: 'What is my number?' },
-      ],
-    });
+    const secondPrompt = [
+      { role: 'system', content: 'You talk to Bob.' },
+      { role: 'user', content: 'My number is 7.' },
+      { role: 'assistant', content: DEFAULT_REPLY },
+      { role: 'user', content: 'What is my number?' },
+    ];
+    expect(llm.requests().at(-1)?.body).toMatchObject({ messages: secondPrompt });
     // A third turn sees both earlier exchanges, oldest first.
     await post('/v1/chat-messages', h.chat.key, {
       inputs: {},
@@ -168,10 +167,7 @@ describe.each([
     });
     expect(llm.requests().at(-1)?.body).toMatchObject({
       messages: [
-        { role: 'system', content: 'You talk to Bob.' },
-        { role: 'user', content: 'My number is 7.' },
-        { role: 'assistant', content: DEFAULT_REPLY },
-        { role: 'user', content: 'What is my number?' },
+        ...secondPrompt,
         { role: 'assistant', content: 'Your number is 7.' },
         { role: 'user', content: 'And doubled?' },
       ],

@@ -13,7 +13,7 @@ import { createPool } from '../../src/server/db.js';
 import { createLogger, silentLogger } from '../../src/server/logger.js';
 import type { StandIn } from '../helpers/llm-stand-in.js';
 import type { PostgresConnection, TestPostgres } from '../helpers/postgres.js';
-import { createAppWithKey, modelConfig, signIn } from './apps-fixtures.js';
+import { createAppWithKey, json, modelConfig, signIn, type Json } from './apps-fixtures.js';
 import { migratedDatabase, SECRET_KEY, serverEnv, settingsFor, type TestRedis } from './server-fixtures.js';
 
 export const MODEL = {
@@ -124,6 +124,18 @@ export async function startHarness(input: {
 
 /** The events of an SSE body: `data:` JSON objects and `ping`s, in order. Throws on a malformed frame. */
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON
+/** One blocking answer in the chat app for `user` (it makes that end user and a conversation); its JSON. */
+export async function firstAnswer(h: Harness, user: string): Promise<Json> {
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/v1/chat-messages',
+    headers: { authorization: `Bearer ${h.chat.key}` },
+    payload: { inputs: { name: 'Ada' }, query: 'hello', user, response_mode: 'blocking' },
+  });
+  if (res.statusCode !== 200) throw new Error(`first answer for ${user}: ${res.statusCode} ${res.body}`);
+  return json(res);
+}
+
 export function sseEvents(body: string): Array<Record<string, any>> {
   if (!body.endsWith('\n\n'))
     throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(body.slice(-40))}`);

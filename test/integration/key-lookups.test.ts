@@ -14,8 +14,7 @@ import { getOwnMessage } from '../../src/server/services/messages.js';
 import { suggestedQuestions } from '../../src/server/services/suggested-questions.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
-import { json } from './apps-fixtures.js';
-import { startHarness, type Harness } from './apps-harness.js';
+import { firstAnswer, startHarness, type Harness } from './apps-harness.js';
 import { useServers } from './server-fixtures.js';
 
 let pgServer: TestPostgres;
@@ -40,14 +39,7 @@ describe('lookups by key', () => {
   beforeAll(async () => {
     llm = await startStandIn();
     h = await startHarness({ pg: pgServer, llm });
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/v1/chat-messages',
-      headers: { authorization: `Bearer ${h.chat.key}` },
-      payload: { inputs: { name: 'Ada' }, query: 'hello', user: 'many-user', response_mode: 'blocking' },
-    });
-    expect(res.statusCode).toBe(200);
-    ({ conversation_id: conversationId, message_id: messageId } = json(res));
+    ({ conversation_id: conversationId, message_id: messageId } = await firstAnswer(h, 'many-user'));
     const [user] = await h.sql<{ id: string }>(`SELECT id FROM end_users WHERE session_id = 'many-user'`);
     scope = { appId: h.chat.appId, endUserId: user!.id, tenantId: h.tenantId };
     // The same end user's other conversations, each with a message; no statistics are gathered.
