@@ -23,7 +23,7 @@ export interface ConversationRow {
   appModelConfigId: string | null;
   inputs: Inputs;
   isNew: boolean;
-  /** Its earlier exchanges that have an answer, oldest first (none for a new conversation). */
+  /** Its earlier exchanges that have an answer, oldest first. */
   history: HistoryTurn[];
 }
 

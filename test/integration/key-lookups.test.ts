@@ -3,7 +3,8 @@
  * (docs/ARCHITECTURE.md, "Lookups by key"). On real PostgreSQL, in the state that made continued
  * conversations slow: one end user with thousands of conversations and messages, the tables never
  * analyzed. There the scope written into the WHERE clause walks the end user's index (the control);
- * every lookup the code sends must use the primary key instead, and still refuse another user's rows.
+ * every lookup the code sends must use the primary key instead, and still refuse another user's rows;
+ * the OpenAI door's search for a transcript's conversation walks this user's conversations only.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { findConversation } from '../../src/apps/records.js';
 import { conversationMessageLogs } from '../../src/server/services/app-logs.js';
 import { deleteConversation, getConversation, renameConversation } from '../../src/server/services/conversations.js';
 import { getOwnMessage } from '../../src/server/services/messages.js';
+import { conversationOfTranscript } from '../../src/server/services/openai-door.js';
 import { suggestedQuestions } from '../../src/server/services/suggested-questions.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
@@ -73,6 +75,17 @@ describe('lookups by key', () => {
       [conversationId, scope.appId, scope.endUserId],
     );
     expect(JSON.stringify(rows[0])).toMatch(/conversations_app_user_idx/);
+  });
+
+  it("the OpenAI door looks for a transcript's conversation among this user's conversations only", async () => {
+    plans.length = 0;
+    const found = await conversationOfTranscript(pool, { ...scope, turns: [{ query: 'hello', answer: 'unknown' }] });
+    expect(found.conversationId).toBeNull();
+    const [candidates] = plans;
+    // The user index bounded by its three leading columns (app, source, user), so the scan covers
+    // this user's conversations; with the source left out it ranges over every conversation of the app.
+    const scan = /"Index Name":"conversations_app_user_idx",[^}]*?"Index Cond":"([^"]*)"/.exec(candidates?.plan ?? '');
+    expect(scan?.[1]).toMatch(/app_id = .*from_source = 'api'.*from_end_user_id = /);
   });
 
   it("finds the user's conversation and message by the primary key, and refuses them to another user", async () => {

@@ -111,11 +111,13 @@ export async function conversationOfTranscript(
   const last = input.turns.at(-1);
   if (!last) return { conversationId: null, priorTurns: [] };
   // Candidates: this user's conversations whose latest exchange (as history counts them) is the
-  // transcript's last one, newest first; then their whole history is compared.
+  // transcript's last one, newest first; then their whole history is compared. The door writes its
+  // conversations from the API (`from_source`): with it, the index walks this user's conversations
+  // only, not every conversation of the app.
   const { rows } = await pool.query<{ conversation_id: string }>(
     `SELECT c.id AS conversation_id FROM conversations c
        JOIN LATERAL (SELECT query, answer FROM messages WHERE conversation_id = c.id AND answer <> '' AND status <> 'error' ORDER BY created_at DESC LIMIT 1) m ON true
-      WHERE c.app_id = $1 AND c.from_end_user_id = $2 AND NOT c.is_deleted
+      WHERE c.app_id = $1 AND c.from_source = 'api' AND c.from_end_user_id = $2 AND NOT c.is_deleted
         AND btrim(m.query) = btrim($3) AND btrim(m.answer) = btrim($4)
       ORDER BY c.updated_at DESC LIMIT 10`,
     [input.appId, input.endUserId, last.query, last.answer],
