@@ -122,8 +122,6 @@ export async function startHarness(input: {
   };
 }
 
-/** The events of an SSE body: `data:` JSON objects and `ping`s, in order. Throws on a malformed frame. */
-// biome-ignore lint/suspicious/noExplicitAny: parsed JSON
 /** One blocking answer in the chat app for `user` (it makes that end user and a conversation); its JSON. */
 export async function firstAnswer(h: Harness, user: string): Promise<Json> {
   const res = await h.app.inject({
@@ -136,6 +134,8 @@ export async function firstAnswer(h: Harness, user: string): Promise<Json> {
   return json(res);
 }
 
+/** The events of an SSE body: `data:` JSON objects and `ping`s, in order. Throws on a malformed frame. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON
 export function sseEvents(body: string): Array<Record<string, any>> {
   if (!body.endsWith('\n\n'))
     throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(body.slice(-40))}`);
