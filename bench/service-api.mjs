@@ -133,13 +133,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.exit(130);
   });
 }
-// node:cluster forks the api processes with the primary's execArgv: they profile too.
-const profileArgs = process.env.BENCH_PROFILE
-  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
-  : [];
-profileArgs.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
+// node:cluster forks the api processes with the primary's execArgv: they get these flags too (a profile each).
+const nodeArgs = [
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : []),
+  ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 const startServer = async () => {
-  server = spawn(process.execPath, [...profileArgs, path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], {
+  server = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/difyctl.js'), 'serve', '--mode', 'api'], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -313,13 +313,8 @@ try {
       ids.push(
         ...(await Promise.all(
           Array.from({ length: Math.min(25, CONVERSATIONS - i) }, async () => {
-            const res = await fetch(`${base}/v1/chat-messages`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-              body: question('Tell me about foxes.', 'blocking'),
-            });
-            if (!res.ok) throw new Error(`first message: ${res.status} ${await res.text()}`);
-            return (await res.json()).conversation_id;
+            const first = JSON.parse(question('Tell me about foxes.', 'blocking'));
+            return (await call('POST', '/v1/chat-messages', first, key)).conversation_id;
           }),
         )),
       );
