@@ -157,15 +157,18 @@ const COLUMN = {
   messageId: ['message_id', 'uuid', (r) => r.ids.messageId],
 } satisfies Record<string, Column<BatchRow>>;
 
+/**
+ * A batched statement. It joins a list of keys to a table that grows, so it is sent without a name:
+ * PostgreSQL plans it afresh with the list and the table as they are (docs/ARCHITECTURE.md, "Batches
+ * by key"). A named statement keeps the plan it got while the table was small: a scan of every row.
+ */
 interface Batch {
-  name: string;
   columns: Array<Column<BatchRow>>;
   text: string;
 }
 
 /** A batched statement: its rows `v`, then `rest`. */
-const batch = (name: string, columns: Array<Column<BatchRow>>, rest: string): Batch => ({
-  name,
+const batch = (columns: Array<Column<BatchRow>>, rest: string): Batch => ({
   columns,
   text: `WITH v AS (SELECT * FROM ${rowsOf(columns)}),
      ${rest}`,
@@ -184,7 +187,6 @@ SELECT m.id, m.created_at FROM m`;
 
 /** New conversations and their first messages. */
 const START_BATCH = batch(
-  'apps.records.start-many',
   [
     COLUMN.appId,
     COLUMN.configId,
@@ -207,7 +209,6 @@ const START_BATCH = batch(
 
 /** The next messages of existing conversations (each conversation's dialogue count goes up by one). */
 const CONTINUE_BATCH = batch(
-  'apps.records.continue-many',
   [
     COLUMN.appId,
     COLUMN.provider,
@@ -240,7 +241,6 @@ async function writeBatch(
     .map((input, at) => ({ input, ids: ids[at]! }))
     .filter((row, at) => ids.findIndex((other) => other.conversationId === row.ids.conversationId) === at);
   const { rows: written } = await db.query<{ id: string; created_at: Date }>({
-    name: statement.name,
     text: statement.text,
     values: valuesOf(statement.columns, rows),
   });
@@ -363,7 +363,8 @@ const FINISHED = FINISH_COLUMNS.slice(1).map(([name]) => name);
 // was created (createRecords), so a finished answer rewrites no conversation row.
 const FINISH_ONE = `UPDATE messages SET ${FINISHED.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now()
                      WHERE id = $1`;
-// Several answers that finished together: one statement, the values as one array per column.
+// Several answers that finished together: one statement, the values as one array per column (a batch
+// by key: sent without a name, see Batch).
 const FINISH_MANY = `UPDATE messages AS m SET ${FINISHED.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
                        FROM ${rowsOf(FINISH_COLUMNS)}
                       WHERE m.id = v.id`;
@@ -379,7 +380,7 @@ async function finishOne(db: pg.Pool, outcome: MessageOutcome): Promise<void> {
 }
 
 async function finishMany(db: pg.Pool, outcomes: MessageOutcome[]): Promise<undefined[]> {
-  await db.query({ name: 'apps.message.finish-many', text: FINISH_MANY, values: valuesOf(FINISH_COLUMNS, outcomes) });
+  await db.query({ text: FINISH_MANY, values: valuesOf(FINISH_COLUMNS, outcomes) });
   return outcomes.map(() => undefined);
 }
 

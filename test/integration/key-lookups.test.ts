@@ -5,10 +5,12 @@
  * analyzed. There the scope written into the WHERE clause walks the end user's index (the control);
  * every lookup the code sends must use the primary key instead, and still refuse another user's rows;
  * the OpenAI door's search for a transcript's conversation walks this user's conversations only.
+ * Batches by key (several finished answers, several continued conversations in one statement) are
+ * planned afresh: a plan PostgreSQL cached while the table was small scans every row (the control).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findConversation } from '../../src/apps/records.js';
+import { createRecords, finishMessage, findConversation, type MessageOutcome } from '../../src/apps/records.js';
 import { conversationMessageLogs } from '../../src/server/services/app-logs.js';
 import { deleteConversation, getConversation, renameConversation } from '../../src/server/services/conversations.js';
 import { getOwnMessage } from '../../src/server/services/messages.js';
@@ -26,6 +28,24 @@ useServers((servers) => ({ pg: pgServer } = servers));
 const SCOPE_INDEXES = /conversations_app_user_idx|messages_app_id_idx/;
 const OTHERS = 3000;
 
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** The tables an EXPLAIN (FORMAT JSON) plan reads whole. */
+function seqScanned(explained: unknown): string[] {
+  const walk = (node: PlanNode): string[] => [
+    ...(node['Node Type'] === 'Seq Scan' && node['Relation Name'] ? [node['Relation Name']] : []),
+    ...(node.Plans ?? []).flatMap(walk),
+  ];
+  const [{ Plan }] = (typeof explained === 'string' ? JSON.parse(explained) : explained)['QUERY PLAN'] as [
+    { Plan: PlanNode },
+  ];
+  return walk(Plan);
+}
+
 describe('lookups by key', () => {
   let llm: StandIn;
   let h: Harness;
@@ -33,7 +53,9 @@ describe('lookups by key', () => {
   /** `pool.query` itself, not explained. */
   let raw: (config: pg.QueryConfig | string, values?: unknown[]) => Promise<pg.QueryResult>;
   /** The plan PostgreSQL chose for each statement sent through `pool` (EXPLAIN with the same values). */
-  const plans: Array<{ text: string; plan: string }> = [];
+  const plans: Array<{ text: string; name?: string; plan: string }> = [];
+  /** A connection that prepared a batched UPDATE while `messages` held one row (the control). */
+  let cached: pg.Client;
   let scope: { appId: string; endUserId: string; tenantId: string };
   let conversationId: string;
   let messageId: string;
@@ -44,10 +66,18 @@ describe('lookups by key', () => {
     ({ conversation_id: conversationId, message_id: messageId } = await firstAnswer(h, 'many-user'));
     const [user] = await h.sql<{ id: string }>(`SELECT id FROM end_users WHERE session_id = 'many-user'`);
     scope = { appId: h.chat.appId, endUserId: user!.id, tenantId: h.tenantId };
-    // The same end user's other conversations, each with a message; no statistics are gathered.
+    // No statistics are gathered (and nothing replans the control's statement).
     await h.sql(`ALTER TABLE conversations SET (autovacuum_enabled = false);
-                 ALTER TABLE messages SET (autovacuum_enabled = false);
-                 WITH c AS (INSERT INTO conversations (app_id, model_provider, model_id, mode, name, inputs, introduction,
+                 ALTER TABLE messages SET (autovacuum_enabled = false)`);
+    // The control: a named batched UPDATE whose plan PostgreSQL cached while the table was small.
+    cached = new pg.Client(h.db);
+    await cached.connect();
+    await cached.query(`SET plan_cache_mode = force_generic_plan;
+                        PREPARE finish_many (uuid[], text[]) AS UPDATE messages AS m SET answer = v.answer
+                          FROM unnest($1, $2) AS v(id, answer) WHERE m.id = v.id`);
+    await cached.query(`EXECUTE finish_many (ARRAY[gen_random_uuid()], ARRAY['a'])`);
+    // The same end user's other conversations, each with a message.
+    await h.sql(`WITH c AS (INSERT INTO conversations (app_id, model_provider, model_id, mode, name, inputs, introduction,
                                                       status, invoke_from, from_source, from_end_user_id)
                             SELECT '${scope.appId}', 'openai', 'gpt-4o-mini', 'chat', 'n', '{}', '', 'normal',
                                    'service-api', 'api', '${scope.endUserId}' FROM generate_series(1, ${OTHERS}) RETURNING id)
@@ -58,11 +88,13 @@ describe('lookups by key', () => {
     (pool as unknown as { query: typeof raw }).query = async (config, values) => {
       const { text, values: given } = typeof config === 'string' ? { text: config, values } : config;
       const explained = await raw({ text: `EXPLAIN (FORMAT JSON) ${text}`, values: given ?? values });
-      plans.push({ text, plan: JSON.stringify(explained.rows[0]) });
+      const name = typeof config === 'string' ? undefined : config.name;
+      plans.push({ text, name, plan: JSON.stringify(explained.rows[0]) });
       return raw(config, values);
     };
   });
   afterAll(async () => {
+    await cached?.end();
     await pool?.end();
     await h?.close();
     await llm?.close();
@@ -121,6 +153,79 @@ describe('lookups by key', () => {
     expect(byKey.length).toBeGreaterThanOrEqual(10);
     for (const { text, plan } of byKey) {
       expect(plan, text).not.toMatch(SCOPE_INDEXES);
+      expect(plan, text).toMatch(/"Index Name":"(conversations|messages)_pkey"/);
+    }
+  });
+
+  it('plans batches by key afresh: each row by the primary key, where a cached plan scans the table', async () => {
+    const { rows: control } = await cached.query(
+      `EXPLAIN (FORMAT JSON) EXECUTE finish_many (ARRAY['${messageId}'::uuid], ARRAY['a'])`,
+    );
+    expect(seqScanned(control[0])).toEqual(['messages']);
+
+    const others = await h.sql<{ conversation: string; message: string }>(
+      `SELECT c.id AS conversation, m.id AS message FROM conversations c JOIN messages m ON m.conversation_id = c.id
+        WHERE c.name = 'n' ORDER BY c.id LIMIT 2`,
+    );
+    const [{ app_model_config_id: configId }] = await h.sql<{ app_model_config_id: string }>(
+      `SELECT app_model_config_id FROM apps WHERE id = '${scope.appId}'`,
+    );
+    plans.length = 0;
+    const usage = {
+      prompt_tokens: 1,
+      prompt_unit_price: '0',
+      prompt_price_unit: '0',
+      prompt_price: '0',
+      completion_tokens: 1,
+      completion_unit_price: '0',
+      completion_price_unit: '0',
+      completion_price: '0',
+      total_tokens: 2,
+      total_price: '0',
+      currency: 'USD',
+      latency: 0.1,
+    };
+    const outcome = (id: string): MessageOutcome => ({
+      messageId: id,
+      prompt: [{ role: 'user', content: 'q' }],
+      answer: `answer of ${id}`,
+      usage,
+      latencySeconds: 0.1,
+      status: 'normal',
+      error: null,
+      metadata: {},
+    });
+    // Called in one turn of the event loop: each kind leaves as one statement.
+    const continued = others.map((o) =>
+      createRecords(pool, {
+        appId: scope.appId,
+        mode: 'chat',
+        appModelConfigId: configId,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        endUserId: scope.endUserId,
+        inputs: {},
+        query: 'next',
+        introduction: '',
+        conversation: { id: o.conversation, appModelConfigId: configId, inputs: {}, isNew: false, history: [] },
+      }),
+    );
+    await Promise.all([...others.map((o) => finishMessage(pool, outcome(o.message))), ...continued]);
+    const written = await h.sql<{ answer: string; dialogue_count: number }>(
+      `SELECT m.answer, c.dialogue_count FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.id IN ('${others[0]!.message}', '${others[1]!.message}') ORDER BY m.id`,
+    );
+    expect(written.map((w) => w.answer).sort()).toEqual(others.map((o) => `answer of ${o.message}`).sort());
+    expect(written.map((w) => w.dialogue_count)).toEqual([1, 1]);
+
+    const batches = plans.filter((p) => /unnest\(\$1::uuid\[\]/.test(p.text));
+    expect(batches.map((p) => p.text.match(/UPDATE (\w+)/)?.[1]).sort()).toEqual(['conversations', 'messages']);
+    for (const { text, name, plan } of batches) {
+      expect(name, text).toBeUndefined();
+      expect(
+        seqScanned(plan).filter((table) => table === 'messages' || table === 'conversations'),
+        text,
+      ).toEqual([]);
       expect(plan, text).toMatch(/"Index Name":"(conversations|messages)_pkey"/);
     }
   });
