@@ -20,8 +20,19 @@ describe('rows of generations written together', () => {
   let llm: StandIn;
   let h: Harness;
   let pool: pg.Pool;
-  /** The names of the statements sent through `pool`, in order. */
+  /** The statements sent through `pool`, in order: a named one by its name, a batch by its kind. */
   const statements: string[] = [];
+  /** Batches by key go without a name (docs/ARCHITECTURE.md, "Batches by key"). */
+  const batchKind = (text = ''): string =>
+    !text.includes('unnest(')
+      ? '(unnamed)'
+      : text.includes('INSERT INTO conversations')
+        ? 'batch: start'
+        : text.includes('UPDATE conversations')
+          ? 'batch: continue'
+          : text.includes('UPDATE messages')
+            ? 'batch: finish'
+            : '(unnamed)';
   let base: Omit<NewRecords, 'query'>;
 
   beforeAll(async () => {
@@ -44,9 +55,9 @@ describe('rows of generations written together', () => {
       introduction: '',
     };
     pool = new pg.Pool({ ...h.db, max: 4 });
-    const query = pool.query.bind(pool) as (config: { name?: string }) => Promise<unknown>;
+    const query = pool.query.bind(pool) as (config: { name?: string; text?: string }) => Promise<unknown>;
     (pool as unknown as { query: typeof query }).query = (config) => {
-      statements.push(config.name ?? '(unnamed)');
+      statements.push(config.name ?? batchKind(config.text));
       return query(config);
     };
   });
@@ -101,8 +112,8 @@ describe('rows of generations written together', () => {
         }),
       ),
     );
-    expect(statements).toContain('apps.records.start-many');
-    expect(statements).toContain('apps.message.finish-many');
+    expect(statements).toContain('batch: start');
+    expect(statements).toContain('batch: finish');
     expect(statements.length).toBeLessThan(24);
     const rows = await h.sql<Record<string, unknown>>(
       `SELECT m.id, m.conversation_id, m.query, m.answer, m.status, m.error, m.message_tokens, m.total_price::text AS total_price,
@@ -144,7 +155,7 @@ describe('rows of generations written together', () => {
       'fulfilled',
     ]);
     expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(StaleAppConfig);
-    expect(statements[0]).toBe('apps.records.start-many');
+    expect(statements[0]).toBe('batch: start');
     const written = await h.sql<{ query: string }>(
       `SELECT query FROM messages WHERE query LIKE 'stale batch %' ORDER BY query`,
     );
@@ -161,7 +172,7 @@ describe('rows of generations written together', () => {
     const settled = await startTogether('fk batch', 5, 4, { endUserId: '00000000-0000-4000-8000-000000000002' });
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect((settled[4] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' }); // foreign key
-    expect(statements.filter((s) => s === 'apps.records.start-many')).toHaveLength(1);
+    expect(statements.filter((s) => s === 'batch: start')).toHaveLength(1);
     const written = await h.sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE query LIKE 'fk batch %'`);
     expect(Number(written[0]!.n)).toBe(4);
   });
@@ -194,7 +205,7 @@ describe('rows of generations written together', () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ status: 404, code: 'not_found' });
     // One statement for threads 0 and 1; thread 0's third message and the vanished thread 2 alone.
-    expect(statements).toEqual(['apps.records.continue-many', 'apps.records.continue', 'apps.records.continue']);
+    expect(statements).toEqual(['batch: continue', 'apps.records.continue', 'apps.records.continue']);
     const rows = await h.sql<{ query: string; conversation_id: string; dialogue_count: number; at: string }>(
       `SELECT m.query, m.conversation_id, c.dialogue_count, m.created_at::text AS at
          FROM messages m JOIN conversations c ON c.id = m.conversation_id

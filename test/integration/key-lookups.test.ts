@@ -18,6 +18,7 @@ import { conversationOfTranscript } from '../../src/server/services/openai-door.
 import { suggestedQuestions } from '../../src/server/services/suggested-questions.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
+import { freeUsage } from '../helpers/usage.js';
 import { firstAnswer, startHarness, type Harness } from './apps-harness.js';
 import { useServers } from './server-fixtures.js';
 
@@ -171,20 +172,7 @@ describe('lookups by key', () => {
       `SELECT app_model_config_id FROM apps WHERE id = '${scope.appId}'`,
     );
     plans.length = 0;
-    const usage = {
-      prompt_tokens: 1,
-      prompt_unit_price: '0',
-      prompt_price_unit: '0',
-      prompt_price: '0',
-      completion_tokens: 1,
-      completion_unit_price: '0',
-      completion_price_unit: '0',
-      completion_price: '0',
-      total_tokens: 2,
-      total_price: '0',
-      currency: 'USD',
-      latency: 0.1,
-    };
+    const usage = freeUsage(1, 1, 0.1);
     const outcome = (id: string): MessageOutcome => ({
       messageId: id,
       prompt: [{ role: 'user', content: 'q' }],

@@ -2,21 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { AppEvent, Generation } from '../../src/apps/index.js';
 import { collectBlocking } from '../../src/apps/index.js';
 import { sseStream } from '../../src/server/routes/service-api/render.js';
+import { freeUsage } from '../helpers/usage.js';
 
-const usage = {
-  prompt_tokens: 1,
-  prompt_unit_price: '0',
-  prompt_price_unit: '0',
-  prompt_price: '0',
-  completion_tokens: 1,
-  completion_unit_price: '0',
-  completion_price_unit: '0',
-  completion_price: '0',
-  total_tokens: 2,
-  total_price: '0',
-  currency: 'USD',
-  latency: 0.5,
-};
+const usage = freeUsage(1, 1, 0.5);
 
 /** A generation whose events come from a list; `gate` holds the stream after the first event until released. */
 function generation(events: AppEvent[], gate?: Promise<void>): Generation {

@@ -19,21 +19,9 @@ import {
   streamEncoder,
 } from '../../src/apps/openai/index.js';
 import { sseStream } from '../../src/server/routes/service-api/render.js';
+import { freeUsage } from '../helpers/usage.js';
 
-const usage = {
-  prompt_tokens: 7,
-  prompt_unit_price: '0',
-  prompt_price_unit: '0',
-  prompt_price: '0',
-  completion_tokens: 3,
-  completion_unit_price: '0',
-  completion_price_unit: '0',
-  completion_price: '0',
-  total_tokens: 10,
-  total_price: '0',
-  currency: 'USD',
-  latency: 0.1,
-};
+const usage = freeUsage(7, 3, 0.1);
 const end = (finishReason?: 'stop' | 'length'): AppEvent => ({
   event: 'message_end',
   metadata: { annotation_reply: null, retriever_resources: [], usage },
