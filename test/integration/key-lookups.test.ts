@@ -55,8 +55,6 @@ describe('lookups by key', () => {
   let raw: (config: pg.QueryConfig | string, values?: unknown[]) => Promise<pg.QueryResult>;
   /** The plan PostgreSQL chose for each statement sent through `pool` (EXPLAIN with the same values). */
   const plans: Array<{ text: string; name?: string; plan: string }> = [];
-  /** A connection that prepared a batched UPDATE while `messages` held one row (the control). */
-  let cached: pg.Client;
   let scope: { appId: string; endUserId: string; tenantId: string };
   let conversationId: string;
   let messageId: string;
@@ -70,13 +68,6 @@ describe('lookups by key', () => {
     // No statistics are gathered (and nothing replans the control's statement).
     await h.sql(`ALTER TABLE conversations SET (autovacuum_enabled = false);
                  ALTER TABLE messages SET (autovacuum_enabled = false)`);
-    // The control: a named batched UPDATE whose plan PostgreSQL cached while the table was small.
-    cached = new pg.Client(h.db);
-    await cached.connect();
-    await cached.query(`SET plan_cache_mode = force_generic_plan;
-                        PREPARE finish_many (uuid[], text[]) AS UPDATE messages AS m SET answer = v.answer
-                          FROM unnest($1, $2) AS v(id, answer) WHERE m.id = v.id`);
-    await cached.query(`EXECUTE finish_many (ARRAY[gen_random_uuid()], ARRAY['a'])`);
     // The same end user's other conversations, each with a message.
     await h.sql(`WITH c AS (INSERT INTO conversations (app_id, model_provider, model_id, mode, name, inputs, introduction,
                                                       status, invoke_from, from_source, from_end_user_id)
@@ -95,7 +86,6 @@ describe('lookups by key', () => {
     };
   });
   afterAll(async () => {
-    await cached?.end();
     await pool?.end();
     await h?.close();
     await llm?.close();
@@ -159,10 +149,27 @@ describe('lookups by key', () => {
   });
 
   it('plans batches by key afresh: each row by the primary key, where a cached plan scans the table', async () => {
-    const { rows: control } = await cached.query(
-      `EXPLAIN (FORMAT JSON) EXECUTE finish_many (ARRAY['${messageId}'::uuid], ARRAY['a'])`,
-    );
-    expect(seqScanned(control[0])).toEqual(['messages']);
+    // The control, in one transaction on a copy of the table (nothing replans the statement meanwhile:
+    // under a busy server a cache reset would): a named batched UPDATE prepared while the table held one
+    // row keeps its plan after 3,000 more.
+    const cached = new pg.Client(h.db);
+    await cached.connect();
+    try {
+      await cached.query(`BEGIN;
+        SET LOCAL plan_cache_mode = force_generic_plan;
+        CREATE TEMP TABLE small_messages (LIKE messages INCLUDING ALL) ON COMMIT DROP;
+        INSERT INTO small_messages SELECT * FROM messages LIMIT 1;
+        PREPARE finish_many (uuid[], text[]) AS UPDATE small_messages AS m SET answer = v.answer
+          FROM unnest($1, $2) AS v(id, answer) WHERE m.id = v.id;
+        EXECUTE finish_many (ARRAY[gen_random_uuid()], ARRAY['a']);
+        INSERT INTO small_messages SELECT * FROM messages OFFSET 1`);
+      const { rows: control } = await cached.query(
+        `EXPLAIN (FORMAT JSON) EXECUTE finish_many (ARRAY['${messageId}'::uuid], ARRAY['a'])`,
+      );
+      expect(seqScanned(control[0])).toEqual(['small_messages']);
+    } finally {
+      await cached.end();
+    }
 
     const others = await h.sql<{ conversation: string; message: string }>(
       `SELECT c.id AS conversation, m.id AS message FROM conversations c JOIN messages m ON m.conversation_id = c.id
