@@ -44,14 +44,22 @@ export async function spawnDetached(options: DetachedSpawn): Promise<number> {
 
 /** True when the pid runs (a zombie, exited but not yet reaped, counts as gone). */
 export async function pidAlive(pid: number | undefined): Promise<boolean> {
-  if (!pid || pid <= 0) return false;
+  if (!pid || pid <= 0 || !signalable(pid)) return false;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // No stat: reaped while it was read (a zombie of ours goes at any turn of the event loop), or no
+  // /proc at all. Asked again, the pid tells which.
+  if (stat === undefined) return signalable(pid);
+  return !/^\d+ \(.*\) Z/.test(stat);
+}
+
+/** kill(pid, 0): the pid exists (EPERM: it does, but is not ours to signal). */
+function signalable(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists but is not ours to signal
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return !/^\d+ \(.*\) Z/.test(stat);
 }
 
 /**
