@@ -161,17 +161,27 @@ const COLUMN = {
  * A batched statement. It joins a list of keys to a table that grows, so it is sent without a name:
  * PostgreSQL plans it afresh with the list and the table as they are (docs/ARCHITECTURE.md, "Batches
  * by key"). A named statement keeps the plan it got while the table was small: a scan of every row.
+ * What a name told (which statement this is) its text says in a leading comment: `statementTag`.
  */
 interface Batch {
   columns: Array<Column<BatchRow>>;
   text: string;
 }
 
+/** `text` with `tag` in a leading comment. */
+const tagged = (tag: string, text: string): string => `/* ${tag} */ ${text}`;
+
+/** The tag of a statement that carries one (`tagged`), e.g. `apps.message.finish-many`. */
+export const statementTag = (text: string): string | undefined => /^\/\* ([\w.-]+) \*\//.exec(text)?.[1];
+
 /** A batched statement: its rows `v`, then `rest`. */
-const batch = (columns: Array<Column<BatchRow>>, rest: string): Batch => ({
+const batch = (tag: string, columns: Array<Column<BatchRow>>, rest: string): Batch => ({
   columns,
-  text: `WITH v AS (SELECT * FROM ${rowsOf(columns)}),
+  text: tagged(
+    tag,
+    `WITH v AS (SELECT * FROM ${rowsOf(columns)}),
      ${rest}`,
+  ),
 });
 
 // The message of each `ok` row whose conversation `c` wrote, in both batched statements. Each row keeps
@@ -187,6 +197,7 @@ SELECT m.id, m.created_at FROM m`;
 
 /** New conversations and their first messages. */
 const START_BATCH = batch(
+  'apps.records.start-many',
   [
     COLUMN.appId,
     COLUMN.configId,
@@ -209,6 +220,7 @@ const START_BATCH = batch(
 
 /** The next messages of existing conversations (each conversation's dialogue count goes up by one). */
 const CONTINUE_BATCH = batch(
+  'apps.records.continue-many',
   [
     COLUMN.appId,
     COLUMN.provider,
@@ -365,9 +377,12 @@ const FINISH_ONE = `UPDATE messages SET ${FINISHED.map((c, i) => `${c} = $${i + 
                      WHERE id = $1`;
 // Several answers that finished together: one statement, the values as one array per column (a batch
 // by key: sent without a name, see Batch).
-const FINISH_MANY = `UPDATE messages AS m SET ${FINISHED.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
-                       FROM ${rowsOf(FINISH_COLUMNS)}
-                      WHERE m.id = v.id`;
+const FINISH_MANY = tagged(
+  'apps.message.finish-many',
+  `UPDATE messages AS m SET ${FINISHED.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
+     FROM ${rowsOf(FINISH_COLUMNS)}
+    WHERE m.id = v.id`,
+);
 
 /** One finishing statement, retried once: the row must not stay half-written. */
 async function finishOne(db: pg.Pool, outcome: MessageOutcome): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRecords, finishMessage, type NewRecords } from '../../src/apps/records.js';
+import { createRecords, finishMessage, statementTag, type NewRecords } from '../../src/apps/records.js';
 import { StaleAppConfig } from '../../src/apps/model-config/cache.js';
 import { startStandIn, type StandIn } from '../helpers/llm-stand-in.js';
 import type { TestPostgres } from '../helpers/postgres.js';
@@ -20,19 +20,8 @@ describe('rows of generations written together', () => {
   let llm: StandIn;
   let h: Harness;
   let pool: pg.Pool;
-  /** The statements sent through `pool`, in order: a named one by its name, a batch by its kind. */
+  /** The statements sent through `pool`, in order: by name, or by tag (batches go without a name). */
   const statements: string[] = [];
-  /** Batches by key go without a name (docs/ARCHITECTURE.md, "Batches by key"). */
-  const batchKind = (text = ''): string =>
-    !text.includes('unnest(')
-      ? '(unnamed)'
-      : text.includes('INSERT INTO conversations')
-        ? 'batch: start'
-        : text.includes('UPDATE conversations')
-          ? 'batch: continue'
-          : text.includes('UPDATE messages')
-            ? 'batch: finish'
-            : '(unnamed)';
   let base: Omit<NewRecords, 'query'>;
 
   beforeAll(async () => {
@@ -57,7 +46,7 @@ describe('rows of generations written together', () => {
     pool = new pg.Pool({ ...h.db, max: 4 });
     const query = pool.query.bind(pool) as (config: { name?: string; text?: string }) => Promise<unknown>;
     (pool as unknown as { query: typeof query }).query = (config) => {
-      statements.push(config.name ?? batchKind(config.text));
+      statements.push(config.name ?? statementTag(config.text ?? '') ?? '(unnamed)');
       return query(config);
     };
   });
@@ -112,8 +101,8 @@ describe('rows of generations written together', () => {
         }),
       ),
     );
-    expect(statements).toContain('batch: start');
-    expect(statements).toContain('batch: finish');
+    expect(statements).toContain('apps.records.start-many');
+    expect(statements).toContain('apps.message.finish-many');
     expect(statements.length).toBeLessThan(24);
     const rows = await h.sql<Record<string, unknown>>(
       `SELECT m.id, m.conversation_id, m.query, m.answer, m.status, m.error, m.message_tokens, m.total_price::text AS total_price,
@@ -155,7 +144,7 @@ describe('rows of generations written together', () => {
       'fulfilled',
     ]);
     expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(StaleAppConfig);
-    expect(statements[0]).toBe('batch: start');
+    expect(statements[0]).toBe('apps.records.start-many');
     const written = await h.sql<{ query: string }>(
       `SELECT query FROM messages WHERE query LIKE 'stale batch %' ORDER BY query`,
     );
@@ -172,7 +161,7 @@ describe('rows of generations written together', () => {
     const settled = await startTogether('fk batch', 5, 4, { endUserId: '00000000-0000-4000-8000-000000000002' });
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect((settled[4] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' }); // foreign key
-    expect(statements.filter((s) => s === 'batch: start')).toHaveLength(1);
+    expect(statements.filter((s) => s === 'apps.records.start-many')).toHaveLength(1);
     const written = await h.sql<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE query LIKE 'fk batch %'`);
     expect(Number(written[0]!.n)).toBe(4);
   });
@@ -205,7 +194,7 @@ describe('rows of generations written together', () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ status: 404, code: 'not_found' });
     // One statement for threads 0 and 1; thread 0's third message and the vanished thread 2 alone.
-    expect(statements).toEqual(['batch: continue', 'apps.records.continue', 'apps.records.continue']);
+    expect(statements).toEqual(['apps.records.continue-many', 'apps.records.continue', 'apps.records.continue']);
     const rows = await h.sql<{ query: string; conversation_id: string; dialogue_count: number; at: string }>(
       `SELECT m.query, m.conversation_id, c.dialogue_count, m.created_at::text AS at
          FROM messages m JOIN conversations c ON c.id = m.conversation_id

@@ -10,7 +10,13 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRecords, finishMessage, findConversation, type MessageOutcome } from '../../src/apps/records.js';
+import {
+  createRecords,
+  finishMessage,
+  findConversation,
+  statementTag,
+  type MessageOutcome,
+} from '../../src/apps/records.js';
 import { conversationMessageLogs } from '../../src/server/services/app-logs.js';
 import { deleteConversation, getConversation, renameConversation } from '../../src/server/services/conversations.js';
 import { getOwnMessage } from '../../src/server/services/messages.js';
@@ -213,8 +219,11 @@ describe('lookups by key', () => {
     expect(written.map((w) => w.answer).sort()).toEqual(others.map((o) => `answer of ${o.message}`).sort());
     expect(written.map((w) => w.dialogue_count)).toEqual([1, 1]);
 
-    const batches = plans.filter((p) => /unnest\(\$1::uuid\[\]/.test(p.text));
-    expect(batches.map((p) => p.text.match(/UPDATE (\w+)/)?.[1]).sort()).toEqual(['conversations', 'messages']);
+    const batches = plans.filter((p) => statementTag(p.text)?.endsWith('-many'));
+    expect(batches.map((p) => statementTag(p.text)).sort()).toEqual([
+      'apps.message.finish-many',
+      'apps.records.continue-many',
+    ]);
     for (const { text, name, plan } of batches) {
       expect(name, text).toBeUndefined();
       expect(
