@@ -7,6 +7,7 @@ import { createModelRuntime, type ModelRuntimeService } from '../model-runtime/i
 import type { AppContext } from './context.js';
 import { createPool } from './db.js';
 import { createHealthCheck } from './health-check.js';
+import { healthFirst } from './health-first.js';
 import { registerAuth } from './hooks/auth.js';
 import { registerConcurrencyLimit } from './hooks/concurrency.js';
 import { frameworkErrors, registerErrorHandlers } from './hooks/error-handler.js';
@@ -167,7 +168,18 @@ async function buildContext(input: {
 
 async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
   const { settings, logger, version } = ctx;
+  const middlewareModule = settings.CUSTOM_MIDDLEWARE_ENABLED ? settings.CUSTOM_MIDDLEWARE_MODULE : '';
+  // The DEBUG request log, custom middleware and compression see every request: /health included.
+  const requestLog = logger.isLevelEnabled('debug');
+  let closing = false;
+  const everyRequestHooked = requestLog || Boolean(middlewareModule) || settings.ENABLE_RESPONSE_COMPRESSION;
   const app: FastifyInstance = Fastify({
+    // GET /health is answered by the server before routing, unless a hook must see it.
+    ...(everyRequestHooked
+      ? {}
+      : {
+          serverFactory: healthFirst({ health: ctx.health, version, env: settings.DEPLOY_ENV, closing: () => closing }),
+        }),
     // pino 10's Logger is fastify's logger; only the generic parameters of the types differ.
     loggerInstance: logger as FastifyBaseLogger,
     // One debug line per request (onResponse below) instead of fastify's two info lines.
@@ -188,6 +200,10 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
     // Undecodable URLs and over-long path parameters are answered before routing: as Dify errors too.
     frameworkErrors: frameworkErrors({ version, env: settings.DEPLOY_ENV }),
   });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   registerRequestDeadline(app, { timeoutSeconds: settings.GUNICORN_TIMEOUT });
   registerConcurrencyLimit(app, settings.SERVER_WORKER_CONNECTIONS);
   const captureError = await initSentry({
@@ -197,10 +213,10 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
     release: version,
     logger,
   });
-  if (settings.CUSTOM_MIDDLEWARE_ENABLED && settings.CUSTOM_MIDDLEWARE_MODULE) {
+  if (middlewareModule) {
     registerMiddleware(app, {
       middleware: await loadMiddleware({
-        module: settings.CUSTOM_MIDDLEWARE_MODULE,
+        module: middlewareModule,
         baseDir: deps.baseDir ?? process.cwd(),
       }),
       logger,
@@ -211,7 +227,7 @@ async function buildServer(deps: AppDeps, ctx: AppContext): Promise<DifyApp> {
   registerRequestGuard(app);
   registerAuth(app, ctx);
   // The level is fixed at start (LOG_LEVEL): below debug, requests carry no hook at all.
-  if (logger.isLevelEnabled('debug')) {
+  if (requestLog) {
     app.addHook('onResponse', (request, reply, done) => {
       logger.debug(
         { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },

@@ -1,0 +1,71 @@
+import http from 'node:http';
+import type { FastifyServerFactory } from 'fastify';
+import type { HealthReport } from './health-check.js';
+
+/** GET /health's body (SPEC §5), for the route and for the server's own answer alike. */
+export const healthBody = (report: HealthReport, version: string) => ({
+  status: report.status,
+  pid: process.pid,
+  version,
+  db: report.db,
+  redis: report.redis,
+});
+
+export const healthStatus = (report: HealthReport): number => (report.status === 'healthy' ? 200 : 503);
+
+interface ServerOptions {
+  http?: http.ServerOptions;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+  maxRequestsPerSocket: number;
+}
+
+export interface HealthFirstOptions {
+  health: () => Promise<HealthReport>;
+  /** The `X-Version` and `X-Env` every response carries (hooks/version-headers.ts). */
+  version: string;
+  env: string;
+  /** True once the app is closing: from then on fastify answers (503, `Connection: close`). */
+  closing: () => boolean;
+}
+
+/**
+ * The api's HTTP server, answering `GET /health` itself as a request arrives: before routing, hooks
+ * and the concurrency limit, so the liveness probe costs what Node's HTTP server costs and answers
+ * while every slot is taken. The answer is the route's own (routes/health.ts: same status, body and
+ * headers; `test/integration/health-first.test.ts` compares the two). Any other request, a query
+ * string, HEAD, or a closing app goes to fastify. `createApp` uses it only when no hook wants to see
+ * every request (custom middleware, compression, the DEBUG request log).
+ *
+ * The server is made as fastify makes its own (lib/server.js, HTTP/1): the same `http` options,
+ * keep-alive, request and connection timeouts.
+ */
+export function healthFirst(options: HealthFirstOptions): FastifyServerFactory {
+  const headers = (body: string) => ({
+    'content-type': 'application/json; charset=utf-8',
+    'x-version': options.version,
+    'x-env': options.env,
+    'content-length': Buffer.byteLength(body),
+  });
+  const answer = async (res: http.ServerResponse): Promise<void> => {
+    const report = await options.health();
+    const body = JSON.stringify(healthBody(report, options.version));
+    res.writeHead(healthStatus(report), headers(body));
+    res.end(body);
+  };
+  return (route, fastifyOptions) => {
+    // Fastify hands its options with their defaults filled in (fastify.js: connectionTimeout, …).
+    const opts = fastifyOptions as unknown as ServerOptions;
+    const server = http.createServer(opts.http ?? {}, (req, res) => {
+      if (req.url !== '/health' || req.method !== 'GET' || options.closing()) return route(req, res);
+      // health() settles with a report (its checks are bounded); were it ever to throw, fastify answers.
+      answer(res).catch(() => route(req, res));
+    });
+    server.keepAliveTimeout = opts.keepAliveTimeout;
+    server.requestTimeout = opts.requestTimeout;
+    server.setTimeout(opts.connectionTimeout);
+    if (opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+    return server;
+  };
+}
