@@ -14,6 +14,7 @@
 // Usage: npm run build && node bench/service-api.mjs [ttfb-calls=300] [wrk-seconds=10] [streams=500]
 //        BENCH_PARTS=1,3 node bench/service-api.mjs …   (only some parts)
 //        BENCH_POOL=N       N database connections per api process (SQLALCHEMY_POOL_SIZE, no overflow)
+//        BENCH_WORKERS=N    N api processes instead of 2 (SERVER_WORKER_AMOUNT; Dify's .env default is 1)
 //        BENCH_PROFILE=DIR  CPU profiles of the server's processes (node --cpu-prof) written to DIR when
 //                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
 //        BENCH_PG_STATS=1   PostgreSQL's statements by time (pg_stat_statements) and the HOT share of updates.
@@ -78,7 +79,7 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = {
   ...serverEnv({ pg, redis, port }),
-  SERVER_WORKER_AMOUNT: '2',
+  SERVER_WORKER_AMOUNT: process.env.BENCH_WORKERS ?? '2',
   // Room for the 500 open streams (250 per process); Dify's .env default is 10.
   SERVER_WORKER_CONNECTIONS: process.env.BENCH_CONNECTIONS ?? String(Math.max(300, streams)),
   // BENCH_POOL=N: N database connections per api process (no overflow) instead of Dify's 30 + 10.
@@ -209,7 +210,7 @@ try {
   const question = (query, mode) =>
     JSON.stringify({ inputs: {}, query, user: 'bench-user', response_mode: mode, auto_generate_name: false });
   say(
-    `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, 2 api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}, SQLALCHEMY_POOL_SIZE=${env.SQLALCHEMY_POOL_SIZE}+${env.SQLALCHEMY_MAX_OVERFLOW}`,
+    `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}; PostgreSQL 15 (durability on), redis-server, ${env.SERVER_WORKER_AMOUNT} api processes, SERVER_WORKER_CONNECTIONS=${env.SERVER_WORKER_CONNECTIONS}, SQLALCHEMY_POOL_SIZE=${env.SQLALCHEMY_POOL_SIZE}+${env.SQLALCHEMY_MAX_OVERFLOW}`,
   );
 
   // 1. Time to first byte of a streamed answer: difyctl minus direct, interleaved.
