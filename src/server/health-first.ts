@@ -48,11 +48,16 @@ export function healthFirst(options: HealthFirstOptions): FastifyServerFactory {
     'x-env': options.env,
     'content-length': Buffer.byteLength(body),
   });
+  // The report is one object for as long as health() reuses it (≤ 1 s): so is its rendering.
+  let rendered: { report: HealthReport; body: string; headers: ReturnType<typeof headers> } | undefined;
   const answer = async (res: http.ServerResponse): Promise<void> => {
     const report = await options.health();
-    const body = JSON.stringify(healthBody(report, options.version));
-    res.writeHead(healthStatus(report), headers(body));
-    res.end(body);
+    if (rendered?.report !== report) {
+      const body = JSON.stringify(healthBody(report, options.version));
+      rendered = { report, body, headers: headers(body) };
+    }
+    res.writeHead(healthStatus(report), rendered.headers);
+    res.end(rendered.body);
   };
   return (route, fastifyOptions) => {
     // Fastify hands its options with their defaults filled in (fastify.js: connectionTimeout, …).
