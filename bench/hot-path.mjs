@@ -2,7 +2,9 @@
 // The request hot path against Dify's own stack (issue 16), side by side on the same PostgreSQL:
 //   difyctl serve --mode api (2 processes)  vs  Flask + gunicorn/gevent (2 workers, bench/peers/flask_apps.py)
 // for an authenticated GET /console/api/apps (JWT check + one query of 20 apps) and the shallow
-// health endpoint, wrk -t2 -c50, median of N runs after a warm-up. Both allow 1000 connections.
+// health endpoint, wrk -t2 -c50. Both run at once and their runs alternate (a warm-up of each, then
+// ours, the peer's, ours, …: a VM that changes speed meets both alike); medians of N runs each. Both
+// allow 1000 connections.
 //
 // Usage: npm run build && node bench/hot-path.mjs [runs=3] [seconds=10]
 //   BENCH_PROFILE=DIR  also writes a CPU profile of each api process to DIR (node --cpu-prof) over
@@ -45,24 +47,35 @@ function wrk(url, token) {
 }
 
 /**
- * Median req/s and p99 of `runs` wrk runs after a warm-up, and the CPU each request cost the server's
- * processes and PostgreSQL over those runs (from /proc: the same whatever else the machine runs).
+ * Both stacks on one endpoint, their runs alternated (ours, the peer's, ours, …) after a warm-up of
+ * each, so that a VM slowing down or speeding up meets both alike. Per stack: the median req/s and p99
+ * of its `runs` runs, and the CPU each request cost its processes and PostgreSQL during its own runs
+ * (from /proc: the same whatever else the machine runs).
  */
-async function measure(name, target, { token, serverPid, pgPid }) {
-  await wrk(target, token); // warm-up run, discarded
-  const before = { server: treeCpu(serverPid), pg: treeCpu(pgPid) };
-  const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(await wrk(target, token));
-  const requests = samples.reduce((n, s) => n + s.requests, 0);
-  const perRequest = (now, then) => Number(((1000 * (now - then)) / requests).toFixed(3));
-  return {
-    name,
-    rps: Math.round(median(samples.map((s) => s.rps))),
-    p99: median(samples.map((s) => s.p99)),
-    errors: samples.reduce((n, s) => n + s.non2xx + (s.errors === 'none' ? 0 : 1), 0),
-    serverCpuMs: perRequest(treeCpu(serverPid), before.server),
-    pgCpuMs: perRequest(treeCpu(pgPid), before.pg),
-  };
+async function measureSideBySide(name, stacks, { token, pgPid }) {
+  for (const stack of stacks) await wrk(stack.url, token); // warm-up runs, discarded
+  const tally = stacks.map(() => ({ samples: [], serverCpu: 0, pgCpu: 0 }));
+  for (let i = 0; i < runs; i++)
+    for (const [k, stack] of stacks.entries()) {
+      const before = { server: treeCpu(stack.pid), pg: treeCpu(pgPid) };
+      tally[k].samples.push(await wrk(stack.url, token));
+      tally[k].serverCpu += treeCpu(stack.pid) - before.server;
+      tally[k].pgCpu += treeCpu(pgPid) - before.pg;
+    }
+  return stacks.map((stack, k) => {
+    const { samples, serverCpu, pgCpu } = tally[k];
+    const requests = samples.reduce((n, s) => n + s.requests, 0);
+    const perRequest = (seconds) => Number(((1000 * seconds) / requests).toFixed(3));
+    return {
+      stack: stack.name,
+      name,
+      rps: Math.round(median(samples.map((s) => s.rps))),
+      p99: median(samples.map((s) => s.p99)),
+      errors: samples.reduce((n, s) => n + s.non2xx + (s.errors === 'none' ? 0 : 1), 0),
+      serverCpuMs: perRequest(serverCpu),
+      pgCpuMs: perRequest(pgCpu),
+    };
+  });
 }
 
 const stopped = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -75,6 +88,14 @@ const { createMigrator } = await import(path.join(root, 'dist/db/migrator.js'));
 const pg = await startPostgres();
 const redis = await startRedis();
 const results = [];
+/** A server process; `stop()` resolves once it exited. */
+const started = (child) => ({
+  pid: child.pid,
+  stop: async () => {
+    child.kill('SIGTERM');
+    await stopped(child);
+  },
+});
 try {
   await createMigrator({
     connection: { host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'bench', database: 'postgres' },
@@ -89,88 +110,95 @@ try {
     SQLALCHEMY_MAX_OVERFLOW: '10',
   };
   const url = `http://127.0.0.1:${port}`;
-  let token;
-  for (const profiling of profileDir ? [false, true] : [false]) {
-    // node:cluster forks the api processes with the primary's execArgv: they profile too.
-    const profileArgs = profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const server = spawn(process.execPath, [...profileArgs, bin, 'serve', '--mode', 'api'], {
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    try {
-      await waitFor(`${url}/health`);
-      const post = (p, body, auth) =>
-        fetch(`${url}${p}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
-          body: JSON.stringify(body),
-        });
-      const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
-      if (!token) {
-        await post('/console/api/setup', admin);
-        token = (await (await post('/console/api/login', admin)).json()).data.access_token;
-        for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
-      }
-      if (profiling) {
-        // BENCH_PROFILE_PATH=/health profiles that endpoint's run instead.
-        const target = process.env.BENCH_PROFILE_PATH ?? '/console/api/apps';
-        await wrk(`${url}${target}`, target === '/health' ? undefined : token);
-      } else {
-        const pids = { serverPid: server.pid, pgPid: pg.pid() };
-        results.push({ stack: 'difyctl', ...(await measure('GET /health', `${url}/health`, pids)) });
-        results.push({
-          stack: 'difyctl',
-          ...(await measure('GET /console/api/apps (auth)', `${url}/console/api/apps`, { ...pids, token })),
-        });
-      }
-    } finally {
-      server.kill('SIGTERM');
-      await stopped(server);
-    }
-  }
-
+  // node:cluster forks the api processes with the primary's execArgv: with --cpu-prof they profile too.
+  const startDifyctl = async (profileArgs = []) => {
+    const server = started(
+      spawn(process.execPath, [...profileArgs, bin, 'serve', '--mode', 'api'], {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }),
+    );
+    await waitFor(`${url}/health`);
+    return server;
+  };
   const peerPort = await freePort();
-  const peer = spawn(
-    'gunicorn',
-    [
-      '-k',
-      'gevent',
-      '-w',
-      '2',
-      '--worker-connections',
-      '1000',
-      '--log-level',
-      'warning',
-      '-b',
-      `127.0.0.1:${peerPort}`,
-      'bench.peers.flask_apps:app',
-    ],
-    {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        SECRET_KEY: BENCH_SECRET,
-        DATABASE_URL: `postgresql+psycopg2://postgres:bench@127.0.0.1:${pg.port}/postgres`,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  try {
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const startPeer = async () => {
+    const peer = started(
+      spawn(
+        'gunicorn',
+        [
+          '-k',
+          'gevent',
+          '-w',
+          '2',
+          '--worker-connections',
+          '1000',
+          '--log-level',
+          'warning',
+          '-b',
+          `127.0.0.1:${peerPort}`,
+          'bench.peers.flask_apps:app',
+        ],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH,
+            SECRET_KEY: BENCH_SECRET,
+            DATABASE_URL: `postgresql+psycopg2://postgres:bench@127.0.0.1:${pg.port}/postgres`,
+          },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      ),
+    );
     await waitFor(`${peerUrl}/health`);
+    return peer;
+  };
+
+  const post = (p, body, auth) =>
+    fetch(`${url}${p}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
+  const running = [];
+  let token;
+  try {
+    const server = await startDifyctl();
+    running.push(server);
+    await post('/console/api/setup', admin);
+    token = (await (await post('/console/api/login', admin)).json()).data.access_token;
+    for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+    const peer = await startPeer();
+    running.push(peer);
     const probe = await fetch(`${peerUrl}/console/api/apps`, { headers: { authorization: `Bearer ${token}` } });
     const body = await probe.json();
     if (probe.status !== 200 || body.data?.length !== 20)
       throw new Error(`the Flask peer answered ${probe.status}: ${JSON.stringify(body).slice(0, 200)}`);
-    const pids = { serverPid: peer.pid, pgPid: pg.pid() };
-    results.push({ stack: 'Flask+gunicorn/gevent', ...(await measure('GET /health', `${peerUrl}/health`, pids)) });
-    results.push({
-      stack: 'Flask+gunicorn/gevent',
-      ...(await measure('GET /console/api/apps (auth)', `${peerUrl}/console/api/apps`, { ...pids, token })),
-    });
+    const stacks = (path) => [
+      { name: 'difyctl', url: `${url}${path}`, pid: server.pid },
+      { name: 'Flask+gunicorn/gevent', url: `${peerUrl}${path}`, pid: peer.pid },
+    ];
+    results.push(...(await measureSideBySide('GET /health', stacks('/health'), { pgPid: pg.pid() })));
+    results.push(
+      ...(await measureSideBySide('GET /console/api/apps (auth)', stacks('/console/api/apps'), {
+        token,
+        pgPid: pg.pid(),
+      })),
+    );
   } finally {
-    peer.kill('SIGTERM');
-    await stopped(peer);
+    await Promise.all(running.map((p) => p.stop()));
+  }
+  if (profileDir) {
+    const server = await startDifyctl(['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+    try {
+      // BENCH_PROFILE_PATH=/health profiles that endpoint's run instead.
+      const target = process.env.BENCH_PROFILE_PATH ?? '/console/api/apps';
+      await wrk(`${url}${target}`, target === '/health' ? undefined : token);
+    } finally {
+      await server.stop();
+    }
   }
 } finally {
   redis.stop();
@@ -178,7 +206,7 @@ try {
 }
 
 console.log(
-  `wrk -t2 -c50 -d${seconds}s, median of ${runs} runs after a warm-up; 2 processes each; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`,
+  `wrk -t2 -c50 -d${seconds}s, median of ${runs} runs each, alternated, after a warm-up of each; 2 processes each; ${os.cpus().length} cores (${os.cpus()[0]?.model}); Node ${process.version}`,
 );
 console.log(
   `load average before: ${loadBefore}, after: ${os
