@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNetwork } from './lib/netns.mjs';
-import { serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { consoleAdmin, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
 import { wrk } from './lib/wrk.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -106,16 +106,7 @@ try {
   const [a, b] = net.hosts;
   const urlA = start(a);
   await waitFor(`${urlA}/health`);
-  const post = (p, body, auth) =>
-    fetch(`${urlA}${p}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
-  await post('/console/api/setup', admin);
-  const token = (await (await post('/console/api/login', admin)).json()).data.access_token;
-  for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+  const token = await consoleAdmin(urlA);
 
   results.push(await measure('1 api host', [urlA], token));
   const urlB = start(b);

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { treeCpu } from './lib/proc.mjs';
-import { BENCH_SECRET, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { BENCH_SECRET, consoleAdmin, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
 import { wrk as runWrk } from './lib/wrk.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -155,21 +155,12 @@ try {
     return peer;
   };
 
-  const post = (p, body, auth) =>
-    fetch(`${url}${p}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
   const running = [];
   let token;
   try {
     const server = await startDifyctl();
     running.push(server);
-    await post('/console/api/setup', admin);
-    token = (await (await post('/console/api/login', admin)).json()).data.access_token;
-    for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+    token = await consoleAdmin(url);
     const peer = await startPeer();
     running.push(peer);
     const probe = await fetch(`${peerUrl}/console/api/apps`, { headers: { authorization: `Bearer ${token}` } });

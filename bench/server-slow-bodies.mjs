@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { consoleAdmin, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
 
 const slowCount = Number(process.argv[2] ?? 1000);
 const requests = Number(process.argv[3] ?? 1000);
@@ -104,16 +104,7 @@ try {
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitHealthy(url);
-    const post = (p, body, token) =>
-      fetch(`${url}${p}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-      });
-    const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
-    await post('/console/api/setup', admin);
-    const token = (await (await post('/console/api/login', admin)).json()).data.access_token;
-    for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+    const token = await consoleAdmin(url);
     const auth = { authorization: `Bearer ${token}` };
     const measure = async (label) => {
       rows.push({ condition: label, endpoint: 'GET /health', ...(await latencies(`${url}/health`, {})) });

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { consoleAdmin, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
@@ -60,17 +60,8 @@ try {
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitHealthy(url);
-      const post = (p, body, token) =>
-        fetch(`${url}${p}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: JSON.stringify(body),
-        });
-      const admin = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
-      await post('/console/api/setup', admin);
-      const token = (await (await post('/console/api/login', admin)).json()).data.access_token;
-      if (workers === 1)
-        for (let i = 0; i < 20; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+      // One database for every run: its 20 apps are created by the first.
+      const token = await consoleAdmin(url, { apps: workers === 1 ? 20 : 0 });
       for (const [name, target, auth] of [
         ['GET /health', `${url}/health`, undefined],
         ['GET /console/api/apps (auth)', `${url}/console/api/apps`, token],

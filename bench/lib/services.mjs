@@ -119,3 +119,22 @@ export const serverEnv = ({ pg, redis, port }) => ({
   DIFY_BIND_ADDRESS: '127.0.0.1',
   DIFY_PORT: String(port),
 });
+
+const BENCH_ADMIN = { email: 'bench@example.com', name: 'Bench', password: 'bench-password' };
+
+/**
+ * A fresh server's console set up as a user would (setup, then login), with `apps` chat apps created
+ * (the app list the benchmarks read); returns the admin's access token.
+ */
+export async function consoleAdmin(url, { apps = 20 } = {}) {
+  const post = (p, body, token) =>
+    fetch(`${url}${p}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  await post('/console/api/setup', BENCH_ADMIN);
+  const token = (await (await post('/console/api/login', BENCH_ADMIN)).json()).data.access_token;
+  for (let i = 0; i < apps; i++) await post('/console/api/apps', { name: `app ${i}`, mode: 'chat' }, token);
+  return token;
+}
