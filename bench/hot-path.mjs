@@ -11,6 +11,8 @@
 //                      one extra wrk run of the app list; open it in Chrome DevTools or summarise
 //                      it with `node bench/profile-top.mjs DIR/*.cpuprofile`; BENCH_PROFILE_PATH=/health
 //                      profiles the /health run instead.
+//   BENCH_FLOOR=1      also runs node:http alone on /health (bench/peers/node_health.mjs), alternated
+//                      with the two stacks: Node's own cost of a request on this machine.
 // Needs wrk, python3-flask, gunicorn, python3-gevent, python3-psycopg2, python3-sqlalchemy,
 // python3-jwt (Debian) and postgresql-15 binaries.
 import { spawn } from 'node:child_process';
@@ -28,6 +30,8 @@ const profileDir = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PR
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin/difyctl.js');
 
+const PEER = 'Flask+gunicorn/gevent';
+const FLOOR = 'node:http alone';
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function waitFor(url) {
@@ -155,6 +159,18 @@ try {
     return peer;
   };
 
+  const startFloor = async () => {
+    const floorPort = await freePort();
+    const floor = started(
+      spawn(process.execPath, [path.join(root, 'bench/peers/node_health.mjs')], {
+        env: { PATH: process.env.PATH, PORT: String(floorPort) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }),
+    );
+    const floorUrl = `http://127.0.0.1:${floorPort}/health`;
+    await waitFor(floorUrl);
+    return { ...floor, url: floorUrl };
+  };
   const running = [];
   let token;
   try {
@@ -169,9 +185,13 @@ try {
       throw new Error(`the Flask peer answered ${probe.status}: ${JSON.stringify(body).slice(0, 200)}`);
     const stacks = (path) => [
       { name: 'difyctl', url: `${url}${path}`, pid: server.pid },
-      { name: 'Flask+gunicorn/gevent', url: `${peerUrl}${path}`, pid: peer.pid },
+      { name: PEER, url: `${peerUrl}${path}`, pid: peer.pid },
     ];
-    results.push(...(await measureSideBySide('GET /health', stacks('/health'), { pgPid: pg.pid() })));
+    // BENCH_FLOOR=1: node:http alone answers /health beside them (bench/peers/node_health.mjs).
+    const floor = process.env.BENCH_FLOOR === '1' ? await startFloor() : undefined;
+    if (floor) running.push(floor);
+    const healthStacks = [...stacks('/health'), ...(floor ? [{ name: FLOOR, url: floor.url, pid: floor.pid }] : [])];
+    results.push(...(await measureSideBySide('GET /health', healthStacks, { pgPid: pg.pid() })));
     results.push(
       ...(await measureSideBySide('GET /console/api/apps (auth)', stacks('/console/api/apps'), {
         token,
@@ -218,7 +238,7 @@ console.table(
 );
 for (const name of ['GET /health', 'GET /console/api/apps (auth)']) {
   const ours = results.find((r) => r.stack === 'difyctl' && r.name === name);
-  const peer = results.find((r) => r.stack !== 'difyctl' && r.name === name);
+  const peer = results.find((r) => r.stack === PEER && r.name === name);
   if (ours && peer) {
     const cpu = (peer.serverCpuMs + peer.pgCpuMs) / (ours.serverCpuMs + ours.pgCpuMs);
     console.log(
@@ -226,6 +246,12 @@ for (const name of ['GET /health', 'GET /console/api/apps (auth)']) {
     );
   }
 }
+const floorRow = results.find((r) => r.stack === FLOOR);
+const oursHealth = results.find((r) => r.stack === 'difyctl' && r.name === 'GET /health');
+if (floorRow && oursHealth)
+  console.log(
+    `GET /health: difyctl ${oursHealth.serverCpuMs} ms of CPU per request, ${FLOOR} ${floorRow.serverCpuMs} ms; ${(oursHealth.rps / floorRow.rps).toFixed(2)}× its req/s`,
+  );
 if (profileDir)
   console.log(
     `CPU profiles of the api processes (one run of ${process.env.BENCH_PROFILE_PATH ?? 'the app list'}): ${profileDir}`,
