@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { FastifyServerFactory } from 'fastify';
 import type { HealthReport } from './health-check.js';
+import { versionHeaders } from './hooks/version-headers.js';
 
 /** GET /health's body (SPEC §5), for the route and for the server's own answer alike. */
 export const healthBody = (report: HealthReport, version: string) => ({
@@ -23,7 +24,7 @@ interface ServerOptions {
 
 export interface HealthFirstOptions {
   health: () => Promise<HealthReport>;
-  /** The `X-Version` and `X-Env` every response carries (hooks/version-headers.ts). */
+  /** For the body and the `X-Version` and `X-Env` every response carries (hooks/version-headers.ts). */
   version: string;
   env: string;
   /** True once the app is closing: from then on fastify answers (503, `Connection: close`). */
@@ -44,8 +45,7 @@ export interface HealthFirstOptions {
 export function healthFirst(options: HealthFirstOptions): FastifyServerFactory {
   const headers = (body: string) => ({
     'content-type': 'application/json; charset=utf-8',
-    'x-version': options.version,
-    'x-env': options.env,
+    ...versionHeaders(options),
     'content-length': Buffer.byteLength(body),
   });
   // The report is one object for as long as health() reuses it (≤ 1 s): so is its rendering.
