@@ -15,8 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNetwork } from './lib/netns.mjs';
-import { consoleAdmin, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
-import { wrk } from './lib/wrk.mjs';
+import { stopped } from './lib/proc.mjs';
+import { consoleAdmin, serverEnv, startPostgres, startRedis, waitOk } from './lib/services.mjs';
+import { median, wrk } from './lib/wrk.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
@@ -24,19 +25,6 @@ const processes = process.env.BENCH_API_PROCESSES ?? '1';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin/difyctl.js');
 const PORT = 5001;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const stopped = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-
-async function waitFor(url) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer 200`);
-}
 
 /** One timed round: wrk against every url at once, connections split between them. */
 async function round(urls, token) {
@@ -105,12 +93,12 @@ try {
   };
   const [a, b] = net.hosts;
   const urlA = start(a);
-  await waitFor(`${urlA}/health`);
+  await waitOk(`${urlA}/health`);
   const token = await consoleAdmin(urlA);
 
   results.push(await measure('1 api host', [urlA], token));
   const urlB = start(b);
-  await waitFor(`${urlB}/health`);
+  await waitOk(`${urlB}/health`);
   results.push(await measure('2 api hosts', [urlA, urlB], token));
 } finally {
   for (const child of children) child.kill('SIGTERM');

@@ -20,9 +20,9 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { treeCpu } from './lib/proc.mjs';
-import { BENCH_SECRET, consoleAdmin, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
-import { wrk as runWrk } from './lib/wrk.mjs';
+import { stopped, treeCpu } from './lib/proc.mjs';
+import { BENCH_SECRET, consoleAdmin, freePort, serverEnv, startPostgres, startRedis, waitOk } from './lib/services.mjs';
+import { median, wrk as runWrk } from './lib/wrk.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
@@ -32,17 +32,6 @@ const bin = path.join(root, 'bin/difyctl.js');
 
 const PEER = 'Flask+gunicorn/gevent';
 const FLOOR = 'node:http alone';
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-async function waitFor(url) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer 200`);
-}
 
 function wrk(url, token) {
   const args = ['-t2', '-c50', `-d${seconds}s`, '--latency', url];
@@ -82,8 +71,6 @@ async function measureSideBySide(name, stacks, { token, pgPid }) {
   });
 }
 
-const stopped = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-
 const loadBefore = os
   .loadavg()
   .map((x) => x.toFixed(1))
@@ -122,7 +109,7 @@ try {
         stdio: ['ignore', 'inherit', 'inherit'],
       }),
     );
-    await waitFor(`${url}/health`);
+    await waitOk(`${url}/health`);
     return server;
   };
   const peerPort = await freePort();
@@ -155,7 +142,7 @@ try {
         },
       ),
     );
-    await waitFor(`${peerUrl}/health`);
+    await waitOk(`${peerUrl}/health`);
     return peer;
   };
 
@@ -168,7 +155,7 @@ try {
       }),
     );
     const floorUrl = `http://127.0.0.1:${floorPort}/health`;
-    await waitFor(floorUrl);
+    await waitOk(floorUrl);
     return { ...floor, url: floorUrl };
   };
   const running = [];

@@ -12,22 +12,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { consoleAdmin, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { consoleAdmin, freePort, serverEnv, sleep, startPostgres, startRedis, waitOk } from './lib/services.mjs';
 
 const slowCount = Number(process.argv[2] ?? 1000);
 const requests = Number(process.argv[3] ?? 1000);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.resolve(process.argv[4] ?? path.join(root, 'bin/difyctl.js'));
-
-async function waitHealthy(url) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error('server did not become healthy');
-}
 
 /** Sequential GETs on one keep-alive connection; each is given up after 5 s. */
 async function latencies(url, headers) {
@@ -103,7 +93,7 @@ try {
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitHealthy(url);
+    await waitOk(`${url}/health`);
     const token = await consoleAdmin(url);
     const auth = { authorization: `Bearer ${token}` };
     const measure = async (label) => {

@@ -7,23 +7,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { consoleAdmin, freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { consoleAdmin, freePort, serverEnv, startPostgres, startRedis, waitOk } from './lib/services.mjs';
+import { median } from './lib/wrk.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin/difyctl.js');
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-async function waitHealthy(url) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error('server did not become healthy');
-}
 
 function wrk(url, token) {
   const args = ['-t2', '-c50', `-d${seconds}s`, '--latency', url];
@@ -59,7 +49,7 @@ try {
     });
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitHealthy(url);
+      await waitOk(`${url}/health`);
       // One database for every run: its 20 apps are created by the first.
       const token = await consoleAdmin(url, { apps: workers === 1 ? 20 : 0 });
       for (const [name, target, auth] of [

@@ -1,6 +1,9 @@
 // What a process tree used, read from /proc: independent of what else runs on the machine.
 import { readFileSync } from 'node:fs';
 
+/** Resolves once `child` (a ChildProcess) has exited. */
+export const stopped = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+
 export const childrenOf = (pid) =>
   readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 

@@ -1,6 +1,9 @@
 // wrk as a child process, without blocking the caller's event loop (a stand-in may live in it).
 import { spawn } from 'node:child_process';
 
+/** The median of a list of numbers (the upper one of an even list's two middles). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
 const UNIT = { us: 0.001, ms: 1, s: 1000 };
 
 /** Runs `wrk ...args` (pass --latency for percentiles): req/s, p50/p99 ms, non-2xx and socket errors. */
