@@ -7,6 +7,18 @@ export interface HealthReport {
   redis: 'ok' | 'error' | 'fallback';
 }
 
+/** GET /health's body (SPEC §5), for the route and for the server's own answer (health-first.ts). */
+export const healthBody = (report: HealthReport, version: string) => ({
+  status: report.status,
+  pid: process.pid,
+  version,
+  db: report.db,
+  redis: report.redis,
+});
+
+/** GET /health's status: 503 while a dependency does not answer. */
+export const healthStatus = (report: HealthReport): number => (report.status === 'healthy' ? 200 : 503);
+
 export interface HealthCheckOptions {
   pool: pg.Pool;
   pingRedis?: () => Promise<void>;

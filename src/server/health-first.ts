@@ -1,18 +1,7 @@
 import http from 'node:http';
 import type { FastifyServerFactory } from 'fastify';
-import type { HealthReport } from './health-check.js';
+import { healthBody, healthStatus, type HealthReport } from './health-check.js';
 import { versionHeaders } from './hooks/version-headers.js';
-
-/** GET /health's body (SPEC §5), for the route and for the server's own answer alike. */
-export const healthBody = (report: HealthReport, version: string) => ({
-  status: report.status,
-  pid: process.pid,
-  version,
-  db: report.db,
-  redis: report.redis,
-});
-
-export const healthStatus = (report: HealthReport): number => (report.status === 'healthy' ? 200 : 503);
 
 interface ServerOptions {
   http?: http.ServerOptions;

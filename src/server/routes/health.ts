@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { healthBody, healthStatus } from '../health-first.js';
+import { healthBody, healthStatus } from '../health-check.js';
 
 /**
  * GET /health (SPEC §5): public, deep, cached ≤ 1 s; 503 while the database is unreachable. The api
