@@ -17,7 +17,9 @@
 //        BENCH_WORKERS=N    N api processes instead of 2 (SERVER_WORKER_AMOUNT; Dify's .env default is 1)
 //        BENCH_PROFILE=DIR  CPU profiles of the server's processes (node --cpu-prof) written to DIR when
 //                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
-//        BENCH_PG_STATS=1   PostgreSQL's statements by time (pg_stat_statements) and the HOT share of updates.
+//        BENCH_RUNS=N       N measured runs per server in parts 2 and 4 (3); BENCH_WARMUP=S: S seconds of load first (20)
+//        BENCH_FLOOR=1      part 2 also against Node's floor (bench/peers/node_chat.mjs), the runs alternating
+//        BENCH_PG_STATS=1   PostgreSQL's statements by time and planning time (pg_stat_statements) and the HOT share of updates.
 //        BENCH_PG_SETTINGS='{"synchronous_commit":"off"}'  more PostgreSQL settings (to see what one would buy).
 //        BENCH_NODE_ARGS='--max-semi-space-size=16 --trace-gc'  more Node flags for the server and its api processes.
 import { spawn } from 'node:child_process';
@@ -27,14 +29,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LLMock } from '@copilotkit/aimock';
-import { rssMb, treeCpu, childrenOf } from './lib/proc.mjs';
-import { freePort, serverEnv, sleep, startPostgres, startRedis } from './lib/services.mjs';
+import { rssMb, treeCpu, childrenOf, stopped } from './lib/proc.mjs';
+import { freePort, serverEnv, sleep, startPostgres, startRedis, waitOk } from './lib/services.mjs';
 import { wrk } from './lib/wrk.mjs';
 
 const calls = Number(process.argv[2] ?? 300);
 const seconds = Number(process.argv[3] ?? 10);
 const streams = Number(process.argv[4] ?? 500);
 const parts = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map(Number));
+/** Parts 2 and 4: measured runs per server, and the seconds of load each server gets first. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 /** Part 4: the conversations whose next messages are asked in turn. */
 const CONVERSATIONS = 2000;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -58,7 +63,7 @@ async function firstByte(url, init, marker) {
 
 const REPLY = 'The quick brown fox jumps over the lazy dog. '.repeat(4).trim();
 const SLOW = 'x'.repeat(600);
-const mock = new LLMock({ port: 0, host: '127.0.0.1' });
+const mock = new LLMock({ port: 0, host: '127.0.0.1', journalMaxEntries: 100 });
 // A long stream for the open-streams test: 600 one-character chunks, 100 ms apart (about a minute).
 mock.addFixture({ match: { userMessage: 'Keep talking' }, response: { content: SLOW }, chunkSize: 1, latency: 100 });
 mock.addFixture({ match: { endpoint: 'chat' }, response: { content: REPLY } });
@@ -101,15 +106,15 @@ async function printPgStats() {
   try {
     await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const { rows } = await client.query(
-      `SELECT calls, round((total_exec_time / calls)::numeric, 3) AS ms, round(rows::numeric / calls, 1) AS rows,
+      `SELECT calls, round((total_exec_time / greatest(calls, 1))::numeric, 3) AS ms, round((total_plan_time / greatest(calls, 1))::numeric, 3) AS plan, round(rows::numeric / greatest(calls, 1), 1) AS rows,
               left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
          FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
     );
     say();
     say('PostgreSQL statements by total time (pg_stat_statements):');
-    say('| calls | ms/call | rows/call | statement |');
-    say('|---|---|---|---|');
-    for (const r of rows) say(`| ${r.calls} | ${r.ms} | ${r.rows} | \`${r.query}\` |`);
+    say('| calls | ms/call | planning ms/call | rows/call | statement |');
+    say('|---|---|---|---|---|');
+    for (const r of rows) say(`| ${r.calls} | ${r.ms} | ${r.plan} | ${r.rows} | \`${r.query}\` |`);
     // Updates that rewrote no index entry (HOT: the new row version fits the old one's page).
     const tables = await client.query(
       `SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
@@ -125,10 +130,13 @@ async function printPgStats() {
 }
 
 let server;
+/** BENCH_FLOOR=1: Node's floor for part 2 (bench/peers/node_chat.mjs), its runs alternating with difyctl's. */
+let floor;
 // Killed (Ctrl-C, a timeout): stop what this script started before leaving.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     server?.kill('SIGTERM');
+    floor?.child.kill('SIGTERM');
     redis.stop();
     pg.stop();
     process.exit(130);
@@ -259,51 +267,88 @@ try {
   }
 
   /**
-   * wrk -t2 -c50 against POST /v1/chat-messages (one warm-up, then 3 runs), `script` the wrk Lua that
-   * makes each request; prints the medians and the CPU per request of each process.
+   * wrk -t2 -c50 against POST /v1/chat-messages of each of `targets` (difyctl, and the floor when
+   * asked): a warm-up of WARMUP seconds each, then RUNS runs each, the targets' runs alternating so
+   * that a change of the machine's speed falls on both; `script` is the wrk Lua that makes each
+   * request. Prints the medians and the CPU per request of each process, counted over each target's
+   * own runs.
    */
-  const blockingLoad = async (title, script) => {
+  const blockingLoad = async (title, script, targets = [{ name: 'difyctl', base, pid: () => server.pid }]) => {
     const luaDir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-'));
     const lua = path.join(luaDir, 'post.lua');
     writeFileSync(
       lua,
       `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n${script}`,
     );
-    await wrk(['-t2', '-c50', '-d3s', '-s', lua, `${base}/v1/chat-messages`]); // warm-up, discarded
-    const runs = [];
+    const load = (target, s) =>
+      wrk(['-t2', '-c50', `-d${s}s`, '--latency', '-s', lua, `${target.base}/v1/chat-messages`]);
+    // Warm-up, discarded: on a slow instance the api processes' CPU per request still falls for
+    // ~20 s of load (JIT, the young generation's growth), and a 3 s warm-up left it in the first run.
+    for (const target of targets) await load(target, WARMUP);
     // CPU spent per request, by whom: load-independent where the machine is shared.
-    const cpuNow = () => ({
-      api: treeCpu(server.pid),
+    const cpuNow = (target) => ({
+      api: treeCpu(target.pid()),
       pg: treeCpu(pg.pid()),
-      redis: treeCpu(redis.pid()),
       bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
     });
-    const cpu0 = cpuNow();
-    for (let i = 0; i < 3; i++)
-      runs.push(await wrk(['-t2', '-c50', `-d${seconds}s`, '--latency', '-s', lua, `${base}/v1/chat-messages`]));
-    const cpu1 = cpuNow();
+    const of = new Map(targets.map((t) => [t, { runs: [], cpu: { api: 0, pg: 0, bench: 0 } }]));
+    for (let i = 0; i < RUNS; i++)
+      for (const target of targets) {
+        const mine = of.get(target);
+        const before = cpuNow(target);
+        mine.runs.push(await load(target, seconds));
+        const after = cpuNow(target);
+        for (const k of Object.keys(mine.cpu)) mine.cpu[k] += after[k] - before[k];
+      }
     rmSync(luaDir, { recursive: true, force: true });
-    const served = runs.reduce((n, r) => n + r.rps * seconds, 0);
-    const perRequest = (k) => (((cpu1[k] - cpu0[k]) * 1000) / served).toFixed(2);
-    const median = (f) => pct(runs.map(f), 50);
-    say();
-    say(`## ${title}, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of 3 runs after a warm-up)`);
-    say('| req/s | p50 ms | p99 ms | non-2xx | socket errors |');
-    say('|---|---|---|---|---|');
-    say(
-      `| ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${runs.map((r) => r.errors).join('; ')} |`,
-    );
     say();
     say(
-      `CPU per request: api processes ${perRequest('api')} ms, PostgreSQL ${perRequest('pg')} ms, Redis ${perRequest('redis')} ms, stand-in (this process) ${perRequest('bench')} ms; load average ${os.loadavg()[0].toFixed(1)}.`,
+      `## ${title}, wrk -t2 -c50 -d${seconds}s, instant stand-in (median of ${RUNS} runs after ${WARMUP} s of warm-up${targets.length > 1 ? ', the servers alternating' : ''})`,
     );
+    say(
+      '| server | req/s | p50 ms | p99 ms | non-2xx | socket errors | CPU ms/req: api | PostgreSQL | stand-in | runs, req/s |',
+    );
+    say('|---|---|---|---|---|---|---|---|---|---|');
+    for (const [target, { runs, cpu }] of of) {
+      const served = runs.reduce((n, r) => n + r.rps * seconds, 0);
+      const perRequest = (k) => ((cpu[k] * 1000) / served).toFixed(2);
+      const median = (f) => pct(runs.map(f), 50);
+      say(
+        `| ${target.name} | ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${[...new Set(runs.map((r) => r.errors))].join('; ')} | ${perRequest('api')} | ${perRequest('pg')} | ${perRequest('bench')} | ${runs.map((r) => Math.round(r.rps)).join(', ')} |`,
+      );
+    }
+    say();
+    say(`Load average ${os.loadavg()[0].toFixed(1)}; the stand-in runs in this process.`);
   };
 
   // 2. Blocking chat-messages, each a new conversation.
+  if (parts.has(2) && process.env.BENCH_FLOOR === '1') {
+    const floorPort = await freePort();
+    floor = {
+      base: `http://127.0.0.1:${floorPort}`,
+      child: spawn(process.execPath, [path.join(root, 'bench/peers/node_chat.mjs')], {
+        env: {
+          ...process.env,
+          PORT: String(floorPort),
+          PGPORT: String(pg.port),
+          PGPASSWORD: 'bench',
+          LLM_URL: `${llmUrl}/v1`,
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }),
+    };
+    await waitOk(`${floor.base}/health`);
+  }
   if (parts.has(2))
     await blockingLoad(
       '2. Blocking POST /v1/chat-messages',
       `wrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\n`,
+      floor
+        ? [
+            { name: 'difyctl', base, pid: () => server.pid },
+            { name: 'Node floor', base: floor.base, pid: () => floor.child.pid },
+          ]
+        : undefined,
     );
 
   // 4. Blocking chat-messages continuing conversations: each request the next message of one of
@@ -410,6 +455,10 @@ end
   if (pgStats) await printPgStats();
 } finally {
   await stopServer();
+  if (floor) {
+    floor.child.kill('SIGTERM');
+    await stopped(floor.child);
+  }
   await mock.stop();
   redis.stop();
   pg.stop();

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// Node's floor for a blocking `POST /v1/chat-messages`: node:http, pg and undici alone in 2 cluster
+// processes, doing the database and model work of a new conversation with no framework, no
+// validation and no model SDK behind it. Per request: one row in floor_conversations and one in
+// floor_messages (written together with the other requests of the event-loop turn, one statement,
+// as difyctl batches them), the question to the model server, the answer written back (batched
+// likewise), then Dify's blocking answer. `BENCH_FLOOR=1 node bench/service-api.mjs` runs it beside
+// difyctl: what the same work costs this machine before any of difyctl's layers.
+// PORT=… PGPORT=… PGPASSWORD=… LLM_URL=http://…/v1 node bench/peers/node_chat.mjs
+import { randomUUID } from 'node:crypto';
+import cluster from 'node:cluster';
+import http from 'node:http';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+
+const connection = { host: '127.0.0.1', port: Number(process.env.PGPORT), user: 'postgres', database: 'postgres' };
+const TABLES = `
+CREATE TABLE IF NOT EXISTS floor_conversations (
+  id uuid PRIMARY KEY, app_id uuid NOT NULL, name text NOT NULL, inputs jsonb NOT NULL,
+  from_end_user_id uuid, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS floor_conversations_app_user_idx
+  ON floor_conversations (app_id, from_end_user_id, updated_at DESC);
+CREATE TABLE IF NOT EXISTS floor_messages (
+  id uuid PRIMARY KEY, app_id uuid NOT NULL, conversation_id uuid NOT NULL REFERENCES floor_conversations,
+  query text NOT NULL, message jsonb NOT NULL, answer text NOT NULL DEFAULT '',
+  message_tokens int NOT NULL DEFAULT 0, answer_tokens int NOT NULL DEFAULT 0,
+  latency double precision NOT NULL DEFAULT 0, status text NOT NULL DEFAULT 'normal',
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS floor_messages_conversation_idx ON floor_messages (conversation_id, created_at);
+CREATE INDEX IF NOT EXISTS floor_messages_app_idx ON floor_messages (app_id, created_at);`;
+
+/** Calls made during one event-loop turn, sent as one statement at its end. */
+function perTurn(many) {
+  let waiting = [];
+  return (item) =>
+    new Promise((resolve, reject) => {
+      if (waiting.length === 0)
+        setImmediate(() => {
+          const turn = waiting;
+          waiting = [];
+          many(turn.map((w) => w.item)).then(
+            () => {
+              for (const w of turn) w.resolve();
+            },
+            (error) => {
+              for (const w of turn) w.reject(error);
+            },
+          );
+        });
+      waiting.push({ item, resolve, reject });
+    });
+}
+
+if (cluster.isPrimary) {
+  const client = new pg.Client(connection);
+  await client.connect();
+  await client.query(TABLES);
+  await client.end();
+  for (let i = 0; i < 2; i++) cluster.fork();
+  process.on('SIGTERM', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+    process.exit(0);
+  });
+} else {
+  const db = new pg.Pool({ ...connection, max: 10 });
+  const agent = new Agent({ keepAliveTimeout: 10_000 });
+  const appId = randomUUID();
+  const start = perTurn((rows) =>
+    db.query(
+      `WITH c AS (INSERT INTO floor_conversations (id, app_id, name, inputs, from_end_user_id, status)
+                  SELECT cid, $1, '', '{}', $2, 'normal' FROM unnest($3::uuid[]) AS cid)
+       INSERT INTO floor_messages (id, app_id, conversation_id, query, message)
+       SELECT mid, $1, cid, q, m FROM unnest($4::uuid[], $3::uuid[], $5::text[], $6::jsonb[]) AS v(mid, cid, q, m)`,
+      [
+        appId,
+        randomUUID(),
+        rows.map((r) => r.conversationId),
+        rows.map((r) => r.messageId),
+        rows.map((r) => r.query),
+        rows.map((r) => JSON.stringify(r.prompt)),
+      ],
+    ),
+  );
+  const finish = perTurn((rows) =>
+    db.query(
+      `UPDATE floor_messages AS m SET answer = v.answer, answer_tokens = v.tokens, latency = v.latency,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::float8[]) AS v(id, answer, tokens, latency)
+        WHERE m.id = v.id`,
+      [rows.map((r) => r.id), rows.map((r) => r.answer), rows.map((r) => r.tokens), rows.map((r) => r.latency)],
+    ),
+  );
+  const llm = `${process.env.LLM_URL}/chat/completions`;
+
+  const answer = async (body, res) => {
+    const t0 = performance.now();
+    const { query } = JSON.parse(body);
+    const ids = { conversationId: randomUUID(), messageId: randomUUID() };
+    const prompt = [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: query },
+    ];
+    await start({ ...ids, query, prompt });
+    const model = await request(llm, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+      body: JSON.stringify({ model: 'bench', messages: prompt, max_tokens: 256 }),
+    });
+    const completion = await model.body.json();
+    const text = completion.choices[0].message.content;
+    const usage = completion.usage ?? { prompt_tokens: 0, completion_tokens: 0 };
+    const latency = (performance.now() - t0) / 1000;
+    await finish({ id: ids.messageId, answer: text, tokens: usage.completion_tokens, latency });
+    const out = JSON.stringify({
+      event: 'message',
+      task_id: randomUUID(),
+      id: ids.messageId,
+      message_id: ids.messageId,
+      conversation_id: ids.conversationId,
+      mode: 'chat',
+      answer: text,
+      metadata: { usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, latency } },
+      created_at: Math.floor(Date.now() / 1000),
+    });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
+    res.end(out);
+  };
+
+  http
+    .createServer((req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return void res.end('ok');
+      }
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        answer(body, res).catch((error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(String(error));
+        });
+      });
+    })
+    .listen(Number(process.env.PORT), '127.0.0.1');
+}
