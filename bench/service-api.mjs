@@ -326,7 +326,7 @@ try {
     const floorPort = await freePort();
     floor = {
       base: `http://127.0.0.1:${floorPort}`,
-      child: spawn(process.execPath, [path.join(root, 'bench/peers/node_chat.mjs')], {
+      child: spawn(process.execPath, [...nodeArgs, path.join(root, 'bench/peers/node_chat.mjs')], {
         env: {
           ...process.env,
           PORT: String(floorPort),

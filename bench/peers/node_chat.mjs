@@ -63,6 +63,8 @@ if (cluster.isPrimary) {
     process.exit(0);
   });
 } else {
+  // Leave through exit, so that a --cpu-prof profile (BENCH_PROFILE) is written.
+  process.on('SIGTERM', () => process.exit(0));
   const db = new pg.Pool({ ...connection, max: 10 });
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const appId = randomUUID();
