@@ -14,6 +14,7 @@
 // Usage: npm run build && node bench/service-api.mjs [ttfb-calls=300] [wrk-seconds=10] [streams=500]
 //        BENCH_PARTS=1,3 node bench/service-api.mjs …   (only some parts)
 //        BENCH_POOL=N       N database connections per api process (SQLALCHEMY_POOL_SIZE, no overflow)
+//        BENCH_CONNECTIONS=N  SERVER_WORKER_CONNECTIONS (requests served at once per api process; max(300, streams))
 //        BENCH_WORKERS=N    N api processes instead of 2 (SERVER_WORKER_AMOUNT; Dify's .env default is 1)
 //        BENCH_PROFILE=DIR  CPU profiles of the server's processes (node --cpu-prof) written to DIR when
 //                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
