@@ -274,7 +274,8 @@ try {
    * request. Prints the medians and the CPU per request of each process, counted over each target's
    * own runs.
    */
-  const blockingLoad = async (title, script, targets = [{ name: 'difyctl', base, pid: () => server.pid }]) => {
+  const difyctl = { name: 'difyctl', base, pid: () => server.pid };
+  const blockingLoad = async (title, script, targets = [difyctl]) => {
     const luaDir = mkdtempSync(path.join(os.tmpdir(), 'difyctl-bench-wrk-'));
     const lua = path.join(luaDir, 'post.lua');
     writeFileSync(
@@ -345,12 +346,7 @@ try {
     await blockingLoad(
       '2. Blocking POST /v1/chat-messages',
       `wrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\n`,
-      floor
-        ? [
-            { name: 'difyctl', base, pid: () => server.pid },
-            { name: 'Node floor', base: floor.base, pid: () => floor.child.pid },
-          ]
-        : undefined,
+      floor ? [difyctl, { name: 'Node floor', base: floor.base, pid: () => floor.child.pid }] : undefined,
     );
 
   // 4. Blocking chat-messages continuing conversations: each request the next message of one of
