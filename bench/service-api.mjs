@@ -19,7 +19,8 @@
 //        BENCH_PROFILE=DIR  CPU profiles of the server's processes (node --cpu-prof) written to DIR when
 //                           they exit; summarise with `node bench/profile-top.mjs DIR/*.cpuprofile`.
 //        BENCH_RUNS=N       N measured runs per server in parts 2 and 4 (3); BENCH_WARMUP=S: S seconds of load first (20)
-//        BENCH_FLOOR=1      part 2 also against Node's floor (bench/peers/node_chat.mjs), the runs alternating
+//        BENCH_FLOOR=1      part 2 also against Node's floor (bench/peers/node_chat.mjs), the runs alternating;
+//                           BENCH_FLOOR=sdk: and against the floor asking the model through the AI SDK as difyctl does
 //        BENCH_PG_STATS=1   PostgreSQL's statements by time and planning time (pg_stat_statements) and the HOT share of updates.
 //        BENCH_PG_SETTINGS='{"synchronous_commit":"off"}'  more PostgreSQL settings (to see what one would buy).
 //        BENCH_NODE_ARGS='--max-semi-space-size=16 --trace-gc'  more Node flags for the server and its api processes.
@@ -131,13 +132,13 @@ async function printPgStats() {
 }
 
 let server;
-/** BENCH_FLOOR=1: Node's floor for part 2 (bench/peers/node_chat.mjs), its runs alternating with difyctl's. */
-let floor;
+/** BENCH_FLOOR: Node's floors for part 2 (bench/peers/node_chat.mjs), their runs alternating with difyctl's. */
+const floors = [];
 // Killed (Ctrl-C, a timeout): stop what this script started before leaving.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     server?.kill('SIGTERM');
-    floor?.child.kill('SIGTERM');
+    for (const floor of floors) floor.child.kill('SIGTERM');
     redis.stop();
     pg.stop();
     process.exit(130);
@@ -325,9 +326,12 @@ try {
   };
 
   // 2. Blocking chat-messages, each a new conversation.
-  if (parts.has(2) && process.env.BENCH_FLOOR === '1') {
+  const floorModels = { 1: ['undici'], sdk: ['undici', 'ai-sdk'] }[process.env.BENCH_FLOOR] ?? [];
+  // One after the other: each floor creates its tables if they are missing.
+  for (const model of parts.has(2) ? floorModels : []) {
     const floorPort = await freePort();
-    floor = {
+    const floor = {
+      name: model === 'ai-sdk' ? 'Node floor + AI SDK' : 'Node floor',
       base: `http://127.0.0.1:${floorPort}`,
       child: spawn(process.execPath, [...nodeArgs, path.join(root, 'bench/peers/node_chat.mjs')], {
         env: {
@@ -336,17 +340,20 @@ try {
           PGPORT: String(pg.port),
           PGPASSWORD: 'bench',
           LLM_URL: `${llmUrl}/v1`,
+          FLOOR_MODEL: model,
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       }),
     };
+    floor.pid = () => floor.child.pid;
+    floors.push(floor);
     await waitOk(`${floor.base}/health`);
   }
   if (parts.has(2))
     await blockingLoad(
       '2. Blocking POST /v1/chat-messages',
       `wrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\n`,
-      floor ? [difyctl, { name: 'Node floor', base: floor.base, pid: () => floor.child.pid }] : undefined,
+      [difyctl, ...floors],
     );
 
   // 4. Blocking chat-messages continuing conversations: each request the next message of one of
@@ -453,7 +460,7 @@ end
   if (pgStats) await printPgStats();
 } finally {
   await stopServer();
-  if (floor) {
+  for (const floor of floors) {
     floor.child.kill('SIGTERM');
     await stopped(floor.child);
   }

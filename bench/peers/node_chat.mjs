@@ -6,7 +6,10 @@
 // as difyctl batches them), the question to the model server, the answer written back (batched
 // likewise), then Dify's blocking answer. `BENCH_FLOOR=1 node bench/service-api.mjs` runs it beside
 // difyctl: what the same work costs this machine before any of difyctl's layers.
-// PORT=… PGPORT=… PGPASSWORD=… LLM_URL=http://…/v1 node bench/peers/node_chat.mjs
+// FLOOR_MODEL=ai-sdk asks the model as difyctl's runtime does instead (the AI SDK's OpenAI-compatible
+// chat model, its doGenerate, through difyctl's modelFetch from dist/): `BENCH_FLOOR=sdk` runs both
+// floors, so the difference between them is what that layer costs.
+// PORT=… PGPORT=… PGPASSWORD=… LLM_URL=http://…/v1 [FLOOR_MODEL=ai-sdk] node bench/peers/node_chat.mjs
 import { randomUUID } from 'node:crypto';
 import cluster from 'node:cluster';
 import http from 'node:http';
@@ -94,6 +97,48 @@ if (cluster.isPrimary) {
     ),
   );
   const llm = `${process.env.LLM_URL}/chat/completions`;
+  /** The model's answer to `prompt`: its text and token counts. */
+  let ask = async (prompt) => {
+    const model = await request(llm, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+      body: JSON.stringify({ model: 'bench', messages: prompt, max_tokens: 256 }),
+    });
+    const completion = await model.body.json();
+    const usage = completion.usage ?? {};
+    return {
+      text: completion.choices[0].message.content,
+      promptTokens: usage.prompt_tokens ?? 0,
+      completionTokens: usage.completion_tokens ?? 0,
+    };
+  };
+  if (process.env.FLOOR_MODEL === 'ai-sdk') {
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+    const { modelFetch } = await import(new URL('../../dist/model-runtime/model-fetch.js', import.meta.url).href);
+    const model = createOpenAICompatible({
+      name: 'openai_api_compatible',
+      baseURL: process.env.LLM_URL,
+      apiKey: 'sk-bench',
+      includeUsage: true,
+      fetch: modelFetch,
+    }).chatModel('bench');
+    /** V3 counts are objects ({ total, … }); older ones numbers. */
+    const count = (n) => (typeof n === 'number' ? n : (n?.total ?? 0));
+    ask = async (prompt) => {
+      const result = await model.doGenerate({
+        prompt: prompt.map((m) =>
+          m.role === 'system' ? m : { role: m.role, content: [{ type: 'text', text: m.content }] },
+        ),
+        maxOutputTokens: 256,
+      });
+      return {
+        text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+        promptTokens: count(result.usage.inputTokens),
+        completionTokens: count(result.usage.outputTokens),
+      };
+    };
+  }
 
   const answer = async (body, res) => {
     const t0 = performance.now();
@@ -104,17 +149,9 @@ if (cluster.isPrimary) {
       { role: 'user', content: query },
     ];
     await start({ ...ids, query, prompt });
-    const model = await request(llm, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
-      body: JSON.stringify({ model: 'bench', messages: prompt, max_tokens: 256 }),
-    });
-    const completion = await model.body.json();
-    const text = completion.choices[0].message.content;
-    const usage = completion.usage ?? { prompt_tokens: 0, completion_tokens: 0 };
+    const { text, promptTokens, completionTokens } = await ask(prompt);
     const latency = (performance.now() - t0) / 1000;
-    await finish({ id: ids.messageId, answer: text, tokens: usage.completion_tokens, latency });
+    await finish({ id: ids.messageId, answer: text, tokens: completionTokens, latency });
     const out = JSON.stringify({
       event: 'message',
       task_id: randomUUID(),
@@ -123,7 +160,7 @@ if (cluster.isPrimary) {
       conversation_id: ids.conversationId,
       mode: 'chat',
       answer: text,
-      metadata: { usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, latency } },
+      metadata: { usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, latency } },
       created_at: Math.floor(Date.now() / 1000),
     });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
