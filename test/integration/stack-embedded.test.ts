@@ -233,9 +233,13 @@ describe('Ctrl-C while a dependency starts', () => {
       { mode: 0o755 },
     );
     const env = { ...noDocker, PATH: `${bin}:/usr/bin:/bin`, REDIS_PORT: String(await getPort({ host: '127.0.0.1' })) };
+    // The shell creates the file before `echo` writes to it: the pid is there once its line is whole.
     const pid = async () => {
-      while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
-      return Number(await readFile(pidFile, 'utf8'));
+      for (;;) {
+        const line = existsSync(pidFile) ? await readFile(pidFile, 'utf8') : '';
+        if (line.endsWith('\n')) return Number(line);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     };
     return { env, pid };
   }
