@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { LLMock } from '@copilotkit/aimock';
 import { childrenOf, cpuSeconds, rssMb, stopped, treeCpu } from './lib/proc.mjs';
 import { freePort, serverEnv, sleep, startPostgres, startRedis, waitOk } from './lib/services.mjs';
-import { wrk } from './lib/wrk.mjs';
+import { median, wrk } from './lib/wrk.mjs';
 
 const calls = Number(process.argv[2] ?? 300);
 const seconds = Number(process.argv[3] ?? 10);
@@ -316,9 +316,9 @@ try {
     for (const [target, { runs, cpu }] of of) {
       const served = runs.reduce((n, r) => n + r.rps * seconds, 0);
       const perRequest = (k) => ((cpu[k] * 1000) / served).toFixed(2);
-      const median = (f) => pct(runs.map(f), 50);
+      const mid = (f) => median(runs.map(f));
       say(
-        `| ${target.name} | ${Math.round(median((r) => r.rps))} | ${ms(median((r) => r.p50))} | ${ms(median((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${[...new Set(runs.map((r) => r.errors))].join('; ')} | ${perRequest('api')} | ${perRequest('pg')} | ${perRequest('bench')} | ${perRequest('wrk')} | ${runs.map((r) => Math.round(r.rps)).join(', ')} |`,
+        `| ${target.name} | ${Math.round(mid((r) => r.rps))} | ${ms(mid((r) => r.p50))} | ${ms(mid((r) => r.p99))} | ${runs.reduce((n, r) => n + r.non2xx, 0)} | ${[...new Set(runs.map((r) => r.errors))].join('; ')} | ${perRequest('api')} | ${perRequest('pg')} | ${perRequest('bench')} | ${perRequest('wrk')} | ${runs.map((r) => Math.round(r.rps)).join(', ')} |`,
       );
     }
     say();

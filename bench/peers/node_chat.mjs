@@ -4,7 +4,7 @@
 // validation and no model SDK behind it. Per request: one row in floor_conversations and one in
 // floor_messages (written together with the other requests of the event-loop turn, one statement,
 // as difyctl batches them), the question to the model server, the answer written back (batched
-// likewise), then Dify's blocking answer. `BENCH_FLOOR=1 node bench/service-api.mjs` runs it beside
+// likewise; needs `npm run build`), then Dify's blocking answer. `BENCH_FLOOR=1 node bench/service-api.mjs` runs it beside
 // difyctl: what the same work costs this machine before any of difyctl's layers.
 // FLOOR_MODEL=ai-sdk asks the model as difyctl's runtime does instead (the AI SDK's OpenAI-compatible
 // chat model, its doGenerate, through difyctl's modelFetch from dist/): `BENCH_FLOOR=sdk` runs both
@@ -15,6 +15,7 @@ import cluster from 'node:cluster';
 import http from 'node:http';
 import pg from 'pg';
 import { Agent, request } from 'undici';
+import { createCoalescer } from '../../dist/db/coalesce.js';
 
 const connection = { host: '127.0.0.1', port: Number(process.env.PGPORT), user: 'postgres', database: 'postgres' };
 const TABLES = `
@@ -33,27 +34,18 @@ CREATE TABLE IF NOT EXISTS floor_messages (
 CREATE INDEX IF NOT EXISTS floor_messages_conversation_idx ON floor_messages (conversation_id, created_at);
 CREATE INDEX IF NOT EXISTS floor_messages_app_idx ON floor_messages (app_id, created_at);`;
 
-/** Calls made during one event-loop turn, sent as one statement at its end. */
-function perTurn(many) {
-  let waiting = [];
-  return (item) =>
-    new Promise((resolve, reject) => {
-      if (waiting.length === 0)
-        setImmediate(() => {
-          const turn = waiting;
-          waiting = [];
-          many(turn.map((w) => w.item)).then(
-            () => {
-              for (const w of turn) w.resolve();
-            },
-            (error) => {
-              for (const w of turn) w.reject(error);
-            },
-          );
-        });
-      waiting.push({ item, resolve, reject });
-    });
-}
+/**
+ * Calls made during one event-loop turn sent as one statement, by difyctl's own coalescer
+ * (src/db/coalesce.ts): `write(rows)` for a turn's calls, the same statement with one row for a lone call.
+ */
+const perTurn = (write) =>
+  createCoalescer({
+    one: async (row) => void (await write([row])),
+    many: async (rows) => {
+      await write(rows);
+      return rows.map(() => undefined);
+    },
+  });
 
 if (cluster.isPrimary) {
   const client = new pg.Client(connection);
