@@ -30,10 +30,9 @@ interface ApiCallErrorLike extends Error {
   statusCode?: number;
 }
 
-function detailOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
-}
+const clip = (text: string): string => (text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text);
+
+const detailOf = (error: unknown): string => clip(error instanceof Error ? error.message : String(error));
 
 export function invokeError(
   provider: string,
@@ -57,6 +56,14 @@ function kindOfStatus(status: number): InvokeErrorKind {
   return 'bad_request';
 }
 
+/** A model server's HTTP failure (a status of 400 and above; a body it could not read with its 2xx). */
+export function statusError(provider: string, status: number, detail: string, cause?: unknown): ModelRuntimeError {
+  return invokeError(provider, kindOfStatus(status), clip(detail), {
+    ...(cause === undefined ? {} : { cause }),
+    upstreamStatus: status,
+  });
+}
+
 /** An error thrown by the AI SDK (or a plugin) during a call, as Dify would report it. */
 export function toModelError(provider: string, error: unknown): ModelRuntimeError {
   if (error instanceof ModelRuntimeError) return error;
@@ -65,14 +72,14 @@ export function toModelError(provider: string, error: unknown): ModelRuntimeErro
     const call = inner as ApiCallErrorLike;
     const status = call.statusCode;
     if (status === undefined) return invokeError(provider, 'connection', detailOf(call.cause ?? call), { cause: call });
-    return invokeError(provider, kindOfStatus(status), detailOf(call), { cause: call, upstreamStatus: status });
+    return statusError(provider, status, detailOf(call), call);
   }
   // A plugin may throw an error carrying the HTTP status it got (`status` or `statusCode`).
   const status =
     (inner as { status?: unknown; statusCode?: unknown } | null)?.status ??
     (inner as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400)
-    return invokeError(provider, kindOfStatus(status), detailOf(inner), { cause: inner, upstreamStatus: status });
+    return statusError(provider, status, detailOf(inner), inner);
   if (inner instanceof TypeError || isConnectionFailure(inner))
     return invokeError(provider, 'connection', detailOf(inner), { cause: inner });
   return invokeError(provider, 'other', detailOf(inner), { cause: inner });

@@ -143,7 +143,6 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
     if (typeof model === 'string')
       throw new Error(`model "${model}" is a gateway id: hand over a language model object`);
     if (input.signal?.aborted) return finish('aborted');
-    armIdle();
     total = setTimeout(timeout(`the call took longer than ${input.timeouts.totalMs / 1000} s`), input.timeouts.totalMs);
     const prompt = toProviderPrompt(
       completion ? [{ role: 'user', content: completionPrompt(input.messages) }] : input.messages,
@@ -167,7 +166,6 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
     const v3 = model as LanguageModelV3;
     if (input.stream === false && typeof v3.doGenerate === 'function') {
       // One answer, one body: no stream to wait between chunks of, so only the whole-call bound holds.
-      clearTimeout(idle);
       const generated = await v3.doGenerate(options);
       text = generatedText(generated);
       if (text) queue.push(text);
@@ -180,6 +178,7 @@ async function pump(input: LlmCallInput, queue: ReturnType<typeof createTextQueu
         throw new Error('the provider reported an error.');
       return finish(finishReasonOf(reason));
     }
+    armIdle();
     const { stream } = await v3.doStream(options);
     for await (const part of stream as AsyncIterable<LanguageModelV3StreamPart>) {
       armIdle();

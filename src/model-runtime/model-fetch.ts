@@ -40,15 +40,18 @@ function headersOf(init: FetchInit): Record<string, string> {
 const plainBody = (body: unknown): body is string | Uint8Array | null | undefined =>
   body == null || typeof body === 'string' || body instanceof Uint8Array;
 
+/** A request to a model server on the keep-alive agent model calls share. */
+export const modelRequest = (url: string, options: Omit<NonNullable<Parameters<typeof request>[1]>, 'dispatcher'>) =>
+  request(url, { ...options, dispatcher: agent });
+
 export const modelFetch: typeof globalThis.fetch = async (input, init) => {
   if (typeof input !== 'string' && !(input instanceof URL)) return globalThis.fetch(input, init);
   if (!plainBody(init?.body)) return globalThis.fetch(input, init);
-  const res = await request(urlOf(input), {
+  const res = await modelRequest(urlOf(input), {
     method: (init?.method ?? 'GET') as 'GET',
     headers: headersOf(init),
     body: init?.body ?? undefined,
     signal: init?.signal ?? undefined,
-    dispatcher: agent,
   });
   // Name/value pairs, filled once into the Response's own Headers.
   const headers: Array<[string, string]> = [];

@@ -1,11 +1,14 @@
 import type { Credentials, ProviderSpec } from '../catalog-types.js';
 import { i18n, modeAndContextSize, onLlm, secret, str, text, trimUrl } from './form.js';
+import { withWholeChat } from './whole-chat.js';
+
+const NAME = 'openai_api_compatible';
 
 async function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
   const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
   return createOpenAICompatible({
     fetch,
-    name: 'openai_api_compatible',
+    name: NAME,
     // Dify's endpoint_url includes the version path (https://api.example.com/v1); Dify appends
     // chat/completions, completions or embeddings to it, and so does the SDK.
     baseURL: trimUrl(credentials.endpoint_url) ?? '',
@@ -19,7 +22,7 @@ const upstreamName = (credentials: Credentials, model: string): string => str(cr
 
 /** OpenAI-API-compatible (Dify's `openai_api_compatible`): any server speaking OpenAI's API. */
 export const openaiCompatibleProvider: ProviderSpec = {
-  provider: 'openai_api_compatible',
+  provider: NAME,
   label: i18n('OpenAI-API-compatible'),
   description: i18n(
     "All model providers compatible with OpenAI's API standard, such as vLLM, LM Studio or Together.ai.",
@@ -44,10 +47,18 @@ export const openaiCompatibleProvider: ProviderSpec = {
   },
   models: [],
   source: 'builtin',
-  languageModel: async ({ credentials, model, mode, fetch }) =>
-    mode === 'completion'
-      ? (await client(credentials, fetch)).completionModel(upstreamName(credentials, model))
-      : (await client(credentials, fetch)).chatModel(upstreamName(credentials, model)),
+  languageModel: async ({ credentials, model, mode, fetch }) => {
+    const sdk = await client(credentials, fetch);
+    const modelId = upstreamName(credentials, model);
+    if (mode === 'completion') return sdk.completionModel(modelId);
+    return withWholeChat(sdk.chatModel(modelId), {
+      provider: NAME,
+      baseURL: trimUrl(credentials.endpoint_url) ?? '',
+      apiKey: str(credentials.api_key),
+      modelId,
+      optionsKey: NAME,
+    });
+  },
   embeddingModel: async ({ credentials, model, fetch }) =>
     (await client(credentials, fetch)).embeddingModel(upstreamName(credentials, model)),
 };
