@@ -78,8 +78,7 @@ export function toModelError(provider: string, error: unknown): ModelRuntimeErro
   const status =
     (inner as { status?: unknown; statusCode?: unknown } | null)?.status ??
     (inner as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof status === 'number' && status >= 400)
-    return statusError(provider, status, detailOf(inner), inner);
+  if (typeof status === 'number' && status >= 400) return statusError(provider, status, detailOf(inner), inner);
   if (inner instanceof TypeError || isConnectionFailure(inner))
     return invokeError(provider, 'connection', detailOf(inner), { cause: inner });
   return invokeError(provider, 'other', detailOf(inner), { cause: inner });

@@ -115,7 +115,11 @@ const ONE_LINE: LanguageModelV3CallOptions = { prompt: [{ role: 'user', content:
 
 const ok = (message: object, extra: object = {}) => ({
   status: 200,
-  body: { id: 'c-1', choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: 'stop' }], ...extra },
+  body: {
+    id: 'c-1',
+    choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: 'stop' }],
+    ...extra,
+  },
 });
 
 describe('the request', () => {
@@ -135,7 +139,10 @@ describe('the request', () => {
       prompt: [
         {
           role: 'user',
-          content: [...text('what is this?'), { type: 'file', data: new URL('http://127.0.0.1/cat.png'), mediaType: 'image/png' }],
+          content: [
+            ...text('what is this?'),
+            { type: 'file', data: new URL('http://127.0.0.1/cat.png'), mediaType: 'image/png' },
+          ],
         },
       ],
     };
@@ -162,7 +169,10 @@ describe('the answer', () => {
     ],
     ['a refusal', ok({ content: null, refusal: 'I cannot help with that.' })],
     ['no content and no finish reason', { status: 200, body: { choices: [{ message: {} }] } }],
-    ['an unknown finish reason', { status: 200, body: { choices: [{ message: { content: 'x' }, finish_reason: 'eos' }] } }],
+    [
+      'an unknown finish reason',
+      { status: 200, body: { choices: [{ message: { content: 'x' }, finish_reason: 'eos' }] } },
+    ],
     ['extra fields', ok({ content: 'x', reasoning_content: 'hmm', audio: null }, { system_fingerprint: 'fp' })],
   ])('reads as the SDK reads it: %s', async (_name, answer) => {
     const { ours, sdk, direct } = await both(ONE_LINE, answer);
@@ -203,9 +213,11 @@ describe('a failure', () => {
       mode: 'chat',
       fetch: modelFetch,
     })) as LanguageModelV3;
-    const sdk = createOpenAICompatible({ fetch: modelFetch, name: PROVIDER, baseURL: `http://127.0.0.1:${port}/v1` }).chatModel(
-      'm',
-    );
+    const sdk = createOpenAICompatible({
+      fetch: modelFetch,
+      name: PROVIDER,
+      baseURL: `http://127.0.0.1:${port}/v1`,
+    }).chatModel('m');
     const a = await outcome(ours, ONE_LINE);
     expect(a).toEqual(await outcome(sdk, ONE_LINE));
     expect(a).toMatchObject({ kind: 'connection' });

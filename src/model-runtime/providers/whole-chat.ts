@@ -39,7 +39,8 @@ function textMessages(prompt: LanguageModelV3CallOptions['prompt']): ChatMessage
         if (part.type !== 'text' || part.providerOptions) return undefined;
         parts.push({ type: 'text', text: part.text });
       }
-      if (message.role === 'assistant') messages.push({ role: 'assistant', content: parts.map((p) => p.text).join('') });
+      if (message.role === 'assistant')
+        messages.push({ role: 'assistant', content: parts.map((p) => p.text).join('') });
       else messages.push({ role: 'user', content: parts.length === 1 ? (parts[0]?.text ?? '') : parts });
     } else return undefined;
   }
@@ -98,7 +99,10 @@ function isAnswer(body: unknown): body is Answer {
     if (!nullish(choice.finish_reason) && typeof choice.finish_reason !== 'string') return false;
   }
   const { usage } = body;
-  return nullish(usage) || (isObject(usage) && numberOrNullish(usage.prompt_tokens) && numberOrNullish(usage.completion_tokens));
+  return (
+    nullish(usage) ||
+    (isObject(usage) && numberOrNullish(usage.prompt_tokens) && numberOrNullish(usage.completion_tokens))
+  );
 }
 
 /** The answer's text: the content (a string, or its text parts) and a refusal, as the SDK joins them. */
