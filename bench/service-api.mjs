@@ -21,10 +21,11 @@
 //        BENCH_RUNS=N       N measured runs per server in parts 2 and 4 (3); BENCH_WARMUP=S: S seconds of load first (20)
 //        BENCH_FLOOR=1      part 2 also against Node's floor (bench/peers/node_chat.mjs), the runs alternating;
 //                           BENCH_FLOOR=sdk: and against the floor asking the model through the AI SDK as difyctl does
+//        BENCH_BASELINE=DIR part 2 also against the difyctl built in DIR (e.g. a worktree of an earlier commit), alternating
 //        BENCH_PG_STATS=1   PostgreSQL's statements by time and planning time (pg_stat_statements) and the HOT share of updates.
 //        BENCH_PG_SETTINGS='{"synchronous_commit":"off"}'  more PostgreSQL settings (to see what one would buy).
 //        BENCH_NODE_ARGS='--max-semi-space-size=16 --trace-gc'  more Node flags for the server and its api processes.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -132,13 +133,13 @@ async function printPgStats() {
 }
 
 let server;
-/** BENCH_FLOOR: Node's floors for part 2 (bench/peers/node_chat.mjs), their runs alternating with difyctl's. */
-const floors = [];
+/** Part 2's other servers (Node's floors, BENCH_FLOOR; an earlier difyctl, BENCH_BASELINE), their runs alternating with difyctl's. */
+const peers = [];
 // Killed (Ctrl-C, a timeout): stop what this script started before leaving.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     server?.kill('SIGTERM');
-    for (const floor of floors) floor.child.kill('SIGTERM');
+    for (const peer of peers) peer.child.kill('SIGTERM');
     redis.stop();
     pg.stop();
     process.exit(130);
@@ -346,14 +347,27 @@ try {
       }),
     };
     floor.pid = () => floor.child.pid;
-    floors.push(floor);
+    peers.push(floor);
     await waitOk(`${floor.base}/health`);
+  }
+  // BENCH_BASELINE=DIR: part 2 also against the difyctl built in DIR (another checkout, e.g. a git
+  // worktree of the commit before a change), on the same database: its runs alternate with this one's.
+  if (parts.has(2) && process.env.BENCH_BASELINE) {
+    const dir = path.resolve(process.env.BENCH_BASELINE);
+    const basePort = await freePort();
+    const commit = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    const child = spawn(process.execPath, [...nodeArgs, path.join(dir, 'bin/difyctl.js'), 'serve', '--mode', 'api'], {
+      env: { ...env, DIFY_PORT: String(basePort) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    peers.push({ name: `difyctl ${commit || dir}`, base: `http://127.0.0.1:${basePort}`, child, pid: () => child.pid });
+    await waitOk(`http://127.0.0.1:${basePort}/health`);
   }
   if (parts.has(2))
     await blockingLoad(
       '2. Blocking POST /v1/chat-messages',
       `wrk.body = ${JSON.stringify(question('Tell me about foxes.', 'blocking'))}\n`,
-      [difyctl, ...floors],
+      [difyctl, ...peers],
     );
 
   // 4. Blocking chat-messages continuing conversations: each request the next message of one of
@@ -460,9 +474,9 @@ end
   if (pgStats) await printPgStats();
 } finally {
   await stopServer();
-  for (const floor of floors) {
-    floor.child.kill('SIGTERM');
-    await stopped(floor.child);
+  for (const peer of peers) {
+    peer.child.kill('SIGTERM');
+    await stopped(peer.child);
   }
   await mock.stop();
   redis.stop();

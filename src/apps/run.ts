@@ -87,9 +87,9 @@ export async function* runGeneration(
   };
   const onStop = stop('user_manual');
   const onClient = stop('client_disconnect');
-  task.signal.addEventListener('abort', onStop);
+  task.signal?.addEventListener('abort', onStop);
   clientSignal?.addEventListener('abort', onClient);
-  if (task.signal.aborted) onStop();
+  if (task.signal?.aborted) onStop();
   if (clientSignal?.aborted) onClient();
   const limit = setTimeout(stop('timeout'), deps.maxExecutionMs ?? 1_200_000);
   let answer = '';
@@ -169,7 +169,7 @@ export async function* runGeneration(
     yield event;
   } finally {
     clearTimeout(limit);
-    task.signal.removeEventListener('abort', onStop);
+    task.signal?.removeEventListener('abort', onStop);
     clientSignal?.removeEventListener('abort', onClient);
     // The consumer left early (client gone): the upstream call stops, and the row keeps what came.
     if (!finished && failure === undefined) {

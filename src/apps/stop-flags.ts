@@ -9,7 +9,7 @@
  *   stop that reached another process ends the stream here within one poll interval.
  *
  * A blocking answer's task id reaches its caller only with the answer, so nobody can ask to stop it:
- * it is registered in this process alone (`shared: false`), with no store write and no polling.
+ * it is only counted (`shared: false`): no store write, no polling, no signal.
  */
 /** The part of the store's key-value table this needs (Redis or PostgreSQL). */
 export interface FlagStore {
@@ -27,8 +27,8 @@ const BELONG_TTL_SECONDS = 1800;
 const STOPPED_TTL_SECONDS = 600;
 
 export interface RunningTask {
-  /** Fires when the task is stopped (by its owner, from any process). */
-  signal: AbortSignal;
+  /** Fires when the task is stopped (by its owner, from any process); none for a task nobody can stop (`shared: false`). */
+  signal?: AbortSignal;
   /** Forgets the task (its flags expire on their own). */
   end(): void;
 }
@@ -52,6 +52,8 @@ export function createStopFlags(
 ): StopFlags {
   const pollMs = options.pollMs ?? 500;
   const local = new Map<string, AbortController>();
+  /** Tasks nobody can stop (blocking answers): counted, nothing more. */
+  let unstoppable = 0;
   /** The tasks of `local` another process may stop: the ones polled. */
   const shared = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -94,6 +96,17 @@ export function createStopFlags(
 
   return {
     async begin(taskId, owner, task = {}) {
+      // A stop request finds no owner recorded for it, so it needs no signal (each costs a blocking
+      // answer microseconds it has no use for).
+      if (task.shared === false) {
+        unstoppable += 1;
+        let ended = false;
+        const end = (): void => {
+          if (!ended) unstoppable -= 1;
+          ended = true;
+        };
+        return { end };
+      }
       const controller = new AbortController();
       local.set(taskId, controller);
       const end = (): void => {
@@ -101,7 +114,6 @@ export function createStopFlags(
         shared.delete(taskId);
         schedule();
       };
-      if (task.shared === false) return { signal: controller.signal, end };
       shared.add(taskId);
       try {
         await store.set(belongKey(taskId), owner, BELONG_TTL_SECONDS);
@@ -118,7 +130,7 @@ export function createStopFlags(
       local.get(taskId)?.abort();
     },
     get running() {
-      return local.size;
+      return local.size + unstoppable;
     },
     close() {
       local.clear();
