@@ -40,18 +40,73 @@ function headersOf(init: FetchInit): Record<string, string> {
 const plainBody = (body: unknown): body is string | Uint8Array | null | undefined =>
   body == null || typeof body === 'string' || body instanceof Uint8Array;
 
-/** A request to a model server on the keep-alive agent model calls share. */
-export const modelRequest = (url: string, options: Omit<NonNullable<Parameters<typeof request>[1]>, 'dispatcher'>) =>
-  request(url, { ...options, dispatcher: agent });
+/** Where a request goes, as undici's dispatcher takes it: `https://host:port` and `/path?query`. */
+export interface Target {
+  origin: string;
+  path: string;
+}
+
+export const targetOf = (url: string): Target => {
+  const { origin, pathname, search } = new URL(url);
+  return { origin, path: pathname + search };
+};
+
+/**
+ * POSTs `body` and reads the answer whole, as text, on the agent's dispatcher directly: no Readable
+ * for the body, no header object, no async resource (what `request()` makes for every call, and a
+ * blocking chat reads only the status and the text). Rejects when the connection fails or `signal`
+ * aborts (with its reason).
+ */
+export function postWhole(
+  target: Target,
+  init: { headers: Record<string, string>; body: string; signal?: AbortSignal },
+): Promise<{ status: number; text: string }> {
+  const { signal } = init;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let abort: ((reason?: Error) => void) | undefined;
+    const onAbort = (): void => abort?.(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (): void => signal?.removeEventListener('abort', onAbort);
+    agent.dispatch(
+      { origin: target.origin, path: target.path, method: 'POST', headers: init.headers, body: init.body },
+      {
+        onConnect: (abortRequest) => {
+          abort = abortRequest;
+          if (signal?.aborted) abortRequest(signal.reason);
+        },
+        onHeaders: (statusCode) => {
+          status = statusCode;
+          return true;
+        },
+        onData: (chunk) => {
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete: () => {
+          settle();
+          resolve({ status, text: Buffer.concat(chunks).toString('utf8') });
+        },
+        onError: (error) => {
+          settle();
+          reject(error);
+        },
+      },
+    );
+  });
+}
 
 export const modelFetch: typeof globalThis.fetch = async (input, init) => {
   if (typeof input !== 'string' && !(input instanceof URL)) return globalThis.fetch(input, init);
   if (!plainBody(init?.body)) return globalThis.fetch(input, init);
-  const res = await modelRequest(urlOf(input), {
+  const res = await request(urlOf(input), {
     method: (init?.method ?? 'GET') as 'GET',
     headers: headersOf(init),
     body: init?.body ?? undefined,
     signal: init?.signal ?? undefined,
+    dispatcher: agent,
   });
   // Name/value pairs, filled once into the Response's own Headers.
   const headers: Array<[string, string]> = [];

@@ -15,8 +15,10 @@ import { openaiCompatibleProvider } from '../../src/model-runtime/providers/open
 
 const PROVIDER = 'openai_api_compatible';
 
-/** What the server answers next: a status and a body (an object is sent as JSON). */
-let next: { status: number; body: unknown } = { status: 200, body: {} };
+/** What the server answers next: a status and a body (an object is sent as JSON), or nothing at all. */
+let next: { status: number; body: unknown; holdUntilClosed?: boolean } = { status: 200, body: {} };
+/** The bodies of requests whose connection closed before an answer. */
+const closedEarly: string[] = [];
 /** The bodies the server got, in order, and who sent each (the SDK names itself in its user agent). */
 const received: string[] = [];
 const agents: string[] = [];
@@ -31,6 +33,12 @@ beforeAll(async () => {
       body += chunk;
     });
     req.on('end', () => {
+      if (next.holdUntilClosed) {
+        // An answer that never comes: the test aborts the call, which must close the connection.
+        res.on('close', () => closedEarly.push(body));
+        received.push(body);
+        return;
+      }
       received.push(body);
       agents.push(req.headers['user-agent'] ?? '');
       const json = typeof next.body !== 'string';
@@ -41,7 +49,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 const credentials = () => ({ endpoint_url: `${base}/`, api_key: 'sk-whole', endpoint_model_name: 'upstream-model' });
 
@@ -221,6 +232,20 @@ describe('a failure', () => {
     const a = await outcome(ours, ONE_LINE);
     expect(a).toEqual(await outcome(sdk, ONE_LINE));
     expect(a).toMatchObject({ kind: 'connection' });
+  });
+
+  it('closes the connection when the caller aborts while the server is still answering', async () => {
+    const { ours } = await models();
+    next = { status: 200, body: {}, holdUntilClosed: true };
+    received.length = 0;
+    closedEarly.length = 0;
+    const controller = new AbortController();
+    const call = ours.doGenerate({ ...ONE_LINE, abortSignal: controller.signal });
+    await expect.poll(() => received.length).toBe(1);
+    controller.abort(new Error('stopped by the test'));
+    await expect(call).rejects.toThrow('stopped by the test');
+    await expect.poll(() => closedEarly.length).toBe(1);
+    next = { status: 200, body: {} };
   });
 
   it('stops when the caller aborts, before the server answers', async () => {

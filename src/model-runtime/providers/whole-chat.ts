@@ -12,7 +12,7 @@
  */
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3GenerateResult } from '@ai-sdk/provider';
 import { invokeError, statusError } from '../errors.js';
-import { modelRequest } from '../model-fetch.js';
+import { postWhole, type Target, targetOf } from '../model-fetch.js';
 
 export interface ChatEndpoint {
   /** The provider's name in Dify, for error messages. */
@@ -133,9 +133,8 @@ const FINISH: Record<string, 'stop' | 'length' | 'content-filter' | 'tool-calls'
   tool_calls: 'tool-calls',
 };
 
-async function generate(endpoint: ChatEndpoint, url: string, body: string, signal?: AbortSignal) {
-  const res = await modelRequest(url, {
-    method: 'POST',
+async function generate(endpoint: ChatEndpoint, target: Target, body: string, signal?: AbortSignal) {
+  const { status, text } = await postWhole(target, {
     headers: {
       ...(endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}),
       'content-type': 'application/json',
@@ -144,8 +143,6 @@ async function generate(endpoint: ChatEndpoint, url: string, body: string, signa
     body,
     signal,
   });
-  const text = await res.body.text();
-  const status = res.statusCode;
   if (status < 200 || status > 299) throw statusError(endpoint.provider, status, errorMessage(text));
   let answer: unknown;
   try {
@@ -176,14 +173,14 @@ async function generate(endpoint: ChatEndpoint, url: string, body: string, signa
  * Everything else — streaming, the model's identity — is the SDK model's own.
  */
 export function withWholeChat(model: LanguageModelV3, endpoint: ChatEndpoint): LanguageModelV3 {
-  let url: string | undefined;
+  let target: Target | undefined;
   const direct = Object.create(model) as LanguageModelV3;
   direct.doGenerate = async (options) => {
     const body = requestBody(endpoint, options);
     if (body === undefined) return model.doGenerate(options);
     // Built as the SDK builds it, at the first call: a malformed base URL fails the call, not the model.
-    url ??= new URL(`${endpoint.baseURL}/chat/completions`).toString();
-    return generate(endpoint, url, body, options.abortSignal);
+    target ??= targetOf(`${endpoint.baseURL}/chat/completions`);
+    return generate(endpoint, target, body, options.abortSignal);
   };
   return direct;
 }
