@@ -130,12 +130,19 @@ export async function* runGeneration(
       // Nobody may await `result` later (an error below): keep its rejection from being unhandled.
       call.result.catch(() => undefined);
       try {
-        for await (const delta of call.textStream) {
-          if (!delta) continue;
-          answer += delta;
-          yield { event: 'message', answer: delta };
+        if (prepared.stream) {
+          for await (const delta of call.textStream) {
+            if (!delta) continue;
+            answer += delta;
+            yield { event: 'message', answer: delta };
+          }
+          result = await call.result;
+        } else {
+          // A blocking answer is wanted whole: the result's text, without the stream of its deltas.
+          result = await call.result;
+          answer = result.text;
+          if (answer) yield { event: 'message', answer };
         }
-        result = await call.result;
       } catch (error) {
         if (!upstream.signal.aborted) throw error;
         result = await call.result.catch(() => undefined);
