@@ -43,8 +43,13 @@ interface PlanNode {
 
 /** The tables an EXPLAIN (FORMAT JSON) plan (its row, as JSON text) reads whole. */
 function seqScanned(explained: string): string[] {
+  return scanned(explained, (type) => type === 'Seq Scan');
+}
+
+/** The tables a plan reads (any scan node; a table written to is not read). */
+function scanned(explained: string, kind = (type: string) => type.endsWith('Scan')): string[] {
   const walk = (node: PlanNode): string[] => [
-    ...(node['Node Type'] === 'Seq Scan' && node['Relation Name'] ? [node['Relation Name']] : []),
+    ...(kind(node['Node Type']) && node['Relation Name'] ? [node['Relation Name']] : []),
     ...(node.Plans ?? []).flatMap(walk),
   ];
   const [{ Plan }] = JSON.parse(explained)['QUERY PLAN'] as [{ Plan: PlanNode }];
@@ -150,6 +155,33 @@ describe('lookups by key', () => {
       expect(plan, text).not.toMatch(SCOPE_INDEXES);
       expect(plan, text).toMatch(/"Index Name":"(conversations|messages)_pkey"/);
     }
+  });
+
+  it('keeps the plan of the batch that starts conversations: it reads only apps, by key', async () => {
+    const [{ app_model_config_id: configId }] = await h.sql<{ app_model_config_id: string }>(
+      `SELECT app_model_config_id FROM apps WHERE id = '${scope.appId}'`,
+    );
+    plans.length = 0;
+    const start = () =>
+      createRecords(pool, {
+        appId: scope.appId,
+        mode: 'chat',
+        appModelConfigId: configId,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        endUserId: scope.endUserId,
+        inputs: {},
+        query: 'first',
+        introduction: '',
+      });
+    // Called in one turn of the event loop: one statement for both.
+    const created = await Promise.all([start(), start()]);
+    expect(new Set(created.map((c) => c.conversationId)).size).toBe(2);
+    const batches = plans.filter((p) => statementTag(p.text)?.endsWith('-many'));
+    expect(batches.map((p) => [statementTag(p.text), p.name])).toEqual([
+      ['apps.records.start-many', 'apps.records.start-many'],
+    ]);
+    expect(scanned(batches[0]!.plan)).toEqual(['apps']);
   });
 
   it('plans batches by key afresh: each row by the primary key, where a cached plan scans the table', async () => {
