@@ -16,6 +16,7 @@ import {
   findConversation,
   statementTag,
   type MessageOutcome,
+  type NewRecords,
 } from '../../src/apps/records.js';
 import { conversationMessageLogs } from '../../src/server/services/app-logs.js';
 import { deleteConversation, getConversation, renameConversation } from '../../src/server/services/conversations.js';
@@ -157,23 +158,31 @@ describe('lookups by key', () => {
     }
   });
 
-  it('keeps the plan of the batch that starts conversations: it reads only apps, by key', async () => {
+  /** The rows of a message of this end user's chat app: a new conversation, or the next message of `conversation`. */
+  async function message(query: string, conversation?: string): Promise<NewRecords> {
     const [{ app_model_config_id: configId }] = await h.sql<{ app_model_config_id: string }>(
       `SELECT app_model_config_id FROM apps WHERE id = '${scope.appId}'`,
     );
+    return {
+      appId: scope.appId,
+      mode: 'chat',
+      appModelConfigId: configId,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      endUserId: scope.endUserId,
+      inputs: {},
+      query,
+      introduction: '',
+      ...(conversation
+        ? { conversation: { id: conversation, appModelConfigId: configId, inputs: {}, isNew: false, history: [] } }
+        : {}),
+    };
+  }
+
+  it('keeps the plan of the batch that starts conversations: it reads only apps, by key', async () => {
+    const first = await message('first');
     plans.length = 0;
-    const start = () =>
-      createRecords(pool, {
-        appId: scope.appId,
-        mode: 'chat',
-        appModelConfigId: configId,
-        provider: 'openai',
-        model: 'gpt-4o-mini',
-        endUserId: scope.endUserId,
-        inputs: {},
-        query: 'first',
-        introduction: '',
-      });
+    const start = () => createRecords(pool, first);
     // Called in one turn of the event loop: one statement for both.
     const created = await Promise.all([start(), start()]);
     expect(new Set(created.map((c) => c.conversationId)).size).toBe(2);
@@ -211,10 +220,6 @@ describe('lookups by key', () => {
       `SELECT c.id AS conversation, m.id AS message FROM conversations c JOIN messages m ON m.conversation_id = c.id
         WHERE c.name = 'n' ORDER BY c.id LIMIT 2`,
     );
-    const [{ app_model_config_id: configId }] = await h.sql<{ app_model_config_id: string }>(
-      `SELECT app_model_config_id FROM apps WHERE id = '${scope.appId}'`,
-    );
-    plans.length = 0;
     const usage = freeUsage(1, 1, 0.1);
     const outcome = (id: string): MessageOutcome => ({
       messageId: id,
@@ -227,20 +232,9 @@ describe('lookups by key', () => {
       metadata: {},
     });
     // Called in one turn of the event loop: each kind leaves as one statement.
-    const continued = others.map((o) =>
-      createRecords(pool, {
-        appId: scope.appId,
-        mode: 'chat',
-        appModelConfigId: configId,
-        provider: 'openai',
-        model: 'gpt-4o-mini',
-        endUserId: scope.endUserId,
-        inputs: {},
-        query: 'next',
-        introduction: '',
-        conversation: { id: o.conversation, appModelConfigId: configId, inputs: {}, isNew: false, history: [] },
-      }),
-    );
+    const next = await Promise.all(others.map((o) => message('next', o.conversation)));
+    plans.length = 0;
+    const continued = next.map((input) => createRecords(pool, input));
     await Promise.all([...others.map((o) => finishMessage(pool, outcome(o.message))), ...continued]);
     const written = await h.sql<{ answer: string; dialogue_count: number }>(
       `SELECT m.answer, c.dialogue_count FROM messages m JOIN conversations c ON c.id = m.conversation_id

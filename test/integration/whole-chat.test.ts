@@ -54,12 +54,10 @@ afterAll(() => {
   return new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const credentials = () => ({ endpoint_url: `${base}/`, api_key: 'sk-whole', endpoint_model_name: 'upstream-model' });
-
-/** The model the provider builds (the direct blocking answer) and the SDK's own, for the same server. */
-async function models(): Promise<{ ours: LanguageModelV3; sdk: LanguageModelV3 }> {
+/** The model the provider builds (the direct blocking answer) and the SDK's own, for one server. */
+async function models(url = base, apiKey: string | undefined = 'sk-whole') {
   const ours = (await openaiCompatibleProvider.languageModel?.({
-    credentials: credentials(),
+    credentials: { endpoint_url: `${url}/`, api_key: apiKey, endpoint_model_name: 'upstream-model' },
     model: 'compat',
     mode: 'chat',
     fetch: modelFetch,
@@ -67,8 +65,8 @@ async function models(): Promise<{ ours: LanguageModelV3; sdk: LanguageModelV3 }
   const sdk = createOpenAICompatible({
     fetch: modelFetch,
     name: PROVIDER,
-    baseURL: base,
-    apiKey: 'sk-whole',
+    baseURL: url,
+    apiKey,
     includeUsage: true,
   }).chatModel('upstream-model');
   return { ours, sdk };
@@ -218,17 +216,7 @@ describe('a failure', () => {
     await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
     const port = (gone.address() as AddressInfo).port;
     await new Promise<void>((resolve) => gone.close(() => resolve()));
-    const ours = (await openaiCompatibleProvider.languageModel?.({
-      credentials: { endpoint_url: `http://127.0.0.1:${port}/v1` },
-      model: 'm',
-      mode: 'chat',
-      fetch: modelFetch,
-    })) as LanguageModelV3;
-    const sdk = createOpenAICompatible({
-      fetch: modelFetch,
-      name: PROVIDER,
-      baseURL: `http://127.0.0.1:${port}/v1`,
-    }).chatModel('m');
+    const { ours, sdk } = await models(`http://127.0.0.1:${port}/v1`, undefined);
     const a = await outcome(ours, ONE_LINE);
     expect(a).toEqual(await outcome(sdk, ONE_LINE));
     expect(a).toMatchObject({ kind: 'connection' });
