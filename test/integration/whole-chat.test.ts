@@ -143,6 +143,16 @@ describe('the request', () => {
     expect(JSON.parse(bodies[0] ?? '{}')).toMatchObject({ model: 'upstream-model' });
   });
 
+  it.each([
+    ['options under the camel-case key', { openaiApiCompatible: { user: 'u-2' } }],
+    ['an option other than the end user', { [PROVIDER]: { user: 'u-3', reasoningEffort: 'low' } }],
+  ])('leaves %s to the SDK', async (_name, providerOptions) => {
+    const { ours, sdk, bodies, direct } = await both({ ...ONE_LINE, providerOptions }, ok({ content: 'fine' }));
+    expect(direct).toBe(false);
+    expect(ours).toEqual(sdk);
+    expect(bodies[0]).toBe(bodies[1]);
+  });
+
   it('leaves an image in the prompt to the SDK (it sends it as image_url)', async () => {
     const options: LanguageModelV3CallOptions = {
       prompt: [

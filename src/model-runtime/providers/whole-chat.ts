@@ -47,14 +47,21 @@ function textMessages(prompt: LanguageModelV3CallOptions['prompt']): ChatMessage
   return messages;
 }
 
+/** The keys of `providerOptions` the SDK reads besides the provider's own (which may hold `user`). */
+const sdkOptionKeys = (optionsKey: string): string[] => [
+  'openai-compatible',
+  'openaiCompatible',
+  optionsKey.replace(/[_-]([a-z])/g, (g) => (g[1] ?? '').toUpperCase()),
+];
+
 /** The request body the SDK sends for these options (its key order), or undefined if only the SDK can build it. */
-function requestBody(endpoint: ChatEndpoint, options: LanguageModelV3CallOptions): string | undefined {
+function requestBody(endpoint: ChatEndpoint, otherKeys: string[], options: LanguageModelV3CallOptions) {
   if (options.tools?.length || options.toolChoice || options.responseFormat || options.headers) return undefined;
   const given = options.providerOptions ?? {};
   const own = given[endpoint.optionsKey];
-  // Only `user` is read here; other options (and the SDK's own keys for them) are the SDK's to send.
+  // Only `user` is read here; other options (and the SDK's other keys for them) are the SDK's to send.
   if (own && Object.keys(own).some((key) => key !== 'user')) return undefined;
-  if (given.openaiCompatible || given['openai-compatible']) return undefined;
+  if (otherKeys.some((key) => given[key])) return undefined;
   const messages = textMessages(options.prompt);
   if (!messages) return undefined;
   return JSON.stringify({
@@ -133,7 +140,12 @@ const FINISH: Record<string, 'stop' | 'length' | 'content-filter' | 'tool-calls'
   tool_calls: 'tool-calls',
 };
 
-async function generate(endpoint: ChatEndpoint, target: Target, body: string, signal?: AbortSignal) {
+async function generate(
+  endpoint: ChatEndpoint,
+  target: Target,
+  body: string,
+  signal?: AbortSignal,
+): Promise<LanguageModelV3GenerateResult> {
   const { status, text } = await postWhole(target, {
     headers: {
       ...(endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}),
@@ -157,15 +169,18 @@ async function generate(endpoint: ChatEndpoint, target: Target, body: string, si
   const refused = typeof choice.message.refusal === 'string' && choice.message.refusal.length > 0;
   const raw = choice.finish_reason ?? undefined;
   const { usage } = answer;
+  // The counts the runtime reads (totals); the SDK's finer ones (cache, reasoning) are not read here.
+  const input = usage ? (usage.prompt_tokens ?? 0) : undefined;
+  const output = usage ? (usage.completion_tokens ?? 0) : undefined;
   return {
-    content: answered ? [{ type: 'text' as const, text: answered }] : [],
+    content: answered ? [{ type: 'text', text: answered }] : [],
     finishReason: { unified: raw === 'stop' && refused ? 'content-filter' : (FINISH[raw ?? ''] ?? 'other'), raw },
     usage: {
-      inputTokens: { total: usage ? (usage.prompt_tokens ?? 0) : undefined },
-      outputTokens: { total: usage ? (usage.completion_tokens ?? 0) : undefined },
+      inputTokens: { total: input, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+      outputTokens: { total: output, text: undefined, reasoning: undefined },
     },
     warnings: [],
-  } as unknown as LanguageModelV3GenerateResult;
+  };
 }
 
 /**
@@ -174,9 +189,10 @@ async function generate(endpoint: ChatEndpoint, target: Target, body: string, si
  */
 export function withWholeChat(model: LanguageModelV3, endpoint: ChatEndpoint): LanguageModelV3 {
   let target: Target | undefined;
+  const otherKeys = sdkOptionKeys(endpoint.optionsKey);
   const direct = Object.create(model) as LanguageModelV3;
   direct.doGenerate = async (options) => {
-    const body = requestBody(endpoint, options);
+    const body = requestBody(endpoint, otherKeys, options);
     if (body === undefined) return model.doGenerate(options);
     // Built as the SDK builds it, at the first call: a malformed base URL fails the call, not the model.
     target ??= targetOf(`${endpoint.baseURL}/chat/completions`);
