@@ -160,7 +160,11 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
       shuttingDown = true;
       logger.info({ signal, workers: tracked.size }, 'stopping: draining in-flight requests');
       if (tracked.size === 0) return finish();
-      for (const t of tracked.values()) send(t, { difyctl: 'shutdown' });
+      // A process still loading serves nothing to drain, and may not hear a message until its modules
+      // have loaded (seconds on a busy machine): it gets SIGTERM, which ends it at once at any stage.
+      for (const t of tracked.values())
+        if (t.ready) send(t, { difyctl: 'shutdown' });
+        else t.worker.process.kill('SIGTERM');
       // The exit handler resolves once the last process is gone; this only bounds the wait.
       await delay(gracefulMs);
       if (tracked.size > 0) {
