@@ -80,8 +80,6 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
           earlyDeaths = 0;
           entry.lastPong = Date.now();
           logger.info({ worker: worker.process.pid }, 'api process ready');
-          // A process forked just before the signal was not listening yet when `shutdown` went out.
-          if (shuttingDown) send(entry, { difyctl: 'shutdown' });
         }
         if (message.difyctl === 'fatal') {
           fail(reportedError(message.error));
@@ -115,12 +113,8 @@ export function runPrimary(options: PrimaryOptions): Promise<void> {
       const now = Date.now();
       seq += 1;
       for (const t of tracked.values()) {
-        // While draining, `shutdown` is repeated instead of pinged: a message sent to a process that
-        // was still loading is dropped (the process stops once, however often it is told).
-        if (shuttingDown) {
-          send(t, { difyctl: 'shutdown' });
-          continue;
-        }
+        // While draining, every process has been told (or signalled) already: no pings, no kills.
+        if (shuttingDown) continue;
         const silentFor = now - t.lastPong;
         const limit = t.ready ? timeoutMs : startupMs;
         if (silentFor > limit) {
