@@ -4,17 +4,16 @@ import { withWholeChat } from './whole-chat.js';
 
 const NAME = 'openai_api_compatible';
 
+/** Where the credentials point: Dify's endpoint_url includes the version path (https://api.example.com/v1);
+ * Dify appends chat/completions, completions or embeddings to it, and so does the SDK. */
+const endpointOf = (credentials: Credentials) => ({
+  baseURL: trimUrl(credentials.endpoint_url) ?? '',
+  apiKey: str(credentials.api_key),
+});
+
 async function client(credentials: Credentials, fetch?: typeof globalThis.fetch) {
   const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
-  return createOpenAICompatible({
-    fetch,
-    name: NAME,
-    // Dify's endpoint_url includes the version path (https://api.example.com/v1); Dify appends
-    // chat/completions, completions or embeddings to it, and so does the SDK.
-    baseURL: trimUrl(credentials.endpoint_url) ?? '',
-    apiKey: str(credentials.api_key),
-    includeUsage: true,
-  });
+  return createOpenAICompatible({ fetch, name: NAME, ...endpointOf(credentials), includeUsage: true });
 }
 
 /** The model name sent upstream: endpoint_model_name when set, else the model's name in Dify. */
@@ -51,13 +50,7 @@ export const openaiCompatibleProvider: ProviderSpec = {
     const sdk = await client(credentials, fetch);
     const modelId = upstreamName(credentials, model);
     if (mode === 'completion') return sdk.completionModel(modelId);
-    return withWholeChat(sdk.chatModel(modelId), {
-      provider: NAME,
-      baseURL: trimUrl(credentials.endpoint_url) ?? '',
-      apiKey: str(credentials.api_key),
-      modelId,
-      optionsKey: NAME,
-    });
+    return withWholeChat(sdk.chatModel(modelId), { provider: NAME, ...endpointOf(credentials), modelId });
   },
   embeddingModel: async ({ credentials, model, fetch }) =>
     (await client(credentials, fetch)).embeddingModel(upstreamName(credentials, model)),

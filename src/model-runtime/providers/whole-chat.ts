@@ -15,14 +15,15 @@ import { invokeError, statusError } from '../errors.js';
 import { postWhole, type Target, targetOf } from '../model-fetch.js';
 
 export interface ChatEndpoint {
-  /** The provider's name in Dify, for error messages. */
+  /**
+   * The provider's name in Dify (error messages), which is also the SDK provider's name: the key of
+   * `providerOptions` the model reads, where the runtime puts the end user.
+   */
   provider: string;
   /** The base URL without a trailing slash (…/v1). */
   baseURL: string;
   apiKey?: string;
   modelId: string;
-  /** The key of `providerOptions` this model reads (the SDK's provider name). */
-  optionsKey: string;
 }
 
 type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string | Array<{ type: 'text'; text: string }> };
@@ -48,17 +49,17 @@ function textMessages(prompt: LanguageModelV3CallOptions['prompt']): ChatMessage
 }
 
 /** The keys of `providerOptions` the SDK reads besides the provider's own (which may hold `user`). */
-const sdkOptionKeys = (optionsKey: string): string[] => [
+const sdkOptionKeys = (provider: string): string[] => [
   'openai-compatible',
   'openaiCompatible',
-  optionsKey.replace(/[_-]([a-z])/g, (g) => (g[1] ?? '').toUpperCase()),
+  provider.replace(/[_-]([a-z])/g, (g) => (g[1] ?? '').toUpperCase()),
 ];
 
 /** The request body the SDK sends for these options (its key order), or undefined if only the SDK can build it. */
 function requestBody(endpoint: ChatEndpoint, otherKeys: string[], options: LanguageModelV3CallOptions) {
   if (options.tools?.length || options.toolChoice || options.responseFormat || options.headers) return undefined;
   const given = options.providerOptions ?? {};
-  const own = given[endpoint.optionsKey];
+  const own = given[endpoint.provider];
   // Only `user` is read here; other options (and the SDK's other keys for them) are the SDK's to send.
   if (own && Object.keys(own).some((key) => key !== 'user')) return undefined;
   if (otherKeys.some((key) => given[key])) return undefined;
@@ -189,7 +190,7 @@ async function generate(
  */
 export function withWholeChat(model: LanguageModelV3, endpoint: ChatEndpoint): LanguageModelV3 {
   let target: Target | undefined;
-  const otherKeys = sdkOptionKeys(endpoint.optionsKey);
+  const otherKeys = sdkOptionKeys(endpoint.provider);
   const direct = Object.create(model) as LanguageModelV3;
   direct.doGenerate = async (options) => {
     const body = requestBody(endpoint, otherKeys, options);
