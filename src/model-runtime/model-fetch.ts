@@ -70,31 +70,37 @@ export function postWhole(
     const onAbort = (): void => abort?.(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const settle = (): void => signal?.removeEventListener('abort', onAbort);
-    agent.dispatch(
-      { origin: target.origin, path: target.path, method: 'POST', headers: init.headers, body: init.body },
-      {
-        onConnect: (abortRequest) => {
-          abort = abortRequest;
-          if (signal?.aborted) abortRequest(signal.reason);
+    const fail = (error: Error): void => {
+      settle();
+      reject(error);
+    };
+    try {
+      agent.dispatch(
+        { origin: target.origin, path: target.path, method: 'POST', headers: init.headers, body: init.body },
+        {
+          onConnect: (abortRequest) => {
+            abort = abortRequest;
+            if (signal?.aborted) abortRequest(signal.reason);
+          },
+          onHeaders: (statusCode) => {
+            status = statusCode;
+            return true;
+          },
+          onData: (chunk) => {
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => {
+            settle();
+            resolve({ status, text: Buffer.concat(chunks).toString('utf8') });
+          },
+          onError: fail,
         },
-        onHeaders: (statusCode) => {
-          status = statusCode;
-          return true;
-        },
-        onData: (chunk) => {
-          chunks.push(chunk);
-          return true;
-        },
-        onComplete: () => {
-          settle();
-          resolve({ status, text: Buffer.concat(chunks).toString('utf8') });
-        },
-        onError: (error) => {
-          settle();
-          reject(error);
-        },
-      },
-    );
+      );
+    } catch (error) {
+      // Options undici refuses outright: no request went out.
+      fail(error as Error);
+    }
   });
 }
 
