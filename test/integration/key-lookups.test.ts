@@ -159,10 +159,11 @@ describe('lookups by key', () => {
   });
 
   /** The rows of a message of this end user's chat app: a new conversation, or the next message of `conversation`. */
+  let configId: string | undefined;
   async function message(query: string, conversation?: string): Promise<NewRecords> {
-    const [{ app_model_config_id: configId }] = await h.sql<{ app_model_config_id: string }>(
-      `SELECT app_model_config_id FROM apps WHERE id = '${scope.appId}'`,
-    );
+    configId ??= (
+      await h.sql<{ app_model_config_id: string }>(`SELECT app_model_config_id FROM apps WHERE id = '${scope.appId}'`)
+    )[0]!.app_model_config_id;
     return {
       appId: scope.appId,
       mode: 'chat',
