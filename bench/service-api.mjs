@@ -25,6 +25,9 @@
 //        BENCH_PG_STATS=1   PostgreSQL's statements by time and planning time (pg_stat_statements) and the HOT share of updates.
 //        BENCH_PG_SETTINGS='{"synchronous_commit":"off"}'  more PostgreSQL settings (to see what one would buy).
 //        BENCH_NODE_ARGS='--max-semi-space-size=16 --trace-gc'  more Node flags for the server and its api processes.
+//        BENCH_STANDIN=bare  parts 2 and 4 ask a bare stand-in instead of aimock: node:http answering every
+//                           chat completion with one fixed JSON document (what the model call costs the
+//                           machine's shared cores, as a remote provider would not).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -64,6 +67,47 @@ async function firstByte(url, init, marker) {
   return first;
 }
 
+/**
+ * An OpenAI-compatible chat endpoint that answers every request with `reply` at once: whole, or as
+ * one SSE chunk and the end when the request asks to stream (the provider's credential check does).
+ */
+async function bareStandIn(reply) {
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const head = { id: `chatcmpl-${++n}`, created: Math.floor(Date.now() / 1000), model: 'bench' };
+      const usage = { prompt_tokens: 12, completion_tokens: 36, total_tokens: 48 };
+      if (/"stream":\s*true/.test(body)) {
+        const chunk = {
+          ...head,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+          usage,
+        };
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
+        return;
+      }
+      const whole = JSON.stringify({
+        ...head,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+        usage,
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(whole) });
+      res.end(whole);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
 const REPLY = 'The quick brown fox jumps over the lazy dog. '.repeat(4).trim();
 const SLOW = 'x'.repeat(600);
 const mock = new LLMock({ port: 0, host: '127.0.0.1', journalMaxEntries: 100 });
@@ -71,6 +115,10 @@ const mock = new LLMock({ port: 0, host: '127.0.0.1', journalMaxEntries: 100 });
 mock.addFixture({ match: { userMessage: 'Keep talking' }, response: { content: SLOW }, chunkSize: 1, latency: 100 });
 mock.addFixture({ match: { endpoint: 'chat' }, response: { content: REPLY } });
 const llmUrl = await mock.start();
+// BENCH_STANDIN=bare: the blocking parts' model answers from a server that does nothing else.
+const bare = process.env.BENCH_STANDIN === 'bare' ? await bareStandIn(REPLY) : undefined;
+if (bare && (parts.has(1) || parts.has(3))) throw new Error('BENCH_STANDIN=bare is for parts 2 and 4 only');
+const modelUrl = bare?.url ?? llmUrl;
 // BENCH_PG_STATS=1: PostgreSQL's own account of the statements (pg_stat_statements), printed at the end.
 const pgStats = process.env.BENCH_PG_STATS === '1';
 const [pg, redis] = await Promise.all([
@@ -202,7 +250,7 @@ try {
     {
       model: 'bench',
       model_type: 'llm',
-      credentials: { endpoint_url: `${llmUrl}/v1`, api_key: 'sk-bench', mode: 'chat', context_size: '16000' },
+      credentials: { endpoint_url: `${modelUrl}/v1`, api_key: 'sk-bench', mode: 'chat', context_size: '16000' },
     },
     token,
   );
@@ -323,7 +371,9 @@ try {
       );
     }
     say();
-    say(`Load average ${os.loadavg()[0].toFixed(1)}; the stand-in runs in this process.`);
+    say(
+      `Load average ${os.loadavg()[0].toFixed(1)}; the stand-in (${bare ? 'bare node:http' : 'aimock'}) runs in this process.`,
+    );
   };
 
   // 2. Blocking chat-messages, each a new conversation.
@@ -340,7 +390,7 @@ try {
           PORT: String(floorPort),
           PGPORT: String(pg.port),
           PGPASSWORD: 'bench',
-          LLM_URL: `${llmUrl}/v1`,
+          LLM_URL: `${modelUrl}/v1`,
           FLOOR_MODEL: model,
         },
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -479,6 +529,8 @@ end
     await stopped(peer.child);
   }
   await mock.stop();
+  bare?.server.closeAllConnections();
+  bare?.server.close();
   redis.stop();
   pg.stop();
 }
