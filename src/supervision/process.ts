@@ -42,6 +42,18 @@ export async function spawnDetached(options: DetachedSpawn): Promise<number> {
   }
 }
 
+/**
+ * The fields of a /proc/<pid>/stat line from the third (the state) on. The command name before them
+ * may hold spaces and parentheses: they start after the last ')'.
+ */
+export const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+
+/**
+ * The stat line of a process that has exited: a zombie (Z), or dead (X; x before Linux 3.14), the
+ * state it has for a moment while its parent reaps it.
+ */
+export const exitedStat = (stat: string): boolean => /^[ZXx]$/.test(statFields(stat)[0] ?? '');
+
 /** True when the pid runs (a zombie, exited but not yet reaped, counts as gone). */
 export async function pidAlive(pid: number | undefined): Promise<boolean> {
   if (!pid || pid <= 0 || !signalable(pid)) return false;
@@ -49,7 +61,7 @@ export async function pidAlive(pid: number | undefined): Promise<boolean> {
   // No stat: reaped while it was read (a zombie of ours goes at any turn of the event loop), or no
   // /proc at all. Asked again, the pid tells which.
   if (stat === undefined) return signalable(pid);
-  return !/^\d+ \(.*\) Z/.test(stat);
+  return !exitedStat(stat);
 }
 
 /** kill(pid, 0): the pid exists (EPERM: it does, but is not ours to signal). */
@@ -85,8 +97,7 @@ export async function pidRuns(pid: number | undefined, marker: string, cwd?: str
  */
 export async function processStart(pid: number): Promise<number | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  // The command name may hold spaces and parentheses: fields start after the last ')' (field 3 on).
-  const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const start = Number(statFields(stat)[19]);
   return Number.isFinite(start) && start > 0 ? start : undefined;
 }
 

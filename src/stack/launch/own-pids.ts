@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { readState } from '../state.js';
+import { statFields } from '../../supervision/process.js';
 import { readRunRecord, serviceProcessAlive, supervisorAlive } from '../../supervision/run-file.js';
 
 /** Every pid below the roots (a cluster primary's workers, a supervisor's child), roots included. */
@@ -9,8 +10,7 @@ export async function processTree(roots: number[]): Promise<Set<number>> {
       .filter((d) => /^\d+$/.test(d))
       .map(async (d) => {
         const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
-        // The command name may hold spaces and parentheses: fields start after the last ')'.
-        return { pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) };
+        return { pid: Number(d), ppid: Number(statFields(stat)[1]) };
       }),
   );
   const tree = new Set(roots.filter((p) => p > 0));
