@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { freePort, portIsFree } from '../../ports.js';
 import type { Reporter } from '../../types.js';
@@ -45,16 +46,54 @@ export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
   // creates it first: a recursive mkdir would give it the data dir's 0700.
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const port = (await portIsFree(args.preferredPort)) ? args.preferredPort : await freePort();
   // The password goes in a 0600 config file, not on the command line where `ps` shows it.
   const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${quote(dataDir)}`, 'daemonize no', 'logfile ""'];
-  if (args.username && args.username !== 'default')
-    lines.push(`user ${args.username} on ${quote(`>${args.password ?? ''}`)} ~* &* +@all`, 'user default off');
-  else if (args.password) lines.push(`requirepass ${quote(args.password)}`);
   const config = path.join(dataDir, 'redis.conf');
-  await writeFile(config, `${lines.join('\n')}\n`, { mode: 0o600 });
-  args.report({ type: 'starting', dependency: 'redis', detail: `starting ${binary} on 127.0.0.1:${port}` });
-  const pid = await spawnDetached({ command: binary, args: [config], logFile, cwd: dataDir });
-  return { pid, port, dataDir, logFile, reused: false };
+  for (let attempt = 1; ; attempt++) {
+    const port = attempt === 1 && (await portIsFree(args.preferredPort)) ? args.preferredPort : await freePort();
+    const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${quote(dataDir)}`, 'daemonize no', 'logfile ""'];
+    if (args.username && args.username !== 'default')
+      lines.push(`user ${args.username} on ${quote(`>${args.password ?? ''}`)} ~* &* +@all`, 'user default off');
+    else if (args.password) lines.push(`requirepass ${quote(args.password)}`);
+    await writeFile(config, `${lines.join('\n')}\n`, { mode: 0o600 });
+    args.report({ type: 'starting', dependency: 'redis', detail: `starting ${binary} on 127.0.0.1:${port}` });
+    const logged = await logSize(logFile);
+    const pid = await spawnDetached({ command: binary, args: [config], logFile, cwd: dataDir });
+    // A port found free can be bound by another project's server starting at the same moment: this
+    // one then exits at once, saying so, and another free port is tried.
+    if (attempt === PORT_ATTEMPTS || !(await lostPort(pid, logFile, logged)))
+      return { pid, port, dataDir, logFile, reused: false };
+  }
+}
+
+/** Ports tried when the one found free is taken before redis-server binds it. */
+const PORT_ATTEMPTS = 3;
+
+const logSize = (file: string): Promise<number> =>
+  stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+
+/** What the log got after its first `from` bytes. */
+const logSince = (file: string, from: number): Promise<string> =>
+  readFile(file).then(
+    (b) => b.subarray(from).toString('utf8'),
+    () => '',
+  );
+
+/**
+ * Waits until the redis-server just started listens or is gone: true when it is gone because its
+ * port was taken. It logs "Server initialized" once it listens, and fails to bind within moments of
+ * its start; anything else (no such line within 2 s, another failure) is left to the readiness
+ * check, which reports it with the log.
+ */
+async function lostPort(pid: number, logFile: string, from: number): Promise<boolean> {
+  const deadline = performance.now() + 2000;
+  while (performance.now() < deadline) {
+    if (/Server initialized|Ready to accept connections/.test(await logSince(logFile, from))) return false;
+    if (!(await pidRuns(pid, 'redis-server'))) return /Address already in use/.test(await logSince(logFile, from));
+    await sleep(20);
+  }
+  return false;
 }
