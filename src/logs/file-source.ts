@@ -14,7 +14,8 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-async function readRange(file: string, from: number, to: number): Promise<string> {
+/** The bytes `from`–`to` of a file, as text. */
+export async function readRange(file: string, from: number, to: number): Promise<string> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(to - from);

@@ -1,6 +1,7 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
+import { readRange } from '../../../logs/file-source.js';
 import { freePort, portIsFree } from '../../ports.js';
 import type { Reporter } from '../../types.js';
 import { logPath } from '../../../supervision/paths.js';
@@ -46,16 +47,11 @@ export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
   // creates it first: a recursive mkdir would give it the data dir's 0700.
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  // The password goes in a 0600 config file, not on the command line where `ps` shows it.
-  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   const config = path.join(dataDir, 'redis.conf');
   for (let attempt = 1; ; attempt++) {
     const port = attempt === 1 && (await portIsFree(args.preferredPort)) ? args.preferredPort : await freePort();
-    const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${quote(dataDir)}`, 'daemonize no', 'logfile ""'];
-    if (args.username && args.username !== 'default')
-      lines.push(`user ${args.username} on ${quote(`>${args.password ?? ''}`)} ~* &* +@all`, 'user default off');
-    else if (args.password) lines.push(`requirepass ${quote(args.password)}`);
-    await writeFile(config, `${lines.join('\n')}\n`, { mode: 0o600 });
+    // The password goes in a 0600 config file, not on the command line where `ps` shows it.
+    await writeFile(config, redisConfig(args, dataDir, port), { mode: 0o600 });
     args.report({ type: 'starting', dependency: 'redis', detail: `starting ${binary} on 127.0.0.1:${port}` });
     const logged = await logSize(logFile);
     const pid = await spawnDetached({ command: binary, args: [config], logFile, cwd: dataDir });
@@ -69,18 +65,27 @@ export async function startEmbeddedRedis(args: EmbeddedRedisArgs) {
 /** Ports tried when the one found free is taken before redis-server binds it. */
 const PORT_ATTEMPTS = 3;
 
+/** redis.conf: loopback on `port`, data in `dataDir`, the log on stdout, the configured user or password. */
+function redisConfig(args: EmbeddedRedisArgs, dataDir: string, port: number): string {
+  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${quote(dataDir)}`, 'daemonize no', 'logfile ""'];
+  if (args.username && args.username !== 'default')
+    lines.push(`user ${args.username} on ${quote(`>${args.password ?? ''}`)} ~* &* +@all`, 'user default off');
+  else if (args.password) lines.push(`requirepass ${quote(args.password)}`);
+  return `${lines.join('\n')}\n`;
+}
+
 const logSize = (file: string): Promise<number> =>
   stat(file).then(
     (s) => s.size,
     () => 0,
   );
 
-/** What the log got after its first `from` bytes. */
-const logSince = (file: string, from: number): Promise<string> =>
-  readFile(file).then(
-    (b) => b.subarray(from).toString('utf8'),
-    () => '',
-  );
+/** What the log got after its first `from` bytes (only those are read). */
+async function logSince(file: string, from: number): Promise<string> {
+  const size = await logSize(file);
+  return size > from ? readRange(file, from, size).catch(() => '') : '';
+}
 
 /**
  * Waits until the redis-server just started listens or is gone: true when it is gone because its
