@@ -7,7 +7,7 @@ import net from 'node:net';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedRedis } from '../../src/stack/providers/embedded/redis.js';
-import { pidAlive } from '../../src/supervision/process.js';
+import { stopProcess } from '../../src/supervision/process.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** PING over a raw socket: the server's answer to it, or the error. */
@@ -21,22 +21,10 @@ const ping = (port: number): Promise<string> =>
     socket.once('error', (error) => resolve(error.message));
   });
 
-/** Resolves once nothing runs as `pid` (the test waits on the condition, not on a delay). */
-async function gone(pid: number): Promise<void> {
-  while (await pidAlive(pid)) await new Promise((resolve) => setImmediate(resolve));
-}
-
 const started: number[] = [];
 const dirs: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  for (const pid of started.splice(0)) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    await gone(pid);
-  }
+  for (const pid of started.splice(0)) await stopProcess({ pid, signal: 'SIGTERM' });
   for (const cleanup of dirs.splice(0)) await cleanup();
 });
 
