@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { readRange } from '../supervision/process.js';
 import { parseLineTime } from './timestamps.js';
 import type { LogLine, LogSource, ReadOptions } from './types.js';
 
@@ -9,18 +10,6 @@ async function readText(file: string): Promise<string> {
   if (!handle) return '';
   try {
     return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The bytes `from`–`to` of a file, as text. */
-export async function readRange(file: string, from: number, to: number): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(to - from);
-    await handle.read(buffer, 0, buffer.length, from);
-    return buffer.toString('utf8');
   } finally {
     await handle.close();
   }

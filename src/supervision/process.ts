@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { access, mkdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { access, mkdir, open, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 
@@ -132,6 +132,18 @@ export async function stopProcess(args: {
       }
     }
     await clock.sleep(50);
+  }
+}
+
+/** The bytes `from`–`to` of a file, as text. */
+export async function readRange(file: string, from: number, to: number): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(to - from);
+    await handle.read(buffer, 0, buffer.length, from);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,11 +1,10 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
-import { readRange } from '../../../logs/file-source.js';
 import { freePort, portIsFree } from '../../ports.js';
 import type { Reporter } from '../../types.js';
 import { logPath } from '../../../supervision/paths.js';
-import { findOnPath, pidRuns, spawnDetached } from '../../../supervision/process.js';
+import { findOnPath, pidRuns, readRange, spawnDetached } from '../../../supervision/process.js';
 
 export interface EmbeddedRedisArgs {
   projectDir: string;
